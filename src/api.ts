@@ -1,0 +1,234 @@
+/**
+ * The programmatic API: `fix()` and `check()`. The CLI is a thin layer over these; bots and CI use them directly.
+ */
+import { dirname, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { codemods as registeredCodemods } from '../codemods/index.js';
+import { ConfigError, ConfigFinder, codemodChoices, loadConfigFile, mentionedCodemodIds, type HardenConfig, type LoadedConfig } from './engine/config.js';
+import { discover, kindFromContent, kindFromName, type DiscoveredFile } from './engine/discover.js';
+import { ParseError, parseFile } from './engine/parse.js';
+import { processFile, resolveLookups, type EnabledCodemod, type FileResult } from './engine/run.js';
+import { decodeText } from './engine/text.js';
+import type { Codemod, FileKind, GlobalSettings, ParsedFile, ProjectView, Resolver } from './engine/types.js';
+import { atomicWrite } from './engine/write.js';
+import { createDefaultResolver, type ResolverSettings } from './resolvers/default.js';
+
+export interface HardenOptions {
+  /** Files and directories (default: the current directory). */
+  paths?: readonly string[];
+  cwd?: string;
+  /** Process this text instead of files (the CLI's `-`); `filename` gives its kind and the path shown. */
+  stdin?: { text: string; filename?: string };
+  /** Force the kind of explicitly named files. */
+  kind?: FileKind;
+  exclude?: readonly string[];
+  only?: readonly string[];
+  skip?: readonly string[];
+  /** Also apply fixes marked unsafe. */
+  unsafe?: boolean;
+  /** Use this configuration file instead of searching for one. */
+  configFile?: string;
+  platform?: string;
+  exactTags?: boolean;
+  refresh?: boolean;
+  preset?: 'standard' | 'strict';
+  /** Network settings (they override the config file's). */
+  resolver?: Partial<ResolverSettings>;
+  /** A resolver to use instead of the default network one (tests, embedding). */
+  customResolver?: Resolver & { counters?(): Record<string, number> };
+  /** The codemods to choose from (default: every registered codemod). */
+  codemods?: readonly Codemod[];
+}
+
+export interface FixOptions extends HardenOptions {
+  /** Write changed files (atomically). Default false: dry-run. */
+  write?: boolean;
+}
+
+export interface Problem {
+  path: string;
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+export interface HardenResult {
+  files: FileResult[];
+  /** Paths that could not be processed before parsing (missing, unreadable, unknown kind). */
+  problems: Problem[];
+  /** Requests sent to registries and indexes, by kind. */
+  requests: Record<string, number>;
+}
+
+export class UsageError extends Error {}
+
+/** Every codemod id given is known, or a UsageError. */
+export function checkCodemodIds(ids: readonly string[], known: readonly Codemod[], where: string): void {
+  const unknown = ids.filter((id) => !known.some((c) => c.id === id));
+  if (unknown.length) throw new UsageError(`${where}: unknown codemod id${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (see \`harden rules\`)`);
+}
+
+interface Loaded {
+  file: DiscoveredFile | { path: string; absPath: undefined; kind: FileKind; explicit: true };
+  text: string;
+  bom: boolean;
+  parsed: ParsedFile;
+  codemods: EnabledCodemod[];
+}
+
+async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult> {
+  const cwd = resolve(opts.cwd ?? process.cwd());
+  const all = opts.codemods ?? registeredCodemods;
+  checkCodemodIds([...(opts.only ?? []), ...(opts.skip ?? [])], all, '--only/--skip');
+
+  const finder = new ConfigFinder();
+  const explicitConfig = opts.configFile ? await loadConfigFile(resolve(cwd, opts.configFile)) : undefined;
+  const configFor = async (dir: string): Promise<LoadedConfig> => explicitConfig ?? (await finder.find(dir));
+  const rootConfig = await configFor(cwd);
+  const checked = new Set<string>();
+  const checkConfig = (lc: LoadedConfig) => {
+    if (!lc.file || checked.has(lc.file)) return;
+    checked.add(lc.file);
+    const unknown = mentionedCodemodIds(lc.config).filter((id) => !all.some((c) => c.id === id));
+    if (unknown.length) throw new ConfigError(lc.file, `unknown codemod id${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`);
+  };
+  checkConfig(rootConfig);
+  const cfg: HardenConfig = rootConfig.config;
+
+  const global: GlobalSettings = {
+    platform: opts.platform ?? cfg.platform,
+    exactTags: opts.exactTags ?? cfg.exactTags,
+    refresh: opts.refresh,
+    preset: opts.preset ?? cfg.preset,
+    write: opts.write ?? false,
+  };
+  const unsafe = opts.unsafe ?? cfg.unsafe ?? false;
+
+  // 1. Find and read files.
+  const problems: Problem[] = [];
+  const results: FileResult[] = [];
+  const inputs: { file: Loaded['file']; text: string; bom: boolean }[] = [];
+  if (opts.stdin) {
+    const name = opts.stdin.filename ?? '-';
+    const kind = opts.kind ?? kindFromName(name) ?? kindFromContent(opts.stdin.text);
+    if (!kind) throw new UsageError('cannot tell the kind of standard input: pass --kind or --stdin-filename');
+    const text = opts.stdin.text.replace(/^\uFEFF/, '');
+    inputs.push({ file: { path: name, absPath: undefined, kind, explicit: true }, text, bom: text !== opts.stdin.text });
+  } else {
+    const found = await discover({ paths: opts.paths?.length ? opts.paths : ['.'], cwd, exclude: [...(opts.exclude ?? []), ...(cfg.exclude ?? [])], kind: opts.kind });
+    problems.push(...found.problems);
+    for (const f of found.files) {
+      let buf: Buffer;
+      try {
+        buf = await readFile(f.absPath);
+      } catch (e) {
+        problems.push({ path: f.path, message: `cannot read: ${(e as Error).message}` });
+        continue;
+      }
+      const dec = decodeText(buf);
+      if ('error' in dec) {
+        problems.push({ path: f.path, message: dec.error });
+        continue;
+      }
+      inputs.push({ file: f, text: dec.text, bom: dec.bom });
+    }
+  }
+
+  // 2. Parse, and choose codemods per file.
+  const loaded: Loaded[] = [];
+  for (const inp of inputs) {
+    let parsed: ParsedFile;
+    try {
+      parsed = parseFile(inp.file.kind, inp.file.path, inp.file.absPath, inp.text);
+    } catch (e) {
+      const pe = e instanceof ParseError ? e : new ParseError(String(e));
+      const before = (inp.bom ? '\uFEFF' : '') + inp.text;
+      results.push({
+        path: inp.file.path, absPath: inp.file.absPath, kind: inp.file.kind, before, after: before, changed: false,
+        applied: [], findings: [], heldBack: 0, suppressed: 0, error: { message: pe.message, line: pe.line, column: pe.column },
+      });
+      continue;
+    }
+    const lc = inp.file.absPath ? await configFor(dirname(inp.file.absPath)) : rootConfig;
+    checkConfig(lc);
+    const choices = codemodChoices(all.map((c) => c.id), lc, inp.file.absPath);
+    const enabled: EnabledCodemod[] = [];
+    for (const c of all) {
+      const ch = choices.get(c.id);
+      if (!ch?.enabled || !c.fileKinds.includes(parsed.kind)) continue;
+      if (opts.only?.length && !opts.only.includes(c.id)) continue;
+      if (opts.skip?.includes(c.id)) continue;
+      enabled.push({ codemod: c, options: { ...c.defaultOptions, ...ch.options }, severity: ch.severity });
+    }
+    loaded.push({ ...inp, parsed, codemods: enabled });
+  }
+
+  // 3. Load heavy dependencies of the codemods that will run.
+  const used = new Set(loaded.flatMap((l) => l.codemods.map((e) => e.codemod)));
+  for (const c of used) await c.prepare?.();
+
+  // 4. Resolve every lookup of every file in batches.
+  const resolver = opts.customResolver ?? createDefaultResolver(resolverSettings(cfg, opts.resolver, rootConfig.dir));
+  const resolveKeys = (keys: Parameters<Resolver['resolveAll']>[0]) => resolver.resolveAll(keys, { cwd });
+  const byParsed = new Map(loaded.map((l) => [l.parsed, l.codemods]));
+  await resolveLookups(loaded.map((l) => l.parsed), (p) => byParsed.get(p) ?? [], global, resolver.answers, resolveKeys);
+
+  // 5. Run codemods and apply fixes, file by file.
+  const project: ProjectView = {
+    files: loaded.map((l) => l.parsed),
+    byAbsPath: (p) => loaded.find((l) => l.parsed.absPath === p)?.parsed,
+  };
+  for (const l of loaded) {
+    const r = await processFile(
+      { path: l.file.path, absPath: l.file.absPath, kind: l.file.kind, text: l.text, bom: l.bom },
+      { codemods: l.codemods, allowed: unsafe ? 'unsafe' : 'safe', applyFixes, global, answers: resolver.answers, project, resolveMissing: resolveKeys },
+    );
+    results.push(r);
+  }
+
+  // 6. Write.
+  if (applyFixes && opts.write) {
+    for (const r of results) {
+      if (!r.changed || r.error || !r.absPath) continue;
+      try {
+        await atomicWrite(r.absPath, r.after, r.before);
+      } catch (e) {
+        r.error = { message: (e as Error).message };
+      }
+    }
+  }
+  results.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { files: results, problems, requests: resolver.counters?.() ?? {} };
+}
+
+function resolverSettings(cfg: HardenConfig, over: Partial<ResolverSettings> | undefined, configDir: string): Partial<ResolverSettings> {
+  return {
+    registries: cfg.registries,
+    insecure: cfg.insecure,
+    concurrency: cfg.concurrency,
+    timeoutMs: cfg.timeout !== undefined ? cfg.timeout * 1000 : undefined,
+    retries: cfg.retries,
+    cacheDir: cfg.cache?.dir ? resolve(configDir, cfg.cache.dir) : undefined,
+    cacheTtlSeconds: cfg.cache?.ttl,
+    indexes: cfg.indexes,
+    ...Object.fromEntries(Object.entries(over ?? {}).filter(([, v]) => v !== undefined)),
+  };
+}
+
+/** Find problems and compute fixes; with `write: true`, apply them. */
+export function fix(opts: FixOptions = {}): Promise<HardenResult> {
+  return run(opts, true);
+}
+
+/** Report findings only (nothing is applied or written). */
+export function check(opts: HardenOptions = {}): Promise<HardenResult> {
+  return run({ ...opts, write: false }, false);
+}
+
+/** True when a file result or finding means the run could not do its job (exit code 2). */
+export function hasProcessingErrors(r: HardenResult): boolean {
+  return (
+    r.problems.length > 0 ||
+    r.files.some((f) => f.error || [...f.findings, ...f.applied].some((x) => x.data?.lookupFailed === true))
+  );
+}

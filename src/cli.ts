@@ -1,0 +1,317 @@
+/**
+ * The command line: the only module that reads argv, prints, or exits.
+ * Exit codes: 0 nothing to report / applied cleanly; 1 findings at or above --fail-on (check), or changes pending
+ * in a dry-run with --exit-code (fix); 2 usage error, or a file that could not be processed (reported after all
+ * other files were handled).
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { writeFile } from 'node:fs/promises';
+import { relative, resolve, sep } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { version } from './version.js';
+import type { FileKind, Finding, Severity } from './engine/types.js';
+import type { HardenOptions, HardenResult } from './api.js';
+
+const EXIT_OK = 0;
+const EXIT_FINDINGS = 1;
+const EXIT_ERROR = 2;
+
+const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+const repeat = (v: string, prev: string[] = []) => [...prev, v];
+
+interface CommonFlags {
+  only?: string[];
+  skip?: string[];
+  exclude?: string[];
+  unsafe?: boolean;
+  kind?: FileKind;
+  stdinFilename?: string;
+  config?: string;
+  platform?: string;
+  exactTags?: boolean;
+  refresh?: boolean;
+  preset?: 'standard' | 'strict';
+  offline?: boolean;
+  cache?: boolean;
+  concurrency?: string;
+  timeout?: string;
+  verbose?: boolean;
+  color?: boolean;
+}
+
+function addCommon(cmd: Command): Command {
+  return cmd
+    .argument('[paths...]', 'files and directories to process (default: .); - reads standard input')
+    .option('--only <ids>', 'run only these codemods (comma-separated)', list)
+    .option('--skip <ids>', 'do not run these codemods (comma-separated)', list)
+    .option('--exclude <glob>', 'skip paths matching this glob (repeatable)', repeat)
+    .option('--unsafe', 'also apply fixes marked unsafe')
+    .addOption(new Option('--kind <kind>', 'treat named files as this kind').choices(['dockerfile', 'compose']))
+    .option('--stdin-filename <name>', 'the name (and so the kind) of standard input')
+    .option('--config <file>', 'use this configuration file instead of searching for .harden.yaml')
+    .option('--platform <os/arch[/variant]>', 'pin platform manifest digests instead of index digests')
+    .option('--exact-tags', 'replace floating tags by the most specific tag with the same digest')
+    .option('--refresh', 'update pinned digests that no longer match their tag')
+    .addOption(new Option('--preset <name>', 'compose hardening preset').choices(['standard', 'strict']))
+    .option('--offline', 'answer lookups from the cache only')
+    .option('--no-cache', 'neither read nor write the lookup cache')
+    .option('--concurrency <n>', 'parallel network requests (default 8)')
+    .option('--timeout <seconds>', 'per-request timeout (default 30)')
+    .option('--verbose', 'print request counts and more detail on standard error')
+    .option('--color', 'force colour')
+    .option('--no-color', 'never colour');
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function toOptions(paths: string[], f: CommonFlags): Promise<HardenOptions> {
+  const stdin = paths.length === 1 && paths[0] === '-';
+  if (!stdin && paths.includes('-')) throw new UsageErr('- (standard input) cannot be combined with other paths');
+  const num = (v: string | undefined, name: string) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new UsageErr(`${name} must be a positive number`);
+    return n;
+  };
+  return {
+    paths: stdin ? [] : paths,
+    stdin: stdin ? { text: await readStdin(), filename: f.stdinFilename } : undefined,
+    kind: f.kind,
+    exclude: f.exclude,
+    only: f.only,
+    skip: f.skip,
+    unsafe: f.unsafe,
+    configFile: f.config,
+    platform: f.platform,
+    exactTags: f.exactTags,
+    refresh: f.refresh,
+    preset: f.preset,
+    resolver: {
+      offline: f.offline,
+      noCache: f.cache === false ? true : undefined,
+      concurrency: num(f.concurrency, '--concurrency'),
+      timeoutMs: f.timeout !== undefined ? (num(f.timeout, '--timeout') ?? 30) * 1000 : undefined,
+      verbose: f.verbose,
+    },
+  };
+}
+
+class UsageErr extends Error {}
+
+function printErrors(r: HardenResult): void {
+  for (const p of r.problems) {
+    const loc = p.line ? `${p.path}:${p.line}${p.column ? `:${p.column}` : ''}` : p.path;
+    process.stderr.write(`${loc}: error: ${p.message}\n`);
+  }
+  for (const f of r.files) {
+    if (!f.error) continue;
+    const loc = f.error.line ? `${f.path}:${f.error.line}${f.error.column ? `:${f.error.column}` : ''}` : f.path;
+    process.stderr.write(`${loc}: error: ${f.error.message}\n`);
+  }
+}
+
+function printRequests(r: HardenResult, verbose?: boolean): void {
+  if (!verbose) return;
+  const parts = Object.entries(r.requests).map(([k, v]) => `${k} ${v}`);
+  process.stderr.write(`requests: ${parts.length ? parts.join(', ') : 'none'}\n`);
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
+
+function gitRoot(cwd: string): string | undefined {
+  try {
+    return execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return undefined;
+  }
+}
+
+async function runFix(paths: string[], flags: CommonFlags & { write?: boolean; patch?: string; exitCode?: boolean; format?: string }): Promise<number> {
+  const api = await import('./api.js');
+  const { unifiedDiff } = await import('./engine/diff.js');
+  const { colorDiff, findingLine, useColor } = await import('./output/text.js');
+  const opts = await toOptions(paths, flags);
+  const r = await api.fix({ ...opts, write: flags.write && !opts.stdin });
+  const outColor = useColor(process.stdout, flags.color);
+  const errColor = useColor(process.stderr, flags.color);
+
+  if (flags.format === 'json') {
+    process.stdout.write(`${JSON.stringify(jsonResult(r, (f) => unifiedDiff(f.path, f.before, f.after)), null, 2)}\n`);
+  } else if (opts.stdin && flags.write) {
+    process.stdout.write(r.files[0]?.after ?? opts.stdin.text);
+  } else if (!flags.write) {
+    for (const f of r.files) {
+      const d = unifiedDiff(f.path, f.before, f.after);
+      if (d) process.stdout.write(colorDiff(d, outColor));
+    }
+  }
+  if (flags.patch) {
+    const cwd = process.cwd();
+    const root = gitRoot(cwd) ?? cwd;
+    const patch = r.files
+      .map((f) => unifiedDiff(f.absPath ? relative(root, f.absPath).split(sep).join('/') : f.path, f.before, f.after))
+      .join('');
+    await writeFile(resolve(cwd, flags.patch), patch);
+  }
+
+  const applied = r.files.flatMap((f) => f.applied);
+  const remaining = r.files.flatMap((f) => f.findings);
+  if (flags.format !== 'json') {
+    for (const a of applied) process.stderr.write(`${findingLine(a, errColor)}\n`);
+    for (const x of remaining) process.stderr.write(`${findingLine(x, errColor)}\n`);
+  }
+  printErrors(r);
+  const changed = r.files.filter((f) => f.changed && !f.error);
+  const heldBack = r.files.reduce((n, f) => n + f.heldBack, 0);
+  if (flags.format !== 'json') {
+    const verb = flags.write ? 'applied' : 'to apply';
+    process.stderr.write(
+      `${applied.length} fix${applied.length === 1 ? '' : 'es'} ${verb} in ${changed.length} file${changed.length === 1 ? '' : 's'}` +
+        `${!flags.write && changed.length ? ' (dry-run: use --write to apply)' : ''}, ${remaining.length} finding${remaining.length === 1 ? '' : 's'} left\n`,
+    );
+    if (heldBack) process.stderr.write(`${heldBack} unsafe fix${heldBack === 1 ? ' was' : 'es were'} held back (apply with --unsafe)\n`);
+  }
+  printRequests(r, flags.verbose);
+  if (api.hasProcessingErrors(r)) return EXIT_ERROR;
+  if (flags.exitCode && !flags.write && changed.length > 0) return EXIT_FINDINGS;
+  return EXIT_OK;
+}
+
+function jsonResult(r: HardenResult, diff?: (f: HardenResult['files'][number]) => string) {
+  return {
+    version: 1,
+    files: r.files.map((f) => ({
+      path: f.path,
+      kind: f.kind,
+      changed: f.changed,
+      error: f.error,
+      applied: f.applied.map(stripFinding),
+      findings: f.findings.map(stripFinding),
+      heldBack: f.heldBack,
+      suppressed: f.suppressed,
+      ...(diff ? { diff: diff(f) } : {}),
+    })),
+    problems: r.problems,
+    requests: r.requests,
+  };
+}
+
+function stripFinding(f: Finding) {
+  const { path, codemodId, severity, line, column, endLine, endColumn, message, fixStatus, fix, data } = f;
+  return { path, codemodId, severity, line, column, endLine, endColumn, message, fixStatus, fix, data };
+}
+
+async function runCheck(paths: string[], flags: CommonFlags & { format?: string; failOn?: string }): Promise<number> {
+  const api = await import('./api.js');
+  const opts = await toOptions(paths, flags);
+  const r = await api.check(opts);
+  const findings = r.files.flatMap((f) => f.findings);
+  if (flags.format === 'json') {
+    process.stdout.write(`${JSON.stringify(jsonResult(r), null, 2)}\n`);
+  } else if (flags.format === 'sarif') {
+    const { toSarif } = await import('./output/sarif.js');
+    const { codemods } = await import('../codemods/index.js');
+    process.stdout.write(`${JSON.stringify(toSarif(r, codemods, version()), null, 2)}\n`);
+  } else {
+    const { findingLine, useColor } = await import('./output/text.js');
+    const on = useColor(process.stdout, flags.color);
+    for (const x of findings) process.stdout.write(`${findingLine(x, on)}\n`);
+    const heldBack = findings.filter((x) => x.fixStatus === 'held-back').length;
+    const fixable = findings.filter((x) => x.fixStatus === 'fixable').length;
+    process.stderr.write(
+      `${findings.length} finding${findings.length === 1 ? '' : 's'} in ${r.files.length} file${r.files.length === 1 ? '' : 's'}` +
+        ` (${fixable} fixable with \`harden fix\`${heldBack ? `, ${heldBack} more with --unsafe` : ''})\n`,
+    );
+  }
+  printErrors(r);
+  printRequests(r, flags.verbose);
+  if (api.hasProcessingErrors(r)) return EXIT_ERROR;
+  const failOn = (flags.failOn ?? 'info') as Severity | 'never';
+  if (failOn === 'never') return EXIT_OK;
+  return findings.some((x) => SEVERITY_RANK[x.severity] >= SEVERITY_RANK[failOn]) ? EXIT_FINDINGS : EXIT_OK;
+}
+
+async function runRules(flags: { format?: string }): Promise<number> {
+  const { codemods } = await import('../codemods/index.js');
+  if (flags.format === 'json') {
+    process.stdout.write(
+      `${JSON.stringify(codemods.map((c) => ({ id: c.id, fileKinds: c.fileKinds, safety: c.safety, summary: c.summary, sources: c.sources ?? [] })), null, 2)}\n`,
+    );
+    return EXIT_OK;
+  }
+  const rows = codemods.map((c) => [c.id, c.fileKinds.join(','), c.safety, c.summary]);
+  const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => (r[i] ?? '').length), ['id', 'files', 'safety'][i]?.length ?? 0));
+  const line = (r: string[]) => r.map((c, i) => (i < 3 ? c.padEnd(w[i] ?? 0) : c)).join('  ');
+  process.stdout.write(`${line(['id', 'files', 'safety', 'summary'])}\n`);
+  for (const r of rows) process.stdout.write(`${line(r as string[])}\n`);
+  return EXIT_OK;
+}
+
+async function runExplain(id: string): Promise<number> {
+  const { codemodById } = await import('../codemods/index.js');
+  const c = codemodById(id);
+  if (!c) throw new UsageErr(`unknown codemod '${id}' (see \`harden rules\`)`);
+  process.stdout.write(`# ${c.id}\n\n${c.summary}\n\nFiles: ${c.fileKinds.join(', ')} · Fix safety: ${c.safety}${c.sources?.length ? ` · Sources: ${c.sources.join(', ')}` : ''}\n\n${c.docs.trim()}\n`);
+  return EXIT_OK;
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('harden')
+    .description('Harden Dockerfiles and compose files: pin images, lock installs, add runtime hardening; output a reviewable patch.')
+    .version(version(), '-V, --version')
+    .showHelpAfterError()
+    .exitOverride();
+
+  addCommon(program.command('fix').description('compute fixes and print them as a unified diff (dry-run), or apply them with --write'))
+    .option('--write', 'apply the fixes to the files (atomically)')
+    .option('--patch <file>', 'also write the changes as a patch for `git apply` (paths from the repository root)')
+    .option('--exit-code', 'exit 1 when a dry-run has changes pending')
+    .addOption(new Option('--format <format>', 'output format').choices(['diff', 'json']).default('diff'))
+    .action(async (paths: string[], flags) => setExit(await runFix(paths, flags)));
+
+  addCommon(program.command('check').description('report findings as file:line:col id message'))
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(['error', 'warning', 'info', 'never']).default('info'))
+    .action(async (paths: string[], flags) => setExit(await runCheck(paths, flags)));
+
+  program
+    .command('rules')
+    .description('list every codemod: id, file kinds, fix safety, summary')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (flags) => setExit(await runRules(flags)));
+
+  program
+    .command('explain')
+    .description("print a codemod's documentation")
+    .argument('<id>', 'codemod id')
+    .action(async (id: string) => setExit(await runExplain(id)));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let code = EXIT_OK;
+  const program = buildProgram((c) => (code = c));
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
+      return EXIT_ERROR;
+    }
+    const { UsageError } = await import('./api.js');
+    const { ConfigError } = await import('./engine/config.js');
+    if (e instanceof UsageErr || e instanceof UsageError || e instanceof ConfigError) {
+      process.stderr.write(`harden: error: ${e.message}\n`);
+      return EXIT_ERROR;
+    }
+    process.stderr.write(`harden: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return EXIT_ERROR;
+  }
+  return code;
+}
+

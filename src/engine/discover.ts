@@ -1,0 +1,198 @@
+/**
+ * Finding the files to process: directories are walked honouring .gitignore files and --exclude globs;
+ * a file named explicitly is always processed (its kind from its name, else from its content, else --kind).
+ */
+import { lstat, readFile, readdir, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import ignore, { type Ignore } from 'ignore';
+import picomatch from 'picomatch';
+import type { FileKind } from './types.js';
+
+export interface DiscoveredFile {
+  /** Path for display: relative to cwd when inside it, else absolute. Always with '/' separators. */
+  path: string;
+  absPath: string;
+  kind: FileKind;
+  explicit: boolean;
+}
+
+export interface DiscoverProblem {
+  path: string;
+  message: string;
+}
+
+export interface DiscoverOptions {
+  paths: readonly string[];
+  cwd: string;
+  exclude?: readonly string[];
+  /** Force the kind of explicitly named files with odd names. */
+  kind?: FileKind;
+}
+
+const DOCKERFILE_NAME = /^(?:(?:docker|container)file(?:\..+)?|.+\.(?:docker|container)file)$/i;
+const COMPOSE_NAME = /^(?:compose(?:\.[^/]+)?\.ya?ml|docker-compose[^/]*\.ya?ml)$/i;
+const SKIP_DIRS = new Set(['.git', 'node_modules', '.hg', '.svn']);
+
+/** The kind a file name implies, if any. */
+export function kindFromName(name: string): FileKind | undefined {
+  const base = basename(name);
+  if (DOCKERFILE_NAME.test(base)) return 'dockerfile';
+  if (COMPOSE_NAME.test(base)) return 'compose';
+  return undefined;
+}
+
+/** Guess the kind of an explicitly named file from its content. */
+export function kindFromContent(text: string): FileKind | undefined {
+  if (/^\s*services\s*:/m.test(text)) return 'compose';
+  if (/^\s*FROM\s+\S/im.test(text)) return 'dockerfile';
+  return undefined;
+}
+
+export function displayPath(cwd: string, abs: string): string {
+  const rel = relative(cwd, abs);
+  const p = rel === '' ? '.' : rel.startsWith('..') ? abs : rel;
+  return p.split(sep).join('/');
+}
+
+async function findGitRoot(dir: string): Promise<string | undefined> {
+  for (let d = dir; ; d = dirname(d)) {
+    try {
+      await stat(join(d, '.git'));
+      return d;
+    } catch {
+      if (dirname(d) === d) return undefined;
+    }
+  }
+}
+
+interface IgnoreLayer {
+  base: string;
+  ig: Ignore;
+}
+
+async function loadIgnore(dir: string): Promise<IgnoreLayer | undefined> {
+  try {
+    const text = await readFile(join(dir, '.gitignore'), 'utf8');
+    return { base: dir, ig: ignore().add(text) };
+  } catch {
+    return undefined;
+  }
+}
+
+function ignoredBy(layers: readonly IgnoreLayer[], abs: string, isDir: boolean): boolean {
+  for (const { base, ig } of layers) {
+    const rel = relative(base, abs).split(sep).join('/');
+    if (!rel || rel.startsWith('..')) continue;
+    if (ig.ignores(isDir ? `${rel}/` : rel)) return true;
+  }
+  return false;
+}
+
+export async function discover(opts: DiscoverOptions): Promise<{ files: DiscoveredFile[]; problems: DiscoverProblem[] }> {
+  const files: DiscoveredFile[] = [];
+  const problems: DiscoverProblem[] = [];
+  const seen = new Set<string>();
+  const excludes = (opts.exclude ?? []).map((g) => picomatch(g, { dot: true }));
+  const excluded = (abs: string) => {
+    const rel = displayPath(opts.cwd, abs);
+    return excludes.some((m) => m(rel) || m(basename(abs)));
+  };
+
+  const add = async (abs: string, kind: FileKind, explicit: boolean) => {
+    let real: string;
+    try {
+      real = await realpath(abs);
+    } catch {
+      real = abs;
+    }
+    if (seen.has(real)) return;
+    seen.add(real);
+    files.push({ path: displayPath(opts.cwd, abs), absPath: abs, kind, explicit });
+  };
+
+  for (const p of opts.paths) {
+    const abs = resolve(opts.cwd, p);
+    let st;
+    try {
+      st = await stat(abs);
+    } catch {
+      problems.push({ path: p, message: 'no such file or directory' });
+      continue;
+    }
+    if (st.isFile()) {
+      let kind = opts.kind ?? kindFromName(abs);
+      if (!kind) {
+        try {
+          kind = kindFromContent(await readFile(abs, 'utf8'));
+        } catch {
+          // unreadable: reported when read
+        }
+      }
+      if (!kind) {
+        problems.push({ path: displayPath(opts.cwd, abs), message: 'cannot tell whether this is a Dockerfile or a compose file; pass --kind' });
+        continue;
+      }
+      await add(abs, kind, true);
+      continue;
+    }
+    if (!st.isDirectory()) {
+      problems.push({ path: p, message: 'not a regular file or directory' });
+      continue;
+    }
+    const root = await realpath(abs);
+    const gitRoot = await findGitRoot(abs);
+    const layers: IgnoreLayer[] = [];
+    if (gitRoot) {
+      // .gitignore files above the walked directory, up to the repository root, apply too.
+      const chain: string[] = [];
+      for (let d = dirname(abs); gitRoot && d.startsWith(gitRoot) && d !== abs; d = dirname(d)) {
+        chain.unshift(d);
+        if (d === gitRoot || dirname(d) === d) break;
+      }
+      for (const d of chain) {
+        const l = await loadIgnore(d);
+        if (l) layers.push(l);
+      }
+    }
+    await walk(abs, layers);
+
+    async function walk(dir: string, inherited: IgnoreLayer[]): Promise<void> {
+      const own = await loadIgnore(dir);
+      const here = own ? [...inherited, own] : inherited;
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (e) {
+        problems.push({ path: displayPath(opts.cwd, dir), message: `cannot read directory: ${(e as Error).message}` });
+        return;
+      }
+      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const e of entries) {
+        const child = join(dir, e.name);
+        if (e.isDirectory()) {
+          if (SKIP_DIRS.has(e.name) || ignoredBy(here, child, true) || excluded(child)) continue;
+          await walk(child, here);
+          continue;
+        }
+        const kind = kindFromName(e.name);
+        if (!kind || ignoredBy(here, child, false) || excluded(child)) continue;
+        if (e.isSymbolicLink()) {
+          let target: string;
+          try {
+            target = await realpath(child);
+            if (!(await lstat(target)).isFile()) continue;
+          } catch {
+            problems.push({ path: displayPath(opts.cwd, child), message: 'broken symbolic link' });
+            continue;
+          }
+          if (target !== root && !target.startsWith(root + sep)) {
+            problems.push({ path: displayPath(opts.cwd, child), message: `symbolic link points outside ${displayPath(opts.cwd, abs)} (to ${target}); not processed` });
+            continue;
+          }
+        } else if (!e.isFile()) continue;
+        await add(child, kind, false);
+      }
+    }
+  }
+  return { files, problems };
+}

@@ -1,0 +1,58 @@
+/**
+ * Edit builders (like ESLint's RuleFixer) and the one place edits are applied.
+ * Every fix is a set of text splices at exact offsets; nothing re-serialises a whole file.
+ */
+import type { Edit, Fix, Range, Safety } from './types.js';
+
+export const replace = (range: Range, text: string): Edit => ({ start: range.start, end: range.end, text });
+export const insertAt = (offset: number, text: string): Edit => ({ start: offset, end: offset, text });
+export const remove = (range: Range): Edit => ({ start: range.start, end: range.end, text: '' });
+export const fix = (title: string, safety: Safety, edits: readonly Edit[]): Fix => ({ title, safety, edits });
+
+const SAFETY_RANK: Record<Safety, number> = { manual: 0, unsafe: 1, safe: 2 };
+
+/** The less safe of two safety levels. */
+export function minSafety(a: Safety, b: Safety): Safety {
+  return SAFETY_RANK[a] <= SAFETY_RANK[b] ? a : b;
+}
+
+/** Whether a fix of `safety` applies when the user allows `allowed` ('safe' by default, 'unsafe' with --unsafe). */
+export function applies(safety: Safety, allowed: 'safe' | 'unsafe'): boolean {
+  return safety !== 'manual' && SAFETY_RANK[safety] >= SAFETY_RANK[allowed];
+}
+
+/** Two edits conflict when their ranges overlap or touch: the later one waits for the next pass. */
+function conflicts(a: Edit, b: Edit): boolean {
+  return a.start <= b.end && b.start <= a.end;
+}
+
+/** Whether a fix's own edits are well formed (in range, non-overlapping). */
+export function validFix(text: string, f: Fix): boolean {
+  const sorted = [...f.edits].sort((x, y) => x.start - y.start || x.end - y.end);
+  let last = -1;
+  for (const e of sorted) {
+    if (e.start < 0 || e.end > text.length || e.start > e.end) return false;
+    if (e.start < last) return false;
+    last = e.end;
+  }
+  return f.edits.length > 0;
+}
+
+/**
+ * Apply as many fixes as possible in one pass, in the given order: a fix whose edits conflict with an
+ * already accepted fix waits for the next pass. Returns the new text and the indexes of applied fixes.
+ */
+export function applyFixes(text: string, fixes: readonly Fix[]): { output: string; applied: number[] } {
+  const accepted: Edit[] = [];
+  const applied: number[] = [];
+  fixes.forEach((f, i) => {
+    if (!validFix(text, f)) return;
+    if (f.edits.some((e) => accepted.some((a) => conflicts(a, e)))) return;
+    accepted.push(...f.edits);
+    applied.push(i);
+  });
+  accepted.sort((a, b) => b.start - a.start || b.end - a.end);
+  let output = text;
+  for (const e of accepted) output = output.slice(0, e.start) + e.text + output.slice(e.end);
+  return { output, applied };
+}

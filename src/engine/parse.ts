@@ -1,0 +1,80 @@
+/** Parsing at the engine boundary: Dockerfiles with dockerfile-ast, compose files with `yaml` (comment- and range-preserving). */
+import { DockerfileParser } from 'dockerfile-ast';
+import { LineCounter, parseAllDocuments, isMap } from 'yaml';
+import { computeLineStarts, detectEol } from './text.js';
+import type { FileKind, ParsedCompose, ParsedDockerfile, ParsedFile, ParsedSource } from './types.js';
+
+export class ParseError extends Error {
+  constructor(
+    message: string,
+    readonly line?: number,
+    readonly column?: number,
+  ) {
+    super(message);
+    this.name = 'ParseError';
+  }
+}
+
+const DOCKERFILE_INSTRUCTIONS = new Set([
+  'ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL', 'MAINTAINER',
+  'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR',
+]);
+
+export function parseDockerfile(path: string, absPath: string | undefined, text: string): ParsedDockerfile {
+  const ast = DockerfileParser.parse(text);
+  const lineStarts = computeLineStarts(text);
+  for (const ins of ast.getInstructions()) {
+    const kw = ins.getKeyword().toUpperCase();
+    if (!DOCKERFILE_INSTRUCTIONS.has(kw)) {
+      const r = ins.getInstructionRange().start;
+      throw new ParseError(`unknown instruction '${ins.getKeyword()}'`, r.line + 1, r.character + 1);
+    }
+    if (kw === 'ONBUILD') {
+      const trigger = (ins as unknown as { getTrigger(): string | null }).getTrigger();
+      if (trigger && !DOCKERFILE_INSTRUCTIONS.has(trigger.toUpperCase())) {
+        const r = ins.getRange().start;
+        throw new ParseError(`unknown ONBUILD trigger instruction '${trigger}'`, r.line + 1, r.character + 1);
+      }
+    }
+  }
+  const escapeChar = ast.getEscapeCharacter() === '`' ? '`' : '\\';
+  return { kind: 'dockerfile', path, absPath, text, eol: detectEol(text), lineStarts, ast, escapeChar };
+}
+
+export function parseCompose(path: string, absPath: string | undefined, text: string): ParsedCompose {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { keepSourceTokens: true, lineCounter, uniqueKeys: true, merge: true });
+  if (!Array.isArray(docs)) {
+    // An empty stream parses to an EmptyStream; treat as zero documents.
+    return { kind: 'compose', path, absPath, text, eol: detectEol(text), lineStarts: computeLineStarts(text), docs: [], lineCounter };
+  }
+  for (const doc of docs) {
+    const err = doc.errors[0];
+    if (err) {
+      const pos = err.linePos?.[0];
+      const msg = err.message.split('\n')[0] ?? err.message;
+      throw new ParseError(`invalid YAML: ${msg.replace(/ at line \d+, column \d+:?$/, '')}`, pos?.line, pos?.col);
+    }
+    if (doc.contents !== null && !isMap(doc.contents)) {
+      const off = doc.contents.range?.[0] ?? 0;
+      const p = lineCounter.linePos(off);
+      throw new ParseError('not a compose file: the top level is not a mapping', p.line, p.col);
+    }
+  }
+  return { kind: 'compose', path, absPath, text, eol: detectEol(text), lineStarts: computeLineStarts(text), docs, lineCounter };
+}
+
+export function parseSource(path: string, absPath: string | undefined, text: string): ParsedSource {
+  return { kind: 'source', path, absPath, text, eol: detectEol(text), lineStarts: computeLineStarts(text) };
+}
+
+export function parseFile(kind: FileKind, path: string, absPath: string | undefined, text: string): ParsedFile {
+  switch (kind) {
+    case 'dockerfile':
+      return parseDockerfile(path, absPath, text);
+    case 'compose':
+      return parseCompose(path, absPath, text);
+    case 'source':
+      return parseSource(path, absPath, text);
+  }
+}

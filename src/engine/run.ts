@@ -1,0 +1,307 @@
+/**
+ * The engine loop for one file: parse → run codemods → apply non-overlapping fixes → re-parse, up to 10 passes.
+ * A pass whose output no longer parses reverts the whole file and names the codemods; a cycle is an error.
+ */
+import { applies, applyFixes, minSafety } from './edits.js';
+import { ParseError, parseFile } from './parse.js';
+import { buildSuppressions } from './suppress.js';
+import { BOM, computeLineStarts, offsetAt, positionAt } from './text.js';
+import { dedupeKeys } from './lookups.js';
+import type {
+  Answers,
+  Codemod,
+  FileKind,
+  Finding,
+  Fix,
+  GlobalSettings,
+  LookupKey,
+  ParsedFile,
+  ProjectView,
+  Report,
+} from './types.js';
+
+export const MAX_PASSES = 10;
+
+export interface EnabledCodemod {
+  codemod: Codemod;
+  options: Readonly<Record<string, unknown>>;
+  severity?: Finding['severity'];
+}
+
+export interface FileInput {
+  path: string;
+  absPath: string | undefined;
+  kind: FileKind;
+  /** Decoded text without BOM. */
+  text: string;
+  bom: boolean;
+}
+
+export interface FileError {
+  message: string;
+  line?: number;
+  column?: number;
+  codemodId?: string;
+}
+
+export interface FileResult {
+  path: string;
+  absPath: string | undefined;
+  kind: FileKind;
+  /** Full original and resulting text, BOM included. */
+  before: string;
+  after: string;
+  changed: boolean;
+  /** Fixes applied (fix mode), in the order applied. */
+  applied: Finding[];
+  /** Findings left after fixing (or every finding, in check mode). */
+  findings: Finding[];
+  /** Unsafe fixes not applied because --unsafe was not given. */
+  heldBack: number;
+  suppressed: number;
+  error?: FileError;
+}
+
+export interface ProcessOptions {
+  codemods: readonly EnabledCodemod[];
+  /** 'safe' (default) or 'unsafe' (--unsafe). */
+  allowed: 'safe' | 'unsafe';
+  /** false = check mode: one pass, nothing applied. */
+  applyFixes: boolean;
+  global: GlobalSettings;
+  answers: Answers;
+  project: ProjectView;
+  /** Resolve keys a later pass needs that the first batch did not cover. */
+  resolveMissing?: (keys: readonly LookupKey[]) => Promise<void>;
+}
+
+interface RawReport {
+  enabled: EnabledCodemod;
+  order: number;
+  report: Report;
+}
+
+const NO_ANSWERS: Answers = { get: () => undefined };
+
+export function collectLookups(
+  parsed: ParsedFile,
+  codemods: readonly EnabledCodemod[],
+  global: GlobalSettings,
+  answers: Answers = NO_ANSWERS,
+): LookupKey[] {
+  const keys: LookupKey[] = [];
+  for (const { codemod, options } of codemods) {
+    if (!codemod.fileKinds.includes(parsed.kind) || !codemod.lookups) continue;
+    keys.push(...codemod.lookups(parsed, options, global, answers));
+  }
+  return dedupeKeys(keys);
+}
+
+/** Max rounds of follow-up lookups (a codemod asking again after seeing answers). */
+export const MAX_LOOKUP_ROUNDS = 5;
+
+/**
+ * Resolve what these files' codemods need, round after round, until no codemod asks anything new.
+ * All files' keys of one round go to the resolver in one batch.
+ */
+export async function resolveLookups(
+  parsedFiles: readonly ParsedFile[],
+  codemodsFor: (f: ParsedFile) => readonly EnabledCodemod[],
+  global: GlobalSettings,
+  answers: Answers & { has?(k: LookupKey): boolean },
+  resolve: (keys: readonly LookupKey[]) => Promise<void>,
+): Promise<void> {
+  for (let round = 0; round < MAX_LOOKUP_ROUNDS; round++) {
+    const keys = dedupeKeys(parsedFiles.flatMap((f) => collectLookups(f, codemodsFor(f), global, answers)));
+    const missing = keys.filter((k) => answers.get(k) === undefined);
+    if (missing.length === 0) return;
+    await resolve(missing);
+  }
+}
+
+/** For Dockerfiles, suppression comments sit before the instruction that holds the finding. */
+function anchorFor(parsed: ParsedFile): (offset: number) => number {
+  if (parsed.kind !== 'dockerfile') return (o) => o;
+  const starts = parsed.ast.getInstructions().map((ins) => {
+    const r = ins.getRange();
+    return {
+      start: offsetAt(parsed.lineStarts, r.start.line, r.start.character),
+      end: offsetAt(parsed.lineStarts, r.end.line, r.end.character),
+    };
+  });
+  return (o) => starts.find((s) => s.start <= o && o <= s.end)?.start ?? o;
+}
+
+function runCodemods(parsed: ParsedFile, opts: ProcessOptions): RawReport[] {
+  const out: RawReport[] = [];
+  opts.codemods.forEach((enabled, order) => {
+    const { codemod, options } = enabled;
+    if (!codemod.fileKinds.includes(parsed.kind)) return;
+    try {
+      codemod.run({
+        file: parsed,
+        options,
+        global: opts.global,
+        answers: opts.answers,
+        project: opts.project,
+        report: (report) => out.push({ enabled, order, report }),
+      });
+    } catch (e) {
+      throw new CodemodCrash(codemod.id, e);
+    }
+  });
+  return out;
+}
+
+class CodemodCrash extends Error {
+  constructor(
+    readonly codemodId: string,
+    cause: unknown,
+  ) {
+    super(`codemod ${codemodId} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+/** The effective fix safety: never safer than the codemod declares. */
+function effectiveFix(r: RawReport): Fix | undefined {
+  const f = r.report.fix;
+  if (!f) return undefined;
+  return { ...f, safety: minSafety(f.safety, r.enabled.codemod.safety) };
+}
+
+function toFinding(parsed: ParsedFile, r: RawReport, fixStatus: Finding['fixStatus']): Finding {
+  const start = positionAt(parsed.lineStarts, r.report.range.start);
+  const end = positionAt(parsed.lineStarts, r.report.range.end);
+  const fixed = effectiveFix(r);
+  return {
+    ...r.report,
+    ...(fixed ? { fix: fixed } : {}),
+    codemodId: r.enabled.codemod.id,
+    path: parsed.path,
+    severity: r.report.severity ?? r.enabled.severity ?? r.enabled.codemod.severity ?? 'warning',
+    line: start.line,
+    column: start.column,
+    endLine: end.line,
+    endColumn: end.column,
+    fixStatus,
+  };
+}
+
+function statusOf(fix: Fix | undefined, allowed: 'safe' | 'unsafe', checkMode: boolean): Finding['fixStatus'] {
+  if (!fix) return 'none';
+  if (fix.safety === 'manual') return 'manual';
+  if (applies(fix.safety, allowed)) return checkMode ? 'fixable' : 'applied';
+  return 'held-back';
+}
+
+function sortReports(reports: RawReport[]): RawReport[] {
+  return reports.sort(
+    (a, b) => a.order - b.order || a.report.range.start - b.report.range.start || a.report.range.end - b.report.range.end,
+  );
+}
+
+export async function processFile(input: FileInput, opts: ProcessOptions): Promise<FileResult> {
+  const bom = input.bom ? BOM : '';
+  const before = bom + input.text;
+  const base: Omit<FileResult, 'after' | 'changed' | 'applied' | 'findings' | 'heldBack' | 'suppressed'> = {
+    path: input.path,
+    absPath: input.absPath,
+    kind: input.kind,
+    before,
+  };
+  const failed = (error: FileError): FileResult => ({
+    ...base,
+    after: before,
+    changed: false,
+    applied: [],
+    findings: [],
+    heldBack: 0,
+    suppressed: 0,
+    error,
+  });
+
+  const history: string[] = [input.text];
+  const applied: Finding[] = [];
+  let text = input.text;
+  let lastAppliedIds: string[] = [];
+  for (let pass = 1; ; pass++) {
+    let parsed: ParsedFile;
+    try {
+      parsed = parseFile(input.kind, input.path, input.absPath, text);
+    } catch (e) {
+      const pe = e instanceof ParseError ? e : new ParseError(String(e));
+      if (pass === 1) return failed({ message: pe.message, line: pe.line, column: pe.column });
+      return failed({
+        message: `a fix by ${lastAppliedIds.join(', ')} produced output that no longer parses (${pe.message}); the file was left unchanged`,
+        codemodId: lastAppliedIds[0],
+      });
+    }
+    if (pass > 1 && opts.resolveMissing) {
+      const resolveMissing = opts.resolveMissing;
+      await resolveLookups([parsed], () => opts.codemods, opts.global, opts.answers, (k) => resolveMissing(k));
+    }
+
+    let reports: RawReport[];
+    try {
+      reports = sortReports(runCodemods(parsed, opts));
+    } catch (e) {
+      if (e instanceof CodemodCrash) return failed({ message: e.message, codemodId: e.codemodId });
+      throw e;
+    }
+    const suppressions = buildSuppressions(parsed, anchorFor(parsed));
+    const kept = reports.filter((r) => !suppressions.isSuppressed(r.enabled.codemod.id, r.report.range.start));
+    const suppressed = reports.length - kept.length;
+
+    const checkMode = !opts.applyFixes;
+    const applicable = checkMode ? [] : kept.filter((r) => {
+      const f = effectiveFix(r);
+      return f !== undefined && applies(f.safety, opts.allowed);
+    });
+
+    const finish = (finalParsed: ParsedFile, finalReports: RawReport[]): FileResult => {
+      const findings = finalReports.map((r) => toFinding(finalParsed, r, statusOf(effectiveFix(r), opts.allowed, checkMode)));
+      const after = bom + text;
+      return {
+        ...base,
+        after,
+        changed: after !== before,
+        applied,
+        findings,
+        heldBack: findings.filter((f) => f.fixStatus === 'held-back').length,
+        suppressed,
+      };
+    };
+
+    if (applicable.length === 0) return finish(parsed, kept);
+    if (pass > MAX_PASSES) {
+      return failed({ message: `fixes did not converge after ${MAX_PASSES} passes (codemods: ${lastAppliedIds.join(', ')})` });
+    }
+
+    const fixes = applicable.map((r) => effectiveFix(r) as Fix);
+    const { output, applied: idx } = applyFixes(text, fixes);
+    if (idx.length === 0) return finish(parsed, kept);
+    const appliedReports = idx.map((i) => applicable[i] as RawReport);
+    for (const r of appliedReports) applied.push(toFinding(parsed, r, 'applied'));
+    lastAppliedIds = [...new Set(appliedReports.map((r) => r.enabled.codemod.id))];
+    if (history.includes(output)) {
+      return failed({ message: `circular fixes detected between ${lastAppliedIds.join(', ')}; the file was left unchanged` });
+    }
+    history.push(output);
+    text = output;
+  }
+}
+
+/** Convenience for tests and the API: run codemods on a text in memory. */
+export async function processText(
+  kind: FileKind,
+  path: string,
+  text: string,
+  opts: Omit<ProcessOptions, 'project'> & { project?: ProjectView; absPath?: string },
+): Promise<FileResult> {
+  const bom = text.startsWith(BOM);
+  const body = bom ? text.slice(1) : text;
+  const project = opts.project ?? { files: [], byAbsPath: () => undefined };
+  return processFile({ kind, path, absPath: opts.absPath, text: body, bom }, { ...opts, project });
+}
+
+export { computeLineStarts };

@@ -1,0 +1,228 @@
+/**
+ * The contract between the engine, the codemods and the resolvers.
+ *
+ * Codemods are pure: they read a parsed file, the already-resolved network answers and their options,
+ * and report findings, each optionally carrying a fix made of text edits at exact offsets.
+ */
+import type { Dockerfile } from 'dockerfile-ast';
+import type { Document, LineCounter } from 'yaml';
+
+export type FileKind = 'dockerfile' | 'compose' | 'source';
+export const FILE_KINDS: readonly FileKind[] = ['dockerfile', 'compose', 'source'];
+
+/** Ordered: manual < unsafe < safe. A fix applies when its safety is at or above the level the user allows. */
+export type Safety = 'safe' | 'unsafe' | 'manual';
+export type Severity = 'error' | 'warning' | 'info';
+
+/** A half-open range of UTF-16 offsets into the parsed text (BOM already removed). */
+export interface Range {
+  start: number;
+  end: number;
+}
+
+/** Replace text[start, end) by `text`. Insertion: start === end. Deletion: text === ''. */
+export interface Edit extends Range {
+  text: string;
+}
+
+/** A set of edits applied whole or not at all. */
+export interface Fix {
+  title: string;
+  safety: Safety;
+  edits: readonly Edit[];
+}
+
+/** What a codemod reports. */
+export interface Report {
+  range: Range;
+  message: string;
+  /** Defaults to the codemod's `severity` (or 'warning'). */
+  severity?: Severity;
+  fix?: Fix;
+  /** Optional extra structured data for machine consumers (JSON output, PR bodies): e.g. the digest and its source. */
+  data?: Readonly<Record<string, unknown>>;
+}
+
+/** A report as the engine returns it: with the codemod id, file path and 1-based line/column. */
+export interface Finding extends Report {
+  codemodId: string;
+  path: string;
+  severity: Severity;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  /**
+   * What happened to (or would happen to) the fix: 'applied' (fix mode), 'fixable' (check mode: `fix` would apply it),
+   * 'held-back' (unsafe fix, needs --unsafe), 'manual' (advice only), 'none' (no fix offered).
+   */
+  fixStatus: 'applied' | 'fixable' | 'held-back' | 'manual' | 'none';
+}
+
+interface ParsedBase {
+  /** Path as given/discovered (relative to cwd when discovered), '-' style names for stdin use stdinFilename. */
+  path: string;
+  /** Absolute path on disk, or undefined for stdin. */
+  absPath: string | undefined;
+  /** Text without BOM. */
+  text: string;
+  /** Dominant line ending of the file. Insert new lines with this. */
+  eol: '\n' | '\r\n';
+  /** 0-based line starts (offsets), for offset<->line/col conversions. */
+  lineStarts: readonly number[];
+}
+
+export interface ParsedDockerfile extends ParsedBase {
+  kind: 'dockerfile';
+  ast: Dockerfile;
+  /** The escape character in force ('\\' unless a `# escape=` directive says '`'). */
+  escapeChar: '\\' | '`';
+}
+
+export interface ParsedCompose extends ParsedBase {
+  kind: 'compose';
+  /** All YAML documents in the file (usually one). Parsed with keepSourceTokens so ranges are exact. */
+  docs: readonly Document.Parsed[];
+  lineCounter: LineCounter;
+}
+
+export interface ParsedSource extends ParsedBase {
+  kind: 'source';
+}
+
+export type ParsedFile = ParsedDockerfile | ParsedCompose | ParsedSource;
+
+/** A network (or local-filesystem) question a codemod needs answered before it runs. */
+export type LookupKey =
+  | { kind: 'image-digest'; ref: string; platform?: string }
+  | { kind: 'image-tags'; ref: string }
+  | { kind: 'image-config'; ref: string; platform?: string }
+  | { kind: 'image-file'; ref: string; platform?: string; paths: readonly string[] }
+  | { kind: 'file'; path: string }
+  | { kind: 'dir'; path: string }
+  | { kind: string; [k: string]: unknown };
+
+export interface LookupError {
+  /** 'not-found' | 'unauthorized' | 'forbidden' | 'rate-limited' | 'timeout' | 'network' | 'tls' | 'invalid' | 'offline-miss' | 'digest-mismatch' | … */
+  code: string;
+  message: string;
+}
+export type Answer<T = unknown> = { ok: T; source?: string } | { error: LookupError };
+
+/** Answers by lookup id (see lookupId()). */
+export interface Answers {
+  get<T = unknown>(key: LookupKey): Answer<T> | undefined;
+}
+
+/** Answer payloads for the standard lookup kinds. */
+export interface ImageDigestAnswer {
+  /** Digest of what the tag points to: the index/list digest, or the platform manifest digest when `platform` was asked. */
+  digest: string;
+  mediaType: string;
+  /** Host the answer came from (mirror or registry), for reporting. */
+  registry: string;
+}
+export interface ImageTagsAnswer {
+  tags: readonly string[];
+}
+export interface ImageConfigAnswer {
+  user?: string;
+  workingDir?: string;
+  volumes?: readonly string[];
+  exposedPorts?: readonly string[];
+  env?: readonly string[];
+  entrypoint?: readonly string[];
+  cmd?: readonly string[];
+  os?: string;
+  architecture?: string;
+}
+/** For `image-file`: the contents of the first of `paths` found (newest layer first), symlinks followed. */
+export interface ImageFileAnswer {
+  path: string | null;
+  content: string | null;
+}
+export interface FileAnswer {
+  exists: boolean;
+  /** Text content (files up to 1 MiB), undefined for directories or when unreadable. */
+  text?: string;
+}
+export interface DirAnswer {
+  exists: boolean;
+  entries: readonly string[];
+}
+
+/** A read-only view of every file in this run, for codemods that need cross-file knowledge (e.g. compose build args). */
+export interface ProjectView {
+  readonly files: readonly ParsedFile[];
+  /** Find a parsed file of this run by absolute path. */
+  byAbsPath(absPath: string): ParsedFile | undefined;
+}
+
+export interface CodemodContext<F extends ParsedFile = ParsedFile> {
+  file: F;
+  /** Codemod options: config `codemods.<id>.options` merged over defaults, plus global settings under `global`. */
+  options: Readonly<Record<string, unknown>>;
+  global: GlobalSettings;
+  answers: Answers;
+  project: ProjectView;
+  report(report: Report): void;
+}
+
+/** Settings every codemod may read (from CLI flags and config). */
+export interface GlobalSettings {
+  /** `--platform os/arch[/variant]`, if given. */
+  platform?: string;
+  /** `--exact-tags` */
+  exactTags?: boolean;
+  /** `--refresh`: update digests that no longer match their tag. */
+  refresh?: boolean;
+  /** `--preset` for compose hardening. */
+  preset?: 'standard' | 'strict';
+  /** Whether the run will write files (some codemods only say what they would write in dry-run). */
+  write?: boolean;
+}
+
+export interface Codemod {
+  /** kebab-case action: used for --only/--skip, config, `# harden-ignore`, fixtures and docs. */
+  id: string;
+  fileKinds: readonly FileKind[];
+  /** One line for `harden rules`. */
+  summary: string;
+  /** The most a fix from it can be. Reports with fixes safer than this are a bug (checked in tests). */
+  safety: Safety;
+  /** Default severity of its findings. */
+  severity?: Severity;
+  /** Markdown with sections: What it does / Why / Example / Fix safety / Options. */
+  docs: string;
+  /** e.g. 'hadolint:DL3008', 'seed:001'. */
+  sources?: readonly string[];
+  /** Default options. */
+  defaultOptions?: Readonly<Record<string, unknown>>;
+  /** Pure: what it needs answered. Called on each pass's parse. */
+  /**
+   * Load heavy dependencies (a shell parser's WASM, ts-morph) before the first run. Called once per process,
+   * only when the codemod is enabled and a file of its kind is processed, so `harden --version` stays fast.
+   */
+  prepare?(): Promise<void>;
+  /**
+   * Pure: what it needs answered. Called on each pass's parse, and again with the answers so far until it asks
+   * nothing new (so a codemod can ask a follow-up question, e.g. digests of candidate tags after the tags list).
+   */
+  lookups?(
+    file: ParsedFile,
+    options: Readonly<Record<string, unknown>>,
+    global: GlobalSettings,
+    answers: Answers,
+  ): Iterable<LookupKey>;
+  run(ctx: CodemodContext): void;
+}
+
+/** Something that answers lookups: the network resolvers, or fixtures' answers.json. */
+export interface Resolver {
+  resolveAll(keys: readonly LookupKey[], ctx: ResolveContext): Promise<void>;
+  answers: Answers;
+}
+export interface ResolveContext {
+  /** Directory the run is rooted at (for relative config). */
+  cwd: string;
+}

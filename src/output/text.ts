@@ -1,0 +1,45 @@
+/** Human-readable output: findings lines, the change log, colouring of diffs. */
+import pc from 'picocolors';
+import type { Finding } from '../engine/types.js';
+
+export interface Colors {
+  enabled: boolean;
+}
+
+/** Colour only on a TTY, never with NO_COLOR, always with FORCE_COLOR (unless NO_COLOR). */
+export function useColor(stream: NodeJS.WriteStream, flag?: boolean): boolean {
+  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
+  if (flag !== undefined) return flag;
+  if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') return true;
+  return stream.isTTY === true;
+}
+
+export function colorDiff(diff: string, on: boolean): string {
+  if (!on) return diff;
+  return diff
+    .split('\n')
+    .map((l) => {
+      if (l.startsWith('diff --git') || l.startsWith('--- ') || l.startsWith('+++ ')) return pc.bold(l);
+      if (l.startsWith('@@')) return pc.cyan(l);
+      if (l.startsWith('+')) return pc.green(l);
+      if (l.startsWith('-')) return pc.red(l);
+      return l;
+    })
+    .join('\n');
+}
+
+const STATUS_NOTE: Record<Finding['fixStatus'], string> = {
+  applied: '',
+  fixable: ' [fixable]',
+  'held-back': ' [unsafe fix: --unsafe]',
+  manual: ' [manual]',
+  none: '',
+};
+
+/** `file:line:col id message` */
+export function findingLine(f: Finding, on: boolean): string {
+  const loc = `${f.path}:${f.line}:${f.column}`;
+  const sev = f.severity === 'error' ? pc.red : f.severity === 'warning' ? pc.yellow : pc.dim;
+  const id = on ? sev(f.codemodId) : f.codemodId;
+  return `${on ? pc.bold(loc) : loc} ${id} ${f.message}${STATUS_NOTE[f.fixStatus]}`;
+}
