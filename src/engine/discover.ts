@@ -31,12 +31,14 @@ export interface DiscoverOptions {
 
 const DOCKERFILE_NAME = /^(?:(?:docker|container)file(?:\..+)?|.+\.(?:docker|container)file)$/i;
 const COMPOSE_NAME = /^(?:compose(?:\.[^/]+)?\.ya?ml|docker-compose[^/]*\.ya?ml)$/i;
+/** `Dockerfile.md`, `Dockerfile.sh`, editor and patch leftovers: named like Dockerfiles, but not Dockerfiles. */
+const NOT_DOCKERFILE_SUFFIX = /\.(?:md|txt|rst|json|ya?ml|sh|py|bak|orig|rej|swp|tmp|dockerignore)$/i;
 const SKIP_DIRS = new Set(['.git', 'node_modules', '.hg', '.svn']);
 
 /** The kind a file name implies, if any. */
 export function kindFromName(name: string): FileKind | undefined {
   const base = basename(name);
-  if (DOCKERFILE_NAME.test(base)) return 'dockerfile';
+  if (DOCKERFILE_NAME.test(base) && !NOT_DOCKERFILE_SUFFIX.test(base)) return 'dockerfile';
   if (COMPOSE_NAME.test(base)) return 'compose';
   return undefined;
 }

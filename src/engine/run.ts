@@ -281,7 +281,7 @@ export async function processFile(input: FileInput, opts: ProcessOptions): Promi
     const { output, applied: idx } = applyFixes(text, fixes);
     if (idx.length === 0) return finish(parsed, kept);
     const appliedReports = idx.map((i) => applicable[i] as RawReport);
-    for (const r of appliedReports) applied.push(toFinding(parsed, r, 'applied'));
+    for (const r of appliedReports) applied.push({ ...toFinding(parsed, r, 'applied'), pass });
     lastAppliedIds = [...new Set(appliedReports.map((r) => r.enabled.codemod.id))];
     if (history.includes(output)) {
       return failed({ message: `circular fixes detected between ${lastAppliedIds.join(', ')}; the file was left unchanged` });

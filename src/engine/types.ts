@@ -57,6 +57,8 @@ export interface Finding extends Report {
    * 'held-back' (unsafe fix, needs --unsafe), 'manual' (advice only), 'none' (no fix offered).
    */
   fixStatus: 'applied' | 'fixable' | 'held-back' | 'manual' | 'none';
+  /** For applied fixes: the pass (1-based) whose text the offsets and line/column refer to. */
+  pass?: number;
 }
 
 interface ParsedBase {

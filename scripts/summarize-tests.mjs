@@ -1,0 +1,19 @@
+// Prints the one closing line CI reads: "N passed, N failed[, N skipped]", from vitest's JSON report.
+import { readFileSync } from 'node:fs';
+
+const file = process.argv[2];
+let report;
+try {
+  report = JSON.parse(readFileSync(file, 'utf8'));
+} catch (e) {
+  console.log('0 passed, 1 failed');
+  console.error(`cannot read the test report ${file}: ${e.message}`);
+  process.exit(1);
+}
+const passed = report.numPassedTests ?? 0;
+const failed = report.numFailedTests ?? 0;
+const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+// A test file that failed to load has no tests counted: count it as a failure.
+const brokenFiles = (report.testResults ?? []).filter((r) => r.status === 'failed' && (r.assertionResults ?? []).length === 0).length;
+console.log(`${passed} passed, ${failed + brokenFiles} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed + brokenFiles > 0 || passed === 0 ? 1 : 0);

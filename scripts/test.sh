@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Sets up everything the test suite needs on a fresh Debian machine, then runs it.
+# Usage: scripts/test.sh [vitest args…]      (what .ci/run calls; the README's test command)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# System packages: a real registry for the registry client's tests, htpasswd/openssl for its auth variants,
+# docker-compose (v1, without the engine) to validate compose output, git for the bot tests, xz for index files.
+need=()
+command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
+command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v git >/dev/null 2>&1 || need+=(git)
+command -v xz >/dev/null 2>&1 || need+=(xz-utils)
+command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing: ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# Node packages, exactly as locked.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+npm run --silent typecheck
+npm run --silent lint
+npm run --silent build
+
+status=0
+results=$(mktemp)
+npx vitest run --reporter=default --reporter=json --outputFile="$results" "$@" || status=$?
+node scripts/summarize-tests.mjs "$results" || status=$?
+rm -f "$results"
+exit $status

@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import { applyFixes } from '../../src/engine/edits.js';
+import { processText, type EnabledCodemod } from '../../src/engine/run.js';
+import { AnswerStore } from '../../src/engine/lookups.js';
+import type { Codemod, FileKind } from '../../src/engine/types.js';
+import { insertOnce, replaceAll, reportOnly, throwing } from '../support/test-codemods.js';
+
+function run(kind: FileKind, text: string, codemods: Codemod[], opts: { unsafe?: boolean; check?: boolean } = {}) {
+  const enabled: EnabledCodemod[] = codemods.map((codemod) => ({ codemod, options: {} }));
+  return processText(kind, kind === 'dockerfile' ? 'Dockerfile' : 'compose.yaml', text, {
+    codemods: enabled,
+    allowed: opts.unsafe ? 'unsafe' : 'safe',
+    applyFixes: !opts.check,
+    global: {},
+    answers: new AnswerStore(),
+  });
+}
+
+describe('applyFixes', () => {
+  it('applies non-overlapping fixes and defers touching or overlapping ones', () => {
+    const text = 'abcdef';
+    const r = applyFixes(text, [
+      { title: 'a', safety: 'safe', edits: [{ start: 0, end: 1, text: 'A' }] },
+      { title: 'b', safety: 'safe', edits: [{ start: 1, end: 2, text: 'B' }] }, // touches the first: deferred
+      { title: 'e', safety: 'safe', edits: [{ start: 4, end: 5, text: 'E' }] },
+    ]);
+    expect(r.output).toBe('AbcdEf');
+    expect(r.applied).toEqual([0, 2]);
+  });
+  it('applies a multi-edit fix whole or not at all', () => {
+    const r = applyFixes('0123456789', [
+      { title: 'x', safety: 'safe', edits: [{ start: 5, end: 6, text: 'X' }] },
+      { title: 'pair', safety: 'safe', edits: [{ start: 0, end: 1, text: 'P' }, { start: 5, end: 5, text: '!' }] },
+    ]);
+    expect(r.output).toBe('01234X6789');
+    expect(r.applied).toEqual([0]);
+  });
+  it('ignores malformed fixes (out of range, self-overlapping)', () => {
+    const r = applyFixes('abc', [
+      { title: 'bad', safety: 'safe', edits: [{ start: 2, end: 9, text: 'x' }] },
+      { title: 'self', safety: 'safe', edits: [{ start: 0, end: 2, text: 'x' }, { start: 1, end: 2, text: 'y' }] },
+    ]);
+    expect(r.output).toBe('abc');
+    expect(r.applied).toEqual([]);
+  });
+});
+
+describe('processFile passes', () => {
+  it('runs fixes that insert at the same offset in later passes, in codemod order', async () => {
+    const a = insertOnce('a-insert', (t) => t.length, 'LABEL a=1\n');
+    const b = insertOnce('b-insert', (t) => t.length, 'LABEL b=2\n');
+    const r = await run('dockerfile', 'FROM x\n', [a, b]);
+    expect(r.error).toBeUndefined();
+    expect(r.after).toBe('FROM x\nLABEL a=1\nLABEL b=2\n');
+    expect(r.applied.map((f) => f.codemodId)).toEqual(['a-insert', 'b-insert']);
+  });
+
+  it('detects a cycle, reports it and leaves the file unchanged', async () => {
+    const r = await run('dockerfile', 'FROM x\nLABEL v=1\n', [replaceAll('one-two', 'v=1', 'v=2'), replaceAll('two-one', 'v=2', 'v=1')]);
+    expect(r.error?.message).toMatch(/circular fixes/);
+    expect(r.after).toBe(r.before);
+  });
+
+  it('reverts a file whose fixed output no longer parses and names the codemod', async () => {
+    const r = await run('compose', 'services:\n  web:\n    image: nginx\n', [replaceAll('breaks-yaml', 'image: nginx', 'image: [nginx')]);
+    expect(r.error?.message).toMatch(/breaks-yaml produced output that no longer parses/);
+    expect(r.after).toBe(r.before);
+  });
+
+  it('turns a crashing codemod into a file error naming it', async () => {
+    const r = await run('dockerfile', 'FROM x\n', [throwing('explodes')]);
+    expect(r.error).toMatchObject({ codemodId: 'explodes' });
+    expect(r.error?.message).toContain('boom');
+    expect(r.after).toBe(r.before);
+  });
+
+  it('holds unsafe fixes back unless allowed, and counts them', async () => {
+    const unsafe = replaceAll('risky', 'FROM x', 'FROM y', { safety: 'unsafe' });
+    const held = await run('dockerfile', 'FROM x\n', [unsafe]);
+    expect(held.after).toBe('FROM x\n');
+    expect(held.heldBack).toBe(1);
+    expect(held.findings[0]?.fixStatus).toBe('held-back');
+    const applied = await run('dockerfile', 'FROM x\n', [unsafe], { unsafe: true });
+    expect(applied.after).toBe('FROM y\n');
+    expect(applied.heldBack).toBe(0);
+  });
+
+  it('never lets a fix claim to be safer than its codemod', async () => {
+    const lying: Codemod = { ...replaceAll('liar', 'FROM x', 'FROM y', { safety: 'safe' }), safety: 'unsafe' };
+    const r = await run('dockerfile', 'FROM x\n', [lying]);
+    expect(r.after).toBe('FROM x\n');
+    expect(r.findings[0]?.fix?.safety).toBe('unsafe');
+  });
+
+  it('never applies manual advice; check mode applies nothing and marks fixable findings', async () => {
+    const r = await run('dockerfile', 'FROM x\n', [reportOnly('advice', 'FROM'), replaceAll('fixer', 'FROM x', 'FROM y')], { check: true });
+    expect(r.after).toBe('FROM x\n');
+    expect(r.findings.map((f) => [f.codemodId, f.fixStatus, f.line, f.column])).toEqual([
+      ['advice', 'none', 1, 1],
+      ['fixer', 'fixable', 1, 1],
+    ]);
+  });
+
+  it('reports findings left after fixing from the final pass only', async () => {
+    const r = await run('dockerfile', 'FROM x\n', [reportOnly('advice', 'FROM'), replaceAll('fixer', 'FROM x', 'FROM y')]);
+    expect(r.applied).toHaveLength(1);
+    expect(r.findings.map((f) => f.codemodId)).toEqual(['advice']);
+  });
+});
+
+describe('preservation (engine splices only the edited bytes)', () => {
+  const swap = replaceAll('swap', 'nginx:1', 'nginx:2');
+  it.each([
+    ['BOM', '\uFEFFservices:\n  web:\n    image: nginx:1\n'],
+    ['CRLF', 'services:\r\n  web:\r\n    # keep me\r\n    image: nginx:1\r\n'],
+    ['no trailing newline', 'services:\n  web:\n    image: nginx:1'],
+    ['anchors and merge keys', 'x-base: &base\n  image: nginx:1\nservices:\n  a:\n    <<: *base\n  b: *base\n'],
+    ['flow style and quoting', "services: { web: { image: 'nginx:1', ports: [\"80:80\"] } }\n"],
+  ])('compose with %s', async (_name, input) => {
+    const r = await run('compose', input, [swap]);
+    expect(r.after).toBe(input.replace('nginx:1', 'nginx:2'));
+    const again = await run('compose', r.after, [swap]);
+    expect(again.after).toBe(r.after);
+  });
+  it.each([
+    ['escape directive and continuations', '# escape=`\nFROM nginx:1\nRUN echo a `\n  && echo b\n'],
+    ['CRLF and comments', '# syntax=docker/dockerfile:1\r\n# comment\r\nFROM nginx:1 AS base\r\n\r\nRUN true\r\n'],
+    ['BOM', '\uFEFFFROM nginx:1\n'],
+  ])('Dockerfile with %s', async (_name, input) => {
+    const r = await run('dockerfile', input, [swap]);
+    expect(r.after).toBe(input.replace('nginx:1', 'nginx:2'));
+  });
+});
+
+describe('suppression comments', () => {
+  const fixer = replaceAll('swap', 'nginx:1', 'nginx:2');
+  it('honours # harden-ignore on the line before (and through a comment block), by id or all', async () => {
+    const input = 'FROM nginx:1\n# harden-ignore swap reason: vendor pin\nFROM nginx:1 AS b\n# harden-ignore all\n# another comment\nFROM nginx:1 AS c\n';
+    const r = await run('dockerfile', input, [fixer]);
+    expect(r.after).toBe(input.replace('nginx:1', 'nginx:2'));
+    expect(r.suppressed).toBe(2);
+  });
+  it('anchors Dockerfile suppressions on the instruction, even for findings on continuation lines', async () => {
+    const input = '# harden-ignore swap\nRUN echo \\\n  nginx:1\n';
+    expect((await run('dockerfile', input, [fixer])).after).toBe(input);
+  });
+  it('ignores comments for other ids', async () => {
+    const input = '# harden-ignore other-id\nFROM nginx:1\n';
+    expect((await run('dockerfile', input, [fixer])).after).toBe('# harden-ignore other-id\nFROM nginx:2\n');
+  });
+  it('honours # harden-ignore-file anywhere, and trailing comments in compose', async () => {
+    expect((await run('dockerfile', 'FROM nginx:1\n# harden-ignore-file swap\n', [fixer])).after).toBe('FROM nginx:1\n# harden-ignore-file swap\n');
+    const compose = 'services:\n  a:\n    image: nginx:1 # harden-ignore swap\n  b:\n    image: nginx:1\n';
+    expect((await run('compose', compose, [fixer])).after).toBe(
+      'services:\n  a:\n    image: nginx:1 # harden-ignore swap\n  b:\n    image: nginx:2\n',
+    );
+  });
+});
