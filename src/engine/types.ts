@@ -198,6 +198,8 @@ export interface Codemod {
   docs: string;
   /** e.g. 'hadolint:DL3008', 'seed:001'. */
   sources?: readonly string[];
+  /** True when its lookups go to registries or package indexes (not just local files): skipped by `--offline` benches. */
+  network?: boolean;
   /** Default options. */
   defaultOptions?: Readonly<Record<string, unknown>>;
   /** Pure: what it needs answered. Called on each pass's parse. */
