@@ -1,0 +1,92 @@
+/** The command line end to end: exit codes, bad input, usage errors, standard input (codemod-independent parts). */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { harden } from './support/cli.js';
+import { tmpTree } from './support/tmp.js';
+
+describe('harden CLI basics', () => {
+  it('prints its version and exits 0', () => {
+    const r = harden(['--version'], { cwd: tmpTree() });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('exits 2 on an unknown option, an unknown codemod id, or an unknown explain id', () => {
+    const cwd = tmpTree({ Dockerfile: 'FROM a\n' });
+    expect(harden(['fix', '--bogus'], { cwd }).code).toBe(2);
+    const only = harden(['fix', '--only', 'no-such-codemod'], { cwd });
+    expect(only.code).toBe(2);
+    expect(only.stderr).toMatch(/unknown codemod id no-such-codemod/);
+    expect(harden(['explain', 'no-such-codemod'], { cwd }).code).toBe(2);
+  });
+
+  it('exits 2 on a configuration error, naming the file', () => {
+    const cwd = tmpTree({ '.git/HEAD': 'x', '.harden.yaml': 'unsafe: true\nbogus: 1\n', Dockerfile: 'FROM a\n' });
+    const r = harden(['check'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/\.harden\.yaml: unknown key 'bogus'/);
+  });
+
+  it('reports every bad file with file:line:col, keeps going, exits 2 and writes nothing for them', () => {
+    const cwd = tmpTree({
+      '.git/HEAD': 'x',
+      'a/compose.yaml': 'services:\n  web:\n    image: [nginx\n',
+      'b/Dockerfile': 'FROM nginx\nWRONG DOCKERFILE\n',
+      'c/Dockerfile': Buffer.from([0x46, 0x52, 0x00, 0x01, 0x02]),
+      'd/compose.yaml': 'services:\n  ok:\n    image: nginx\n',
+    });
+    mkdirSync(join(cwd, 'e', 'Dockerfile'), { recursive: true }); // a directory where a file is expected: ignored
+    const r = harden(['fix', '--write', '.', 'missing-dir'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/a\/compose\.yaml:4:1: error: invalid YAML/);
+    expect(r.stderr).toMatch(/b\/Dockerfile:2:1: error: unknown instruction 'WRONG'/);
+    expect(r.stderr).toMatch(/c\/Dockerfile: error: binary file/);
+    expect(r.stderr).toMatch(/missing-dir: error: no such file or directory/);
+    expect(readFileSync(join(cwd, 'a/compose.yaml'), 'utf8')).toBe('services:\n  web:\n    image: [nginx\n');
+  });
+
+  it('exits 0 on clean input and prints no diff', () => {
+    const cwd = tmpTree({ '.git/HEAD': 'x', 'Dockerfile': '# nothing to do\n' });
+    const r = harden(['fix', '--only', 'none-registered-is-fine'].slice(0, 1), { cwd });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+  });
+
+  it('reads standard input with --stdin-filename, and rejects - mixed with paths', () => {
+    const cwd = tmpTree();
+    const r = harden(['check', '-', '--stdin-filename', 'compose.yaml'], { cwd, input: 'services:\n  a:\n    image: [x\n' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/compose\.yaml:4:1: error: invalid YAML/);
+    expect(harden(['check', '-', 'x'], { cwd }).code).toBe(2);
+    const unknownKind = harden(['check', '-'], { cwd, input: 'hello\n' });
+    expect(unknownKind.code).toBe(2);
+    expect(unknownKind.stderr).toMatch(/--kind or --stdin-filename/);
+  });
+
+  it('lists rules as JSON', () => {
+    const r = harden(['rules', '--format', 'json'], { cwd: tmpTree() });
+    expect(r.code).toBe(0);
+    expect(Array.isArray(JSON.parse(r.stdout))).toBe(true);
+  });
+});
+
+describe('start-up path stays light', () => {
+  it('does not statically import heavy modules from the CLI entry point', () => {
+    const root = join(import.meta.dirname, '..');
+    const seen = new Set<string>();
+    const heavy: string[] = [];
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/^import\s+(?!type\b)[^'"]*?from\s+'([^']+)'|^import\s+'([^']+)'/gm)) {
+        const spec = m[1] ?? m[2] ?? '';
+        if (spec.startsWith('.')) visit(join(file, '..', spec.replace(/\.js$/, '.ts')));
+        else if (/^(ts-morph|typescript|web-tree-sitter|sh-syntax|undici|yaml|dockerfile-ast|ajv)/.test(spec)) heavy.push(`${file}: ${spec}`);
+      }
+    };
+    visit(join(root, 'src/bin.ts'));
+    expect(heavy).toEqual([]);
+  });
+});
