@@ -72,10 +72,11 @@ describe('harden CLI basics', () => {
 });
 
 describe('start-up path stays light', () => {
-  it('does not statically import heavy modules from the CLI entry point', () => {
-    const root = join(import.meta.dirname, '..');
+  const root = join(import.meta.dirname, '..');
+  /** Packages statically imported (not through `await import()`) from a module, transitively. */
+  function staticImports(entry: string, pattern: RegExp): string[] {
     const seen = new Set<string>();
-    const heavy: string[] = [];
+    const found: string[] = [];
     const visit = (file: string) => {
       if (seen.has(file)) return;
       seen.add(file);
@@ -83,10 +84,18 @@ describe('start-up path stays light', () => {
       for (const m of text.matchAll(/^import\s+(?!type\b)[^'"]*?from\s+'([^']+)'|^import\s+'([^']+)'/gm)) {
         const spec = m[1] ?? m[2] ?? '';
         if (spec.startsWith('.')) visit(join(file, '..', spec.replace(/\.js$/, '.ts')));
-        else if (/^(ts-morph|typescript|web-tree-sitter|sh-syntax|undici|yaml|dockerfile-ast|ajv)/.test(spec)) heavy.push(`${file}: ${spec}`);
+        else if (pattern.test(spec)) found.push(`${file}: ${spec}`);
       }
     };
-    visit(join(root, 'src/bin.ts'));
-    expect(heavy).toEqual([]);
+    visit(join(root, entry));
+    return found;
+  }
+
+  it('does not statically import heavy modules from the CLI entry point', () => {
+    expect(staticImports('src/bin.ts', /^(ts-morph|typescript|web-tree-sitter|sh-syntax|undici|yaml|dockerfile-ast|ajv)/)).toEqual([]);
+  });
+
+  it('loads parsers for shells and source code only when a codemod that needs them runs (prepare)', () => {
+    expect(staticImports('codemods/index.ts', /^(ts-morph|typescript|web-tree-sitter|tree-sitter|sh-syntax|undici)/)).toEqual([]);
   });
 });
