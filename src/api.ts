@@ -35,7 +35,7 @@ export interface HardenOptions {
   /** Network settings (they override the config file's). */
   resolver?: Partial<ResolverSettings>;
   /** A resolver to use instead of the default network one (tests, embedding). */
-  customResolver?: Resolver & { counters?(): Record<string, number> };
+  customResolver?: Resolver & { counters?(): Record<string, number>; close?(): Promise<void> };
   /** The codemods to choose from (default: every registered codemod). */
   codemods?: readonly Codemod[];
 }
@@ -198,7 +198,9 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
     }
   }
   results.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { files: results, problems, requests: resolver.counters?.() ?? {} };
+  const requests = resolver.counters?.() ?? {};
+  if (!opts.customResolver) await resolver.close?.();
+  return { files: results, problems, requests };
 }
 
 function resolverSettings(cfg: HardenConfig, over: Partial<ResolverSettings> | undefined, configDir: string): Partial<ResolverSettings> {

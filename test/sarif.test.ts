@@ -1,7 +1,7 @@
 /** SARIF output validates against the official SARIF 2.1.0 schema and carries fixes as artifactChanges. */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import Ajv from 'ajv-draft-04';
+import AjvModule from 'ajv-draft-04';
 import { describe, expect, it } from 'vitest';
 import { check } from '../src/api.js';
 import { toSarif } from '../src/output/sarif.js';
@@ -18,6 +18,9 @@ describe('SARIF output', () => {
     const codemods = [replaceAll('swap-tag', 'nginx:1', 'nginx:2'), reportOnly('advice', 'RUN')];
     const r = await check({ cwd, codemods, customResolver: createLocalResolver() });
     const log = toSarif(r, codemods, '0.1.0');
+    // CommonJS default export: the class sits on .default under NodeNext resolution.
+    type AjvCtor = new (o: object) => { compile(s: object): ((d: unknown) => boolean) & { errors?: unknown } };
+    const Ajv = ((AjvModule as unknown as { default?: AjvCtor }).default ?? AjvModule) as unknown as AjvCtor;
     const ajv = new Ajv({ strict: false, unicodeRegExp: false });
     const validate = ajv.compile(schema);
     expect(validate(log), JSON.stringify(validate.errors)).toBe(true);

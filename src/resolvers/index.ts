@@ -12,6 +12,8 @@ export interface LookupHandler {
   resolve(keys: readonly LookupKey[]): Promise<Map<string, Answer>>;
   /** Requests sent, by kind (e.g. { token: 1, head: 3 }). */
   readonly counters?: Readonly<Record<string, number>>;
+  /** Release connections and other resources. */
+  close?(): Promise<void>;
 }
 
 /** A handler loaded on first use, so heavy modules (undici, decompressors) stay off the start-up path. */
@@ -26,6 +28,9 @@ export function lazyHandler(kinds: readonly string[], load: () => Promise<Lookup
     },
     get counters() {
       return instance?.counters ?? {};
+    },
+    async close() {
+      await instance?.close?.();
     },
   };
 }
@@ -68,6 +73,10 @@ export class DispatchResolver implements Resolver {
         }
       }),
     );
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.handlers.map((h) => h.close?.()));
   }
 
   /** Requests sent so far, summed over handlers, by kind. */
