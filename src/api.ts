@@ -11,6 +11,7 @@ import { processFile, resolveLookups, type EnabledCodemod, type FileResult } fro
 import { decodeText } from './engine/text.js';
 import type { Codemod, FileKind, GlobalSettings, ParsedFile, ProjectView, Resolver } from './engine/types.js';
 import { atomicWrite } from './engine/write.js';
+import { applyCompanions, hasCompanions, type CompanionOutcome } from './engine/companions.js';
 import { createDefaultResolver, type ResolverSettings } from './resolvers/default.js';
 
 export interface HardenOptions {
@@ -54,6 +55,11 @@ export interface Problem {
 
 export interface HardenResult {
   files: FileResult[];
+  /**
+   * Changes to other files that fixes carry (e.g. application sources reading a migrated secret) and side effects
+   * (secret files, .gitignore entries): diffs and what would be done in a dry-run; done with `write`.
+   */
+  companions: CompanionOutcome;
   /** Paths that could not be processed before parsing (missing, unreadable, unknown kind). */
   problems: Problem[];
   /** Requests sent to registries and indexes, by kind. */
@@ -197,10 +203,13 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
       }
     }
   }
+  // 7. Companion changes of applied fixes (only for files whose own changes went through).
+  const withCompanions = applyFixes ? results.filter((r) => !r.error).flatMap((r) => r.applied.filter((a) => hasCompanions(a.fix))) : [];
+  const companions = await applyCompanions(withCompanions, { cwd, write: opts.write ?? false });
   results.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const requests = resolver.counters?.() ?? {};
   if (!opts.customResolver) await resolver.close?.();
-  return { files: results, problems, requests };
+  return { files: results, problems, requests, companions };
 }
 
 function resolverSettings(cfg: HardenConfig, over: Partial<ResolverSettings> | undefined, configDir: string): Partial<ResolverSettings> {
@@ -231,6 +240,7 @@ export function check(opts: HardenOptions = {}): Promise<HardenResult> {
 export function hasProcessingErrors(r: HardenResult): boolean {
   return (
     r.problems.length > 0 ||
+    r.companions.errors.length > 0 ||
     r.files.some((f) => f.error || [...f.findings, ...f.applied].some((x) => x.data?.lookupFailed === true))
   );
 }

@@ -107,6 +107,7 @@ function printErrors(r: HardenResult): void {
     const loc = p.line ? `${p.path}:${p.line}${p.column ? `:${p.column}` : ''}` : p.path;
     process.stderr.write(`${loc}: error: ${p.message}\n`);
   }
+  for (const e of r.companions.errors) process.stderr.write(`${e.path}: error: ${e.message}\n`);
   for (const f of r.files) {
     if (!f.error) continue;
     const loc = f.error.line ? `${f.path}:${f.error.line}${f.error.column ? `:${f.error.column}` : ''}` : f.path;
@@ -148,13 +149,19 @@ async function runFix(paths: string[], flags: CommonFlags & { write?: boolean; p
       const d = unifiedDiff(f.path, f.before, f.after);
       if (d) process.stdout.write(colorDiff(d, outColor));
     }
+    for (const c of r.companions.files) process.stdout.write(colorDiff(c.diff, outColor));
   }
   if (flags.patch) {
     const cwd = process.cwd();
     const root = gitRoot(cwd) ?? cwd;
-    const patch = r.files
-      .map((f) => unifiedDiff(f.absPath ? relative(root, f.absPath).split(sep).join('/') : f.path, f.before, f.after))
-      .join('');
+    const rel = (abs: string) => relative(root, abs).split(sep).join('/');
+    const patch = [
+      ...r.files.map((f) => unifiedDiff(f.absPath ? rel(f.absPath) : f.path, f.before, f.after)),
+      ...r.companions.files.map((c) => {
+        const d = unifiedDiff(rel(c.absPath), c.before, c.after);
+        return c.before === '' ? d.replace(/^--- a\/.*$/m, '--- /dev/null').replace(/^(diff --git .*)$/m, '$1\nnew file mode 100644') : d;
+      }),
+    ].join('');
     await writeFile(resolve(cwd, flags.patch), patch);
   }
 
@@ -164,6 +171,7 @@ async function runFix(paths: string[], flags: CommonFlags & { write?: boolean; p
     for (const a of applied) process.stderr.write(`${findingLine(a, errColor)}\n`);
     for (const x of remaining) process.stderr.write(`${findingLine(x, errColor)}\n`);
   }
+  for (const m of r.companions.messages) process.stderr.write(`${m}\n`);
   printErrors(r);
   const changed = r.files.filter((f) => f.changed && !f.error);
   const heldBack = r.files.reduce((n, f) => n + f.heldBack, 0);
@@ -177,7 +185,7 @@ async function runFix(paths: string[], flags: CommonFlags & { write?: boolean; p
   }
   printRequests(r, flags.verbose);
   if (api.hasProcessingErrors(r)) return EXIT_ERROR;
-  if (flags.exitCode && !flags.write && changed.length > 0) return EXIT_FINDINGS;
+  if (flags.exitCode && !flags.write && (changed.length > 0 || r.companions.files.length > 0)) return EXIT_FINDINGS;
   return EXIT_OK;
 }
 
@@ -196,6 +204,7 @@ function jsonResult(r: HardenResult, diff?: (f: HardenResult['files'][number]) =
       ...(diff ? { diff: diff(f) } : {}),
     })),
     problems: r.problems,
+    companions: { files: r.companions.files.map((c) => ({ path: c.path, ...(diff ? { diff: c.diff } : {}) })), messages: r.companions.messages, errors: r.companions.errors },
     requests: r.requests,
   };
 }

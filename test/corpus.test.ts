@@ -64,6 +64,12 @@ describe.skipIf(!present)('corpus robustness', () => {
     expect(files.length - usable.length).toBeLessThan(5);
   });
 
+  it.skipIf(!schemaAvailable())('validates compose files against the schema (sanity check: it rejects what it should)', () => {
+    expect(composeValidates('services:\n  a:\n    image: x\n    read_only: true\n')).toBe(true);
+    expect(composeValidates('services:\n  a:\n    image: x\n    bogus_key: 1\n')).toBe(false);
+    expect(composeValidates('services:\n  a:\n    cap_drop: ALL\n')).toBe(false);
+  });
+
   const validBefore = new Map<string, boolean>();
 
   it.each(codemods.map((c) => [c.id, c] as [string, Codemod]))('%s: no crash, output parses, validates, is idempotent, edits only what it meant', async (_id, codemod) => {

@@ -35,7 +35,12 @@ export function validFix(text: string, f: Fix): boolean {
     if (e.start < last) return false;
     last = e.end;
   }
-  return f.edits.length > 0;
+  return f.edits.length > 0 || (f.files?.length ?? 0) > 0 || (f.sideEffects?.length ?? 0) > 0;
+}
+
+/** A fix whose only changes are to other files or side effects: it changes nothing in the processed text. */
+export function companionOnly(f: Fix): boolean {
+  return f.edits.length === 0 && ((f.files?.length ?? 0) > 0 || (f.sideEffects?.length ?? 0) > 0);
 }
 
 /**

@@ -2,7 +2,7 @@
  * The engine loop for one file: parse → run codemods → apply non-overlapping fixes → re-parse, up to 10 passes.
  * A pass whose output no longer parses reverts the whole file and names the codemods; a cycle is an error.
  */
-import { applies, applyFixes, minSafety } from './edits.js';
+import { applies, applyFixes, companionOnly, minSafety } from './edits.js';
 import { ParseError, parseFile } from './parse.js';
 import { buildSuppressions } from './suppress.js';
 import { BOM, computeLineStarts, offsetAt, positionAt } from './text.js';
@@ -253,12 +253,20 @@ export async function processFile(input: FileInput, opts: ProcessOptions): Promi
     const suppressed = reports.length - kept.length;
 
     const checkMode = !opts.applyFixes;
-    const applicable = checkMode ? [] : kept.filter((r) => {
+    const allowedNow = (r: RawReport) => {
       const f = effectiveFix(r);
       return f !== undefined && applies(f.safety, opts.allowed);
-    });
+    };
+    // Fixes that only change other files (companions) are applied once, from the final pass: they never change this text.
+    const applicable = checkMode ? [] : kept.filter((r) => allowedNow(r) && !companionOnly(effectiveFix(r) as Fix));
 
     const finish = (finalParsed: ParsedFile, finalReports: RawReport[]): FileResult => {
+      if (!checkMode) {
+        for (const r of finalReports.filter((x) => allowedNow(x) && companionOnly(effectiveFix(x) as Fix))) {
+          applied.push({ ...toFinding(finalParsed, r, 'applied'), pass: history.length });
+        }
+        finalReports = finalReports.filter((x) => !(allowedNow(x) && companionOnly(effectiveFix(x) as Fix)));
+      }
       const findings = finalReports.map((r) => toFinding(finalParsed, r, statusOf(effectiveFix(r), opts.allowed, checkMode)));
       const after = bom + text;
       return {

@@ -29,8 +29,33 @@ export interface Edit extends Range {
 export interface Fix {
   title: string;
   safety: Safety;
+  /** Edits to the file being processed (may be empty when the fix only has companion changes). */
+  edits: readonly Edit[];
+  /**
+   * Edits to OTHER files (e.g. application sources reading a migrated secret), each guarded by the SHA-256 of the
+   * text they were computed against (null: create the file; it must not exist). Shown in the diff, written with --write.
+   */
+  files?: readonly CompanionFileChange[];
+  /** Done only on --write, never printed with their values: e.g. writing a secret value to a 0600 file. */
+  sideEffects?: readonly SideEffect[];
+}
+
+/** Edits to a file other than the one processed. */
+export interface CompanionFileChange {
+  absPath: string;
+  /** SHA-256 (hex) of the text the edits were computed against; null = create the file (it must not exist). */
+  expectedSha256: string | null;
   edits: readonly Edit[];
 }
+
+/** A value that prints as [redacted] everywhere; only `reveal()` gives it (see src/engine/redacted.ts). */
+export interface Redacted {
+  reveal(): string;
+}
+
+export type SideEffect =
+  | { kind: 'write-secret-file'; absPath: string; value: Redacted }
+  | { kind: 'gitignore-entry'; absPath: string; entry: string };
 
 /** What a codemod reports. */
 export interface Report {

@@ -18,7 +18,9 @@ export function schemaAvailable(): boolean {
 export function composeValidates(text: string): boolean {
   if (!validator) {
     const ajv = new Ajv({ strict: false, allErrors: false, validateFormats: false });
-    validator = ajv.compile(JSON.parse(readFileSync(SCHEMA, 'utf8')) as object);
+    // The schema names its draft with an https URL ajv does not register; it is draft-07, ajv's default.
+    const { $schema: _draft, ...schema } = JSON.parse(readFileSync(SCHEMA, 'utf8')) as Record<string, unknown>;
+    validator = ajv.compile(schema);
   }
   const docs = parseAllDocuments(text.replace(/^\uFEFF/, ''), { merge: true });
   if (!Array.isArray(docs)) return true;

@@ -1,0 +1,315 @@
+/**
+ * compose-secrets: move secret-looking environment variables of compose services to compose `secrets:`,
+ * giving the service `<NAME>_FILE` (or the image's own file form) instead of the value.
+ */
+import { join } from 'node:path';
+import { isMap, isScalar, isSeq, type Document, type YAMLMap } from 'yaml';
+import { insertAt, replace } from '../src/engine/edits.js';
+import type { Codemod, Edit, ParsedCompose, Report } from '../src/engine/types.js';
+import type { Fix, SideEffect } from '../src/engine/types.js';
+import {
+  childIndent, columnOf, composeDir, getPair, lineAfter, linesAt, listedSecrets, quoteLike, rangeOf, services,
+  topLevelSecrets, type EnvEntry, type ServiceInfo,
+} from '../src/secrets/compose.js';
+import { fileFormFor, repositoryOf } from '../src/secrets/images.js';
+import { isSecretName, nameOptions, secretNameFor, SECRET_PATTERNS } from '../src/secrets/names.js';
+import { SecretValue } from '../src/engine/redacted.js';
+import { reporter } from '../src/secrets/report.js';
+
+export const SECRETS_DIR = 'secrets';
+
+interface NewSecret {
+  name: string;
+  def: { environment: string } | { file: string };
+}
+
+interface Planned {
+  entry: EnvEntry;
+  fileVar: string;
+  secret: string;
+  source: 'variable' | 'literal';
+  variable?: string;
+  droppedDefault: boolean;
+}
+
+/** Text of the new top-level `secrets:` entries, or undefined when the existing `secrets:` cannot take them. */
+export function topLevelEdit(file: ParsedCompose, doc: Document.Parsed, add: readonly NewSecret[]): Edit | undefined {
+  const { text, eol } = file;
+  const root = doc.contents as YAMLMap;
+  const sp = getPair(root, 'services');
+  const unit = sp && isMap(sp.value) ? ' '.repeat(Math.max(1, columnOf(text, rangeOf(sp.value).start) - columnOf(text, rangeOf(sp.key as never).start))) : '  ';
+  const body = (ind: string) =>
+    add.flatMap((s) => [`${ind}${s.name}:`, `${ind}${unit}${'environment' in s.def ? `environment: ${s.def.environment}` : `file: ${s.def.file}`}`]);
+  const top = getPair(root, 'secrets');
+  if (!top) {
+    const rootInd = ' '.repeat(columnOf(text, rangeOf(root.items[0]?.key as never).start));
+    const at = lineAfter(text, rangeOf(root).end);
+    return insertAt(at, linesAt(text, at, [`${rootInd}secrets:`, ...body(rootInd + unit)], eol));
+  }
+  if (top.value === null || (isScalar(top.value) && top.value.value === null)) {
+    const keyCol = columnOf(text, rangeOf(top.key as never).start);
+    const at = lineAfter(text, rangeOf(top.key as never).end);
+    return insertAt(at, linesAt(text, at, body(' '.repeat(keyCol) + unit), eol));
+  }
+  if (isMap(top.value) && top.value.flow !== true && top.value.items.length > 0) {
+    const at = lineAfter(text, rangeOf(top.value).end);
+    return insertAt(at, linesAt(text, at, body(childIndent(text, top.value, unit)), eol));
+  }
+  return undefined;
+}
+
+/** Edit adding `names` to the service's `secrets:` list (creating it after `environment:` if needed). */
+function serviceListEdit(file: ParsedCompose, svc: ServiceInfo, names: readonly string[]): Edit | undefined {
+  const { text, eol } = file;
+  const sp = getPair(svc.node, 'secrets');
+  const envKey = svc.envPair?.key as { range?: [number, number, number] } | undefined;
+  const keyCol = columnOf(text, rangeOf((sp?.key ?? envKey) as never).start);
+  if (!sp) {
+    if (!svc.envPair) return undefined;
+    const at = lineAfter(text, rangeOf(svc.envPair.value as never).end);
+    const ind = ' '.repeat(keyCol);
+    return insertAt(at, linesAt(text, at, [`${ind}secrets:`, ...names.map((n) => `${ind}  - ${n}`)], eol));
+  }
+  if (sp.value === null || (isScalar(sp.value) && sp.value.value === null)) {
+    const at = lineAfter(text, rangeOf(sp.key as never).end);
+    return insertAt(at, linesAt(text, at, names.map((n) => `${' '.repeat(keyCol)}  - ${n}`), eol));
+  }
+  if (!isSeq(sp.value)) return undefined;
+  const seq = sp.value;
+  if (seq.flow) {
+    const close = text.lastIndexOf(']', rangeOf(seq).end);
+    if (close < 0) return undefined;
+    return insertAt(close, (seq.items.length ? ', ' : '') + names.join(', '));
+  }
+  const first = seq.items[0] as { range?: [number, number, number] } | undefined;
+  if (!first) return undefined;
+  const firstStart = rangeOf(first).start;
+  const prefix = text.slice(text.lastIndexOf('\n', firstStart - 1) + 1, firstStart);
+  if (!/^\s*-\s+$/.test(prefix)) return undefined;
+  const at = lineAfter(text, rangeOf(seq).end);
+  return insertAt(at, linesAt(text, at, names.map((n) => prefix + n), eol));
+}
+
+function entryEdits(file: ParsedCompose, p: Planned): Edit[] {
+  const path = `/run/secrets/${p.secret}`;
+  const { entry } = p;
+  if (entry.form === 'list') return [replace(rangeOf(entry.keyNode), quoteLike(entry.keyNode, `${p.fileVar}=${path}`))];
+  const edits = [replace(rangeOf(entry.keyNode), quoteLike(entry.keyNode, p.fileVar))];
+  const v = entry.valueNode;
+  if (v && v.value !== null && v.range) edits.push(replace(rangeOf(v), quoteLike(v, path)));
+  else if (v && v.range && v.range[0] > rangeOf(entry.keyNode).end) edits.push(insertAt(v.range[0], ` ${path}`));
+  else {
+    const colon = file.text.indexOf(':', rangeOf(entry.keyNode).end);
+    edits.push(insertAt(colon + 1, ` ${path}`));
+  }
+  return edits;
+}
+
+function targetFor(svc: ServiceInfo, name: string): { fileVar: string } | { manual: string } {
+  if (svc.hasBuild) {
+    if (!svc.build) return { manual: `service ${svc.name} is built from a context harden cannot read; move ${name} to a secret by hand` };
+    return { fileVar: `${name}_FILE` };
+  }
+  if (!svc.image) return { manual: `service ${svc.name} has no image; move ${name} to a secret by hand` };
+  const form = fileFormFor(svc.image, name);
+  if (!form) {
+    return {
+      manual: `${name} of service ${svc.name} looks like a secret, but harden does not know whether ${repositoryOf(svc.image)} can read it from a file (${name}_FILE); check the image's documentation and move it to a secret by hand`,
+    };
+  }
+  if (form.kind === 'command') {
+    return { manual: `${repositoryOf(svc.image)} reads ${name} only from its command line: pass the password with a config file or a shell wrapper reading /run/secrets/<name>` };
+  }
+  return { fileVar: form.fileVar };
+}
+
+export const composeSecrets: Codemod = {
+  id: 'compose-secrets',
+  fileKinds: ['compose'],
+  summary: 'Move secret-looking environment variables of services to compose secrets read from files.',
+  safety: 'unsafe',
+  severity: 'warning',
+  sources: ['seed:001'],
+  defaultOptions: { secretNames: [], ignoreNames: [] },
+  docs: `## What it does
+For each service, environment entries whose **names look like secrets** and whose value is a literal, \`\${VAR}\`,
+\`\${VAR:-default}\` or nothing (passed from the host) are moved to compose \`secrets:\`:
+
+- a top-level \`secrets:\` entry is added: \`environment: VAR\` when the value came from a variable (or from the host),
+  else \`file: ./${SECRETS_DIR}/<name>\`;
+- the secret is added to the service's \`secrets:\` list;
+- the variable is replaced by its **file form**, \`<NAME>_FILE: /run/secrets/<name>\` (grafana: \`GF_…__FILE\`).
+
+The file form depends on the image. Images whose entrypoints read \`*_FILE\` (src/secrets/images.ts): postgres,
+postgis, timescaledb, mysql, percona, mariadb, mongo (\`MONGO_INITDB_ROOT_*\`), grafana (\`GF_*__FILE\`), minio,
+wordpress, nextcloud, bitnami/redis, bitnami/postgresql, bitnami/mysql, bitnami/mariadb. Services **built from this
+repository** (\`build:\`) get \`<NAME>_FILE\`, and \`source-read-secret-files\` rewrites their sources to read it.
+Other images (and redis, which takes its password only on the command line) get a finding and no change.
+
+Secret-looking names (case-insensitive): ${SECRET_PATTERNS.map((p) => `\`${p}\``).join(', ')}; never names ending
+in \`_FILE\`, \`*_PUBLIC_KEY\` or the official images' switches (\`MYSQL_ALLOW_EMPTY_PASSWORD\`, …).
+
+Literal values are **never** copied into the patch, the findings or any output: the diff shows the reference, and
+with \`--write\` the value is written to \`./${SECRETS_DIR}/<name>\` (mode 0600, directory 0700) and \`${SECRETS_DIR}/\` is added
+to \`.gitignore\`; a dry run only says it would. A literal (or a \`:-default\`) was in the compose file: if that file
+is committed, the finding tells you to rotate the secret (harden cannot know whether it was committed).
+
+## Why
+Environment variables show up in \`docker inspect\`, in crash dumps and in child processes; compose secrets are
+mounted as files readable only inside the container (seed 001: \`OPENAI_API_KEY\`, \`\${GRAFANA_PASSWORD:-admin}\`).
+
+## Example
+\`\`\`yaml
+services:
+  grafana:
+    image: grafana/grafana:10.2.2
+    environment:
+      GF_SECURITY_ADMIN_PASSWORD: \${GRAFANA_PASSWORD:-admin}
+\`\`\`
+becomes
+\`\`\`yaml
+services:
+  grafana:
+    image: grafana/grafana:10.2.2
+    environment:
+      GF_SECURITY_ADMIN_PASSWORD__FILE: /run/secrets/grafana_password
+    secrets:
+      - grafana_password
+secrets:
+  grafana_password:
+    environment: GRAFANA_PASSWORD
+\`\`\`
+
+## Fix safety
+Unsafe: the value must exist at deploy time (the variable must be set, the default is dropped), and code reading
+the variable directly must read the file instead (see \`source-read-secret-files\`). Environments coming from a
+YAML merge key, values mixing text and variables, and block scalars are reported, not changed.
+
+## Options
+- \`secretNames\`: extra name patterns (\`*\` wildcard) treated as secrets (allow list).
+- \`ignoreNames\`: name patterns never treated as secrets (deny list; wins).
+`,
+  run(ctx) {
+    const file = ctx.file;
+    if (file.kind !== 'compose') return;
+    const names = nameOptions(ctx.options);
+    const dir = composeDir(file);
+    const report = reporter(ctx);
+    for (const doc of file.docs) {
+      const top = topLevelSecrets(doc);
+      const taken = new Set(top.keys());
+      let merged: Record<string, { environment?: unknown }> | undefined;
+      for (const svc of services(file, doc)) {
+        if (svc.envFromMerge) {
+          merged ??= ((doc.toJS({ maxAliasCount: -1 }) as { services?: Record<string, { environment?: unknown }> })?.services ?? {});
+          const env = merged[svc.name]?.environment;
+          const keys = Array.isArray(env) ? env.map((e) => String(e).split('=')[0] ?? '') : env && typeof env === 'object' ? Object.keys(env) : [];
+          const secretKeys = keys.filter((k) => isSecretName(k, names));
+          if (secretKeys.length) {
+            report({ range: svc.keyRange, message: `service ${svc.name} gets ${secretKeys.join(', ')} from a YAML merge key; move ${secretKeys.length > 1 ? 'them' : 'it'} to secrets by hand (changing the anchor would change every service using it)` });
+          }
+          continue;
+        }
+        const existingNames = new Set(svc.env.map((e) => e.name));
+        const planned: Planned[] = [];
+        const add: NewSecret[] = [];
+        const sideEffects: SideEffect[] = [];
+        const listed = new Set(listedSecrets(getPair(svc.node, 'secrets')?.value));
+        for (const entry of svc.env) {
+          if (!isSecretName(entry.name, names)) continue;
+          const v = entry.value;
+          if (v.kind === 'literal' && v.value === '') continue;
+          if (v.kind === 'complex') {
+            report({ range: entry.range, message: `${entry.name} of service ${svc.name} looks like a secret inside a larger value; move it to a secret by hand` });
+            continue;
+          }
+          const target = targetFor(svc, entry.name);
+          if ('manual' in target) {
+            report({ range: entry.range, message: target.manual, data: { service: svc.name, variable: entry.name } });
+            continue;
+          }
+          if (existingNames.has(target.fileVar)) {
+            report({ range: entry.range, message: `service ${svc.name} sets both ${entry.name} and ${target.fileVar}; remove ${entry.name} by hand` });
+            continue;
+          }
+          if (v.kind === 'literal' && !dir) {
+            report({ range: entry.range, message: `${entry.name} of service ${svc.name} holds a literal secret; move it to a secret file by hand (no directory to write it to). If this file is committed, rotate it.` });
+            continue;
+          }
+          if (v.kind === 'literal') {
+            let secret = secretNameFor(entry.name);
+            if (taken.has(secret)) secret = secretNameFor(`${svc.name}_${entry.name}`);
+            for (let i = 2; taken.has(secret); i++) secret = secretNameFor(`${svc.name}_${entry.name}_${i}`);
+            taken.add(secret);
+            add.push({ name: secret, def: { file: `./${SECRETS_DIR}/${secret}` } });
+            const absPath = join(dir as string, SECRETS_DIR, secret);
+            sideEffects.push({ kind: 'write-secret-file', absPath, value: new SecretValue(v.value) });
+            sideEffects.push({ kind: 'gitignore-entry', absPath: join(dir as string, '.gitignore'), entry: `${SECRETS_DIR}/` });
+            planned.push({ entry, fileVar: target.fileVar, secret, source: 'literal', droppedDefault: false });
+          } else {
+            const variable = v.kind === 'variable' ? v.name : entry.name;
+            let secret = secretNameFor(variable);
+            const def = top.get(secret);
+            const mine = add.find((a) => a.name === secret);
+            if (mine || (def && def.environment === variable)) {
+              // already defined with the same source: reuse it
+            } else {
+              if (taken.has(secret)) secret = secretNameFor(`${svc.name}_${variable}`);
+              for (let i = 2; taken.has(secret) && top.get(secret)?.environment !== variable; i++) secret = secretNameFor(`${svc.name}_${variable}_${i}`);
+              if (!taken.has(secret)) {
+                taken.add(secret);
+                add.push({ name: secret, def: { environment: variable } });
+              }
+            }
+            planned.push({ entry, fileVar: target.fileVar, secret, source: 'variable', variable, droppedDefault: v.kind === 'variable' && v.hasDefault });
+          }
+        }
+        if (!planned.length) continue;
+        const edits: Edit[] = planned.flatMap((p) => entryEdits(file, p));
+        const newListed = [...new Set(planned.map((p) => p.secret))].filter((s) => !listed.has(s));
+        if (newListed.length) {
+          const e = serviceListEdit(file, svc, newListed);
+          if (!e) {
+            report({ range: svc.keyRange, message: `service ${svc.name}: its secrets: list has a form harden does not edit; move ${planned.map((p) => p.entry.name).join(', ')} to secrets by hand` });
+            continue;
+          }
+          edits.push(e);
+        }
+        if (add.length) {
+          const e = topLevelEdit(file, doc, add);
+          if (!e) {
+            report({ range: svc.keyRange, message: `the top-level secrets: has a form harden does not edit; move ${planned.map((p) => p.entry.name).join(', ')} to secrets by hand` });
+            continue;
+          }
+          const same = edits.find((x) => x.start === e.start && x.end === e.start && e.end === e.start);
+          if (same) {
+            // Both insertions at the end of the file: the service's list first, then the top-level secrets.
+            edits.splice(edits.indexOf(same), 1, { ...same, text: same.text + (same.text.endsWith('\n') ? e.text.replace(/^\r?\n/, '') : e.text) });
+          } else edits.push(e);
+        }
+        const parts = planned.map((p) => {
+          const to = `${p.fileVar} (secret ${p.secret}`;
+          if (p.source === 'literal') return `${p.entry.name} → ${to}, value ${ctx.global.write ? 'written' : 'to be written with --write'} to ./${SECRETS_DIR}/${p.secret})`;
+          return `${p.entry.name} → ${to} from \${${p.variable}}${p.droppedDefault ? `, default dropped: set ${p.variable}` : ''})`;
+        });
+        const rotate = planned.some((p) => p.source === 'literal' || p.droppedDefault)
+          ? ' A secret value was written in this file: if it is committed, rotate it.'
+          : '';
+        const built = svc.hasBuild ? ' The code built here must read the _FILE variable (source-read-secret-files).' : '';
+        const fix: Fix = {
+          title: `move ${planned.map((p) => p.entry.name).join(', ')} of ${svc.name} to compose secrets`,
+          safety: 'unsafe',
+          edits,
+          ...(sideEffects.length ? { sideEffects } : {}),
+        };
+        const finding: Report = {
+          range: planned[0]?.entry.range ?? svc.keyRange,
+          message: `service ${svc.name} passes secrets in its environment: ${parts.join('; ')}.${rotate}${built}`,
+          data: { service: svc.name, variables: planned.map((p) => p.entry.name), secrets: planned.map((p) => p.secret) },
+          fix,
+        };
+        report(finding);
+      }
+    }
+  },
+};

@@ -1,0 +1,153 @@
+/**
+ * dockerfile-secret-env: secrets in ENV/ARG. Values are reported (never echoed); an ARG without a value used by
+ * RUN becomes a secret mount (`RUN --mount=type=secret,id=…,env=…`), and compose files building that Dockerfile
+ * get the matching `build.secrets` entry.
+ */
+import { DockerfileParser } from 'dockerfile-ast';
+import { isMap } from 'yaml';
+import { insertAt, remove } from '../src/engine/edits.js';
+import { isOk } from '../src/engine/lookups.js';
+import { computeLineStarts } from '../src/engine/text.js';
+import type { Codemod, CodemodContext, Edit, FileAnswer, LookupKey, ParsedCompose, ParsedDockerfile } from '../src/engine/types.js';
+import { childIndent, getPair, lineAfter, linesAt, listedSecrets, rangeOf, services, topLevelSecrets } from '../src/secrets/compose.js';
+import { planDockerfile } from '../src/secrets/dockerfile.js';
+import { nameOptions, SECRET_PATTERNS } from '../src/secrets/names.js';
+import { MANUAL } from '../src/secrets/report.js';
+import { topLevelEdit } from './compose-secrets.js';
+
+export const SYNTAX_LINE = '# syntax=docker/dockerfile:1';
+
+function runDockerfile(ctx: CodemodContext, file: ParsedDockerfile): void {
+  const plan = planDockerfile(file.ast, file.text, file.lineStarts, nameOptions(ctx.options));
+  for (const v of plan.valued) {
+    ctx.report({
+      range: v.range,
+      message: `${v.kind} ${v.name} puts a secret value in the image${v.kind === 'ARG' ? ' build history' : ''} (docker history / inspect): pass it as a build secret (RUN --mount=type=secret) or at run time instead. If this Dockerfile is committed, rotate it.`,
+      data: { name: v.name, instruction: v.kind },
+      fix: MANUAL,
+    });
+  }
+  for (const a of plan.args) {
+    if (a.manual) {
+      ctx.report({ range: a.arg, message: `ARG ${a.name} passes a secret as a build argument (visible in the image history): ${a.manual}`, fix: MANUAL });
+      continue;
+    }
+    const edits: Edit[] = [];
+    if (!plan.syntax.present) edits.push(insertAt(0, SYNTAX_LINE + file.eol));
+    const end = a.arg.end < file.text.length && file.text[a.arg.end] === '\r' ? a.arg.end + 2 : file.text[a.arg.end] === '\n' ? a.arg.end + 1 : a.arg.end;
+    edits.push(remove({ start: a.arg.start, end }));
+    for (const at of a.runs) edits.push(insertAt(at, `--mount=type=secret,id=${a.id},env=${a.name} `));
+    ctx.report({
+      range: a.arg,
+      message: `ARG ${a.name} passes a secret as a build argument (visible in the image history): RUN uses it through a secret mount (id ${a.id}) instead; build with --secret id=${a.id},env=${a.name}`,
+      data: { name: a.name, id: a.id },
+      fix: { title: `mount ${a.name} as a build secret`, safety: 'unsafe', edits },
+    });
+  }
+}
+
+function dockerfileText(ctx: CodemodContext, abs: string): string | undefined {
+  const p = ctx.project.byAbsPath(abs);
+  if (p?.kind === 'dockerfile') return p.text;
+  const a = ctx.answers.get<FileAnswer>({ kind: 'file', path: abs });
+  return isOk(a) && a.ok.text !== undefined ? a.ok.text : undefined;
+}
+
+function runCompose(ctx: CodemodContext, file: ParsedCompose): void {
+  const names = nameOptions(ctx.options);
+  for (const doc of file.docs) {
+    const top = topLevelSecrets(doc);
+    for (const svc of services(file, doc)) {
+      if (!svc.build) continue;
+      const text = dockerfileText(ctx, svc.build.dockerfile);
+      if (text === undefined) continue;
+      const plan = planDockerfile(DockerfileParser.parse(text), text, computeLineStarts(text), names);
+      const needed = new Map(plan.mounted);
+      for (const a of plan.args) if (!a.manual) needed.set(a.id, a.name);
+      const build = svc.build.node;
+      const listed = new Set(isMap(build) ? listedSecrets(getPair(build, 'secrets')?.value) : []);
+      const missing = [...needed].filter(([id]) => !listed.has(id));
+      if (!missing.length) continue;
+      if (!isMap(build) || build.flow || getPair(build, 'secrets')) {
+        ctx.report({ range: svc.keyRange, message: `service ${svc.name}: its Dockerfile mounts build secrets ${missing.map(([id]) => id).join(', ')}; add them to build.secrets by hand`, fix: MANUAL });
+        continue;
+      }
+      const ind = childIndent(file.text, build, '  ');
+      const at = lineAfter(file.text, rangeOf(build).end);
+      const edits: Edit[] = [insertAt(at, linesAt(file.text, at, [`${ind}secrets:`, ...missing.map(([id]) => `${ind}  - ${id}`)], file.eol))];
+      const add = missing.filter(([id]) => !top.has(id)).map(([id, name]) => ({ name: id, def: { environment: name } }));
+      if (add.length) {
+        const e = topLevelEdit(file, doc, add);
+        if (!e) continue;
+        if (e.start === at) edits[0] = { ...(edits[0] as Edit), text: (edits[0] as Edit).text + e.text.replace(/^\r?\n/, '') };
+        else edits.push(e);
+      }
+      const args = getPair(build, 'args');
+      const argNote = args && missing.some(([, n]) => JSON.stringify(args.value).includes(n)) ? ' Remove the matching build.args entry.' : '';
+      ctx.report({
+        range: svc.keyRange,
+        message: `service ${svc.name}: its Dockerfile mounts build secrets ${missing.map(([id, n]) => `${id} (from ${n})`).join(', ')}: provide them with build.secrets.${argNote}`,
+        data: { service: svc.name, secrets: missing.map(([id]) => id) },
+        fix: { title: `provide build secrets to ${svc.name}`, safety: 'unsafe', edits },
+      });
+    }
+  }
+}
+
+export const dockerfileSecretEnv: Codemod = {
+  id: 'dockerfile-secret-env',
+  fileKinds: ['dockerfile', 'compose'],
+  summary: 'Report secrets in ENV/ARG and turn secret build arguments used by RUN into secret mounts.',
+  safety: 'unsafe',
+  severity: 'warning',
+  sources: ['seed:001'],
+  defaultOptions: { secretNames: [], ignoreNames: [] },
+  docs: `## What it does
+In Dockerfiles:
+
+- \`ENV\` or \`ARG\` with a secret-looking name (${SECRET_PATTERNS.slice(0, 6).map((p) => `\`${p}\``).join(', ')}, … as in
+  \`compose-secrets\`) **and a value** → a finding (manual); the value is never echoed.
+- \`ARG TOKEN\` without a value, used by \`RUN\` in its stage → the ARG is removed and each \`RUN\` using it gets
+  \`--mount=type=secret,id=token,env=TOKEN\`, so the value is an environment variable of that \`RUN\` only and never
+  reaches the image or its history. A \`# syntax=docker/dockerfile:1\` line is added first when there is no syntax
+  directive: \`env=\` on secret mounts needs the **Dockerfile frontend 1.10 or later** (docker/dockerfile:1 resolves to
+  the latest 1.x); a directive pinning an older frontend (e.g. \`docker/dockerfile:1.4\`) gives a manual finding.
+  ARGs declared before \`FROM\`, sharing an instruction with other names, or used by other instructions are reported.
+
+In compose files: a service whose Dockerfile (one of this run's files, or read from disk) mounts or will mount such
+secrets gets the matching \`build.secrets\` entry and a top-level \`secrets:\` entry taking the value from the
+environment variable of the same name (\`environment: TOKEN\`). Build with \`docker compose build\`, or
+\`docker build --secret id=token,env=TOKEN\`.
+
+## Why
+Build arguments are recorded in the image history (\`docker history\`), and \`ENV\` values in the image config.
+
+## Example
+\`\`\`dockerfile
+FROM node:20
+ARG NPM_TOKEN
+RUN npm ci
+\`\`\`
+(where \`.npmrc\` reads \`\${NPM_TOKEN}\`) — when RUN uses \`$NPM_TOKEN\` it becomes
+\`\`\`dockerfile
+# syntax=docker/dockerfile:1
+FROM node:20
+RUN --mount=type=secret,id=npm_token,env=NPM_TOKEN npm ci
+\`\`\`
+
+## Fix safety
+Unsafe: builds must now pass the secret (\`--secret\` / compose \`build.secrets\`) instead of \`--build-arg\`, and need
+BuildKit with Dockerfile frontend 1.10+.
+
+## Options
+- \`secretNames\`, \`ignoreNames\`: as in \`compose-secrets\`.
+`,
+  lookups(file) {
+    if (file.kind !== 'compose') return [];
+    return file.docs.flatMap((doc) => services(file, doc).flatMap((s): LookupKey[] => (s.build ? [{ kind: 'file', path: s.build.dockerfile }] : [])));
+  },
+  run(ctx) {
+    if (ctx.file.kind === 'dockerfile') runDockerfile(ctx, ctx.file);
+    else if (ctx.file.kind === 'compose') runCompose(ctx, ctx.file);
+  },
+};

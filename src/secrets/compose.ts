@@ -1,0 +1,218 @@
+/**
+ * The minimum of compose handling the secrets codemods need (src/compose was not available when this was written):
+ * services with their environment entries and exact ranges, `${VAR:-default}` parsing, and text insertions that
+ * reuse the neighbours' indentation and the file's line ending.
+ */
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { isMap, isPair, isScalar, isSeq, type Document, type Node, type Pair, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
+import type { ParsedCompose, Range } from '../engine/types.js';
+
+export type EnvValue =
+  | { kind: 'literal'; value: string }
+  | { kind: 'variable'; name: string; hasDefault: boolean }
+  /** `KEY` with no value: compose passes the host's variable of the same name. */
+  | { kind: 'host' }
+  /** A value mixing text and variables, a block scalar, or anything else we do not rewrite. */
+  | { kind: 'complex' };
+
+export interface EnvEntry {
+  name: string;
+  form: 'map' | 'list';
+  /** map: the key scalar; list: the whole item scalar. */
+  keyNode: Scalar;
+  /** map: the value scalar (undefined when there is none). */
+  valueNode: Scalar | undefined;
+  value: EnvValue;
+  /** The whole entry (for the report range). */
+  range: Range;
+}
+
+export interface ServiceInfo {
+  name: string;
+  keyRange: Range;
+  node: YAMLMap;
+  image: string | undefined;
+  /** Absolute build context and Dockerfile, when the service is built from a local directory. */
+  build: { context: string; dockerfile: string; node: Node } | undefined;
+  hasBuild: boolean;
+  envPair: Pair | undefined;
+  env: EnvEntry[];
+  /** True when `environment` is not set on the service itself but may come from a `<<` merge key. */
+  envFromMerge: boolean;
+}
+
+const VAR = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])(.*))?\}$|^\$([A-Za-z_][A-Za-z0-9_]*)$/s;
+
+export function parseEnvValue(raw: string): EnvValue {
+  const m = VAR.exec(raw);
+  if (m) {
+    const name = (m[1] ?? m[4]) as string;
+    return { kind: 'variable', name, hasDefault: m[2] !== undefined && m[2].endsWith('-') };
+  }
+  // `$$` is a literal dollar; any other `$` is interpolation mixed with text.
+  if (raw.replace(/\$\$/g, '').includes('$')) return { kind: 'complex' };
+  return { kind: 'literal', value: raw.replace(/\$\$/g, '$') };
+}
+
+export const rangeOf = (n: { range?: [number, number, number] | null | undefined }): Range => ({ start: n.range?.[0] ?? 0, end: n.range?.[1] ?? 0 });
+
+function scalarString(s: Scalar): string | undefined {
+  if (s.value === null || s.value === undefined) return undefined;
+  return typeof s.value === 'object' ? undefined : String(s.value);
+}
+
+function isBlock(s: Scalar): boolean {
+  return s.type === 'BLOCK_LITERAL' || s.type === 'BLOCK_FOLDED';
+}
+
+export function envEntries(node: unknown): EnvEntry[] {
+  const out: EnvEntry[] = [];
+  if (isMap(node)) {
+    for (const p of node.items) {
+      if (!isScalar(p.key)) continue;
+      const name = String(p.key.value);
+      const v = p.value;
+      const valueNode = isScalar(v) ? v : undefined;
+      let value: EnvValue;
+      if (v === null || v === undefined || (valueNode && valueNode.value === null)) value = { kind: 'host' };
+      else if (!valueNode || isBlock(valueNode)) value = { kind: 'complex' };
+      else value = parseEnvValue(scalarString(valueNode) ?? '');
+      const end = valueNode && valueNode.range ? valueNode.range[1] : p.key.range?.[1] ?? 0;
+      out.push({ name, form: 'map', keyNode: p.key, valueNode, value, range: { start: p.key.range?.[0] ?? 0, end } });
+    }
+  } else if (isSeq(node)) {
+    for (const item of node.items) {
+      if (!isScalar(item) || typeof item.value !== 'string' || isBlock(item)) continue;
+      const s = item.value;
+      const eq = s.indexOf('=');
+      const name = eq < 0 ? s : s.slice(0, eq);
+      const value: EnvValue = eq < 0 ? { kind: 'host' } : parseEnvValue(s.slice(eq + 1));
+      out.push({ name, form: 'list', keyNode: item, valueNode: undefined, value, range: rangeOf(item) });
+    }
+  }
+  return out;
+}
+
+export function getPair(map: YAMLMap, key: string): Pair | undefined {
+  return map.items.find((p) => isScalar(p.key) && p.key.value === key) as Pair | undefined;
+}
+
+function hasMergeKey(map: YAMLMap): boolean {
+  return map.items.some((p) => (isScalar(p.key) && (p.key.value === '<<' || typeof p.key.value === 'symbol')) || (p.key as unknown) === '<<');
+}
+
+/** The compose file's directory (its cwd for relative paths). */
+export function composeDir(file: ParsedCompose): string | undefined {
+  return file.absPath ? dirname(file.absPath) : undefined;
+}
+
+export function services(file: ParsedCompose, doc: Document.Parsed): ServiceInfo[] {
+  if (!isMap(doc.contents)) return [];
+  const sp = getPair(doc.contents, 'services');
+  if (!sp || !isMap(sp.value)) return [];
+  const dir = composeDir(file);
+  const out: ServiceInfo[] = [];
+  for (const p of sp.value.items) {
+    if (!isScalar(p.key) || !isMap(p.value)) continue;
+    const node = p.value;
+    const img = getPair(node, 'image');
+    const image = img && isScalar(img.value) && typeof img.value.value === 'string' ? img.value.value : undefined;
+    const bp = getPair(node, 'build');
+    let build: ServiceInfo['build'];
+    if (bp && dir) {
+      let ctx: string | undefined;
+      let dockerfile = 'Dockerfile';
+      if (isScalar(bp.value) && typeof bp.value.value === 'string') ctx = bp.value.value;
+      else if (isMap(bp.value)) {
+        const c = getPair(bp.value, 'context');
+        ctx = c && isScalar(c.value) && typeof c.value.value === 'string' ? c.value.value : '.';
+        const d = getPair(bp.value, 'dockerfile');
+        if (d && isScalar(d.value) && typeof d.value.value === 'string') dockerfile = d.value.value;
+      }
+      if (ctx !== undefined && !/^[a-z]+:\/\/|^git@|\.git(#|$)|\$/.test(ctx)) {
+        const context = resolve(dir, ctx);
+        build = { context, dockerfile: isAbsolute(dockerfile) ? dockerfile : resolve(context, dockerfile), node: bp.value as Node };
+      }
+    }
+    const envPair = getPair(node, 'environment');
+    out.push({
+      name: String(p.key.value),
+      keyRange: rangeOf(p.key),
+      node,
+      image,
+      build,
+      hasBuild: bp !== undefined,
+      envPair,
+      env: envPair ? envEntries(envPair.value) : [],
+      envFromMerge: !envPair && hasMergeKey(node),
+    });
+  }
+  return out;
+}
+
+/** Top-level `secrets:` definitions: name → `environment` variable or `file` path (as written). */
+export function topLevelSecrets(doc: Document.Parsed): Map<string, { environment?: string; file?: string }> {
+  const out = new Map<string, { environment?: string; file?: string }>();
+  if (!isMap(doc.contents)) return out;
+  const sp = getPair(doc.contents, 'secrets');
+  if (!sp || !isMap(sp.value)) return out;
+  for (const p of sp.value.items) {
+    if (!isScalar(p.key)) continue;
+    const def: { environment?: string; file?: string } = {};
+    if (isMap(p.value)) {
+      const e = getPair(p.value, 'environment');
+      const f = getPair(p.value, 'file');
+      if (e && isScalar(e.value)) def.environment = String(e.value.value);
+      if (f && isScalar(f.value)) def.file = String(f.value.value);
+    }
+    out.set(String(p.key.value), def);
+  }
+  return out;
+}
+
+/** Names listed in a `secrets:` sequence (short or long syntax). */
+export function listedSecrets(seq: unknown): string[] {
+  if (!isSeq(seq)) return [];
+  return seq.items.flatMap((i) => {
+    if (isScalar(i)) return [String(i.value)];
+    if (isMap(i)) {
+      const s = getPair(i, 'source');
+      return s && isScalar(s.value) ? [String(s.value.value)] : [];
+    }
+    return [];
+  });
+}
+
+// ---- text helpers ----------------------------------------------------------------------------------------
+
+/** Column (0-based) of `offset` in its line. */
+export function columnOf(text: string, offset: number): number {
+  return offset - (text.lastIndexOf('\n', offset - 1) + 1);
+}
+
+/** The start of the line after the one holding `end - 1` (a node's end): where to insert lines after a block. */
+export function lineAfter(text: string, end: number): number {
+  if (end > 0 && text[end - 1] === '\n') return end;
+  const nl = text.indexOf('\n', end);
+  return nl < 0 ? text.length : nl + 1;
+}
+
+/** Text for inserting whole lines at `offset` (a line start, or the end of a file without a final newline). */
+export function linesAt(text: string, offset: number, lines: readonly string[], eol: string): string {
+  const pre = offset === text.length && text.length > 0 && !text.endsWith('\n') ? eol : '';
+  return pre + lines.map((l) => l + eol).join('');
+}
+
+/** Quote a replacement like the scalar it replaces (plain stays plain). */
+export function quoteLike(node: Scalar, value: string): string {
+  if (node.type === 'QUOTE_DOUBLE') return JSON.stringify(value);
+  if (node.type === 'QUOTE_SINGLE') return `'${value.replace(/'/g, "''")}'`;
+  return value;
+}
+
+/** The indentation unit of a block map: column of its first key minus its parent's column. */
+export function childIndent(text: string, map: YAMLMap | YAMLSeq, fallback: string): string {
+  const first = map.items[0];
+  const start = isPair(first) ? (first.key as Node | null)?.range?.[0] : (first as Node | undefined)?.range?.[0];
+  return start === undefined ? fallback : ' '.repeat(columnOf(text, start));
+}

@@ -1,0 +1,54 @@
+/**
+ * Which environment variable names look like secrets. Documented in the codemods' docs; tested in test/secrets.
+ *
+ * A name is a secret when it matches one of SECRET_PATTERNS (or the user's `secretNames`), unless it matches
+ * NOT_SECRET_PATTERNS (or the user's `ignoreNames`). Names ending in `_FILE` are references to secret files, never secrets.
+ */
+
+/** Glob-like patterns (only `*` is special), compared case-insensitively against the whole name. */
+export const SECRET_PATTERNS: readonly string[] = [
+  'PASSWORD', '*_PASSWORD', 'PASSWD', '*_PASSWD', '*_PASS', '*_PWD',
+  'SECRET', '*_SECRET', '*_SECRET_KEY', '*_SECRET_ACCESS_KEY', '*_CLIENT_SECRET',
+  'TOKEN', '*_TOKEN', '*_AUTH_TOKEN', '*_ACCESS_TOKEN', '*_REFRESH_TOKEN',
+  'API_KEY', '*_API_KEY', '*_APIKEY', '*_ACCESS_KEY', '*_PRIVATE_KEY', '*_SIGNING_KEY', '*_ENCRYPTION_KEY',
+  '*_CREDENTIALS', '*_DSN_PASSWORD', '*_CONNECTION_STRING',
+];
+
+/** Names that match a secret pattern but hold flags, not secrets (official images' switches). */
+export const NOT_SECRET_PATTERNS: readonly string[] = [
+  '*_FILE',
+  'MYSQL_ALLOW_EMPTY_PASSWORD', 'MYSQL_RANDOM_ROOT_PASSWORD', 'MYSQL_ONETIME_PASSWORD',
+  'MARIADB_ALLOW_EMPTY_ROOT_PASSWORD', 'MARIADB_RANDOM_ROOT_PASSWORD',
+  '*_PUBLIC_KEY',
+];
+
+function globToRegExp(glob: string): RegExp {
+  const body = glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  return new RegExp(`^${body}$`, 'i');
+}
+
+export interface NameOptions {
+  /** Extra patterns treated as secrets (allow list). */
+  secretNames?: readonly string[];
+  /** Patterns never treated as secrets (deny list); wins over everything. */
+  ignoreNames?: readonly string[];
+}
+
+export function nameOptions(options: Readonly<Record<string, unknown>>): NameOptions {
+  const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  return { secretNames: list(options.secretNames), ignoreNames: list(options.ignoreNames) };
+}
+
+export function isSecretName(name: string, opts: NameOptions = {}): boolean {
+  if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(name)) return false;
+  const any = (pats: readonly string[]) => pats.some((p) => globToRegExp(p).test(name));
+  if (any(opts.ignoreNames ?? [])) return false;
+  if (any(opts.secretNames ?? [])) return true;
+  if (any(NOT_SECRET_PATTERNS)) return false;
+  return any(SECRET_PATTERNS);
+}
+
+/** The compose secret name for a variable: lower case, only [a-z0-9_-]. */
+export function secretNameFor(varName: string): string {
+  return varName.toLowerCase().replace(/[^a-z0-9_-]+/g, '_');
+}
