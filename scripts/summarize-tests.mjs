@@ -15,5 +15,9 @@ const failed = report.numFailedTests ?? 0;
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 // A test file that failed to load has no tests counted: count it as a failure.
 const brokenFiles = (report.testResults ?? []).filter((r) => r.status === 'failed' && (r.assertionResults ?? []).length === 0).length;
-console.log(`${passed} passed, ${failed + brokenFiles} failed${skipped ? `, ${skipped} skipped` : ''}`);
-process.exit(failed + brokenFiles > 0 || passed === 0 ? 1 : 0);
+// Static checks (typecheck, lint, build) that failed before the tests ran count as failures too.
+const checks = (process.env.HARDEN_FAILED_CHECKS ?? '').split(/\s+/).filter(Boolean);
+if (checks.length) console.error(`static checks failed: ${checks.join(', ')}`);
+const allFailed = failed + brokenFiles + checks.length;
+console.log(`${passed} passed, ${allFailed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(allFailed > 0 || passed === 0 ? 1 : 0);

@@ -26,13 +26,16 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 
-npm run --silent typecheck
-npm run --silent lint
-npm run --silent build
+# Static checks: each failure is reported and counted as a failed check in the closing line,
+# but never stops the test suite from running.
+checks_failed=""
+npm run --silent typecheck || checks_failed="$checks_failed typecheck"
+npm run --silent lint || checks_failed="$checks_failed lint"
+npm run --silent build || checks_failed="$checks_failed build"
 
 status=0
 results=$(mktemp)
 npx vitest run --reporter=default --reporter=json --outputFile="$results" "$@" || status=$?
-node scripts/summarize-tests.mjs "$results" || status=$?
+HARDEN_FAILED_CHECKS="$checks_failed" node scripts/summarize-tests.mjs "$results" || status=$?
 rm -f "$results"
 exit $status

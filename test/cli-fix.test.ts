@@ -8,7 +8,7 @@ import { harden } from './support/cli.js';
 
 const EXAMPLE = resolve(import.meta.dirname, '../examples/orchestrator');
 const ONLY = 'compose-secrets,source-read-secret-files';
-const ANSI = /\x1b\[/;
+const ANSI = new RegExp(String.fromCharCode(27) + '\\[');
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
