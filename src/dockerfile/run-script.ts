@@ -1,0 +1,232 @@
+/**
+ * The shell script a RUN instruction hands to `/bin/sh -c`, with a map back to the bytes of the Dockerfile.
+ *
+ * Shell form: Docker joins continuation lines by removing the escape character (`\`, or `` ` `` with
+ * `# escape=`), any blanks after it and the line break; comment lines and blank lines inside the instruction are
+ * dropped; `--mount=…`/`--network=…`/`--security=…` flags are not part of the script. `RUN <<EOF` (a heredoc as the
+ * whole command) runs the heredoc body as the script; `RUN cmd <<EOF` passes the first line plus the heredoc lines to
+ * the shell. Exec form (`RUN ["a", "b"]`) and heredocs with a non-shell `#!` line give null.
+ * CR of CRLF line ends never appears in the script; offsets still map to the exact file bytes.
+ */
+import type { Instruction } from 'dockerfile-ast';
+import { offsetAt } from '../engine/text.js';
+import type { ParsedDockerfile, Range } from '../engine/types.js';
+
+export interface RunFlag {
+  /** `mount` for `--mount=type=cache,target=/x`. */
+  name: string;
+  /** The text after `=` (empty when there is none). */
+  value: string;
+  /** File range of the whole flag `--mount=…`. */
+  range: Range;
+}
+
+export interface RunScript {
+  /** The script text the shell sees. */
+  script: string;
+  /** 'shell': shell-form command line (plus any heredoc lines); 'heredoc': the body of `RUN <<EOF`. */
+  form: 'shell' | 'heredoc';
+  /**
+   * File offset (into file.text) of a script offset. affinity 'start' (default): the position of the script
+   * character at `offset`; 'end': the position just after the script character at `offset - 1` (use it for the end
+   * of a range or to insert right after a word, so edits never swallow a line continuation).
+   */
+  toFileOffset(offset: number, affinity?: 'start' | 'end'): number;
+  /** A script range as a file range (start with 'start' affinity, end with 'end' affinity). */
+  toFileRange(range: Range): Range;
+  /** RUN flags, with file ranges. */
+  flags: RunFlag[];
+  /** File range of the whole instruction (from `RUN`/`ONBUILD` to the end of its last line or heredoc). */
+  range: Range;
+  /** ONBUILD RUN */
+  onbuild: boolean;
+}
+
+const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'ksh', 'zsh', 'busybox']);
+
+/** The script of a RUN (or ONBUILD RUN) instruction; null for exec form, other instructions, or non-shell heredocs. */
+export function runScript(file: ParsedDockerfile, ins: Instruction): RunScript | null {
+  const kw = ins.getKeyword().toUpperCase();
+  if (kw !== 'RUN' && kw !== 'ONBUILD') return null;
+  const text = file.text;
+  const r = ins.getRange();
+  const start = offsetAt(file.lineStarts, r.start.line, r.start.character);
+  const esc = file.escapeChar;
+
+  // The first logical line (continuations joined), as [char, fileOffset] pairs.
+  const chars: string[] = [];
+  const offs: number[] = [];
+  let p = start;
+  const lineEnd = (i: number) => {
+    const n = text.indexOf('\n', i);
+    return n < 0 ? text.length : n;
+  };
+  while (p < text.length) {
+    const c = text[p] as string;
+    if (c === esc) {
+      const eol = lineEnd(p + 1);
+      if (/^[ \t]*\r?$/.test(text.slice(p + 1, eol))) {
+        // Line continuation: drop it, then comment and blank lines that follow.
+        p = eol + 1;
+        while (p < text.length) {
+          const e = lineEnd(p);
+          if (/^[ \t]*(#.*)?\r?$/.test(text.slice(p, e)) && e < text.length) p = e + 1;
+          else break;
+        }
+        continue;
+      }
+    }
+    if (c === '\n' || (c === '\r' && text[p + 1] === '\n')) break;
+    chars.push(c);
+    offs.push(p);
+    p++;
+  }
+  const firstLineEnd = p; // at '\r', '\n' or end of text
+  const line = chars.join('');
+
+  // Keyword(s) and flags.
+  let i = 0;
+  const skipBlanks = () => {
+    while (i < line.length && (line[i] === ' ' || line[i] === '\t')) i++;
+  };
+  const token = () => {
+    const s = i;
+    while (i < line.length && line[i] !== ' ' && line[i] !== '\t') i++;
+    return line.slice(s, i);
+  };
+  skipBlanks();
+  let word = token();
+  const onbuild = word.toUpperCase() === 'ONBUILD';
+  if (onbuild) {
+    skipBlanks();
+    word = token();
+  }
+  if (word.toUpperCase() !== 'RUN') return null;
+  const flags: RunFlag[] = [];
+  for (;;) {
+    skipBlanks();
+    if (!line.startsWith('--', i)) break;
+    const s = i;
+    const f = token();
+    const eq = f.indexOf('=');
+    flags.push({
+      name: eq < 0 ? f.slice(2) : f.slice(2, eq),
+      value: eq < 0 ? '' : f.slice(eq + 1),
+      range: { start: offs[s] as number, end: (offs[i - 1] as number) + 1 },
+    });
+  }
+  const cmdStart = i;
+  const command = line.slice(cmdStart);
+  if (command.startsWith('[')) {
+    try {
+      const v: unknown = JSON.parse(command);
+      if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return null;
+    } catch {
+      // Not JSON: shell form.
+    }
+  }
+
+  const heredocs = findHeredocs(command);
+  let script: string;
+  let map: number[];
+  let form: RunScript['form'] = 'shell';
+  let end = firstLineEnd;
+  if (heredocs.length === 0) {
+    script = command;
+    map = offs.slice(cmdStart);
+  } else {
+    // Heredoc lines follow the first line verbatim (CR before LF left out).
+    const rest: string[] = [];
+    const restMap: number[] = [];
+    let q = firstLineEnd < text.length ? lineEnd(firstLineEnd) + 1 : text.length;
+    const bodies: { name: string; start: number; end: number }[] = [];
+    for (const h of heredocs) {
+      const bodyStart = rest.length;
+      let closed = false;
+      while (q < text.length) {
+        const e = lineEnd(q);
+        const content = text.slice(q, e).replace(/\r$/, '');
+        const lineText = content + (e < text.length ? '\n' : '');
+        const isEnd = (h.strip ? content.replace(/^\t+/, '') : content) === h.name;
+        if (isEnd) bodies.push({ name: h.name, start: bodyStart, end: rest.length });
+        for (let k = 0; k < lineText.length; k++) {
+          rest.push(lineText[k] as string);
+          restMap.push(k < content.length ? q + k : e);
+        }
+        end = q + content.length;
+        q = e + 1;
+        if (isEnd) {
+          closed = true;
+          break;
+        }
+      }
+      if (!closed) return null;
+    }
+    const only = heredocs.length === 1 && command.trim() === heredocs[0]?.token;
+    if (only && bodies[0]) {
+      form = 'heredoc';
+      script = rest.slice(bodies[0].start, bodies[0].end).join('');
+      map = restMap.slice(bodies[0].start, bodies[0].end);
+      const shebang = /^#!\s*(\S+)(?:\s+(\S+))?/.exec(script);
+      if (shebang) {
+        const base = (s: string | undefined) => (s ?? '').split('/').pop() ?? '';
+        const interp = base(shebang[1]) === 'env' ? base(shebang[2]) : base(shebang[1]);
+        if (!SHELLS.has(interp)) return null;
+      }
+    } else {
+      script = `${command}\n${rest.join('')}`.replace(/\n$/, '');
+      map = [...offs.slice(cmdStart), firstLineEnd, ...restMap].slice(0, script.length);
+    }
+  }
+
+  const lastEnd = map.length ? (map[map.length - 1] as number) + 1 : (offs[offs.length - 1] ?? start) + 1;
+  const toFileOffset = (o: number, affinity: 'start' | 'end' = 'start'): number => {
+    if (affinity === 'end') return o <= 0 ? (map[0] ?? lastEnd) : (map[Math.min(o, map.length) - 1] as number) + 1;
+    return o >= map.length ? lastEnd : (map[Math.max(o, 0)] as number);
+  };
+  return {
+    script,
+    form,
+    toFileOffset,
+    toFileRange: (rg) => ({ start: toFileOffset(rg.start), end: rg.end > rg.start ? toFileOffset(rg.end, 'end') : toFileOffset(rg.start) }),
+    flags,
+    range: { start, end: Math.max(end, firstLineEnd > 0 && text[firstLineEnd - 1] === '\r' ? firstLineEnd - 1 : firstLineEnd) },
+    onbuild,
+  };
+}
+
+interface HeredocMarker {
+  token: string;
+  name: string;
+  strip: boolean;
+}
+
+/** `<<EOF`, `<<-EOF`, `<<"EOF"`, `<<'EOF'` on the command line, outside quotes (not `<<<`). */
+function findHeredocs(line: string): HeredocMarker[] {
+  const out: HeredocMarker[] = [];
+  let quote: string | null = null;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quote) {
+      if (c === quote) quote = null;
+      else if (c === '\\' && quote === '"') i++;
+      continue;
+    }
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      quote = c;
+      continue;
+    }
+    if (c === '<' && line[i + 1] === '<' && line[i + 2] !== '<' && line[i - 1] !== '<') {
+      const m = /^<<(-?)[ \t]*(["']?)([A-Za-z0-9_.-]+)\2/.exec(line.slice(i));
+      if (m) {
+        out.push({ token: m[0], name: m[3] as string, strip: m[1] === '-' });
+        i += m[0].length - 1;
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,474 @@
+/**
+ * tree-sitter-bash tree → harden's shell tree (types.ts).
+ *
+ * Normalisations of known tree-sitter-bash quirks:
+ * - `list`/`pipeline` nodes are flattened and re-associated with shell precedence (pipelines bind tighter than && ||).
+ * - The grammar nests whatever follows a heredoc operator on its line (`cat <<EOF | sh && x`, `cat <<EOF > f`) inside
+ *   the heredoc redirect node; those are moved back into the statement.
+ * - An escaped blank between two word parts (`a"b"\ c`) splits the word in two; such parts are merged again.
+ * Any ERROR/MISSING node makes parseScript throw ShellParseError (no partial trees reach codemods).
+ */
+import type { Node as TSNode } from 'web-tree-sitter';
+import { getParser } from './load.js';
+import {
+  ShellParseError,
+  type AndOr,
+  type Assignment,
+  type CaseCommand,
+  type Command,
+  type ForCommand,
+  type IfCommand,
+  type Operator,
+  type Pipeline,
+  type Range,
+  type Redirect,
+  type Script,
+  type ShellNode,
+  type ShellScript,
+  type SimpleCommand,
+  type Statement,
+  type StatementBody,
+  type Substitution,
+  type WhileCommand,
+  type Word,
+} from './types.js';
+import { unquote } from './words.js';
+
+const CHAIN_OPS = new Set(['&&', '||', '|', '|&']);
+const TERMINATORS = new Set([';', '&', ';;', ';&', ';;&']);
+const HEREDOC_PARTS = new Set(['heredoc_body', 'heredoc_end', 'heredoc_start', 'heredoc_content']);
+
+type Item =
+  | { t: 'op'; op: string; range: Range }
+  | { t: 'neg'; range: Range }
+  | { t: 'cmd'; node: TSNode | null; redirects: TSNode[]; at: number };
+
+const rangeOf = (n: TSNode): Range => ({ start: n.startIndex, end: n.endIndex });
+const isRedirect = (n: TSNode) => n.type.endsWith('_redirect');
+
+/** Parse a script. Synchronous; loadShell() must have completed. Throws ShellParseError on invalid syntax. */
+export function parseScript(text: string): ShellScript {
+  const tree = getParser().parse(text);
+  if (!tree) throw new ShellParseError('the shell parser returned no tree', 0);
+  try {
+    const bad = firstError(tree.rootNode);
+    if (bad) {
+      const what = bad.isMissing ? `missing '${bad.type}'` : `unexpected '${text.slice(bad.startIndex, bad.startIndex + 20).split('\n')[0]}'`;
+      throw new ShellParseError(`shell syntax error at offset ${bad.startIndex}: ${what}`, bad.startIndex);
+    }
+    const b = new Builder(text);
+    const body = b.statements(tree.rootNode.children);
+    const root: Script = node({ kind: 'script' as const, range: { start: 0, end: text.length }, body }, body);
+    linkParents(root, null);
+    const commands: SimpleCommand[] = [];
+    collect(root, commands);
+    commands.sort((x, y) => x.range.start - y.range.start);
+    return { text, root, statements: body, commands };
+  } finally {
+    tree.delete();
+  }
+}
+
+function firstError(n: TSNode): TSNode | null {
+  if (n.isError || n.isMissing) return n;
+  if (!n.hasError) return null;
+  for (const c of n.children) {
+    const e = firstError(c);
+    if (e) return e;
+  }
+  return n;
+}
+
+/** Attach parent/children: every constructor goes through here. */
+function node<T extends object>(fields: T, children: readonly (ShellNode | null | undefined)[]): T & { parent: ShellNode | null; children: ShellNode[] } {
+  const kids = children.filter((c): c is ShellNode => !!c).sort((a, b) => a.range.start - b.range.start);
+  return { ...fields, parent: null, children: kids };
+}
+
+function linkParents(n: ShellNode, parent: ShellNode | null): void {
+  n.parent = parent;
+  for (const c of n.children) linkParents(c, n);
+}
+
+function collect(n: ShellNode, out: SimpleCommand[]): void {
+  if (n.kind === 'command') out.push(n);
+  for (const c of n.children) collect(c, out);
+}
+
+function span(nodes: readonly { range: Range }[], fallback: Range): Range {
+  if (nodes.length === 0) return fallback;
+  return { start: Math.min(...nodes.map((n) => n.range.start)), end: Math.max(...nodes.map((n) => n.range.end)) };
+}
+
+class Builder {
+  constructor(private readonly text: string) {}
+
+  /** Statements among `children` (keywords and other anonymous tokens are skipped, terminators attached). */
+  statements(children: readonly TSNode[]): Statement[] {
+    const out: Statement[] = [];
+    for (let k = 0; k < children.length; k++) {
+      const c = children[k] as TSNode;
+      if (!c.isNamed || c.type === 'comment') continue;
+      const body = this.statementBody(c);
+      let terminator: Statement['terminator'] = { op: this.newlineAfter(c.endIndex) ? '\n' : '', range: null };
+      const next = children[k + 1];
+      if (next && !next.isNamed && TERMINATORS.has(next.type)) {
+        terminator = { op: next.type as Statement['terminator']['op'], range: rangeOf(next) };
+        k++;
+      }
+      out.push(node({ kind: 'statement' as const, range: body.range, body, terminator, background: terminator.op === '&' }, [body]));
+    }
+    return out;
+  }
+
+  /** Whether the next thing after `at` (skipping blanks, comments and line continuations) is a newline. */
+  private newlineAfter(at: number): boolean {
+    const t = this.text;
+    let i = at;
+    while (i < t.length) {
+      const c = t[i];
+      if (c === ' ' || c === '\t' || c === '\r') i++;
+      else if (c === '\\' && t[i + 1] === '\n') i += 2;
+      else if (c === '#') {
+        while (i < t.length && t[i] !== '\n') i++;
+      } else return c === '\n';
+    }
+    return false;
+  }
+
+  private statementBody(n: TSNode): StatementBody {
+    const items: Item[] = [];
+    this.linearize(n, items);
+    return this.assemble(items, rangeOf(n));
+  }
+
+  /** Flatten lists/pipelines (and heredoc tails) into operands and operators, in source order. */
+  private linearize(n: TSNode, out: Item[]): void {
+    switch (n.type) {
+      case 'list':
+      case 'pipeline':
+        for (const c of n.children) {
+          if (!c.isNamed) {
+            if (CHAIN_OPS.has(c.type)) out.push({ t: 'op', op: c.type, range: rangeOf(c) });
+          } else if (c.type !== 'comment') this.linearize(c, out);
+        }
+        return;
+      case 'negated_command':
+        for (const c of n.children) {
+          if (!c.isNamed && c.type === '!') out.push({ t: 'neg', range: rangeOf(c) });
+          else if (c.isNamed && c.type !== 'comment') this.linearize(c, out);
+        }
+        return;
+      case 'redirected_statement': {
+        const body = n.childForFieldName('body');
+        const redirects: TSNode[] = [];
+        const tails: TSNode[] = [];
+        for (const c of n.children) {
+          if (body && c.startIndex === body.startIndex && c.type === body.type) continue;
+          if (isRedirect(c)) this.splitHeredoc(c, redirects, tails);
+        }
+        if (!body) out.push({ t: 'cmd', node: null, redirects, at: n.startIndex });
+        else if (['list', 'pipeline', 'negated_command', 'redirected_statement'].includes(body.type)) {
+          this.linearize(body, out);
+          const last = [...out].reverse().find((x) => x.t === 'cmd');
+          if (last && last.t === 'cmd') last.redirects.push(...redirects);
+        } else {
+          const tailsInside: TSNode[] = [];
+          if (body.type === 'command') this.commandTails(body, tailsInside);
+          out.push({ t: 'cmd', node: body, redirects, at: body.startIndex });
+          for (const t of tailsInside) this.linearizeTail(t, out);
+        }
+        for (const t of tails) this.linearizeTail(t, out);
+        return;
+      }
+      case 'command': {
+        const tails: TSNode[] = [];
+        this.commandTails(n, tails);
+        out.push({ t: 'cmd', node: n, redirects: [], at: n.startIndex });
+        for (const t of tails) this.linearizeTail(t, out);
+        return;
+      }
+      default:
+        out.push({ t: 'cmd', node: n, redirects: [], at: n.startIndex });
+    }
+  }
+
+  /** Tails nested in a command's own heredoc redirects (the redirects themselves are read by simpleFromCommand). */
+  private commandTails(cmd: TSNode, tails: TSNode[]): void {
+    for (const c of cmd.children) if (c.type === 'heredoc_redirect') this.splitHeredoc(c, [], tails);
+  }
+
+  /**
+   * A heredoc redirect: keep the redirect; redirects written after the delimiter on the same line (`<<EOF > f`) are
+   * the command's too; anything after the first operator is the rest of the statement (`| sh`, `&& x`).
+   */
+  private splitHeredoc(r: TSNode, redirects: TSNode[], tails: TSNode[]): void {
+    redirects.push(r);
+    if (r.type !== 'heredoc_redirect') return;
+    let inTail = false;
+    for (const c of r.children) {
+      if (HEREDOC_PARTS.has(c.type) || c.type === '<<' || c.type === '<<-') continue;
+      if (!inTail && isRedirect(c)) redirects.push(c);
+      else if (c.isNamed || CHAIN_OPS.has(c.type)) {
+        inTail = true;
+        tails.push(c);
+      }
+    }
+  }
+
+  private linearizeTail(t: TSNode, out: Item[]): void {
+    if (!t.isNamed) {
+      if (CHAIN_OPS.has(t.type)) out.push({ t: 'op', op: t.type, range: rangeOf(t) });
+    } else this.linearize(t, out);
+  }
+
+  /** Re-associate: and-or lists of pipelines. */
+  private assemble(items: Item[], fallback: Range): StatementBody {
+    const groups: { items: Item[]; op?: Operator<'&&' | '||'> }[] = [{ items: [] }];
+    for (const it of items) {
+      if (it.t === 'op' && (it.op === '&&' || it.op === '||')) groups.push({ items: [], op: { op: it.op, range: it.range } });
+      else (groups[groups.length - 1] as { items: Item[] }).items.push(it);
+    }
+    const members = groups.map((g) => this.pipeline(g.items, fallback));
+    if (members.length === 1) return members[0] as Pipeline | Command;
+    const operators = groups.slice(1).map((g) => g.op as Operator<'&&' | '||'>);
+    const andOr: AndOr = node({ kind: 'and-or' as const, range: span(members, fallback), items: members, operators }, members);
+    return andOr;
+  }
+
+  private pipeline(items: Item[], fallback: Range): Pipeline | Command {
+    let neg: Range | null = null;
+    const commands: Command[] = [];
+    const operators: Operator<'|' | '|&'>[] = [];
+    for (const it of items) {
+      if (it.t === 'neg') neg ??= it.range;
+      else if (it.t === 'op') operators.push({ op: it.op as '|' | '|&', range: it.range });
+      else commands.push(this.command(it.node, it.redirects, it.at));
+    }
+    if (commands.length === 0) throw new ShellParseError('empty command', fallback.start);
+    if (commands.length === 1 && !neg) return commands[0] as Command;
+    const r = span(commands, fallback);
+    const p: Pipeline = node(
+      { kind: 'pipeline' as const, range: { start: neg ? neg.start : r.start, end: r.end }, commands, operators, negated: neg !== null },
+      commands,
+    );
+    if (commands.length > 1) {
+      commands.forEach((c, index) => {
+        if (c.kind === 'command') (c as { pipeline?: SimpleCommand['pipeline'] }).pipeline = { node: p, index, length: commands.length, commands };
+      });
+    }
+    return p;
+  }
+
+  private command(n: TSNode | null, extraRedirects: TSNode[], at: number): Command {
+    const redirects = extraRedirects.map((r) => this.redirect(r));
+    if (!n) return this.simple([], [], redirects, { start: at, end: at });
+    const raw = this.text.slice(n.startIndex, n.endIndex);
+    const compound = <K extends string, F extends object>(kind: K, fields: F, kids: readonly (ShellNode | null)[]) =>
+      node({ kind, range: rangeOf(n), redirects, ...fields }, [...kids, ...redirects]);
+    switch (n.type) {
+      case 'command':
+        return this.simpleFromCommand(n, redirects);
+      case 'declaration_command':
+      case 'unset_command':
+        return this.simpleFromBuiltin(n, redirects);
+      case 'variable_assignment':
+      case 'variable_assignments': {
+        const assigns = n.type === 'variable_assignment' ? [this.assignment(n)] : n.namedChildren.filter((c) => c?.type === 'variable_assignment').map((c) => this.assignment(c as TSNode));
+        return this.simple(assigns, [], redirects, rangeOf(n));
+      }
+      case 'subshell': {
+        const body = this.statements(n.children);
+        return compound('subshell', { body }, body);
+      }
+      case 'compound_statement': {
+        const body = this.statements(n.children);
+        return compound('group', { body }, body);
+      }
+      case 'if_statement':
+        return this.ifCommand(n, redirects);
+      case 'while_statement': {
+        const kids = n.children;
+        const doGroup = n.childForFieldName('body');
+        const condition = this.statements(kids.filter((c) => c.startIndex > (kids[0]?.endIndex ?? 0) && (!doGroup || c.endIndex <= doGroup.startIndex)));
+        const body = doGroup ? this.statements(doGroup.children) : [];
+        const w: WhileCommand = compound('while', { until: kids[0]?.type === 'until', condition, body }, [...condition, ...body]);
+        return w;
+      }
+      case 'for_statement':
+      case 'c_style_for_statement': {
+        const doGroup = n.childForFieldName('body');
+        const body = doGroup ? this.statements(doGroup.children) : [];
+        const arithmetic = n.type === 'c_style_for_statement';
+        const hasIn = n.children.some((c) => !c.isNamed && c.type === 'in');
+        const words = arithmetic || !hasIn ? null : n.childrenForFieldName('value').filter((c): c is TSNode => !!c).map((c) => this.word([c]));
+        const variable = arithmetic ? null : (n.childForFieldName('variable')?.text ?? null);
+        const f: ForCommand = compound('for', { variable, words, arithmetic, body }, [...(words ?? []), ...body]);
+        return f;
+      }
+      case 'case_statement': {
+        const value = n.childForFieldName('value');
+        const word = value ? this.word([value]) : this.emptyWord(n.startIndex);
+        const items = n.namedChildren
+          .filter((c): c is TSNode => c?.type === 'case_item')
+          .map((item) => {
+            const kids = item.children;
+            const close = kids.findIndex((c) => !c.isNamed && c.type === ')');
+            const patterns = kids.slice(0, Math.max(close, 0)).filter((c) => c.isNamed && c.type !== 'comment').map((c) => this.word([c]));
+            const body = this.statements(kids.slice(close + 1));
+            return { patterns, body };
+          });
+        const c: CaseCommand = compound('case', { word, items }, [word, ...items.flatMap((i) => [...i.patterns, ...i.body])]);
+        return c;
+      }
+      case 'function_definition': {
+        const b = n.childForFieldName('body');
+        const body = b ? this.command(b, [], b.startIndex) : this.simple([], [], [], { start: n.endIndex, end: n.endIndex });
+        return compound('function', { name: n.childForFieldName('name')?.text ?? '', body }, [body]);
+      }
+      case 'test_command':
+        return compound('test', { raw }, []);
+      default:
+        return compound('other', { type: n.type, raw }, []);
+    }
+  }
+
+  private ifCommand(n: TSNode, redirects: Redirect[]): IfCommand {
+    const clauses: { condition: Statement[]; body: Statement[] }[] = [];
+    let elseBody: Statement[] | null = null;
+    const clause = (kids: readonly TSNode[]) => {
+      const then = kids.findIndex((c) => !c.isNamed && c.type === 'then');
+      const end = kids.findIndex((c, i) => i > then && (c.type === 'elif_clause' || c.type === 'else_clause' || (!c.isNamed && c.type === 'fi')));
+      clauses.push({
+        condition: this.statements(kids.slice(1, then < 0 ? kids.length : then)),
+        body: then < 0 ? [] : this.statements(kids.slice(then + 1, end < 0 ? kids.length : end)),
+      });
+    };
+    clause(n.children);
+    for (const c of n.namedChildren) {
+      if (c?.type === 'elif_clause') clause(c.children);
+      else if (c?.type === 'else_clause') elseBody = this.statements(c.children.slice(1));
+    }
+    const kids = [...clauses.flatMap((c) => [...c.condition, ...c.body]), ...(elseBody ?? []), ...redirects];
+    return node({ kind: 'if' as const, range: rangeOf(n), redirects, clauses, elseBody }, kids);
+  }
+
+  private simpleFromCommand(n: TSNode, redirects: Redirect[]): SimpleCommand {
+    const assigns: Assignment[] = [];
+    const wordNodes: TSNode[] = [];
+    const own: Redirect[] = [];
+    for (const c of n.children) {
+      if (c.type === 'variable_assignment' && wordNodes.length === 0) assigns.push(this.assignment(c));
+      else if (isRedirect(c)) {
+        const sink: TSNode[] = [];
+        this.splitHeredoc(c, sink, []);
+        own.push(...sink.map((r) => this.redirect(r)));
+      } else if (c.isNamed && c.type !== 'comment') wordNodes.push(c);
+    }
+    const words = this.mergeWords(wordNodes);
+    return this.simple(assigns, words, [...own, ...redirects], rangeOf(n));
+  }
+
+  /** `export A=1 B`, `local x`, `unset y`: the keyword is the name, the rest are plain words. */
+  private simpleFromBuiltin(n: TSNode, redirects: Redirect[]): SimpleCommand {
+    const kw = n.children[0];
+    const words: Word[] = kw ? [this.word([kw])] : [];
+    const rest = n.children.slice(1).filter((c) => (c.isNamed || c.type.startsWith('-')) && c.type !== 'comment' && !isRedirect(c));
+    words.push(...this.mergeWords(rest));
+    const own = n.children.filter(isRedirect).map((r) => this.redirect(r));
+    return this.simple([], words, [...own, ...redirects], rangeOf(n));
+  }
+
+  private simple(assigns: Assignment[], words: Word[], redirects: Redirect[], fallback: Range): SimpleCommand {
+    const [name = null, ...args] = words;
+    const parts = [...assigns, ...words, ...redirects];
+    const cmd = node({ kind: 'command' as const, range: span(parts, fallback), name, args, assigns, redirects }, parts) as SimpleCommand;
+    if (name?.value === 'set') Object.assign(cmd, setOptions(args));
+    return cmd;
+  }
+
+  /** Merge word parts the grammar split at an escaped blank (`a\ b` glued to neighbours). */
+  private mergeWords(nodes: readonly TSNode[]): Word[] {
+    const groups: TSNode[][] = [];
+    for (const n of nodes) {
+      const last = groups[groups.length - 1];
+      const prev = last?.[last.length - 1];
+      if (last && prev && /^(?:\\[^\n])*$/.test(this.text.slice(prev.endIndex, n.startIndex)) && prev.endIndex < n.startIndex) last.push(n);
+      else groups.push([n]);
+    }
+    return groups.map((g) => this.word(g));
+  }
+
+  private word(parts: readonly TSNode[]): Word {
+    const first = parts[0] as TSNode;
+    const last = parts[parts.length - 1] as TSNode;
+    const range = { start: first.startIndex, end: last.endIndex };
+    const raw = this.text.slice(range.start, range.end);
+    const substitutions: Substitution[] = [];
+    let expands = false;
+    const visit = (n: TSNode) => {
+      if (n.type === 'command_substitution' || n.type === 'process_substitution') {
+        const body = this.statements(n.children);
+        substitutions.push(node({ kind: 'substitution' as const, range: rangeOf(n), body }, body));
+        expands = true;
+        return;
+      }
+      if (n.type === 'simple_expansion' || n.type === 'expansion' || n.type === 'arithmetic_expansion' || n.type === 'array') expands = true;
+      for (const c of n.namedChildren) if (c) visit(c);
+    };
+    parts.forEach(visit);
+    const u = unquote(raw);
+    return node({ kind: 'word' as const, range, raw, value: expands ? null : u.value, quoted: u.quoted, substitutions }, substitutions);
+  }
+
+  private emptyWord(at: number): Word {
+    return node({ kind: 'word' as const, range: { start: at, end: at }, raw: '', value: '', quoted: false, substitutions: [] }, []);
+  }
+
+  private assignment(n: TSNode): Assignment {
+    const nameNode = n.childForFieldName('name') ?? n.namedChildren[0] ?? n;
+    const valueNode = n.childForFieldName('value');
+    const value = valueNode ? this.word([valueNode]) : this.emptyWord(n.endIndex);
+    const append = n.children.some((c) => !c.isNamed && c.type === '+=');
+    return node({ kind: 'assignment' as const, range: rangeOf(n), name: nameNode.text, nameRange: rangeOf(nameNode), append, value }, [value]);
+  }
+
+  private redirect(r: TSNode): Redirect {
+    const op = r.children.find((c) => !c.isNamed)?.type ?? '';
+    const fdNode = r.childForFieldName('descriptor');
+    const fd = fdNode ? fdNode.text : null;
+    if (r.type === 'heredoc_redirect') {
+      const start = r.children.find((c) => c.type === 'heredoc_start');
+      const bodyNode = r.children.find((c) => c.type === 'heredoc_body');
+      const end = r.children.find((c) => c.type === 'heredoc_end');
+      const target = start ? this.word([start]) : this.emptyWord(r.endIndex);
+      const bodyStart = bodyNode?.startIndex ?? end?.startIndex ?? r.endIndex;
+      const bodyEnd = bodyNode?.endIndex ?? bodyStart;
+      const heredoc = { bodyRange: { start: bodyStart, end: bodyEnd }, body: this.text.slice(bodyStart, bodyEnd), expands: !target.quoted };
+      return node({ kind: 'redirect' as const, range: { start: r.startIndex, end: target.range.end }, op, fd, target, heredoc }, [target]);
+    }
+    const dest = r.childrenForFieldName('destination').filter((c): c is TSNode => !!c);
+    const targetNodes = dest.length ? dest : r.namedChildren.filter((c): c is TSNode => !!c && c !== fdNode && c.type !== 'file_descriptor');
+    const target = targetNodes.length ? this.word(targetNodes) : this.emptyWord(r.endIndex);
+    return node({ kind: 'redirect' as const, range: rangeOf(r), op, fd, target }, [target]);
+  }
+}
+
+/** What a `set` command does to errexit / pipefail (last one wins; `--` or a non-option ends options). */
+function setOptions(args: readonly Word[]): { setsErrexit?: boolean; setsPipefail?: boolean } {
+  const out: { setsErrexit?: boolean; setsPipefail?: boolean } = {};
+  const apply = (name: string | null, on: boolean) => {
+    if (name === 'errexit') out.setsErrexit = on;
+    if (name === 'pipefail') out.setsPipefail = on;
+  };
+  for (let i = 0; i < args.length; i++) {
+    const v = args[i]?.value;
+    if (v == null || v === '--' || v === '-' || !/^[-+]/.test(v)) break;
+    const on = v[0] === '-';
+    for (const letter of v.slice(1)) {
+      if (letter === 'e') apply('errexit', on);
+      else if (letter === 'o') apply(args[++i]?.value ?? null, on);
+    }
+  }
+  return out;
+}
