@@ -1,0 +1,111 @@
+/** compose-log-limits: bounded json-file logs (`max-size`, `max-file`) for services that set no logging. */
+import { isMap, isScalar } from 'yaml';
+import { fix } from '../src/engine/edits.js';
+import type { Codemod, ParsedCompose } from '../src/engine/types.js';
+import { insertPair, lookupMerged, onceGuard, ownPair, rangeOf, resolveNode, scalarText, services, sharedWhere } from '../src/compose/index.js';
+
+export const composeLogLimits: Codemod = {
+  id: 'compose-log-limits',
+  fileKinds: ['compose'],
+  summary: 'Services without `logging:` get json-file logs with `max-size`/`max-file`, so logs cannot fill the disk.',
+  safety: 'safe',
+  severity: 'info',
+  sources: ['seed:001', 'kics:logging-not-configured'],
+  defaultOptions: { maxSize: '10m', maxFile: '3' },
+  docs: `## What it does
+For each service with no \`logging:\` (own key, \`<<\` merge sources or same-file \`extends\`), adds at the end of the
+service's mapping:
+\`\`\`yaml
+    logging:
+      driver: json-file
+      options:
+        max-size: 10m
+        max-file: "3"
+\`\`\`
+A service whose \`logging\` uses the \`json-file\` or \`local\` driver explicitly but sets no \`max-size\` gets
+\`max-size\`/\`max-file\` added to its \`options\` (creating \`options\` if needed). Logging with another driver, or
+with no \`driver\` (the daemon's default, which may not accept these options), is left alone. When \`logging\` comes
+from an anchor, the anchor is edited once and no second \`logging\` key is added.
+
+## Why
+Docker's default json-file driver keeps container logs forever; a chatty or crash-looping container fills the host
+disk. Rotation with a bounded size is the usual fix (compose-spec \`logging\`).
+
+## Example
+\`\`\`yaml
+services:
+  app:
+    image: app
+\`\`\`
+becomes
+\`\`\`yaml
+services:
+  app:
+    image: app
+    logging:
+      driver: json-file
+      options:
+        max-size: 10m
+        max-file: "3"
+\`\`\`
+
+## Fix safety
+Safe: only log retention changes (older logs beyond 3 × 10 MB are dropped). Note that an explicit \`driver: json-file\`
+overrides a different default driver configured in the daemon's \`daemon.json\` (e.g. \`journald\`, \`local\`); skip
+this codemod (\`--skip compose-log-limits\`) on hosts that configure logging centrally.
+
+## Options
+- \`maxSize\` (string, default \`10m\`): value of \`max-size\`.
+- \`maxFile\` (string, default \`3\`): value of \`max-file\` (written quoted: the driver wants a string).
+`,
+  run(ctx) {
+    const file = ctx.file as ParsedCompose;
+    const maxSize = typeof ctx.options.maxSize === 'string' ? ctx.options.maxSize : '10m';
+    const maxFile = String(typeof ctx.options.maxFile === 'string' || typeof ctx.options.maxFile === 'number' ? ctx.options.maxFile : '3');
+    const once = onceGuard();
+    for (const svc of services(file)) {
+      const found = lookupMerged(svc, 'logging');
+      if (found.length === 0) {
+        if (!once(svc.node)) continue;
+        const shared = svc.alias ? ` Added to the anchor \`&${svc.alias.source}\` it is an alias of.` : '';
+        ctx.report({
+          range: rangeOf(svc.keyNode),
+          message: `Service \`${svc.name}\` sets no logging: its json-file logs grow without limit. Rotate them (max-size ${maxSize}, max-file ${maxFile}).${shared}`,
+          fix: fix('Add bounded json-file logging', 'safe', [
+            insertPair(file, svc.doc, svc.node, 'logging', { driver: 'json-file', options: { 'max-size': maxSize, 'max-file': maxFile } }),
+          ]),
+        });
+        continue;
+      }
+      const first = found[0];
+      const logging = first?.value;
+      if (!first || !isMap(logging) || !once(logging)) continue;
+      const where = sharedWhere(first);
+      const inShared = where ? ` (the logging settings are in ${where}, edited there)` : '';
+      const driver = scalarText(resolveNode(svc.doc, ownPair(logging, 'driver')?.value));
+      if (driver !== 'json-file' && driver !== 'local') continue;
+      const optPair = ownPair(logging, 'options');
+      const opts = optPair ? resolveNode(svc.doc, optPair.value) : null;
+      if (isMap(opts)) {
+        if (ownPair(opts, 'max-size')) continue;
+        const add: Record<string, string> = { 'max-size': maxSize };
+        if (!ownPair(opts, 'max-file')) add['max-file'] = maxFile;
+        const edits = Object.entries(add).map(([k, v]) => insertPair(file, svc.doc, opts, k, v));
+        // Both insertions land at the same offset: merge them into one edit, in order.
+        const edit = { start: edits[0]?.start ?? 0, end: edits[0]?.end ?? 0, text: edits.map((e) => e.text).join('') };
+        ctx.report({
+          range: rangeOf(first.keyNode),
+          message: `Service \`${svc.name}\` logs with ${driver} without max-size${inShared}: the logs grow without limit.`,
+          fix: fix('Add max-size/max-file', 'safe', [edit]),
+        });
+      } else if (!optPair || (isScalar(opts) && opts.value === null) || opts === null) {
+        if (optPair) continue;
+        ctx.report({
+          range: rangeOf(first.keyNode),
+          message: `Service \`${svc.name}\` logs with ${driver} without max-size${inShared}: the logs grow without limit.`,
+          fix: fix('Add max-size/max-file', 'safe', [insertPair(file, svc.doc, logging, 'options', { 'max-size': maxSize, 'max-file': maxFile })]),
+        });
+      }
+    }
+  },
+};

@@ -1,0 +1,109 @@
+/**
+ * compose-require-secret-vars: `${PASSWORD:-changeme}` → `${PASSWORD:?PASSWORD must be set}` for secret-looking
+ * variables, so a weak default secret never ships inside the compose file.
+ */
+import { fix } from '../src/engine/edits.js';
+import type { Codemod, ParsedCompose } from '../src/engine/types.js';
+import { looksSecret, parseInterpolation, rangeOf, scalarText, spliceScalar, valueOffsets, walkScalars } from '../src/compose/index.js';
+
+/**
+ * Whether a default ends in literal text somewhere: `admin`, `` (empty), `${OTHER:-admin}`; not `${OTHER}` alone
+ * (a deliberate fallback to another variable).
+ */
+function hasLiteralDefault(arg: string, depth = 0): boolean {
+  const { refs } = parseInterpolation(arg);
+  let rest = arg;
+  for (const r of [...refs].reverse()) rest = rest.slice(0, r.start) + rest.slice(r.end);
+  if (rest !== '' || refs.length === 0) return true;
+  return depth < 10 && refs.some((r) => (r.op === ':-' || r.op === '-') && hasLiteralDefault(r.arg ?? '', depth + 1));
+}
+
+const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+
+export const composeRequireSecretVars: Codemod = {
+  id: 'compose-require-secret-vars',
+  fileKinds: ['compose'],
+  summary: 'Secret-looking `${VAR:-default}` interpolations become `${VAR:?VAR must be set}`: no default secret in the file.',
+  safety: 'safe',
+  severity: 'warning',
+  sources: ['seed:001', 'compose-lint:CL-0020', 'kics:passwords-and-secrets-generic'],
+  defaultOptions: { patterns: [], ignore: [] },
+  docs: `## What it does
+Finds compose interpolations with a default value, \`\${VAR:-default}\` and \`\${VAR-default}\`, where the variable name
+or the environment variable it is assigned to looks like a secret, and makes the variable required instead:
+\`\${VAR:?VAR must be set}\`. Every scalar value of the file is checked (environment in map form \`KEY: value\` and list
+form \`- KEY=value\`, build \`args\`, \`command\`, extension fields, anchors), whatever its quoting.
+
+A name looks like a secret when one of its words (split at \`_\`, \`-\`, \`.\` and camelCase) is PASSWORD, PASSWD, PASS,
+PWD, PASSPHRASE, SECRET, TOKEN, CREDENTIAL(S), APIKEY, ACCESSKEY, SECRETKEY, PRIVATEKEY; or it has API/ACCESS/PRIVATE/
+SECRET/SIGNING/ENCRYPTION/MASTER/AUTH/LICENSE followed by KEY, or ends with the word KEY (\`APP_KEY\`). Not secrets:
+names whose last word is FILE, PATH, DIR, URL, URI, ENDPOINT, HOST, PORT, USER, USERNAME, NAME, ID, LENGTH, TTL,
+EXPIRY, EXPIRES, ENABLED, REQUIRED, HEADER, TYPE, ALGORITHM, POLICY, METHOD, FORMAT, PREFIX, TIMEOUT… (so
+\`*_PASSWORD_FILE\`, \`*_TOKEN_URL\`, \`AWS_ACCESS_KEY_ID\` are left alone), names with the words PUBLIC, ALLOW, RANDOM,
+ONETIME, EMPTY (\`*_PUBLIC_KEY\`, \`MYSQL_RANDOM_ROOT_PASSWORD\`), and words merely containing a keyword
+(\`KEYCLOAK_URL\`, \`PASSPORT\`, \`BYPASS\`).
+
+Left alone: defaults made only of other variables without defaults of their own (\`\${DB_PASSWORD:-\${POSTGRES_PASSWORD}}\`, a
+deliberate fallback; \`\${A_PASSWORD:-\${DEFAULT:-admin}}\` still ends in a literal and is rewritten as a whole),
+\`\${VAR:?…}\`, \`\${VAR}\` and \`\${VAR:+…}\`. Messages never print the default value (it may be a real secret).
+
+## Why
+A default secret is a secret committed to the repository, and the one a deployment silently gets when someone forgets
+to set the variable (\`\${GRAFANA_PASSWORD:-admin}\` runs Grafana with \`admin\`). With \`:?\`, \`docker compose\` refuses
+to start until the variable is set.
+
+## Example
+\`\`\`yaml
+services:
+  grafana:
+    environment:
+      GF_SECURITY_ADMIN_PASSWORD: \${GRAFANA_PASSWORD:-admin}
+\`\`\`
+becomes
+\`\`\`yaml
+services:
+  grafana:
+    environment:
+      GF_SECURITY_ADMIN_PASSWORD: \${GRAFANA_PASSWORD:?GRAFANA_PASSWORD must be set}
+\`\`\`
+
+## Fix safety
+Safe: only the interpolation's characters change, in the scalar's own quoting (a plain scalar that would stop
+reading back as the same string is double-quoted). A deployment that relied on the default now fails fast at
+\`docker compose up\` with "GRAFANA_PASSWORD must be set" until the variable is provided (e.g. in \`.env\`), which is
+the point. \`\${VAR-default}\` (default only when unset) also becomes \`:?\`, which rejects an empty value too.
+
+## Options
+- \`patterns\` (string[], default []): extra glob patterns (\`*\` only, case-insensitive, whole name) of secret names.
+- \`ignore\` (string[], default []): glob patterns of names never treated as secrets; wins over everything.
+`,
+  run(ctx) {
+    const file = ctx.file as ParsedCompose;
+    const opts = { patterns: list(ctx.options.patterns), ignore: list(ctx.options.ignore) };
+    for (const doc of file.docs) {
+      walkScalars(doc, ({ node, env }) => {
+        const value = scalarText(node);
+        if (value === undefined || !value.includes('$')) return;
+        const { refs } = parseInterpolation(value);
+        for (const ref of refs) {
+          if (ref.op !== ':-' && ref.op !== '-') continue;
+          if (env && ref.start < env.valueStart) continue;
+          const envSecret = env !== undefined && looksSecret(env.name, opts);
+          if (!looksSecret(ref.name, opts) && !envSecret) continue;
+          if (!hasLiteralDefault(ref.arg ?? '')) continue;
+          const required = `\${${ref.name}:?${ref.name} must be set}`;
+          const map = valueOffsets(file, node);
+          const range = map ? { start: map(ref.start), end: map(ref.end) } : rangeOf(node);
+          const where = env ? `\`${env.name}\` is set from` : 'This value uses';
+          const edit = spliceScalar(file, node, ref.start, ref.end, required);
+          ctx.report({
+            range,
+            message: `${where} \`\${${ref.name}}\` with a default value, and the name looks like a secret: a default secret ships with the file. Require the variable: \`${required}\`.`,
+            ...(edit ? { fix: fix(`Require ${ref.name} to be set`, 'safe', [edit]) } : {}),
+            data: { variable: ref.name, ...(env ? { environment: env.name } : {}) },
+          });
+        }
+      });
+    }
+  },
+};

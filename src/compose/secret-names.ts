@@ -1,0 +1,57 @@
+/**
+ * Which variable / environment names look like they hold a secret (used by compose-require-secret-vars).
+ *
+ * A name is split into words at `_`, `-`, `.` and lower→upper case changes (`dbPassword` → DB, PASSWORD), compared
+ * upper-case. It is a secret when:
+ * - a word is one of PASSWORD, PASSWD, PASS, PWD, PASSPHRASE, SECRET, SECRETS, TOKEN, CREDENTIAL(S), APIKEY,
+ *   ACCESSKEY, SECRETKEY, PRIVATEKEY, or
+ * - two consecutive words are API KEY, ACCESS KEY, PRIVATE KEY, SECRET KEY, SIGNING KEY, ENCRYPTION KEY, MASTER KEY,
+ *   AUTH KEY, LICENSE KEY, or the name ends with the word KEY (`APP_KEY`, `JWT_KEY`),
+ * unless an exclusion applies: the last word is FILE, PATH, DIR, URL, URI, ENDPOINT, HOST, PORT, USER, USERNAME,
+ * NAME, ID, LENGTH, TTL, EXPIRY, EXPIRES, EXPIRATION, ENABLED, REQUIRED, HEADER, TYPE, ALGORITHM, POLICY, METHOD,
+ * FORMAT, PREFIX, ROTATION, RESET, LIFETIME, TIMEOUT (`*_PASSWORD_FILE`, `*_TOKEN_URL`, `AWS_ACCESS_KEY_ID`); or a word
+ * is PUBLIC, ALLOW, RANDOM, ONETIME, EMPTY (`*_PUBLIC_KEY`, `MYSQL_RANDOM_ROOT_PASSWORD`). Words are whole words, so
+ * `KEYCLOAK_*`, `PASSPORT`, `BYPASS`, `MONKEY` never match.
+ */
+
+const SECRET_WORDS = new Set([
+  'PASSWORD', 'PASSWD', 'PASS', 'PWD', 'PASSPHRASE', 'SECRET', 'SECRETS', 'TOKEN', 'CREDENTIAL', 'CREDENTIALS',
+  'APIKEY', 'ACCESSKEY', 'SECRETKEY', 'PRIVATEKEY',
+]);
+const KEY_QUALIFIERS = new Set(['API', 'ACCESS', 'PRIVATE', 'SECRET', 'SIGNING', 'ENCRYPTION', 'MASTER', 'AUTH', 'LICENSE']);
+const NOT_SECRET_LAST = new Set([
+  'FILE', 'PATH', 'DIR', 'URL', 'URI', 'ENDPOINT', 'HOST', 'PORT', 'USER', 'USERNAME', 'NAME', 'ID', 'LENGTH', 'TTL',
+  'EXPIRY', 'EXPIRES', 'EXPIRATION', 'ENABLED', 'REQUIRED', 'HEADER', 'TYPE', 'ALGORITHM', 'POLICY', 'METHOD', 'FORMAT',
+  'PREFIX', 'ROTATION', 'RESET', 'LIFETIME', 'TIMEOUT',
+]);
+const NOT_SECRET_WORDS = new Set(['PUBLIC', 'ALLOW', 'RANDOM', 'ONETIME', 'EMPTY']);
+
+export function nameWords(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .split(/[_.-]+/)
+    .filter(Boolean)
+    .map((w) => w.toUpperCase());
+}
+
+function globRe(glob: string): RegExp {
+  return new RegExp(`^${glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
+}
+
+export interface SecretNameOptions {
+  /** Extra glob patterns (`*` only) treated as secret names. */
+  patterns?: readonly string[];
+  /** Glob patterns never treated as secrets; wins over everything. */
+  ignore?: readonly string[];
+}
+
+export function looksSecret(name: string, opts: SecretNameOptions = {}): boolean {
+  if ((opts.ignore ?? []).some((g) => globRe(g).test(name))) return false;
+  if ((opts.patterns ?? []).some((g) => globRe(g).test(name))) return true;
+  const words = nameWords(name);
+  const last = words[words.length - 1];
+  if (last === undefined || NOT_SECRET_LAST.has(last) || words.some((w) => NOT_SECRET_WORDS.has(w))) return false;
+  if (words.some((w) => SECRET_WORDS.has(w))) return true;
+  if (last === 'KEY' && words.length > 1) return true;
+  return words.some((w, i) => w === 'KEY' && i > 0 && KEY_QUALIFIERS.has(words[i - 1] as string));
+}

@@ -1,0 +1,44 @@
+/** Visiting every scalar value of a compose document, with its key path and (for environment-like maps) its variable name. */
+import { isMap, isPair, isScalar, isSeq, type Document, type Scalar } from 'yaml';
+import { isMergeKey } from './services.js';
+
+export interface ScalarVisit {
+  node: Scalar;
+  /** Keys (strings) and sequence indexes from the document root. Merge-key values are skipped (they are aliases). */
+  path: readonly (string | number)[];
+  /**
+   * For scalars in `environment:` / build `args:` (map form `KEY: value` or list form `- KEY=value`): the variable
+   * name, and where the value part starts in the scalar's string (0 for the map form, after `=` for the list form).
+   */
+  env?: { name: string; valueStart: number };
+}
+
+const ENV_KEYS = new Set(['environment', 'args']);
+
+/** Every scalar value (not keys) of the document, depth first, in document order. Aliases are not followed. */
+export function walkScalars(doc: Document.Parsed, cb: (v: ScalarVisit) => void): void {
+  const walk = (n: unknown, path: (string | number)[]): void => {
+    if (isScalar(n)) {
+      const parent = path[path.length - 2];
+      const last = path[path.length - 1];
+      let env: ScalarVisit['env'];
+      if (typeof parent === 'string' && ENV_KEYS.has(parent)) {
+        if (typeof last === 'string') env = { name: last, valueStart: 0 };
+        else if (typeof n.value === 'string') {
+          const eq = n.value.indexOf('=');
+          if (eq > 0) env = { name: n.value.slice(0, eq), valueStart: eq + 1 };
+        }
+      }
+      cb({ node: n, path, ...(env ? { env } : {}) });
+      return;
+    }
+    if (isMap(n)) {
+      for (const p of n.items) {
+        if (!isPair(p) || isMergeKey(p.key)) continue;
+        const k = isScalar(p.key) ? String(p.key.value) : '?';
+        walk(p.value, [...path, k]);
+      }
+    } else if (isSeq(n)) n.items.forEach((it, i) => walk(it, [...path, i]));
+  };
+  walk(doc.contents, []);
+}
