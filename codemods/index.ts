@@ -3,16 +3,30 @@
  * or if a registered codemod has no fixtures or no docs.
  */
 import type { Codemod } from '../src/engine/types.js';
+import { composeBindLocalhost } from './compose-bind-localhost.js';
+import { composeDangerousOptions } from './compose-dangerous-options.js';
 import { composeEnvFileSecrets } from './compose-env-file-secrets.js';
+import { composeLogLimits } from './compose-log-limits.js';
+import { composeNoNewPrivileges } from './compose-no-new-privileges.js';
+import { composeRequireSecretVars } from './compose-require-secret-vars.js';
 import { composeSecrets } from './compose-secrets.js';
 import { dockerfileSecretEnv } from './dockerfile-secret-env.js';
+import { npmInstallToCi } from './npm-install-to-ci.js';
+import { pinImageDigest } from './pin-image-digest.js';
 import { sourceReadSecretFiles } from './source-read-secret-files.js';
 
 export const codemods: readonly Codemod[] = [
   // keep sorted by id
+  composeBindLocalhost,
+  composeDangerousOptions,
   composeEnvFileSecrets,
+  composeLogLimits,
+  composeNoNewPrivileges,
+  composeRequireSecretVars,
   composeSecrets,
   dockerfileSecretEnv,
+  npmInstallToCi,
+  pinImageDigest,
   sourceReadSecretFiles,
 ];
 

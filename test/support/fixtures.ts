@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { codemodById } from '../../codemods/index.js';
 import { lookupId } from '../../src/engine/lookups.js';
 import { processText, type EnabledCodemod, type FileResult } from '../../src/engine/run.js';
-import type { Answer, FileKind, GlobalSettings, LookupKey } from '../../src/engine/types.js';
+import type { Answer, FileKind, GlobalSettings, LookupKey, ProjectView } from '../../src/engine/types.js';
 import { DispatchResolver } from '../../src/resolvers/index.js';
 import { localHandler } from '../../src/resolvers/local.js';
 
@@ -35,6 +35,8 @@ export interface FixtureCase {
   options: CaseOptions;
   answers: { key: LookupKey; answer: Answer }[];
   findings: string | undefined;
+  /** Other files of the same run (`project.*`, e.g. `project.compose.yaml`), visible to codemods through ctx.project. */
+  project: { name: string; text: string }[];
 }
 
 export function kindOfFixture(name: string): FileKind {
@@ -68,6 +70,7 @@ export function loadCases(): FixtureCase[] {
         options: files.includes('options.json') ? (JSON.parse(read('options.json')) as CaseOptions) : {},
         answers: files.includes('answers.json') ? (JSON.parse(read('answers.json')) as FixtureCase['answers']) : [],
         findings: files.includes('findings.txt') ? read('findings.txt') : undefined,
+        project: files.filter((f) => f.startsWith('project.')).sort().map((f) => ({ name: f, text: read(f) })),
       });
     }
   }
@@ -122,7 +125,11 @@ export async function runCase(c: FixtureCase, text: string = c.input): Promise<F
     // parse errors surface from processText below
   }
   if (parsed) await resolveLookups([parsed], () => enabled, global, resolver.answers, (k) => resolver.resolveAll(k, { cwd: c.dir }));
+  const others = c.project.map((p) => parseFile(kindOfFixture(p.name), p.name, join(c.dir, p.name), p.text));
+  const projectFiles = parsed ? [parsed, ...others] : others;
+  const project: ProjectView = { files: projectFiles, byAbsPath: (abs) => projectFiles.find((f) => f.absPath === abs) };
   return processText(c.kind, c.inputName, text, {
+    project,
     codemods: enabled,
     allowed: c.options.unsafe ? 'unsafe' : 'safe',
     applyFixes: !c.options.check,

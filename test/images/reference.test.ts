@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { exactTagCandidates, mostSpecific, tagShape } from '../../src/images/exact-tags.js';
+import { joinRef, minimalDiff, shortDigest, splitRef } from '../../src/images/reference.js';
+
+const D = `sha256:${'a'.repeat(64)}`;
+
+describe('splitRef', () => {
+  it.each([
+    ['node', { name: 'node' }],
+    ['node:20-alpine', { name: 'node', tag: '20-alpine' }],
+    [`node:20@${D}`, { name: 'node', tag: '20', digest: D }],
+    [`node@${D}`, { name: 'node', digest: D }],
+    ['localhost:5000/x', { name: 'localhost:5000/x' }],
+    ['localhost:5000/x:1', { name: 'localhost:5000/x', tag: '1' }],
+    ['[::1]:5000/app:1.0', { name: '[::1]:5000/app', tag: '1.0' }],
+    ['docker.io/library/node:20', { name: 'docker.io/library/node', tag: '20' }],
+  ])('%s', (ref, parts) => {
+    expect(splitRef(ref)).toEqual(parts);
+    expect(joinRef(parts)).toBe(ref);
+  });
+  it.each(['', '$BASE', 'Node:20', 'a b', 'node:', 'node@sha256:xyz'])('rejects %j', (ref) => expect(splitRef(ref)).toBeUndefined());
+});
+
+describe('helpers', () => {
+  it('minimalDiff is an insertion for a pin', () => {
+    expect(minimalDiff('node:20', `node:20@${D}`)).toEqual({ start: 7, end: 7, text: `@${D}` });
+    expect(minimalDiff('20', `20.1@${D}`)).toEqual({ start: 2, end: 2, text: `.1@${D}` });
+  });
+  it('shortDigest', () => expect(shortDigest(D)).toBe(`sha256:${'a'.repeat(12)}…`));
+});
+
+describe('exact tags', () => {
+  it('tagShape', () => {
+    expect(tagShape('20-alpine')).toEqual({ prefix: '', version: [20], suffix: 'alpine' });
+    expect(tagShape('v1.2.3')).toEqual({ prefix: 'v', version: [1, 2, 3], suffix: '' });
+    expect(tagShape('latest')).toEqual({ prefix: '', version: [], suffix: '' });
+    expect(tagShape('bookworm')).toEqual({ prefix: '', version: [], suffix: 'bookworm' });
+  });
+  it('candidates keep the shape, most specific and newest first, bounded', () => {
+    const tags = ['20', '20-alpine', '20.11-alpine', '20.11.0-alpine3.19', '20.11.0-alpine3.18', '20.11.1-alpine3.19', '20.11.0', '20.11.0-bookworm', '21.0.0-alpine', '20.11.0-alpine3.19-rc', 'latest'];
+    expect(exactTagCandidates('20-alpine', tags)).toEqual(['20.11.1-alpine3.19', '20.11.0-alpine3.19', '20.11.0-alpine3.18', '20.11-alpine']);
+    expect(exactTagCandidates('20-alpine', tags, 2)).toHaveLength(2);
+    expect(exactTagCandidates('20', tags)).toEqual(['20.11.0']);
+    expect(exactTagCandidates('latest', ['7', '7.0.3', '7.0.3-jammy', '8.0.0-rc1', 'latest'])).toEqual(['7.0.3', '7']);
+    expect(exactTagCandidates('alpine3', ['1-alpine3.19', '1-alpine3', '1-alpine'])).toEqual(['1-alpine3.19', '1-alpine3']);
+  });
+  it('mostSpecific', () => {
+    expect(mostSpecific(['20.11-alpine', '20.11.0-alpine3.19', '20.11.0-alpine'])).toBe('20.11.0-alpine3.19');
+    expect(mostSpecific([])).toBeUndefined();
+  });
+});
