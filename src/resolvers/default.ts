@@ -4,6 +4,7 @@
  */
 import { DispatchResolver, lazyHandler } from './index.js';
 import { localHandler } from './local.js';
+import type { PackageIndexSettings } from './package-types.js';
 
 export interface ResolverSettings {
   registries?: Record<string, { mirror?: string }>;
@@ -19,25 +20,70 @@ export interface ResolverSettings {
   verbose?: boolean;
 }
 
-/** Kept in sync with src/resolvers/image.ts IMAGE_KINDS (not imported: that would load undici at start-up). */
-const IMAGE_KINDS = ['image-digest', 'image-tags', 'image-config', 'image-file'];
+/**
+ * Kept in sync with the *_KINDS exports of image.ts, apk.ts, apt.ts, pypi.ts, npm.ts and url-sha256.ts (not imported:
+ * that would load undici at start-up; test/resolvers/default.test.ts checks they agree).
+ */
+export const LAZY_KINDS = {
+  image: ['image-digest', 'image-tags', 'image-config', 'image-file'],
+  apk: ['apk-version'],
+  apt: ['apt-version'],
+  pypi: ['pypi-version'],
+  npm: ['npm-version'],
+  url: ['url-sha256'],
+} as const;
+
+/** The `indexes:` configuration keys, mapped to the package-index settings they set. */
+const INDEX_KEYS: Record<string, keyof PackageIndexSettings> = {
+  apk: 'apkMirror',
+  alpine: 'apkMirror',
+  debian: 'debianMirror',
+  'debian-security': 'debianSecurityMirror',
+  ubuntu: 'ubuntuMirror',
+  'ubuntu-ports': 'ubuntuPortsMirror',
+  'ubuntu-security': 'ubuntuSecurityMirror',
+  pypi: 'pypiIndex',
+  npm: 'npmRegistry',
+};
+
+/** Package-index settings from the resolver settings (`indexes:` names the mirrors; unknown names are ignored). */
+export function packageIndexSettings(s: Partial<ResolverSettings>): PackageIndexSettings {
+  const out: PackageIndexSettings = {
+    ...transportSettings(s),
+    ...(s.cacheTtlSeconds !== undefined ? { indexTtlMs: s.cacheTtlSeconds * 1000 } : {}),
+  };
+  for (const [name, url] of Object.entries(s.indexes ?? {})) {
+    const key = INDEX_KEYS[name];
+    if (key) (out as Record<string, unknown>)[key] = url;
+  }
+  for (const k of Object.keys(out) as (keyof PackageIndexSettings)[]) if (out[k] === undefined) delete out[k];
+  return out;
+}
+
+/** What every network handler shares: limits, timeouts, retries and the disk cache. */
+function transportSettings(s: Partial<ResolverSettings>) {
+  const { concurrency, timeoutMs, retries, cacheDir, noCache, offline } = s;
+  return { concurrency, timeoutMs, retries, cacheDir, noCache, offline };
+}
 
 export function createDefaultResolver(s: Partial<ResolverSettings>): DispatchResolver {
   const ttlMs = s.cacheTtlSeconds !== undefined ? s.cacheTtlSeconds * 1000 : undefined;
   return new DispatchResolver([
     localHandler,
-    lazyHandler(IMAGE_KINDS, async () =>
+    lazyHandler(LAZY_KINDS.image, async () =>
       (await import('./image.js')).createImageHandler({
         registries: s.registries,
         insecure: s.insecure,
-        concurrency: s.concurrency,
-        timeoutMs: s.timeoutMs,
-        retries: s.retries,
-        cacheDir: s.cacheDir,
-        noCache: s.noCache,
-        offline: s.offline,
+        ...transportSettings(s),
         ...(ttlMs !== undefined ? { cacheTtl: { 'image-digest': ttlMs, 'image-tags': ttlMs } } : {}),
       }),
+    ),
+    lazyHandler(LAZY_KINDS.apk, async () => (await import('./apk.js')).createApkHandler(packageIndexSettings(s))),
+    lazyHandler(LAZY_KINDS.apt, async () => (await import('./apt.js')).createAptHandler(packageIndexSettings(s))),
+    lazyHandler(LAZY_KINDS.pypi, async () => (await import('./pypi.js')).createPypiHandler(packageIndexSettings(s))),
+    lazyHandler(LAZY_KINDS.npm, async () => (await import('./npm.js')).createNpmHandler(packageIndexSettings(s))),
+    lazyHandler(LAZY_KINDS.url, async () =>
+      (await import('./url-sha256.js')).createUrlSha256Handler(packageIndexSettings(s)),
     ),
   ]);
 }
