@@ -268,6 +268,117 @@ async function runExplain(id: string): Promise<number> {
   return EXIT_OK;
 }
 
+interface ForgeFlags {
+  token?: string;
+  apiUrl?: string;
+  repo?: string;
+}
+
+/** The token from --token, GITHUB_TOKEN or GH_TOKEN (never printed). */
+function forgeToken(f: ForgeFlags): string | undefined {
+  return f.token || process.env.GITHUB_TOKEN || process.env.GH_TOKEN || undefined;
+}
+
+/** Print a forge error (already scrubbed) and give its exit code; rethrow anything else. */
+async function forgeFailure(e: unknown, token: string | undefined): Promise<number> {
+  const { ForgeError } = await import('./forge/errors.js');
+  const { scrub } = await import('./forge/scrub.js');
+  if (e instanceof ForgeError) {
+    process.stderr.write(`harden: error: ${scrub(e.message, [token])}\n`);
+    return EXIT_ERROR;
+  }
+  if (e instanceof Error && token) {
+    e.message = scrub(e.message, [token]);
+    if (e.stack) e.stack = scrub(e.stack, [token]);
+  }
+  throw e;
+}
+
+async function runPr(
+  paths: string[],
+  flags: CommonFlags &
+    ForgeFlags & {
+      branch?: string; split?: boolean; remote?: string; base?: string; label?: string[]; reviewer?: string[]; teamReviewer?: string[];
+      author?: string; committer?: string; signoff?: boolean; reopen?: boolean; draft?: boolean; sync?: boolean; dryRun?: boolean; docsUrl?: string;
+    },
+): Promise<number> {
+  if (paths.includes('-')) throw new UsageErr('harden pr works on files in a git checkout, not standard input');
+  const token = forgeToken(flags);
+  try {
+    const { runPr: run, formatDryRun } = await import('./forge/pr.js');
+    const opts = await toOptions(paths, flags);
+    const out = await run({
+      cwd: process.cwd(),
+      harden: opts,
+      branch: flags.branch,
+      split: flags.split,
+      remote: flags.remote,
+      base: flags.base,
+      repo: flags.repo,
+      apiUrl: flags.apiUrl ?? process.env.GITHUB_API_URL,
+      token,
+      labels: flags.label,
+      reviewers: flags.reviewer,
+      teamReviewers: flags.teamReviewer,
+      author: flags.author,
+      committer: flags.committer,
+      signoff: flags.signoff,
+      reopen: flags.reopen,
+      draft: flags.draft,
+      sync: flags.sync,
+      dryRun: flags.dryRun,
+      docsBaseUrl: flags.docsUrl,
+      version: version(),
+      log: (l) => process.stderr.write(`${l}\n`),
+    });
+    if (flags.dryRun) process.stdout.write(formatDryRun(out));
+    else for (const b of out.branches) process.stdout.write(`${b.branch}\t${b.action}${b.pr ? `\t#${b.pr.number}\t${b.pr.url}` : ''}\n`);
+    return EXIT_OK;
+  } catch (e) {
+    return forgeFailure(e, token);
+  }
+}
+
+async function runReview(
+  paths: string[],
+  flags: CommonFlags & ForgeFlags & { pr?: string; base?: string; head?: string; all?: boolean; sarif?: string; comment?: boolean; failOn?: string; eventPath?: string },
+): Promise<number> {
+  if (paths.includes('-')) throw new UsageErr('harden review works on files in a git checkout, not standard input');
+  const token = forgeToken(flags);
+  let pr: number | undefined;
+  if (flags.pr !== undefined) {
+    pr = Number(flags.pr);
+    if (!Number.isInteger(pr) || pr <= 0) throw new UsageErr('--pr must be a pull request number');
+  }
+  try {
+    const { runReview: run } = await import('./forge/review.js');
+    const { paths: _p, ...opts } = await toOptions([], flags);
+    const out = await run({
+      cwd: process.cwd(),
+      harden: opts,
+      all: flags.all,
+      paths,
+      repo: flags.repo,
+      pr,
+      base: flags.base,
+      head: flags.head,
+      eventPath: flags.eventPath,
+      comment: flags.comment === false ? false : undefined,
+      sarif: flags.sarif,
+      failOn: (flags.failOn ?? 'info') as Severity | 'never',
+      apiUrl: flags.apiUrl,
+      token,
+      version: version(),
+      log: (l) => process.stderr.write(`${l}\n`),
+    });
+    process.stdout.write(out.body);
+    printErrors(out.result);
+    return out.exitCode;
+  } catch (e) {
+    return forgeFailure(e, token);
+  }
+}
+
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('harden')
     .description('Harden Dockerfiles and compose files: pin images, lock installs, add runtime hardening; output a reviewable patch.')
@@ -298,6 +409,41 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description("print a codemod's documentation")
     .argument('<id>', 'codemod id')
     .action(async (id: string) => setExit(await runExplain(id)));
+
+  addCommon(program.command('pr').description('commit the fixes on a branch, push it and open or update a GitHub pull request'))
+    .option('--branch <name>', 'branch to commit to (default harden/fixes)')
+    .option('--split', 'one branch and pull request per codemod (<branch>/<codemod-id>)')
+    .option('--remote <name>', 'git remote to push to (default origin)')
+    .option('--base <branch>', 'base branch of the pull request (default: the checked-out branch)')
+    .option('--repo <owner/name>', 'GitHub repository (default: from the remote URL)')
+    .option('--api-url <url>', 'GitHub API URL, e.g. https://ghe.example.com/api/v3 (default $GITHUB_API_URL or https://api.github.com)')
+    .option('--token <token>', 'GitHub token (default $GITHUB_TOKEN or $GH_TOKEN)')
+    .option('--label <names>', 'labels for a new pull request (comma-separated, repeatable)', list)
+    .option('--reviewer <logins>', 'reviewers to request (comma-separated, repeatable)', list)
+    .option('--team-reviewer <slugs>', 'team reviewers to request (comma-separated, repeatable)', list)
+    .option('--author <"Name <email>">', 'commit author (default: git config, else harden-bot)')
+    .option('--committer <"Name <email>">', 'commit committer (default: the author)')
+    .option('--signoff', 'add a Signed-off-by trailer')
+    .option('--reopen', 'reopen the pull request if it was closed without merging')
+    .option('--draft', 'open new pull requests as drafts')
+    .option('--sync', 'check and update the pull request even when the branch is up to date')
+    .option('--docs-url <url>', 'base URL of the codemod docs linked from the body (<url><id>.md)')
+    .option('--dry-run', 'print the branch, commit message, title, body and diff; push nothing, call no API')
+    .action(async (paths: string[], flags) => setExit(await runPr(paths, flags)));
+
+  addCommon(program.command('review').description('comment on a pull request with the fixes and findings for the files it changes'))
+    .option('--repo <owner/name>', 'GitHub repository (default $GITHUB_REPOSITORY)')
+    .option('--pr <number>', 'pull request number (default: from $GITHUB_EVENT_PATH)')
+    .option('--base <ref>', 'diff against this ref (default: the event\'s base sha)')
+    .option('--head <ref>', 'head ref (default: the event\'s head sha, else HEAD)')
+    .option('--all', 'review every file under the paths, not only those the pull request changes')
+    .option('--event-path <file>', 'GitHub Actions event payload (default $GITHUB_EVENT_PATH)')
+    .option('--sarif <file>', 'also write SARIF for code scanning')
+    .option('--no-comment', 'do not post or update the pull request comment')
+    .option('--api-url <url>', 'GitHub API URL (default $GITHUB_API_URL or https://api.github.com)')
+    .option('--token <token>', 'GitHub token (default $GITHUB_TOKEN or $GH_TOKEN)')
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(['error', 'warning', 'info', 'never']).default('info'))
+    .action(async (paths: string[], flags) => setExit(await runReview(paths, flags)));
 
   return program;
 }
