@@ -47,7 +47,7 @@ export function companionOnly(f: Fix): boolean {
  * Apply as many fixes as possible in one pass, in the given order: a fix whose edits conflict with an
  * already accepted fix waits for the next pass. Returns the new text and the indexes of applied fixes.
  */
-export function applyFixes(text: string, fixes: readonly Fix[]): { output: string; applied: number[] } {
+export function applyFixes(text: string, fixes: readonly Fix[]): { output: string; applied: number[]; edits: Edit[] } {
   const accepted: Edit[] = [];
   const applied: number[] = [];
   fixes.forEach((f, i) => {
@@ -59,5 +59,20 @@ export function applyFixes(text: string, fixes: readonly Fix[]): { output: strin
   accepted.sort((a, b) => b.start - a.start || b.end - a.end);
   let output = text;
   for (const e of accepted) output = output.slice(0, e.start) + e.text + output.slice(e.end);
-  return { output, applied };
+  return { output, applied, edits: accepted.reverse() };
+}
+
+/**
+ * Maps an offset in the text after `edits` (sorted, non-overlapping, as applied) back to the text before them.
+ * An offset inside inserted or replaced text maps to the start of what it replaced (`bias: 'start'`) or its end.
+ */
+export function offsetBefore(edits: readonly Edit[], offset: number, bias: 'start' | 'end' = 'start'): number {
+  let delta = 0;
+  for (const e of edits) {
+    const newStart = e.start + delta;
+    if (offset <= newStart) break;
+    if (offset < newStart + e.text.length) return bias === 'start' ? e.start : e.end;
+    delta += e.text.length - (e.end - e.start);
+  }
+  return offset - delta;
 }

@@ -2,7 +2,7 @@
  * The engine loop for one file: parse → run codemods → apply non-overlapping fixes → re-parse, up to 10 passes.
  * A pass whose output no longer parses reverts the whole file and names the codemods; a cycle is an error.
  */
-import { applies, applyFixes, companionOnly, minSafety } from './edits.js';
+import { applies, applyFixes, companionOnly, minSafety, offsetBefore } from './edits.js';
 import { ParseError, parseFile } from './parse.js';
 import { buildSuppressions } from './suppress.js';
 import { BOM, computeLineStarts, offsetAt, positionAt } from './text.js';
@@ -10,6 +10,7 @@ import { dedupeKeys } from './lookups.js';
 import type {
   Answers,
   Codemod,
+  Edit,
   FileKind,
   Finding,
   Fix,
@@ -169,9 +170,31 @@ function effectiveFix(r: RawReport): Fix | undefined {
   return { ...f, safety: minSafety(f.safety, r.enabled.codemod.safety) };
 }
 
-function toFinding(parsed: ParsedFile, r: RawReport, fixStatus: Finding['fixStatus']): Finding {
-  const start = positionAt(parsed.lineStarts, r.report.range.start);
-  const end = positionAt(parsed.lineStarts, r.report.range.end);
+/**
+ * Where a report made on a later pass's text points in the file as it was read: findings always name the user's
+ * lines, whatever earlier passes inserted above them.
+ */
+interface Origin {
+  lineStarts: readonly number[];
+  /** The edits of each applied pass, in order. */
+  passes: Edit[][];
+}
+
+function originalRange(origin: Origin, range: { start: number; end: number }): { start: number; end: number } {
+  let { start, end } = range;
+  for (let i = origin.passes.length - 1; i >= 0; i--) {
+    const edits = origin.passes[i] as Edit[];
+    start = offsetBefore(edits, start, 'start');
+    end = Math.max(start, offsetBefore(edits, end, 'end'));
+  }
+  return { start, end };
+}
+
+function toFinding(parsed: ParsedFile, r: RawReport, fixStatus: Finding['fixStatus'], origin?: Origin): Finding {
+  const mapped = origin && origin.passes.length > 0 ? originalRange(origin, r.report.range) : r.report.range;
+  const lineStarts = origin && origin.passes.length > 0 ? origin.lineStarts : parsed.lineStarts;
+  const start = positionAt(lineStarts, mapped.start);
+  const end = positionAt(lineStarts, mapped.end);
   const fixed = effectiveFix(r);
   return {
     ...r.report,
@@ -221,6 +244,7 @@ export async function processFile(input: FileInput, opts: ProcessOptions): Promi
   });
 
   const history: string[] = [input.text];
+  const origin: Origin = { lineStarts: computeLineStarts(input.text), passes: [] };
   const applied: Finding[] = [];
   let text = input.text;
   let lastAppliedIds: string[] = [];
@@ -263,11 +287,13 @@ export async function processFile(input: FileInput, opts: ProcessOptions): Promi
     const finish = (finalParsed: ParsedFile, finalReports: RawReport[]): FileResult => {
       if (!checkMode) {
         for (const r of finalReports.filter((x) => allowedNow(x) && companionOnly(effectiveFix(x) as Fix))) {
-          applied.push({ ...toFinding(finalParsed, r, 'applied'), pass: history.length });
+          applied.push({ ...toFinding(finalParsed, r, 'applied', origin), pass: history.length });
         }
         finalReports = finalReports.filter((x) => !(allowedNow(x) && companionOnly(effectiveFix(x) as Fix)));
       }
-      const findings = finalReports.map((r) => toFinding(finalParsed, r, statusOf(effectiveFix(r), opts.allowed, checkMode)));
+      const findings = finalReports.map((r) =>
+        toFinding(finalParsed, r, statusOf(effectiveFix(r), opts.allowed, checkMode), origin),
+      );
       const after = bom + text;
       return {
         ...base,
@@ -286,10 +312,11 @@ export async function processFile(input: FileInput, opts: ProcessOptions): Promi
     }
 
     const fixes = applicable.map((r) => effectiveFix(r) as Fix);
-    const { output, applied: idx } = applyFixes(text, fixes);
+    const { output, applied: idx, edits } = applyFixes(text, fixes);
     if (idx.length === 0) return finish(parsed, kept);
     const appliedReports = idx.map((i) => applicable[i] as RawReport);
-    for (const r of appliedReports) applied.push({ ...toFinding(parsed, r, 'applied'), pass });
+    for (const r of appliedReports) applied.push({ ...toFinding(parsed, r, 'applied', origin), pass });
+    origin.passes.push(edits);
     lastAppliedIds = [...new Set(appliedReports.map((r) => r.enabled.codemod.id))];
     if (history.includes(output)) {
       return failed({ message: `circular fixes detected between ${lastAppliedIds.join(', ')}; the file was left unchanged` });

@@ -82,7 +82,11 @@ export interface Finding extends Report {
    * 'held-back' (unsafe fix, needs --unsafe), 'manual' (advice only), 'none' (no fix offered).
    */
   fixStatus: 'applied' | 'fixable' | 'held-back' | 'manual' | 'none';
-  /** For applied fixes: the pass (1-based) whose text the offsets and line/column refer to. */
+  /**
+   * line/column (and endLine/endColumn) always refer to the file as it was read, whatever earlier passes changed.
+   * `range` and the fix's edits refer to the text of the pass that reported it: for applied fixes that pass (1-based)
+   * is `pass`; other findings come from the final pass.
+   */
   pass?: number;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyFixes } from '../../src/engine/edits.js';
+import { applyFixes, offsetBefore } from '../../src/engine/edits.js';
 import { processText, type EnabledCodemod } from '../../src/engine/run.js';
 import { AnswerStore } from '../../src/engine/lookups.js';
 import type { Codemod, FileKind } from '../../src/engine/types.js';
@@ -154,5 +154,36 @@ describe('suppression comments', () => {
     expect((await run('compose', compose, [fixer])).after).toBe(
       'services:\n  a:\n    image: nginx:1 # harden-ignore swap\n  b:\n    image: nginx:2\n',
     );
+  });
+});
+
+describe('finding positions after earlier passes', () => {
+  it('offsetBefore maps offsets after edits back to the text before them', () => {
+    const edits = [
+      { start: 2, end: 2, text: 'XYZ' }, // insertion
+      { start: 5, end: 7, text: 'q' }, // replacement shrinking by one
+    ];
+    // before: 0123456789 → after: 01XYZ234q789
+    expect(offsetBefore(edits, 1)).toBe(1);
+    expect(offsetBefore(edits, 2)).toBe(2);
+    expect(offsetBefore(edits, 3)).toBe(2); // inside the insertion
+    expect(offsetBefore(edits, 5)).toBe(2);
+    expect(offsetBefore(edits, 7)).toBe(4);
+    expect(offsetBefore(edits, 9, 'end')).toBe(7); // after the replacement
+    expect(offsetBefore(edits, 8)).toBe(5); // the start of the replacement
+    expect(offsetBefore(edits, 3, 'end')).toBe(2); // inside an insertion, either side is its point
+    expect(offsetBefore(edits, 11)).toBe(9);
+  });
+
+  it('reports line and column in the file as read, not in the text an earlier pass produced', async () => {
+    // pass 1 inserts two lines at the top; the manual finding on `# marker` comes from the final pass.
+    const header = insertOnce('add-header', () => 0, '# one\n# two\n', '# one');
+    const finder = reportOnly('see-marker', '# marker');
+    const r = await run('dockerfile', 'FROM a\nRUN b\n# marker here\n', [header, finder]);
+    expect(r.after).toBe('# one\n# two\nFROM a\nRUN b\n# marker here\n');
+    const f = r.findings.find((x) => x.codemodId === 'see-marker');
+    expect(f).toMatchObject({ line: 3, column: 1, endLine: 3, endColumn: 9 });
+    const applied = r.applied.find((x) => x.codemodId === 'add-header');
+    expect(applied).toMatchObject({ line: 1, column: 1 });
   });
 });
