@@ -56,7 +56,8 @@ export function exactTagCandidates(floating: string, tags: readonly string[], li
   for (const tag of new Set(tags)) {
     if (tag === floating) continue;
     const c = tagShape(tag);
-    if (c.version.length === 0 || c.prefix !== f.prefix) continue;
+    // A versioned floating tag keeps its spelling (`v2` → `v2.48.0`); `latest` may become either (`7.0.3`, `v2.48.0`).
+    if (c.version.length === 0 || (f.version.length > 0 && c.prefix !== f.prefix)) continue;
     if (c.version.length < f.version.length || f.version.some((v, i) => c.version[i] !== v)) continue;
     if (!suffixRefines(f.suffix, c.suffix)) continue;
     if (c.version.length === f.version.length && c.suffix === f.suffix) continue;

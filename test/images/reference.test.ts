@@ -44,6 +44,11 @@ describe('exact tags', () => {
     expect(exactTagCandidates('latest', ['7', '7.0.3', '7.0.3-jammy', '8.0.0-rc1', 'latest'])).toEqual(['7.0.3', '7']);
     expect(exactTagCandidates('alpine3', ['1-alpine3.19', '1-alpine3', '1-alpine'])).toEqual(['1-alpine3.19', '1-alpine3']);
   });
+  it('`latest` may become a v-prefixed version; a versioned tag keeps its spelling', () => {
+    expect(exactTagCandidates('latest', ['v2.48.0', 'v2.48', 'main'])).toEqual(['v2.48.0', 'v2.48']);
+    expect(exactTagCandidates('v2', ['v2.48.0', '2.48.1'])).toEqual(['v2.48.0']);
+    expect(exactTagCandidates('2', ['v2.48.0', '2.48.1'])).toEqual(['2.48.1']);
+  });
   it('mostSpecific', () => {
     expect(mostSpecific(['20.11-alpine', '20.11.0-alpine3.19', '20.11.0-alpine'])).toBe('20.11.0-alpine3.19');
     expect(mostSpecific([])).toBeUndefined();

@@ -1,0 +1,72 @@
+/**
+ * The bundled examples, end to end: `harden fix --write` pins every image reference in examples/ through a real
+ * docker-registry on 127.0.0.1 configured as the docker.io mirror, and a second run has nothing left to do.
+ */
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { harden } from './support/cli.js';
+import { seedExampleImages } from './support/example-images.js';
+import { REGISTRY_BIN, startRegistry, type SeededImage, type TestRegistry } from './support/registry.js';
+
+const EXAMPLES = resolve(import.meta.dirname, '../examples');
+const hasRegistry = existsSync(REGISTRY_BIN);
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? (n === 'node_modules' ? [] : walk(p)) : [p];
+  });
+}
+
+/** Every image reference of a Dockerfile (FROM, # syntax=) or compose file (image:), as written. */
+function references(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  if (/compose\.ya?ml$/.test(file)) return [...text.matchAll(/^\s+image:\s*["']?([^\s"'#]+)/gm)].map((m) => m[1] as string);
+  const out = [...text.matchAll(/^FROM\s+(?:--platform=\S+\s+)?(\S+)/gim)].map((m) => m[1] as string);
+  const syntax = /^#\s*syntax=(\S+)/m.exec(text);
+  return syntax ? [...out, syntax[1] as string] : out;
+}
+
+describe.skipIf(!hasRegistry)('examples/ against a seeded local registry', () => {
+  let reg: TestRegistry;
+  let seeded: Map<string, SeededImage>;
+  let dir: string;
+  beforeAll(async () => {
+    reg = await startRegistry();
+    seeded = await seedExampleImages(reg);
+    dir = mkdtempSync(join(tmpdir(), 'harden-examples-'));
+    cpSync(EXAMPLES, join(dir, 'examples'), { recursive: true });
+    writeFileSync(join(dir, '.harden.yaml'), `registries:\n  docker.io: { mirror: "${reg.url}" }\n`);
+  }, 120_000);
+  afterAll(async () => {
+    await reg?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('harden fix --write pins every image reference to the digest its tag has in the registry; a second run changes nothing', () => {
+    const files = walk(join(dir, 'examples')).filter((f) => /(Dockerfile|compose\.ya?ml)$/.test(f));
+    const before = files.flatMap(references).filter((r) => !r.includes('@'));
+    expect(before.length).toBeGreaterThan(8);
+
+    const r = harden(['fix', '--write', '--only', 'pin-image-digest', 'examples'], { cwd: dir });
+    expect(r.stderr).not.toMatch(/could not|error/i);
+    expect(r.code).toBe(0);
+
+    const stageNames = new Set(files.flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/\bAS\s+(\S+)/gi)].map((m) => m[1])));
+    const after = files.flatMap(references).filter((ref) => ref !== 'scratch' && !stageNames.has(ref));
+    expect(after.length).toBeGreaterThanOrEqual(before.length);
+    for (const ref of after) {
+      const m = /^([^@]+):([^:@]+)@(sha256:[0-9a-f]{64})$/.exec(ref);
+      expect(m, `${ref} is pinned as name:tag@digest`).not.toBeNull();
+      const [, name, tag, digest] = m as unknown as [string, string, string, string];
+      const repo = name.includes('/') ? name : `library/${name}`;
+      expect(digest, ref).toBe(seeded.get(`${repo}:${tag}`)?.digest);
+    }
+
+    const again = harden(['fix', '--exit-code', '--only', 'pin-image-digest', 'examples'], { cwd: dir });
+    expect(again.stdout).toBe('');
+    expect(again.code).toBe(0);
+  }, 120_000);
+});

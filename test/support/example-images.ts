@@ -1,0 +1,37 @@
+/**
+ * The images examples/ refers to, as seeded into a local registry by scripts/demo.ts and test/examples.test.ts:
+ * [repository, tags sharing one digest, which base layer (so distro detection finds /etc/os-release)].
+ */
+import { ALPINE_LAYER, DEBIAN_LAYER, seedImage, type SeededImage, type TestRegistry } from './registry.js';
+
+export const EXAMPLE_IMAGES: readonly [string, readonly string[], 'alpine' | 'debian'][] = [
+  ['library/node', ['20-alpine', '20.11.0-alpine3.19', '20.11-alpine', '20-alpine3.19'], 'alpine'],
+  ['library/node', ['20', '20.11.0', '20-bookworm', '20.11.0-bookworm'], 'debian'],
+  ['library/python', ['3.11-slim', '3.11.9-slim', '3.11.9-slim-bookworm', '3.11-slim-bookworm'], 'debian'],
+  ['library/mongo', ['latest', '7.0.3', '7.0', '7'], 'debian'],
+  ['library/redis', ['7-alpine', '7.2.4-alpine', '7.2.4-alpine3.19', '7.2-alpine', '7.0.10-alpine'], 'alpine'],
+  ['library/nginx', ['alpine', '1.25.4-alpine', '1.25-alpine'], 'alpine'],
+  ['library/postgres', ['16', '16.2', '16.2-bookworm'], 'debian'],
+  ['library/alpine', ['3.19', '3.19.1'], 'alpine'],
+  ['library/debian', ['bookworm', 'bookworm-20240311', '12'], 'debian'],
+  ['library/golang', ['1.22', '1.22.1', '1.22.1-bookworm'], 'debian'],
+  ['prom/prometheus', ['latest', 'v2.48.0', 'v2.48'], 'debian'],
+  ['grafana/grafana', ['latest', '10.2.2'], 'alpine'],
+  ['docker/dockerfile', ['1', '1.7', '1.7.0'], 'alpine'],
+];
+
+const MULTI = [
+  { os: 'linux', architecture: 'amd64' },
+  { os: 'linux', architecture: 'arm64', variant: 'v8' },
+];
+
+/** Seeds every example image (amd64 + arm64/v8 index); returns the seeded images by `repo:tag`. */
+export async function seedExampleImages(reg: TestRegistry): Promise<Map<string, SeededImage>> {
+  const byRef = new Map<string, SeededImage>();
+  for (const [repo, tags, distro] of EXAMPLE_IMAGES) {
+    const layer = distro === 'alpine' ? ALPINE_LAYER : DEBIAN_LAYER;
+    const img = await seedImage(reg, repo, tags, { platforms: MULTI.map((p) => ({ ...p, layers: [layer] })) });
+    for (const t of tags) byRef.set(`${repo}:${t}`, img);
+  }
+  return byRef;
+}
