@@ -46,7 +46,7 @@ const remoteTip = (branch = 'harden/fixes') => {
   }
 };
 
-describe('harden pr', () => {
+describe('harden pr (real git; GitHub is a stand-in checked against its OpenAPI description, not the real service)', () => {
   it('commits on a new branch, pushes it and opens a pull request with a generated body', async () => {
     const out = await runPr(opts([pinAlpine], { labels: ['security', 'docker'], reviewers: ['octocat'], docsBaseUrl: 'https://example.com/docs/' }));
     expect(out.branches).toHaveLength(1);
@@ -210,7 +210,7 @@ describe('harden pr', () => {
   });
 });
 
-describe('harden pr against API failures', () => {
+describe('harden pr against API failures (GitHub stand-in checked against its OpenAPI description)', () => {
   it('finds and updates the existing pull request when creation answers 422 "already exists"', async () => {
     gh.pulls.push({ number: 7, state: 'open', merged: false, title: 'old', body: 'old', head: 'harden/fixes', base: 'main', labels: [], reviewers: [] });
     // The first search misses it (eventual consistency): creation then conflicts.

@@ -42,7 +42,7 @@ function opts(extra: Partial<ReviewOptions> = {}): ReviewOptions {
   };
 }
 
-describe('harden review', () => {
+describe('harden review (GitHub stand-in checked against its OpenAPI description, not the real service)', () => {
   it('reviews only the files the pull request changes and posts one comment with the diff and findings', async () => {
     const out = await runReview(opts());
     expect(out.files).toEqual(['svc/Dockerfile']);
@@ -112,7 +112,7 @@ describe('harden review', () => {
   });
 });
 
-describe('harden review / pr from the command line', () => {
+describe('harden review / pr from the command line (GitHub stand-in checked against its OpenAPI description)', () => {
   const BIN = resolve(import.meta.dirname, '../../src/bin.ts');
   const TSX = import.meta.resolve('tsx');
   /** Async (the fake GitHub answers from this process). */
