@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import AjvModule from 'ajv-draft-04';
+import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { check } from '../src/api.js';
 import { toSarif } from '../src/output/sarif.js';
@@ -22,6 +23,10 @@ describe('SARIF output', () => {
     type AjvCtor = new (o: object) => { compile(s: object): ((d: unknown) => boolean) & { errors?: unknown } };
     const Ajv = ((AjvModule as unknown as { default?: AjvCtor }).default ?? AjvModule) as unknown as AjvCtor;
     const ajv = new Ajv({ strict: false, unicodeRegExp: false });
+    // The schema's uri and date-time formats are checked too, not ignored.
+    type AddFormats = (a: object) => unknown;
+    const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as unknown as AddFormats;
+    addFormats(ajv);
     const validate = ajv.compile(schema);
     expect(validate(log), JSON.stringify(validate.errors)).toBe(true);
     const run = log.runs[0];
