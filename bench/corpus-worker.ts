@@ -24,6 +24,9 @@ for (const kind of ['dockerfiles', 'compose'] as const) {
   files += r.files.length;
   changed += r.files.filter((f) => f.changed).length;
   errors += r.files.filter((f) => f.error).length + r.problems.length;
+  // Name them, so a figure never hides a crash.
+  for (const f of r.files.filter((x) => x.error)) process.stderr.write(`error: ${f.path}: ${f.error?.message}\n`);
+  for (const p of r.problems) process.stderr.write(`error: ${p.path}: ${p.message}\n`);
 }
 const ms = performance.now() - t0;
 process.stdout.write(JSON.stringify({ files, changed, errors, ms, maxRssKiB: process.resourceUsage().maxRSS, codemods: networkFree.length }));

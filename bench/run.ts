@@ -40,6 +40,7 @@ function corpus(): void {
       `(${(x.files / (x.ms / 1000)).toFixed(0)} files/s), peak memory ${(x.maxRssKiB / 1024).toFixed(0)} MiB, ` +
       `${x.changed} files would change, ${x.errors} files with errors`,
   );
+  if (r.stderr.trim()) process.stdout.write(r.stderr.replace(/^/gm, '  '));
 }
 
 startup();
