@@ -11,6 +11,9 @@ import { composeNoNewPrivileges } from './compose-no-new-privileges.js';
 import { composeRequireSecretVars } from './compose-require-secret-vars.js';
 import { composeSecrets } from './compose-secrets.js';
 import { dockerfileSecretEnv } from './dockerfile-secret-env.js';
+import { lockApkAdd } from './lock-apk-add.js';
+import { lockAptInstall } from './lock-apt-install.js';
+import { lockPipInstall } from './lock-pip-install.js';
 import { npmInstallToCi } from './npm-install-to-ci.js';
 import { pinImageDigest } from './pin-image-digest.js';
 import { sourceReadSecretFiles } from './source-read-secret-files.js';
@@ -25,6 +28,9 @@ export const codemods: readonly Codemod[] = [
   composeRequireSecretVars,
   composeSecrets,
   dockerfileSecretEnv,
+  lockApkAdd,
+  lockAptInstall,
+  lockPipInstall,
   npmInstallToCi,
   pinImageDigest,
   sourceReadSecretFiles,

@@ -1,0 +1,284 @@
+/**
+ * lock-pip-install: `pip install pkg` / `python -m pip install pkg` → `pkg==<version>`, the newest release matching
+ * the requirement's specifier on the configured Python package index (PEP 691 JSON, PEP 503 HTML fallback); extras
+ * and environment markers are kept. `-r requirements.txt` without `--require-hashes` gets a manual finding.
+ */
+import { fix, insertAt, replace } from '../src/engine/edits.js';
+import type { Answers, Codemod, Edit, LookupKey, ParsedDockerfile, ParsedFile, Report } from '../src/engine/types.js';
+import { commandName, commandRange, dockerfileRuns, isLookupFailure, outcome, stageChain, type ParsedRun } from '../src/dockerfile/package-installs.js';
+import { stageAt, toRange } from '../src/dockerfile/stages.js';
+import type { PypiVersionAnswer, PypiVersionKey } from '../src/resolvers/package-types.js';
+import { loadShell, type SimpleCommand, type Word } from '../src/shell/index.js';
+
+/** pip install options taking a value. */
+const VALUE_FLAGS = new Set([
+  '-r', '--requirement', '-c', '--constraint', '-e', '--editable', '-i', '--index-url', '--extra-index-url', '-f',
+  '--find-links', '-t', '--target', '--prefix', '--root', '--src', '--platform', '--python-version', '--implementation',
+  '--abi', '--upgrade-strategy', '--progress-bar', '--cache-dir', '--log', '--proxy', '--retries', '--timeout',
+  '--trusted-host', '--cert', '--client-cert', '--exists-action', '--no-binary', '--only-binary', '-C',
+  '--config-settings', '--global-option', '--report', '--python', '--use-feature', '--use-deprecated', '--keyring-provider',
+  '--root-user-action', '--log-file', '--python-path',
+]);
+
+/** `name[extras] spec ; marker` (PEP 508 without URLs). */
+const REQUIREMENT = /^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)(\s*\[[^\]]*\])?(\s*)([^;]*?)(\s*;.*)?$/s;
+
+interface Req {
+  word: Word;
+  name: string;
+  /** The specifier as written ('' for none), and where it sits in the word's value. */
+  spec: string;
+  specStart: number;
+  specEnd: number;
+  /** Offset of the value inside the raw word (1 when wholly quoted). */
+  quoteOffset: number;
+}
+
+interface Site {
+  run: ParsedRun;
+  cmd: SimpleCommand;
+  reqs: Req[];
+  unresolvable: Word[];
+  /** `-r file` words (the flag and its file). */
+  requirementFiles: { flag: Word; file: Word }[];
+  requireHashes: boolean;
+  index?: string;
+  /** Why the packages are not pinned at all (`--extra-index-url`, `--pre`, constraints…). */
+  skip?: string;
+}
+
+/** Where the value of a word sits in its raw text: plain words and words wholly in one pair of quotes. */
+function quoteOffset(w: Word): number | undefined {
+  if (w.value === null) return undefined;
+  if (!w.quoted && w.raw === w.value) return 0;
+  const q = w.raw[0];
+  if ((q === '"' || q === "'") && w.raw.length >= 2 && w.raw.endsWith(q) && w.raw.slice(1, -1) === w.value) return 1;
+  return undefined;
+}
+
+/** The pip arguments after `install`, or null when `cmd` is no pip install. */
+function pipInstallArgs(cmd: SimpleCommand): readonly Word[] | null {
+  const name = commandName(cmd);
+  if (name === null) return null;
+  let args = cmd.args;
+  if (/^python(\d+(\.\d+)?)?$/.test(name)) {
+    const m = args.findIndex((a) => a.value === '-m');
+    if (m < 0 || args[m + 1]?.value !== 'pip' || args.slice(0, m).some((a) => a.value === null || !a.value.startsWith('-'))) return null;
+    args = args.slice(m + 2);
+  } else if (!/^pip(\d+(\.\d+)?)?$/.test(name)) return null;
+  const i = args.findIndex((a) => a.value === null || !a.value.startsWith('-'));
+  if (i < 0 || args[i]?.value !== 'install') return null;
+  return args.slice(i + 1);
+}
+
+function classify(cmd: SimpleCommand, run: ParsedRun): Site | null {
+  const args = pipInstallArgs(cmd);
+  if (!args) return null;
+  const site: Site = { run, cmd, reqs: [], unresolvable: [], requirementFiles: [], requireHashes: false };
+  for (let i = 0; i < args.length; i++) {
+    const w = args[i] as Word;
+    const v = w.value;
+    if (v !== null && v.startsWith('-') && v !== '-') {
+      const eq = v.startsWith('--') ? v.indexOf('=') : -1;
+      const flag = eq > 0 ? v.slice(0, eq) : v;
+      let value: Word | undefined;
+      let valueText: string | null | undefined = eq > 0 ? v.slice(eq + 1) : undefined;
+      if (VALUE_FLAGS.has(flag) && eq < 0) {
+        value = args[i + 1];
+        valueText = value?.value;
+        i++;
+      }
+      if (flag === '--require-hashes') site.requireHashes = true;
+      if ((flag === '-r' || flag === '--requirement') && value) site.requirementFiles.push({ flag: w, file: value });
+      if (flag === '-i' || flag === '--index-url') {
+        if (valueText == null) site.skip ??= 'its --index-url is not a literal';
+        else site.index = valueText.replace(/\/+$/, '');
+      }
+      if (flag === '--extra-index-url') site.skip ??= 'it also searches --extra-index-url (pip takes the highest version across indexes)';
+      if (flag === '--pre') site.skip ??= '--pre lets pip choose pre-releases';
+      if (flag === '-c' || flag === '--constraint') site.skip ??= 'a constraints file decides the versions';
+      if (flag === '--no-index' || flag === '-f' || flag === '--find-links') site.skip ??= 'it installs from local archives (--no-index/--find-links)';
+      continue;
+    }
+    if (v === null) {
+      site.unresolvable.push(w);
+      continue;
+    }
+    // Paths, archives, URLs, VCS and direct references are not index packages.
+    if (/^[./~]/.test(v) || v.includes('://') || v.includes('@') || /\.(whl|zip|tar\.gz|tgz|tar\.bz2)$/i.test(v) || v.includes('/')) continue;
+    const m = REQUIREMENT.exec(v);
+    const qo = quoteOffset(w);
+    if (!m || qo === undefined) {
+      site.unresolvable.push(w);
+      continue;
+    }
+    const spec = (m[4] ?? '').trim();
+    if (/^===?[^=*]+$/.test(spec.replace(/\s+/g, '')) && !spec.includes(',')) continue; // already exact
+    if (spec !== '' && !/^(?:[<>!=~]=?|===)/.test(spec)) {
+      site.unresolvable.push(w);
+      continue;
+    }
+    const specStart = (m[1] as string).length + (m[2] ?? '').length + (m[3] ?? '').length;
+    site.reqs.push({ word: w, name: m[1] as string, spec, specStart, specEnd: specStart + (m[4] ?? '').length, quoteOffset: qo });
+  }
+  return site;
+}
+
+function sites(file: ParsedDockerfile): Site[] {
+  const out: Site[] = [];
+  for (const run of dockerfileRuns(file).runs) {
+    for (const cmd of run.script.commands) {
+      const s = classify(cmd, run);
+      if (s) out.push(s);
+    }
+  }
+  return out;
+}
+
+function versionKey(site: Site, req: Req): PypiVersionKey & LookupKey {
+  const key: PypiVersionKey & LookupKey = { kind: 'pypi-version', name: req.name };
+  if (req.spec !== '') key.specifier = req.spec.replace(/\s+/g, '');
+  if (site.index) key.index = site.index;
+  return key;
+}
+
+/** PIP_INDEX_URL / PIP_EXTRA_INDEX_URL / pip.conf set earlier in the stage chain (or in this RUN before the command). */
+function customIndex(file: ParsedDockerfile, site: Site): boolean {
+  const pattern = /PIP_(?:EXTRA_)?INDEX_URL|PIP_FIND_LINKS|pip\.conf/;
+  if (pattern.test(site.run.rs.script.slice(0, site.cmd.range.end))) return true;
+  const { stages } = dockerfileRuns(file);
+  const chain = stageChain(stages, site.run.stage);
+  for (const ins of file.ast.getInstructions()) {
+    const r = toRange(file.lineStarts, ins.getRange());
+    if (r.start >= site.run.rs.range.start) break;
+    const st = stageAt(stages, r.start);
+    if (st >= 0 && !chain.includes(st)) continue;
+    if (pattern.test(file.text.slice(r.start, r.end))) return true;
+  }
+  return false;
+}
+
+function pinReport(file: ParsedDockerfile, site: Site, answers: Answers): Report | undefined {
+  if (site.reqs.length === 0 && site.unresolvable.length === 0) return undefined;
+  const range = commandRange(site.run.rs, site.cmd);
+  if (site.skip) return { range, severity: 'info', message: `pip install not pinned: ${site.skip}` };
+  if (site.unresolvable.length) {
+    return {
+      range,
+      severity: 'warning',
+      message: `pip install not pinned: ${site.unresolvable.map((w) => w.raw).join(', ')} ${site.unresolvable.length > 1 ? 'are' : 'is'} not a literal requirement harden can rewrite; pin it by hand`,
+    };
+  }
+  if (customIndex(file, site)) {
+    return { range, severity: 'info', message: 'pip install not pinned: the stage configures its own index (PIP_INDEX_URL, pip.conf); pass it with -i so the lookup uses it' };
+  }
+  const missing: string[] = [];
+  const failed: string[] = [];
+  let failCode: string | undefined;
+  const versions: { req: Req; ans: PypiVersionAnswer }[] = [];
+  for (const req of site.reqs) {
+    const o = outcome(answers.get<PypiVersionAnswer>(versionKey(site, req)));
+    if (!o) return undefined;
+    if ('error' in o) {
+      if (isLookupFailure(o.error)) {
+        failed.push(`${req.name} (${o.error.code}: ${o.error.message})`);
+        failCode ??= o.error.code;
+      } else missing.push(req.spec ? `${req.name}${req.spec}` : req.name);
+      continue;
+    }
+    versions.push({ req, ans: o.ok });
+  }
+  const where = site.index ?? 'the package index';
+  if (failed.length) return { range, severity: 'error', message: `pip install not pinned: version lookup failed for ${failed.join(', ')}`, data: { lookupFailed: true, code: failCode } };
+  if (missing.length) return { range, severity: 'warning', message: `pip install not pinned: nothing matches ${missing.join(', ')} on ${where}`, data: { missing } };
+  const edits: Edit[] = versions.map(({ req, ans }) => {
+    const base = req.word.range.start + req.quoteOffset;
+    const text = `==${ans.version}`;
+    if (req.specEnd > req.specStart) return replace(site.run.rs.toFileRange({ start: base + req.specStart, end: base + req.specEnd }), text);
+    return insertAt(site.run.rs.toFileOffset(base + req.specStart, 'end'), text);
+  });
+  return {
+    range,
+    message: `pip install: pinned ${versions.map(({ req, ans }) => `${req.name}==${ans.version}`).join(', ')}${site.index ? ` from ${site.index}` : ''}`,
+    fix: fix('Pin pip requirements', 'safe', edits),
+    data: { packages: Object.fromEntries(versions.map(({ req, ans }) => [req.name, ans.version])) },
+  };
+}
+
+function hashReports(site: Site): Report[] {
+  if (site.requireHashes) return [];
+  return site.requirementFiles.map(({ flag, file }) => ({
+    range: site.run.rs.toFileRange({ start: flag.range.start, end: file.range.end }),
+    severity: 'info' as const,
+    message: `pip install -r ${file.raw} checks no hashes: pin every requirement with hashes (pip-compile --generate-hashes, or pip hash) and add --require-hashes`,
+    fix: { title: 'hash-pin the requirements file and add --require-hashes', safety: 'manual' as const, edits: [] },
+  }));
+}
+
+export const lockPipInstall: Codemod = {
+  id: 'lock-pip-install',
+  fileKinds: ['dockerfile'],
+  summary: 'Pin `pip install` requirements to the exact version the package index serves today (extras and markers kept).',
+  safety: 'safe',
+  severity: 'warning',
+  network: true,
+  sources: ['hadolint:DL3013', 'seed:002'],
+  docs: `## What it does
+Pins every requirement of \`pip install\`, \`pip3 install\` and \`python -m pip install\` in RUN to the version pip would
+pick today: \`requests\` → \`requests==2.32.3\`, \`"django>=4.2,<5"\` → \`"django==4.2.16"\`.
+
+- Versions come from the Python simple API of the index (PEP 691 JSON, falling back to PEP 503 HTML): the
+  command's \`-i\`/\`--index-url\`, else config \`indexes: { pypi: … }\`, else pypi.org. The newest release matching
+  the written specifier wins; yanked files and pre-releases are skipped as pip does.
+- Extras and environment markers stay as written (\`"uvicorn[standard]>=0.30 ; python_version >= '3.9'"\` →
+  \`"uvicorn[standard]==0.30.6 ; python_version >= '3.9'"\`); only the specifier changes. Quoting is kept.
+- \`-r requirements.txt\` without \`--require-hashes\` gets a *manual* finding: generate a hash-pinned file
+  (\`pip-compile --generate-hashes\`) and install it with \`--require-hashes\`.
+- Left alone: exact requirements (\`==1.2\`, \`===1.2\`), paths, archives, URLs and VCS references, editable installs,
+  and commands using \`--extra-index-url\`, \`--pre\`, \`-c\` constraints, \`--no-index\`/\`--find-links\`, or an index
+  configured through \`PIP_INDEX_URL\`/\`pip.conf\` (each reported).
+
+Nothing is pinned, and a finding says why, when nothing on the index matches (the finding names it), a requirement is
+a variable or a form harden cannot rewrite, or a lookup fails. A command is pinned whole or not at all.
+
+## Why
+\`pip install requests\` installs whatever the index has on the day of the build (hadolint DL3013). Exact pins make
+the build reproducible and version changes reviewable; hashes (\`--require-hashes\`) also make it tamper-evident.
+
+## Example
+\`\`\`dockerfile
+RUN pip install --no-cache-dir requests "uvicorn[standard]>=0.30"
+\`\`\`
+becomes
+\`\`\`dockerfile
+RUN pip install --no-cache-dir requests==2.32.3 "uvicorn[standard]==0.30.6"
+\`\`\`
+
+## Fix safety
+Safe: the pins are the versions the same build installs today from the same index. Python releases are never
+deleted from PyPI (only yanked), so the pins stay installable. Only direct requirements are pinned; their
+dependencies still float (that is what a hash-pinned requirements file is for). The version is chosen without the
+image's Python version: a release whose \`Requires-Python\` excludes the image's interpreter is not skipped.
+`,
+  async prepare() {
+    await loadShell();
+  },
+  lookups(file: ParsedFile) {
+    if (file.kind !== 'dockerfile') return [];
+    const keys: LookupKey[] = [];
+    for (const site of sites(file)) {
+      if (site.skip || site.unresolvable.length || site.reqs.length === 0 || customIndex(file, site)) continue;
+      for (const r of site.reqs) keys.push(versionKey(site, r));
+    }
+    return keys;
+  },
+  run(ctx) {
+    const file = ctx.file;
+    if (file.kind !== 'dockerfile') return;
+    for (const site of sites(file)) {
+      const r = pinReport(file, site, ctx.answers);
+      if (r) ctx.report(r);
+      for (const h of hashReports(site)) ctx.report(h);
+    }
+  },
+};

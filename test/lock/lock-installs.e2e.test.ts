@@ -1,0 +1,143 @@
+/**
+ * lock-apk-add, lock-apt-install and lock-pip-install end to end through the public API (`fix()`), with nothing
+ * stubbed: base images served by a REAL docker-registry on 127.0.0.1 (an Alpine-like multi-platform image with
+ * /etc/os-release and /etc/apk/repositories, a Debian-like image whose /etc/os-release is a symlink to
+ * usr/lib/os-release), and the package indexes served in their published formats by loopback HTTP servers:
+ * APKINDEX.tar.gz packed from test/fixtures-data/apk, the trimmed real Debian bookworm indexes, and PEP 691/503 pages.
+ */
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fix } from '../../src/api.js';
+import { apkIndexTarGz } from '../resolvers/indexes/apkindex.js';
+import { startStaticServer, type StaticServer } from '../resolvers/indexes/static-server.js';
+import { ALPINE_LAYER, DEBIAN_LAYER, seedImage, startRegistry, type TestRegistry } from '../support/registry.js';
+
+const DATA = join(dirname(fileURLToPath(import.meta.url)), '../fixtures-data');
+
+let reg: TestRegistry;
+let apk: StaticServer;
+let deb: StaticServer;
+let pypi: StaticServer;
+let tmp: string;
+
+async function packApk(dir: string, out: string): Promise<void> {
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const src = join(dir, e.name);
+    if (e.isDirectory()) await packApk(src, join(out, e.name));
+    else if (e.name === 'APKINDEX') {
+      await mkdir(out, { recursive: true });
+      await writeFile(join(out, 'APKINDEX.tar.gz'), apkIndexTarGz(await readFile(src, 'utf8')));
+    }
+  }
+}
+
+const ALPINE_WITH_REPOS = {
+  ...ALPINE_LAYER,
+  'etc/apk/': { dir: true as const },
+  'etc/apk/repositories': 'https://dl-cdn.alpinelinux.org/alpine/v3.19/main\nhttps://dl-cdn.alpinelinux.org/alpine/v3.19/community\n',
+};
+
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'harden-lock-e2e-'));
+  reg = await startRegistry();
+  await seedImage(reg, 'library/alpine', ['3.19'], {
+    platforms: [
+      { os: 'linux', architecture: 'amd64', layers: [ALPINE_WITH_REPOS] },
+      { os: 'linux', architecture: 'arm64', variant: 'v8', layers: [ALPINE_WITH_REPOS] },
+    ],
+  });
+  await seedImage(reg, 'library/debian', ['bookworm-slim'], { platforms: [{ os: 'linux', architecture: 'amd64', layers: [DEBIAN_LAYER] }] });
+  // An image whose tag hints at no release and that has no os-release at all.
+  await seedImage(reg, 'library/empty', ['1'], { platforms: [{ os: 'linux', architecture: 'amd64', layers: [{ 'etc/hostname': 'x\n' }] }] });
+  const apkRoot = join(tmp, 'apk-root');
+  await packApk(join(DATA, 'apk'), join(apkRoot, 'alpine'));
+  apk = await startStaticServer(apkRoot);
+  deb = await startStaticServer(join(DATA, 'debian'));
+  pypi = await startStaticServer(join(DATA, 'pypi'));
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all([reg?.stop(), apk?.close(), deb?.close(), pypi?.close()]);
+  await rm(tmp, { recursive: true, force: true });
+});
+
+async function run(name: string, dockerfile: string, only: string[], extra: { unsafe?: boolean; platform?: string } = {}) {
+  const dir = join(tmp, name);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'Dockerfile'), dockerfile);
+  const r = await fix({
+    cwd: dir,
+    paths: [dir],
+    only,
+    ...extra,
+    resolver: {
+      cacheDir: join(tmp, `cache-${name}`),
+      retries: 0,
+      indexes: { apk: `${apk.url}/alpine`, debian: `${deb.url}/debian`, 'debian-security': `${deb.url}/debian-security`, pypi: `${pypi.url}/simple` },
+    },
+  });
+  const file = r.files[0];
+  if (!file) throw new Error('no file result');
+  return { file, result: r };
+}
+
+describe('lock codemods against a real registry and loopback package indexes', () => {
+  it('lock-apk-add: reads Alpine v3.19 and /etc/apk/repositories from the image, per platform (x86_64 and aarch64)', async () => {
+    const host = reg.host;
+    const { file } = await run(
+      'apk',
+      `FROM --platform=linux/arm64 ${host}/library/alpine:3.19 AS build\nRUN apk add curl git\nFROM ${host}/library/alpine:3.19\nRUN apk add --no-cache tini bash\n`,
+      ['lock-apk-add'],
+    );
+    expect(file.error).toBeUndefined();
+    expect(file.after).toBe(
+      `FROM --platform=linux/arm64 ${host}/library/alpine:3.19 AS build\nRUN apk add --no-cache curl=8.5.0-r0 git=2.43.0-r0\nFROM ${host}/library/alpine:3.19\nRUN apk add --no-cache tini=0.19.0-r2 bash=5.2.21-r0\n`,
+    );
+    const paths = apk.requests.map((r) => r.path).sort();
+    expect(paths).toEqual([
+      '/alpine/v3.19/community/aarch64/APKINDEX.tar.gz',
+      '/alpine/v3.19/community/x86_64/APKINDEX.tar.gz',
+      '/alpine/v3.19/main/aarch64/APKINDEX.tar.gz',
+      '/alpine/v3.19/main/x86_64/APKINDEX.tar.gz',
+    ]);
+    expect(file.applied.map((f) => f.message)).toEqual([
+      'apk add: pinned curl=8.5.0-r0, git=2.43.0-r0 from Alpine v3.19 (aarch64), --no-cache added',
+      'apk add: pinned tini=0.19.0-r2, bash=5.2.21-r0 from Alpine v3.19 (x86_64)',
+    ]);
+  });
+
+  it('lock-apt-install: follows the Debian os-release symlink to bookworm and picks across pockets (real Packages files)', async () => {
+    const host = reg.host;
+    const { file } = await run(
+      'apt',
+      `FROM ${host}/library/debian:bookworm-slim\nRUN apt-get update && apt-get install -y curl openssl git\n`,
+      ['lock-apt-install'],
+      { unsafe: true },
+    );
+    expect(file.error).toBeUndefined();
+    expect(file.after).toBe(
+      `FROM ${host}/library/debian:bookworm-slim\nRUN apt-get update && apt-get install --no-install-recommends -y curl=7.88.1-10+deb12u15 openssl=3.0.22-1~deb12u2 git=1:2.39.5-0+deb12u3 && rm -rf /var/lib/apt/lists/*\n`,
+    );
+    expect(deb.requests.some((r) => r.path.startsWith('/debian-security/dists/bookworm-security/'))).toBe(true);
+  });
+
+  it('lock-pip-install: resolves from the PEP 691 JSON page and the PEP 503 HTML fallback', async () => {
+    const { file } = await run('pip', 'FROM python:3.12-slim\nRUN pip install requests "Django>=5.0,<5.1"\n', ['lock-pip-install']);
+    expect(file.error).toBeUndefined();
+    expect(file.after).toBe('FROM python:3.12-slim\nRUN pip install requests==2.32.3 "Django==5.0.9"\n');
+    expect(pypi.requests.map((r) => r.path).sort()).toEqual(['/simple/django/', '/simple/requests/']);
+  });
+
+  it('an image without a release file and without tag hints: a finding, nothing pinned, no index asked', async () => {
+    apk.reset();
+    const { file } = await run('empty', `FROM ${reg.host}/library/empty:1\nRUN apk add curl\n`, ['lock-apk-add']);
+    expect(file.changed).toBe(false);
+    expect(file.findings.map((f) => f.message)).toEqual([
+      `apk add not pinned: cannot tell the release of ${reg.host}/library/empty:1: the image has no /etc/os-release, /etc/alpine-release or /etc/debian_version naming a known release, and its tag names no release`,
+    ]);
+    expect(apk.requests).toHaveLength(0);
+  });
+});
