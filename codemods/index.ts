@@ -10,7 +10,13 @@ import { composeLogLimits } from './compose-log-limits.js';
 import { composeNoNewPrivileges } from './compose-no-new-privileges.js';
 import { composeRequireSecretVars } from './compose-require-secret-vars.js';
 import { composeSecrets } from './compose-secrets.js';
+import { dockerfileAddToCopy } from './dockerfile-add-to-copy.js';
+import { dockerfileCacheBustArg } from './dockerfile-cache-bust-arg.js';
+import { dockerfileHealthcheck } from './dockerfile-healthcheck.js';
+import { dockerfileNonRootUser } from './dockerfile-non-root-user.js';
 import { dockerfileSecretEnv } from './dockerfile-secret-env.js';
+import { dockerfileSetEExitCapture } from './dockerfile-set-e-exit-capture.js';
+import { dockerfileSudoNopasswd } from './dockerfile-sudo-nopasswd.js';
 import { lockApkAdd } from './lock-apk-add.js';
 import { lockAptInstall } from './lock-apt-install.js';
 import { lockPipInstall } from './lock-pip-install.js';
@@ -27,7 +33,13 @@ export const codemods: readonly Codemod[] = [
   composeNoNewPrivileges,
   composeRequireSecretVars,
   composeSecrets,
+  dockerfileAddToCopy,
+  dockerfileCacheBustArg,
+  dockerfileHealthcheck,
+  dockerfileNonRootUser,
   dockerfileSecretEnv,
+  dockerfileSetEExitCapture,
+  dockerfileSudoNopasswd,
   lockApkAdd,
   lockAptInstall,
   lockPipInstall,

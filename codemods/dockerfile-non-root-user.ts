@@ -1,0 +1,473 @@
+/**
+ * dockerfile-non-root-user: the final stage runs as root (no USER anywhere in its chain of stages and a base image that
+ * runs as root, or a last USER of root/0) → create a system user with a fixed uid/gid in the distribution's own syntax
+ * and switch to it before CMD/ENTRYPOINT; reuse a non-root user the image already has (node's `node`, a user the
+ * Dockerfile created). Manual findings where that fix would be wrong: an entrypoint that drops privileges itself
+ * (gosu, su-exec, setpriv, s6…), server images whose entrypoint needs root to start, Windows images, and bases whose
+ * distribution is unknown.
+ */
+import { dirname, join, posix } from 'node:path';
+import { fix, insertAt } from '../src/engine/edits.js';
+import { isOk } from '../src/engine/lookups.js';
+import type {
+  Answers,
+  Codemod,
+  Edit,
+  FileAnswer,
+  GlobalSettings,
+  ImageConfigAnswer,
+  ImageFileAnswer,
+  LookupKey,
+  ParsedDockerfile,
+  Range,
+} from '../src/engine/types.js';
+import { detectDistro, OS_RELEASE_PATHS, type Distro } from '../src/dockerfile/distro.js';
+import { stageBaseImage } from '../src/dockerfile/images.js';
+import { execForm, isRootUser, staged, userOf, type Ins, type StagedFile } from '../src/dockerfile/instructions.js';
+import { runScript } from '../src/dockerfile/run-script.js';
+import { loadShell, parseScript, shellLoaded, ShellParseError, type SimpleCommand } from '../src/shell/index.js';
+
+const MANUAL = { title: 'run as a non-root user by hand', safety: 'manual' as const, edits: [] };
+
+/** Commands that switch to another user themselves: the entrypoint starts as root on purpose. */
+const DROPPERS = ['gosu', 'su-exec', 'setpriv', 's6-setuidgid', 's6-applyuidgid', 'chpst', 'runuser', 'setuidgid', 'suexec'];
+const DROPPER_RE = new RegExp(`(?:^|[\\s/;&|"'(\`])(${DROPPERS.join('|')})(?=[\\s;&|"')]|$)`, 'm');
+/** Packages providing those (or s6-overlay's /init). */
+const DROPPER_PACKAGES = /^(gosu|su-exec|s6|s6-overlay|runit|util-linux-setpriv|setpriv|daemontools)(?:$|[=<>~@])/;
+
+/** Images that run as a non-root user by default (their config sets USER). */
+function nonRootByDefault(ref: string, d: Distro): string | null {
+  const r = ref.toLowerCase().replace(/^docker\.io\//, '').split('@')[0] as string;
+  const [name = '', tag = ''] = r.includes(':', r.lastIndexOf('/') + 1) ? [r.slice(0, r.lastIndexOf(':')), r.slice(r.lastIndexOf(':') + 1)] : [r, ''];
+  if (d.family === 'distroless' && name.includes('distroless') && /nonroot/.test(tag)) return 'nonroot';
+  if (name.startsWith('cgr.dev/chainguard/') && !/(^|-)dev$/.test(tag)) return 'nonroot';
+  if (name.startsWith('bitnami/')) return '1001';
+  if (name === 'nginxinc/nginx-unprivileged') return 'nginx';
+  if (name === 'jenkins/jenkins' || name === 'jenkins/inbound-agent') return 'jenkins';
+  if (name.startsWith('jupyter/') || name.startsWith('quay.io/jupyter/')) return 'jovyan';
+  if (/rootless/.test(tag)) return 'rootless';
+  return null;
+}
+
+/** Images whose own entrypoint starts as root on purpose (drops privileges, or binds low ports then drops). */
+const ROOT_ENTRYPOINT_IMAGES = new Set([
+  'postgres', 'postgis/postgis', 'redis', 'mysql', 'mariadb', 'mongo', 'rabbitmq', 'cassandra', 'couchdb', 'memcached',
+  'wordpress', 'nextcloud', 'drupal', 'joomla', 'ghost', 'httpd', 'nginx', 'haproxy', 'elasticsearch', 'influxdb', 'neo4j',
+  'zookeeper', 'solr', 'redmine', 'odoo', 'matomo', 'owncloud', 'sonarqube', 'gitlab/gitlab-ce', 'linuxserver',
+]);
+
+/** A named non-root user the image already has, meant for running applications. */
+function knownImageUser(ref: string, d: Distro): string | null {
+  const r = ref.toLowerCase().replace(/^docker\.io\//, '').replace(/^library\//, '').split('@')[0] as string;
+  const colon = r.lastIndexOf(':');
+  const name = colon > r.lastIndexOf('/') ? r.slice(0, colon) : r;
+  const tag = colon > r.lastIndexOf('/') ? r.slice(colon + 1) : '';
+  if (name === 'node') return 'node';
+  if (name === 'oven/bun') return 'bun';
+  if (name === 'denoland/deno') return 'deno';
+  if (name.startsWith('mcr.microsoft.com/dotnet/') && /^(\d+)/.test(tag) && Number(/^(\d+)/.exec(tag)?.[1]) >= 8) return 'app';
+  if (d.family === 'distroless' && name.includes('distroless')) return '65532:65532';
+  if (name.startsWith('cgr.dev/chainguard/')) return '65532:65532';
+  return null;
+}
+
+function baseName(ref: string): string {
+  const r = ref.toLowerCase().replace(/^docker\.io\//, '').replace(/^library\//, '').split('@')[0] as string;
+  const colon = r.lastIndexOf(':');
+  return colon > r.lastIndexOf('/') ? r.slice(0, colon) : r;
+}
+
+interface Options {
+  uid: number;
+  gid: number;
+  name: string;
+}
+
+function options(o: Readonly<Record<string, unknown>>): Options {
+  const uid = Number.isInteger(o.uid) && (o.uid as number) > 0 ? (o.uid as number) : 10001;
+  const gid = Number.isInteger(o.gid) && (o.gid as number) > 0 ? (o.gid as number) : uid;
+  const name = typeof o.name === 'string' && /^[a-z_][a-z0-9_-]{0,30}$/.test(o.name) ? o.name : 'app';
+  return { uid, gid, name };
+}
+
+/** Users created by useradd/adduser in these RUN scripts, in order. */
+function createdUsers(file: ParsedDockerfile, runs: readonly Ins[]): string[] {
+  const out: string[] = [];
+  const VALUE = new Set([
+    '-u', '--uid', '-g', '--gid', '-G', '--groups', '-d', '--home', '--home-dir', '-s', '--shell', '-c', '--comment', '--gecos',
+    '-k', '--skel', '-K', '--key', '-e', '--expiredate', '-f', '--inactive', '-p', '--password', '-R', '--root', '-P', '--prefix',
+    '-Z', '--selinux-user', '-h', '--ingroup', '--firstuid', '--lastuid', '--conf',
+  ]);
+  for (const i of runs) {
+    if (!shellLoaded()) break;
+    const rs = runScript(file, i.ins);
+    if (!rs) continue;
+    let cmds: readonly SimpleCommand[];
+    try {
+      cmds = parseScript(rs.script).commands;
+    } catch (e) {
+      if (e instanceof ShellParseError) continue;
+      throw e;
+    }
+    for (const c of cmds) {
+      const n = c.name?.value;
+      if (n !== 'useradd' && n !== 'adduser') continue;
+      const pos: string[] = [];
+      for (let k = 0; k < c.args.length; k++) {
+        const v = c.args[k]?.value;
+        if (v == null) {
+          pos.push('');
+          continue;
+        }
+        if (v.startsWith('-')) {
+          // BusyBox adduser: -h -g -s -G -u -k take values; shadow: see VALUE. `-u1000` style carries its value.
+          if (VALUE.has(v) || (n === 'adduser' && /^-[hgsGuk]$/.test(v))) k++;
+          continue;
+        }
+        pos.push(v);
+      }
+      const user = n === 'useradd' ? pos[pos.length - 1] : pos[0];
+      if (user && !isRootUser(user)) out.push(user);
+    }
+  }
+  return out;
+}
+
+/** Where the new lines go: before the comment lines directly above `at`'s line. */
+function lineStartWithComments(text: string, at: number): number {
+  let start = text.lastIndexOf('\n', at - 1) + 1;
+  for (;;) {
+    if (start === 0) return start;
+    const prevStart = text.lastIndexOf('\n', start - 2) + 1;
+    const line = text.slice(prevStart, start).replace(/\r?\n$/, '');
+    if (!/^\s*#/.test(line)) return start;
+    start = prevStart;
+  }
+}
+
+interface Plan {
+  /** Finding range. */
+  range: Range;
+  message: string;
+  fix?: { title: string; edits: Edit[] };
+  lookups: LookupKey[];
+  data?: Record<string, unknown>;
+}
+
+function effectiveCommand(file: ParsedDockerfile, chain: readonly Ins[]): { entrypoint: string[] | null; cmd: string[] | null; ep?: Ins } {
+  let entrypoint: string[] | null = null;
+  let cmd: string[] | null = null;
+  let ep: Ins | undefined;
+  for (const i of chain) {
+    if (i.kw !== 'ENTRYPOINT' && i.kw !== 'CMD') continue;
+    const words = execForm(file, i.ins) ?? (i.ins.getArgumentsContent() ?? '').trim().split(/\s+/).filter(Boolean);
+    if (i.kw === 'ENTRYPOINT') {
+      entrypoint = words;
+      ep = i;
+      cmd = null; // ENTRYPOINT resets an inherited CMD
+    } else cmd = words;
+  }
+  return ep ? { entrypoint, cmd, ep } : { entrypoint, cmd };
+}
+
+/** Context-relative source of a COPY/ADD (no --from) that put a single file at image path `target`. */
+function copiedFrom(file: ParsedDockerfile, chain: readonly Ins[], target: string): string | null {
+  let workdir = '/';
+  let found: string | null = null;
+  for (const i of chain) {
+    if (i.kw === 'FROM') workdir = '/';
+    if (i.kw === 'WORKDIR') {
+      const w = i.ins.getArgumentsContent()?.trim() ?? '';
+      workdir = w.includes('$') ? '\0' : posix.resolve(workdir, w);
+    }
+    if (i.kw !== 'COPY' && i.kw !== 'ADD') continue;
+    const args = i.ins.getArguments().map((a) => a.getValue());
+    if (args.some((a) => /^--from(=|$)/i.test(a))) continue;
+    const words = execForm(file, i.ins) ?? args.filter((a) => !a.startsWith('--'));
+    if (words.length < 2) continue;
+    const destRaw = words[words.length - 1] as string;
+    if (destRaw.includes('$') || workdir === '\0') continue;
+    const dest = posix.resolve(workdir, destRaw);
+    for (const src of words.slice(0, -1)) {
+      if (/[*?[$]/.test(src) || /^[a-z]+:\/\//i.test(src)) continue;
+      const asFile = destRaw.endsWith('/') || words.length > 2 ? posix.join(dest, posix.basename(src)) : dest;
+      if (asFile === target || posix.join(dest, posix.basename(src)) === target) found = src.replace(/^\.\//, '');
+    }
+  }
+  return found;
+}
+
+function analyse(file: ParsedDockerfile, opts: Options, global: GlobalSettings, answers: Answers): Plan | null {
+  const sf: StagedFile = staged(file);
+  if (sf.stages.length === 0) return null;
+  const final = sf.stages.length - 1;
+  const chain = sf.chain(final);
+  const own = sf.of(final);
+  const fromIns = own[0];
+  if (!fromIns) return null;
+  const users = chain.filter((i) => i.kw === 'USER');
+  const lastUser = users[users.length - 1];
+  const lookups: LookupKey[] = [];
+  const base = stageBaseImage(file, final);
+  const baseRef = base.kind === 'image' ? base.ref : null;
+  const platform = global.platform;
+  const withPlatform = <T extends object>(k: T) => (platform ? { ...k, platform } : k);
+
+  if (base.kind === 'unknown' && !lastUser) return null; // the base image (and its user) is unknown
+  let anchor: Range = fromIns.range;
+  if (lastUser) {
+    const u = userOf(lastUser.ins);
+    if (u === null) return null;
+    const root = isRootUser(u);
+    if (root !== true) return null; // non-root, or a variable we cannot know
+    anchor = lastUser.range;
+  }
+  let distro: Distro = base.kind === 'scratch' ? detectDistro('scratch') : baseRef ? detectDistro(baseRef) : detectDistro('');
+  if (!lastUser && baseRef) {
+    // No USER: the base image's user applies.
+    if (nonRootByDefault(baseRef, distro)) return null;
+    const key = withPlatform({ kind: 'image-config', ref: baseRef });
+    lookups.push(key);
+    const cfg = answers.get<ImageConfigAnswer>(key);
+    if (isOk(cfg)) {
+      const u = (cfg.ok.user ?? '').split(':')[0] ?? '';
+      if (u !== '' && isRootUser(u) === false) return null;
+      if (cfg.ok.os === 'windows') distro = { family: 'windows', hasShell: false, source: 'os-release', evidence: 'image config os=windows' };
+    }
+  }
+  const who = lastUser ? `the last USER is ${userOf(lastUser.ins) ?? 'root'}` : baseRef ? `no USER: it runs as ${baseRef}'s user, root` : 'no USER: it runs as root';
+  const plan = (message: string, f?: Plan['fix'], data?: Record<string, unknown>): Plan => ({ range: anchor, message, lookups, ...(f ? { fix: f } : {}), ...(data ? { data } : {}) });
+
+  if (distro.family === 'windows') {
+    return plan(`the final stage runs as an administrator (${who}); on Windows images use \`USER ContainerUser\` where the application allows it (not changed automatically)`);
+  }
+
+  // Privilege-dropping entrypoints.
+  const { entrypoint, cmd, ep } = effectiveCommand(file, chain);
+  const startWords = [...(entrypoint ?? []), ...(cmd ?? [])].join(' ');
+  let dropper: string | null = null;
+  const m = DROPPER_RE.exec(startWords);
+  if (m) dropper = `the entrypoint runs ${m[1]}`;
+  if (!dropper && entrypoint?.[0] === '/init') dropper = 'the entrypoint is s6-overlay\'s /init';
+  const runs = chain.filter((i) => i.kw === 'RUN');
+  if (!dropper) {
+    const fetched = chain.find((i) => (i.kw === 'ADD' || i.kw === 'COPY') && /gosu|su-exec|s6-overlay/.test(i.ins.getArgumentsContent() ?? ''));
+    if (fetched) dropper = `${fetched.kw} brings in a privilege-dropping tool`;
+  }
+  if (!dropper && shellLoaded()) {
+    for (const i of runs) {
+      const rs = runScript(file, i.ins);
+      if (!rs) continue;
+      let cmds: readonly SimpleCommand[];
+      try {
+        cmds = parseScript(rs.script).commands;
+      } catch (e) {
+        if (e instanceof ShellParseError) continue;
+        throw e;
+      }
+      for (const c of cmds) {
+        const n = c.name?.value ?? '';
+        const args = c.args.map((a) => a.value ?? a.raw);
+        const install = ['apt-get', 'apt', 'apk', 'yum', 'dnf', 'microdnf', 'zypper'].includes(n) && args.some((a) => a === 'install' || a === 'add');
+        const pkg = install ? args.find((a) => DROPPER_PACKAGES.test(a)) : undefined;
+        if (pkg) dropper = `the image installs ${pkg.split(/[=<>~@]/)[0] as string}`;
+        else if ((n === 'curl' || n === 'wget') && args.some((a) => /gosu|su-exec|s6-overlay/.test(a))) dropper = 'the image downloads a privilege-dropping tool';
+        if (dropper) break;
+      }
+      if (dropper) break;
+    }
+  }
+  if (!dropper && file.absPath && (entrypoint?.[0] ?? cmd?.[0])?.startsWith('/')) {
+    const script = (entrypoint?.[0] ?? cmd?.[0]) as string;
+    const src = copiedFrom(file, chain, script);
+    if (src) {
+      const key: LookupKey = { kind: 'file', path: join(dirname(file.absPath), src) };
+      lookups.push(key);
+      const a = answers.get<FileAnswer>(key);
+      const sm = isOk(a) && a.ok.text ? DROPPER_RE.exec(a.ok.text) : null;
+      if (sm) dropper = `${src} (the entrypoint) runs ${sm[1]}`;
+    }
+  }
+  if (!dropper && !ep && baseRef && ROOT_ENTRYPOINT_IMAGES.has(baseName(baseRef))) {
+    dropper = `${baseName(baseRef)}'s own entrypoint starts as root and drops privileges (or needs root to bind its port)`;
+  }
+  if (dropper) {
+    return plan(
+      `the final stage runs as root (${who}), but ${dropper}: a USER instruction would break that, so nothing is changed. Make sure the process it starts really runs unprivileged, and that nothing else (sudo, the docker group) hands root back`,
+      undefined,
+      { reason: 'drops-privileges' },
+    );
+  }
+
+  // Which user.
+  const stageRuns = runs;
+  const created = createdUsers(file, stageRuns);
+  const earlierNonRoot = users.map((u) => userOf(u.ins)).filter((u): u is string => !!u && isRootUser(u) === false);
+  const known = baseRef ? knownImageUser(baseRef, distro) : null;
+  let existing = created.includes(opts.name) ? opts.name : (earlierNonRoot[earlierNonRoot.length - 1] ?? created[created.length - 1] ?? known);
+
+  if (!existing && distro.family === 'unknown' && baseRef) {
+    const key = withPlatform({ kind: 'image-file', ref: baseRef, paths: OS_RELEASE_PATHS });
+    lookups.push(key);
+    const a = answers.get<ImageFileAnswer>(key);
+    if (isOk(a) && a.ok.content) distro = detectDistro(baseRef, a.ok.content);
+    if (!existing && distro.family !== 'unknown') existing = knownImageUser(baseRef, distro);
+  }
+
+  const idPair = `${opts.uid}:${opts.gid}`;
+  let create: string | null = null;
+  let userLine: string;
+  let how: string;
+  if (existing) {
+    userLine = `USER ${existing}`;
+    how = `switch to the existing user ${existing}`;
+  } else if (distro.family === 'scratch' || distro.family === 'distroless') {
+    userLine = `USER ${distro.family === 'distroless' ? '65532:65532' : idPair}`;
+    how = `${distro.family === 'scratch' ? 'scratch' : 'a distroless image'} has no shell to create users: switch to a numeric uid:gid (no /etc/passwd entry needed)`;
+  } else if (distro.family === 'alpine' || distro.family === 'busybox' || distro.family === 'wolfi') {
+    create = `addgroup -S -g ${opts.gid} ${opts.name} && adduser -S -D -H -u ${opts.uid} -G ${opts.name} ${opts.name}`;
+    userLine = `USER ${idPair}`;
+    how = `create system user ${opts.name} (${idPair}) with BusyBox adduser (${distro.evidence})`;
+  } else if ((distro.family === 'debian' || distro.family === 'rhel' || distro.family === 'suse') && !distro.minimal) {
+    create = `groupadd --system --gid ${opts.gid} ${opts.name} && useradd --system --no-create-home --uid ${opts.uid} --gid ${opts.name} --shell /usr/sbin/nologin ${opts.name}`;
+    userLine = `USER ${idPair}`;
+    how = `create system user ${opts.name} (${idPair}) with useradd (${distro.evidence})`;
+  } else {
+    const why = distro.minimal
+      ? `${distro.evidence} is a minimal image without useradd`
+      : `the distribution of ${baseRef ?? 'the base image'} is unknown (${distro.evidence}; the /etc/os-release lookup gave no answer)`;
+    return plan(
+      `the final stage runs as root (${who}); ${why}: create a user by hand, or add \`USER ${idPair}\` (a numeric uid needs no /etc/passwd entry) before CMD/ENTRYPOINT`,
+      undefined,
+      { reason: 'unknown-distribution' },
+    );
+  }
+
+  // Where: before the first CMD/ENTRYPOINT after the last build step of the final stage, else at the stage's end.
+  const body = own.slice(1);
+  let lastStep = -1;
+  body.forEach((i, k) => {
+    if (['RUN', 'COPY', 'ADD', 'USER', 'ONBUILD'].includes(i.kw)) lastStep = k;
+  });
+  const before = body.find((i, k) => k > lastStep && (i.kw === 'CMD' || i.kw === 'ENTRYPOINT'));
+  const eol = file.eol;
+  const esc = file.escapeChar;
+  const volumes = chain.filter((i) => i.kw === 'VOLUME').flatMap((i) => execForm(file, i.ins) ?? (i.ins.getArgumentsContent() ?? '').trim().split(/\s+/));
+  const volDirs = create ? volumes.filter((v) => v.startsWith('/') && !/[$\s"']/.test(v)) : [];
+  const lines: string[] = [];
+  if (create) {
+    const parts = create.split(' && ');
+    if (volDirs.length) parts.push(`mkdir -p ${volDirs.join(' ')}`, `chown ${idPair} ${volDirs.join(' ')}`);
+    lines.push(`RUN ${parts.join(` ${esc}${eol} && `)}`);
+  }
+  lines.push(userLine);
+  let edit: Edit;
+  if (before) {
+    const at = lineStartWithComments(file.text, before.range.start);
+    edit = insertAt(at, lines.map((l) => l + eol).join(''));
+  } else {
+    const last = body[body.length - 1] ?? fromIns;
+    edit = insertAt(last.range.end, lines.map((l) => eol + l).join(''));
+  }
+  return plan(
+    `the final stage runs as root (${who}): ${how}${before ? ` before ${before.kw}` : ''}`,
+    { title: `run as ${existing ?? idPair}`, edits: [edit] },
+    { user: existing ?? idPair, distro: distro.family, distroSource: distro.source, ...(volDirs.length ? { volumes: volDirs } : {}) },
+  );
+}
+
+export const dockerfileNonRootUser: Codemod = {
+  id: 'dockerfile-non-root-user',
+  fileKinds: ['dockerfile'],
+  summary: 'A final stage running as root gets a system user with a fixed uid/gid and a USER before CMD/ENTRYPOINT.',
+  safety: 'unsafe',
+  severity: 'warning',
+  sources: ['hadolint:DL3002', 'seed:002'],
+  network: true,
+  defaultOptions: { uid: 10001, gid: 10001, name: 'app' },
+  docs: `## What it does
+Looks at the final stage (with the stages it is built \`FROM\`, whose USER it inherits). When it runs as root — its last
+\`USER\` is \`root\`/\`0\`, or there is no \`USER\` and the base image's config names no other user (asked from the
+registry; images known to run unprivileged, such as \`bitnami/*\`, \`*:nonroot\` distroless and Chainguard images, are
+left alone offline too) — it adds, before the first \`CMD\`/\`ENTRYPOINT\` that follows the stage's last build step (or at
+the end of the stage):
+
+- a non-root user the image already has: one the Dockerfile created (\`useradd\`/\`adduser\`), one an earlier \`USER\`
+  switched to, or the base image's (\`node\` for node, \`app\` for .NET 8+, \`bun\`, \`deno\`, \`65532\` for distroless and
+  Chainguard): just \`USER <name>\`;
+- otherwise a system user and group with a fixed uid/gid (options \`uid\`, \`gid\`: 10001; \`name\`: app) in the
+  distribution's syntax, then \`USER 10001:10001\`:
+  - Alpine / BusyBox / Wolfi: \`addgroup -S -g 10001 app && adduser -S -D -H -u 10001 -G app app\`;
+  - Debian / Ubuntu / RHEL / SUSE: \`groupadd --system --gid 10001 app && useradd --system --no-create-home --uid 10001 --gid app --shell /usr/sbin/nologin app\`;
+- for \`scratch\` and distroless finals (no shell to create users): \`USER 10001:10001\` / \`USER 65532:65532\`.
+
+Literal \`VOLUME\` directories get \`mkdir -p\` + \`chown\` to the new user in the same RUN (the paths the image writes);
+nothing else is chowned, so the application's own files stay read-only to it.
+
+The distribution comes from the base image (following \`FROM <stage>\` chains and ARG defaults): tag hints
+(\`alpine3.20\`, \`bookworm\`, \`jammy\`, \`ubi9\`…), well-known image names (official images are Debian-based), and, when
+those say nothing, the image's \`/etc/os-release\` (an \`image-file\` lookup). See \`src/dockerfile/distro.ts\`.
+
+No fix, a manual finding instead, when:
+- the entrypoint drops privileges itself: it runs \`gosu\`, \`su-exec\`, \`setpriv\`, \`s6-setuidgid\`, \`chpst\`, \`runuser\`,
+  is s6-overlay's \`/init\`, the image installs one of them, or the entrypoint script copied from the build context
+  calls one; or the base is a server image whose own entrypoint does (postgres, redis, mysql, nginx, httpd…);
+- the image is a Windows image (\`USER ContainerUser\` is the advice);
+- the base image is a minimal variant without \`useradd\`, or its distribution cannot be determined.
+
+## Why
+A process running as root in a container is root in the container's user namespace: a container escape, a mounted
+host path or socket, or a kernel bug then hands over the host. hadolint (DL3002) only flags an explicit \`USER root\`
+as the last USER; an image with no USER at all runs as root just the same, which is the common case. A fixed numeric
+uid/gid (rather than whatever \`useradd\` picks) keeps file ownership on volumes stable across rebuilds and lets
+Kubernetes verify \`runAsNonRoot\`.
+
+## Example
+\`\`\`dockerfile
+FROM python:3.12-slim
+WORKDIR /app
+COPY . .
+RUN pip install --no-cache-dir -r requirements.txt
+CMD ["gunicorn", "app:app"]
+\`\`\`
+becomes
+\`\`\`dockerfile
+FROM python:3.12-slim
+WORKDIR /app
+COPY . .
+RUN pip install --no-cache-dir -r requirements.txt
+RUN groupadd --system --gid 10001 app \\
+ && useradd --system --no-create-home --uid 10001 --gid app --shell /usr/sbin/nologin app
+USER 10001:10001
+CMD ["gunicorn", "app:app"]
+\`\`\`
+
+## Fix safety
+Unsafe: the application loses root. Anything it writes outside the VOLUME directories (its working directory, \`/tmp\`
+is fine, \`/var/run\`, caches under \`$HOME\` — there is no home directory) now fails, and ports below 1024 cannot be
+bound without \`CAP_NET_BIND_SERVICE\`. Review, then run with \`--unsafe\`. The edit is an insertion only: existing
+lines, comments (a \`# harden-ignore\` above CMD stays attached to it), CRLF and the escape character are kept.
+
+## Options
+- \`uid\` (10001), \`gid\` (defaults to \`uid\`), \`name\` (\`app\`): the user created.
+`,
+  async prepare() {
+    await loadShell();
+  },
+  lookups(file, opts, global, answers) {
+    if (file.kind !== 'dockerfile') return [];
+    return analyse(file, options(opts), global, answers)?.lookups ?? [];
+  },
+  run(ctx) {
+    const file = ctx.file;
+    if (file.kind !== 'dockerfile') return;
+    const p = analyse(file, options(ctx.options), ctx.global, ctx.answers);
+    if (!p) return;
+    ctx.report({
+      range: p.range,
+      message: p.message,
+      fix: p.fix ? fix(p.fix.title, 'unsafe', p.fix.edits) : MANUAL,
+      ...(p.data ? { data: p.data } : {}),
+    });
+  },
+};

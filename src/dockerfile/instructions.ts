@@ -1,0 +1,109 @@
+/**
+ * Instructions of a Dockerfile grouped by build stage, with what each stage inherits from the stage it is built
+ * `FROM` (its SHELL, USER and every instruction before), for codemods that reason about "the final stage".
+ */
+import type { Instruction } from 'dockerfile-ast';
+import type { ParsedDockerfile, Range } from '../engine/types.js';
+import { parseStages, stageAt, toRange, type Stage } from './stages.js';
+
+export interface Ins {
+  ins: Instruction;
+  /** Upper-case keyword (`RUN`, `ONBUILD`…). */
+  kw: string;
+  range: Range;
+  stage: number;
+}
+
+export interface StagedFile {
+  stages: Stage[];
+  /** Every instruction (before the first FROM: stage -1). */
+  all: Ins[];
+  /** Instructions of one stage, FROM included. */
+  of(stage: number): Ins[];
+  /**
+   * Instructions in effect for `stage`: those of the stages it is built on (following `FROM <stage>` chains), oldest
+   * first, then its own.
+   */
+  chain(stage: number): Ins[];
+  /** Stage indexes of the chain, root first. */
+  chainStages(stage: number): number[];
+}
+
+export function staged(file: ParsedDockerfile): StagedFile {
+  const stages = parseStages(file.ast, file.lineStarts, file.text.length);
+  const all: Ins[] = file.ast.getInstructions().map((ins) => {
+    const range = toRange(file.lineStarts, ins.getRange());
+    return { ins, kw: ins.getKeyword().toUpperCase(), range, stage: stageAt(stages, range.start) };
+  });
+  const chainStages = (stage: number): number[] => {
+    const out: number[] = [];
+    const seen = new Set<number>();
+    let s = stages[stage];
+    while (s && !seen.has(s.index)) {
+      seen.add(s.index);
+      out.unshift(s.index);
+      s = s.base.kind === 'stage' ? stages[s.base.stage] : undefined;
+    }
+    return out;
+  };
+  return {
+    stages,
+    all,
+    of: (stage) => all.filter((i) => i.stage === stage),
+    chain: (stage) => chainStages(stage).flatMap((s) => all.filter((i) => i.stage === s)),
+    chainStages,
+  };
+}
+
+/** The JSON array of an exec-form instruction (`SHELL`, `CMD`, `ENTRYPOINT`, `RUN`), or null for shell form. */
+export function execForm(file: ParsedDockerfile, ins: Instruction): string[] | null {
+  const json = (ins as unknown as { getJSONStrings?(): { getJSONValue(): string }[] }).getJSONStrings?.();
+  const content = ins.getArgumentsContent()?.trim() ?? '';
+  if (!content.startsWith('[')) return null;
+  if (json && json.length > 0) return json.map((j) => j.getJSONValue());
+  try {
+    const v: unknown = JSON.parse(content);
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+  } catch {
+    // not JSON
+  }
+  void file;
+  return null;
+}
+
+/** Whether a SHELL instruction's argv turns errexit on (`-e`, `-eux`, `-o errexit` before `-c`). */
+export function shellErrexit(argv: readonly string[]): boolean {
+  let on = false;
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '-c' || !/^[-+][a-z]+$/i.test(a)) {
+      if (/^-[a-z]*c$/i.test(a)) {
+        // `-ec`: flags then c
+        if (a.includes('e')) on = true;
+      }
+      break;
+    }
+    const set = a[0] === '-';
+    for (const letter of a.slice(1)) {
+      if (letter === 'e') on = set;
+      else if (letter === 'o') {
+        const name = argv[++i];
+        if (name === 'errexit') on = set;
+      }
+    }
+  }
+  return on;
+}
+
+/** The user of a `USER` instruction: name or uid before the optional `:group`. */
+export function userOf(ins: Instruction): string | null {
+  const raw = ins.getArgumentsContent()?.trim();
+  if (!raw) return null;
+  return raw.split(':')[0]?.trim() ?? null;
+}
+
+/** Whether a USER value means root. Null when it cannot be known (variables). */
+export function isRootUser(user: string): boolean | null {
+  if (user.includes('$')) return null;
+  return user === 'root' || /^0+$/.test(user);
+}
