@@ -55,10 +55,20 @@ export interface Lookup {
 export const isMergeKey = (k: unknown): boolean =>
   (isScalar(k) && (typeof k.value === 'symbol' || k.value === '<<')) || k === '<<';
 
+/**
+ * Alias targets, memoised: yaml's `Alias.resolve(doc)` walks the whole document on every call, and codemods ask for
+ * the same aliases again and again (parsed documents are never mutated, so the answer never changes).
+ */
+const aliasTargets = new WeakMap<object, unknown>();
+
 /** The node an alias points to (or the node itself). */
 export function resolveNode(doc: Document.Parsed, node: unknown): Node | null {
   let n = node;
-  for (let i = 0; i < 20 && isAlias(n); i++) n = n.resolve(doc);
+  for (let i = 0; i < 20 && isAlias(n); i++) {
+    const alias: object = n;
+    if (!aliasTargets.has(alias)) aliasTargets.set(alias, n.resolve(doc));
+    n = aliasTargets.get(alias);
+  }
   return (n ?? null) as Node | null;
 }
 

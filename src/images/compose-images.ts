@@ -7,8 +7,9 @@
  * scalar replacement) `services()` and `scalarSource()` here should be replaced by it.
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import type { ParsedCompose, Range } from '../engine/types.js';
+import { resolveNode } from '../compose/services.js';
 import { parseWord, type Segment } from '../dockerfile/images.js';
 
 export type ComposeResolution =
@@ -47,11 +48,7 @@ const isMergeKey = (p: Pair): boolean => {
   return isScalar(k) && (k.value === '<<' || typeof k.value === 'symbol');
 };
 
-function deref(doc: Document.Parsed, n: unknown): unknown {
-  let cur = n;
-  for (let i = 0; i < 10 && isAlias(cur); i++) cur = cur.resolve(doc);
-  return cur;
-}
+const deref = (doc: Document.Parsed, n: unknown): unknown => resolveNode(doc, n);
 
 /** The value of `key` in a map, following `<<` merge keys (own keys first, then merged maps in order). */
 export function lookupKey(doc: Document.Parsed, map: MapLike, key: string, depth = 0): Pair | undefined {

@@ -22,9 +22,16 @@ export const NOT_SECRET_PATTERNS: readonly string[] = [
   '*_PUBLIC_KEY',
 ];
 
+const compiled = new Map<string, RegExp>();
+
 function globToRegExp(glob: string): RegExp {
-  const body = glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
-  return new RegExp(`^${body}$`, 'i');
+  let re = compiled.get(glob);
+  if (!re) {
+    const body = glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+    re = new RegExp(`^${body}$`, 'i');
+    compiled.set(glob, re);
+  }
+  return re;
 }
 
 export interface NameOptions {
