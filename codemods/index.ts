@@ -5,10 +5,14 @@
 import type { Codemod } from '../src/engine/types.js';
 import { composeBindLocalhost } from './compose-bind-localhost.js';
 import { composeDangerousOptions } from './compose-dangerous-options.js';
+import { composeDropCapabilities } from './compose-drop-capabilities.js';
 import { composeEnvFileSecrets } from './compose-env-file-secrets.js';
+import { composeHealthcheck } from './compose-healthcheck.js';
 import { composeLogLimits } from './compose-log-limits.js';
 import { composeNoNewPrivileges } from './compose-no-new-privileges.js';
+import { composeReadOnly } from './compose-read-only.js';
 import { composeRequireSecretVars } from './compose-require-secret-vars.js';
+import { composeResourceLimits } from './compose-resource-limits.js';
 import { composeSecrets } from './compose-secrets.js';
 import { dockerfileAddToCopy } from './dockerfile-add-to-copy.js';
 import { dockerfileCacheBustArg } from './dockerfile-cache-bust-arg.js';
@@ -28,10 +32,14 @@ export const codemods: readonly Codemod[] = [
   // keep sorted by id
   composeBindLocalhost,
   composeDangerousOptions,
+  composeDropCapabilities,
   composeEnvFileSecrets,
+  composeHealthcheck,
   composeLogLimits,
   composeNoNewPrivileges,
+  composeReadOnly,
   composeRequireSecretVars,
+  composeResourceLimits,
   composeSecrets,
   dockerfileAddToCopy,
   dockerfileCacheBustArg,

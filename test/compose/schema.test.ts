@@ -11,7 +11,10 @@ import { describe, expect, it } from 'vitest';
 
 const SCHEMA = '/work/shared/corpus/schema/compose-spec.json';
 const FIXTURES = resolve(import.meta.dirname, '../../fixtures');
-const IDS = ['compose-bind-localhost', 'compose-dangerous-options', 'compose-log-limits', 'compose-no-new-privileges', 'compose-require-secret-vars'];
+const IDS = [
+  'compose-bind-localhost', 'compose-dangerous-options', 'compose-drop-capabilities', 'compose-healthcheck', 'compose-log-limits',
+  'compose-no-new-privileges', 'compose-read-only', 'compose-require-secret-vars', 'compose-resource-limits',
+];
 
 type Validate = ((d: unknown) => boolean) & { errors?: unknown };
 type AjvCtor = new (o: object) => { compile(s: object): Validate };

@@ -1,0 +1,195 @@
+/** compose-drop-capabilities: `cap_drop: [ALL]` plus the minimal `cap_add` the image is known to need. */
+import type { YAMLMap } from 'yaml';
+import { fix } from '../src/engine/edits.js';
+import type { Codemod, CodemodContext, Edit, ParsedCompose } from '../src/engine/types.js';
+import { lookup, lookupMerged, rangeOf, scalarText, services, stringItems, type ComposeService, type Lookup, type NewValue } from '../src/compose/index.js';
+import {
+  containerPorts, describeSources, imageConfigLookups, insertPairs, listAddition, lookupView, mergeInsertions, readImageConfig, serviceImage,
+  serviceViews, userIsRoot, type ServiceView,
+} from '../src/compose/hardening.js';
+import { knowledgeBaseTable } from '../src/compose/image-kb.js';
+
+/** Capabilities an entrypoint needs only to chown files and switch from root to another user. */
+const USER_SWITCH = new Set(['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID']);
+
+const capName = (c: string): string => c.trim().toUpperCase().replace(/^CAP_/, '');
+
+interface Plan {
+  view: ServiceView;
+  addDrop: boolean;
+  add: string[];
+  drop: Lookup | undefined;
+  capAdd: Lookup | undefined;
+  message: string;
+}
+
+function capsOf(svc: ComposeService, views: readonly ComposeService[], key: string): string[] {
+  return [svc, ...views].flatMap((s) => lookupMerged(s, key).flatMap((l) => stringItems(s.doc, l.value).map((e) => capName(e.value))));
+}
+
+function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
+  const { svc } = view;
+  const drops = capsOf(svc, view.overrides, 'cap_drop');
+  if (drops.includes('ALL')) return undefined; // already dropped: whatever it adds back was chosen
+  const adds = capsOf(svc, view.overrides, 'cap_add');
+  if (adds.includes('ALL')) return undefined; // compose-dangerous-options reports it
+  const img = serviceImage(svc);
+  const m = img.match;
+  const cfg = readImageConfig(img, ctx.global, ctx.answers);
+  const userSetting = lookupView(view, 'user');
+  const svcUser = scalarText(userSetting?.value);
+  const cfgUser = 'config' in cfg ? cfg.config.user ?? '' : undefined;
+  const rootBySvc = userIsRoot(svcUser);
+  const rootByCfg = userIsRoot(cfgUser);
+  const runsAsRoot = rootBySvc ?? rootByCfg ?? m?.runsAsRoot;
+  const why: string[] = [];
+  let needed: string[] = [...(m?.capAdd ?? [])];
+  if (runsAsRoot === false && needed.some((c) => USER_SWITCH.has(c))) {
+    needed = needed.filter((c) => !USER_SWITCH.has(c));
+    why.push(`it runs as user \`${svcUser ?? cfgUser ?? ''}\`${svcUser !== undefined ? '' : ' (image config)'}, so its entrypoint does not switch users`);
+  }
+  const { published, exposed } = containerPorts(svc);
+  const cfgPorts = 'config' in cfg ? (cfg.config.exposedPorts ?? []).map((p) => Number.parseInt(p, 10)).filter((n) => !Number.isNaN(n)) : [];
+  const low = [...new Set([...published, ...exposed, ...cfgPorts])].filter((p) => p < 1024).sort((a, b) => a - b);
+  if ((!m || m.appDependent) && low.length > 0 && runsAsRoot !== false && !needed.includes('NET_BIND_SERVICE')) {
+    needed.push('NET_BIND_SERVICE');
+    why.push(`it listens on port${low.length > 1 ? 's' : ''} ${low.join(', ')}, below 1024`);
+  }
+  needed.sort();
+  const add = needed.filter((c) => !adds.includes(c));
+  const sources = describeSources([
+    m ? `knowledge base entry ${m.name}` : undefined,
+    'config' in cfg ? `the image config${cfg.source ? ` (${cfg.source})` : ''}: user ${cfg.config.user ? `\`${cfg.config.user}\`` : 'root (not set)'}` : undefined,
+    svcUser !== undefined ? 'the service\'s `user`' : undefined,
+  ]);
+  const kept = adds.length ? ` Its existing cap_add (${adds.join(', ')}) is kept.` : '';
+  let message = `Service \`${svc.name}\` runs with docker's default capabilities: dropped ALL`;
+  message += needed.length ? `, added back ${needed.join(', ')}` : ', none added back';
+  const kbWhy = m && !m.appDependent ? (needed.length ? `what ${m.name} needs` : `${m.name} needs none`) : undefined;
+  const whyAll = [kbWhy, ...why].filter((x): x is string => x !== undefined);
+  message += whyAll.length ? ` (${whyAll.join('; ')})` : '';
+  message += `${sources}.${kept}`;
+  if (!m || m.appDependent) {
+    const what = img.built ? 'it is built here' : img.ref === undefined ? 'its image is not a literal reference' : m ? `${m.name} runs whatever application it is given` : `\`${img.ref}\` is not in the knowledge base`;
+    const cfgNote = 'missing' in cfg && !img.built && img.ref !== undefined ? ` (image config not available: ${cfg.missing})` : '';
+    message += ` The capability list is a guess: ${what}${cfgNote}.${runsAsRoot === false ? '' : ' If its entrypoint starts as root and switches user (gosu, su-exec, chown), add CHOWN, SETUID and SETGID.'}`;
+  }
+  return { view, addDrop: true, add, drop: lookup(svc, 'cap_drop'), capAdd: lookup(svc, 'cap_add'), message };
+}
+
+export const composeDropCapabilities: Codemod = {
+  id: 'compose-drop-capabilities',
+  fileKinds: ['compose'],
+  summary: 'Adds `cap_drop: [ALL]` and adds back only the capabilities the image is known to need (`cap_add`).',
+  safety: 'unsafe',
+  severity: 'warning',
+  network: true,
+  sources: ['seed:001', 'seed:003', 'kics:capabilities-not-dropped'],
+  docs: `## What it does
+For each service whose \`cap_drop\` (own, \`<<\` merge sources, same-file \`extends\`, override files of the same run)
+has no \`ALL\`, adds \`ALL\` to \`cap_drop\` and the capabilities the image needs to \`cap_add\`:
+- for images in the knowledge base below, what their default entrypoint needs: CHOWN/SETUID/SETGID (and
+  DAC_OVERRIDE/FOWNER for some) for entrypoints that start as root, chown their data and switch to an unprivileged
+  user; NET_BIND_SERVICE for servers binding ports below 1024;
+- when the service's \`user:\` or the image config's \`User\` (read from the registry when available) is not root, the
+  user-switching capabilities are left out: the entrypoint does not switch users then;
+- for other images (and services built here): NET_BIND_SERVICE when the service publishes or exposes a container port
+  below 1024 (or the image config exposes one), nothing else; the finding says the list is a guess.
+An existing \`cap_drop\` list (e.g. \`[NET_RAW]\`) gets \`ALL\` appended; an existing \`cap_add\` is kept and only the
+missing capabilities are appended. A service that already drops \`ALL\` is left alone (its \`cap_add\` was chosen), and
+so is one with \`cap_add: [ALL]\` (reported by compose-dangerous-options). Lists in anchors are edited in the anchor
+only when every service using it needs the same entries; otherwise the service gets its own list (with the anchor's
+entries, since YAML merge keys override rather than merge).
+
+### Knowledge base
+
+${knowledgeBaseTable(['capAdd'])}
+
+## Why
+Docker grants 14 capabilities by default (CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, SETGID, SETUID, SETPCAP,
+NET_BIND_SERVICE, NET_RAW, SYS_CHROOT, MKNOD, AUDIT_WRITE, SETFCAP). Most services need none or a few of them after
+start-up; each one left is a tool for an attacker (NET_RAW for spoofing, MKNOD for device nodes, DAC_OVERRIDE to ignore
+file permissions). Dropping ALL and adding back the known minimum is the standard hardening (seed 003: \`cap_drop: [ALL]\`).
+
+## Example
+\`\`\`yaml
+services:
+  db:
+    image: postgres:16
+\`\`\`
+becomes
+\`\`\`yaml
+services:
+  db:
+    image: postgres:16
+    cap_drop:
+      - ALL
+    cap_add:
+      - CHOWN
+      - DAC_OVERRIDE
+      - FOWNER
+      - SETGID
+      - SETUID
+\`\`\`
+
+## Fix safety
+Unsafe: a process that needs a capability not listed fails (\`Operation not permitted\`), e.g. an image whose
+entrypoint chowns files but is not in the knowledge base, or a configuration that binds a port below 1024 inside the
+container. Add the capability to \`cap_add\` when that happens.
+
+## Options
+None.
+`,
+  lookups(file, _options, global) {
+    return imageConfigLookups(file, global);
+  },
+  run(ctx) {
+    const file = ctx.file as ParsedCompose;
+    const all = services(file);
+    const planned = serviceViews(ctx).filter((v) => !v.skip).map((v) => plan(ctx, v)).filter((p): p is Plan => p !== undefined);
+    // A service extending one that gets the settings in this run inherits them (compose merges cap_drop/cap_add).
+    const plans = planned.flatMap((p): Plan[] => {
+      const parents = new Set(p.view.svc.sources.filter((s) => s.via === 'extends').map((s) => s.service));
+      const inherited = planned.filter((q) => parents.has(q.view.svc.name));
+      if (inherited.length === 0) return [p];
+      const add = p.add.filter((c) => !inherited.some((q) => q.add.includes(c)));
+      return add.length === 0 ? [] : [{ ...p, add, drop: inherited[0]?.drop ?? p.drop, addDrop: false }];
+    });
+    const users = (map: YAMLMap): ComposeService[] => all.filter((s) => s.sources.some((src) => src.map === map));
+    const planOf = (s: ComposeService): Plan | undefined => plans.find((p) => p.view.svc.keyNode === s.keyNode);
+    const done = new Set<unknown>();
+    for (const p of plans) {
+      const { svc } = p.view;
+      let note = '';
+      if (svc.alias) {
+        if (done.has(svc.node)) continue;
+        const same = users(svc.node).every((s) => { const q = planOf(s); return q !== undefined && q.add.join() === p.add.join(); });
+        if (!same) {
+          ctx.report({ range: rangeOf(svc.keyNode), message: `${p.message} Not changed: it is an alias of \`&${svc.alias.source}\`, which other services use with different needs; give it its own mapping.` });
+          continue;
+        }
+        done.add(svc.node);
+        note = ` Added to the anchor \`&${svc.alias.source}\` it is an alias of.`;
+      }
+      const edits: Edit[] = [];
+      const pairs: [string, NewValue][] = [];
+      const dropAdd = listAddition(file, svc, 'cap_drop', p.drop, p.addDrop ? ['ALL'] : [], (owner) => users(owner).every((s) => planOf(s)?.drop?.value === p.drop?.value), done);
+      const capAdd = listAddition(file, svc, 'cap_add', p.capAdd, p.add, (owner) => users(owner).every((s) => {
+        const q = planOf(s);
+        return q !== undefined && q.capAdd?.value === p.capAdd?.value && q.add.join() === p.add.join();
+      }), done);
+      if ('error' in dropAdd || 'error' in capAdd) {
+        ctx.report({ range: rangeOf(svc.keyNode), message: `${p.message} Not changed: ${'error' in dropAdd ? dropAdd.error : (capAdd as { error: string }).error}.` });
+        continue;
+      }
+      for (const a of [dropAdd, capAdd]) {
+        edits.push(...a.edits);
+        pairs.push(...a.pairs);
+        note += a.note;
+      }
+      if (pairs.length) edits.push(insertPairs(file, svc, svc.node, pairs));
+      if (edits.length === 0) continue;
+      ctx.report({ range: rangeOf(svc.keyNode), message: p.message + note, fix: fix('Drop all capabilities, add back what the image needs', 'unsafe', mergeInsertions(edits)) });
+    }
+  },
+};

@@ -1,0 +1,266 @@
+/**
+ * compose-healthcheck: a `healthcheck:` for services running known images, and `depends_on` on such services in the
+ * long form with `condition: service_healthy`, so a dependency that is down fails start-up instead of failing silently.
+ */
+import { isMap, isScalar, isSeq, type Node, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
+import { fix } from '../src/engine/edits.js';
+import type { Codemod, CodemodContext, Edit, ParsedCompose } from '../src/engine/types.js';
+import {
+  columnOf, fillEmpty, flowText, formatScalar, indentStyle, insertPair, lookup, ownPair, rangeOf, resolveNode, scalarText, services,
+  type ComposeService, type NewValue,
+} from '../src/compose/index.js';
+import { containerPorts, lookupView, serviceImage, serviceViews, type ServiceView } from '../src/compose/hardening.js';
+import { knowledgeBaseTable, type Healthcheck } from '../src/compose/image-kb.js';
+
+/** Whether a service has a healthcheck that is not disabled (its own, merged, extended or from an override file). */
+function hasHealthcheck(view: ServiceView | undefined, svc: ComposeService): boolean {
+  const l = view ? lookupView(view, 'healthcheck') : lookup(svc, 'healthcheck');
+  if (!l) return false;
+  const v = resolveNode(svc.doc, l.value);
+  if (!isMap(v)) return false;
+  const disable = resolveNode(svc.doc, ownPair(v, 'disable')?.value);
+  if (isScalar(disable) && (disable.value === true || disable.value === 'true')) return false;
+  const test = resolveNode(svc.doc, ownPair(v, 'test')?.value);
+  const first = isSeq(test) ? scalarText(resolveNode(svc.doc, test.items[0])) : scalarText(test);
+  return first !== 'NONE';
+}
+
+function healthcheckValue(h: Healthcheck, opts: Readonly<Record<string, unknown>>): Record<string, NewValue> {
+  const str = (k: string, d: string) => (typeof opts[k] === 'string' ? (opts[k] as string) : d);
+  const v: Record<string, NewValue> = {
+    test: [...h.test],
+    interval: str('interval', '10s'),
+    timeout: str('timeout', '5s'),
+    retries: typeof opts.retries === 'number' ? opts.retries : 5,
+  };
+  v.start_period = h.startPeriod ?? str('startPeriod', '10s');
+  return v;
+}
+
+const lineEndAt = (text: string, offset: number): number => {
+  const nl = text.indexOf('\n', offset);
+  const end = nl < 0 ? text.length : nl;
+  return end > 0 && text[end - 1] === '\r' ? end - 1 : end;
+};
+
+/** Edits turning a short-form depends_on list into the long form, each entry with its condition. */
+function longFormEdits(file: ParsedCompose, svc: ComposeService, keyNode: Node, seq: YAMLSeq, condition: (name: string) => string): Edit[] | undefined {
+  const { text, eol } = file;
+  const items: { name: string; node: Scalar }[] = [];
+  for (const it of seq.items) {
+    const n = resolveNode(svc.doc, it);
+    const name = scalarText(n);
+    // Map keys are not interpolated (`- ${DB_HOST:-db}` cannot become a key) and must be service names (schema).
+    if (name === undefined || !isScalar(n) || n !== it || !/^[a-zA-Z0-9._-]+$/.test(name)) return undefined;
+    items.push({ name, node: n });
+  }
+  if (seq.flow) {
+    const value: Record<string, NewValue> = {};
+    for (const i of items) value[i.name] = { condition: condition(i.name) };
+    const r = rangeOf(seq);
+    return [{ start: r.start, end: r.end, text: flowText(value) }];
+  }
+  const style = indentStyle(text, svc.doc);
+  const keyCol = columnOf(text, rangeOf(keyNode).start);
+  const edits: Edit[] = [];
+  for (const i of items) {
+    const start = rangeOf(i.node).start;
+    const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+    const dashCol = columnOf(text, text.lastIndexOf('-', start));
+    const col = Math.max(dashCol, keyCol + style.unit);
+    const pad = ' '.repeat(col);
+    edits.push({ start: lineStart, end: rangeOf(i.node).end, text: `${pad}${formatScalar(i.name, 'PLAIN')}:` });
+    const le = lineEndAt(text, rangeOf(i.node).end);
+    edits.push({ start: le, end: le, text: `${eol}${pad}${' '.repeat(style.unit)}condition: ${condition(i.name)}` });
+  }
+  return edits;
+}
+
+interface HcPlan {
+  view: ServiceView;
+  h: Healthcheck;
+  name: string;
+}
+
+export const composeHealthcheck: Codemod = {
+  id: 'compose-healthcheck',
+  fileKinds: ['compose'],
+  summary: 'Adds a `healthcheck:` to services running known images and makes `depends_on` wait for them (`condition: service_healthy`).',
+  safety: 'unsafe',
+  severity: 'warning',
+  sources: ['seed:001', 'kics:healthcheck-not-set', 'hadolint:DL3057'],
+  docs: `## What it does
+1. For each service without a \`healthcheck\` (own, \`<<\` merge sources, same-file \`extends\`, override files of the
+   same run) whose image is in the knowledge base below with a probe, adds at the end of the service's mapping:
+   \`\`\`yaml
+       healthcheck:
+         test:
+           - CMD
+           - redis-cli
+           - ping
+         interval: 10s
+         timeout: 5s
+         retries: 5
+         start_period: 10s
+   \`\`\`
+   Probes only use tools the image contains (\`pg_isready\`, \`redis-cli\`, \`mysqladmin\`, \`mongosh\`, curl or busybox
+   wget where the image ships them); database probes go over TCP to 127.0.0.1, so the socket-only server that official
+   entrypoints run while initialising does not count as ready. A service publishing container ports that do not include
+   the probe's port (a custom configuration) is reported instead. Images without a probe are left alone.
+2. Once a service has a healthcheck (in the file, or added by step 1 in the previous pass), entries naming it in other
+   services' \`depends_on\` get \`condition: service_healthy\`: a short list (\`depends_on: [mongo, redis]\`) is rewritten
+   to the long form (other entries get \`condition: service_started\`, which is what the short form meant); long-form
+   entries without a \`condition\` get one. An explicit \`condition\` is kept.
+
+### Knowledge base
+
+${knowledgeBaseTable(['healthcheck'])}
+
+## Why
+Without a healthcheck, compose starts dependants as soon as the dependency's container exists, not when it accepts
+connections, and nothing notices when it stops answering. Seed 001 ("MongoDB unavailable": the app starts and its
+writes fail silently) asks for start-up to fail instead: with \`condition: service_healthy\`, \`docker compose up\` waits
+for the dependency and fails if it never becomes healthy.
+
+## Example
+\`\`\`yaml
+services:
+  app:
+    image: example/app
+    depends_on: [mongo]
+  mongo:
+    image: mongo:7
+\`\`\`
+becomes
+\`\`\`yaml
+services:
+  app:
+    image: example/app
+    depends_on: { mongo: { condition: service_healthy } }
+  mongo:
+    image: mongo:7
+    healthcheck:
+      test:
+        - CMD
+        - mongosh
+        - --quiet
+        - --eval
+        - db.adminCommand('ping')
+      interval: 10s
+      timeout: 5s
+      retries: 5
+      start_period: 30s
+\`\`\`
+
+## Fix safety
+Unsafe: a probe can fail where the service works (authentication required by a customised configuration, a port moved
+by configuration), which marks the container unhealthy and — through \`service_healthy\` — stops its dependants from
+starting. \`docker-compose\` v1 needs file format 2.1+ semantics for \`condition\`; Compose v2 supports it.
+
+## Options
+- \`interval\`, \`timeout\` (strings, default \`10s\`, \`5s\`), \`retries\` (number, default 5), \`startPeriod\` (default
+  \`10s\`; slow starters in the knowledge base use their own).
+`,
+  run(ctx: CodemodContext) {
+    const file = ctx.file as ParsedCompose;
+    const views = serviceViews(ctx);
+    const all = services(file);
+    const plans: HcPlan[] = [];
+    const done = new Set<unknown>();
+    for (const view of views) {
+      if (view.skip) continue;
+      const { svc } = view;
+      if (hasHealthcheck(view, svc) || lookupView(view, 'healthcheck')) continue;
+      const m = serviceImage(svc).match;
+      if (!m?.healthcheck) continue;
+      const { published } = containerPorts(svc);
+      if (m.healthcheck.port !== undefined && published.length > 0 && !published.includes(m.healthcheck.port)) {
+        ctx.report({
+          range: rangeOf(svc.keyNode),
+          severity: 'info',
+          message: `Service \`${svc.name}\` (${m.name}) has no healthcheck; the known probe (${m.healthcheck.what}) uses port ${m.healthcheck.port}, which this service does not publish: add a healthcheck for the port it listens on.`,
+        });
+        continue;
+      }
+      plans.push({ view, h: m.healthcheck, name: m.name });
+    }
+    for (const p of plans) {
+      const { svc } = p.view;
+      let note = '';
+      if (svc.alias) {
+        if (done.has(svc.node)) continue;
+        const users = all.filter((s) => s.sources.some((src) => src.map === svc.node));
+        if (!users.every((u) => plans.some((q) => q.view.svc.keyNode === u.keyNode && q.name === p.name))) continue;
+        done.add(svc.node);
+        note = ` Added to the anchor \`&${svc.alias.source}\` it is an alias of.`;
+      }
+      const dependants = all.filter((s) => s !== svc && dependsOn(s).some((d) => d.name === svc.name)).map((s) => `\`${s.name}\``);
+      ctx.report({
+        range: rangeOf(svc.keyNode),
+        message: `Service \`${svc.name}\` has no healthcheck: nothing notices when it stops answering${dependants.length ? `, and ${dependants.join(', ')} start${dependants.length === 1 ? 's' : ''} before it is ready` : ''}. Added a probe: ${p.h.what} (from knowledge base entry ${p.name}).${note}`,
+        fix: fix('Add a healthcheck', 'unsafe', [insertPair(file, svc.doc, svc.node, 'healthcheck', healthcheckValue(p.h, ctx.options))]),
+      });
+    }
+    // depends_on → condition: service_healthy for dependencies that have a healthcheck now.
+    const healthy = new Set(all.filter((s) => hasHealthcheck(views.find((v) => v.svc === s), s)).map((s) => s.name));
+    const pending = new Set(plans.map((p) => p.view.svc.name));
+    const seen = new Set<unknown>();
+    for (const s of all) {
+      const l = lookup(s, 'depends_on');
+      if (!l || l.via === 'extends') continue;
+      const v = resolveNode(s.doc, l.value);
+      if (!v || seen.has(v)) continue;
+      seen.add(v);
+      const deps = dependsOn(s);
+      const toHealthy = deps.filter((d) => healthy.has(d.name) && d.condition === undefined);
+      const waiting = deps.filter((d) => pending.has(d.name) && d.condition === undefined).map((d) => `\`${d.name}\``);
+      // Wait while a dependency is getting its healthcheck in this pass: converting now would write service_started for it.
+      if (toHealthy.length === 0 || waiting.length > 0) {
+        if (waiting.length) {
+          ctx.report({
+            range: rangeOf(l.keyNode),
+            severity: 'info',
+            message: `Service \`${s.name}\` depends on ${waiting.join(', ')}, which get${waiting.length === 1 ? 's' : ''} a healthcheck from this codemod: its depends_on then gets \`condition: service_healthy\` (in the next pass of \`harden fix\`).`,
+          });
+        }
+        continue;
+      }
+      const names = toHealthy.map((d) => `\`${d.name}\``).join(', ');
+      const shared = l.shared ? ' (in a shared definition: every service using it waits the same way)' : '';
+      const message = `Service \`${s.name}\` starts as soon as ${names} ${toHealthy.length === 1 ? 'exists' : 'exist'}, not when ${toHealthy.length === 1 ? 'it is' : 'they are'} healthy: a dependency that is down makes it fail silently. \`depends_on\` now waits for \`condition: service_healthy\`${shared}.`;
+      let edits: Edit[] | undefined;
+      if (isSeq(v)) edits = longFormEdits(file, s, l.keyNode, v, (n) => (healthy.has(n) ? 'service_healthy' : 'service_started'));
+      else if (isMap(v)) {
+        edits = toHealthy.map((d) => {
+          const pair = ownPair(v, d.name);
+          const entry = pair ? resolveNode(s.doc, pair.value) : null;
+          if (isMap(entry)) return insertPair(file, s.doc, entry, 'condition', 'service_healthy');
+          return fillEmpty(file, s.doc, pair as never, { condition: 'service_healthy' });
+        });
+      }
+      if (!edits) {
+        ctx.report({ range: rangeOf(l.keyNode), message: `${message.replace(/ `depends_on` now .*/, '')} Rewrite its depends_on with \`condition: service_healthy\` by hand (its entries are not all plain service names, e.g. a variable, which the long form cannot hold).` });
+        continue;
+      }
+      ctx.report({ range: rangeOf(l.keyNode), message, fix: fix('Wait for healthy dependencies', 'unsafe', edits) });
+    }
+  },
+};
+
+/** The services a service depends on (own/merged `depends_on`, short or long form), with an explicit condition if any. */
+function dependsOn(s: ComposeService): { name: string; condition?: string }[] {
+  const l = lookup(s, 'depends_on');
+  if (!l || l.via === 'extends') return [];
+  const v = resolveNode(s.doc, l.value);
+  if (isSeq(v)) return v.items.map((i) => scalarText(resolveNode(s.doc, i))).filter((x): x is string => x !== undefined).map((name) => ({ name }));
+  if (isMap(v)) {
+    return (v as YAMLMap).items.flatMap((p) => {
+      const name = scalarText(p.key);
+      if (name === undefined) return [];
+      const e = resolveNode(s.doc, p.value);
+      const c = isMap(e) ? scalarText(resolveNode(s.doc, ownPair(e, 'condition')?.value)) : undefined;
+      return [c !== undefined ? { name, condition: c } : { name }];
+    });
+  }
+  return [];
+}

@@ -1,0 +1,204 @@
+/** compose-read-only: `read_only: true` plus the `tmpfs:` mounts the image needs to keep running. */
+import { isScalar, type YAMLMap } from 'yaml';
+import { fix } from '../src/engine/edits.js';
+import type { Codemod, CodemodContext, Edit, ParsedCompose } from '../src/engine/types.js';
+import { lookup, rangeOf, resolveNode, services, type ComposeService, type Lookup, type NewValue } from '../src/compose/index.js';
+import {
+  describeSources, imageConfigLookups, insertPairs, listAddition, lookupView, mergeInsertions, readImageConfig, serviceImage, serviceMounts, serviceViews,
+  writableAt, type Mount, type ServiceView,
+} from '../src/compose/hardening.js';
+import { knowledgeBaseTable } from '../src/compose/image-kb.js';
+
+interface Plan {
+  view: ServiceView;
+  addReadOnly: boolean;
+  missing: string[];
+  tmpfs: Lookup | undefined;
+  message: string;
+}
+
+const RUNISH = /^\/(?:var\/)?run(?:\/|$)/;
+
+function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
+  const { svc } = view;
+  const ro = lookupView(view, 'read_only');
+  const roValue = ro ? resolveNode(svc.doc, ro.value) : null;
+  const already = isScalar(roValue) && (roValue.value === true || roValue.value === 'true');
+  if (ro && !already) return undefined; // read_only: false (a deliberate choice) or a variable
+  const img = serviceImage(svc);
+  const m = img.match;
+  if (m?.readOnly && !already) {
+    ctx.report({
+      range: rangeOf(svc.keyNode),
+      severity: 'info',
+      message: `Service \`${svc.name}\` (${m.name}) is not made read-only: ${m.readOnly.reason} (knowledge base entry ${m.name}).`,
+    });
+    return undefined;
+  }
+  const cfg = readImageConfig(img, ctx.global, ctx.answers);
+  const mounts: Mount[] = [svc, ...view.overrides].flatMap((s) => serviceMounts(s));
+  const imageVolumes = 'config' in cfg ? (cfg.config.volumes ?? []) : (m?.volumes ?? []);
+  for (const v of imageVolumes) mounts.push({ target: v.replace(/\/+$/, '') || '/', writable: true, kind: 'image-volume' });
+  const needed = ['/tmp'];
+  if (m && !m.appDependent && !m.writable.some((p) => RUNISH.test(p))) needed.push('/run');
+  needed.push(...(m?.writable ?? []));
+  const missing = needed.filter((p) => !writableAt(p, mounts));
+  const dataMissing = (m?.data ?? []).filter((p) => !writableAt(p, mounts));
+  if (dataMissing.length > 0 && !already) {
+    ctx.report({
+      range: rangeOf(svc.keyNode),
+      message: `Service \`${svc.name}\` (${m?.name ?? ''}) keeps its state in ${dataMissing.join(', ')}, which is not a volume: mount a named volume there, then a read-only root filesystem can be added (knowledge base entry ${m?.name ?? ''}).`,
+    });
+    return undefined;
+  }
+  if (already && missing.length === 0) return undefined;
+  const sources = describeSources([
+    m ? `knowledge base entry ${m.name}` : undefined,
+    'config' in cfg ? `the image config${cfg.source ? ` (${cfg.source})` : ''}${imageVolumes.length ? `: VOLUMEs ${imageVolumes.join(', ')}` : ''}` : undefined,
+  ]);
+  const paths = missing.join(', ');
+  let message: string;
+  if (already) {
+    message = `Service \`${svc.name}\` is read-only but ${m ? `${m.name} writes` : 'most images write'} to ${paths}: added as tmpfs${sources}.`;
+  } else {
+    const tmpfsPart = missing.length ? `, with tmpfs at ${paths}` : '';
+    message = `Service \`${svc.name}\` runs with a writable root filesystem: made read-only${tmpfsPart}, so a compromised process cannot alter its binaries or plant files${sources}.`;
+  }
+  if (!m || m.appDependent) {
+    const why = img.built ? 'it is built here' : img.ref === undefined ? 'its image is not a literal reference' : m ? `${m.name} runs whatever application it is given` : `\`${img.ref}\` is not in the knowledge base`;
+    const wd = 'config' in cfg && cfg.config.workingDir ? `, e.g. in its working directory ${cfg.config.workingDir}` : '';
+    const cfgNote = 'missing' in cfg && !img.built && img.ref !== undefined ? ` (image config not available: ${cfg.missing})` : '';
+    message += ` The tmpfs paths are a guess: ${why}${cfgNote}. Add tmpfs or volumes for any other path it writes${wd}.`;
+  }
+  if (m?.note) message += ` Note: ${m.note}.`;
+  return { view, addReadOnly: !already, missing, tmpfs: lookup(svc, 'tmpfs'), message };
+}
+
+const same = (a: Plan, b: Plan): boolean => a.addReadOnly === b.addReadOnly && a.missing.join('\n') === b.missing.join('\n');
+
+export const composeReadOnly: Codemod = {
+  id: 'compose-read-only',
+  fileKinds: ['compose'],
+  summary: 'Adds `read_only: true` with `tmpfs:` for the paths the image writes (from a knowledge base of official images).',
+  safety: 'unsafe',
+  severity: 'warning',
+  network: true,
+  sources: ['seed:001', 'seed:003', 'compose-lint:CL-0007', 'kics:container-root-file-system-not-read-only'],
+  docs: `## What it does
+For each service that does not set \`read_only\`, adds \`read_only: true\` and a \`tmpfs:\` list with the paths the
+image must write, at the end of the service's mapping:
+- \`/tmp\` always; \`/run\` and the image's own scratch paths for images in the knowledge base below (nginx's
+  \`/var/cache/nginx\` and \`/var/run\`, postgres's \`/var/run/postgresql\`, …);
+- paths already writable are left out: a volume or tmpfs mounted at the path or above it (not \`:ro\`), and the
+  VOLUMEs the image declares (docker mounts an anonymous volume there). The VOLUMEs come from the image config read
+  from the registry when it is available (\`Volumes\`; the finding says so), else from the knowledge base.
+- A service that is already \`read_only: true\` gets the missing tmpfs paths only. \`read_only: false\` is left alone.
+- Images whose state lives outside a VOLUME (grafana's \`/var/lib/grafana\`) are reported, not changed, until a volume
+  is mounted there: a tmpfs would silently lose the data. Images known not to work read-only (elasticsearch) are
+  reported with the reason.
+- Images not in the knowledge base (and services built here) get \`/tmp\` only, and the finding says the paths are a
+  guess (naming the image's working directory when the image config is known).
+
+An existing \`tmpfs\` list gets the new entries appended. When \`tmpfs\` comes from an anchor (\`<<: *defaults\`), the
+anchor's list is extended only when every service using it needs the same paths; otherwise the service gets its own
+\`tmpfs\` with the anchor's entries plus the new ones. Through \`extends\`, compose merges \`tmpfs\` lists, so the
+service gets only the new entries. In an override file (\`compose.override.yaml\`), services defined in the base file
+of the same run are left to the base file, and the override's mounts count when the base file is changed.
+
+### Knowledge base
+
+${knowledgeBaseTable(['writable'])}
+
+(Matched by repository, also under \`docker.io/library/…\` and known mirrors, and by tag family; see
+\`src/compose/image-kb.ts\`.)
+
+## Why
+A read-only root filesystem stops a compromised process from replacing binaries, planting web shells or editing
+configuration. A bare \`read_only: true\` (what other linters suggest) makes most images crash at start-up because they
+write pid files, sockets and caches: the tmpfs entries keep them running (seed 003's profile: \`read_only\`, tmpfs for
+\`/tmp\` and \`/run\`).
+
+## Example
+\`\`\`yaml
+services:
+  web:
+    image: nginx:1.27
+\`\`\`
+becomes
+\`\`\`yaml
+services:
+  web:
+    image: nginx:1.27
+    read_only: true
+    tmpfs:
+      - /tmp
+      - /var/cache/nginx
+      - /var/run
+\`\`\`
+
+## Fix safety
+Unsafe: an application that writes somewhere else (uploads, caches, generated config) fails with "Read-only file
+system" until you mount a volume or tmpfs there. tmpfs content is lost on restart and counts against the container's
+memory. Review the paths, especially for images outside the knowledge base.
+
+## Options
+None.
+`,
+  lookups(file, _options, global) {
+    return imageConfigLookups(file, global);
+  },
+  run(ctx) {
+    const file = ctx.file as ParsedCompose;
+    const all = services(file);
+    const planned = serviceViews(ctx).filter((v) => !v.skip).map((v) => plan(ctx, v)).filter((p): p is Plan => p !== undefined);
+    // A service extending one that gets the settings in this run inherits them (read_only; compose merges tmpfs lists).
+    const plans = planned.flatMap((p): Plan[] => {
+      const parents = new Set(p.view.svc.sources.filter((s) => s.via === 'extends').map((s) => s.service));
+      const inherited = planned.filter((q) => parents.has(q.view.svc.name));
+      if (inherited.length === 0) return [p];
+      const missing = p.missing.filter((x) => !inherited.some((q) => q.missing.includes(x)));
+      const addReadOnly = p.addReadOnly && !inherited.some((q) => q.addReadOnly);
+      const from = inherited.map((q) => `\`${q.view.svc.name}\``).join(', ');
+      const here = missing.length ? `only tmpfs at ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} added here` : 'only read_only is added here';
+      const message = `${p.message} It extends ${from}, which gets the rest in this run: ${here}.`;
+      return missing.length === 0 && !addReadOnly ? [] : [{ ...p, missing, addReadOnly, message }];
+    });
+    const users = (map: YAMLMap): ComposeService[] => all.filter((s) => s.sources.some((src) => src.map === map));
+    const planOf = (s: ComposeService): Plan | undefined => plans.find((p) => p.view.svc.keyNode === s.keyNode);
+    const done = new Set<unknown>();
+    for (const p of plans) {
+      const { svc } = p.view;
+      const own = svc.node;
+      const edits: Edit[] = [];
+      const pairs: [string, NewValue][] = [];
+      let note = '';
+      // The service is an alias of an anchored mapping: editing it changes every service using that anchor.
+      if (svc.alias) {
+        if (done.has(own)) continue;
+        const u = users(own);
+        if (!u.every((s) => { const q = planOf(s); return q !== undefined && same(q, p); })) {
+          ctx.report({ range: rangeOf(svc.keyNode), message: `${p.message} Not changed: it is an alias of \`&${svc.alias.source}\`, which other services use with different needs; give it its own mapping.` });
+          continue;
+        }
+        done.add(own);
+        note = ` Added to the anchor \`&${svc.alias.source}\` it is an alias of.`;
+      }
+      if (p.addReadOnly) pairs.push(['read_only', true]);
+      const t = p.tmpfs;
+      const add = listAddition(file, svc, 'tmpfs', t, p.missing, (owner) => users(owner).every((s) => {
+        const q = planOf(s);
+        return q !== undefined && q.tmpfs?.value === t?.value && q.missing.join() === p.missing.join();
+      }), done);
+      if ('error' in add) {
+        ctx.report({ range: rangeOf(svc.keyNode), message: `${p.message} Not changed: ${add.error}.` });
+        continue;
+      }
+      edits.push(...add.edits);
+      pairs.push(...add.pairs);
+      note += add.note;
+      if (pairs.length) edits.push(insertPairs(file, svc, own, pairs));
+      if (edits.length === 0) continue;
+      ctx.report({ range: rangeOf(svc.keyNode), message: p.message + note, fix: fix('Make the root filesystem read-only, with tmpfs for the paths it writes', 'unsafe', mergeInsertions(edits)) });
+    }
+  },
+};

@@ -1,0 +1,333 @@
+/** compose-resource-limits: `deploy.resources` limits/reservations and `pids_limit`, with defaults per image family. */
+import { isMap, isScalar, type YAMLMap } from 'yaml';
+import { fix } from '../src/engine/edits.js';
+import type { Codemod, CodemodContext, Edit, ParsedCompose } from '../src/engine/types.js';
+import { fillEmpty, insertPair, lookup, lookupMerged, ownPair, rangeOf, resolveNode, services, sharedWhere, type ComposeService, type NewValue } from '../src/compose/index.js';
+import { insertPairs, lookupView, mergeInsertions, serviceImage, serviceViews, type ServiceView } from '../src/compose/hardening.js';
+import { FAMILY_RESOURCES, type Family, type ResourceProfile } from '../src/compose/image-kb.js';
+
+interface PartialProfile {
+  limits?: { cpus?: string | number; memory?: string };
+  reservations?: { cpus?: string | number; memory?: string };
+  pids?: number | false;
+}
+
+interface Wanted {
+  limits: Record<string, string>;
+  reservations: Record<string, string>;
+  pids?: number;
+}
+
+const FAMILIES = Object.keys(FAMILY_RESOURCES) as (Family | 'default')[];
+
+function merge(base: ResourceProfile, p: PartialProfile | undefined): { limits: Record<string, string>; reservations: Record<string, string>; pids: number | false } {
+  const str = (v: unknown, d: string): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : d);
+  return {
+    limits: { cpus: str(p?.limits?.cpus, base.limits.cpus), memory: str(p?.limits?.memory, base.limits.memory) },
+    reservations: { cpus: str(p?.reservations?.cpus, base.reservations.cpus), memory: str(p?.reservations?.memory, base.reservations.memory) },
+    pids: p?.pids === false ? false : typeof p?.pids === 'number' ? p.pids : base.pids,
+  };
+}
+
+const asRecord = (v: unknown): Record<string, PartialProfile> => (v && typeof v === 'object' ? (v as Record<string, PartialProfile>) : {});
+
+/** Child map of `map` at `key` (aliases resolved), or null when the key is absent, or 'other' for a non-map value. */
+function child(svc: ComposeService, map: YAMLMap | undefined, key: string): YAMLMap | null | 'empty' | 'other' {
+  if (!map) return null;
+  const p = ownPair(map, key);
+  if (!p) return null;
+  const v = resolveNode(svc.doc, p.value);
+  if (v === null || (isScalar(v) && v.value === null)) return 'empty';
+  return isMap(v) ? v : 'other';
+}
+
+interface Plan {
+  view: ServiceView;
+  wanted: Wanted;
+  deploy: ReturnType<typeof lookup>;
+  message: string;
+}
+
+function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
+  const { svc } = view;
+  const img = serviceImage(svc);
+  const m = img.match;
+  const family: Family | 'default' = m?.family ?? 'default';
+  const famOpts = asRecord(ctx.options.families);
+  const imgOpts = asRecord(ctx.options.images);
+  const byImage = m ? imgOpts[m.repository] : img.ref !== undefined ? imgOpts[img.ref.replace(/[:@].*$/, '')] : undefined;
+  const base = merge(FAMILY_RESOURCES[family], famOpts[family]);
+  const prof = byImage ? merge({ ...base, pids: base.pids === false ? 0 : base.pids } as ResourceProfile, byImage) : base;
+  // What is already set: top-level keys (here or in override files) and deploy.resources anywhere in the chain.
+  const has = (k: string) => lookupView(view, k) !== undefined;
+  const deploys = [svc, ...view.overrides].flatMap((s) => lookupMerged(s, 'deploy'));
+  const nested = (path: readonly string[]): boolean => deploys.some((d) => {
+    let cur: unknown = resolveNode(svc.doc, d.value);
+    for (const k of path) {
+      if (!isMap(cur)) return false;
+      const p = ownPair(cur, k);
+      if (!p) return false;
+      cur = resolveNode(svc.doc, p.value);
+    }
+    return true;
+  });
+  const wanted: Wanted = { limits: {}, reservations: {} };
+  const kept: string[] = [];
+  const want = (section: 'limits' | 'reservations', key: 'cpus' | 'memory', top: string | undefined) => {
+    if (top && has(top)) kept.push(top);
+    else if (nested(['resources', section, key])) return;
+    else wanted[section][key] = prof[section][key] as string;
+  };
+  want('limits', 'cpus', 'cpus');
+  want('limits', 'memory', 'mem_limit');
+  want('reservations', 'cpus', undefined);
+  want('reservations', 'memory', 'mem_reservation');
+  if (prof.pids !== false && prof.pids > 0) {
+    if (has('pids_limit')) kept.push('pids_limit');
+    else if (!nested(['resources', 'limits', 'pids'])) wanted.pids = prof.pids;
+  }
+  const n = Object.keys(wanted.limits).length + Object.keys(wanted.reservations).length + (wanted.pids !== undefined ? 1 : 0);
+  if (n === 0) return undefined;
+  const parts: string[] = [];
+  for (const s of ['limits', 'reservations'] as const) {
+    const e = Object.entries(wanted[s]);
+    if (e.length) parts.push(`${s} ${e.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  }
+  if (wanted.pids !== undefined) parts.push(`pids_limit ${wanted.pids}`);
+  const origin = byImage
+    ? 'the `images` option of this codemod'
+    : famOpts[family]
+      ? `the \`families.${family}\` option of this codemod`
+      : m
+        ? `the ${family} defaults of knowledge base entry ${m.name}`
+        : `the defaults for images outside the knowledge base${img.ref !== undefined ? ` (\`${img.ref}\`)` : ''}; tune them to the service`;
+  const none = Object.keys(wanted.limits).length === 2;
+  const message = `Service \`${svc.name}\` ${none ? 'has no resource limits: a runaway or attacked process can exhaust the host\'s memory, CPU or process table' : 'has incomplete resource limits'}. Added ${parts.join('; ')} (from ${origin}).${kept.length ? ` Its existing ${kept.join(', ')} ${kept.length > 1 ? 'are' : 'is'} kept.` : ''}`;
+  return { view, wanted, deploy: lookup(svc, 'deploy'), message };
+}
+
+/** The value to add for `resources`, `limits` or `reservations` when they are absent. */
+/** A YAML value as a NewValue (strings, numbers, booleans, lists, maps), or undefined when it holds anything else. */
+function plainValue(v: unknown): NewValue | undefined {
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  if (Array.isArray(v)) {
+    const items = v.map(plainValue);
+    return items.every((x) => x !== undefined) ? (items as NewValue[]) : undefined;
+  }
+  if (v && typeof v === 'object' && !(v instanceof Map)) {
+    const out: Record<string, NewValue> = {};
+    for (const [k, x] of Object.entries(v)) {
+      const p = plainValue(x);
+      if (p === undefined) return undefined;
+      out[k] = p;
+    }
+    return out;
+  }
+  return undefined;
+}
+
+const resourcesValue = (w: Wanted): Record<string, NewValue> => {
+  const r: Record<string, NewValue> = {};
+  if (Object.keys(w.limits).length) r.limits = w.limits;
+  if (Object.keys(w.reservations).length) r.reservations = w.reservations;
+  return r;
+};
+
+function nestedEdits(file: ParsedCompose, svc: ComposeService, deploy: YAMLMap, w: Wanted): Edit[] | string {
+  const res = child(svc, deploy, 'resources');
+  const value = resourcesValue(w);
+  if (Object.keys(value).length === 0) return [];
+  if (res === null) return [insertPair(file, svc.doc, deploy, 'resources', value)];
+  if (res === 'empty') return [fillEmpty(file, svc.doc, ownPair(deploy, 'resources') as never, value)];
+  if (res === 'other') return '`deploy.resources` is not a mapping';
+  const edits: Edit[] = [];
+  for (const section of ['limits', 'reservations'] as const) {
+    const want = w[section];
+    if (Object.keys(want).length === 0) continue;
+    const s = child(svc, res, section);
+    if (s === null) edits.push(insertPair(file, svc.doc, res, section, want));
+    else if (s === 'empty') edits.push(fillEmpty(file, svc.doc, ownPair(res, section) as never, want));
+    else if (s === 'other') return `\`deploy.resources.${section}\` is not a mapping`;
+    else for (const [k, v] of Object.entries(want)) edits.push(insertPair(file, svc.doc, s, k, v));
+  }
+  return edits;
+}
+
+export const composeResourceLimits: Codemod = {
+  id: 'compose-resource-limits',
+  fileKinds: ['compose'],
+  summary: 'Adds `deploy.resources` limits and reservations (cpus, memory) and `pids_limit`, with defaults per image family.',
+  safety: 'safe',
+  severity: 'warning',
+  sources: ['seed:001', 'seed:003', 'kics:memory-not-limited', 'kics:cpus-not-limited', 'kics:pids-limit-not-set'],
+  defaultOptions: {},
+  docs: `## What it does
+For each service, adds what is missing of:
+\`\`\`yaml
+    deploy:
+      resources:
+        limits:
+          cpus: "1"
+          memory: 512M
+        reservations:
+          cpus: "0.25"
+          memory: 128M
+    pids_limit: 256
+\`\`\`
+with values chosen by the image's family in the knowledge base (\`src/compose/image-kb.ts\`):
+
+| family | images | limits (cpus, memory) | reservations (cpus, memory) | pids_limit |
+|---|---|---|---|---|
+${FAMILIES.map((f) => {
+  const p = FAMILY_RESOURCES[f];
+  return `| ${f} | ${f === 'default' ? 'not in the knowledge base, built here' : '(see compose-read-only\'s table)'} | ${p.limits.cpus}, ${p.limits.memory} | ${p.reservations.cpus}, ${p.reservations.memory} | ${p.pids} |`;
+}).join('\n')}
+
+Existing settings are kept and never duplicated: a service with \`mem_limit\` gets no \`limits.memory\`, \`cpus\` no
+\`limits.cpus\`, \`mem_reservation\` no \`reservations.memory\`, \`pids_limit\` or \`deploy.resources.limits.pids\` no
+\`pids_limit\` (compose rejects two different values for the same limit). Keys already under \`deploy.resources\` are kept;
+only the missing ones are added there (an existing \`deploy:\` with \`replicas\` gets a \`resources\` entry). Settings in
+override files of the same run count as set. A \`deploy\` from an anchor is edited in the anchor only when every service
+using it gets the same values; otherwise the finding says to add them by hand (a service's own \`deploy\` would replace the
+anchor's whole mapping).
+
+## Why
+Without limits one container can take all the host's memory (the kernel's OOM killer then picks any process), all its
+CPU, or fork until the process table is full; reservations tell the scheduler what the service needs (seed 001:
+"No resource limits … Runaway process → OOM kills container").
+
+## Example
+\`\`\`yaml
+services:
+  db:
+    image: postgres:16
+\`\`\`
+becomes
+\`\`\`yaml
+services:
+  db:
+    image: postgres:16
+    deploy:
+      resources:
+        limits:
+          cpus: "2"
+          memory: 2G
+        reservations:
+          cpus: "0.5"
+          memory: 512M
+    pids_limit: 1024
+\`\`\`
+
+## Fix safety
+Safe: limits only take effect when a service exceeds them. A service that really needs more memory than its limit is
+killed when it does; tune the values (options below) for heavy services. \`docker-compose\` v1 applies \`deploy.resources\`
+only with \`--compatibility\`; Compose v2 applies them.
+
+## Options
+- \`families\` (object): per family (\`database\`, \`cache\`, \`queue\`, \`search\`, \`web\`, \`proxy\`, \`monitoring\`,
+  \`runtime\`, \`default\`), values replacing the defaults: \`{ limits: { cpus, memory }, reservations: { cpus, memory },
+  pids }\` (\`pids: false\` adds no \`pids_limit\`).
+- \`images\` (object): the same, per repository (\`postgres\`, \`grafana/grafana\`, \`ghcr.io/acme/api\`), winning over
+  \`families\`.
+
+\`\`\`yaml
+# .harden.yaml
+codemods:
+  compose-resource-limits:
+    options:
+      families: { database: { limits: { memory: 4G } } }
+      images: { "ghcr.io/acme/api": { limits: { cpus: 2, memory: 1G }, pids: 512 } }
+\`\`\`
+`,
+  run(ctx) {
+    const file = ctx.file as ParsedCompose;
+    const all = services(file);
+    const planned = serviceViews(ctx).filter((v) => !v.skip).map((v) => plan(ctx, v)).filter((p): p is Plan => p !== undefined);
+    // A service extending one that gets limits in this run inherits them (compose merges deploy across extends).
+    const plans = planned.flatMap((p): Plan[] => {
+      const parents = new Set(p.view.svc.sources.filter((s) => s.via === 'extends').map((s) => s.service));
+      const inherited = planned.filter((q) => parents.has(q.view.svc.name));
+      if (inherited.length === 0) return [p];
+      const w: Wanted = { limits: { ...p.wanted.limits }, reservations: { ...p.wanted.reservations } };
+      for (const q of inherited) {
+        for (const k of Object.keys(q.wanted.limits)) delete w.limits[k];
+        for (const k of Object.keys(q.wanted.reservations)) delete w.reservations[k];
+      }
+      if (p.wanted.pids !== undefined && !inherited.some((q) => q.wanted.pids !== undefined)) w.pids = p.wanted.pids;
+      const n = Object.keys(w.limits).length + Object.keys(w.reservations).length + (w.pids !== undefined ? 1 : 0);
+      return n === 0 ? [] : [{ ...p, wanted: w }];
+    });
+    const users = (map: YAMLMap): ComposeService[] => all.filter((s) => s.sources.some((src) => src.map === map));
+    const planOf = (s: ComposeService): Plan | undefined => plans.find((p) => p.view.svc.keyNode === s.keyNode);
+    const key = (w: Wanted) => JSON.stringify(w);
+    const done = new Set<unknown>();
+    for (const p of plans) {
+      const { svc } = p.view;
+      const w = p.wanted;
+      const edits: Edit[] = [];
+      const pairs: [string, NewValue][] = [];
+      let note = '';
+      if (svc.alias) {
+        if (done.has(svc.node)) continue;
+        if (!users(svc.node).every((s) => { const q = planOf(s); return q !== undefined && key(q.wanted) === key(w); })) {
+          ctx.report({ range: rangeOf(svc.keyNode), message: `${p.message.replace(/ Added .*/, '')} Not changed: it is an alias of \`&${svc.alias.source}\`, which other services use with different needs; give it its own mapping.` });
+          continue;
+        }
+        done.add(svc.node);
+        note = ` Added to the anchor \`&${svc.alias.source}\` it is an alias of.`;
+      }
+      const d = p.deploy;
+      const dv = d ? resolveNode(svc.doc, d.value) : null;
+      const res = resourcesValue(w);
+      const hasRes = Object.keys(res).length > 0;
+      let problem: string | undefined;
+      if (!d || d.via === 'extends') {
+        if (hasRes) pairs.push(['deploy', { resources: res }]);
+      } else if (dv === null || (isScalar(dv) && dv.value === null)) {
+        if (hasRes) edits.push(fillEmpty(file, svc.doc, d.pair, { resources: res }));
+      } else if (!isMap(dv)) {
+        problem = 'its `deploy` is not a mapping';
+      } else if (d.shared && d.owner !== svc.node) {
+        if (hasRes) {
+          const same = users(d.owner).every((s) => { const q = planOf(s); return q !== undefined && q.deploy?.value === d.value && key({ ...q.wanted, pids: 0 }) === key({ ...w, pids: 0 }); });
+          if (!same) {
+            // The service's own `deploy` replaces the anchor's (merge keys do not merge nested maps): copy its entries.
+            const copy = plainValue(dv.toJS(svc.doc));
+            if (copy === undefined || typeof copy !== 'object' || Array.isArray(copy)) problem = 'its `deploy` comes from an anchor other services use with different needs, and it cannot be copied; add the resources by hand';
+            else {
+              const c = copy as Record<string, NewValue>;
+              const r = (c.resources && typeof c.resources === 'object' && !Array.isArray(c.resources) ? c.resources : {}) as Record<string, NewValue>;
+              const mergedRes: Record<string, NewValue> = { ...r };
+              for (const sec of ['limits', 'reservations'] as const) {
+                const cur = (r[sec] && typeof r[sec] === 'object' ? r[sec] : {}) as Record<string, NewValue>;
+                if (Object.keys(w[sec]).length) mergedRes[sec] = { ...cur, ...w[sec] };
+              }
+              pairs.push(['deploy', { ...c, resources: mergedRes }]);
+              note += ` Its own \`deploy\` copies the anchor's entries (${sharedWhere(d) ?? 'a shared definition'} is used by services that need other values).`;
+            }
+          } else if (!done.has(dv)) {
+            done.add(dv);
+            const n = nestedEdits(file, svc, dv, w);
+            if (typeof n === 'string') problem = n;
+            else {
+              edits.push(...n);
+              note += ' The resources were added to the shared `deploy` mapping: every service using it gets the same values.';
+            }
+          }
+        }
+      } else if (hasRes) {
+        const n = nestedEdits(file, svc, dv, w);
+        if (typeof n === 'string') problem = n;
+        else edits.push(...n);
+      }
+      if (problem) {
+        ctx.report({ range: rangeOf(svc.keyNode), message: `${p.message.replace(/ Added .*/, '')} Not changed: ${problem}.` });
+        continue;
+      }
+      if (w.pids !== undefined) pairs.push(['pids_limit', w.pids]);
+      if (pairs.length) edits.push(insertPairs(file, svc, svc.node, pairs));
+      if (edits.length === 0) continue;
+      ctx.report({ range: rangeOf(svc.keyNode), message: p.message + note, fix: fix('Add resource limits', 'safe', mergeInsertions(edits)) });
+    }
+  },
+};

@@ -1,0 +1,351 @@
+/**
+ * What the runtime-hardening codemods need to know about a service, beyond its own keys: which image it runs (and
+ * the knowledge-base entry for it), the image config read from the registry when available, the paths mounted
+ * writable into it, the container ports it listens on, and the settings override files give it.
+ */
+import { basename, dirname } from 'node:path';
+import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
+import type { Answers, CodemodContext, Edit, GlobalSettings, ImageConfigAnswer, LookupKey, ParsedCompose, ParsedFile } from '../engine/types.js';
+import { resolveComposeValue } from '../images/compose-images.js';
+import { matchImage, type KbMatch } from './image-kb.js';
+import { appendItems, fillEmpty, flowText, insertPair, type NewValue } from './insert.js';
+import { scalarText } from './scalars.js';
+import { lookup, lookupMerged, ownPair, resolveNode, services, sharedWhere, stringItems, type ComposeService, type Lookup } from './services.js';
+
+export interface ServiceImage {
+  /** The image as written (`${IMAGE:-nginx:1.25}`), if any. */
+  raw?: string;
+  /** The reference it resolves to (variables with defaults resolved), if any. */
+  ref?: string;
+  /** The service builds its image here (`build:`): the image name is what it builds, not an official image. */
+  built: boolean;
+  match?: KbMatch;
+  platform?: string;
+}
+
+/** The image of a service (through merge keys and extends). */
+export function serviceImage(svc: ComposeService): ServiceImage {
+  const built = lookup(svc, 'build') !== undefined;
+  const img = lookup(svc, 'image');
+  const raw = scalarText(img?.value);
+  const platformText = scalarText(lookup(svc, 'platform')?.value);
+  const out: ServiceImage = { built };
+  if (platformText !== undefined && !platformText.includes('$')) out.platform = platformText;
+  if (raw === undefined) return out;
+  out.raw = raw;
+  const r = resolveComposeValue(raw, { start: 0, end: raw.length });
+  if (r.kind !== 'resolved') return out;
+  out.ref = r.ref;
+  if (!built) {
+    const m = matchImage(r.ref);
+    if (m) out.match = m;
+  }
+  return out;
+}
+
+/** The image-config lookup for a service's image (none for built images and unresolvable references). */
+export function imageConfigKey(img: ServiceImage, global: GlobalSettings): LookupKey | undefined {
+  if (img.built || img.ref === undefined) return undefined;
+  const platform = img.platform ?? global.platform;
+  return { kind: 'image-config', ref: img.ref, ...(platform ? { platform } : {}) };
+}
+
+/** image-config lookups for every service of a compose file. */
+export function imageConfigLookups(file: ParsedFile, global: GlobalSettings): LookupKey[] {
+  if (file.kind !== 'compose') return [];
+  const seen = new Set<string>();
+  const out: LookupKey[] = [];
+  for (const svc of services(file)) {
+    const k = imageConfigKey(serviceImage(svc), global);
+    if (!k) continue;
+    const id = JSON.stringify(k);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push(k);
+  }
+  return out;
+}
+
+export type ConfigRead = { config: ImageConfigAnswer; source?: string } | { missing: string };
+
+/** The image config answer for a service's image, or why there is none. */
+export function readImageConfig(img: ServiceImage, global: GlobalSettings, answers: Answers): ConfigRead {
+  const k = imageConfigKey(img, global);
+  if (!k) return { missing: img.built ? 'built here' : 'no literal image' };
+  const a = answers.get<ImageConfigAnswer>(k);
+  if (!a) return { missing: 'not looked up' };
+  if ('error' in a) return { missing: a.error.code };
+  return { config: a.ok, ...(a.source ? { source: a.source } : {}) };
+}
+
+/** Whether a `user:` value (`1000`, `node`, `0:0`, `root`) is root. Undefined for empty/unknown (variables). */
+export function userIsRoot(user: string | undefined): boolean | undefined {
+  if (user === undefined) return undefined;
+  const u = user.trim();
+  if (u === '') return true;
+  if (u.includes('$')) return undefined;
+  const name = u.split(':')[0] ?? '';
+  return name === '0' || name === 'root';
+}
+
+/** A path a volume or tmpfs makes writable (or not, for `:ro`). */
+export interface Mount {
+  target: string;
+  writable: boolean;
+  kind: 'volume' | 'tmpfs' | 'image-volume';
+}
+
+const normPath = (p: string): string => (p.length > 1 ? p.replace(/\/+$/, '') : p);
+
+/** Mounts of a service: `volumes:` (short and long syntax, across extends), `tmpfs:`. */
+export function serviceMounts(svc: ComposeService): Mount[] {
+  const out: Mount[] = [];
+  for (const l of lookupMerged(svc, 'volumes')) {
+    const seq = l.value;
+    if (!isSeq(seq)) continue;
+    for (const it of seq.items) {
+      const n = resolveNode(svc.doc, it);
+      const s = scalarText(n);
+      if (s !== undefined) {
+        const parts = s.split(':');
+        // `dst`, `src:dst`, `src:dst:mode` (Windows drive letters `C:\x:/dst` are not handled: best effort).
+        const target = parts.length === 1 ? parts[0] : parts[1];
+        const mode = parts.length >= 3 ? parts[2] ?? '' : '';
+        if (target?.startsWith('/')) out.push({ target: normPath(target), writable: !/(^|,)ro(,|$)/.test(mode), kind: 'volume' });
+      } else if (isMap(n)) {
+        const target = scalarText(resolveNode(svc.doc, ownPair(n, 'target')?.value));
+        const ro = resolveNode(svc.doc, ownPair(n, 'read_only')?.value);
+        const type = scalarText(resolveNode(svc.doc, ownPair(n, 'type')?.value));
+        if (target?.startsWith('/')) {
+          out.push({ target: normPath(target), writable: !(isScalar(ro) && (ro.value === true || ro.value === 'true')), kind: type === 'tmpfs' ? 'tmpfs' : 'volume' });
+        }
+      }
+    }
+  }
+  for (const l of lookupMerged(svc, 'tmpfs')) {
+    const v = l.value;
+    const entries = isSeq(v) ? stringItems(svc.doc, v).map((e) => e.value) : scalarText(v) !== undefined ? [scalarText(v) as string] : [];
+    for (const e of entries) {
+      const target = e.split(':')[0] ?? '';
+      if (target.startsWith('/')) out.push({ target: normPath(target), writable: true, kind: 'tmpfs' });
+    }
+  }
+  return out;
+}
+
+/** The mount that makes `path` writable (a writable mount at the path or above it), if any. */
+export function writableAt(path: string, mounts: readonly Mount[]): Mount | undefined {
+  const p = normPath(path);
+  // The deepest mount covering the path decides (a `:ro` mount below a writable one makes it read-only).
+  const covering = mounts.filter((m) => p === m.target || p.startsWith(m.target === '/' ? '/' : `${m.target}/`));
+  covering.sort((a, b) => b.target.length - a.target.length);
+  const m = covering[0];
+  return m?.writable ? m : undefined;
+}
+
+/** Container ports of `ports:` (short `[ip:]host:container[/proto]`, ranges, long `target:`) and `expose:`. */
+export function containerPorts(svc: ComposeService): { published: number[]; exposed: number[] } {
+  const published: number[] = [];
+  const exposed: number[] = [];
+  const add = (to: number[], spec: string) => {
+    const noProto = spec.split('/')[0] ?? '';
+    const m = /(\d+)(?:-(\d+))?$/.exec(noProto);
+    if (!m) return;
+    const a = Number(m[1]);
+    const b = m[2] !== undefined ? Number(m[2]) : a;
+    for (let p = a; p <= b && p - a < 1000; p++) to.push(p);
+  };
+  for (const l of lookupMerged(svc, 'ports')) {
+    if (!isSeq(l.value)) continue;
+    for (const it of l.value.items) {
+      const n = resolveNode(svc.doc, it);
+      const s = scalarText(n);
+      if (s !== undefined) {
+        if (!s.includes('$')) add(published, s);
+      } else if (isMap(n)) {
+        const t = scalarText(resolveNode(svc.doc, ownPair(n, 'target')?.value));
+        if (t !== undefined) add(published, t);
+      }
+    }
+  }
+  for (const l of lookupMerged(svc, 'expose')) {
+    for (const e of stringItems(svc.doc, l.value)) if (!e.value.includes('$')) add(exposed, e.value);
+    if (isSeq(l.value)) {
+      for (const it of l.value.items) {
+        const n = resolveNode(svc.doc, it);
+        if (isScalar(n) && typeof n.value === 'number') exposed.push(n.value);
+      }
+    }
+  }
+  return { published, exposed };
+}
+
+const OVERRIDE = /^(?:.*\.)?((?:docker-)?compose)\.(?!ya?ml$)[^/]+\.ya?ml$/i;
+const BASE = /^(?:.*\.)?(?:docker-)?compose\.ya?ml$/i;
+
+/** Whether a compose file is an override/overlay (`compose.override.yaml`, `docker-compose.prod.yml`). */
+export function isOverrideFile(file: ParsedCompose): boolean {
+  return OVERRIDE.test(basename(file.path));
+}
+
+/** Other compose files of this run in the same directory that are the base (for an override) or overrides (for a base). */
+/** The run's compose files by directory, built once per project file list (a run has one; codemods ask per service). */
+const composeByDir = new WeakMap<readonly ParsedFile[], Map<string, ParsedCompose[]>>();
+
+function composeFilesIn(files: readonly ParsedFile[], dir: string): ParsedCompose[] {
+  let index = composeByDir.get(files);
+  if (!index) {
+    index = new Map();
+    for (const f of files) {
+      if (f.kind !== 'compose' || f.absPath === undefined) continue;
+      const d = dirname(f.absPath);
+      index.set(d, [...(index.get(d) ?? []), f]);
+    }
+    composeByDir.set(files, index);
+  }
+  return index.get(dir) ?? [];
+}
+
+export function siblingFiles(ctx: CodemodContext, file: ParsedCompose): { bases: ParsedCompose[]; overrides: ParsedCompose[] } {
+  const bases: ParsedCompose[] = [];
+  const overrides: ParsedCompose[] = [];
+  if (!file.absPath) return { bases, overrides };
+  for (const f of composeFilesIn(ctx.project.files, dirname(file.absPath))) {
+    if (f.absPath === file.absPath) continue;
+    const name = basename(f.absPath ?? '');
+    if (OVERRIDE.test(name)) overrides.push(f);
+    else if (BASE.test(name)) bases.push(f);
+  }
+  return { bases, overrides };
+}
+
+/** How the runtime-hardening codemods see a service across the base file and its overrides. */
+export interface ServiceView {
+  svc: ComposeService;
+  /** The same service in override files of this run (their settings merge over this one). */
+  overrides: ComposeService[];
+  /** Set when this service should not be edited here, with the reason (for an info finding). */
+  skip?: string;
+}
+
+/**
+ * The services to harden in this file. In an override file, a service also defined in a base file of this run, or one
+ * with neither `image:` nor `build:` (a partial definition of a service defined elsewhere), is skipped: the base file
+ * gets the settings. In a base file, the same service's definitions in override files of this run are returned
+ * alongside, so their mounts and settings count.
+ */
+export function serviceViews(ctx: CodemodContext): ServiceView[] {
+  const file = ctx.file as ParsedCompose;
+  const { bases, overrides } = siblingFiles(ctx, file);
+  const override = isOverrideFile(file);
+  const overrideSvcs = override ? [] : overrides.flatMap((o) => services(o));
+  return services(file).map((svc) => {
+    const v: ServiceView = { svc, overrides: overrideSvcs.filter((o) => o.name === svc.name) };
+    if (override) {
+      const base = bases.find((b) => services(b).some((s) => s.name === svc.name));
+      if (base) v.skip = `it is defined in ${basename(base.path)}, which gets the settings`;
+      else if (!lookup(svc, 'image') && !lookup(svc, 'build') && !lookup(svc, 'extends')) {
+        v.skip = 'this override file only adjusts it (no image or build here): the file that defines it gets the settings';
+      }
+    }
+    return v;
+  });
+}
+
+/** The first value of `key` in the service or the overrides of it. */
+export function lookupView(v: ServiceView, key: string): { value: Node | null; where: string } | undefined {
+  const own = lookup(v.svc, key);
+  if (own) return { value: own.value, where: 'here' };
+  for (const o of v.overrides) {
+    const l = lookup(o, key);
+    if (l) return { value: l.value, where: 'override' };
+  }
+  return undefined;
+}
+
+/** Insert several `key: value` pairs at the end of a service's mapping as ONE edit (they share an offset). */
+export function insertPairs(file: ParsedCompose, svc: ComposeService, map: YAMLMap, pairs: readonly [string, NewValue][]): Edit {
+  const edits = pairs.map(([k, v]) => insertPair(file, svc.doc, map, k, v));
+  const first = edits[0] as Edit;
+  const sep = map.items.length === 0 ? ', ' : '';
+  return { start: first.start, end: first.end, text: edits.map((e) => e.text).join(sep) };
+}
+
+/** "knowledge base entry `nginx (alpine)`", "image config from docker.io", … for findings. */
+export function describeSources(parts: readonly (string | undefined | false)[]): string {
+  const p = parts.filter((x): x is string => typeof x === 'string' && x !== '');
+  return p.length ? ` (from ${p.join('; ')})` : '';
+}
+
+/**
+ * How to add `items` to the list `key` of a service, given where the list is now (`l`, from lookup()):
+ * - no list: a new `key:` pair for the service's mapping (returned in `pairs`, so several keys share one edit);
+ * - the service's own list (or a scalar): items appended (a scalar becomes a flow list);
+ * - a list from an anchor (merge key): appended to the anchor once when `anchorOk(owner)` says every service using it
+ *   needs the same, else the service gets its own list with the anchor's entries plus the new ones (YAML merge keys
+ *   override, they do not merge);
+ * - a list from an `extends`ed service: compose merges these lists, so the service gets its own list of the new items.
+ */
+export function listAddition(
+  file: ParsedCompose,
+  svc: ComposeService,
+  key: string,
+  l: Lookup | undefined,
+  items: readonly string[],
+  anchorOk: (owner: YAMLMap) => boolean,
+  done: Set<unknown>,
+): { edits: Edit[]; pairs: [string, NewValue][]; note: string } | { error: string } {
+  const out = { edits: [] as Edit[], pairs: [] as [string, NewValue][], note: '' };
+  if (items.length === 0) return out;
+  if (!l || l.via === 'extends') {
+    out.pairs.push([key, [...items]]);
+    return out;
+  }
+  const v = resolveNode(svc.doc, l.value);
+  if (!l.shared || l.owner === svc.node) {
+    if (isSeq(v)) out.edits.push(appendItems(file, svc.doc, v, items));
+    else if (isScalar(v) && scalarText(v) !== undefined) {
+      const r = { start: v.range?.[0] ?? 0, end: v.range?.[1] ?? 0 };
+      out.edits.push({ start: r.start, end: r.end, text: flowText([scalarText(v) as string, ...items]) });
+    } else if (v === null || (isScalar(v) && v.value === null)) out.edits.push(fillEmpty(file, svc.doc, l.pair, [...items]));
+    else return { error: `its \`${key}\` is neither a list nor a single value` };
+    return out;
+  }
+  if (isSeq(v) && anchorOk(l.owner)) {
+    if (!done.has(v)) {
+      done.add(v);
+      out.edits.push(appendItems(file, svc.doc, v, items));
+      out.note = ` The \`${key}\` list of ${sharedWhere(l) ?? 'the shared definition'} was extended: every service using it needs the same.`;
+    }
+    return out;
+  }
+  const existing = isSeq(v) ? stringItems(svc.doc, v).map((e) => e.value) : scalarText(v) !== undefined ? [scalarText(v) as string] : [];
+  out.pairs.push([key, [...existing, ...items]]);
+  return out;
+}
+
+/**
+ * Insertions at the same offset merged into one edit (the engine's order for them is unspecified). Whole-line block
+ * insertions are ordered deepest indentation first, so entries for a nested mapping stay inside it when its parent gets
+ * entries at the same place; others keep the given order.
+ */
+export function mergeInsertions(edits: readonly Edit[]): Edit[] {
+  const depth = (t: string): number => /^(?:\r?\n)?( *)/.exec(t)?.[1]?.length ?? 0;
+  const groups = new Map<number, Edit[]>();
+  const out: Edit[] = [];
+  for (const e of edits) {
+    if (e.start !== e.end) {
+      out.push({ ...e });
+      continue;
+    }
+    const g = groups.get(e.start);
+    if (g) g.push(e);
+    else groups.set(e.start, [e]);
+  }
+  for (const [at, g] of groups) {
+    const block = g.every((e) => /^(?:\r?\n)? /.test(e.text) || /^[^\s,]/.test(e.text) === false);
+    const sorted = block ? [...g].sort((a, b) => depth(b.text) - depth(a.text)) : g;
+    out.push({ start: at, end: at, text: sorted.map((e) => e.text).join('') });
+  }
+  return out;
+}

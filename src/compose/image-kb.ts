@@ -1,0 +1,486 @@
+/**
+ * What harden knows about common official images, for the compose runtime-hardening codemods
+ * (compose-read-only, compose-drop-capabilities, compose-resource-limits, compose-healthcheck).
+ *
+ * One entry per image, keyed by repository (as normalised by `imageRepository`: `nginx`, `docker.io/library/nginx`
+ * and `library/nginx` are all `nginx`), with variants matched on tag families (`alpine`, major versions…). Every fact
+ * here is what the image's own Dockerfile and entrypoint do; `test/compose/image-kb.test.ts` checks the table's shape and
+ * the matching, and docs/codemods/*.md render the table for users (see `knowledgeBaseTable`).
+ *
+ * What an entry says:
+ * - `writable`: paths the image writes at run time that are not VOLUMEs (scratch: pid files, sockets, caches). With
+ *   `read_only: true` they become `tmpfs:` mounts unless a volume is mounted there. `/tmp` is always added.
+ * - `volumes`: the VOLUMEs the image declares; docker creates an anonymous volume there, so they stay writable.
+ * - `data`: state that must survive restarts and is not a VOLUME of the image: a read-only root needs a volume there
+ *   (a tmpfs would lose the data), so the codemod asks for one instead of guessing.
+ * - `readOnly`: set when a read-only root is known not to work (the reason is reported instead of a fix).
+ * - `capAdd`: capabilities to add back after `cap_drop: [ALL]` for the image's default entrypoint (root entrypoints that
+ *   chown their data and switch user need CHOWN/SETUID/SETGID…; servers binding ports < 1024 need NET_BIND_SERVICE).
+ * - `healthcheck`: a probe using a tool the image contains; `noHealthcheck` says why there is none.
+ * - `family`: selects the default resource limits (see `FAMILY_RESOURCES`).
+ */
+import { splitRef } from '../images/reference.js';
+
+export type Family = 'database' | 'cache' | 'queue' | 'search' | 'web' | 'proxy' | 'monitoring' | 'runtime';
+
+export interface Healthcheck {
+  /** `healthcheck.test`, e.g. ['CMD', 'pg_isready', …] or ['CMD-SHELL', '…']. `$$` is compose's escaped `$`. */
+  test: readonly string[];
+  /** What the probe checks, for findings and docs. */
+  what: string;
+  /** The port the probe talks to, when it is a network probe (checked against the service's published ports). */
+  port?: number;
+  /** Defaults: interval 10s, timeout 5s, retries 5; start_period per image (slow starters get more). */
+  startPeriod?: string;
+}
+
+export interface KbFacts {
+  family: Family;
+  writable: readonly string[];
+  volumes: readonly string[];
+  data?: readonly string[];
+  readOnly?: { ok: false; reason: string };
+  /** Whether the image runs as root by default (its entrypoint may switch to another user). */
+  runsAsRoot: boolean;
+  capAdd: readonly string[];
+  /** Ports the server listens on by default. */
+  ports: readonly number[];
+  healthcheck?: Healthcheck;
+  noHealthcheck?: string;
+  /** Whether the paths/capabilities depend on the application the image runs (runtime images): findings say so. */
+  appDependent?: boolean;
+  /** One line on anything users should know (shown in the docs table). */
+  note?: string;
+}
+
+export interface KbVariant {
+  /** Tag family, matched against the tag (`alpine`, `^5\.`, …). */
+  tags: RegExp;
+  /** How the family is named in findings: `nginx (alpine)`. */
+  name: string;
+  facts: Partial<KbFacts>;
+}
+
+export interface KbEntry extends KbFacts {
+  /** The key of the entry, e.g. `nginx`. */
+  id: string;
+  /** Repositories it matches (normalised; see imageRepository). */
+  repositories: readonly string[];
+  variants?: readonly KbVariant[];
+}
+
+/** A matched entry with its variant's facts applied. */
+export interface KbMatch extends KbFacts {
+  id: string;
+  /** `nginx` or `nginx (alpine)`: for findings ("knowledge base entry nginx (alpine)"). */
+  name: string;
+  repository: string;
+  tag: string | undefined;
+}
+
+const ROOT_DROPS_TO_USER = ['CHOWN', 'SETGID', 'SETUID'];
+
+export const KNOWLEDGE_BASE: readonly KbEntry[] = [
+  {
+    id: 'caddy',
+    repositories: ['caddy'],
+    family: 'proxy',
+    writable: [],
+    volumes: ['/config', '/data'],
+    runsAsRoot: true,
+    // The caddy binary carries the file capability cap_net_bind_service: exec fails if it is not in the bounding set.
+    capAdd: ['NET_BIND_SERVICE'],
+    ports: [80, 443],
+    noHealthcheck: 'what caddy serves depends on the Caddyfile; add a probe for a route you know',
+  },
+  {
+    id: 'elasticsearch',
+    repositories: ['elasticsearch', 'docker.elastic.co/elasticsearch/elasticsearch'],
+    family: 'search',
+    writable: [],
+    volumes: [],
+    data: ['/usr/share/elasticsearch/data'],
+    readOnly: {
+      ok: false,
+      reason: 'it writes its keystore and generated TLS certificates into /usr/share/elasticsearch/config at start-up',
+    },
+    runsAsRoot: false,
+    capAdd: [],
+    ports: [9200, 9300],
+    healthcheck: {
+      // No -f: with security on, 401 still proves the node answers; the second try covers HTTPS (8.x auto-TLS).
+      test: ['CMD-SHELL', 'curl -s -o /dev/null http://127.0.0.1:9200 || curl -sk -o /dev/null https://127.0.0.1:9200'],
+      what: 'the HTTP port answers (curl, in the image)',
+      port: 9200,
+      startPeriod: '60s',
+    },
+  },
+  {
+    id: 'golang',
+    repositories: ['golang'],
+    family: 'runtime',
+    writable: ['/root/.cache'],
+    volumes: [],
+    runsAsRoot: true,
+    capAdd: [],
+    ports: [],
+    appDependent: true,
+    noHealthcheck: 'the application decides what healthy means',
+    note: '`go run`/`go build` at start-up write the build cache (/root/.cache); a compiled binary needs only /tmp',
+  },
+  {
+    id: 'grafana',
+    repositories: ['grafana/grafana', 'grafana/grafana-oss', 'grafana/grafana-enterprise'],
+    family: 'monitoring',
+    writable: [],
+    volumes: [],
+    data: ['/var/lib/grafana'],
+    runsAsRoot: false,
+    capAdd: [],
+    ports: [3000],
+    healthcheck: {
+      test: ['CMD-SHELL', 'wget -q -O /dev/null http://127.0.0.1:3000/api/health || exit 1'],
+      what: 'GET /api/health (busybox wget, in the Alpine-based image)',
+      port: 3000,
+      startPeriod: '30s',
+    },
+    variants: [
+      {
+        tags: /ubuntu/,
+        name: 'grafana (ubuntu)',
+        facts: {
+          healthcheck: {
+            test: ['CMD-SHELL', 'curl -fsS -o /dev/null http://127.0.0.1:3000/api/health || exit 1'],
+            what: 'GET /api/health (curl, in the Ubuntu-based image)',
+            port: 3000,
+            startPeriod: '30s',
+          },
+        },
+      },
+    ],
+  },
+  {
+    id: 'httpd',
+    repositories: ['httpd'],
+    family: 'web',
+    // PidFile logs/httpd.pid (ServerRoot /usr/local/apache2).
+    writable: ['/usr/local/apache2/logs'],
+    volumes: [],
+    runsAsRoot: true,
+    capAdd: ['NET_BIND_SERVICE', 'SETGID', 'SETUID'],
+    ports: [80],
+    noHealthcheck: 'the image has neither curl nor wget',
+  },
+  {
+    id: 'mariadb',
+    repositories: ['mariadb'],
+    family: 'database',
+    writable: ['/run/mysqld'],
+    volumes: ['/var/lib/mysql'],
+    runsAsRoot: true,
+    capAdd: ['CHOWN', 'DAC_OVERRIDE', 'SETGID', 'SETUID'],
+    ports: [3306],
+    healthcheck: {
+      // TCP, so the socket-only server the entrypoint runs while initialising does not count as ready.
+      test: ['CMD', 'mariadb-admin', 'ping', '-h', '127.0.0.1', '--silent'],
+      what: '`mariadb-admin ping` over TCP',
+      port: 3306,
+      startPeriod: '30s',
+    },
+    variants: [
+      {
+        tags: /^(?:5\.|10\.[0-4](?:\D|$))/,
+        name: 'mariadb (10.4 and older)',
+        facts: {
+          healthcheck: {
+            test: ['CMD', 'mysqladmin', 'ping', '-h', '127.0.0.1', '--silent'],
+            what: '`mysqladmin ping` over TCP',
+            port: 3306,
+            startPeriod: '30s',
+          },
+        },
+      },
+    ],
+  },
+  {
+    id: 'memcached',
+    repositories: ['memcached'],
+    family: 'cache',
+    writable: [],
+    volumes: [],
+    runsAsRoot: false,
+    capAdd: [],
+    ports: [11211],
+    noHealthcheck: 'the image has no client to probe memcached with',
+  },
+  {
+    id: 'mongo',
+    repositories: ['mongo'],
+    family: 'database',
+    writable: [],
+    volumes: ['/data/db', '/data/configdb'],
+    runsAsRoot: true,
+    capAdd: [...ROOT_DROPS_TO_USER],
+    ports: [27017],
+    healthcheck: {
+      test: ['CMD', 'mongosh', '--quiet', '--eval', "db.adminCommand('ping')"],
+      what: "`mongosh --eval db.adminCommand('ping')`",
+      port: 27017,
+      startPeriod: '30s',
+    },
+    variants: [
+      {
+        tags: /^[34]\./,
+        name: 'mongo (4.x and older)',
+        facts: {
+          healthcheck: {
+            test: ['CMD', 'mongo', '--quiet', '--eval', "db.adminCommand('ping')"],
+            what: "`mongo --eval db.adminCommand('ping')` (the legacy shell; mongosh ships from 5.0)",
+            port: 27017,
+            startPeriod: '30s',
+          },
+        },
+      },
+    ],
+  },
+  {
+    id: 'mysql',
+    repositories: ['mysql'],
+    family: 'database',
+    writable: ['/var/run/mysqld'],
+    volumes: ['/var/lib/mysql'],
+    runsAsRoot: true,
+    capAdd: ['CHOWN', 'DAC_OVERRIDE', 'SETGID', 'SETUID'],
+    ports: [3306],
+    healthcheck: {
+      // TCP, so the socket-only server the entrypoint runs while initialising does not count as ready.
+      test: ['CMD', 'mysqladmin', 'ping', '-h', '127.0.0.1', '--silent'],
+      what: '`mysqladmin ping` over TCP',
+      port: 3306,
+      startPeriod: '30s',
+    },
+  },
+  {
+    id: 'nginx',
+    repositories: ['nginx'],
+    family: 'web',
+    writable: ['/var/cache/nginx', '/var/run'],
+    volumes: [],
+    runsAsRoot: true,
+    // Master binds :80 as root, chowns its cache dirs and starts workers as user nginx.
+    capAdd: ['CHOWN', 'NET_BIND_SERVICE', 'SETGID', 'SETUID'],
+    ports: [80],
+    healthcheck: {
+      // No -f: any HTTP answer (even a 404 or 502 from a proxied backend) proves nginx itself serves.
+      test: ['CMD-SHELL', 'curl -s -o /dev/null http://127.0.0.1:80/ || exit 1'],
+      what: 'port 80 answers HTTP (curl, in both the Debian and Alpine images)',
+      port: 80,
+    },
+  },
+  {
+    id: 'nginx-unprivileged',
+    repositories: ['nginxinc/nginx-unprivileged'],
+    family: 'web',
+    // Runs as uid 101; pid file in /tmp.
+    writable: ['/var/cache/nginx'],
+    volumes: [],
+    runsAsRoot: false,
+    capAdd: [],
+    ports: [8080],
+    healthcheck: {
+      test: ['CMD-SHELL', 'curl -s -o /dev/null http://127.0.0.1:8080/ || exit 1'],
+      what: 'port 8080 answers HTTP (curl, in the image)',
+      port: 8080,
+    },
+  },
+  {
+    id: 'node',
+    repositories: ['node'],
+    family: 'runtime',
+    writable: [],
+    volumes: [],
+    runsAsRoot: true,
+    capAdd: [],
+    ports: [],
+    appDependent: true,
+    noHealthcheck: 'the application decides what healthy means',
+    note: '`npm start` writes logs under ~/.npm (mount a tmpfs there or run node directly)',
+  },
+  {
+    id: 'postgres',
+    repositories: ['postgres', 'postgis/postgis', 'timescale/timescaledb'],
+    family: 'database',
+    writable: ['/var/run/postgresql'],
+    volumes: ['/var/lib/postgresql/data'],
+    runsAsRoot: true,
+    // The entrypoint chowns PGDATA and the socket directory, then gosu postgres.
+    capAdd: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'],
+    ports: [5432],
+    healthcheck: {
+      // TCP (-h 127.0.0.1): the temporary server of the init scripts listens on the socket only.
+      test: ['CMD-SHELL', 'pg_isready -h 127.0.0.1 -U "$${POSTGRES_USER:-postgres}"'],
+      what: '`pg_isready` over TCP',
+      port: 5432,
+      startPeriod: '30s',
+    },
+    variants: [
+      // From 18, the image's VOLUME moved to /var/lib/postgresql (PGDATA below it).
+      { tags: /^(?:1[89]|[2-9]\d)(?:\D|$)/, name: 'postgres (18 and newer)', facts: { volumes: ['/var/lib/postgresql'] } },
+    ],
+  },
+  {
+    id: 'prometheus',
+    repositories: ['prom/prometheus', 'quay.io/prometheus/prometheus'],
+    family: 'monitoring',
+    writable: [],
+    volumes: ['/prometheus'],
+    runsAsRoot: false,
+    capAdd: [],
+    ports: [9090],
+    healthcheck: {
+      test: ['CMD-SHELL', 'wget -q -O /dev/null http://127.0.0.1:9090/-/healthy || exit 1'],
+      what: 'GET /-/healthy (busybox wget, in the image)',
+      port: 9090,
+    },
+  },
+  {
+    id: 'python',
+    repositories: ['python'],
+    family: 'runtime',
+    writable: [],
+    volumes: [],
+    runsAsRoot: true,
+    capAdd: [],
+    ports: [],
+    appDependent: true,
+    noHealthcheck: 'the application decides what healthy means',
+    note: 'set PYTHONDONTWRITEBYTECODE=1 so a read-only root does not log failed .pyc writes',
+  },
+  {
+    id: 'rabbitmq',
+    repositories: ['rabbitmq'],
+    family: 'queue',
+    writable: [],
+    volumes: ['/var/lib/rabbitmq'],
+    runsAsRoot: true,
+    capAdd: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'],
+    ports: [5672],
+    healthcheck: {
+      test: ['CMD', 'rabbitmq-diagnostics', '-q', 'ping'],
+      what: '`rabbitmq-diagnostics ping`',
+      startPeriod: '60s',
+    },
+  },
+  {
+    id: 'redis',
+    repositories: ['redis'],
+    family: 'cache',
+    writable: [],
+    volumes: ['/data'],
+    runsAsRoot: true,
+    // The entrypoint chowns /data, then switches to user redis.
+    capAdd: [...ROOT_DROPS_TO_USER],
+    ports: [6379],
+    healthcheck: { test: ['CMD', 'redis-cli', 'ping'], what: '`redis-cli ping`', port: 6379 },
+  },
+  {
+    id: 'traefik',
+    repositories: ['traefik'],
+    family: 'proxy',
+    writable: [],
+    volumes: [],
+    runsAsRoot: true,
+    capAdd: ['NET_BIND_SERVICE'],
+    ports: [80, 443],
+    noHealthcheck: '`traefik healthcheck --ping` needs the ping endpoint enabled (`--ping=true`); add it by hand',
+  },
+  {
+    id: 'valkey',
+    repositories: ['valkey/valkey'],
+    family: 'cache',
+    writable: [],
+    volumes: ['/data'],
+    runsAsRoot: true,
+    capAdd: [...ROOT_DROPS_TO_USER],
+    ports: [6379],
+    healthcheck: { test: ['CMD', 'valkey-cli', 'ping'], what: '`valkey-cli ping`', port: 6379 },
+  },
+];
+
+/** Default `deploy.resources` and `pids_limit` per family (overridable with the codemod's options). */
+export interface ResourceProfile {
+  limits: { cpus: string; memory: string };
+  reservations: { cpus: string; memory: string };
+  pids: number;
+}
+
+export const FAMILY_RESOURCES: Readonly<Record<Family | 'default', ResourceProfile>> = {
+  database: { limits: { cpus: '2', memory: '2G' }, reservations: { cpus: '0.5', memory: '512M' }, pids: 1024 },
+  cache: { limits: { cpus: '1', memory: '512M' }, reservations: { cpus: '0.25', memory: '128M' }, pids: 256 },
+  queue: { limits: { cpus: '2', memory: '1G' }, reservations: { cpus: '0.5', memory: '256M' }, pids: 1024 },
+  search: { limits: { cpus: '2', memory: '4G' }, reservations: { cpus: '1', memory: '2G' }, pids: 4096 },
+  web: { limits: { cpus: '1', memory: '256M' }, reservations: { cpus: '0.1', memory: '64M' }, pids: 512 },
+  proxy: { limits: { cpus: '1', memory: '256M' }, reservations: { cpus: '0.1', memory: '64M' }, pids: 256 },
+  monitoring: { limits: { cpus: '1', memory: '1G' }, reservations: { cpus: '0.25', memory: '128M' }, pids: 256 },
+  runtime: { limits: { cpus: '1', memory: '512M' }, reservations: { cpus: '0.25', memory: '128M' }, pids: 256 },
+  default: { limits: { cpus: '1', memory: '512M' }, reservations: { cpus: '0.25', memory: '128M' }, pids: 256 },
+};
+
+/** Registry prefixes that serve Docker Hub's official images under another name (for matching only). */
+const HUB_PREFIXES = [
+  'docker.io/library/', 'index.docker.io/library/', 'registry-1.docker.io/library/', 'docker.io/', 'index.docker.io/',
+  'registry-1.docker.io/', 'library/', 'public.ecr.aws/docker/library/', 'mirror.gcr.io/library/', 'mirror.gcr.io/',
+];
+
+/**
+ * The repository of an image reference for knowledge-base matching: lower-cased, Docker Hub prefixes removed
+ * (`docker.io/library/nginx` → `nginx`), and the tag (undefined when none or digest only). Undefined when the text is
+ * not a reference (variables, spaces).
+ */
+export function imageRepository(ref: string): { repository: string; tag: string | undefined } | undefined {
+  const parts = splitRef(ref.trim());
+  if (!parts) return undefined;
+  let repo = parts.name.toLowerCase();
+  for (const p of HUB_PREFIXES) {
+    if (repo.startsWith(p) && repo.length > p.length) {
+      repo = repo.slice(p.length);
+      break;
+    }
+  }
+  return { repository: repo, tag: parts.tag };
+}
+
+/** The knowledge-base entry for an image reference, with the variant of its tag family applied. */
+export function matchImage(ref: string): KbMatch | undefined {
+  const r = imageRepository(ref);
+  if (!r) return undefined;
+  const entry = KNOWLEDGE_BASE.find((e) => e.repositories.includes(r.repository));
+  if (!entry) return undefined;
+  const { id, repositories: _r, variants, ...facts } = entry;
+  const variant = r.tag !== undefined ? variants?.find((v) => v.tags.test(r.tag as string)) : undefined;
+  return { ...facts, ...(variant?.facts ?? {}), id, name: variant?.name ?? id, repository: r.repository, tag: r.tag };
+}
+
+/** A Markdown table of the knowledge base, for the codemods' docs. */
+export function knowledgeBaseTable(columns: readonly ('writable' | 'capAdd' | 'healthcheck' | 'family')[]): string {
+  const head: Record<string, string> = { writable: 'writable paths (tmpfs)', capAdd: 'cap_add after cap_drop ALL', healthcheck: 'healthcheck', family: 'family' };
+  const cell = (e: KbFacts, c: string): string => {
+    if (c === 'writable') {
+      const t = ['/tmp', ...e.writable].map((p) => `\`${p}\``).join(', ');
+      const v = e.volumes.length ? `; VOLUMEs ${e.volumes.map((p) => `\`${p}\``).join(', ')}` : '';
+      const d = e.data?.length ? `; needs a volume at ${e.data.map((p) => `\`${p}\``).join(', ')}` : '';
+      return e.readOnly ? `not made read-only: ${e.readOnly.reason}` : `${t}${v}${d}`;
+    }
+    if (c === 'capAdd') return e.capAdd.length ? e.capAdd.join(', ') : 'none';
+    if (c === 'healthcheck') return e.healthcheck ? e.healthcheck.what : `none: ${e.noHealthcheck ?? 'unknown'}`;
+    return e.family;
+  };
+  const rows = KNOWLEDGE_BASE.flatMap((e) => {
+    const main = `| ${e.repositories.map((r) => `\`${r}\``).join(', ')} | ${columns.map((c) => cell(e, c)).join(' | ')} |`;
+    const vs = (e.variants ?? [])
+      .filter((v) => columns.some((c) => c in v.facts || (c === 'writable' && ('volumes' in v.facts || 'writable' in v.facts))))
+      .map((v) => `| ${v.name} (tags matching \`${v.tags.source}\`) | ${columns.map((c) => cell({ ...e, ...v.facts }, c)).join(' | ')} |`);
+    return [main, ...vs];
+  });
+  return [`| image | ${columns.map((c) => head[c]).join(' | ')} |`, `|---|${columns.map(() => '---|').join('')}`, ...rows].join('\n');
+}
