@@ -6,10 +6,12 @@
  *   clear-signed armour stripped), else `Release`. The OpenPGP signature is NOT verified: trust rests on TLS to the
  *   mirror and on the SHA256 chain Release → Packages. A pocket other than '' whose InRelease and Release are both
  *   missing is skipped (e.g. unstable has no -updates); a missing base suite is 'not-found'.
- * - For each component, `<component>/binary-<arch>/Packages.gz` when the Release lists it, else the plain `Packages`.
- *   Node has no xz decompressor, so `Packages.xz` is never fetched: a Release listing only `.xz` (and `.bz2`/`.zst`) is
- *   'unsupported'. The file is streamed: hashed as it arrives, gunzipped, parsed line by line, and only `Package` and
- *   `Version` kept (name → highest version); its SHA256 and size must equal the Release's ('digest-mismatch').
+ * - For each component, `<component>/binary-<arch>/Packages.gz` when the Release lists it, else `Packages.xz`
+ *   (decompressed by xz-decompress, WebAssembly, streaming), else the plain `Packages`. Debian's -updates and -security
+ *   pockets serve only `.xz` although their Release also lists the uncompressed file's hash. A Release listing only
+ *   `.bz2`/`.zst` is 'unsupported'. The file is streamed: hashed as it arrives, decompressed, parsed line by line, and
+ *   only `Package` and `Version` kept (name → highest version); its SHA256 and size must equal the Release's
+ *   ('digest-mismatch').
  * - A component/arch the Release does not list is treated as empty.
  * - The answer is the highest version (Debian policy ordering, compareDebianVersions) across pockets and components;
  *   ties go to the earlier pocket. '-security' comes from the security mirror (Debian: debianSecurityMirror; Ubuntu:
@@ -19,9 +21,10 @@
  *   memory only.
  */
 import { createHash } from 'node:crypto';
-import { PassThrough, Transform } from 'node:stream';
+import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import xzDecompress from 'xz-decompress';
 import type { LookupKey } from '../engine/types.js';
 import { LookupFailure } from './errors.js';
 import { IndexFetcher, joinUrl, keyString, lines, optString, optStrings, packageHandler, readBody, redactUrl, type PackageHandler } from './index-cache.js';
@@ -135,12 +138,16 @@ async function loadPackages(
     }
     const files = await release;
     if (!files) return null;
-    const gz = files.get(`${dir}/Packages.gz`);
-    const plain = files.get(`${dir}/Packages`);
-    const chosen = gz ? { path: `${dir}/Packages.gz`, ...gz, gzip: true } : plain ? { path: `${dir}/Packages`, ...plain, gzip: false } : undefined;
+    const chosen = (['gz', 'xz', 'none'] as const)
+      .map((compression) => {
+        const path = `${dir}/Packages${compression === 'none' ? '' : `.${compression}`}`;
+        const listed = files.get(path);
+        return listed ? { path, ...listed, compression } : undefined;
+      })
+      .find((x) => x !== undefined);
     if (!chosen) {
       const other = [...files.keys()].find((p) => p.startsWith(`${dir}/Packages.`));
-      if (other) throw new LookupFailure('unsupported', `${suite} lists only ${other} for ${dir}: no decompressor for that format (needs Packages.gz or Packages)`);
+      if (other) throw new LookupFailure('unsupported', `${suite} lists only ${other} for ${dir}: no decompressor for that format (needs Packages.gz, Packages.xz or Packages)`);
       return { url: dirUrl, index: Object.create(null) as DebIndex };
     }
     const url = joinUrl(base, 'dists', suite, chosen.path);
@@ -195,7 +202,20 @@ export function parseRelease(text: string): ReleaseFiles {
   return files;
 }
 
-async function fetchPackages(fetcher: IndexFetcher, url: URL, what: string, expected: { sha256: string; size: number; gzip: boolean }): Promise<DebIndex> {
+type Compression = 'gz' | 'xz' | 'none';
+const { XzReadableStream } = xzDecompress;
+
+/** The decompressed stream of `compressed` (xz through WebAssembly: no native code). */
+function decompress(compressed: Readable, compression: Compression): Readable {
+  if (compression === 'gz') return compressed.pipe(createGunzip());
+  if (compression === 'xz') {
+    const web = Readable.toWeb(compressed) as unknown as ReadableStream<Uint8Array>;
+    return Readable.fromWeb(new XzReadableStream(web) as unknown as import('node:stream/web').ReadableStream<Uint8Array>);
+  }
+  return compressed;
+}
+
+async function fetchPackages(fetcher: IndexFetcher, url: URL, what: string, expected: { sha256: string; size: number; compression: Compression }): Promise<DebIndex> {
   return fetcher.get({ url, kind: 'index', what }, async (res) => {
     const hash = createHash('sha256');
     let size = 0;
@@ -206,9 +226,10 @@ async function fetchPackages(fetcher: IndexFetcher, url: URL, what: string, expe
         cb(null, chunk);
       },
     });
-    const out = new PassThrough({ readableObjectMode: false });
-    const done = expected.gzip ? pipeline(res.body, hasher, createGunzip(), out) : pipeline(res.body, hasher, out);
+    const hashed = new PassThrough();
+    const done = pipeline(res.body, hasher, hashed);
     done.catch(() => undefined);
+    const out = decompress(hashed, expected.compression);
     const mismatch = () => new LookupFailure('digest-mismatch', `${what}: content does not match the SHA256 in Release (sha256:${expected.sha256}, ${expected.size} bytes)`);
     let index: DebIndex;
     try {
@@ -217,6 +238,9 @@ async function fetchPackages(fetcher: IndexFetcher, url: URL, what: string, expe
     } catch (e) {
       // Corrupt compressed data is content that is not what the Release promised; other errors are transport errors.
       if (typeof (e as { code?: unknown }).code === 'string' && (e as { code: string }).code.startsWith('Z_')) throw mismatch();
+      if (expected.compression === 'xz' && !(e instanceof LookupFailure) && !/socket|network|terminated|aborted|timeout/i.test(String(e))) {
+        throw mismatch();
+      }
       throw e;
     }
     const actual = hash.digest('hex');

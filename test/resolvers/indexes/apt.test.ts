@@ -53,12 +53,12 @@ describe('apt-version (real bookworm indexes)', () => {
       vim: '2:9.0.1378-2+deb12u2@bookworm',
       'linux-doc': '6.1.176-1@bookworm', // two stanzas in one Packages file
     });
-    expect(answers[0]).toMatchObject({ ok: { name: 'openssl', pocket: '-security', component: 'main', index: `${idx.srv.url}/debian-security/dists/bookworm-security/main/binary-amd64/Packages` } });
+    expect(answers[0]).toMatchObject({ ok: { name: 'openssl', pocket: '-security', component: 'main', index: `${idx.srv.url}/debian-security/dists/bookworm-security/main/binary-amd64/Packages.xz` } });
     expect(idx.srv.requests.map((r) => `${r.status} ${r.path}`).sort()).toEqual([
       '200 /debian-security/dists/bookworm-security/Release',
-      '200 /debian-security/dists/bookworm-security/main/binary-amd64/Packages', // no .gz listed, .xz skipped
+      '200 /debian-security/dists/bookworm-security/main/binary-amd64/Packages.xz', // no .gz listed: .xz, as the real archive serves
       '200 /debian/dists/bookworm-updates/InRelease',
-      '200 /debian/dists/bookworm-updates/main/binary-amd64/Packages',
+      '200 /debian/dists/bookworm-updates/main/binary-amd64/Packages.xz',
       '200 /debian/dists/bookworm/Release',
       '200 /debian/dists/bookworm/main/binary-amd64/Packages.gz', // .gz preferred when listed
       '404 /debian-security/dists/bookworm-security/InRelease',
@@ -93,14 +93,20 @@ describe('apt-version (real bookworm indexes)', () => {
     expect(answers[1]).toMatchObject({ ok: { version: '7.88.1-10+deb12u15' } });
   });
 
-  it('fails with digest-mismatch when a Packages file differs from its Release entry', async () => {
-    const path = '/debian-security/dists/bookworm-security/main/binary-amd64/Packages';
-    const real = await readFile(join(FIXTURES, path), 'utf8');
-    // A mirror serving a stale or tampered file: one stanza's version changed.
-    const tampered = real.replace('Version: 3.0.22-1~deb12u2', 'Version: 3.0.99-1~deb12u2');
-    idx.srv.faults.push({ kind: 'body', body: tampered, match: (p) => p === path });
+  it('fails with digest-mismatch when a Packages.xz differs from its Release entry (another valid xz file)', async () => {
+    const path = '/debian-security/dists/bookworm-security/main/binary-amd64/Packages.xz';
+    // A mirror serving a stale or wrong file: the arm64 index, valid xz, not the one the Release lists.
+    const other = await readFile(join(FIXTURES, '/debian-security/dists/bookworm-security/main/binary-arm64/Packages.xz'));
+    idx.srv.faults.push({ kind: 'body', body: other, match: (p) => p === path });
     const { answers } = await ask([key('openssl')], await settings());
-    expect(answers[0]).toMatchObject({ error: { code: 'digest-mismatch', message: expect.stringContaining('bookworm-security/main/binary-amd64/Packages') } });
+    expect(answers[0]).toMatchObject({ error: { code: 'digest-mismatch', message: expect.stringContaining('bookworm-security/main/binary-amd64/Packages.xz') } });
+  });
+
+  it('fails with digest-mismatch when a Packages.xz is not xz at all', async () => {
+    const path = '/debian-security/dists/bookworm-security/main/binary-amd64/Packages.xz';
+    idx.srv.faults.push({ kind: 'body', body: 'Package: openssl\nVersion: 9.9.9\n', match: (p) => p === path });
+    const { answers } = await ask([key('openssl')], await settings());
+    expect(answers[0]).toMatchObject({ error: { code: 'digest-mismatch' } });
   });
 
   it('fails with digest-mismatch when a Packages.gz is not the listed one', async () => {
