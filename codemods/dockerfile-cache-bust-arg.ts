@@ -15,6 +15,15 @@ const MANUAL = { title: 'pin the package version exactly', safety: 'manual' as c
 
 const refersTo = (text: string, name: string) => new RegExp(`\\$(?:\\{${name}(?:[^A-Za-z0-9_]|\\})|${name}(?![A-Za-z0-9_]))`).test(text);
 
+/** pip install options that take the next word as their value. */
+const PIP_VALUE_OPTIONS = new Set([
+  '-c', '--constraint', '-t', '--target', '--prefix', '--root', '--src', '-i', '--index-url', '--extra-index-url', '-f',
+  '--find-links', '--platform', '--python-version', '--implementation', '--abi', '--upgrade-strategy', '--trusted-host',
+  '--cache-dir', '--log', '--proxy', '--retries', '--timeout', '--progress-bar', '--python', '--config-settings', '-C',
+]);
+/** npm/yarn/pnpm options that take the next word as their value. */
+const NPM_VALUE_OPTIONS = new Set(['--prefix', '--registry', '--cache', '--userconfig', '--tag', '--loglevel', '-C', '--dir', '--filter', '-w', '--workspace']);
+
 interface Install {
   cmd: SimpleCommand;
   tool: 'pip' | 'npm';
@@ -55,7 +64,11 @@ function install(cmd: SimpleCommand): Install | null {
       k++;
       continue;
     }
-    if (w.startsWith('-') || w === '') continue;
+    if (w.startsWith('-') || w === '') {
+      // Options whose value is the next word (`--target /deps`, `--registry URL`): not a package.
+      if ((tool === 'pip' ? PIP_VALUE_OPTIONS : NPM_VALUE_OPTIONS).has(w)) k++;
+      continue;
+    }
     if (tool === 'pip') {
       if (!/===?[^=*]+$/.test(w) || /\*$/.test(w)) unpinned.push(w);
     } else if (!/^(@[^/]+\/)?[^@]+@\d+\.\d+\.\d+[-+.\w]*$/.test(w)) unpinned.push(w);

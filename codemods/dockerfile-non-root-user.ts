@@ -21,7 +21,8 @@ import type {
   ParsedDockerfile,
   Range,
 } from '../src/engine/types.js';
-import { detectDistro, OS_RELEASE_PATHS, type Distro } from '../src/dockerfile/distro.js';
+import { imageFileKey, OS_RELEASE_PATHS, releaseLookups, stageTarget } from '../src/dockerfile/base-release.js';
+import { detectDistro, detectDistroFromFile, type Distro } from '../src/dockerfile/distro.js';
 import { stageBaseImage } from '../src/dockerfile/images.js';
 import { execForm, isRootUser, staged, userOf, type Ins, type StagedFile } from '../src/dockerfile/instructions.js';
 import { runScript } from '../src/dockerfile/run-script.js';
@@ -307,10 +308,14 @@ function analyse(file: ParsedDockerfile, opts: Options, global: GlobalSettings, 
   let existing = created.includes(opts.name) ? opts.name : (earlierNonRoot[earlierNonRoot.length - 1] ?? created[created.length - 1] ?? known);
 
   if (!existing && distro.family === 'unknown' && baseRef) {
-    const key = withPlatform({ kind: 'image-file', ref: baseRef, paths: OS_RELEASE_PATHS });
-    lookups.push(key);
-    const a = answers.get<ImageFileAnswer>(key);
-    if (isOk(a) && a.ok.content) distro = detectDistro(baseRef, a.ok.content);
+    // The same lookups as the lock-* codemods (the tag's digest, then the files by digest): asked once per run.
+    const t = stageTarget(file, final, global);
+    if (t.kind === 'image') {
+      lookups.push(...releaseLookups(t.target, answers));
+      const key = imageFileKey(t.target, answers, OS_RELEASE_PATHS);
+      const a = key ? answers.get<ImageFileAnswer>(key) : undefined;
+      if (isOk(a) && a.ok.path && a.ok.content) distro = detectDistroFromFile(baseRef, a.ok.path, a.ok.content);
+    }
     if (!existing && distro.family !== 'unknown') existing = knownImageUser(baseRef, distro);
   }
 
@@ -406,7 +411,9 @@ nothing else is chowned, so the application's own files stay read-only to it.
 
 The distribution comes from the base image (following \`FROM <stage>\` chains and ARG defaults): tag hints
 (\`alpine3.20\`, \`bookworm\`, \`jammy\`, \`ubi9\`…), well-known image names (official images are Debian-based), and, when
-those say nothing, the image's \`/etc/os-release\` (an \`image-file\` lookup). See \`src/dockerfile/distro.ts\`.
+those say nothing, the image's \`/etc/os-release\` (else \`/etc/alpine-release\`, \`/etc/debian_version\`), read through the
+registry by digest: the same lookups as lock-apt-install and lock-apk-add, so a run reads them once. See
+\`src/dockerfile/distro.ts\` and \`src/dockerfile/base-release.ts\`.
 
 No fix, a manual finding instead, when:
 - the entrypoint drops privileges itself: it runs \`gosu\`, \`su-exec\`, \`setpriv\`, \`s6-setuidgid\`, \`chpst\`, \`runuser\`,

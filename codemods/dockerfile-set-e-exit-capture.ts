@@ -7,7 +7,7 @@
  */
 import { fix, insertAt, replace } from '../src/engine/edits.js';
 import type { Codemod, Edit, ParsedDockerfile } from '../src/engine/types.js';
-import { execForm, shellErrexit, staged } from '../src/dockerfile/instructions.js';
+import { execForm, posixShellAt, shellErrexit, staged } from '../src/dockerfile/instructions.js';
 import { runScript, type RunScript } from '../src/dockerfile/run-script.js';
 import {
   ancestors,
@@ -123,6 +123,8 @@ built \`FROM\`) — where a command's exit status is captured on the next statem
 and rewrites them to \`rc=0; cmd || rc=$?\`. The script is parsed (tree-sitter-bash), so quoting, line continuations,
 \`# escape=\`, comments inside the RUN and heredocs are handled; a command on the left of \`&&\`/\`||\`, negated, in an
 \`if\`/\`while\` condition, after \`set +e\`, or inside \`$( … )\` is left alone (errexit does not stop the shell there).
+RUNs that do not run under a POSIX shell (\`SHELL ["powershell", …]\`, or a Windows base image's default \`cmd\`)
+are left alone.
 
 ## Why
 With errexit on, the shell exits the moment \`cmd\` returns non-zero, so \`rc=$?\` only ever runs with \`rc=0\`: the build
@@ -161,7 +163,7 @@ skipped. Two insertions, nothing else moves: \`rc=0; \` before the command, \` |
     for (const i of sf.all) {
       if (i.kw !== 'RUN') continue;
       const rs = runScript(file, i.ins);
-      if (!rs) continue;
+      if (!rs || !posixShellAt(file, sf, i)) continue;
       // SHELL applies up to this RUN only: recompute with the SHELLs before it in the chain.
       let initial = false;
       for (const x of sf.chain(i.stage)) {

@@ -15,6 +15,7 @@ import { composeRequireSecretVars } from './compose-require-secret-vars.js';
 import { composeResourceLimits } from './compose-resource-limits.js';
 import { composeSecrets } from './compose-secrets.js';
 import { dockerfileAddToCopy } from './dockerfile-add-to-copy.js';
+import { dockerfileAptHygiene } from './dockerfile-apt-hygiene.js';
 import { dockerfileCacheBustArg } from './dockerfile-cache-bust-arg.js';
 import { dockerfileHealthcheck } from './dockerfile-healthcheck.js';
 import { dockerfileNonRootUser } from './dockerfile-non-root-user.js';
@@ -42,6 +43,7 @@ export const codemods: readonly Codemod[] = [
   composeResourceLimits,
   composeSecrets,
   dockerfileAddToCopy,
+  dockerfileAptHygiene,
   dockerfileCacheBustArg,
   dockerfileHealthcheck,
   dockerfileNonRootUser,

@@ -6,13 +6,20 @@
  *   detectDistro('node:20-alpine3.19')                → { family: 'alpine', version: '3.19', source: 'tag', … }
  *   detectDistro('myorg/base:1', osReleaseText)       → from /etc/os-release (ID, VERSION_ID, VERSION_CODENAME)
  *
- * Evidence, strongest first: the image's own `/etc/os-release` (ask an `image-file` lookup with OS_RELEASE_PATHS),
- * then hints in the tag (`alpine3.19`, `bookworm`, `jammy`, `ubi9`…), then what well-known image names are built on
- * (official images default to Debian). Names that say there is no distribution at all (scratch, distroless, Windows)
- * win over os-release: distroless images carry a Debian os-release but no shell or package manager.
+ * Evidence, strongest first: the image's own files (the `image-file` lookup of ./base-release.ts, whose keys every
+ * codemod shares so a run reads them once: see detectDistroFromFile), then hints in the tag (`alpine3.19`, `bookworm`,
+ * `jammy`, `ubi9`…), then what well-known image names are built on (official images default to Debian). Names that
+ * say there is no distribution at all (scratch, distroless, Windows) win over os-release: distroless images carry a
+ * Debian os-release but no shell or package manager.
  *
- * Dependency-free on purpose (no registry client, no parser): another codemod may import it at start-up.
+ * Release hints in tags (`alpine3.19`, codenames, `debian:12`, `ubuntu:22.04`) are read in ONE place,
+ * base-release.ts's releaseFromTag(); this module adds what only the family needs (`-alpine` without a version,
+ * `-debian`, `ubi9`, Windows, distroless). No registry client and no parser here: another codemod may import it at
+ * start-up.
  */
+import { parseOsRelease, releaseFromFile, releaseFromTag } from './base-release.js';
+
+export { parseOsRelease };
 
 export type DistroFamily =
   /** apk + BusyBox (`adduser -S`). */
@@ -57,14 +64,11 @@ export interface Distro {
   evidence: string;
 }
 
-/** Paths to ask an `image-file` lookup for (the first found wins). */
-export const OS_RELEASE_PATHS: readonly string[] = ['/etc/os-release', '/usr/lib/os-release'];
-
 const DEBIAN_CODENAMES: Record<string, string> = {
   stretch: '9', buster: '10', bullseye: '11', bookworm: '12', trixie: '13', forky: '14', sid: 'unstable',
 };
 const UBUNTU_CODENAMES: Record<string, string> = {
-  xenial: '16.04', bionic: '18.04', focal: '20.04', jammy: '22.04', noble: '24.04', oracular: '24.10', plucky: '25.04', questing: '25.10',
+  xenial: '16.04', bionic: '18.04', focal: '20.04', jammy: '22.04', mantic: '23.10', noble: '24.04', oracular: '24.10', plucky: '25.04', questing: '25.10',
 };
 const RHEL_IDS = new Set(['rhel', 'centos', 'fedora', 'rocky', 'almalinux', 'ol', 'amzn', 'azurelinux', 'mariner']);
 
@@ -114,19 +118,6 @@ function split(ref: string): Parts {
   }
   const name = rest.replace(/^(?:index\.)?docker\.io\//, '').replace(/^library\//, '');
   return { name, base: name.slice(name.lastIndexOf('/') + 1), tag };
-}
-
-/** Parse os-release text (KEY=value, optionally quoted) into a map. */
-export function parseOsRelease(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split(/\r?\n/)) {
-    const m = /^\s*([A-Z0-9_]+)=(.*)$/.exec(line);
-    if (!m?.[1]) continue;
-    let v = (m[2] ?? '').trim();
-    if ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))) v = v.slice(1, -1).replace(/\\(["\\$`])/g, '$1');
-    out[m[1]] = v;
-  }
-  return out;
 }
 
 const alpineBranch = (version: string | undefined): string | undefined => {
@@ -189,16 +180,24 @@ function fromOsRelease(fields: Record<string, string>, evidence: string): Distro
   return undefined;
 }
 
+/** The release base-release.ts reads from a tag alone (`alpine3.19`, `bookworm`, `jammy`), whatever the image name. */
+function tagHint(tag: string) {
+  return tag ? releaseFromTag(`tag:${tag}`) : null;
+}
+
+/** The release base-release.ts reads from a distribution image's own tag (`alpine:3.19`, `debian:12`, `ubuntu:22.04`). */
+function nameHint(distro: 'alpine' | 'debian' | 'ubuntu', tag: string) {
+  return tag ? releaseFromTag(`${distro}:${tag}`) : null;
+}
+
 /** Distributions a tag names: `alpine3.19`, `bookworm`, `slim-bookworm`, `jammy`, `ubi9-minimal`… */
 function fromTag(tag: string, p: Parts): Distro | undefined {
   const ev = `tag "${tag}" of ${p.name}`;
   const words = tag.split(/[-_.]/);
-  const a = /(?:^|[-_])alpine(\d+\.\d+)?(?:$|[-_.])/.exec(tag);
-  if (a) return alpine(a[1], 'tag', ev);
-  for (const w of words) {
-    if (DEBIAN_CODENAMES[w]) return debian('debian', w, undefined, 'tag', ev);
-    if (UBUNTU_CODENAMES[w]) return debian('ubuntu', w, undefined, 'tag', ev);
-  }
+  const hint = tagHint(tag);
+  if (hint?.distro === 'alpine') return alpine(hint.release === 'edge' ? 'edge' : hint.release.slice(1), 'tag', ev);
+  if (/(?:^|[-_.])alpine[\d.]*(?:$|[-_])/.test(tag)) return alpine(undefined, 'tag', ev);
+  if (hint) return debian(hint.distro, hint.release, undefined, 'tag', ev);
   if (words.includes('debian')) return debian('debian', undefined, undefined, 'tag', ev);
   if (words.includes('ubuntu')) return debian('ubuntu', undefined, undefined, 'tag', ev);
   const ubi = /(?:^|[-_])ubi(\d+)?(-minimal|-micro)?(?:$|[-_])/.exec(tag);
@@ -231,14 +230,10 @@ function fromName(p: Parts): Distro | undefined {
     return { family: dev ? 'wolfi' : 'distroless', id: 'wolfi', packageManager: dev ? 'apk' : undefined, hasShell: dev, source: 'name', evidence: ev } as Distro;
   }
   if (n === 'busybox') return { family: 'busybox', id: 'busybox', hasShell: true, source: 'name', evidence: ev };
-  if (n === 'alpine') return alpine(p.tag || undefined, 'name', ev);
-  if (n === 'debian') {
-    const m = /^(\d+)(?:[.-]|$)/.exec(p.tag);
-    return debian('debian', undefined, m?.[1], 'name', ev);
-  }
-  if (n === 'ubuntu') {
-    const m = /^(\d+\.\d+)/.exec(p.tag);
-    return debian('ubuntu', undefined, m?.[1], 'name', ev);
+  if (n === 'alpine' || n === 'debian' || n === 'ubuntu') {
+    const h = nameHint(n, p.tag);
+    if (n === 'alpine') return alpine(h ? (h.release === 'edge' ? 'edge' : h.release.slice(1)) : undefined, 'name', ev);
+    return debian(n, h?.release, h?.version, 'name', ev);
   }
   if (/(^|\/)ubi\d*(-minimal|-micro|-init)?(\/|$)/.test(n) || n.startsWith('registry.access.redhat.com/') || n.startsWith('registry.redhat.io/')) {
     const m = /ubi(\d+)/.exec(n);
@@ -294,4 +289,20 @@ export function detectDistro(imageRef: string, osRelease?: string | null): Distr
   }
   if (byName) return byName;
   return { family: 'unknown', hasShell: true, source: 'none', evidence: `nothing in ${p.name}${p.tag ? `:${p.tag}` : ''} names a distribution` };
+}
+
+/**
+ * The distribution of `imageRef` from one of the files base-release.ts's `image-file` lookup reads (OS_RELEASE_PATHS:
+ * os-release, else /etc/alpine-release or /etc/debian_version), with the same precedence as detectDistro.
+ */
+export function detectDistroFromFile(imageRef: string, path: string, content: string): Distro {
+  const name = path.replace(/^\.?\/+/, '');
+  if (name.endsWith('os-release')) return detectDistro(imageRef, content);
+  const byRef = detectDistro(imageRef);
+  if (byRef.family === 'scratch' || byRef.family === 'windows' || byRef.family === 'distroless') return byRef;
+  const rel = releaseFromFile(name, content);
+  if (!rel) return byRef;
+  const ev = `/${name} of ${split(imageRef).name}`;
+  if (rel.distro === 'alpine') return alpine(rel.release === 'edge' ? 'edge' : rel.release.slice(1), 'os-release', ev);
+  return debian(rel.distro, rel.release, undefined, 'os-release', ev);
 }

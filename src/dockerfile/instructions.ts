@@ -4,6 +4,8 @@
  */
 import type { Instruction } from 'dockerfile-ast';
 import type { ParsedDockerfile, Range } from '../engine/types.js';
+import { detectDistro } from './distro.js';
+import { stageBaseImage } from './images.js';
 import { parseStages, stageAt, toRange, type Stage } from './stages.js';
 
 export interface Ins {
@@ -93,6 +95,27 @@ export function shellErrexit(argv: readonly string[]): boolean {
     }
   }
   return on;
+}
+
+const POSIX_SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'ksh', 'mksh', 'zsh', 'busybox']);
+
+/**
+ * Whether shell-form RUN at `ins` runs under a POSIX shell: the last `SHELL` before it (in its stage or the stages it
+ * is built FROM) names sh/bash/ash…, or there is none and the stage's base is not a Windows image (whose default
+ * shell is `cmd /S /C`). False for `SHELL ["powershell", …]` / `["cmd", …]`: shell codemods leave those RUNs alone.
+ */
+export function posixShellAt(file: ParsedDockerfile, sf: StagedFile, ins: Ins): boolean {
+  let shell: string[] | null = null;
+  for (const x of sf.chain(ins.stage)) {
+    if (x.stage === ins.stage && x.range.start > ins.range.start) break;
+    if (x.kw === 'SHELL') shell = execForm(file, x.ins);
+  }
+  if (shell) {
+    const argv0 = (shell[0] ?? '').replace(/\\/g, '/').split('/').pop()?.toLowerCase().replace(/\.exe$/, '') ?? '';
+    return POSIX_SHELLS.has(argv0);
+  }
+  const base = stageBaseImage(file, ins.stage);
+  return !(base.kind === 'image' && detectDistro(base.ref).family === 'windows');
 }
 
 /** The user of a `USER` instruction: name or uid before the optional `:group`. */
