@@ -3,6 +3,7 @@
  * or if a registered codemod has no fixtures or no docs.
  */
 import type { Codemod } from '../src/engine/types.js';
+import { addDownloadChecksum } from './add-download-checksum.js';
 import { composeBindLocalhost } from './compose-bind-localhost.js';
 import { composeDangerousOptions } from './compose-dangerous-options.js';
 import { composeDropCapabilities } from './compose-drop-capabilities.js';
@@ -24,13 +25,16 @@ import { dockerfileSetEExitCapture } from './dockerfile-set-e-exit-capture.js';
 import { dockerfileSudoNopasswd } from './dockerfile-sudo-nopasswd.js';
 import { lockApkAdd } from './lock-apk-add.js';
 import { lockAptInstall } from './lock-apt-install.js';
+import { lockNpmGlobal } from './lock-npm-global.js';
 import { lockPipInstall } from './lock-pip-install.js';
 import { npmInstallToCi } from './npm-install-to-ci.js';
 import { pinImageDigest } from './pin-image-digest.js';
+import { shellPipefail } from './shell-pipefail.js';
 import { sourceReadSecretFiles } from './source-read-secret-files.js';
 
 export const codemods: readonly Codemod[] = [
   // keep sorted by id
+  addDownloadChecksum,
   composeBindLocalhost,
   composeDangerousOptions,
   composeDropCapabilities,
@@ -52,9 +56,11 @@ export const codemods: readonly Codemod[] = [
   dockerfileSudoNopasswd,
   lockApkAdd,
   lockAptInstall,
+  lockNpmGlobal,
   lockPipInstall,
   npmInstallToCi,
   pinImageDigest,
+  shellPipefail,
   sourceReadSecretFiles,
 ];
 

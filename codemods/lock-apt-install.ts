@@ -145,12 +145,14 @@ function versionKey(plan: StagePlan, pkg: Pkg): AptVersionKey & LookupKey {
 
 const SOURCES_RUN = /sources\.list|\.sources\b|add-apt-repository|apt-add-repository|extrepo|signed-by=/;
 const SOURCES_DEST = /\/etc\/apt\b/;
+/** The loop the `snapshot` option inserts: it only moves the Debian sources to a snapshot of the same archive. */
+const SNAPSHOT_LOOP = /for f in [^;\n]*; do [^;\n]*snapshot\.debian\.org[^;\n]*; done/g;
 
 function thirdParty(file: ParsedDockerfile, site: Site): boolean {
   const { stages } = dockerfileRuns(file);
   const before = site.run.rs.script.slice(0, site.cmd.range.start);
   const runPattern = new RegExp(`${SOURCES_RUN.source}|${PIPE_TO_SHELL.source}`);
-  return mayAddSources(file, stages, site.run.stage, site.run.rs.range.start, before, runPattern, SOURCES_DEST);
+  return mayAddSources(file, stages, site.run.stage, site.run.rs.range.start, before, runPattern, SOURCES_DEST, SNAPSHOT_LOOP);
 }
 
 const label = (s: Site) => `${s.tool} install`;
@@ -344,6 +346,9 @@ them, and then they are kept). \`--no-install-recommends\` is unsafe.
   \`debian-security\`) before \`apt-get update\`, which gets \`-o Acquire::Check-Valid-Until=false\` (an unsafe fix).
   Resolve the pins from the same snapshot by setting \`indexes: { debian: "https://snapshot.debian.org/archive/debian/<timestamp>",
   debian-security: "https://snapshot.debian.org/archive/debian-security/<timestamp>" }\`.
+- Command line: \`harden fix --apt-snapshot <timestamp>\` sets the same (over the option) and, unless \`indexes.debian\`
+  / \`indexes.debian-security\` are configured, resolves the pins from that snapshot too. The snapshot loop it inserts
+  does not count as "adding package sources", so later RUNs of the stage are still pinned.
 `,
   async prepare() {
     await loadShell();
@@ -369,9 +374,11 @@ them, and then they are kept). \`--no-install-recommends\` is unsafe.
     if (file.kind !== 'dockerfile') return;
     const all = sites(file);
     const byStage = new Map<number, StageState>();
-    const stamp = typeof ctx.options.snapshot === 'string' && SNAPSHOT.test(ctx.options.snapshot) ? ctx.options.snapshot : undefined;
-    if (ctx.options.snapshot != null && ctx.options.snapshot !== false && !stamp) {
-      ctx.report({ range: { start: 0, end: 0 }, severity: 'error', message: `lock-apt-install option snapshot must be a timestamp like 20240115T000000Z, not ${JSON.stringify(ctx.options.snapshot)}` });
+    // --apt-snapshot (GlobalSettings.aptSnapshot) wins over the codemod option.
+    const snapshot = ctx.global.aptSnapshot ?? ctx.options.snapshot;
+    const stamp = typeof snapshot === 'string' && SNAPSHOT.test(snapshot) ? snapshot : undefined;
+    if (snapshot != null && snapshot !== false && !stamp) {
+      ctx.report({ range: { start: 0, end: 0 }, severity: 'error', message: `lock-apt-install option snapshot must be a timestamp like 20240115T000000Z, not ${JSON.stringify(snapshot)}` });
     }
     const runsDone = new Set<ParsedRun>();
     const snapshotsDone = new Set<ParsedRun>();

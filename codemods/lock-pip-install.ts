@@ -5,7 +5,7 @@
  */
 import { fix, insertAt, replace } from '../src/engine/edits.js';
 import type { Answers, Codemod, Edit, LookupKey, ParsedDockerfile, ParsedFile, Report } from '../src/engine/types.js';
-import { commandName, commandRange, dockerfileRuns, isLookupFailure, outcome, stageChain, type ParsedRun } from '../src/dockerfile/package-installs.js';
+import { commandName, commandRange, dockerfileRuns, isLookupFailure, outcome, quoteOffset, stageChain, type ParsedRun } from '../src/dockerfile/package-installs.js';
 import { stageAt, toRange } from '../src/dockerfile/stages.js';
 import type { PypiVersionAnswer, PypiVersionKey } from '../src/resolvers/package-types.js';
 import { loadShell, type SimpleCommand, type Word } from '../src/shell/index.js';
@@ -45,15 +45,6 @@ interface Site {
   index?: string;
   /** Why the packages are not pinned at all (`--extra-index-url`, `--pre`, constraints…). */
   skip?: string;
-}
-
-/** Where the value of a word sits in its raw text: plain words and words wholly in one pair of quotes. */
-function quoteOffset(w: Word): number | undefined {
-  if (w.value === null) return undefined;
-  if (!w.quoted && w.raw === w.value) return 0;
-  const q = w.raw[0];
-  if ((q === '"' || q === "'") && w.raw.length >= 2 && w.raw.endsWith(q) && w.raw.slice(1, -1) === w.value) return 1;
-  return undefined;
 }
 
 /** The pip arguments after `install`, or null when `cmd` is no pip install. */

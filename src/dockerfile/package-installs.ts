@@ -77,7 +77,7 @@ export function buildsOn(stages: readonly Stage[], stage: number, ancestor: numb
 /**
  * Whether anything before `offset` in the stage chain (RUN text, COPY/ADD destinations), or `scriptBefore` (the
  * same RUN's text before the install), may add package sources: then versions from the distro's own index may not
- * be what the package manager picks.
+ * be what the package manager picks. Text matching `ignore` (a global RegExp) is left out first.
  */
 export function mayAddSources(
   file: ParsedDockerfile,
@@ -87,8 +87,10 @@ export function mayAddSources(
   scriptBefore: string,
   runPattern: RegExp,
   destPattern: RegExp,
+  ignore?: RegExp,
 ): boolean {
-  if (runPattern.test(scriptBefore)) return true;
+  const strip = (t: string) => (ignore ? t.replace(ignore, '') : t);
+  if (runPattern.test(strip(scriptBefore))) return true;
   const chain = stageChain(stages, stage);
   for (const ins of file.ast.getInstructions()) {
     const r = toRange(file.lineStarts, ins.getRange());
@@ -96,7 +98,7 @@ export function mayAddSources(
     if (!chain.includes(stageAt(stages, r.start))) continue;
     const kw = ins.getKeyword().toUpperCase();
     const text = file.text.slice(r.start, r.end);
-    if (kw === 'RUN' && runPattern.test(text)) return true;
+    if (kw === 'RUN' && runPattern.test(strip(text))) return true;
     if ((kw === 'COPY' || kw === 'ADD') && destPattern.test(text)) return true;
   }
   return false;
@@ -104,6 +106,15 @@ export function mayAddSources(
 
 /** Pipes into a shell (`curl … | bash -`, setup scripts that add repositories). */
 export const PIPE_TO_SHELL = /\|\s*(?:sudo\s+(?:-\S+\s+)*)?(?:\/\S*\/)?(?:ba|da|z|k)?sh\b/;
+
+/** Where the value of a word sits in its raw text: plain words and words wholly in one pair of quotes. */
+export function quoteOffset(w: Word): number | undefined {
+  if (w.value === null) return undefined;
+  if (!w.quoted && w.raw === w.value) return 0;
+  const q = w.raw[0];
+  if ((q === '"' || q === "'") && w.raw.length >= 2 && w.raw.endsWith(q) && w.raw.slice(1, -1) === w.value) return 1;
+  return undefined;
+}
 
 /**
  * Where to insert text right after a word's value: inside the closing quote of a word wholly wrapped in one pair of

@@ -3,9 +3,11 @@
  * them too, but there every package lookup fails, so nothing gets pinned; here the network answers are RECORDED-STYLE
  * SYNTHETIC data, not a registry or a package index: each image resolves to a digest derived from its reference, its
  * /etc/os-release is Alpine 3.19 when the reference mentions alpine, Ubuntu 22.04 when it mentions ubuntu, else
- * Debian bookworm, and every package exists in a made-up version. The point is what the rewriting does to real
- * RUN scripts: no crash, output parses, a second run changes nothing, only RUN instructions change, and every
- * package word that was rewritten now carries its version.
+ * Debian bookworm, every package exists in a made-up version (npm ones too), and every URL hashes to the SHA-256 of
+ * its own text. The point is what the rewriting does to real RUN scripts: no crash, output parses, a second run
+ * changes nothing, only RUN instructions change (ADD too for add-download-checksum, which may also add a
+ * `# syntax=` first line; shell-pipefail only inserts SHELL lines), and every package word that was rewritten now
+ * carries its version.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -51,6 +53,10 @@ function synthetic(refs: Map<string, string>, k: LookupKey): Answer {
       return { ok: { name: key.name, version: '1:1.0-1+deb12u1', suite: 'bookworm', pocket: '', component: 'main', index: 'synthetic' } };
     case 'pypi-version':
       return { ok: { name: key.name, version: '1.0.0', index: 'synthetic' } };
+    case 'npm-version':
+      return { ok: { name: key.name, version: '1.0.0', registry: 'synthetic' } };
+    case 'url-sha256':
+      return { ok: { sha256: `sha256:${createHash('sha256').update(String(key.url)).digest('hex')}`, size: 1 } };
     default:
       return { error: { code: 'offline-miss', message: `no recorded answer for ${k.kind}` } };
   }
@@ -74,7 +80,18 @@ describe.skipIf(!present)('lock codemods over the corpus (synthetic recorded ans
       }
     });
 
-  it.each(['lock-apk-add', 'lock-apt-install', 'lock-pip-install'])('%s: no crash, parses, idempotent, only RUN lines change', async (id) => {
+  /** Per codemod: the instructions whose lines may change, lines it may insert on their own, how a pin is written. */
+  const SHAPE: Record<string, { keywords: string[]; inserted?: RegExp; pin: (v: string) => string }> = {
+    'lock-apk-add': { keywords: ['RUN'], pin: (v) => `=${v}` },
+    'lock-apt-install': { keywords: ['RUN'], pin: (v) => `=${v}` },
+    'lock-pip-install': { keywords: ['RUN'], pin: (v) => `=${v}` },
+    'lock-npm-global': { keywords: ['RUN'], pin: (v) => `@${v}` },
+    'add-download-checksum': { keywords: ['RUN', 'ADD'], inserted: /^# syntax=docker\/dockerfile:1\r?$/, pin: (v) => v },
+    'shell-pipefail': { keywords: [], inserted: /^SHELL \["\/bin\/bash", "-o", "pipefail", "-c"\]\r?$/, pin: (v) => v },
+  };
+
+  it.each(Object.keys(SHAPE))('%s: no crash, parses, idempotent, only the lines it owns change', async (id) => {
+    const shape = SHAPE[id] as (typeof SHAPE)[string];
     const codemod = codemodById(id) as Codemod;
     await codemod.prepare?.();
     let n = 0;
@@ -96,24 +113,35 @@ describe.skipIf(!present)('lock codemods over the corpus (synthetic recorded ans
       const after = parseFile('dockerfile', f.name, undefined, r.after.replace(/^\uFEFF/, '')) as ParsedDockerfile;
       const again = await run(r.after);
       expect(again.after, `${f.name}: second run changed it`).toBe(r.after);
-      // Every changed line belongs to a RUN instruction of the output, and no line was dropped.
-      const runLines = new Set<number>();
+      // Every changed line belongs to an instruction the codemod owns (or is a line it inserts), and none was dropped.
+      const ownLines = new Set<number>();
       for (const ins of after.ast.getInstructions()) {
-        if (ins.getKeyword().toUpperCase() !== 'RUN') continue;
+        if (!shape.keywords.includes(ins.getKeyword().toUpperCase())) continue;
         const rg = ins.getRange();
-        for (let l = rg.start.line; l <= rg.end.line; l++) runLines.add(l + 1);
+        for (let l = rg.start.line; l <= rg.end.line; l++) ownLines.add(l + 1);
       }
       const patch = structuredPatch('a', 'b', f.text, r.after, '', '', { context: 0 });
       for (const h of patch.hunks) {
-        const added = h.lines.filter((l) => l.startsWith('+')).length;
         const removed = h.lines.filter((l) => l.startsWith('-')).length;
+        let added = 0;
+        let line = h.newStart;
+        for (const l of h.lines) {
+          if (!l.startsWith('+')) continue;
+          if (shape.inserted?.test(l.slice(1))) {
+            line++;
+            continue;
+          }
+          expect(ownLines.has(line), `${f.name}: line ${line} is not in ${shape.keywords.join('/') || 'a line it may insert'}`).toBe(true);
+          added++;
+          line++;
+        }
         expect(added, `${f.name}: lines added or dropped`).toBe(removed);
-        for (let i = 0; i < added; i++) expect(runLines.has(h.newStart + i), `${f.name}: line ${h.newStart + i} is not in a RUN`).toBe(true);
       }
-      // Every pin the codemod reports is in the output.
+      // Every pin (or checksum) the codemod reports is in the output.
       for (const a of r.applied) {
         const pkgs = (a.data?.packages ?? {}) as Record<string, string>;
-        for (const v of Object.values(pkgs)) expect(r.after, `${f.name}: ${a.message}`).toContain(`=${v}`);
+        for (const v of Object.values(pkgs)) expect(r.after, `${f.name}: ${a.message}`).toContain(shape.pin(v));
+        if (typeof a.data?.sha256 === 'string') expect(r.after, `${f.name}: ${a.message}`).toContain((a.data.sha256 as string).replace(/^sha256:/, ''));
       }
     }
     changed.set(id, n);

@@ -1,5 +1,5 @@
 /**
- * lock-apk-add, lock-apt-install and lock-pip-install end to end through the public API (`fix()`), with nothing
+ * lock-apk-add, lock-apt-install, lock-pip-install (and shell-pipefail, which reads the same release) end to end through the public API (`fix()`), with nothing
  * stubbed: base images served by a REAL docker-registry on 127.0.0.1 (an Alpine-like multi-platform image with
  * /etc/os-release and /etc/apk/repositories, a Debian-like image whose /etc/os-release is a symlink to
  * usr/lib/os-release), and the package indexes served in their published formats by loopback HTTP servers:
@@ -129,6 +129,20 @@ describe('lock codemods against a real registry and loopback package indexes', (
     expect(file.error).toBeUndefined();
     expect(file.after).toBe('FROM python:3.12-slim\nRUN pip install requests==2.32.3 "Django==5.0.9"\n');
     expect(pypi.requests.map((r) => r.path).sort()).toEqual(['/simple/django/', '/simple/requests/']);
+  });
+
+  it('shell-pipefail: bash from the Debian image read through the registry; the Alpine stage gets a manual finding', async () => {
+    const host = reg.host;
+    const { file } = await run(
+      'pipefail',
+      `FROM ${host}/library/debian:bookworm-slim\nRUN echo a | tr a b\nFROM ${host}/library/alpine:3.19\nRUN echo a | tr a b\n`,
+      ['shell-pipefail'],
+      { unsafe: true },
+    );
+    expect(file.error).toBeUndefined();
+    expect(file.after).toBe(`FROM ${host}/library/debian:bookworm-slim\nSHELL ["/bin/bash", "-o", "pipefail", "-c"]\nRUN echo a | tr a b\nFROM ${host}/library/alpine:3.19\nRUN echo a | tr a b\n`);
+    expect(file.applied.map((f) => f.message)).toEqual([expect.stringContaining('(debian bookworm ships bash)')]);
+    expect(file.findings.map((f) => [f.line, f.fixStatus])).toEqual([[4, 'manual']]);
   });
 
   it('an image without a release file and without tag hints: a finding, nothing pinned, no index asked', async () => {

@@ -1,6 +1,7 @@
 /**
- * npm-version (static packument server): verdaccio could not be installed here (see test/fixtures-data/README.md), so
- * a loopback server serves real-format abbreviated packuments from test/fixtures-data/npm.
+ * npm-version (static packument server): a loopback server serves real-format abbreviated packuments from
+ * test/fixtures-data/npm and injects faults. The real-registry test is test/lock/lock-npm-global.verdaccio.e2e.test.ts
+ * (verdaccio, see test/fixtures-data/README.md).
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,0 +1,502 @@
+/**
+ * add-download-checksum: remote downloads checked against the SHA-256 of what the URL serves today.
+ *
+ * - `ADD https://…/f.tgz /dst` → `ADD --checksum=sha256:<hex> https://…/f.tgz /dst` (safe), with a
+ *   `# syntax=docker/dockerfile:1` directive added as the first line when the file has none (the flag needs the
+ *   docker/dockerfile 1.6 frontend or later); a pinned older or unknown frontend is reported instead.
+ * - `curl -fsSL URL | sh` / `wget -qO- URL | bash -s -- args` in RUN → download to a file, `sha256sum -c`, then run the
+ *   file with the same shell and arguments (unsafe: see the docs).
+ * The SHA-256 comes from a `url-sha256` lookup (downloaded once, hashed while streaming, cached by URL).
+ */
+import type { Flag, Instruction } from 'dockerfile-ast';
+import { fix, insertAt, replace } from '../src/engine/edits.js';
+import type { Answers, Codemod, Edit, LookupKey, ParsedDockerfile, ParsedFile, Report } from '../src/engine/types.js';
+import { frontendAtLeast16, parserDirectives } from '../src/dockerfile/directives.js';
+import { dockerfileRuns, isLookupFailure, outcome, type ParsedRun } from '../src/dockerfile/package-installs.js';
+import type { RunScript } from '../src/dockerfile/run-script.js';
+import { toRange } from '../src/dockerfile/stages.js';
+import type { UrlSha256Answer, UrlSha256Key } from '../src/resolvers/package-types.js';
+import { ancestors, loadShell, type Pipeline, type SimpleCommand, type Word } from '../src/shell/index.js';
+
+const DEFAULT_FRONTEND = 'docker/dockerfile:1';
+const HTTP_URL = /^https?:\/\/[^\s/$]+/i;
+
+const urlKey = (url: string): UrlSha256Key & LookupKey => ({ kind: 'url-sha256', url });
+const hex = (sha: string) => sha.replace(/^sha256:/, '');
+
+// ---------------------------------------------------------------------------------------------------------------------
+// ADD https://…
+
+interface AddSite {
+  ins: Instruction;
+  /** Where ` --checksum=…` goes: right after the ADD keyword. */
+  anchor: number;
+  range: { start: number; end: number };
+  url?: string;
+  /** Why the ADD gets a finding without a fix. */
+  manual?: string;
+}
+
+function isGitSource(src: string): boolean {
+  return /^git@/i.test(src) || /^git:\/\//i.test(src) || /\.git(?:#.*)?$/i.test(src) || /\.git\/?#/.test(src);
+}
+
+function addSites(file: ParsedDockerfile): AddSite[] {
+  const out: AddSite[] = [];
+  for (const ins of file.ast.getInstructions()) {
+    if (ins.getKeyword().toUpperCase() !== 'ADD') continue;
+    const flags = (ins as unknown as { getFlags?(): Flag[] }).getFlags?.() ?? [];
+    if (flags.some((f) => f.getName().toLowerCase() === 'checksum')) continue;
+    const args = ins.getArguments().map((a) => a.getValue());
+    if (args.some((a) => /^--checksum(=|$)/i.test(a))) continue;
+    const json = (ins as unknown as { getJSONStrings?(): { getJSONValue(): string }[] }).getJSONStrings?.() ?? [];
+    const content = ins.getArgumentsContent()?.trim() ?? '';
+    const words = json.length && /^(--\S+\s+)*\[/.test(content) ? json.map((j) => j.getJSONValue()) : args.filter((a) => !a.startsWith('--'));
+    if (words.length < 2 || words.some((w) => w.startsWith('<<'))) continue;
+    const sources = words.slice(0, -1);
+    const remote = sources.filter((s) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s) && !isGitSource(s));
+    if (remote.length === 0) continue;
+    const kwRange = toRange(file.lineStarts, ins.getInstructionRange());
+    const site: AddSite = { ins, anchor: kwRange.end, range: toRange(file.lineStarts, ins.getRange()) };
+    const url = remote[0] as string;
+    if (sources.length > 1) site.manual = 'ADD --checksum takes one source: split the ADD into one per URL, then harden adds the checksums';
+    else if (url.includes('$')) site.manual = `the URL ${url} uses a variable: add --checksum=sha256:… by hand (or compute it where the variable is set)`;
+    else if (!HTTP_URL.test(url)) site.manual = `ADD --checksum only verifies http(s) downloads (${url})`;
+    else site.url = url;
+    out.push(site);
+  }
+  return out;
+}
+
+type FrontendState = { kind: 'ok' } | { kind: 'add'; edit: Edit } | { kind: 'blocked'; reason: string };
+
+function frontendState(file: ParsedDockerfile, options: Readonly<Record<string, unknown>>): FrontendState {
+  const syntax = parserDirectives(file.text).find((d) => d.key === 'syntax');
+  if (syntax) {
+    const s = frontendAtLeast16(syntax.value);
+    return s.ok ? { kind: 'ok' } : { kind: 'blocked', reason: s.reason };
+  }
+  if (options.addSyntax === false) return { kind: 'blocked', reason: 'the file has no # syntax= directive (option addSyntax is off); --checksum needs docker/dockerfile:1.6 or later' };
+  const frontend = typeof options.frontend === 'string' && options.frontend.trim() ? options.frontend.trim() : DEFAULT_FRONTEND;
+  return { kind: 'add', edit: insertAt(0, `# syntax=${frontend}${file.eol}`) };
+}
+
+function addReport(file: ParsedDockerfile, site: AddSite, front: FrontendState, answers: Answers): Report | undefined {
+  const range = site.range;
+  if (site.manual) {
+    return { range, severity: 'warning', message: `ADD of a remote file without --checksum: ${site.manual}`, fix: { title: 'add --checksum by hand', safety: 'manual', edits: [] } };
+  }
+  const url = site.url as string;
+  const o = outcome(answers.get<UrlSha256Answer>(urlKey(url)));
+  if (!o) return undefined;
+  if ('error' in o) {
+    if (isLookupFailure(o.error)) {
+      return { range, severity: 'error', message: `ADD ${url}: checksum not added: download failed (${o.error.code}: ${o.error.message})`, data: { lookupFailed: true, code: o.error.code } };
+    }
+    return { range, severity: 'warning', message: `ADD ${url}: checksum not added: the URL answers not found (${o.error.message})` };
+  }
+  if (front.kind === 'blocked') {
+    return {
+      range,
+      severity: 'warning',
+      message: `ADD ${url} has no --checksum (${o.ok.sha256} today), but ${front.reason}`,
+      fix: { title: 'use a docker/dockerfile:1.6+ frontend, then add --checksum', safety: 'manual', edits: [] },
+      data: { url, sha256: o.ok.sha256 },
+    };
+  }
+  const edits: Edit[] = [insertAt(site.anchor, ` --checksum=${o.ok.sha256}`)];
+  if (front.kind === 'add') edits.push(front.edit);
+  return {
+    range,
+    message: `ADD ${url}: --checksum=${o.ok.sha256} added (${o.ok.size} bytes)${front.kind === 'add' ? `, with a # syntax= directive for it` : ''}`,
+    fix: fix('Verify the ADD download with --checksum', 'safe', edits),
+    data: { url, sha256: o.ok.sha256, size: o.ok.size },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// curl/wget … | sh
+
+const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh']);
+/** curl options that take a value as the next word. */
+const CURL_VALUE = new Set([
+  '-H', '--header', '-A', '--user-agent', '-u', '--user', '-x', '--proxy', '-e', '--referer', '-m', '--max-time',
+  '--connect-timeout', '--retry', '--retry-delay', '--retry-max-time', '-w', '--write-out', '-d', '--data', '-X',
+  '--request', '--proto', '--proto-redir', '--cacert', '--capath', '-E', '--cert', '--key', '-b', '--cookie', '-c',
+  '--cookie-jar', '-r', '--range', '-y', '--speed-time', '-Y', '--speed-limit', '--resolve', '--connect-to',
+  '--limit-rate', '--max-redirs', '-K', '--config', '--dns-servers', '--interface', '--oauth2-bearer', '--url',
+  '--ciphers', '--tls-max', '-z', '--time-cond', '--netrc-file', '--noproxy', '--proxy-user', '-U',
+]);
+/** wget options that take a value as the next word. */
+const WGET_VALUE = new Set(['-o', '--output-file', '-a', '--append-output', '-e', '--execute', '-t', '--tries', '-T', '--timeout', '-U', '--user-agent', '--header', '-P', '--directory-prefix', '--user', '--password', '-w', '--wait', '--ca-certificate', '--certificate', '--private-key']);
+/** sudo options that take a value. */
+const SUDO_VALUE = new Set(['-u', '--user', '-g', '--group', '-C', '--close-from', '-D', '--chdir', '-h', '--host', '-p', '--prompt', '-r', '--role', '-t', '--type', '-U', '--other-user', '-T', '--command-timeout']);
+
+interface Download {
+  tool: 'curl' | 'wget';
+  /** The URL word. */
+  urlWord: Word;
+  /** How the command is changed to write FILE: curl gets ` -o FILE` after its last word; wget's `-O -` becomes `-O FILE`. */
+  output: { kind: 'append'; after: Word } | { kind: 'replace'; word: Word; prefix: string };
+}
+
+function classifyDownload(cmd: SimpleCommand): Download | 'skip' {
+  const name = cmd.name?.value?.split('/').pop();
+  if (name !== 'curl' && name !== 'wget') return 'skip';
+  // Its stdout already goes somewhere else.
+  if (cmd.redirects.some((r) => (r.fd === null || r.fd === '1') && /^(>|>>|>\||&>|&>>)$/.test(r.op))) return 'skip';
+  const positional: Word[] = [];
+  let output: Download['output'] | undefined;
+  const args = cmd.args;
+  for (let i = 0; i < args.length; i++) {
+    const w = args[i] as Word;
+    const v = w.value;
+    if (v === null) {
+      positional.push(w);
+      continue;
+    }
+    if (!v.startsWith('-') || v === '-') {
+      positional.push(w);
+      continue;
+    }
+    if (name === 'curl') {
+      // `-o -` / `-o-` / `--output -`: stdout, spelled out.
+      const toStdout = /^-([a-zA-Z]*)o(-?)$/.exec(v);
+      if (toStdout && !toStdout[1]?.includes('O') && (toStdout[2] === '-' || args[i + 1]?.value === '-')) {
+        if (toStdout[2] === '-') output = { kind: 'replace', word: w, prefix: `-${toStdout[1] ?? ''}o ` };
+        else {
+          output = { kind: 'replace', word: args[i + 1] as Word, prefix: '' };
+          i++;
+        }
+        continue;
+      }
+      if ((v === '--output' && args[i + 1]?.value === '-') || v === '--output=-') {
+        if (v === '--output=-') output = { kind: 'replace', word: w, prefix: '--output=' };
+        else {
+          output = { kind: 'replace', word: args[i + 1] as Word, prefix: '' };
+          i++;
+        }
+        continue;
+      }
+      // Writes to a file already (-o, -O, combined short flags with either, --output, --remote-name…).
+      if (/^-[a-zA-Z]+$/.test(v) && /[oO]/.test(v)) return 'skip';
+      if (/^--(output|remote-name|remote-header-name)/.test(v)) return 'skip';
+      if (CURL_VALUE.has(v)) i++;
+      continue;
+    }
+    // wget
+    const m = /^-([a-zA-Z]*)O(-?)$/.exec(v);
+    if (m) {
+      if (m[2] === '-') output = { kind: 'replace', word: w, prefix: `-${m[1] ?? ''}O ` };
+      else {
+        const next = args[i + 1];
+        if (next?.value !== '-') return 'skip';
+        output = { kind: 'replace', word: next, prefix: '' };
+        i++;
+      }
+      continue;
+    }
+    if (v === '--output-document=-' || v === '-O=-') {
+      output = { kind: 'replace', word: w, prefix: `${v.slice(0, -1)}` };
+      continue;
+    }
+    if (v === '--output-document') {
+      const next = args[i + 1];
+      if (next?.value !== '-') return 'skip';
+      output = { kind: 'replace', word: next, prefix: '' };
+      i++;
+      continue;
+    }
+    if (v.startsWith('--output-document=')) return 'skip';
+    if (WGET_VALUE.has(v)) i++;
+  }
+  if (positional.length !== 1) return 'skip';
+  const urlWord = positional[0] as Word;
+  if (name === 'curl') return { tool: 'curl', urlWord, output: output ?? { kind: 'append', after: args[args.length - 1] as Word } };
+  if (!output) return 'skip';
+  return { tool: 'wget', urlWord, output };
+}
+
+interface ShellRun {
+  /** The shell's name ('bash'). */
+  shell: string;
+  /** The first word of the command (`sudo` or the shell): the rewrite starts there. */
+  firstWord: Word;
+  /** Its rewritten argument list, the script file inserted where the shell reads the script. */
+  rebuild(file: string): string;
+  lastWord: Word;
+}
+
+function classifyShell(cmd: SimpleCommand): ShellRun | null {
+  const words = [cmd.name, ...cmd.args].filter((w): w is Word => w !== null);
+  let i = 0;
+  const base = (w: Word | undefined) => w?.value?.split('/').pop() ?? null;
+  if (base(words[0]) === 'sudo') {
+    i = 1;
+    while (i < words.length && words[i]?.value?.startsWith('-')) {
+      const v = words[i]?.value as string;
+      if (v === '--') {
+        i++;
+        break;
+      }
+      if (SUDO_VALUE.has(v)) return null;
+      i++;
+    }
+  }
+  if (base(words[i]) === 'env') {
+    i++;
+    while (i < words.length && (/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]?.raw ?? '') || words[i]?.value === '-i')) i++;
+  }
+  const shellWord = words[i];
+  const sh = base(shellWord);
+  if (!shellWord || sh === null || !SHELLS.has(sh)) return null;
+  const rest = words.slice(i + 1);
+  const opts: string[] = [];
+  let stdin = false;
+  let j = 0;
+  for (; j < rest.length; j++) {
+    const w = rest[j] as Word;
+    const v = w.value;
+    if (v === null) break;
+    if (v === '-' || v === '/dev/stdin') {
+      stdin = true;
+      j++;
+      break;
+    }
+    if (v === '--') {
+      j++;
+      break;
+    }
+    if (/^-[a-zA-Z]+$/.test(v)) {
+      if (v.includes('c')) return null; // `sh -c 'string'` does not read stdin
+      if (v.includes('s')) {
+        stdin = true;
+        const without = v.replace(/s/g, '');
+        if (without !== '-') opts.push(without);
+        continue;
+      }
+      opts.push(w.raw);
+      continue;
+    }
+    if (/^[-+]o$/.test(v)) {
+      const next = rest[j + 1];
+      if (!next || next.value === null) return null;
+      opts.push(w.raw, next.raw);
+      j++;
+      continue;
+    }
+    if (v.startsWith('-') || v.startsWith('+')) {
+      opts.push(w.raw);
+      continue;
+    }
+    break;
+  }
+  const scriptArgs = rest.slice(j);
+  // Without -s or `-`, a shell given an argument runs that file, not what the pipe sends.
+  if (!stdin && scriptArgs.length > 0) return null;
+  const prefix = words.slice(0, i).map((w) => w.raw);
+  const lastWord = words[words.length - 1] as Word;
+  return {
+    shell: sh,
+    firstWord: words[0] as Word,
+    lastWord,
+    rebuild: (file) => [...prefix, shellWord.raw, ...opts, file, ...scriptArgs.map((w) => w.raw)].join(' '),
+  };
+}
+
+interface PipeSite {
+  run: ParsedRun;
+  pipeline: Pipeline;
+  download: Download;
+  shell: ShellRun;
+  shellCmd: SimpleCommand;
+  /** Literal URL, or undefined when it has variables. */
+  url?: string;
+  manual?: string;
+  /** Preceded by `||` in an and-or list: the replacement is wrapped in `{ …; }`. */
+  wrap: boolean;
+}
+
+function pipeSites(file: ParsedDockerfile): PipeSite[] {
+  const out: PipeSite[] = [];
+  for (const run of dockerfileRuns(file).runs) {
+    for (const cmd of run.script.commands) {
+      const p = cmd.pipeline;
+      if (!p || p.index !== 0) continue;
+      const last = p.commands[p.length - 1];
+      if (!last || last.kind !== 'command') continue;
+      const shell = classifyShell(last);
+      if (!shell) continue;
+      const download = classifyDownload(cmd);
+      if (download === 'skip') continue;
+      const site: PipeSite = { run, pipeline: p.node, download, shell, shellCmd: last, wrap: false };
+      const url = download.urlWord.value;
+      if (p.length !== 2 || p.node.operators.some((o) => o.op !== '|') || p.node.negated) {
+        site.manual = 'the download goes through more than one pipe: download it to a file, check it with sha256sum -c, then run it';
+      } else if (ancestors(p.node).some((a) => a.kind === 'substitution')) {
+        site.manual = 'it runs inside a command substitution: download the script to a file, check it with sha256sum -c, then run it';
+      } else if (last.redirects.length || cmd.redirects.some((r) => r.op === '<' || r.op === '<<' || r.op === '<<<')) {
+        site.manual = 'redirections around the pipe: download the script to a file, check it with sha256sum -c, then run it';
+      } else if (url === null) {
+        site.manual = `the URL ${download.urlWord.raw} uses a variable, so its checksum cannot be known here: download to a file and verify it with sha256sum -c against a checksum you set next to the variable`;
+      } else if (!HTTP_URL.test(url)) {
+        site.manual = `${url} is not an http(s) URL harden can check`;
+      } else site.url = url;
+      const parent = p.node.parent;
+      if (parent?.kind === 'and-or') {
+        const idx = parent.items.indexOf(p.node);
+        if (idx > 0 && parent.operators[idx - 1]?.op === '||') site.wrap = true;
+      }
+      out.push(site);
+    }
+  }
+  return out;
+}
+
+/** A file name under /tmp from the URL's last path segment, unique within the RUN. */
+function scriptFile(url: string, taken: Set<string>): string {
+  let name = 'install.sh';
+  try {
+    const seg = new URL(url).pathname.split('/').filter(Boolean).pop() ?? '';
+    if (/^[A-Za-z0-9._-]+$/.test(seg) && !/^\.+$/.test(seg)) name = seg;
+  } catch {
+    // keep the default
+  }
+  let file = `/tmp/${name}`;
+  for (let n = 2; taken.has(file); n++) file = `/tmp/${n}-${name}`;
+  taken.add(file);
+  return file;
+}
+
+function pipeReport(site: PipeSite, file: string, answers: Answers): Report | undefined {
+  const rs: RunScript = site.run.rs;
+  const range = rs.toFileRange(site.pipeline.range);
+  const what = `${site.download.tool} | ${site.shell.shell}`;
+  if (site.manual) {
+    return { range, severity: 'warning', message: `${what} runs whatever the server sends: ${site.manual}`, fix: { title: 'download, verify with sha256sum -c, then run', safety: 'manual', edits: [] } };
+  }
+  const url = site.url as string;
+  const o = outcome(answers.get<UrlSha256Answer>(urlKey(url)));
+  if (!o) return undefined;
+  if ('error' in o) {
+    if (isLookupFailure(o.error)) {
+      return { range, severity: 'error', message: `${what} of ${url}: not verified: download failed (${o.error.code}: ${o.error.message})`, data: { lookupFailed: true, code: o.error.code } };
+    }
+    return { range, severity: 'warning', message: `${what} of ${url}: not verified: the URL answers not found (${o.error.message})` };
+  }
+  const d = site.download;
+  const edits: Edit[] = [];
+  if (d.output.kind === 'append') edits.push(insertAt(rs.toFileOffset(d.output.after.range.end, 'end'), ` -o ${file}`));
+  else edits.push(replace(rs.toFileRange(d.output.word.range), `${d.output.prefix}${file}`));
+  const op = site.pipeline.operators[0];
+  if (!op) return undefined;
+  edits.push(replace(rs.toFileRange(op.range), `&& echo "${hex(o.ok.sha256)}  ${file}" | sha256sum -c - &&`));
+  edits.push(replace(rs.toFileRange({ start: site.shell.firstWord.range.start, end: site.shell.lastWord.range.end }), site.shell.rebuild(file)));
+  if (site.wrap) {
+    edits.push(insertAt(rs.toFileOffset(site.pipeline.range.start), '{ '));
+    edits.push(insertAt(rs.toFileOffset(site.pipeline.range.end, 'end'), '; }'));
+  }
+  return {
+    range,
+    message: `${what} of ${url}: downloaded to ${file}, checked against sha256 ${hex(o.ok.sha256)} (today's content), then run`,
+    fix: fix('Download, verify with sha256sum -c, then run', 'unsafe', edits),
+    data: { url, sha256: o.ok.sha256, size: o.ok.size, file },
+  };
+}
+
+export const addDownloadChecksum: Codemod = {
+  id: 'add-download-checksum',
+  fileKinds: ['dockerfile'],
+  summary: 'Verify remote downloads: `ADD --checksum=sha256:…` for `ADD https://…`, and `curl|wget … | sh` → download, `sha256sum -c`, run.',
+  safety: 'safe',
+  severity: 'warning',
+  network: true,
+  sources: ['hadolint:DL4001', 'seed:001', 'seed:002'],
+  defaultOptions: { addSyntax: true, frontend: DEFAULT_FRONTEND },
+  docs: `## What it does
+Pins what a build downloads to the bytes the URL serves today, by SHA-256 (the \`url-sha256\` lookup downloads each URL
+once, hashes it while streaming and caches the answer by URL; only https:// is fetched, plus http:// on loopback).
+
+- \`ADD https://…/file /dst\` → \`ADD --checksum=sha256:<hex> https://…/file /dst\`. BuildKit then refuses the build
+  when the download differs. \`--checksum\` needs the docker/dockerfile 1.6 frontend or later: when the file has no
+  \`# syntax=\` directive, \`# syntax=docker/dockerfile:1\` (option \`frontend\`) is added as the very first line, so it
+  stays a parser directive alongside an existing \`# escape=\` or \`# check=\` (directives only count at the very top).
+  A directive naming an older frontend (\`docker/dockerfile:1.4\`), a digest-only or a non-Docker frontend is left
+  alone and the ADD gets a manual finding with today's checksum.
+- \`curl -fsSL URL | sh\`, \`wget -qO- URL | bash -s -- args\` (also \`sudo [-E] bash -\`, \`sh -\`) in RUN →
+  \`curl -fsSL URL -o /tmp/<name> && echo "<hex>  /tmp/<name>" | sha256sum -c - && sh /tmp/<name>\`
+  (\`wget -qO- URL\` becomes \`wget -qO /tmp/<name> URL\`, \`curl -o- URL\` becomes \`curl -o /tmp/<name> URL\`;
+  \`-s\`, \`-\`, \`/dev/stdin\` and \`--\` are dropped and the script's arguments kept). A pipe preceded by \`||\` is wrapped in \`{ …; }\` so the chain means what it meant.
+- Manual findings, no fix: URLs with variables (\`ADD https://x/$VERSION/f.tgz\`, \`curl $URL | sh\`): the checksum of
+  one value says nothing about the next; ADD with several sources (\`--checksum\` takes one); pipes through more than
+  one command or inside \`$(…)\`.
+- Left alone: ADD that already has \`--checksum\`, git sources (\`*.git\`, \`git@…\`), local sources, heredocs,
+  exec-form RUN.
+
+## Why
+A download that is not verified runs (or ships) whatever the server, a mirror or anyone in between sends on the day
+of the build (hadolint DL4001, the seeds' "no unverified curl | bash"). A checksum makes the build fail loudly instead.
+
+## Example
+\`\`\`dockerfile
+FROM debian:bookworm
+ADD https://example.com/tool-1.2.tar.gz /opt/
+RUN curl -fsSL https://example.com/install.sh | sh -s -- -y
+\`\`\`
+becomes (with \`--unsafe\` for the RUN)
+\`\`\`dockerfile
+# syntax=docker/dockerfile:1
+FROM debian:bookworm
+ADD --checksum=sha256:4f0c… https://example.com/tool-1.2.tar.gz /opt/
+RUN curl -fsSL https://example.com/install.sh -o /tmp/install.sh && echo "9a1e…  /tmp/install.sh" | sha256sum -c - && sh /tmp/install.sh -y
+\`\`\`
+
+## Fix safety
+- ADD: **safe**. The checksum is the content the same build downloads today, so the build result is unchanged; when
+  the file changes upstream the build fails instead of silently using the new one (that is the point; URLs such as
+  \`…/latest/download/…\` will fail on the next release: pin a versioned URL). The added \`# syntax=\` line makes
+  BuildKit fetch the docker/dockerfile frontend image at build time (air-gapped builders need it mirrored); the legacy
+  builder (\`DOCKER_BUILDKIT=0\`) does not know \`--checksum\` at all. Turn the directive off with \`addSyntax: false\`
+  (the ADD is then reported, not fixed, unless the file already names a 1.6+ frontend).
+- \`curl | sh\`: **unsafe**. The script runs from a file instead of stdin (scripts that read more input from stdin,
+  or look at \`$0\`, can behave differently), the file stays in \`/tmp\` of that layer, \`sha256sum\` must exist in the
+  image (coreutils, busybox), and installer scripts at moving URLs change often, so the next build may fail.
+
+## Options
+- \`addSyntax\` (default true): add a \`# syntax=\` directive when the file has none.
+- \`frontend\` (default \`${DEFAULT_FRONTEND}\`): the frontend that directive names (any 1.6-or-later reference; the
+  \`1\` tag follows every 1.x release, all of which are 1.6 or later now).
+`,
+  async prepare() {
+    await loadShell();
+  },
+  lookups(file: ParsedFile) {
+    if (file.kind !== 'dockerfile') return [];
+    const keys: LookupKey[] = [];
+    for (const s of addSites(file)) if (s.url) keys.push(urlKey(s.url));
+    for (const s of pipeSites(file)) if (s.url) keys.push(urlKey(s.url));
+    return keys;
+  },
+  run(ctx) {
+    const file = ctx.file;
+    if (file.kind !== 'dockerfile') return;
+    const adds = addSites(file);
+    if (adds.length) {
+      const front = frontendState(file, ctx.options);
+      for (const s of adds) {
+        const r = addReport(file, s, front, ctx.answers);
+        if (r) ctx.report(r);
+      }
+    }
+    const taken = new Map<ParsedRun, Set<string>>();
+    for (const s of pipeSites(file)) {
+      let t = taken.get(s.run);
+      if (!t) {
+        t = new Set();
+        taken.set(s.run, t);
+      }
+      const r = pipeReport(s, s.url ? scriptFile(s.url, t) : '', ctx.answers);
+      if (r) ctx.report(r);
+    }
+  },
+};
