@@ -10,6 +10,7 @@ import { composeDropCapabilities } from './compose-drop-capabilities.js';
 import { composeEnvFileSecrets } from './compose-env-file-secrets.js';
 import { composeHealthcheck } from './compose-healthcheck.js';
 import { composeLogLimits } from './compose-log-limits.js';
+import { composeNetworkIsolation } from './compose-network-isolation.js';
 import { composeNoNewPrivileges } from './compose-no-new-privileges.js';
 import { composeReadOnly } from './compose-read-only.js';
 import { composeRequireSecretVars } from './compose-require-secret-vars.js';
@@ -41,6 +42,7 @@ export const codemods: readonly Codemod[] = [
   composeEnvFileSecrets,
   composeHealthcheck,
   composeLogLimits,
+  composeNetworkIsolation,
   composeNoNewPrivileges,
   composeReadOnly,
   composeRequireSecretVars,

@@ -16,6 +16,7 @@ export function codemodPage(c: Codemod): string {
     `- **Files:** ${c.fileKinds.join(', ')}`,
     `- **Fix safety:** ${c.safety}`,
     `- **Network:** ${c.network ? 'yes (registry or package index lookups)' : 'no'}`,
+    ...(c.presets ? [`- **Presets:** ${c.presets.map((p) => `\`${p}\``).join(', ')} only (off by default; \`--preset ${c.presets[0] ?? ''}\` or \`--only ${c.id}\` runs it)`] : []),
     ...(c.sources?.length ? [`- **Sources:** ${c.sources.join(', ')}`] : []),
     ...(c.defaultOptions && Object.keys(c.defaultOptions).length ? [`- **Default options:** \`${JSON.stringify(c.defaultOptions)}\``] : []),
   ];

@@ -9,7 +9,7 @@ import { discover, kindFromContent, kindFromName, type DiscoveredFile } from './
 import { ParseError, parseFile } from './engine/parse.js';
 import { processFile, resolveLookups, type EnabledCodemod, type FileResult } from './engine/run.js';
 import { decodeText } from './engine/text.js';
-import type { Codemod, FileKind, GlobalSettings, ParsedFile, ProjectView, Resolver } from './engine/types.js';
+import type { Codemod, FileKind, GlobalSettings, ParsedFile, Preset, ProjectView, Resolver } from './engine/types.js';
 import { atomicWrite } from './engine/write.js';
 import { applyCompanions, hasCompanions, type CompanionOutcome } from './engine/companions.js';
 import { createDefaultResolver, type ResolverSettings } from './resolvers/default.js';
@@ -32,7 +32,13 @@ export interface HardenOptions {
   platform?: string;
   exactTags?: boolean;
   refresh?: boolean;
-  preset?: 'standard' | 'strict';
+  /** Compose hardening preset: `strict` adds the codemods restricted to it (see `presetCodemods`). */
+  preset?: Preset;
+  /**
+   * A snapshot.debian.org timestamp (20240115T000000Z): lock-apt-install points Debian apt sources at it, and the
+   * Debian indexes (unless `indexes.debian`/`indexes.debian-security` are set) are read from the same snapshot.
+   */
+  aptSnapshot?: string;
   /** Network settings (they override the config file's). */
   resolver?: Partial<ResolverSettings>;
   /** A resolver to use instead of the default network one (tests, embedding). */
@@ -68,6 +74,15 @@ export interface HardenResult {
 
 export class UsageError extends Error {}
 
+/**
+ * The codemods a preset runs by default (before the config, --only and --skip): those without a `presets` list, plus
+ * those whose list names the preset. No preset is `standard`.
+ */
+export function presetCodemods(all: readonly Codemod[], preset: Preset | undefined): Codemod[] {
+  const p = preset ?? 'standard';
+  return all.filter((c) => c.presets === undefined || c.presets.includes(p));
+}
+
 /** Every codemod id given is known, or a UsageError. */
 export function checkCodemodIds(ids: readonly string[], known: readonly Codemod[], where: string): void {
   const unknown = ids.filter((id) => !known.some((c) => c.id === id));
@@ -86,6 +101,9 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
   const cwd = resolve(opts.cwd ?? process.cwd());
   const all = opts.codemods ?? registeredCodemods;
   checkCodemodIds([...(opts.only ?? []), ...(opts.skip ?? [])], all, '--only/--skip');
+  if (opts.aptSnapshot !== undefined && !APT_SNAPSHOT.test(opts.aptSnapshot)) {
+    throw new UsageError(`--apt-snapshot must be a snapshot.debian.org timestamp like 20240115T000000Z, not '${opts.aptSnapshot}'`);
+  }
 
   const finder = new ConfigFinder();
   const explicitConfig = opts.configFile ? await loadConfigFile(resolve(cwd, opts.configFile)) : undefined;
@@ -108,7 +126,9 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
     preset: opts.preset ?? cfg.preset,
     write: opts.write ?? false,
   };
+  if (opts.aptSnapshot) global.aptSnapshot = opts.aptSnapshot;
   const unsafe = opts.unsafe ?? cfg.unsafe ?? false;
+  const inPreset = new Set(presetCodemods(all, global.preset).map((c) => c.id));
 
   // 1. Find and read files.
   const problems: Problem[] = [];
@@ -157,12 +177,14 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
     }
     const lc = inp.file.absPath ? await configFor(dirname(inp.file.absPath)) : rootConfig;
     checkConfig(lc);
-    const choices = codemodChoices(all.map((c) => c.id), lc, inp.file.absPath);
+    const choices = codemodChoices(all.map((c) => c.id), lc, inp.file.absPath, (id) => inPreset.has(id));
     const enabled: EnabledCodemod[] = [];
     for (const c of all) {
       const ch = choices.get(c.id);
-      if (!ch?.enabled || !c.fileKinds.includes(parsed.kind)) continue;
-      if (opts.only?.length && !opts.only.includes(c.id)) continue;
+      const named = opts.only?.includes(c.id) === true;
+      // `--only` naming a codemod the preset leaves out turns it on (not one the config turns off).
+      if (!(ch?.enabled || (named && ch?.offByPreset)) || !c.fileKinds.includes(parsed.kind)) continue;
+      if (opts.only?.length && !named) continue;
       if (opts.skip?.includes(c.id)) continue;
       enabled.push({ codemod: c, options: { ...c.defaultOptions, ...ch.options }, severity: ch.severity });
     }
@@ -174,7 +196,7 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
   for (const c of used) await c.prepare?.();
 
   // 4. Resolve every lookup of every file in batches.
-  const resolver = opts.customResolver ?? createDefaultResolver(resolverSettings(cfg, opts.resolver, rootConfig.dir));
+  const resolver = opts.customResolver ?? createDefaultResolver(withAptSnapshot(resolverSettings(cfg, opts.resolver, rootConfig.dir), opts.aptSnapshot));
   const resolveKeys = (keys: Parameters<Resolver['resolveAll']>[0]) => resolver.resolveAll(keys, { cwd });
   const byParsed = new Map(loaded.map((l) => [l.parsed, l.codemods]));
   await resolveLookups(loaded.map((l) => l.parsed), (p) => byParsed.get(p) ?? [], global, resolver.answers, resolveKeys);
@@ -223,6 +245,21 @@ function resolverSettings(cfg: HardenConfig, over: Partial<ResolverSettings> | u
     cacheTtlSeconds: cfg.cache?.ttl,
     indexes: cfg.indexes,
     ...Object.fromEntries(Object.entries(over ?? {}).filter(([, v]) => v !== undefined)),
+  };
+}
+
+const APT_SNAPSHOT = /^\d{8}T\d{6}Z$/;
+
+/** With --apt-snapshot, Debian pins are resolved from the snapshot the sources will point at (unless configured). */
+export function withAptSnapshot(s: Partial<ResolverSettings>, stamp: string | undefined): Partial<ResolverSettings> {
+  if (!stamp) return s;
+  return {
+    ...s,
+    indexes: {
+      debian: `https://snapshot.debian.org/archive/debian/${stamp}`,
+      'debian-security': `https://snapshot.debian.org/archive/debian-security/${stamp}`,
+      ...s.indexes,
+    },
   };
 }
 

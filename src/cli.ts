@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { version } from './version.js';
-import type { FileKind, Finding, Severity } from './engine/types.js';
+import type { FileKind, Finding, Preset, Severity } from './engine/types.js';
 import type { HardenOptions, HardenResult } from './api.js';
 
 const EXIT_OK = 0;
@@ -29,8 +29,9 @@ interface CommonFlags {
   config?: string;
   platform?: string;
   exactTags?: boolean;
+  aptSnapshot?: string;
   refresh?: boolean;
-  preset?: 'standard' | 'strict';
+  preset?: Preset;
   offline?: boolean;
   cache?: boolean;
   concurrency?: string;
@@ -51,8 +52,9 @@ function addCommon(cmd: Command): Command {
     .option('--config <file>', 'use this configuration file instead of searching for .harden.yaml')
     .option('--platform <os/arch[/variant]>', 'pin platform manifest digests instead of index digests')
     .option('--exact-tags', 'replace floating tags by the most specific tag with the same digest')
+    .option('--apt-snapshot <timestamp>', 'lock-apt-install: point Debian apt sources at this snapshot.debian.org timestamp (e.g. 20240115T000000Z) and resolve the pins from it')
     .option('--refresh', 'update pinned digests that no longer match their tag')
-    .addOption(new Option('--preset <name>', 'compose hardening preset').choices(['standard', 'strict']))
+    .addOption(new Option('--preset <name>', 'compose hardening preset: standard (default), or strict (adds network isolation)').choices(['standard', 'strict']))
     .option('--offline', 'answer lookups from the cache only')
     .option('--no-cache', 'neither read nor write the lookup cache')
     .option('--concurrency <n>', 'parallel network requests (default 8)')
@@ -88,6 +90,7 @@ async function toOptions(paths: string[], f: CommonFlags): Promise<HardenOptions
     configFile: f.config,
     platform: f.platform,
     exactTags: f.exactTags,
+    aptSnapshot: f.aptSnapshot,
     refresh: f.refresh,
     preset: f.preset,
     resolver: {
@@ -248,11 +251,11 @@ async function runRules(flags: { format?: string }): Promise<number> {
   const { codemods } = await import('../codemods/index.js');
   if (flags.format === 'json') {
     process.stdout.write(
-      `${JSON.stringify(codemods.map((c) => ({ id: c.id, fileKinds: c.fileKinds, safety: c.safety, summary: c.summary, sources: c.sources ?? [] })), null, 2)}\n`,
+      `${JSON.stringify(codemods.map((c) => ({ id: c.id, fileKinds: c.fileKinds, safety: c.safety, summary: c.summary, sources: c.sources ?? [], presets: c.presets ?? ['standard', 'strict'] })), null, 2)}\n`,
     );
     return EXIT_OK;
   }
-  const rows = codemods.map((c) => [c.id, c.fileKinds.join(','), c.safety, c.summary]);
+  const rows = codemods.map((c) => [c.id, c.fileKinds.join(','), c.safety, `${c.presets ? `(--preset ${c.presets.join('|')}) ` : ''}${c.summary}`]);
   const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => (r[i] ?? '').length), ['id', 'files', 'safety'][i]?.length ?? 0));
   const line = (r: string[]) => r.map((c, i) => (i < 3 ? c.padEnd(w[i] ?? 0) : c)).join('  ');
   process.stdout.write(`${line(['id', 'files', 'safety', 'summary'])}\n`);
@@ -264,7 +267,7 @@ async function runExplain(id: string): Promise<number> {
   const { codemodById } = await import('../codemods/index.js');
   const c = codemodById(id);
   if (!c) throw new UsageErr(`unknown codemod '${id}' (see \`harden rules\`)`);
-  process.stdout.write(`# ${c.id}\n\n${c.summary}\n\nFiles: ${c.fileKinds.join(', ')} · Fix safety: ${c.safety}${c.sources?.length ? ` · Sources: ${c.sources.join(', ')}` : ''}\n\n${c.docs.trim()}\n`);
+  process.stdout.write(`# ${c.id}\n\n${c.summary}\n\nFiles: ${c.fileKinds.join(', ')} · Fix safety: ${c.safety}${c.presets ? ` · Presets: ${c.presets.join(', ')}` : ''}${c.sources?.length ? ` · Sources: ${c.sources.join(', ')}` : ''}\n\n${c.docs.trim()}\n`);
   return EXIT_OK;
 }
 

@@ -4,12 +4,12 @@
  *   import { fix, check } from 'harden';
  *   const result = await fix({ paths: ['.'], write: false });
  */
-export { fix, check, hasProcessingErrors, UsageError } from './api.js';
+export { fix, check, hasProcessingErrors, presetCodemods, UsageError } from './api.js';
 export type { FixOptions, HardenOptions, HardenResult, Problem } from './api.js';
 export type { FileResult, FileError } from './engine/run.js';
 export type {
   Answer, Answers, Codemod, CodemodContext, Edit, FileKind, Finding, Fix, GlobalSettings, LookupKey, ParsedFile,
-  Range, Report, Resolver, Safety, Severity,
+  Preset, Range, Report, Resolver, Safety, Severity,
 } from './engine/types.js';
 export { unifiedDiff } from './engine/diff.js';
 export { codemods } from '../codemods/index.js';

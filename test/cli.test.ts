@@ -70,6 +70,27 @@ describe('harden CLI basics', () => {
     expect(r.code).toBe(0);
     expect(Array.isArray(JSON.parse(r.stdout))).toBe(true);
   });
+
+  it('--preset strict adds network isolation to the compose fixes; rules and explain name the preset', () => {
+    const compose = 'services:\n  app:\n    image: example/app:1.0\n    depends_on: [db]\n  db:\n    image: postgres:16\n  job:\n    image: busybox:1.36\n';
+    const cwd = tmpTree({ '.git/HEAD': 'x', 'compose.yaml': compose });
+    const args = ['fix', '--unsafe', '--offline', '--only', 'compose-no-new-privileges,compose-network-isolation'];
+    // --only names it: it runs without the preset; without --only, only --preset strict runs it.
+    expect(harden(args, { cwd }).stdout).toContain('+    network_mode: none');
+    const standard = harden(['fix', '--unsafe', '--offline', '--skip', 'pin-image-digest'], { cwd });
+    expect(standard.stdout).toContain('+      - no-new-privileges:true');
+    expect(standard.stdout).not.toContain('network_mode');
+    const strict = harden(['fix', '--unsafe', '--offline', '--skip', 'pin-image-digest', '--preset', 'strict'], { cwd });
+    expect(strict.stdout).toContain('+    network_mode: none');
+    expect(strict.stdout).toContain('+    internal: true');
+    expect(strict.stderr).toMatch(/compose\.yaml:5:3 compose-network-isolation Service `db`/);
+    expect(harden(['fix', '--preset', 'paranoid'], { cwd }).code).toBe(2);
+    const rules = JSON.parse(harden(['rules', '--format', 'json'], { cwd }).stdout) as { id: string; presets: string[] }[];
+    expect(rules.find((r) => r.id === 'compose-network-isolation')?.presets).toEqual(['strict']);
+    expect(rules.find((r) => r.id === 'compose-read-only')?.presets).toEqual(['standard', 'strict']);
+    expect(harden(['rules'], { cwd }).stdout).toMatch(/compose-network-isolation .*\(--preset strict\)/);
+    expect(harden(['explain', 'compose-network-isolation'], { cwd }).stdout).toContain('Presets: strict');
+  });
 });
 
 describe('start-up path stays light', () => {

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { parse as parseYaml } from 'yaml';
-import type { Severity } from './types.js';
+import type { Preset, Severity } from './types.js';
 
 export interface CodemodSetting {
   enabled?: boolean;
@@ -28,7 +28,8 @@ export interface HardenConfig {
   overrides?: { files: string | string[]; codemods?: Record<string, CodemodEntry> }[];
   platform?: string;
   exactTags?: boolean;
-  preset?: 'standard' | 'strict';
+  /** Compose hardening preset (like --preset): `strict` adds the network-isolation codemods. */
+  preset?: Preset;
   failOn?: Severity | 'never';
   /** Registry settings (see the README): mirrors per registry, insecure (plain HTTP) registries, and more. */
   registries?: Record<string, { mirror?: string }>;
@@ -167,9 +168,15 @@ export interface CodemodChoice {
   enabled: boolean;
   options: Record<string, unknown>;
   severity?: Severity;
+  /**
+   * Set when the codemod is off only because the preset does not include it (nothing in the config names it):
+   * `--only <id>` turns it on.
+   */
+  offByPreset?: boolean;
 }
 
 function applyEntry(choice: CodemodChoice, e: CodemodEntry): void {
+  delete choice.offByPreset;
   if (e === true || e === 'on') choice.enabled = true;
   else if (e === false || e === 'off') choice.enabled = false;
   else {
@@ -180,13 +187,20 @@ function applyEntry(choice: CodemodChoice, e: CodemodEntry): void {
   }
 }
 
-/** Which codemods run on a file, with what options, from its config (overrides applied in order). */
+/**
+ * Which codemods run on a file, with what options, from its config (overrides applied in order). `byDefault` says
+ * whether a codemod runs when the config does not name it (false for codemods outside the preset in force); a
+ * `codemods:` entry or the config's `only:` naming it turns it on.
+ */
 export function codemodChoices(
   ids: readonly string[],
   loaded: LoadedConfig,
   absPath: string | undefined,
+  byDefault: (id: string) => boolean = () => true,
 ): Map<string, CodemodChoice> {
-  const out = new Map<string, CodemodChoice>(ids.map((id) => [id, { enabled: true, options: {} }]));
+  const out = new Map<string, CodemodChoice>(
+    ids.map((id) => [id, byDefault(id) ? { enabled: true, options: {} } : { enabled: false, options: {}, offByPreset: true }]),
+  );
   const { config } = loaded;
   const apply = (entries: Record<string, CodemodEntry> | undefined) => {
     for (const [id, e] of Object.entries(entries ?? {})) {
@@ -202,10 +216,19 @@ export function codemodChoices(
       if (globs.some((g) => picomatch(g, { dot: true })(rel))) apply(o.codemods);
     }
   }
-  if (config.only) for (const [id, c] of out) if (!config.only.includes(id)) c.enabled = false;
+  if (config.only) {
+    for (const [id, c] of out) {
+      if (!config.only.includes(id)) c.enabled = false;
+      else if (c.offByPreset) c.enabled = true;
+      delete c.offByPreset;
+    }
+  }
   for (const id of config.skip ?? []) {
     const c = out.get(id);
-    if (c) c.enabled = false;
+    if (c) {
+      c.enabled = false;
+      delete c.offByPreset;
+    }
   }
   return out;
 }

@@ -199,6 +199,13 @@ export interface CodemodContext<F extends ParsedFile = ParsedFile> {
   report(report: Report): void;
 }
 
+/**
+ * Compose hardening presets: `standard` (the default) runs every codemod not restricted to a preset; `strict` adds the
+ * codemods whose `presets` list it (network isolation).
+ */
+export type Preset = 'standard' | 'strict';
+export const PRESETS: readonly Preset[] = ['standard', 'strict'];
+
 /** Settings every codemod may read (from CLI flags and config). */
 export interface GlobalSettings {
   /** `--platform os/arch[/variant]`, if given. */
@@ -207,10 +214,12 @@ export interface GlobalSettings {
   exactTags?: boolean;
   /** `--refresh`: update digests that no longer match their tag. */
   refresh?: boolean;
-  /** `--preset` for compose hardening. */
-  preset?: 'standard' | 'strict';
+  /** `--preset` for compose hardening (see `Codemod.presets`). */
+  preset?: Preset;
   /** Whether the run will write files (some codemods only say what they would write in dry-run). */
   write?: boolean;
+  /** `--apt-snapshot`: a snapshot.debian.org timestamp (20240115T000000Z) for lock-apt-install (over its `snapshot` option). */
+  aptSnapshot?: string;
 }
 
 export interface Codemod {
@@ -229,6 +238,12 @@ export interface Codemod {
   sources?: readonly string[];
   /** True when its lookups go to registries or package indexes (not just local files): skipped by `--offline` benches. */
   network?: boolean;
+  /**
+   * The presets that enable it by default (absent: every preset). A codemod with `presets: ['strict']` runs only with
+   * `--preset strict` (or `preset: strict` in the config), unless `--only`, the config's `only:` or
+   * `codemods: { <id>: on }` names it.
+   */
+  presets?: readonly Preset[];
   /** Default options. */
   defaultOptions?: Readonly<Record<string, unknown>>;
   /** Pure: what it needs answered. Called on each pass's parse. */

@@ -15,7 +15,7 @@ const run = promisify(execFile);
 const BIN = ['/usr/bin/docker-compose', '/usr/local/bin/docker-compose'].find((p) => existsSync(p));
 
 const IDS = [
-  'compose-drop-capabilities', 'compose-healthcheck', 'compose-log-limits', 'compose-no-new-privileges', 'compose-read-only',
+  'compose-drop-capabilities', 'compose-healthcheck', 'compose-log-limits', 'compose-network-isolation', 'compose-no-new-privileges', 'compose-read-only',
   'compose-resource-limits',
 ];
 

@@ -14,8 +14,8 @@ import type { Answer, LookupKey } from '../../src/engine/types.js';
 import { CORPUS, composeValidates, schemaAvailable } from '../support/compose-schema.js';
 
 const IDS = [
-  'compose-drop-capabilities', 'compose-healthcheck', 'compose-log-limits', 'compose-no-new-privileges', 'compose-read-only',
-  'compose-resource-limits',
+  'compose-drop-capabilities', 'compose-healthcheck', 'compose-log-limits', 'compose-network-isolation', 'compose-no-new-privileges',
+  'compose-read-only', 'compose-resource-limits',
 ];
 const present = existsSync(join(CORPUS, 'MANIFEST.tsv'));
 

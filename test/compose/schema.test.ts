@@ -13,7 +13,7 @@ const SCHEMA = '/work/shared/corpus/schema/compose-spec.json';
 const FIXTURES = resolve(import.meta.dirname, '../../fixtures');
 const IDS = [
   'compose-bind-localhost', 'compose-dangerous-options', 'compose-drop-capabilities', 'compose-healthcheck', 'compose-log-limits',
-  'compose-no-new-privileges', 'compose-read-only', 'compose-require-secret-vars', 'compose-resource-limits',
+  'compose-network-isolation', 'compose-no-new-privileges', 'compose-read-only', 'compose-require-secret-vars', 'compose-resource-limits',
 ];
 
 type Validate = ((d: unknown) => boolean) & { errors?: unknown };

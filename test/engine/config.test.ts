@@ -52,4 +52,22 @@ describe('configuration', () => {
     const legacy = codemodChoices(['a', 'b', 'c'], lc, join(root, 'legacy/x/Dockerfile'));
     expect([...legacy].map(([id, c]) => [id, c.enabled])).toEqual([['a', false], ['b', true], ['c', false]]);
   });
+
+  it('leaves codemods outside the preset off unless the config names them (offByPreset says --only may turn them on)', async () => {
+    const root = tmpTree({ 'c.yaml': 'codemods:\n  s1: on\n  s2: off\n', 'o.yaml': 'only: [s1, a]\n' });
+    const byDefault = (id: string) => !id.startsWith('s');
+    const lc = await loadConfigFile(join(root, 'c.yaml'));
+    expect([...codemodChoices(['a', 's1', 's2', 's3'], lc, undefined, byDefault)].map(([id, c]) => [id, c.enabled, c.offByPreset ?? false])).toEqual([
+      ['a', true, false],
+      ['s1', true, false],
+      ['s2', false, false],
+      ['s3', false, true],
+    ]);
+    const only = await loadConfigFile(join(root, 'o.yaml'));
+    expect([...codemodChoices(['a', 's1', 's2'], only, undefined, byDefault)].map(([id, c]) => [id, c.enabled, c.offByPreset ?? false])).toEqual([
+      ['a', true, false],
+      ['s1', true, false],
+      ['s2', false, false],
+    ]);
+  });
 });

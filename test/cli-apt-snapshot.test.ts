@@ -1,0 +1,34 @@
+/** `--apt-snapshot` on the command line: validated, passed to lock-apt-install, and used for the Debian index lookups. */
+import { describe, expect, it } from 'vitest';
+import { harden } from './support/cli.js';
+import { tmpTree } from './support/tmp.js';
+
+const DOCKERFILE = 'FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y curl\n';
+
+describe('harden --apt-snapshot', () => {
+  it('rejects a value that is not a snapshot.debian.org timestamp (exit 2, nothing read)', () => {
+    const cwd = tmpTree({ '.git/HEAD': 'x', Dockerfile: DOCKERFILE });
+    const r = harden(['fix', '--apt-snapshot', '2025-06-01'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--apt-snapshot must be a snapshot\.debian\.org timestamp like 20240115T000000Z, not '2025-06-01'/);
+  });
+
+  it('fix: points the apt sources at the snapshot; check: the pins are looked up in the same snapshot (offline, so no network)', () => {
+    const cwd = tmpTree({ '.git/HEAD': 'x', Dockerfile: DOCKERFILE });
+    const fixed = harden(['fix', '--offline', '--unsafe', '--only', 'lock-apt-install', '--apt-snapshot', '20250601T000000Z'], { cwd });
+    expect(fixed.stdout).toContain(
+      `+RUN for f in /etc/apt/sources.list /etc/apt/sources.list.d/debian.sources; do [ ! -f "$f" ] || sed -i -e 's#https\\?://deb.debian.org/debian-security#http://snapshot.debian.org/archive/debian-security/20250601T000000Z#' -e 's#https\\?://deb.debian.org/debian#http://snapshot.debian.org/archive/debian/20250601T000000Z#' "$f"; done && apt-get -o Acquire::Check-Valid-Until=false update`,
+    );
+    const checked = harden(['check', '--offline', '--only', 'lock-apt-install', '--apt-snapshot', '20250601T000000Z'], { cwd });
+    // Nothing cached and --offline: the lookup fails (exit 2), and its message names the snapshot index it wanted.
+    expect(checked.code).toBe(2);
+    expect(checked.stdout).toContain('offline-miss: https://snapshot.debian.org/archive/debian/20250601T000000Z/dists/bookworm/');
+    expect(checked.stdout).toMatch(/apt sources pointed at snapshot\.debian\.org\/20250601T000000Z/);
+  });
+
+  it('without the flag, nothing mentions a snapshot', () => {
+    const cwd = tmpTree({ '.git/HEAD': 'x', Dockerfile: DOCKERFILE });
+    const r = harden(['check', '--offline', '--only', 'lock-apt-install'], { cwd });
+    expect(r.stdout).not.toContain('snapshot');
+  });
+});
