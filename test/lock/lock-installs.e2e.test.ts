@@ -5,34 +5,18 @@
  * usr/lib/os-release), and the package indexes served in their published formats by loopback HTTP servers:
  * APKINDEX.tar.gz packed from test/fixtures-data/apk, the trimmed real Debian bookworm indexes, and PEP 691/503 pages.
  */
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fix } from '../../src/api.js';
-import { apkIndexTarGz } from '../resolvers/indexes/apkindex.js';
-import { startStaticServer, type StaticServer } from '../resolvers/indexes/static-server.js';
+import { startIndexServers, type IndexServers } from '../support/index-servers.js';
 import { ALPINE_LAYER, DEBIAN_LAYER, seedImage, startRegistry, type TestRegistry } from '../support/registry.js';
 
-const DATA = join(dirname(fileURLToPath(import.meta.url)), '../fixtures-data');
 
 let reg: TestRegistry;
-let apk: StaticServer;
-let deb: StaticServer;
-let pypi: StaticServer;
+let servers: IndexServers;
 let tmp: string;
-
-async function packApk(dir: string, out: string): Promise<void> {
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const src = join(dir, e.name);
-    if (e.isDirectory()) await packApk(src, join(out, e.name));
-    else if (e.name === 'APKINDEX') {
-      await mkdir(out, { recursive: true });
-      await writeFile(join(out, 'APKINDEX.tar.gz'), apkIndexTarGz(await readFile(src, 'utf8')));
-    }
-  }
-}
 
 const ALPINE_WITH_REPOS = {
   ...ALPINE_LAYER,
@@ -52,15 +36,11 @@ beforeAll(async () => {
   await seedImage(reg, 'library/debian', ['bookworm-slim'], { platforms: [{ os: 'linux', architecture: 'amd64', layers: [DEBIAN_LAYER] }] });
   // An image whose tag hints at no release and that has no os-release at all.
   await seedImage(reg, 'library/empty', ['1'], { platforms: [{ os: 'linux', architecture: 'amd64', layers: [{ 'etc/hostname': 'x\n' }] }] });
-  const apkRoot = join(tmp, 'apk-root');
-  await packApk(join(DATA, 'apk'), join(apkRoot, 'alpine'));
-  apk = await startStaticServer(apkRoot);
-  deb = await startStaticServer(join(DATA, 'debian'));
-  pypi = await startStaticServer(join(DATA, 'pypi'));
+  servers = await startIndexServers(tmp);
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all([reg?.stop(), apk?.close(), deb?.close(), pypi?.close()]);
+  await Promise.all([reg?.stop(), servers?.close()]);
   await rm(tmp, { recursive: true, force: true });
 });
 
@@ -76,7 +56,7 @@ async function run(name: string, dockerfile: string, only: string[], extra: { un
     resolver: {
       cacheDir: join(tmp, `cache-${name}`),
       retries: 0,
-      indexes: { apk: `${apk.url}/alpine`, debian: `${deb.url}/debian`, 'debian-security': `${deb.url}/debian-security`, pypi: `${pypi.url}/simple` },
+      indexes: servers.indexes,
     },
   });
   const file = r.files[0];
@@ -96,7 +76,7 @@ describe('lock codemods against a real registry and loopback package indexes', (
     expect(file.after).toBe(
       `FROM --platform=linux/arm64 ${host}/library/alpine:3.19 AS build\nRUN apk add --no-cache curl=8.5.0-r0 git=2.43.0-r0\nFROM ${host}/library/alpine:3.19\nRUN apk add --no-cache tini=0.19.0-r2 bash=5.2.21-r0\n`,
     );
-    const paths = apk.requests.map((r) => r.path).sort();
+    const paths = servers.apk.requests.map((r) => r.path).sort();
     expect(paths).toEqual([
       '/alpine/v3.19/community/aarch64/APKINDEX.tar.gz',
       '/alpine/v3.19/community/x86_64/APKINDEX.tar.gz',
@@ -121,14 +101,14 @@ describe('lock codemods against a real registry and loopback package indexes', (
     expect(file.after).toBe(
       `FROM ${host}/library/debian:bookworm-slim\nRUN apt-get update && apt-get install --no-install-recommends -y curl=7.88.1-10+deb12u15 openssl=3.0.22-1~deb12u2 git=1:2.39.5-0+deb12u3 && rm -rf /var/lib/apt/lists/*\n`,
     );
-    expect(deb.requests.some((r) => r.path.startsWith('/debian-security/dists/bookworm-security/'))).toBe(true);
+    expect(servers.deb.requests.some((r) => r.path.startsWith('/debian-security/dists/bookworm-security/'))).toBe(true);
   });
 
   it('lock-pip-install: resolves from the PEP 691 JSON page and the PEP 503 HTML fallback', async () => {
     const { file } = await run('pip', 'FROM python:3.12-slim\nRUN pip install requests "Django>=5.0,<5.1"\n', ['lock-pip-install']);
     expect(file.error).toBeUndefined();
     expect(file.after).toBe('FROM python:3.12-slim\nRUN pip install requests==2.32.3 "Django==5.0.9"\n');
-    expect(pypi.requests.map((r) => r.path).sort()).toEqual(['/simple/django/', '/simple/requests/']);
+    expect(servers.pypi.requests.map((r) => r.path).sort()).toEqual(['/simple/django/', '/simple/requests/']);
   });
 
   it('shell-pipefail: bash from the Debian image read through the registry; the Alpine stage gets a manual finding', async () => {
@@ -146,12 +126,12 @@ describe('lock codemods against a real registry and loopback package indexes', (
   });
 
   it('an image without a release file and without tag hints: a finding, nothing pinned, no index asked', async () => {
-    apk.reset();
+    servers.apk.reset();
     const { file } = await run('empty', `FROM ${reg.host}/library/empty:1\nRUN apk add curl\n`, ['lock-apk-add']);
     expect(file.changed).toBe(false);
     expect(file.findings.map((f) => f.message)).toEqual([
       `apk add not pinned: cannot tell the release of ${reg.host}/library/empty:1: the image has no /etc/os-release, /etc/alpine-release or /etc/debian_version naming a known release, and its tag names no release`,
     ]);
-    expect(apk.requests).toHaveLength(0);
+    expect(servers.apk.requests).toHaveLength(0);
   });
 });

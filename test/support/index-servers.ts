@@ -1,0 +1,60 @@
+/**
+ * Loopback package indexes in their published formats, for end-to-end tests and the demo: APKINDEX.tar.gz packed
+ * from test/fixtures-data/apk, the trimmed real Debian bookworm indexes, PEP 691/503 pages and npm packuments.
+ * `indexes` is the `indexes:` setting that points harden at them.
+ */
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { apkIndexTarGz } from '../resolvers/indexes/apkindex.js';
+import { startStaticServer, type StaticServer } from '../resolvers/indexes/static-server.js';
+
+export const FIXTURES_DATA = resolve(import.meta.dirname, '../fixtures-data');
+
+export interface IndexServers {
+  apk: StaticServer;
+  deb: StaticServer;
+  pypi: StaticServer;
+  npm: StaticServer;
+  indexes: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** Packs every `APKINDEX` under `dir` into `APKINDEX.tar.gz` under `out`, keeping the directory layout. */
+export async function packApk(dir: string, out: string): Promise<void> {
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const src = join(dir, e.name);
+    if (e.isDirectory()) await packApk(src, join(out, e.name));
+    else if (e.name === 'APKINDEX') {
+      await mkdir(out, { recursive: true });
+      await writeFile(join(out, 'APKINDEX.tar.gz'), apkIndexTarGz(await readFile(src, 'utf8')));
+    }
+  }
+}
+
+/** Starts the four servers; `workDir` receives the packed Alpine tree. */
+export async function startIndexServers(workDir: string): Promise<IndexServers> {
+  const apkRoot = join(workDir, 'apk-root');
+  await packApk(join(FIXTURES_DATA, 'apk'), join(apkRoot, 'alpine'));
+  const [apk, deb, pypi, npm] = await Promise.all([
+    startStaticServer(apkRoot),
+    startStaticServer(join(FIXTURES_DATA, 'debian')),
+    startStaticServer(join(FIXTURES_DATA, 'pypi')),
+    startStaticServer(join(FIXTURES_DATA, 'npm')),
+  ]);
+  return {
+    apk,
+    deb,
+    pypi,
+    npm,
+    indexes: {
+      apk: `${apk.url}/alpine`,
+      debian: `${deb.url}/debian`,
+      'debian-security': `${deb.url}/debian-security`,
+      pypi: `${pypi.url}/simple`,
+      npm: npm.url,
+    },
+    async close() {
+      await Promise.all([apk.close(), deb.close(), pypi.close(), npm.close()]);
+    },
+  };
+}
