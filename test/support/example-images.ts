@@ -20,6 +20,19 @@ export const EXAMPLE_IMAGES: readonly [string, readonly string[], 'alpine' | 'de
   ['docker/dockerfile', ['1', '1.7', '1.7.0'], 'alpine'],
 ];
 
+/**
+ * Image config fields as the official images set them (user, ports, volumes), so findings that read the image
+ * config say what the real image would; the title label also keeps every repository's digest distinct.
+ */
+const CONFIG: Record<string, Record<string, unknown>> = {
+  'library/mongo': { ExposedPorts: { '27017/tcp': {} }, Volumes: { '/data/db': {}, '/data/configdb': {} } },
+  'library/redis': { ExposedPorts: { '6379/tcp': {} }, Volumes: { '/data': {} }, WorkingDir: '/data' },
+  'library/postgres': { ExposedPorts: { '5432/tcp': {} }, Volumes: { '/var/lib/postgresql/data': {} } },
+  'library/nginx': { ExposedPorts: { '80/tcp': {} } },
+  'prom/prometheus': { User: 'nobody', ExposedPorts: { '9090/tcp': {} }, Volumes: { '/prometheus': {} }, WorkingDir: '/prometheus' },
+  'grafana/grafana': { User: '472', ExposedPorts: { '3000/tcp': {} }, WorkingDir: '/usr/share/grafana' },
+};
+
 const MULTI = [
   { os: 'linux', architecture: 'amd64' },
   { os: 'linux', architecture: 'arm64', variant: 'v8' },
@@ -30,7 +43,8 @@ export async function seedExampleImages(reg: TestRegistry): Promise<Map<string, 
   const byRef = new Map<string, SeededImage>();
   for (const [repo, tags, distro] of EXAMPLE_IMAGES) {
     const layer = distro === 'alpine' ? ALPINE_LAYER : DEBIAN_LAYER;
-    const img = await seedImage(reg, repo, tags, { platforms: MULTI.map((p) => ({ ...p, layers: [layer] })) });
+    const config = { ...CONFIG[repo], Labels: { 'org.opencontainers.image.title': repo, 'org.opencontainers.image.version': tags[0] } };
+    const img = await seedImage(reg, repo, tags, { platforms: MULTI.map((p) => ({ ...p, layers: [layer], config })) });
     for (const t of tags) byRef.set(`${repo}:${t}`, img);
   }
   return byRef;
