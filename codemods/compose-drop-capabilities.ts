@@ -1,11 +1,10 @@
 /** compose-drop-capabilities: `cap_drop: [ALL]` plus the minimal `cap_add` the image is known to need. */
-import type { YAMLMap } from 'yaml';
 import { fix } from '../src/engine/edits.js';
 import type { Codemod, CodemodContext, Edit, ParsedCompose } from '../src/engine/types.js';
-import { lookup, lookupMerged, rangeOf, scalarText, services, stringItems, type ComposeService, type Lookup, type NewValue } from '../src/compose/index.js';
+import { lookup, lookupMerged, rangeOf, scalarText, services, servicesUsing, stringItems, type ComposeService, type Lookup, type NewValue } from '../src/compose/index.js';
 import {
-  containerPorts, describeSources, imageConfigLookups, insertPairs, listAddition, lookupView, mergeInsertions, readImageConfig, serviceImage,
-  serviceViews, userIsRoot, type ServiceView,
+  aliasAnchorNote, containerPorts, describeSources, extendedPlans, imageConfigLookups, insertPairs, listAddition, lookupView, mergeInsertions,
+  readImageConfig, serviceImage, serviceViews, userIsRoot, type ServiceView,
 } from '../src/compose/hardening.js';
 import { knowledgeBaseTable } from '../src/compose/image-kb.js';
 
@@ -149,32 +148,22 @@ None.
     const planned = serviceViews(ctx).filter((v) => !v.skip).map((v) => plan(ctx, v)).filter((p): p is Plan => p !== undefined);
     // A service extending one that gets the settings in this run inherits them (compose merges cap_drop/cap_add).
     const plans = planned.flatMap((p): Plan[] => {
-      const parents = new Set(p.view.svc.sources.filter((s) => s.via === 'extends').map((s) => s.service));
-      const inherited = planned.filter((q) => parents.has(q.view.svc.name));
+      const inherited = extendedPlans(p.view.svc, planned);
       if (inherited.length === 0) return [p];
       const add = p.add.filter((c) => !inherited.some((q) => q.add.includes(c)));
       return add.length === 0 ? [] : [{ ...p, add, drop: inherited[0]?.drop ?? p.drop, addDrop: false }];
     });
-    const users = (map: YAMLMap): ComposeService[] => all.filter((s) => s.sources.some((src) => src.map === map));
     const planOf = (s: ComposeService): Plan | undefined => plans.find((p) => p.view.svc.keyNode === s.keyNode);
     const done = new Set<unknown>();
     for (const p of plans) {
       const { svc } = p.view;
-      let note = '';
-      if (svc.alias) {
-        if (done.has(svc.node)) continue;
-        const same = users(svc.node).every((s) => { const q = planOf(s); return q !== undefined && q.add.join() === p.add.join(); });
-        if (!same) {
-          ctx.report({ range: rangeOf(svc.keyNode), message: `${p.message} Not changed: it is an alias of \`&${svc.alias.source}\`, which other services use with different needs; give it its own mapping.` });
-          continue;
-        }
-        done.add(svc.node);
-        note = ` Added to the anchor \`&${svc.alias.source}\` it is an alias of.`;
-      }
+      const aliasNote = aliasAnchorNote(ctx, svc, all, (s) => { const q = planOf(s); return q !== undefined && q.add.join() === p.add.join(); }, p.message, done);
+      if (aliasNote === undefined) continue;
+      let note = aliasNote;
       const edits: Edit[] = [];
       const pairs: [string, NewValue][] = [];
-      const dropAdd = listAddition(file, svc, 'cap_drop', p.drop, p.addDrop ? ['ALL'] : [], (owner) => users(owner).every((s) => planOf(s)?.drop?.value === p.drop?.value), done);
-      const capAdd = listAddition(file, svc, 'cap_add', p.capAdd, p.add, (owner) => users(owner).every((s) => {
+      const dropAdd = listAddition(file, svc, 'cap_drop', p.drop, p.addDrop ? ['ALL'] : [], (owner) => servicesUsing(all, owner).every((s) => planOf(s)?.drop?.value === p.drop?.value), done);
+      const capAdd = listAddition(file, svc, 'cap_add', p.capAdd, p.add, (owner) => servicesUsing(all, owner).every((s) => {
         const q = planOf(s);
         return q !== undefined && q.capAdd?.value === p.capAdd?.value && q.add.join() === p.add.join();
       }), done);

@@ -7,7 +7,7 @@ import { fix } from '../src/engine/edits.js';
 import type { Codemod, CodemodContext, Edit, ParsedCompose } from '../src/engine/types.js';
 import {
   columnOf, fillEmpty, flowText, formatScalar, indentStyle, insertPair, lookup, ownPair, rangeOf, resolveNode, scalarText, services,
-  type ComposeService, type NewValue,
+  servicesUsing, type ComposeService, type NewValue,
 } from '../src/compose/index.js';
 import { containerPorts, lookupView, serviceImage, serviceViews, type ServiceView } from '../src/compose/hardening.js';
 import { knowledgeBaseTable, type Healthcheck } from '../src/compose/image-kb.js';
@@ -189,7 +189,7 @@ starting. \`docker-compose\` v1 needs file format 2.1+ semantics for \`condition
       let note = '';
       if (svc.alias) {
         if (done.has(svc.node)) continue;
-        const users = all.filter((s) => s.sources.some((src) => src.map === svc.node));
+        const users = servicesUsing(all, svc.node);
         if (!users.every((u) => plans.some((q) => q.view.svc.keyNode === u.keyNode && q.name === p.name))) continue;
         done.add(svc.node);
         note = ` Added to the anchor \`&${svc.alias.source}\` it is an alias of.`;

@@ -7,7 +7,7 @@ import { isMap, isScalar, type Document, type Node, type YAMLMap } from 'yaml';
 import { fix } from '../src/engine/edits.js';
 import type { Codemod, CodemodContext, Edit, ParsedCompose } from '../src/engine/types.js';
 import {
-  fillEmpty, insertPair, lookup, lookupMerged, ownPair, rangeOf, resolveNode, scalarText, services, stringItems, type ComposeService, type NewValue,
+  fillEmpty, insertPair, lookup, lookupMerged, ownPair, rangeOf, resolveNode, scalarText, services, servicesUsing, stringItems, type ComposeService, type NewValue,
 } from '../src/compose/index.js';
 import {
   imageConfigLookups, isOverrideFile, listAddition, lookupView, mergeInsertions, readImageConfig, serviceImage, serviceViews, siblingFiles, type ServiceView,
@@ -461,7 +461,6 @@ function backend(
   const elsewhere = attach.find((p) => p.elsewhere !== undefined);
   if (elsewhere) return leave(`\`${elsewhere.svc.name}\` is defined in ${elsewhere.elsewhere ?? ''}: attach them to a network \`${net}\` together by hand`);
   const all = services(file).filter((s) => s.docIndex === svc.docIndex);
-  const users = (map: YAMLMap) => all.filter((s) => s.sources.some((src) => src.map === map));
   const edits: Edit[] = [];
   const done = new Set<unknown>();
   const attached: string[] = [];
@@ -483,7 +482,7 @@ function backend(
       continue;
     }
     if (!l) {
-      if (c.alias && !users(c.node).every((u) => clients.includes(u.name))) return leave(`\`${c.name}\` is an alias of \`&${c.alias.source}\`, which other services use`);
+      if (c.alias && !servicesUsing(all, c.node).every((u) => clients.includes(u.name))) return leave(`\`${c.name}\` is an alias of \`&${c.alias.source}\`, which other services use`);
       done.add(c.node);
       edits.push(insertPair(file, c.doc, c.node, 'networks', ['default', net]));
       attached.push(c.name);
@@ -495,7 +494,7 @@ function backend(
       attached.push(c.name);
       continue;
     }
-    const add = listAddition(file, c, 'networks', l, [net], (owner) => users(owner).every((u) => clients.includes(u.name)), done);
+    const add = listAddition(file, c, 'networks', l, [net], (owner) => servicesUsing(all, owner).every((u) => clients.includes(u.name)), done);
     if ('error' in add) return leave(`for \`${c.name}\`, ${add.error}`);
     edits.push(...add.edits);
     if (add.pairs.length) edits.push(insertPair(file, c.doc, c.node, 'networks', add.pairs[0]?.[1] as NewValue));

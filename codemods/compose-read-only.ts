@@ -1,11 +1,11 @@
 /** compose-read-only: `read_only: true` plus the `tmpfs:` mounts the image needs to keep running. */
-import { isScalar, type YAMLMap } from 'yaml';
+import { isScalar } from 'yaml';
 import { fix } from '../src/engine/edits.js';
 import type { Codemod, CodemodContext, Edit, ParsedCompose } from '../src/engine/types.js';
-import { lookup, rangeOf, resolveNode, services, type ComposeService, type Lookup, type NewValue } from '../src/compose/index.js';
+import { lookup, rangeOf, resolveNode, services, servicesUsing, type ComposeService, type Lookup, type NewValue } from '../src/compose/index.js';
 import {
-  describeSources, imageConfigLookups, insertPairs, listAddition, lookupView, mergeInsertions, readImageConfig, serviceImage, serviceMounts, serviceViews,
-  writableAt, type Mount, type ServiceView,
+  aliasAnchorNote, describeSources, extendedPlans, imageConfigLookups, insertPairs, listAddition, lookupView, mergeInsertions, readImageConfig,
+  serviceImage, serviceMounts, serviceViews, writableAt, type Mount, type ServiceView,
 } from '../src/compose/hardening.js';
 import { knowledgeBaseTable } from '../src/compose/image-kb.js';
 
@@ -153,8 +153,7 @@ None.
     const planned = serviceViews(ctx).filter((v) => !v.skip).map((v) => plan(ctx, v)).filter((p): p is Plan => p !== undefined);
     // A service extending one that gets the settings in this run inherits them (read_only; compose merges tmpfs lists).
     const plans = planned.flatMap((p): Plan[] => {
-      const parents = new Set(p.view.svc.sources.filter((s) => s.via === 'extends').map((s) => s.service));
-      const inherited = planned.filter((q) => parents.has(q.view.svc.name));
+      const inherited = extendedPlans(p.view.svc, planned);
       if (inherited.length === 0) return [p];
       const missing = p.missing.filter((x) => !inherited.some((q) => q.missing.includes(x)));
       const addReadOnly = p.addReadOnly && !inherited.some((q) => q.addReadOnly);
@@ -163,7 +162,6 @@ None.
       const message = `${p.message} It extends ${from}, which gets the rest in this run: ${here}.`;
       return missing.length === 0 && !addReadOnly ? [] : [{ ...p, missing, addReadOnly, message }];
     });
-    const users = (map: YAMLMap): ComposeService[] => all.filter((s) => s.sources.some((src) => src.map === map));
     const planOf = (s: ComposeService): Plan | undefined => plans.find((p) => p.view.svc.keyNode === s.keyNode);
     const done = new Set<unknown>();
     for (const p of plans) {
@@ -171,21 +169,12 @@ None.
       const own = svc.node;
       const edits: Edit[] = [];
       const pairs: [string, NewValue][] = [];
-      let note = '';
-      // The service is an alias of an anchored mapping: editing it changes every service using that anchor.
-      if (svc.alias) {
-        if (done.has(own)) continue;
-        const u = users(own);
-        if (!u.every((s) => { const q = planOf(s); return q !== undefined && same(q, p); })) {
-          ctx.report({ range: rangeOf(svc.keyNode), message: `${p.message} Not changed: it is an alias of \`&${svc.alias.source}\`, which other services use with different needs; give it its own mapping.` });
-          continue;
-        }
-        done.add(own);
-        note = ` Added to the anchor \`&${svc.alias.source}\` it is an alias of.`;
-      }
+      const aliasNote = aliasAnchorNote(ctx, svc, all, (s) => { const q = planOf(s); return q !== undefined && same(q, p); }, p.message, done);
+      if (aliasNote === undefined) continue;
+      let note = aliasNote;
       if (p.addReadOnly) pairs.push(['read_only', true]);
       const t = p.tmpfs;
-      const add = listAddition(file, svc, 'tmpfs', t, p.missing, (owner) => users(owner).every((s) => {
+      const add = listAddition(file, svc, 'tmpfs', t, p.missing, (owner) => servicesUsing(all, owner).every((s) => {
         const q = planOf(s);
         return q !== undefined && q.tmpfs?.value === t?.value && q.missing.join() === p.missing.join();
       }), done);

@@ -2,8 +2,8 @@
 import { isMap, isScalar, type YAMLMap } from 'yaml';
 import { fix } from '../src/engine/edits.js';
 import type { Codemod, CodemodContext, Edit, ParsedCompose } from '../src/engine/types.js';
-import { fillEmpty, insertPair, lookup, lookupMerged, ownPair, rangeOf, resolveNode, services, sharedWhere, type ComposeService, type NewValue } from '../src/compose/index.js';
-import { insertPairs, lookupView, mergeInsertions, serviceImage, serviceViews, type ServiceView } from '../src/compose/hardening.js';
+import { fillEmpty, insertPair, lookup, lookupMerged, ownPair, rangeOf, resolveNode, services, servicesUsing, sharedWhere, type ComposeService, type NewValue } from '../src/compose/index.js';
+import { aliasAnchorNote, extendedPlans, insertPairs, lookupView, mergeInsertions, serviceImage, serviceViews, type ServiceView } from '../src/compose/hardening.js';
 import { FAMILY_RESOURCES, type Family, type ResourceProfile } from '../src/compose/image-kb.js';
 
 interface PartialProfile {
@@ -245,8 +245,7 @@ codemods:
     const planned = serviceViews(ctx).filter((v) => !v.skip).map((v) => plan(ctx, v)).filter((p): p is Plan => p !== undefined);
     // A service extending one that gets limits in this run inherits them (compose merges deploy across extends).
     const plans = planned.flatMap((p): Plan[] => {
-      const parents = new Set(p.view.svc.sources.filter((s) => s.via === 'extends').map((s) => s.service));
-      const inherited = planned.filter((q) => parents.has(q.view.svc.name));
+      const inherited = extendedPlans(p.view.svc, planned);
       if (inherited.length === 0) return [p];
       const w: Wanted = { limits: { ...p.wanted.limits }, reservations: { ...p.wanted.reservations } };
       for (const q of inherited) {
@@ -257,7 +256,6 @@ codemods:
       const n = Object.keys(w.limits).length + Object.keys(w.reservations).length + (w.pids !== undefined ? 1 : 0);
       return n === 0 ? [] : [{ ...p, wanted: w }];
     });
-    const users = (map: YAMLMap): ComposeService[] => all.filter((s) => s.sources.some((src) => src.map === map));
     const planOf = (s: ComposeService): Plan | undefined => plans.find((p) => p.view.svc.keyNode === s.keyNode);
     const key = (w: Wanted) => JSON.stringify(w);
     const done = new Set<unknown>();
@@ -266,16 +264,9 @@ codemods:
       const w = p.wanted;
       const edits: Edit[] = [];
       const pairs: [string, NewValue][] = [];
-      let note = '';
-      if (svc.alias) {
-        if (done.has(svc.node)) continue;
-        if (!users(svc.node).every((s) => { const q = planOf(s); return q !== undefined && key(q.wanted) === key(w); })) {
-          ctx.report({ range: rangeOf(svc.keyNode), message: `${p.message.replace(/ Added .*/, '')} Not changed: it is an alias of \`&${svc.alias.source}\`, which other services use with different needs; give it its own mapping.` });
-          continue;
-        }
-        done.add(svc.node);
-        note = ` Added to the anchor \`&${svc.alias.source}\` it is an alias of.`;
-      }
+      const aliasNote = aliasAnchorNote(ctx, svc, all, (s) => { const q = planOf(s); return q !== undefined && key(q.wanted) === key(w); }, p.message.replace(/ Added .*/, ''), done);
+      if (aliasNote === undefined) continue;
+      let note = aliasNote;
       const d = p.deploy;
       const dv = d ? resolveNode(svc.doc, d.value) : null;
       const res = resourcesValue(w);
@@ -289,7 +280,7 @@ codemods:
         problem = 'its `deploy` is not a mapping';
       } else if (d.shared && d.owner !== svc.node) {
         if (hasRes) {
-          const same = users(d.owner).every((s) => { const q = planOf(s); return q !== undefined && q.deploy?.value === d.value && key({ ...q.wanted, pids: 0 }) === key({ ...w, pids: 0 }); });
+          const same = servicesUsing(all, d.owner).every((s) => { const q = planOf(s); return q !== undefined && q.deploy?.value === d.value && key({ ...q.wanted, pids: 0 }) === key({ ...w, pids: 0 }); });
           if (!same) {
             // The service's own `deploy` replaces the anchor's (merge keys do not merge nested maps): copy its entries.
             const copy = plainValue(dv.toJS(svc.doc));

@@ -9,8 +9,10 @@ import type { Answers, CodemodContext, Edit, GlobalSettings, ImageConfigAnswer, 
 import { resolveComposeValue } from '../images/compose-images.js';
 import { matchImage, type KbMatch } from './image-kb.js';
 import { appendItems, fillEmpty, flowText, insertPair, type NewValue } from './insert.js';
-import { scalarText } from './scalars.js';
-import { lookup, lookupMerged, ownPair, resolveNode, services, sharedWhere, stringItems, type ComposeService, type Lookup } from './services.js';
+import { rangeOf, scalarText } from './scalars.js';
+import {
+  lookup, lookupMerged, ownPair, resolveNode, services, servicesUsing, sharedWhere, stringItems, type ComposeService, type Lookup,
+} from './services.js';
 
 export interface ServiceImage {
   /** The image as written (`${IMAGE:-nginx:1.25}`), if any. */
@@ -250,6 +252,36 @@ export function serviceViews(ctx: CodemodContext): ServiceView[] {
     }
     return v;
   });
+}
+
+/** The plans, among `planned`, of the services `svc` extends (compose merges what those get into it). */
+export function extendedPlans<P extends { view: ServiceView }>(svc: ComposeService, planned: readonly P[]): P[] {
+  const parents = new Set(svc.sources.filter((s) => s.via === 'extends').map((s) => s.service));
+  return planned.filter((q) => parents.has(q.view.svc.name));
+}
+
+/**
+ * The gate for fixing a service whose value is an alias of an anchored mapping (`web: *base`): its keys go into the
+ * anchor, so the anchor is edited once, and only when every service using it needs the same (`sameNeeds`). Returns the
+ * note for the finding ('' when the service is not an alias), or undefined when the service is not to be edited: the
+ * anchor was already edited in this run, or other services need something else (reported, after `message`).
+ */
+export function aliasAnchorNote(
+  ctx: CodemodContext,
+  svc: ComposeService,
+  all: readonly ComposeService[],
+  sameNeeds: (user: ComposeService) => boolean,
+  message: string,
+  done: Set<unknown>,
+): string | undefined {
+  if (!svc.alias) return '';
+  if (done.has(svc.node)) return undefined;
+  if (!servicesUsing(all, svc.node).every(sameNeeds)) {
+    ctx.report({ range: rangeOf(svc.keyNode), message: `${message} Not changed: it is an alias of \`&${svc.alias.source}\`, which other services use with different needs; give it its own mapping.` });
+    return undefined;
+  }
+  done.add(svc.node);
+  return ` Added to the anchor \`&${svc.alias.source}\` it is an alias of.`;
 }
 
 /** The first value of `key` in the service or the overrides of it. */

@@ -194,6 +194,11 @@ export function lookupAll(svc: ComposeService, key: string): Lookup[] {
   return allIn(svc.doc, svc.sources, key);
 }
 
+/** The services among `all` that get keys from `map` (their own mapping, an anchor they merge or alias, a service they extend). */
+export function servicesUsing(all: readonly ComposeService[], map: YAMLMap): ComposeService[] {
+  return all.filter((s) => s.sources.some((src) => src.map === map));
+}
+
 /** A stable identity of a node for de-duplicating edits of shared (anchored) text within one codemod run. */
 export function nodeKey(node: { range?: readonly [number, number, number] | null } | null | undefined): string {
   return `${node?.range?.[0] ?? -1}:${node?.range?.[1] ?? -1}`;
