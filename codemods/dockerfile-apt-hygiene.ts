@@ -12,7 +12,7 @@ import { positionAt } from '../src/engine/text.js';
 import type { Codemod, Edit, ParsedDockerfile, Report } from '../src/engine/types.js';
 import { posixShellAt, staged, type Ins, type StagedFile } from '../src/dockerfile/instructions.js';
 import { runScript, type RunScript } from '../src/dockerfile/run-script.js';
-import { loadShell, parseScript, shellLoaded, ShellParseError, walk, type ShellScript, type SimpleCommand, type Statement } from '../src/shell/index.js';
+import { loadShell, shellLoaded, tryParseScript, walk, type ShellScript, type SimpleCommand, type Statement } from '../src/shell/index.js';
 
 const MANUAL = { title: 'fix the apt usage by hand', safety: 'manual' as const, edits: [] };
 
@@ -53,12 +53,8 @@ interface Parsed {
 function parseRun(file: ParsedDockerfile, i: Ins): Parsed | null {
   const rs = runScript(file, i.ins);
   if (!rs || rs.onbuild) return null;
-  try {
-    return { rs, script: parseScript(rs.script) };
-  } catch (e) {
-    if (e instanceof ShellParseError) return null;
-    throw e;
-  }
+  const script = tryParseScript(rs.script);
+  return script ? { rs, script } : null;
 }
 
 /** Every command of the script is `apt-get update` (`apt-get update`, `apt-get -qq update && apt-get update`). */

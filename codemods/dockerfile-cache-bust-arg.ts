@@ -9,7 +9,7 @@
 import type { Codemod, ParsedDockerfile } from '../src/engine/types.js';
 import { staged, type Ins } from '../src/dockerfile/instructions.js';
 import { runScript } from '../src/dockerfile/run-script.js';
-import { ancestors, loadShell, parseScript, shellLoaded, ShellParseError, walk, type ShellNode, type ShellScript, type SimpleCommand } from '../src/shell/index.js';
+import { ancestors, loadShell, shellLoaded, tryParseScript, walk, type ShellNode, type ShellScript, type SimpleCommand } from '../src/shell/index.js';
 
 const MANUAL = { title: 'pin the package version exactly', safety: 'manual' as const, edits: [] };
 
@@ -79,12 +79,8 @@ function install(cmd: SimpleCommand): Install | null {
 function parse(file: ParsedDockerfile, i: Ins): { script: ShellScript; toFile: (r: { start: number; end: number }) => { start: number; end: number } } | null {
   const rs = runScript(file, i.ins);
   if (!rs) return null;
-  try {
-    return { script: parseScript(rs.script), toFile: rs.toFileRange };
-  } catch (e) {
-    if (e instanceof ShellParseError) return null;
-    throw e;
-  }
+  const script = tryParseScript(rs.script);
+  return script ? { script, toFile: rs.toFileRange } : null;
 }
 
 /** Whether `node` sits in the body of an `if` whose condition refers to `name` (and so only runs when it is set). */

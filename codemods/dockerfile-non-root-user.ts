@@ -26,7 +26,7 @@ import { detectDistro, detectDistroFromFile, type Distro } from '../src/dockerfi
 import { stageBaseImage } from '../src/dockerfile/images.js';
 import { execForm, isRootUser, staged, userOf, type Ins, type StagedFile } from '../src/dockerfile/instructions.js';
 import { runScript } from '../src/dockerfile/run-script.js';
-import { loadShell, parseScript, shellLoaded, ShellParseError, type SimpleCommand } from '../src/shell/index.js';
+import { loadShell, shellLoaded, tryParseScript } from '../src/shell/index.js';
 
 const MANUAL = { title: 'run as a non-root user by hand', safety: 'manual' as const, edits: [] };
 
@@ -103,13 +103,8 @@ function createdUsers(file: ParsedDockerfile, runs: readonly Ins[]): string[] {
     if (!shellLoaded()) break;
     const rs = runScript(file, i.ins);
     if (!rs) continue;
-    let cmds: readonly SimpleCommand[];
-    try {
-      cmds = parseScript(rs.script).commands;
-    } catch (e) {
-      if (e instanceof ShellParseError) continue;
-      throw e;
-    }
+    const cmds = tryParseScript(rs.script)?.commands;
+    if (!cmds) continue;
     for (const c of cmds) {
       const n = c.name?.value;
       if (n !== 'useradd' && n !== 'adduser') continue;
@@ -259,13 +254,8 @@ function analyse(file: ParsedDockerfile, opts: Options, global: GlobalSettings, 
     for (const i of runs) {
       const rs = runScript(file, i.ins);
       if (!rs) continue;
-      let cmds: readonly SimpleCommand[];
-      try {
-        cmds = parseScript(rs.script).commands;
-      } catch (e) {
-        if (e instanceof ShellParseError) continue;
-        throw e;
-      }
+      const cmds = tryParseScript(rs.script)?.commands;
+      if (!cmds) continue;
       for (const c of cmds) {
         const n = c.name?.value ?? '';
         const args = c.args.map((a) => a.value ?? a.raw);

@@ -14,10 +14,9 @@ import {
   inSubstitution,
   isErrexitExempt,
   loadShell,
-  parseScript,
   shellLoaded,
-  ShellParseError,
   statementSiblings,
+  tryParseScript,
   type Command,
   type ShellNode,
   type ShellScript,
@@ -170,13 +169,8 @@ skipped. Two insertions, nothing else moves: \`rc=0; \` before the command, \` |
         if (x.range.start > i.range.start && x.stage === i.stage) break;
         if (x.kw === 'SHELL') initial = shellErrexit(execForm(file, x.ins) ?? []);
       }
-      let script: ShellScript;
-      try {
-        script = parseScript(rs.script);
-      } catch (e) {
-        if (e instanceof ShellParseError) continue;
-        throw e;
-      }
+      const script = tryParseScript(rs.script);
+      if (!script) continue;
       for (const s of sites(script, initial)) {
         const e = edits(rs, s, script);
         const cmds = failingCommands(s.prev) ?? [];

@@ -10,7 +10,7 @@
 import type { Codemod, ParsedDockerfile } from '../src/engine/types.js';
 import { staged } from '../src/dockerfile/instructions.js';
 import { runScript } from '../src/dockerfile/run-script.js';
-import { enclosingStatement, loadShell, parseScript, shellLoaded, ShellParseError, walk, type ShellScript, type SimpleCommand, type Word } from '../src/shell/index.js';
+import { enclosingStatement, loadShell, shellLoaded, tryParseScript, walk, type ShellScript, type SimpleCommand, type Word } from '../src/shell/index.js';
 
 const MANUAL = { title: 'remove the escalation path by hand', safety: 'manual' as const, edits: [] };
 
@@ -199,13 +199,8 @@ then belongs in a separate, clearly named image, and the finding can be silenced
       if (i.kw !== 'RUN') continue;
       const rs = runScript(file, i.ins);
       if (!rs) continue;
-      let script: ShellScript;
-      try {
-        script = parseScript(rs.script);
-      } catch (e) {
-        if (e instanceof ShellParseError) continue;
-        throw e;
-      }
+      const script = tryParseScript(rs.script);
+      if (!script) continue;
       for (const h of hits(script, true)) {
         ctx.report({ range: rs.toFileRange(h.cmd.range), message: h.message, fix: MANUAL, data: { kind: h.kind } });
       }

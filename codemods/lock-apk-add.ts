@@ -8,8 +8,8 @@ import { isOk } from '../src/engine/lookups.js';
 import type { Answers, Codemod, Edit, GlobalSettings, ImageFileAnswer, LookupKey, ParsedDockerfile, ParsedFile, Report } from '../src/engine/types.js';
 import { alpineArch, imageFileKey } from '../src/dockerfile/base-release.js';
 import {
-  afterWordValue, commandName, commandRange, dockerfileRuns, insertFlagAfter, isLookupFailure, mayAddSources, outcome,
-  PIPE_TO_SHELL, releaseNote, stageRelease, type ParsedRun,
+  afterWordValue, commandName, commandRange, commandSites, dockerfileRuns, insertFlagAfter, lookupFailedReport, mayAddSources,
+  PIPE_TO_SHELL, releaseNote, stageRelease, unknownReleaseReport, versionLookups, type ParsedRun,
 } from '../src/dockerfile/package-installs.js';
 import type { ApkVersionAnswer, ApkVersionKey } from '../src/resolvers/package-types.js';
 import { loadShell, type SimpleCommand, type Word } from '../src/shell/index.js';
@@ -86,14 +86,7 @@ function classify(cmd: SimpleCommand, run: ParsedRun): Site | null {
 }
 
 function sites(file: ParsedDockerfile): Site[] {
-  const out: Site[] = [];
-  for (const run of dockerfileRuns(file).runs) {
-    for (const cmd of run.script.commands) {
-      const s = classify(cmd, run);
-      if (s && (s.pkgs.length > 0 || s.variables.length > 0)) out.push(s);
-    }
-  }
-  return out;
+  return commandSites(file, classify).filter((s) => s.pkgs.length > 0 || s.variables.length > 0);
 }
 
 /**
@@ -127,13 +120,7 @@ function stageState(file: ParsedDockerfile, stage: number, global: GlobalSetting
   const r = stageRelease(file, stage, global, answers, keys, [REPOSITORIES]);
   if (r.kind === 'pending') return { kind: 'pending' };
   if (r.kind === 'scratch') return { kind: 'report', report: { severity: 'info', message: 'apk add in a stage built FROM scratch: not pinned' } };
-  if (r.kind === 'unknown') {
-    const failed = r.lookupError !== undefined && isLookupFailure(r.lookupError);
-    return {
-      kind: 'report',
-      report: { severity: failed ? 'error' : 'warning', message: `apk add not pinned: ${r.reason}`, data: failed ? { lookupFailed: true, code: r.lookupError?.code } : {} },
-    };
-  }
+  if (r.kind === 'unknown') return { kind: 'report', report: unknownReleaseReport(r, 'apk add') };
   if (r.release.distro !== 'alpine') {
     return { kind: 'report', report: { severity: 'warning', message: `apk add in a stage based on ${r.release.distro} ${r.release.release} (${r.target.ref}): not pinned` } };
   }
@@ -185,31 +172,11 @@ function reportSite(file: ParsedDockerfile, site: Site, plan: StagePlan, answers
       message: 'apk add not pinned: an earlier command may add package repositories, so the Alpine index may not say what apk installs',
     };
   }
-  const missing: string[] = [];
-  const failed: string[] = [];
-  let failCode: string | undefined;
-  const versions: { pkg: Pkg; ans: ApkVersionAnswer }[] = [];
-  for (const pkg of site.pkgs) {
-    const o = outcome(answers.get<ApkVersionAnswer>(versionKey(plan, site, pkg.name)));
-    if (!o) return undefined;
-    if ('error' in o) {
-      if (isLookupFailure(o.error)) {
-        failed.push(`${pkg.name} (${o.error.code}: ${o.error.message})`);
-        failCode ??= o.error.code;
-      } else missing.push(pkg.name);
-      continue;
-    }
-    versions.push({ pkg, ans: o.ok });
-  }
+  const looked = versionLookups<Pkg, ApkVersionAnswer>(site.pkgs, answers, (pkg) => versionKey(plan, site, pkg.name), (pkg) => pkg.name);
+  if (!looked) return undefined;
+  const { versions, missing } = looked;
   const where = `Alpine ${plan.branch} (${plan.arch})`;
-  if (failed.length) {
-    return {
-      range,
-      severity: 'error',
-      message: `apk add not pinned: version lookup failed for ${failed.join(', ')}`,
-      data: { lookupFailed: true, code: failCode },
-    };
-  }
+  if (looked.failed.length) return lookupFailedReport(range, 'apk add', looked);
   if (missing.length) {
     return {
       range,
@@ -219,18 +186,18 @@ function reportSite(file: ParsedDockerfile, site: Site, plan: StagePlan, answers
     };
   }
   const edits: Edit[] = [];
-  for (const { pkg, ans } of versions) {
+  for (const [pkg, ans] of versions) {
     if (pkg.provided) edits.push(replace(site.run.rs.toFileRange(pkg.word.range), `${ans.name}=${ans.version}`));
     else edits.push(insertAt(afterWordValue(site.run.rs, pkg.word), `=${ans.version}`));
   }
   const addNoCache = !site.noCache && options.addNoCache !== false;
   if (addNoCache) edits.push(insertFlagAfter(site.run.rs, site.add, '--no-cache'));
-  const pins = versions.map(({ ans }) => `${ans.name}=${ans.version}`);
+  const pins = versions.map(([, ans]) => `${ans.name}=${ans.version}`);
   return {
     range,
     message: `apk add: pinned ${pins.join(', ')} from ${where}${addNoCache ? ', --no-cache added' : ''}${plan.note}`,
     fix: fix('Pin apk packages', 'safe', edits),
-    data: { packages: Object.fromEntries(versions.map(({ ans }) => [ans.name, ans.version])), branch: plan.branch, arch: plan.arch },
+    data: { packages: Object.fromEntries(versions.map(([, ans]) => [ans.name, ans.version])), branch: plan.branch, arch: plan.arch },
   };
 }
 

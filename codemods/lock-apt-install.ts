@@ -9,8 +9,8 @@ import { fix, insertAt } from '../src/engine/edits.js';
 import type { Answers, Codemod, Edit, GlobalSettings, LookupKey, ParsedDockerfile, ParsedFile, Report } from '../src/engine/types.js';
 import { debianArch, type Distro } from '../src/dockerfile/base-release.js';
 import {
-  afterWordValue, buildsOn, commandName, commandRange, dockerfileRuns, insertFlagAfter, isLookupFailure, mayAddSources,
-  outcome, PIPE_TO_SHELL, releaseNote, stageRelease, type ParsedRun,
+  afterWordValue, buildsOn, commandName, commandRange, commandSites, dockerfileRuns, insertFlagAfter, lookupFailedReport,
+  mayAddSources, PIPE_TO_SHELL, releaseNote, stageRelease, unknownReleaseReport, versionLookups, type ParsedRun,
 } from '../src/dockerfile/package-installs.js';
 import type { AptVersionAnswer, AptVersionKey } from '../src/resolvers/package-types.js';
 import { loadShell, type SimpleCommand, type Word } from '../src/shell/index.js';
@@ -97,14 +97,7 @@ function classify(cmd: SimpleCommand, run: ParsedRun): Site | null {
 }
 
 function sites(file: ParsedDockerfile): Site[] {
-  const out: Site[] = [];
-  for (const run of dockerfileRuns(file).runs) {
-    for (const cmd of run.script.commands) {
-      const s = classify(cmd, run);
-      if (s) out.push(s);
-    }
-  }
-  return out;
+  return commandSites(file, classify);
 }
 
 interface StagePlan {
@@ -122,13 +115,7 @@ function stageState(file: ParsedDockerfile, stage: number, global: GlobalSetting
   const r = stageRelease(file, stage, global, answers, keys);
   if (r.kind === 'pending') return { kind: 'pending' };
   if (r.kind === 'scratch') return { kind: 'report', notApt: true, report: { severity: 'info', message: 'apt-get install in a stage built FROM scratch: not pinned' } };
-  if (r.kind === 'unknown') {
-    const failed = r.lookupError !== undefined && isLookupFailure(r.lookupError);
-    return {
-      kind: 'report',
-      report: { severity: failed ? 'error' : 'warning', message: `apt-get install not pinned: ${r.reason}`, data: failed ? { lookupFailed: true, code: r.lookupError?.code } : {} },
-    };
-  }
+  if (r.kind === 'unknown') return { kind: 'report', report: unknownReleaseReport(r, 'apt-get install') };
   if (r.release.distro === 'alpine') {
     return { kind: 'report', notApt: true, report: { severity: 'warning', message: `apt-get install in a stage based on Alpine ${r.release.release} (${r.target.ref}): not pinned` } };
   }
@@ -177,37 +164,22 @@ function pinReport(file: ParsedDockerfile, site: Site, plan: StagePlan, answers:
       message: `${label(site)} not pinned: an earlier command may add package sources, so the ${plan.distro} index may not say what apt installs`,
     };
   }
-  const missing: string[] = [];
-  const failed: string[] = [];
-  let failCode: string | undefined;
-  const versions: { pkg: Pkg; ans: AptVersionAnswer }[] = [];
-  for (const pkg of site.pkgs) {
-    const o = outcome(answers.get<AptVersionAnswer>(versionKey(plan, pkg)));
-    if (!o) return undefined;
-    if ('error' in o) {
-      if (isLookupFailure(o.error)) {
-        failed.push(`${pkg.word.value ?? pkg.name} (${o.error.code}: ${o.error.message})`);
-        failCode ??= o.error.code;
-      } else missing.push(pkg.word.value ?? pkg.name);
-      continue;
-    }
-    versions.push({ pkg, ans: o.ok });
-  }
+  const looked = versionLookups<Pkg, AptVersionAnswer>(site.pkgs, answers, (pkg) => versionKey(plan, pkg), (pkg) => pkg.word.value ?? pkg.name);
+  if (!looked) return undefined;
+  const { versions, missing } = looked;
   const where = `${plan.distro} ${plan.suite} (${plan.arch})`;
-  if (failed.length) {
-    return { range, severity: 'error', message: `${label(site)} not pinned: version lookup failed for ${failed.join(', ')}`, data: { lookupFailed: true, code: failCode } };
-  }
+  if (looked.failed.length) return lookupFailedReport(range, label(site), looked);
   if (missing.length) {
     return { range, severity: 'warning', message: `${label(site)} not pinned: no package ${missing.join(', ')} in ${where} ${plan.distro === 'ubuntu' ? 'main, universe' : 'main'}`, data: { missing } };
   }
-  const edits: Edit[] = versions.map(({ pkg, ans }) => insertAt(afterWordValue(site.run.rs, pkg.word), `=${ans.version}`));
-  const pins = versions.map(({ pkg, ans }) => `${pkg.word.value ?? pkg.name}=${ans.version}`);
-  const pockets = [...new Set(versions.map(({ ans }) => ans.suite))];
+  const edits: Edit[] = versions.map(([pkg, ans]) => insertAt(afterWordValue(site.run.rs, pkg.word), `=${ans.version}`));
+  const pins = versions.map(([pkg, ans]) => `${pkg.word.value ?? pkg.name}=${ans.version}`);
+  const pockets = [...new Set(versions.map(([, ans]) => ans.suite))];
   return {
     range,
     message: `${label(site)}: pinned ${pins.join(', ')} from ${where}: ${pockets.join(', ')}${plan.note}`,
     fix: fix('Pin apt packages', 'safe', edits),
-    data: { packages: Object.fromEntries(versions.map(({ pkg, ans }) => [pkg.word.value ?? pkg.name, ans.version])), suite: plan.suite, arch: plan.arch },
+    data: { packages: Object.fromEntries(versions.map(([pkg, ans]) => [pkg.word.value ?? pkg.name, ans.version])), suite: plan.suite, arch: plan.arch },
   };
 }
 

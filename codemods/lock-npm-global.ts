@@ -9,7 +9,9 @@ import { dirname, join, posix } from 'node:path';
 import { fix, insertAt, replace } from '../src/engine/edits.js';
 import { isOk } from '../src/engine/lookups.js';
 import type { Answers, Codemod, Edit, FileAnswer, LookupKey, ParsedDockerfile, ParsedFile, Report } from '../src/engine/types.js';
-import { commandName, commandRange, dockerfileRuns, isLookupFailure, outcome, quoteOffset, stageChain, type ParsedRun } from '../src/dockerfile/package-installs.js';
+import {
+  commandName, commandRange, commandSites, dockerfileRuns, lookupFailedReport, quoteOffset, stageChain, versionLookups, type ParsedRun,
+} from '../src/dockerfile/package-installs.js';
 import { stageAt, toRange } from '../src/dockerfile/stages.js';
 import type { NpmVersionAnswer, NpmVersionKey } from '../src/resolvers/package-types.js';
 import { loadShell, type SimpleCommand, type Word } from '../src/shell/index.js';
@@ -114,14 +116,7 @@ function addSpec(site: Site, w: Word): void {
 }
 
 function sites(file: ParsedDockerfile): Site[] {
-  const out: Site[] = [];
-  for (const run of dockerfileRuns(file).runs) {
-    for (const cmd of run.script.commands) {
-      const s = classify(cmd, run);
-      if (s && (s.specs.length || s.unresolvable.length)) out.push(s);
-    }
-  }
-  return out;
+  return commandSites(file, classify).filter((s) => s.specs.length || s.unresolvable.length);
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -280,26 +275,19 @@ function pinReport(file: ParsedDockerfile, site: Site, answers: Answers): Report
   const reg = registryState(file, site, answers);
   if (reg.kind === 'pending') return undefined;
   if (reg.kind === 'unknown') return { range, severity: 'warning', message: `${what} not pinned: cannot tell which registry it uses: ${reg.reason}` };
-  const missing: string[] = [];
-  const failed: string[] = [];
-  let failCode: string | undefined;
-  const versions: { spec: Spec; ans: NpmVersionAnswer }[] = [];
-  for (const spec of site.specs) {
-    const o = outcome(answers.get<NpmVersionAnswer>(versionKey(reg, spec)));
-    if (!o) return undefined;
-    if ('error' in o) {
-      if (isLookupFailure(o.error)) {
-        failed.push(`${spec.name} (${o.error.code}: ${o.error.message})`);
-        failCode ??= o.error.code;
-      } else missing.push(spec.range ? `${spec.name}@${spec.range}` : spec.name);
-      continue;
-    }
-    versions.push({ spec, ans: o.ok });
-  }
+  const looked = versionLookups<Spec, NpmVersionAnswer>(
+    site.specs,
+    answers,
+    (spec) => versionKey(reg, spec),
+    (spec) => spec.name,
+    (spec) => (spec.range ? `${spec.name}@${spec.range}` : spec.name),
+  );
+  if (!looked) return undefined;
+  const { versions, missing } = looked;
   const where = reg.registry ? ` from ${reg.registry}${reg.source ? ` (${reg.source})` : ''}` : '';
-  if (failed.length) return { range, severity: 'error', message: `${what} not pinned: version lookup failed for ${failed.join(', ')}`, data: { lookupFailed: true, code: failCode } };
+  if (looked.failed.length) return lookupFailedReport(range, what, looked);
   if (missing.length) return { range, severity: 'warning', message: `${what} not pinned: nothing matches ${missing.join(', ')}${where || ' on the npm registry'}`, data: { missing } };
-  const edits: Edit[] = versions.map(({ spec, ans }) => {
+  const edits: Edit[] = versions.map(([spec, ans]) => {
     const base = spec.word.range.start + spec.quoteOffset;
     const text = `@${ans.version}`;
     if (spec.valueLength > spec.nameEnd) return replace(site.run.rs.toFileRange({ start: base + spec.nameEnd, end: base + spec.valueLength }), text);
@@ -307,9 +295,9 @@ function pinReport(file: ParsedDockerfile, site: Site, answers: Answers): Report
   });
   return {
     range,
-    message: `${what}: pinned ${versions.map(({ spec, ans }) => `${spec.name}@${ans.version}`).join(', ')}${where}`,
+    message: `${what}: pinned ${versions.map(([spec, ans]) => `${spec.name}@${ans.version}`).join(', ')}${where}`,
     fix: fix('Pin global npm packages', 'safe', edits),
-    data: { packages: Object.fromEntries(versions.map(({ spec, ans }) => [spec.name, ans.version])) },
+    data: { packages: Object.fromEntries(versions.map(([spec, ans]) => [spec.name, ans.version])) },
   };
 }
 

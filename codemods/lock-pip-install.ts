@@ -5,7 +5,9 @@
  */
 import { fix, insertAt, replace } from '../src/engine/edits.js';
 import type { Answers, Codemod, Edit, LookupKey, ParsedDockerfile, ParsedFile, Report } from '../src/engine/types.js';
-import { commandName, commandRange, dockerfileRuns, isLookupFailure, outcome, quoteOffset, stageChain, type ParsedRun } from '../src/dockerfile/package-installs.js';
+import {
+  commandName, commandRange, commandSites, dockerfileRuns, lookupFailedReport, quoteOffset, stageChain, versionLookups, type ParsedRun,
+} from '../src/dockerfile/package-installs.js';
 import { stageAt, toRange } from '../src/dockerfile/stages.js';
 import type { PypiVersionAnswer, PypiVersionKey } from '../src/resolvers/package-types.js';
 import { loadShell, type SimpleCommand, type Word } from '../src/shell/index.js';
@@ -116,14 +118,7 @@ function classify(cmd: SimpleCommand, run: ParsedRun): Site | null {
 }
 
 function sites(file: ParsedDockerfile): Site[] {
-  const out: Site[] = [];
-  for (const run of dockerfileRuns(file).runs) {
-    for (const cmd of run.script.commands) {
-      const s = classify(cmd, run);
-      if (s) out.push(s);
-    }
-  }
-  return out;
+  return commandSites(file, classify);
 }
 
 function versionKey(site: Site, req: Req): PypiVersionKey & LookupKey {
@@ -163,26 +158,19 @@ function pinReport(file: ParsedDockerfile, site: Site, answers: Answers): Report
   if (customIndex(file, site)) {
     return { range, severity: 'info', message: 'pip install not pinned: the stage configures its own index (PIP_INDEX_URL, pip.conf); pass it with -i so the lookup uses it' };
   }
-  const missing: string[] = [];
-  const failed: string[] = [];
-  let failCode: string | undefined;
-  const versions: { req: Req; ans: PypiVersionAnswer }[] = [];
-  for (const req of site.reqs) {
-    const o = outcome(answers.get<PypiVersionAnswer>(versionKey(site, req)));
-    if (!o) return undefined;
-    if ('error' in o) {
-      if (isLookupFailure(o.error)) {
-        failed.push(`${req.name} (${o.error.code}: ${o.error.message})`);
-        failCode ??= o.error.code;
-      } else missing.push(req.spec ? `${req.name}${req.spec}` : req.name);
-      continue;
-    }
-    versions.push({ req, ans: o.ok });
-  }
+  const looked = versionLookups<Req, PypiVersionAnswer>(
+    site.reqs,
+    answers,
+    (req) => versionKey(site, req),
+    (req) => req.name,
+    (req) => (req.spec ? `${req.name}${req.spec}` : req.name),
+  );
+  if (!looked) return undefined;
+  const { versions, missing } = looked;
   const where = site.index ?? 'the package index';
-  if (failed.length) return { range, severity: 'error', message: `pip install not pinned: version lookup failed for ${failed.join(', ')}`, data: { lookupFailed: true, code: failCode } };
+  if (looked.failed.length) return lookupFailedReport(range, 'pip install', looked);
   if (missing.length) return { range, severity: 'warning', message: `pip install not pinned: nothing matches ${missing.join(', ')} on ${where}`, data: { missing } };
-  const edits: Edit[] = versions.map(({ req, ans }) => {
+  const edits: Edit[] = versions.map(([req, ans]) => {
     const base = req.word.range.start + req.quoteOffset;
     const text = `==${ans.version}`;
     if (req.specEnd > req.specStart) return replace(site.run.rs.toFileRange({ start: base + req.specStart, end: base + req.specEnd }), text);
@@ -190,9 +178,9 @@ function pinReport(file: ParsedDockerfile, site: Site, answers: Answers): Report
   });
   return {
     range,
-    message: `pip install: pinned ${versions.map(({ req, ans }) => `${req.name}==${ans.version}`).join(', ')}${site.index ? ` from ${site.index}` : ''}`,
+    message: `pip install: pinned ${versions.map(([req, ans]) => `${req.name}==${ans.version}`).join(', ')}${site.index ? ` from ${site.index}` : ''}`,
     fix: fix('Pin pip requirements', 'safe', edits),
-    data: { packages: Object.fromEntries(versions.map(({ req, ans }) => [req.name, ans.version])) },
+    data: { packages: Object.fromEntries(versions.map(([req, ans]) => [req.name, ans.version])) },
   };
 }
 

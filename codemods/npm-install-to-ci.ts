@@ -16,7 +16,7 @@ import { fix, replace, insertAt } from '../src/engine/edits.js';
 import { isOk } from '../src/engine/lookups.js';
 import type { Answers, Codemod, DirAnswer, Edit, FileAnswer, LookupKey, ParsedDockerfile, ParsedFile } from '../src/engine/types.js';
 import { runScript, type RunScript } from '../src/dockerfile/run-script.js';
-import { ancestors, loadShell, parseScript, shellLoaded, ShellParseError, type ShellNode, type SimpleCommand, type Word } from '../src/shell/index.js';
+import { ancestors, loadShell, shellLoaded, tryParseScript, type ShellNode, type SimpleCommand, type Word } from '../src/shell/index.js';
 
 type Tool = 'npm' | 'yarn' | 'pnpm';
 
@@ -206,13 +206,8 @@ function plan(file: ParsedDockerfile): Plan | null {
     } else if (kw === 'RUN') {
       const rs = runScript(file, ins);
       if (!rs) continue;
-      let commands: readonly SimpleCommand[];
-      try {
-        commands = parseScript(rs.script).commands;
-      } catch (e) {
-        if (e instanceof ShellParseError) continue;
-        throw e;
-      }
+      const commands = tryParseScript(rs.script)?.commands;
+      if (!commands) continue;
       for (const cmd of commands) {
         const inst = classify(cmd);
         if (!inst) continue;

@@ -9,8 +9,8 @@
 import type { Instruction } from 'dockerfile-ast';
 import { insertAt } from '../engine/edits.js';
 import { isOk } from '../engine/lookups.js';
-import type { Answer, Answers, Edit, GlobalSettings, LookupError, LookupKey, ParsedDockerfile, Range } from '../engine/types.js';
-import { parseScript, shellLoaded, ShellParseError, type ShellScript, type SimpleCommand, type Word } from '../shell/index.js';
+import type { Answer, Answers, Edit, GlobalSettings, LookupError, LookupKey, ParsedDockerfile, Range, Report } from '../engine/types.js';
+import { shellLoaded, tryParseScript, type ShellScript, type SimpleCommand, type Word } from '../shell/index.js';
 import { releaseLookups, releaseOf, stageTarget, type BaseRelease, type ReleaseResult, type StageTarget } from './base-release.js';
 import { runScript, type RunScript } from './run-script.js';
 import { parseStages, stageAt, toRange, type Stage } from './stages.js';
@@ -41,13 +41,8 @@ export function dockerfileRuns(file: ParsedDockerfile): DockerfileRuns {
       if (ins.getKeyword().toUpperCase() !== 'RUN') continue;
       const rs = runScript(file, ins);
       if (!rs || rs.onbuild) continue;
-      let script: ShellScript;
-      try {
-        script = parseScript(rs.script);
-      } catch (e) {
-        if (e instanceof ShellParseError) continue;
-        throw e;
-      }
+      const script = tryParseScript(rs.script);
+      if (!script) continue;
       const stage = stageAt(stages, rs.range.start);
       if (stage < 0) continue;
       runs.push({ ins, rs, script, stage });
@@ -55,6 +50,18 @@ export function dockerfileRuns(file: ParsedDockerfile): DockerfileRuns {
   }
   const out = { stages, runs };
   if (shellLoaded()) cache.set(file, out);
+  return out;
+}
+
+/** `classify` applied to every command of every parsed RUN of the file, in file order; nulls are left out. */
+export function commandSites<S>(file: ParsedDockerfile, classify: (cmd: SimpleCommand, run: ParsedRun) => S | null): S[] {
+  const out: S[] = [];
+  for (const run of dockerfileRuns(file).runs) {
+    for (const cmd of run.script.commands) {
+      const s = classify(cmd, run);
+      if (s) out.push(s);
+    }
+  }
   return out;
 }
 
@@ -186,6 +193,55 @@ export function releaseNote(r: { target: StageTarget; release: BaseRelease; fall
 /** Lookup failures other than "no such package" make the run incomplete (exit code 2, like pin-image-digest). */
 export function isLookupFailure(e: LookupError): boolean {
   return e.code !== 'not-found';
+}
+
+/** The finding of a stage whose release is unknown: an error when a lookup failed, else a warning. */
+export function unknownReleaseReport(r: { reason: string; lookupError?: LookupError }, what: string): Omit<Report, 'range'> {
+  const failed = r.lookupError !== undefined && isLookupFailure(r.lookupError);
+  return { severity: failed ? 'error' : 'warning', message: `${what} not pinned: ${r.reason}`, data: failed ? { lookupFailed: true, code: r.lookupError?.code } : {} };
+}
+
+/** The answers to the version lookups of one command's packages. */
+export interface VersionLookups<T, A> {
+  /** Packages with a version, in order. */
+  versions: [item: T, ans: A][];
+  /** Packages nothing matches ("not-found"). */
+  missing: string[];
+  /** Failed lookups, as `name (code: message)`, and the code of the first. */
+  failed: string[];
+  failCode?: string;
+}
+
+/**
+ * The version lookups of `items`, once all are answered (undefined before). `name` names an item in `failed`,
+ * `missingName` (default: `name`) in `missing`.
+ */
+export function versionLookups<T, A>(
+  items: readonly T[],
+  answers: Answers,
+  key: (item: T) => LookupKey,
+  name: (item: T) => string,
+  missingName: (item: T) => string = name,
+): VersionLookups<T, A> | undefined {
+  const out: VersionLookups<T, A> = { versions: [], missing: [], failed: [] };
+  for (const item of items) {
+    const o = outcome(answers.get<A>(key(item)));
+    if (!o) return undefined;
+    if ('error' in o) {
+      if (isLookupFailure(o.error)) {
+        out.failed.push(`${name(item)} (${o.error.code}: ${o.error.message})`);
+        out.failCode ??= o.error.code;
+      } else out.missing.push(missingName(item));
+      continue;
+    }
+    out.versions.push([item, o.ok]);
+  }
+  return out;
+}
+
+/** The error finding of a command whose version lookups failed (the run is incomplete: exit code 2). */
+export function lookupFailedReport(range: Range, what: string, v: { failed: readonly string[]; failCode?: string }): Report {
+  return { range, severity: 'error', message: `${what} not pinned: version lookup failed for ${v.failed.join(', ')}`, data: { lookupFailed: true, code: v.failCode } };
 }
 
 /** The ok payload or the error of an answer (undefined: not answered yet). */

@@ -7,11 +7,12 @@
  *   for (const cmd of s.commands) cmd.name?.value, cmd.args.map((a) => a.value), cmd.range …
  *
  * Offsets are UTF-16 offsets into the script text (like Edit offsets); map them to a Dockerfile with
- * RunScript.toFileOffset(). Parse errors throw ShellParseError (with the offset): skip the script, never guess.
+ * RunScript.toFileOffset(). Parse errors throw ShellParseError (with the offset): skip the script, never guess
+ * (tryParseScript() returns null instead).
  * See ./README.md for the parser choice and known limits.
  */
 export { loadShell, shellLoaded } from './load.js';
-export { parseScript } from './parse.js';
+export { parseScript, tryParseScript } from './parse.js';
 export { unquote } from './words.js';
 export { ancestors, commandName, enclosingStatement, findAll, inSubstitution, isErrexitExempt, statementSiblings, walk } from './walk.js';
 export {

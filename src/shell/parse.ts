@@ -69,6 +69,16 @@ export function parseScript(text: string): ShellScript {
   }
 }
 
+/** parseScript, or null when the parser rejects the script (ShellParseError): codemods skip it, never guess. */
+export function tryParseScript(text: string): ShellScript | null {
+  try {
+    return parseScript(text);
+  } catch (e) {
+    if (e instanceof ShellParseError) return null;
+    throw e;
+  }
+}
+
 function firstError(n: TSNode): TSNode | null {
   if (n.isError || n.isMissing) return n;
   if (!n.hasError) return null;

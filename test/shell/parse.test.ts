@@ -7,6 +7,7 @@ import {
   loadShell,
   parseScript,
   statementSiblings,
+  tryParseScript,
   type AndOr,
   type Pipeline,
   type SimpleCommand,
@@ -175,5 +176,10 @@ describe('parseScript: structure', () => {
       expect(e).toBeInstanceOf(ShellParseError);
       expect((e as ShellParseError).offset).toBeGreaterThanOrEqual(0);
     }
+  });
+
+  it('tryParseScript returns null where parseScript throws ShellParseError', () => {
+    expect(tryParseScript('echo "unterminated')).toBeNull();
+    expect(tryParseScript('echo ok')?.commands.map((c) => c.name?.value)).toEqual(['echo']);
   });
 });
