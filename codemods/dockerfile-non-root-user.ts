@@ -231,7 +231,7 @@ function analyse(file: ParsedDockerfile, opts: Options, global: GlobalSettings, 
       if (cfg.ok.os === 'windows') distro = { family: 'windows', hasShell: false, source: 'os-release', evidence: 'image config os=windows' };
     }
   }
-  const who = lastUser ? `the last USER is ${userOf(lastUser.ins) ?? 'root'}` : baseRef ? `no USER: it runs as ${baseRef}'s user, root` : 'no USER: it runs as root';
+  const who = lastUser ? `the last USER is ${userOf(lastUser.ins) ?? 'root'}` : baseRef ? `no USER: it runs as ${baseRef.replace(/@sha256:[0-9a-f]{64}$/, '')}'s user, root` : 'no USER: it runs as root';
   const plan = (message: string, f?: Plan['fix'], data?: Record<string, unknown>): Plan => ({ range: anchor, message, lookups, ...(f ? { fix: f } : {}), ...(data ? { data } : {}) });
 
   if (distro.family === 'windows') {
