@@ -5,18 +5,20 @@
  *   `# syntax=docker/dockerfile:1` directive added as the first line when the file has none (the flag needs the
  *   docker/dockerfile 1.6 frontend or later); a pinned older or unknown frontend is reported instead.
  * - `curl -fsSL URL | sh` / `wget -qO- URL | bash -s -- args` in RUN → download to a file, `sha256sum -c`, then run the
- *   file with the same shell and arguments (unsafe: see the docs).
+ *   file with the same shell and arguments (unsafe: see the docs); the same for `| python3 -`, `| perl`, `| node`,
+ *   `| ruby` reading the script from stdin with no other arguments.
+ * - `bash -c "$(curl -fsSL URL)" [$0 args…]` → the same download, check and run.
  * The SHA-256 comes from a `url-sha256` lookup (downloaded once, hashed while streaming, cached by URL).
  */
 import type { Flag, Instruction } from 'dockerfile-ast';
 import { fix, insertAt, replace } from '../src/engine/edits.js';
 import type { Answers, Codemod, Edit, LookupKey, ParsedDockerfile, ParsedFile, Report } from '../src/engine/types.js';
 import { frontendAtLeast16, parserDirectives } from '../src/dockerfile/directives.js';
-import { dockerfileRuns, isLookupFailure, outcome, type ParsedRun } from '../src/dockerfile/package-installs.js';
+import { commandSites, dockerfileRuns, isLookupFailure, outcome, type ParsedRun } from '../src/dockerfile/package-installs.js';
 import type { RunScript } from '../src/dockerfile/run-script.js';
 import { toRange } from '../src/dockerfile/stages.js';
 import type { UrlSha256Answer, UrlSha256Key } from '../src/resolvers/package-types.js';
-import { ancestors, loadShell, type Pipeline, type SimpleCommand, type Word } from '../src/shell/index.js';
+import { ancestors, findAll, inSubstitution, loadShell, type Pipeline, type SimpleCommand, type Substitution, type Word } from '../src/shell/index.js';
 
 const DEFAULT_FRONTEND = 'docker/dockerfile:1';
 const HTTP_URL = /^https?:\/\/[^\s/$]+/i;
@@ -225,13 +227,17 @@ interface ShellRun {
   /** Its rewritten argument list, the script file inserted where the shell reads the script. */
   rebuild(file: string): string;
   lastWord: Word;
+  /** Why the run cannot be rewritten (an interpreter given options or arguments besides the script from stdin). */
+  manual?: string;
 }
 
-function classifyShell(cmd: SimpleCommand): ShellRun | null {
+const baseName = (w: Word | undefined) => w?.value?.split('/').pop() ?? null;
+
+/** The command's words and the index of the program run through `sudo [opts] [--]` and `env [-i] [VAR=…]`; null for sudo options with a value. */
+function unwrap(cmd: SimpleCommand): { words: Word[]; i: number } | null {
   const words = [cmd.name, ...cmd.args].filter((w): w is Word => w !== null);
   let i = 0;
-  const base = (w: Word | undefined) => w?.value?.split('/').pop() ?? null;
-  if (base(words[0]) === 'sudo') {
+  if (baseName(words[0]) === 'sudo') {
     i = 1;
     while (i < words.length && words[i]?.value?.startsWith('-')) {
       const v = words[i]?.value as string;
@@ -243,12 +249,19 @@ function classifyShell(cmd: SimpleCommand): ShellRun | null {
       i++;
     }
   }
-  if (base(words[i]) === 'env') {
+  if (baseName(words[i]) === 'env') {
     i++;
     while (i < words.length && (/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]?.raw ?? '') || words[i]?.value === '-i')) i++;
   }
+  return { words, i };
+}
+
+function classifyShell(cmd: SimpleCommand): ShellRun | null {
+  const u = unwrap(cmd);
+  if (!u) return null;
+  const { words, i } = u;
   const shellWord = words[i];
-  const sh = base(shellWord);
+  const sh = baseName(shellWord);
   if (!shellWord || sh === null || !SHELLS.has(sh)) return null;
   const rest = words.slice(i + 1);
   const opts: string[] = [];
@@ -304,6 +317,54 @@ function classifyShell(cmd: SimpleCommand): ShellRun | null {
   };
 }
 
+/**
+ * Interpreters other than shells that run a script read from stdin, and the options that make them run code given on
+ * the command line instead (then what the pipe sends is the code's input, not code).
+ */
+const INTERPRETERS: Record<string, (opt: string) => boolean> = {
+  python: (o) => /^-[a-zA-Z]*[cm]/.test(o),
+  python3: (o) => /^-[a-zA-Z]*[cm]/.test(o),
+  perl: (o) => /^-[a-zA-Z]*[eE]/.test(o),
+  ruby: (o) => /^-[a-zA-Z]*e/.test(o),
+  node: (o) => /^-[a-zA-Z]*[ep][a-zA-Z]*$/.test(o) || /^--(eval|print)(=|$)/.test(o),
+};
+
+/**
+ * `| python3 -`, `| python3`, `| sudo perl` …: runs what the pipe sends. A rewrite only without other options or
+ * arguments (manual otherwise); null when it runs inline code (`-c`, `-e`) or a script file, reading the download as data.
+ */
+function classifyInterpreter(cmd: SimpleCommand): ShellRun | null {
+  const u = unwrap(cmd);
+  if (!u) return null;
+  const { words, i } = u;
+  const word = words[i];
+  const name = baseName(word);
+  const inline = name === null ? undefined : INTERPRETERS[name];
+  if (!word || name === null || !inline) return null;
+  const rest = words.slice(i + 1);
+  let stdin = false;
+  const extra: Word[] = [];
+  for (const w of rest) {
+    const v = w.value;
+    if (stdin) extra.push(w);
+    else if (v === '-' || v === '/dev/stdin') stdin = true;
+    else if (v !== null && v.startsWith('-')) {
+      if (inline(v)) return null;
+      extra.push(w);
+    } else return null; // a script file (or a variable that may name one): the download is its input
+  }
+  const run: ShellRun = {
+    shell: name,
+    firstWord: words[0] as Word,
+    lastWord: words[words.length - 1] as Word,
+    rebuild: (file) => [...words.slice(0, i).map((w) => w.raw), word.raw, file].join(' '),
+  };
+  if (extra.length) {
+    run.manual = `${name} is given ${extra.map((w) => w.raw).join(' ')} besides the script it reads from stdin: download the script to a file, check it with sha256sum -c, then run it with them`;
+  }
+  return run;
+}
+
 interface PipeSite {
   run: ParsedRun;
   pipeline: Pipeline;
@@ -325,7 +386,7 @@ function pipeSites(file: ParsedDockerfile): PipeSite[] {
       if (!p || p.index !== 0) continue;
       const last = p.commands[p.length - 1];
       if (!last || last.kind !== 'command') continue;
-      const shell = classifyShell(last);
+      const shell = classifyShell(last) ?? classifyInterpreter(last);
       if (!shell) continue;
       const download = classifyDownload(cmd);
       if (download === 'skip') continue;
@@ -337,6 +398,8 @@ function pipeSites(file: ParsedDockerfile): PipeSite[] {
         site.manual = 'it runs inside a command substitution: download the script to a file, check it with sha256sum -c, then run it';
       } else if (last.redirects.length || cmd.redirects.some((r) => r.op === '<' || r.op === '<<' || r.op === '<<<')) {
         site.manual = 'redirections around the pipe: download the script to a file, check it with sha256sum -c, then run it';
+      } else if (shell.manual) {
+        site.manual = shell.manual;
       } else if (url === null) {
         site.manual = `the URL ${download.urlWord.raw} uses a variable, so its checksum cannot be known here: download to a file and verify it with sha256sum -c against a checksum you set next to the variable`;
       } else if (!HTTP_URL.test(url)) {
@@ -353,9 +416,187 @@ function pipeSites(file: ParsedDockerfile): PipeSite[] {
   return out;
 }
 
+// ---------------------------------------------------------------------------------------------------------------------
+// bash -c "$(curl …)"
+
+interface SubstSite {
+  run: ParsedRun;
+  /** The `bash -c …` command. */
+  cmd: SimpleCommand;
+  shell: string;
+  /** `$(…)` or `` `…` ``, for messages. */
+  backquoted: boolean;
+  /** The download inside the substitution, when it is the whole script string. */
+  download?: Download;
+  downloadCmd?: SimpleCommand;
+  tool: 'curl' | 'wget';
+  /** The shell command that runs the file (assignments, sudo/env prefix, shell, options, arguments after $0). */
+  rebuild(file: string): string;
+  url?: string;
+  manual?: string;
+  /** Preceded by `||` in an and-or list: the replacement is wrapped in `{ …; }`. */
+  wrap: boolean;
+}
+
+/** The download a `$(…)` runs, when its whole body is one curl/wget command writing to stdout. */
+function substDownload(sub: Substitution): { cmd: SimpleCommand; download: Download } | null {
+  const [stmt, ...more] = sub.body;
+  if (!stmt || more.length || stmt.background || stmt.body.kind !== 'command') return null;
+  const download = classifyDownload(stmt.body);
+  return download === 'skip' ? null : { cmd: stmt.body, download };
+}
+
+/** The download tool named anywhere in a substitution (for findings when the shape is not one harden rewrites). */
+function downloadToolIn(sub: Substitution): 'curl' | 'wget' | null {
+  for (const c of findAll(sub, 'command')) {
+    const n = baseName(c.name ?? undefined);
+    if (n === 'curl' || n === 'wget') return n;
+  }
+  return null;
+}
+
+function classifyShellC(cmd: SimpleCommand, run: ParsedRun): SubstSite | null {
+  const u = unwrap(cmd);
+  if (!u) return null;
+  const { words, i } = u;
+  const shellWord = words[i];
+  const sh = baseName(shellWord);
+  if (!shellWord || sh === null || !SHELLS.has(sh)) return null;
+  const rest = words.slice(i + 1);
+  const opts: string[] = [];
+  let sawC = false;
+  let j = 0;
+  for (; j < rest.length; j++) {
+    const w = rest[j] as Word;
+    const v = w.value;
+    if (v === null) break;
+    if (v === '--') {
+      j++;
+      break;
+    }
+    if (/^-[a-zA-Z]+$/.test(v)) {
+      if (v.includes('c')) {
+        sawC = true;
+        const without = v.replace(/c/g, '');
+        if (without !== '-') opts.push(without);
+      } else opts.push(w.raw);
+      continue;
+    }
+    if (/^[-+]o$/.test(v)) {
+      const next = rest[j + 1];
+      if (!next || next.value === null) return null;
+      opts.push(w.raw, next.raw);
+      j++;
+      continue;
+    }
+    if (v.startsWith('-') || v.startsWith('+')) {
+      opts.push(w.raw);
+      continue;
+    }
+    break;
+  }
+  const scriptWord = rest[j];
+  if (!sawC || !scriptWord || scriptWord.substitutions.length === 0) return null;
+  const script = run.rs.script;
+  const subs = scriptWord.substitutions;
+  const sub = subs[0] as Substitution;
+  const found = subs.length === 1 ? substDownload(sub) : null;
+  const tool = found?.download.tool ?? subs.map(downloadToolIn).find((t) => t !== null);
+  if (!tool) return null;
+  // After the script string: $0, then the script's arguments (kept; $0 becomes the file's name).
+  const args = rest.slice(j + 2).map((w) => w.raw);
+  const assigns = cmd.assigns.map((a) => script.slice(a.range.start, a.range.end));
+  const site: SubstSite = {
+    run,
+    cmd,
+    shell: sh,
+    tool,
+    backquoted: script[sub.range.start] === '`',
+    wrap: false,
+    rebuild: (file) => [...assigns, ...words.slice(0, i).map((w) => w.raw), shellWord.raw, ...opts, file, ...args].join(' '),
+  };
+  const subText = script.slice(sub.range.start, sub.range.end);
+  const p = cmd.pipeline;
+  if (!found) {
+    site.manual = 'the script string does more than download: download the script to a file, check it with sha256sum -c, then run it';
+  } else if (scriptWord.raw !== `"${subText}"`) {
+    site.manual =
+      scriptWord.raw === subText
+        ? 'the unquoted $(…) is split into words before the shell sees it: download the script to a file, check it with sha256sum -c, then run it'
+        : 'the script string holds more than the download: download the script to a file, check it with sha256sum -c, then run it';
+  } else if (subText.startsWith('`') && subText.includes('\\')) {
+    site.manual = 'backslashes inside `…` are unquoted first: download the script to a file, check it with sha256sum -c, then run it';
+  } else if (p || (cmd.parent?.kind === 'pipeline' && cmd.parent.negated)) {
+    site.manual = 'it is part of a pipeline: download the script to a file, check it with sha256sum -c, then run it';
+  } else if (inSubstitution(cmd)) {
+    site.manual = 'it runs inside a command substitution: download the script to a file, check it with sha256sum -c, then run it';
+  } else if (cmd.redirects.length || found.cmd.redirects.some((r) => r.op === '<' || r.op === '<<' || r.op === '<<<')) {
+    site.manual = 'redirections around the command: download the script to a file, check it with sha256sum -c, then run it';
+  } else {
+    site.download = found.download;
+    site.downloadCmd = found.cmd;
+    const url = found.download.urlWord.value;
+    if (url === null) {
+      site.manual = `the URL ${found.download.urlWord.raw} uses a variable, so its checksum cannot be known here: download to a file and verify it with sha256sum -c against a checksum you set next to the variable`;
+    } else if (!HTTP_URL.test(url)) {
+      site.manual = `${url} is not an http(s) URL harden can check`;
+    } else site.url = url;
+  }
+  const parent = cmd.parent;
+  if (parent?.kind === 'and-or') {
+    const idx = parent.items.indexOf(cmd);
+    if (idx > 0 && parent.operators[idx - 1]?.op === '||') site.wrap = true;
+  }
+  return site;
+}
+
+function substSites(file: ParsedDockerfile): SubstSite[] {
+  return commandSites(file, classifyShellC);
+}
+
+function substReport(site: SubstSite, file: string, answers: Answers): Report | undefined {
+  const rs: RunScript = site.run.rs;
+  const range = rs.toFileRange(site.cmd.range);
+  const what = site.backquoted ? `${site.shell} -c "\`${site.tool} …\`"` : `${site.shell} -c "$(${site.tool} …)"`;
+  if (site.manual) {
+    return { range, severity: 'warning', message: `${what} runs whatever the server sends: ${site.manual}`, fix: { title: 'download, verify with sha256sum -c, then run', safety: 'manual', edits: [] } };
+  }
+  const url = site.url as string;
+  const d = site.download as Download;
+  const dl = site.downloadCmd as SimpleCommand;
+  const o = outcome(answers.get<UrlSha256Answer>(urlKey(url)));
+  if (!o) return undefined;
+  if ('error' in o) {
+    if (isLookupFailure(o.error)) {
+      return { range, severity: 'error', message: `${what} of ${url}: not verified: download failed (${o.error.code}: ${o.error.message})`, data: { lookupFailed: true, code: o.error.code } };
+    }
+    return { range, severity: 'warning', message: `${what} of ${url}: not verified: the URL answers not found (${o.error.message})` };
+  }
+  const words = [site.cmd.name, ...site.cmd.args].filter((w): w is Word => w !== null);
+  const last = words[words.length - 1] as Word;
+  const dlEnd = rs.toFileOffset(dl.range.end, 'end');
+  let tail = ` && echo "${hex(o.ok.sha256)}  ${file}" | sha256sum -c - && ${site.rebuild(file)}`;
+  const edits: Edit[] = [replace({ start: rs.toFileOffset(site.cmd.range.start), end: rs.toFileOffset(dl.range.start) }, site.wrap ? '{ ' : '')];
+  if (d.output.kind === 'append') {
+    const at = rs.toFileOffset(d.output.after.range.end, 'end');
+    if (at === dlEnd) tail = ` -o ${file}${tail}`;
+    else edits.push(insertAt(at, ` -o ${file}`));
+  } else edits.push(replace(rs.toFileRange(d.output.word.range), `${d.output.prefix}${file}`));
+  edits.push(replace({ start: dlEnd, end: rs.toFileOffset(last.range.end, 'end') }, `${tail}${site.wrap ? '; }' : ''}`));
+  return {
+    range,
+    message: `${what} of ${url}: downloaded to ${file}, checked against sha256 ${hex(o.ok.sha256)} (today's content), then run`,
+    fix: fix('Download, verify with sha256sum -c, then run', 'unsafe', edits),
+    data: { url, sha256: o.ok.sha256, size: o.ok.size, file },
+  };
+}
+
+/** The file name when the URL has no usable last path segment, by what runs it. */
+const FALLBACK_NAMES: Record<string, string> = { python: 'install.py', python3: 'install.py', perl: 'install.pl', node: 'install.js', ruby: 'install.rb' };
+
 /** A file name under /tmp from the URL's last path segment, unique within the RUN. */
-function scriptFile(url: string, taken: Set<string>): string {
-  let name = 'install.sh';
+function scriptFile(url: string, taken: Set<string>, runner: string): string {
+  let name = FALLBACK_NAMES[runner] ?? 'install.sh';
   try {
     const seg = new URL(url).pathname.split('/').filter(Boolean).pop() ?? '';
     if (/^[A-Za-z0-9._-]+$/.test(seg) && !/^\.+$/.test(seg)) name = seg;
@@ -407,7 +648,7 @@ function pipeReport(site: PipeSite, file: string, answers: Answers): Report | un
 export const addDownloadChecksum: Codemod = {
   id: 'add-download-checksum',
   fileKinds: ['dockerfile'],
-  summary: 'Verify remote downloads: `ADD --checksum=sha256:…` for `ADD https://…`, and `curl|wget … | sh` → download, `sha256sum -c`, run.',
+  summary: 'Verify remote downloads: `ADD --checksum=sha256:…` for `ADD https://…`, and `curl|wget … | sh` (or `| python3 -`, `bash -c "$(curl …)"`) → download, `sha256sum -c`, run.',
   safety: 'safe',
   severity: 'warning',
   network: true,
@@ -427,9 +668,21 @@ once, hashes it while streaming and caches the answer by URL; only https:// is f
   \`curl -fsSL URL -o /tmp/<name> && echo "<hex>  /tmp/<name>" | sha256sum -c - && sh /tmp/<name>\`
   (\`wget -qO- URL\` becomes \`wget -qO /tmp/<name> URL\`, \`curl -o- URL\` becomes \`curl -o /tmp/<name> URL\`;
   \`-s\`, \`-\`, \`/dev/stdin\` and \`--\` are dropped and the script's arguments kept). A pipe preceded by \`||\` is wrapped in \`{ …; }\` so the chain means what it meant.
-- Manual findings, no fix: URLs with variables (\`ADD https://x/$VERSION/f.tgz\`, \`curl $URL | sh\`): the checksum of
-  one value says nothing about the next; ADD with several sources (\`--checksum\` takes one); pipes through more than
-  one command or inside \`$(…)\`.
+- \`bash -c "$(curl -fsSL URL)"\`, \`sh -c "$(wget -qO- URL)" "" --unattended\` (also backquotes, \`sudo\`/\`env\`, shell
+  options such as \`-ec\`) → the same download, \`sha256sum -c\` and \`sh /tmp/<name> --unattended\`: the word after the
+  script string (\`$0\`, here \`""\`) is dropped, the arguments after it kept, variables set before the shell
+  (\`DEBUG=1 bash -c …\`) stay on the shell.
+- Pipes into other interpreters that read the script from stdin: \`| python3 -\`, \`| python3\`, \`| python\`, \`| perl\`,
+  \`| node -\`, \`| ruby\` (also \`/dev/stdin\` and \`sudo\`) → \`python3 /tmp/<name>\`, the same way (the file is named
+  after the URL, else \`install.py\`/\`.pl\`/\`.js\`/\`.rb\`). Only without other options or arguments
+  (\`| python3 - --version 1.8\`, \`| python3 -u\` get a manual finding). An interpreter that runs code from its command
+  line (\`| python3 -c '…json.load(sys.stdin)…'\`, \`| perl -ne …\`, \`| node -e …\`, \`| ruby -e …\`) or a script file
+  (\`| python3 parse.py\`) only reads the download as data: left alone.
+- Manual findings, no fix: URLs with variables (\`ADD https://x/$VERSION/f.tgz\`, \`curl $URL | sh\`,
+  \`bash -c "$(curl $URL)"\`): the checksum of one value says nothing about the next; ADD with several sources
+  (\`--checksum\` takes one); pipes through more than one command or inside \`$(…)\`; redirections around the pipe or the
+  shell; a \`-c\` script string that is more than one download (\`"set -e; $(curl …)"\`, \`"$(curl … | tr -d '\\r')"\`),
+  an unquoted \`bash -c $(curl …)\` (split into words first), or a \`bash -c "$(curl …)"\` inside a pipeline.
 - Left alone: ADD that already has \`--checksum\`, git sources (\`*.git\`, \`git@…\`), local sources, heredocs,
   exec-form RUN.
 
@@ -458,8 +711,9 @@ RUN curl -fsSL https://example.com/install.sh -o /tmp/install.sh && echo "9a1e�
   BuildKit fetch the docker/dockerfile frontend image at build time (air-gapped builders need it mirrored); the legacy
   builder (\`DOCKER_BUILDKIT=0\`) does not know \`--checksum\` at all. Turn the directive off with \`addSyntax: false\`
   (the ADD is then reported, not fixed, unless the file already names a 1.6+ frontend).
-- \`curl | sh\`: **unsafe**. The script runs from a file instead of stdin (scripts that read more input from stdin,
-  or look at \`$0\`, can behave differently), the file stays in \`/tmp\` of that layer, \`sha256sum\` must exist in the
+- \`curl | sh\`, \`curl | python3 -\`, \`bash -c "$(curl …)"\`: **unsafe**. The script runs from a file instead of
+  stdin or a \`-c\` string (scripts that read more input from stdin, or look at \`$0\` or their own path, can behave
+  differently), the file stays in \`/tmp\` of that layer, \`sha256sum\` must exist in the
   image (coreutils, busybox), and installer scripts at moving URLs change often, so the next build may fail.
 
 ## Options
@@ -475,6 +729,7 @@ RUN curl -fsSL https://example.com/install.sh -o /tmp/install.sh && echo "9a1e�
     const keys: LookupKey[] = [];
     for (const s of addSites(file)) if (s.url) keys.push(urlKey(s.url));
     for (const s of pipeSites(file)) if (s.url) keys.push(urlKey(s.url));
+    for (const s of substSites(file)) if (s.url) keys.push(urlKey(s.url));
     return keys;
   },
   run(ctx) {
@@ -489,13 +744,20 @@ RUN curl -fsSL https://example.com/install.sh -o /tmp/install.sh && echo "9a1e�
       }
     }
     const taken = new Map<ParsedRun, Set<string>>();
-    for (const s of pipeSites(file)) {
-      let t = taken.get(s.run);
+    const namesIn = (run: ParsedRun) => {
+      let t = taken.get(run);
       if (!t) {
         t = new Set();
-        taken.set(s.run, t);
+        taken.set(run, t);
       }
-      const r = pipeReport(s, s.url ? scriptFile(s.url, t) : '', ctx.answers);
+      return t;
+    };
+    for (const s of pipeSites(file)) {
+      const r = pipeReport(s, s.url ? scriptFile(s.url, namesIn(s.run), s.shell.shell) : '', ctx.answers);
+      if (r) ctx.report(r);
+    }
+    for (const s of substSites(file)) {
+      const r = substReport(s, s.url ? scriptFile(s.url, namesIn(s.run), s.shell) : '', ctx.answers);
       if (r) ctx.report(r);
     }
   },

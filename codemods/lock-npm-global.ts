@@ -1,8 +1,9 @@
 /**
- * lock-npm-global: `npm install -g pkg` / `npm i -g pkg@^1` / `yarn global add pkg` in RUN → `pkg@<exact version>`,
- * the version npm would pick today from the registry the image uses: the command's `--registry`, else a registry set
- * earlier in the stage (`ENV NPM_CONFIG_REGISTRY`, `npm config set registry`, a `.npmrc`/`.yarnrc` copied from the
- * build context, read through a 'file' lookup), else config `indexes: { npm: … }`, else registry.npmjs.org.
+ * lock-npm-global: `npm install -g pkg` / `npm i -g pkg@^1` / `yarn global add pkg` / `pnpm add -g pkg` in RUN →
+ * `pkg@<exact version>`, the version npm would pick today from the registry the image uses: the command's
+ * `--registry`, else a registry set earlier in the stage (`ENV NPM_CONFIG_REGISTRY`, `npm config set registry`, a
+ * `.npmrc`/`.yarnrc` copied from the build context, read through a 'file' lookup), else config `indexes: { npm: … }`,
+ * else registry.npmjs.org.
  */
 import type { Flag, Instruction } from 'dockerfile-ast';
 import { dirname, join, posix } from 'node:path';
@@ -23,6 +24,13 @@ const VALUE_FLAGS = new Set([
   '--install-strategy', '--network-timeout', '--cache-folder', '--global-folder', '--modules-folder', '--mutex',
   '--network-concurrency', '--use-yarnrc', '--proxy', '--https-proxy', '--cwd', '-C', '--workspace', '-w',
 ]);
+/** pnpm's: `-w`/`--workspace` are switches there, and it has value options of its own. */
+const PNPM_VALUE_FLAGS = new Set([
+  ...[...VALUE_FLAGS].filter((f) => f !== '-w' && f !== '--workspace'),
+  '--dir', '--store-dir', '--global-dir', '--global-bin-dir', '--virtual-store-dir', '--reporter', '--filter', '-F', '--allow-build',
+]);
+/** `pnpm add`, and `pnpm install`/`i` given packages (they add them). */
+const PNPM_ADD = new Set(['add', 'install', 'i']);
 
 interface Spec {
   word: Word;
@@ -39,7 +47,7 @@ interface Spec {
 interface Site {
   run: ParsedRun;
   cmd: SimpleCommand;
-  tool: 'npm' | 'yarn';
+  tool: 'npm' | 'yarn' | 'pnpm';
   specs: Spec[];
   unresolvable: Word[];
   /** `--registry` of the command. */
@@ -69,7 +77,8 @@ function parseSpec(w: Word): Spec | 'skip' | 'unresolvable' {
 
 function classify(cmd: SimpleCommand, run: ParsedRun): Site | null {
   const tool = commandName(cmd);
-  if (tool !== 'npm' && tool !== 'yarn') return null;
+  if (tool !== 'npm' && tool !== 'yarn' && tool !== 'pnpm') return null;
+  const valueFlags = tool === 'pnpm' ? PNPM_VALUE_FLAGS : VALUE_FLAGS;
   const args = cmd.args;
   const site: Site = { run, cmd, tool, specs: [], unresolvable: [] };
   let global = false;
@@ -81,7 +90,7 @@ function classify(cmd: SimpleCommand, run: ParsedRun): Site | null {
       const eq = v.indexOf('=');
       const flag = eq > 0 ? v.slice(0, eq) : v;
       let value: string | null | undefined = eq > 0 ? v.slice(eq + 1) : undefined;
-      if (VALUE_FLAGS.has(flag) && eq < 0) {
+      if (valueFlags.has(flag) && eq < 0) {
         value = args[i + 1]?.value;
         i++;
       }
@@ -99,6 +108,10 @@ function classify(cmd: SimpleCommand, run: ParsedRun): Site | null {
   if (tool === 'npm') {
     const [s, ...rest] = positional;
     if (!s || s.value === null || !NPM_INSTALL.has(s.value) || !global) return null;
+    for (const w of rest) addSpec(site, w);
+  } else if (tool === 'pnpm') {
+    const [s, ...rest] = positional;
+    if (!s || s.value === null || !PNPM_ADD.has(s.value) || !global) return null;
     for (const w of rest) addSpec(site, w);
   } else {
     const [g, a, ...rest] = positional;
@@ -195,7 +208,7 @@ function registryState(file: ParsedDockerfile, site: Site, answers: Answers, key
       }
     } else if (kw === 'RUN') {
       const text = file.text.slice(r.start, r.end);
-      const m = /\b(?:npm|yarn) config set (registry|@[^\s:]+:registry)(?:\s+|=)(\S+)/.exec(text);
+      const m = /\b(?:npm|yarn|pnpm) config set (registry|@[^\s:]+:registry)(?:\s+|=)(\S+)/.exec(text);
       if (m) {
         const v = (m[2] as string).replace(/^["']|["']$/g, '');
         if (v.includes('$')) unknown = `the registry is set from a variable (${m[0]})`;
@@ -246,7 +259,7 @@ function registryState(file: ParsedDockerfile, site: Site, answers: Answers, key
   if (envRegistry(before) || site.cmd.assigns.some((a) => /^(npm_config_registry|yarn_registry)$/i.test(a.name))) {
     unknown = 'the registry is set in the environment of the command';
   }
-  if (/\b(?:npm|yarn) config set (?:registry|@\S+:registry)/.test(site.run.rs.script.slice(0, site.cmd.range.start))) unknown = 'the same RUN sets the registry first';
+  if (/\b(?:npm|yarn|pnpm) config set (?:registry|@\S+:registry)/.test(site.run.rs.script.slice(0, site.cmd.range.start))) unknown = 'the same RUN sets the registry first';
   if (pending) return { kind: 'pending' };
   if (unknown) return { kind: 'unknown', reason: unknown };
   return { kind: 'ok', ...state };
@@ -263,7 +276,7 @@ function versionKey(reg: Extract<RegistryState, { kind: 'ok' }>, spec: Spec): Np
 
 function pinReport(file: ParsedDockerfile, site: Site, answers: Answers): Report | undefined {
   const range = commandRange(site.run.rs, site.cmd);
-  const what = site.tool === 'npm' ? 'npm install -g' : 'yarn global add';
+  const what = site.tool === 'npm' ? 'npm install -g' : site.tool === 'pnpm' ? 'pnpm add -g' : 'yarn global add';
   if (site.skip) return { range, severity: 'info', message: `${what} not pinned: ${site.skip}` };
   if (site.unresolvable.length) {
     return {
@@ -304,23 +317,25 @@ function pinReport(file: ParsedDockerfile, site: Site, answers: Answers): Report
 export const lockNpmGlobal: Codemod = {
   id: 'lock-npm-global',
   fileKinds: ['dockerfile'],
-  summary: 'Pin `npm install -g` / `yarn global add` packages to the exact version the npm registry serves today.',
+  summary: 'Pin `npm install -g` / `yarn global add` / `pnpm add -g` packages to the exact version the npm registry serves today.',
   safety: 'safe',
   severity: 'warning',
   network: true,
   sources: ['hadolint:DL3016', 'seed:001'],
   docs: `## What it does
-Pins every package of \`npm install -g\` (\`npm i -g\`, \`--global\`, \`--location=global\`) and \`yarn global add\` in
-RUN to the version npm would install today: \`typescript\` → \`typescript@5.6.3\`, \`pnpm@^9\` → \`pnpm@9.15.0\`,
-\`npm@latest\` → \`npm@10.9.2\`.
+Pins every package of \`npm install -g\` (\`npm i -g\`, \`--global\`, \`--location=global\`), \`yarn global add\` and
+\`pnpm add -g\` (\`--global\`; \`pnpm install -g\`/\`pnpm i -g\` given packages) in RUN to the version npm would install
+today: \`typescript\` → \`typescript@5.6.3\`, \`pnpm@^9\` → \`pnpm@9.15.0\`, \`npm@latest\` → \`npm@10.9.2\`. pnpm's are
+pinned like npm's, from the same registry settings (pnpm reads \`.npmrc\` and \`npm_config_registry\` too).
 
 - Versions come from the registry's package metadata (abbreviated packument): \`dist-tags.latest\` when it satisfies
   the range, else the highest satisfying version that is not deprecated; a dist-tag (\`next\`) resolves to its version.
 - The registry is the one the build would use: the command's \`--registry\`; else one set earlier in the stage
-  (or the stages it is built on): \`ENV NPM_CONFIG_REGISTRY=…\`, \`RUN npm config set registry …\`, or an \`.npmrc\`
-  (\`registry=\`, \`@scope:registry=\` for scoped packages) or, for yarn, a \`.yarnrc\` (\`registry "…"\`) COPY'd from
-  the build context, which harden reads from disk; else config \`indexes: { npm: … }\`; else https://registry.npmjs.org.
-  npm reads only the user and global npmrc in global mode; harden honours a copied \`.npmrc\` wherever it lands.
+  (or the stages it is built on): \`ENV NPM_CONFIG_REGISTRY=…\`, \`RUN npm config set registry …\` (or \`yarn\`/\`pnpm
+  config set\`), or an \`.npmrc\` (\`registry=\`, \`@scope:registry=\` for scoped packages) or, for yarn, a \`.yarnrc\`
+  (\`registry "…"\`) COPY'd from the build context, which harden reads from disk; else config
+  \`indexes: { npm: … }\`; else https://registry.npmjs.org. npm reads only the user and global npmrc in global mode;
+  harden honours a copied \`.npmrc\` wherever it lands.
 - Quoting is kept (\`"@scope/cli@^2"\` → \`"@scope/cli@2.4.1"\`).
 - Left alone: exact versions (\`typescript@5.6.3\`), paths, tarballs, git/GitHub/URL specs and aliases (\`npm:\`), and
   non-global installs (npm-install-to-ci's business).
@@ -335,11 +350,11 @@ same commit differ, and a compromised new release goes straight in. Exact pins m
 
 ## Example
 \`\`\`dockerfile
-RUN npm install -g typescript pnpm@^9 && yarn global add serve
+RUN npm install -g typescript pnpm@^9 && yarn global add serve && pnpm add -g zx@^8
 \`\`\`
 becomes
 \`\`\`dockerfile
-RUN npm install -g typescript@5.6.3 pnpm@9.15.0 && yarn global add serve@14.2.4
+RUN npm install -g typescript@5.6.3 pnpm@9.15.0 && yarn global add serve@14.2.4 && pnpm add -g zx@8.2.4
 \`\`\`
 
 ## Fix safety

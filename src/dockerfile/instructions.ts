@@ -6,6 +6,7 @@ import type { Instruction } from 'dockerfile-ast';
 import type { ParsedDockerfile, Range } from '../engine/types.js';
 import { detectDistro } from './distro.js';
 import { stageBaseImage } from './images.js';
+import { stageChain } from './package-installs.js';
 import { parseStages, stageAt, toRange, type Stage } from './stages.js';
 
 export interface Ins {
@@ -37,17 +38,8 @@ export function staged(file: ParsedDockerfile): StagedFile {
     const range = toRange(file.lineStarts, ins.getRange());
     return { ins, kw: ins.getKeyword().toUpperCase(), range, stage: stageAt(stages, range.start) };
   });
-  const chainStages = (stage: number): number[] => {
-    const out: number[] = [];
-    const seen = new Set<number>();
-    let s = stages[stage];
-    while (s && !seen.has(s.index)) {
-      seen.add(s.index);
-      out.unshift(s.index);
-      s = s.base.kind === 'stage' ? stages[s.base.stage] : undefined;
-    }
-    return out;
-  };
+  // stageChain walks from the stage to its root; the chain here reads root first.
+  const chainStages = (stage: number): number[] => stageChain(stages, stage).reverse();
   return {
     stages,
     all,

@@ -3,8 +3,9 @@
  * a real file (a trimmed Debian Packages.gz from test/fixtures-data) and an installer script; the url-sha256 resolver
  * downloads and hashes them. The rewritten `curl | sh` RUN line is then executed with the machine's real sh, curl and
  * sha256sum: it runs the script when the content matches, and refuses to when the server starts sending other bytes.
+ * The same for `sh -c "$(curl …)"` and, when python3 is installed, `curl … | python3 -`.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,16 @@ let served: string;
 /** Unique, so the rewritten command's /tmp/<name> never collides with another run. */
 const SCRIPT = `harden-e2e-${randomBytes(4).toString('hex')}.sh`;
 const SCRIPT_TEXT = '#!/bin/sh\necho "installed with $# args: $*"\n';
+const PY_SCRIPT = `harden-e2e-${randomBytes(4).toString('hex')}.py`;
+const PY_TEXT = 'import sys\nprint("installed by python with", len(sys.argv) - 1, "args")\n';
+const hasPython = (() => {
+  try {
+    execFileSync('python3', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'harden-checksum-e2e-'));
@@ -32,6 +43,7 @@ beforeAll(async () => {
   await mkdir(join(served, 'dl'), { recursive: true });
   await writeFile(join(served, 'dl', 'Packages.gz'), await readFile(join(DATA, PACKAGES)));
   await writeFile(join(served, 'dl', SCRIPT), SCRIPT_TEXT);
+  await writeFile(join(served, 'dl', PY_SCRIPT), PY_TEXT);
   srv = await startStaticServer(served);
 });
 
@@ -39,6 +51,7 @@ afterAll(async () => {
   await srv?.close();
   await rm(tmp, { recursive: true, force: true });
   await rm(join('/tmp', SCRIPT), { force: true });
+  await rm(join('/tmp', PY_SCRIPT), { force: true });
 });
 
 async function harden(name: string, dockerfile: string) {
@@ -85,6 +98,39 @@ describe('add-download-checksum against a loopback server serving real files', (
     expect(bad.code).not.toBe(0);
     expect(bad.stdout).not.toContain('pwned');
     await writeFile(join(served, 'dl', SCRIPT), SCRIPT_TEXT);
+  });
+
+  it('sh -c "$(curl …)" "" args becomes download, sha256sum -c, run with the same arguments', async () => {
+    const url = `${srv.url}/dl/${SCRIPT}`;
+    const file = await harden('subst', `FROM debian:bookworm-slim\nRUN sh -c "$(curl -fsSL ${url})" "" --yes now\n`);
+    expect(file.error).toBeUndefined();
+    const runLine = file.after.split('\n')[1] as string;
+    expect(runLine).toBe(`RUN curl -fsSL ${url} -o /tmp/${SCRIPT} && echo "${sha256(SCRIPT_TEXT)}  /tmp/${SCRIPT}" | sha256sum -c - && sh /tmp/${SCRIPT} --yes now`);
+    const script = runLine.slice('RUN '.length);
+    // What the original line ran, and what the rewrite runs: the same script with the same arguments.
+    const before = await run$('sh', ['-c', `sh -c "$(curl -fsSL ${url})" "" --yes now`]);
+    const ok = await run$('sh', ['-c', script]);
+    expect(ok.stdout).toBe(`/tmp/${SCRIPT}: OK\n${before.stdout}`);
+    expect(before.stdout).toBe('installed with 2 args: --yes now\n');
+
+    await writeFile(join(served, 'dl', SCRIPT), '#!/bin/sh\necho pwned\n');
+    const bad = await run$('sh', ['-c', script]).then(
+      () => ({ code: 0, stdout: '' }),
+      (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+    );
+    expect(bad.code).not.toBe(0);
+    expect(bad.stdout).not.toContain('pwned');
+    await writeFile(join(served, 'dl', SCRIPT), SCRIPT_TEXT);
+  });
+
+  it.skipIf(!hasPython)('curl | python3 - becomes download, sha256sum -c, python3 <file>: real python3 runs it', async () => {
+    const url = `${srv.url}/dl/${PY_SCRIPT}`;
+    const file = await harden('python', `FROM python:3.12-slim\nRUN curl -fsSL ${url} | python3 -\n`);
+    expect(file.error).toBeUndefined();
+    const runLine = file.after.split('\n')[1] as string;
+    expect(runLine).toBe(`RUN curl -fsSL ${url} -o /tmp/${PY_SCRIPT} && echo "${sha256(PY_TEXT)}  /tmp/${PY_SCRIPT}" | sha256sum -c - && python3 /tmp/${PY_SCRIPT}`);
+    const ok = await run$('sh', ['-c', runLine.slice('RUN '.length)]);
+    expect(ok.stdout).toBe(`/tmp/${PY_SCRIPT}: OK\ninstalled by python with 0 args\n`);
   });
 
   it('a URL the server does not have: a finding, nothing changed', async () => {
