@@ -1,11 +1,13 @@
 /**
  * dockerfile-set-e-exit-capture: in a RUN script running under errexit, `cmd; rc=$?` (or `cmd` newline `rc=$?`) never
  * captures a failure: the shell exits as soon as `cmd` fails. Rewritten to `rc=0; cmd || rc=$?` (seed 002).
+ * Likewise `cmd` followed by `if [ $? -ne 0 ]; then …` (`!= 0`, `-eq 0`, `= 0`, `test $? …`): rewritten to
+ * `if ! cmd; then …` / `if cmd; then …` when the shapes are exact, reported for a manual fix otherwise.
  *
  * errexit comes from the stage's SHELL (`["/bin/bash", "-eo", "pipefail", "-c"]`, inherited from a parent stage) or
  * from `set -e` / `set -o errexit` earlier in the same script, in the same (sub)shell; `set +e` turns it off again.
  */
-import { fix, insertAt, replace } from '../src/engine/edits.js';
+import { fix, insertAt, remove, replace } from '../src/engine/edits.js';
 import type { Codemod, Edit, ParsedDockerfile } from '../src/engine/types.js';
 import { execForm, posixShellAt, shellErrexit, staged } from '../src/dockerfile/instructions.js';
 import { runScript, type RunScript } from '../src/dockerfile/run-script.js';
@@ -17,12 +19,16 @@ import {
   shellLoaded,
   statementSiblings,
   tryParseScript,
+  walk,
   type Command,
+  type IfCommand,
   type ShellNode,
   type ShellScript,
   type SimpleCommand,
   type Statement,
 } from '../src/shell/index.js';
+
+const MANUAL = { title: 'test the command itself or capture its status by hand', safety: 'manual' as const, edits: [] };
 
 /** Commands that would run with errexit disabled on the left of `||`, changing what they do. */
 const ERREXIT_SENSITIVE = new Set(['eval', 'source', '.', 'exec']);
@@ -65,13 +71,16 @@ interface Site {
   name: string;
 }
 
-function sites(script: ShellScript, initial: boolean): Site[] {
+/** Names of the shell functions the script defines. */
+function functionNames(script: ShellScript): Set<string> {
   const functions = new Set<string>();
-  const walk = (n: ShellNode) => {
+  walk(script.root, (n) => {
     if (n.kind === 'function') functions.add(n.name);
-    n.children.forEach(walk);
-  };
-  walk(script.root);
+  });
+  return functions;
+}
+
+function sites(script: ShellScript, initial: boolean, functions: ReadonlySet<string>): Site[] {
   const out: Site[] = [];
   for (const cmd of script.commands) {
     const cap = statusCapture(cmd);
@@ -88,6 +97,118 @@ function sites(script: ShellScript, initial: boolean): Site[] {
     if (cmds.some((c) => c.name?.value == null || ERREXIT_SENSITIVE.has(c.name.value) || functions.has(c.name.value))) continue;
     if (!errexitAt(script, last, initial)) continue;
     out.push({ prev, capture: stmt, name: cap.name });
+  }
+  return out;
+}
+
+/** `$?` (quoted or braced) as a whole test operand. */
+const STATUS_OPERANDS = new Set(['$?', '"$?"', '${?}', '"${?}"']);
+const ZERO_OPERANDS = new Set(['0', '"0"', "'0'"]);
+/** Test operators comparing `$?` with 0, by what a true test means. `==` is left out: dash's `[` rejects it. */
+const STATUS_OPS: Record<string, 'failure' | 'success'> = { '-ne': 'failure', '!=': 'failure', '-eq': 'success', '=': 'success' };
+const READS_STATUS = /\$\{?\?/;
+
+/** Whether anything under `node` (but `skip`) reads `$?`. */
+function readsStatus(node: ShellNode, skip?: ShellNode): boolean {
+  let hit = false;
+  walk(node, (n) => {
+    if (hit || n === skip) return false;
+    if (n.kind === 'word' && READS_STATUS.test(n.raw)) hit = true;
+    else if ((n.kind === 'test' || n.kind === 'other') && READS_STATUS.test(n.raw)) hit = true;
+    else if (n.kind === 'redirect' && n.heredoc?.expands && READS_STATUS.test(n.heredoc.body)) hit = true;
+    return !hit;
+  });
+  return hit;
+}
+
+/**
+ * A status test: `[ $? -ne 0 ]`, `test "$?" = 0`. `means`: what the test being true says about the command before
+ * ('failure' / 'success'), or null when it reads `$?` in any other shape (`-gt 0`, `[[ … ]]`, `-ne 1`, `-a`…).
+ * Null when the statement is no test of `$?`.
+ */
+function statusTest(stmt: Statement, text: string): { raw: string; means: 'failure' | 'success' | null } | null {
+  const b = stmt.body;
+  let raw: string;
+  let operands: string[] | null = null;
+  if (b.kind !== 'test' && !(b.kind === 'command' && b.name?.value === 'test')) {
+    // `[ $? -ne 0 ] && …`, `! [ $? -eq 0 ]`: reads the status, in no shape rewritten here.
+    return readsStatus(b) ? { raw: text.slice(b.range.start, b.range.end), means: null } : null;
+  }
+  if (b.kind === 'test') {
+    raw = b.raw;
+    const tokens = b.raw.trim().split(/\s+/);
+    // `[[ … ]]` is left to a person: under /bin/sh (dash) it is "not found", so the test never ran as written.
+    if (tokens[0] === '[' && tokens[tokens.length - 1] === ']' && !b.redirects.length) operands = tokens.slice(1, -1);
+  } else {
+    raw = commandText(b);
+    if (!b.assigns.length && !b.redirects.length) operands = b.args.map((a) => a.raw);
+  }
+  if (!READS_STATUS.test(raw)) return null;
+  const [left, op, right] = operands ?? [];
+  const exact = operands?.length === 3 && STATUS_OPERANDS.has(left as string) && ZERO_OPERANDS.has(right as string) && Object.hasOwn(STATUS_OPS, op as string);
+  return { raw, means: exact ? (STATUS_OPS[op as string] as 'failure' | 'success') : null };
+}
+
+const commandText = (c: SimpleCommand) => [c.name, ...c.args].map((w) => w?.raw ?? '').join(' ');
+
+interface IfSite {
+  prev: Statement;
+  ifStmt: Statement;
+  ifCmd: IfCommand;
+  test: { raw: string; means: 'failure' | 'success' | null };
+  /** Why it is not rewritten (manual finding), or null when it is. */
+  manual: string | null;
+}
+
+/** `cmd` then `if [ $? -ne 0 ]; then …` under errexit: the test only ever sees 0. */
+function ifSites(script: ShellScript, initial: boolean, functions: ReadonlySet<string>): IfSite[] {
+  const out: IfSite[] = [];
+  walk(script.root, (n) => {
+    if (n.kind !== 'if') return;
+    const ifStmt = n.parent;
+    if (!ifStmt || ifStmt.kind !== 'statement' || ifStmt.body !== n || inSubstitution(n)) return;
+    const cond = n.clauses[0]?.condition[0];
+    const test = cond && statusTest(cond, script.text);
+    if (!test) return;
+    const { list, index } = statementSiblings(ifStmt);
+    const prev = list[index - 1];
+    if (!prev || prev.background || (prev.terminator.op !== ';' && prev.terminator.op !== '\n')) return;
+    const cmds = failingCommands(prev);
+    if (!cmds?.length || cmds.some((c) => c.name?.value == null)) return;
+    const last = cmds[cmds.length - 1] as SimpleCommand;
+    if (isErrexitExempt(last) || !errexitAt(script, last, initial)) return;
+    let manual: string | null = null;
+    const sensitive = cmds.find((c) => ERREXIT_SENSITIVE.has(c.name?.value as string) || functions.has(c.name?.value as string));
+    if (test.means === null) manual = `\`${test.raw}\` is not a plain \`[ $? -ne 0 ]\` / \`[ $? -eq 0 ]\``;
+    else if (n.clauses[0]?.condition.length !== 1 || cond.terminator.op === '') manual = 'the if condition is more than the test';
+    else if (readsStatus(n, cond)) manual = '`$?` is read again inside the if';
+    else if (n.redirects.length) manual = 'the if has redirections the command would then share';
+    else if (ifStmt.background) manual = 'the if runs in the background';
+    else if (sensitive) manual = `\`${sensitive.name?.raw ?? ''}\` would run with errexit disabled inside the if condition`;
+    out.push({ prev, ifStmt, ifCmd: n, test, manual });
+  });
+  return out;
+}
+
+/** `if ` / `if ! ` before the command; the test, its terminator and the blanks up to `then` on the same line removed. */
+function ifEdits(rs: RunScript, s: IfSite, fileText: string): Edit[] {
+  const cond = s.ifCmd.clauses[0]?.condition[0] as Statement;
+  const out: Edit[] = [insertAt(rs.toFileOffset(s.prev.range.start), s.test.means === 'failure' ? 'if ! ' : 'if ')];
+  const start = rs.toFileOffset(s.ifCmd.range.start);
+  const term = cond.terminator;
+  if (term.op === ';' && term.range) {
+    let end = rs.toFileOffset(term.range.end, 'end');
+    let blanks = end;
+    while (fileText[blanks] === ' ' || fileText[blanks] === '\t') blanks++;
+    if (fileText.startsWith('then', blanks)) end = blanks;
+    out.push(remove({ start, end }));
+  } else {
+    // `if test $? = 0` alone on its line (heredoc scripts): the line goes.
+    const end = rs.toFileOffset(cond.range.end, 'end');
+    const lineStart = fileText.lastIndexOf('\n', start - 1) + 1;
+    const eol = /^[ \t]*\r?\n/.exec(fileText.slice(end));
+    if (eol && /^[ \t]*$/.test(fileText.slice(lineStart, start))) out.push(remove({ start: lineStart, end: end + eol[0].length }));
+    else out.push(remove({ start, end }));
   }
   return out;
 }
@@ -119,7 +240,13 @@ built \`FROM\`) — where a command's exit status is captured on the next statem
 - \`cmd; rc=$?\`
 - \`cmd\` newline \`rc=$?\` (heredoc RUNs and multi-line scripts)
 
-and rewrites them to \`rc=0; cmd || rc=$?\`. The script is parsed (tree-sitter-bash), so quoting, line continuations,
+and rewrites them to \`rc=0; cmd || rc=$?\`. It also finds a command followed by an \`if\` testing its status —
+\`cmd; if [ $? -ne 0 ]; then …\` (also \`[ "$?" != 0 ]\`, \`test $? -ne 0\`, on the same line or the next) — and
+rewrites \`-ne 0\` / \`!= 0\` to \`if ! cmd; then …\` and \`-eq 0\` / \`= 0\` to \`if cmd; then …\` (an \`else\` keeps
+its meaning). Only that exact shape is rewritten; any other test of \`$?\` right after the command (\`-gt 0\`, \`-ne 1\`,
+\`[[ … ]]\`, \`== 0\`, \`[ $? -ne 0 ] && …\`), an \`if\` that reads \`$?\` again inside (\`echo "failed: $?"\`, an
+\`elif [ $? … ]\`), an \`if\` with redirections, or a shell function / \`eval\` / \`source\` as the command is reported
+for a manual fix. The script is parsed (tree-sitter-bash), so quoting, line continuations,
 \`# escape=\`, comments inside the RUN and heredocs are handled; a command on the left of \`&&\`/\`||\`, negated, in an
 \`if\`/\`while\` condition, after \`set +e\`, or inside \`$( … )\` is left alone (errexit does not stop the shell there).
 RUNs that do not run under a POSIX shell (\`SHELL ["powershell", …]\`, or a Windows base image's default \`cmd\`)
@@ -146,11 +273,32 @@ RUN set -eux; \\
     if [ "$rc" -ne 1 ]; then exit 1; fi
 \`\`\`
 
+and
+\`\`\`dockerfile
+RUN set -eux; \\
+    /usr/local/bin/selftest --once; \\
+    if [ $? -ne 0 ]; then echo "selftest failed" >&2; exit 1; fi
+\`\`\`
+becomes
+\`\`\`dockerfile
+RUN set -eux; \\
+    if ! /usr/local/bin/selftest --once; \\
+    then echo "selftest failed" >&2; exit 1; fi
+\`\`\`
+
 ## Fix safety
 Safe: when \`cmd\` succeeds nothing changes (\`rc\` is 0 either way); when it fails the script now goes on with the status
 in \`rc\`, which is what the capture was written for. Only external commands and pipelines of them are rewritten: shell
 functions, \`eval\`, \`source\`/\`.\` would run their whole body with errexit disabled on the left of \`||\`, so they are
 skipped. Two insertions, nothing else moves: \`rc=0; \` before the command, \` ||\` in place of its \`;\` terminator.
+
+The \`if\` rewrite is safe for the same reason: a command in an \`if\` condition never triggers errexit, and
+\`if ! cmd\` / \`if cmd\` takes the branch the status test meant, while the test could only ever see 0 before. It is
+made only when nothing else in the \`if\` reads \`$?\` (inside \`if ! cmd; then\` it is the status of \`! cmd\`, not
+of \`cmd\`), the \`if\` has no redirections (\`cmd\` would then write to them) and the test is exactly \`$?\` against
+\`0\` with \`-ne\`, \`!=\`, \`-eq\` or \`=\` in \`[ … ]\` or \`test\`. Two edits, on the lines they concern:
+\`if \` / \`if ! \` before the command, and the test (with its \`;\`) removed before \`then\`; line continuations,
+\`# escape=\` and CRLF line ends stay as they are.
 `,
   async prepare() {
     await loadShell();
@@ -171,7 +319,8 @@ skipped. Two insertions, nothing else moves: \`rc=0; \` before the command, \` |
       }
       const script = tryParseScript(rs.script);
       if (!script) continue;
-      for (const s of sites(script, initial)) {
+      const functions = functionNames(script);
+      for (const s of sites(script, initial, functions)) {
         const e = edits(rs, s, script);
         const cmds = failingCommands(s.prev) ?? [];
         const short = cmds.map((c) => c.name?.raw ?? '').join(' | ');
@@ -180,6 +329,20 @@ skipped. Two insertions, nothing else moves: \`rc=0; \` before the command, \` |
           message: `errexit is on: the shell exits when \`${short}\` fails, before \`${s.name}=$?\` can capture its status; use \`${s.name}=0; cmd || ${s.name}=$?\``,
           ...(e.length ? { fix: fix(`capture the status with || ${s.name}=$?`, 'safe', e) } : {}),
           data: { variable: s.name },
+        });
+      }
+      for (const s of ifSites(script, initial, functions)) {
+        const cmds = failingCommands(s.prev) ?? [];
+        const short = cmds.map((c) => c.name?.raw ?? '').join(' | ');
+        const not = s.test.means === 'success' ? '' : '! ';
+        const base = `errexit is on: the shell exits when \`${short}\` fails, so \`${s.test.raw}\` after it only ever sees 0`;
+        ctx.report({
+          range: rs.toFileRange({ start: s.prev.range.start, end: s.ifStmt.range.end }),
+          message: s.manual
+            ? `${base}; test the command itself (\`if ! ${short}; then\`) or capture its status (\`rc=0; ${short} || rc=$?\`), by hand: ${s.manual}`
+            : `${base}; test the command itself: \`if ${not}${short}; then\``,
+          fix: s.manual ? MANUAL : fix(`test the command itself: if ${not}${short}; then`, 'safe', ifEdits(rs, s, file.text)),
+          data: { test: s.test.raw },
         });
       }
     }

@@ -1,21 +1,29 @@
 /**
  * dockerfile-sudo-nopasswd: privilege-escalation paths baked into the final image (seed 002):
- * - a sudoers rule granting `NOPASSWD: ALL` (written by echo/printf/cat/tee/sed into /etc/sudoers or /etc/sudoers.d/…),
+ * - a sudoers rule granting `NOPASSWD: ALL` (written by echo/printf/cat/tee/sed into /etc/sudoers or /etc/sudoers.d/…,
+ *   or in a build-context file that COPY/ADD puts there: read through `file`/`dir` lookups, reported at the COPY),
  * - a user added to the `docker` group (`usermod -aG docker`, `gpasswd -a u docker`, `adduser u docker`, `useradd -G docker`),
  * - `chmod` making the Docker socket writable by others (`666`, `o+w`, `a+rw`),
  * - `sudo` installed in the final stage.
  * Only the final stage (and the stages it is built FROM) counts: a builder stage's sudo never ships.
  * Report only: removing them changes what the image can do, and the owner must decide.
  */
-import type { Codemod, ParsedDockerfile } from '../src/engine/types.js';
-import { staged } from '../src/dockerfile/instructions.js';
+import { dirname, join, posix } from 'node:path';
+import picomatch from 'picomatch';
+import { isOk } from '../src/engine/lookups.js';
+import type { Answers, Codemod, DirAnswer, FileAnswer, LookupKey, ParsedDockerfile, Range } from '../src/engine/types.js';
+import { staged, type Ins } from '../src/dockerfile/instructions.js';
+import { toRange } from '../src/dockerfile/stages.js';
 import { runScript } from '../src/dockerfile/run-script.js';
 import { enclosingStatement, loadShell, shellLoaded, tryParseScript, walk, type ShellScript, type SimpleCommand, type Word } from '../src/shell/index.js';
 
 const MANUAL = { title: 'remove the escalation path by hand', safety: 'manual' as const, edits: [] };
 
-const NOPASSWD_ALL = /NOPASSWD\s*:\s*ALL\b/;
+/** `NOPASSWD: ALL`, also with other tags between (`NOPASSWD:SETENV: ALL`). */
+const NOPASSWD_ALL = /NOPASSWD\s*:(?:\s*[A-Z_]+\s*:)*\s*ALL\b/;
 const SUDOERS = /^\/etc\/sudoers(?:$|\.d\/)/;
+const NOPASSWD_WHY =
+  'any process running as that user (or anyone who gets code execution in it) becomes root without a password, which undoes running as non-root. Grant only the commands needed, or drop sudo from the image';
 const DOCKER_SOCK = /(^|\/)docker\.sock$/;
 
 /** Install commands and the index of their first package argument. */
@@ -112,7 +120,7 @@ function hits(script: ShellScript, finalStage: boolean): Hit[] {
         out.push({
           cmd,
           kind: 'sudoers-nopasswd-all',
-          message: `sudoers rule with NOPASSWD: ALL written to ${file}: any process running as that user (or anyone who gets code execution in it) becomes root without a password, which undoes running as non-root. Grant only the commands needed, or drop sudo from the image`,
+          message: `sudoers rule with NOPASSWD: ALL written to ${file}: ${NOPASSWD_WHY}`,
         });
       }
     }
@@ -146,6 +154,158 @@ function hits(script: ShellScript, finalStage: boolean): Hit[] {
   return out;
 }
 
+// ---- sudoers files COPY'd/ADD'ed from the build context ----
+
+const SUDOERS_FILE = '/etc/sudoers';
+const SUDOERS_DIR = '/etc/sudoers.d';
+/** Destinations that exist as directories in any image with sudo: a single source without a trailing `/` goes into them. */
+const INTO_DIRS = new Set(['/', '/etc', SUDOERS_DIR]);
+/** Local archives ADD unpacks instead of copying. */
+const ARCHIVE = /\.(?:tar|tgz|tbz2?|txz|tzst|gz|bz2|xz|zst|lz4)$/i;
+const hasGlob = (s: string) => /[*?[]/.test(s);
+/** `p` is `dir` or inside it. */
+const within = (p: string, dir: string) => p === dir || p.startsWith(dir === '/' ? '/' : `${dir}/`);
+
+interface CopySource {
+  /** Context-relative path as written, normalised ('.' for the context root). */
+  rel: string;
+  /** File range of the source argument. */
+  range: Range;
+}
+
+interface CopyOp {
+  sources: CopySource[];
+  /** Absolute destination (WORKDIR applied). */
+  dest: string;
+  destIsDir: boolean;
+}
+
+/** A sudoers file from the build context that a COPY/ADD of the final image puts in place. */
+interface CopiedSudoers {
+  source: CopySource;
+  /** Context-relative path of the file read. */
+  path: string;
+  /** Where it lands in the image. */
+  target: string;
+  text: string;
+}
+
+/** Local sources and the destination of a COPY/ADD; null for `--from`, `--parents`/`--exclude`, variables, heredocs. */
+function copyOp(file: ParsedDockerfile, i: Ins, workdir: string | null): CopyOp | null {
+  const ins = i.ins as Ins['ins'] & { getFlags?(): { getName(): string }[]; getJSONStrings?(): { getJSONValue(): string; getRange(): Parameters<typeof toRange>[1] }[] };
+  if ((ins.getFlags?.() ?? []).some((f) => ['from', 'parents', 'exclude'].includes(f.getName().toLowerCase()))) return null;
+  const json = ins.getJSONStrings?.() ?? [];
+  const words = json.length
+    ? json.map((j) => ({ value: j.getJSONValue(), range: toRange(file.lineStarts, j.getRange()) }))
+    : ins.getArguments().map((a) => ({ value: a.getValue(), range: toRange(file.lineStarts, a.getRange()) }));
+  if (words.length < 2 || words.some((w) => w.value.startsWith('<<'))) return null;
+  const destRaw = (words[words.length - 1] as { value: string }).value;
+  if (destRaw.includes('$') || (workdir === null && !destRaw.startsWith('/'))) return null;
+  const dest = posix.resolve(workdir ?? '/', destRaw);
+  const sources: CopySource[] = [];
+  for (const w of words.slice(0, -1)) {
+    if (w.value.includes('$') || /^[a-z][a-z0-9+.-]*:\/\/|^git@/i.test(w.value) || (i.kw === 'ADD' && ARCHIVE.test(w.value))) continue;
+    const rel = posix.normalize(w.value.replace(/^\/+/, '') || '.').replace(/\/+$/, '') || '.';
+    if (rel === '..' || rel.startsWith('../')) continue;
+    sources.push({ rel, range: w.range });
+  }
+  return sources.length ? { sources, dest, destIsDir: /\/\.?$|^\.$/.test(destRaw) || words.length > 2 } : null;
+}
+
+/** COPY/ADD instructions of the final image (the final stage and the stages it is built FROM), WORKDIR applied. */
+function finalCopies(file: ParsedDockerfile): CopyOp[] {
+  const sf = staged(file);
+  if (sf.stages.length === 0) return [];
+  const out: CopyOp[] = [];
+  let workdir: string | null = '/';
+  for (const i of sf.chain(sf.stages.length - 1)) {
+    if (i.kw === 'FROM' && sf.stages[i.stage]?.base.kind !== 'stage') workdir = '/';
+    else if (i.kw === 'WORKDIR') {
+      const w = i.ins.getArgumentsContent()?.trim();
+      workdir = w && !w.includes('$') && workdir !== null ? posix.resolve(workdir, w) : null;
+    } else if (i.kw === 'COPY' || i.kw === 'ADD') {
+      const op = copyOp(file, i, workdir);
+      if (op && (within(SUDOERS_FILE, op.dest) || within(SUDOERS_DIR, op.dest) || within(op.dest, SUDOERS_DIR))) out.push(op);
+    }
+  }
+  return out;
+}
+
+/**
+ * The sudoers files the final image's COPY/ADD take from the build context (the Dockerfile's directory), and the
+ * `file`/`dir` lookups still needed to know them: a source is read as a file, listed as a directory (its contents land
+ * in the destination: `COPY rootfs/ /` puts rootfs/etc/sudoers.d/* in place), or, for a glob in its last component,
+ * matched against its directory's listing.
+ */
+function copiedSudoers(file: ParsedDockerfile, answers: Answers): { keys: LookupKey[]; found: CopiedSudoers[] } {
+  const keys: LookupKey[] = [];
+  const found: CopiedSudoers[] = [];
+  if (!file.absPath) return { keys, found };
+  const contextDir = dirname(file.absPath);
+  const readFile = (rel: string): FileAnswer | undefined => {
+    const key: LookupKey = { kind: 'file', path: join(contextDir, rel) };
+    keys.push(key);
+    const a = answers.get<FileAnswer>(key);
+    return isOk(a) && a.ok.exists ? a.ok : undefined;
+  };
+  const listDir = (rel: string): readonly string[] | undefined => {
+    const key: LookupKey = { kind: 'dir', path: join(contextDir, rel) };
+    keys.push(key);
+    const a = answers.get<DirAnswer>(key);
+    return isOk(a) && a.ok.exists ? a.ok.entries : undefined;
+  };
+  const addFile = (source: CopySource, path: string, target: string) => {
+    if (!SUDOERS.test(target)) return;
+    const text = readFile(path)?.text;
+    if (text !== undefined) found.push({ source, path, target, text });
+  };
+  // A directory's contents land in `dest`.
+  const addDir = (source: CopySource, path: string, dest: string) => {
+    if (within(SUDOERS_FILE, dest) && dest !== SUDOERS_FILE) addFile(source, posix.join(path, posix.relative(dest, SUDOERS_FILE)), SUDOERS_FILE);
+    if (!within(SUDOERS_DIR, dest)) return;
+    const sub = posix.join(path, posix.relative(dest, SUDOERS_DIR));
+    for (const e of listDir(sub) ?? []) if (!e.endsWith('/')) addFile(source, posix.join(sub, e), posix.join(SUDOERS_DIR, e));
+  };
+  for (const op of finalCopies(file)) {
+    for (const src of op.sources) {
+      const base = posix.basename(src.rel);
+      if (hasGlob(posix.dirname(src.rel))) continue;
+      if (hasGlob(base)) {
+        const parent = posix.dirname(src.rel);
+        const match = picomatch(base, { dot: true });
+        for (const e of listDir(parent) ?? []) {
+          const name = e.replace(/\/$/, '');
+          if (!match(name)) continue;
+          if (e.endsWith('/')) addDir(src, posix.join(parent, name), op.dest);
+          else addFile(src, posix.join(parent, name), posix.join(op.dest, name));
+        }
+        continue;
+      }
+      const into = op.destIsDir || INTO_DIRS.has(op.dest);
+      if (src.rel !== '.') addFile(src, src.rel, into ? posix.join(op.dest, base) : op.dest);
+      if ((within(SUDOERS_FILE, op.dest) && op.dest !== SUDOERS_FILE) || within(SUDOERS_DIR, op.dest)) {
+        if (listDir(src.rel)) addDir(src, src.rel, op.dest);
+      }
+    }
+  }
+  return { keys, found };
+}
+
+/** `NOPASSWD: ALL` rules of a sudoers file: 1-based line and the rule, skipping comments, joining `\` continuations. */
+export function nopasswdAllRules(text: string): { line: number; rule: string }[] {
+  const lines = text.split(/\r?\n/);
+  const out: { line: number; rule: string }[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const first = i;
+    let logical = lines[i] as string;
+    while (logical.endsWith('\\') && i + 1 < lines.length) logical = `${logical.slice(0, -1)} ${lines[++i] as string}`;
+    // `#` starts a comment, except in a uid (`#1000`, `(#0)`); `#include`/`#includedir` lines carry no rule.
+    const rule = logical.replace(/#(?!\d).*$/, '').replace(/\s+/g, ' ').trim();
+    if (NOPASSWD_ALL.test(rule)) out.push({ line: first + 1, rule });
+  }
+  return out;
+}
+
 export const dockerfileSudoNopasswd: Codemod = {
   id: 'dockerfile-sudo-nopasswd',
   fileKinds: ['dockerfile'],
@@ -154,11 +314,21 @@ export const dockerfileSudoNopasswd: Codemod = {
   severity: 'error',
   sources: ['seed:002'],
   docs: `## What it does
-Reports, in the RUN instructions of the final stage (and of the stages it is built \`FROM\`, which end up in the
-same image):
+Reports, in the RUN (and COPY/ADD) instructions of the final stage (and of the stages it is built \`FROM\`, which
+end up in the same image):
 
-- a sudoers rule granting \`NOPASSWD: ALL\` written to \`/etc/sudoers\` or \`/etc/sudoers.d/…\`, whatever writes it
-  (\`echo … >\`, \`printf … >\`, \`… | tee\`, \`cat <<EOF >\`, \`sed -i\`);
+- a sudoers rule granting \`NOPASSWD: ALL\` (other tags may sit between: \`NOPASSWD:SETENV: ALL\`) written to
+  \`/etc/sudoers\` or \`/etc/sudoers.d/…\`, whatever writes it (\`echo … >\`, \`printf … >\`, \`… | tee\`,
+  \`cat <<EOF >\`, \`sed -i\`);
+- the same rule in a build-context file that \`COPY\`/\`ADD\` puts there: \`COPY sudoers /etc/sudoers.d/agent\`,
+  \`COPY agent ops /etc/sudoers.d/\`, \`COPY sudoers.d/* /etc/sudoers.d/\`, \`COPY rootfs/ /\` (a directory's
+  \`etc/sudoers\` and \`etc/sudoers.d/*\`), relative destinations under \`WORKDIR\`. The file is read from the build
+  context (the Dockerfile's directory) and the finding, at the COPY's source argument, names the file and the line of
+  the rule in it. Comments (\`# …\`, but not a \`#1000\` uid) and \`\\\` continuations are understood. A file landing
+  in \`/etc/sudoers.d/\` under a name containing a \`.\` or ending in \`~\` is reported as a warning: sudo's
+  \`@includedir\` skips it, so the grant is inert until it is renamed or included by name. \`COPY --from=…\`,
+  heredoc \`COPY <<EOF\`, sources or destinations with variables, archives \`ADD\` unpacks and files missing from
+  the context are not read;
 - a user added to the \`docker\` group: \`usermod -aG docker u\`, \`usermod -G docker,wheel u\`, \`gpasswd -a u docker\`,
   \`adduser u docker\`, \`addgroup u docker\`, \`useradd -G docker u\`;
 - \`chmod\` making the Docker socket writable by others (\`666\`, \`777\`, \`o+w\`, \`a+rw\`);
@@ -179,7 +349,13 @@ RUN set -eux; \\
     printf 'agent ALL=(ALL) NOPASSWD:ALL\\n' > /etc/sudoers.d/agent; \\
     usermod -aG docker agent
 \`\`\`
-is reported twice: the sudoers rule, and the docker group membership.
+is reported twice: the sudoers rule, and the docker group membership. With a \`sudoers\` file in the build context
+holding \`agent ALL=(ALL) NOPASSWD: ALL\` on its line 4,
+\`\`\`dockerfile
+COPY sudoers /etc/sudoers.d/agent
+\`\`\`
+is reported at the COPY: "sudoers rule with NOPASSWD: ALL in sudoers line 4 (\`agent ALL=(ALL) NOPASSWD: ALL\`), copied
+to /etc/sudoers.d/agent: …".
 
 ## Fix safety
 Manual: no fix is offered. The escalation may be intended (as in seed 002, where it is the point of the image); it
@@ -189,10 +365,31 @@ then belongs in a separate, clearly named image, and the finding can be silenced
   async prepare() {
     await loadShell();
   },
+  lookups(file, _options, _global, answers) {
+    return file.kind === 'dockerfile' ? copiedSudoers(file, answers).keys : [];
+  },
   run(ctx) {
     const file = ctx.file;
-    if (file.kind !== 'dockerfile' || !shellLoaded()) return;
-    const sf = staged(file as ParsedDockerfile);
+    if (file.kind !== 'dockerfile') return;
+    for (const c of copiedSudoers(file, ctx.answers).found) {
+      // sudo's `@includedir /etc/sudoers.d` skips names containing `.` or ending in `~` (only an explicit @include reads them).
+      const name = posix.basename(c.target);
+      const skipped = posix.dirname(c.target) === SUDOERS_DIR && (name.includes('.') || name.endsWith('~'));
+      for (const r of nopasswdAllRules(c.text)) {
+        const rule = r.rule.length > 80 ? `${r.rule.slice(0, 77)}...` : r.rule;
+        ctx.report({
+          range: c.source.range,
+          message: skipped
+            ? `sudoers rule with NOPASSWD: ALL in ${c.path} line ${r.line} (\`${rule}\`), copied to ${c.target}: inert for now (sudo's @includedir skips names containing a \`.\` or ending in \`~\`), but an @include or a rename turns it on; remove it`
+            : `sudoers rule with NOPASSWD: ALL in ${c.path} line ${r.line} (\`${rule}\`), copied to ${c.target}: ${NOPASSWD_WHY}`,
+          ...(skipped ? { severity: 'warning' as const } : {}),
+          fix: MANUAL,
+          data: { kind: 'sudoers-nopasswd-all', file: c.path, line: r.line, target: c.target },
+        });
+      }
+    }
+    if (!shellLoaded()) return;
+    const sf = staged(file);
     if (sf.stages.length === 0) return;
     const final = sf.stages.length - 1;
     for (const i of sf.chain(final)) {

@@ -146,26 +146,25 @@ export function parseOsRelease(text: string): Record<string, string> {
   return out;
 }
 
-const DEBIAN_CODENAMES: Record<string, string> = {
-  '9': 'stretch',
-  '10': 'buster',
-  '11': 'bullseye',
-  '12': 'bookworm',
-  '13': 'trixie',
-  '14': 'forky',
+/**
+ * Debian and Ubuntu releases, codename → version: the one table this module (tag hints, os-release and
+ * /etc/debian_version answers) and distro.ts (detectDistro) read. `sid` (unstable) has no numbered release: distro.ts
+ * still names it, but it is no release to pin packages against, so the release lookups here leave it out.
+ */
+export const DEB_RELEASES: { readonly debian: Readonly<Record<string, string>>; readonly ubuntu: Readonly<Record<string, string>> } = {
+  debian: { stretch: '9', buster: '10', bullseye: '11', bookworm: '12', trixie: '13', forky: '14', sid: 'unstable' },
+  ubuntu: {
+    xenial: '16.04', bionic: '18.04', focal: '20.04', jammy: '22.04', mantic: '23.10', noble: '24.04', oracular: '24.10', plucky: '25.04', questing: '25.10',
+  },
 };
+
+/** version → codename, numbered releases only. */
+const byVersion = (table: Readonly<Record<string, string>>): Record<string, string> =>
+  Object.fromEntries(Object.entries(table).filter(([, v]) => /^\d/.test(v)).map(([code, v]) => [v, code]));
+
+const DEBIAN_CODENAMES = byVersion(DEB_RELEASES.debian);
 const DEBIAN_NAMES = new Set(Object.values(DEBIAN_CODENAMES));
-const UBUNTU_CODENAMES: Record<string, string> = {
-  '16.04': 'xenial',
-  '18.04': 'bionic',
-  '20.04': 'focal',
-  '22.04': 'jammy',
-  '23.10': 'mantic',
-  '24.04': 'noble',
-  '24.10': 'oracular',
-  '25.04': 'plucky',
-  '25.10': 'questing',
-};
+const UBUNTU_CODENAMES = byVersion(DEB_RELEASES.ubuntu);
 const UBUNTU_NAMES = new Set(Object.values(UBUNTU_CODENAMES));
 
 /** 3.19.1 → v3.19; development snapshots (3.20.0_alpha20240329) → edge. */

@@ -13,11 +13,12 @@
  * Debian os-release but no shell or package manager.
  *
  * Release hints in tags (`alpine3.19`, codenames, `debian:12`, `ubuntu:22.04`) are read in ONE place,
- * base-release.ts's releaseFromTag(); this module adds what only the family needs (`-alpine` without a version,
- * `-debian`, `ubi9`, Windows, distroless). No registry client and no parser here: another codemod may import it at
+ * base-release.ts's releaseFromTag(), and the Debian/Ubuntu codename ↔ version table is base-release.ts's DEB_RELEASES;
+ * this module adds what only the family needs (`-alpine` without a version, `-debian`, `sid`, `ubi9`, Windows,
+ * distroless). No registry client and no parser here: another codemod may import it at
  * start-up.
  */
-import { parseOsRelease, releaseFromFile, releaseFromTag } from './base-release.js';
+import { DEB_RELEASES, parseOsRelease, releaseFromFile, releaseFromTag } from './base-release.js';
 
 export { parseOsRelease };
 
@@ -64,12 +65,6 @@ export interface Distro {
   evidence: string;
 }
 
-const DEBIAN_CODENAMES: Record<string, string> = {
-  stretch: '9', buster: '10', bullseye: '11', bookworm: '12', trixie: '13', forky: '14', sid: 'unstable',
-};
-const UBUNTU_CODENAMES: Record<string, string> = {
-  xenial: '16.04', bionic: '18.04', focal: '20.04', jammy: '22.04', mantic: '23.10', noble: '24.04', oracular: '24.10', plucky: '25.04', questing: '25.10',
-};
 const RHEL_IDS = new Set(['rhel', 'centos', 'fedora', 'rocky', 'almalinux', 'ol', 'amzn', 'azurelinux', 'mariner']);
 
 /** Official (Docker Hub library) and well-known images by the distribution their default tags are built on. */
@@ -139,8 +134,8 @@ function alpine(version: string | undefined, source: Distro['source'], evidence:
 
 function debian(id: 'debian' | 'ubuntu', codename: string | undefined, version: string | undefined, source: Distro['source'], evidence: string): Distro {
   const d: Distro = { family: 'debian', id, packageManager: 'apt', hasShell: true, source, evidence };
-  const table = id === 'debian' ? DEBIAN_CODENAMES : UBUNTU_CODENAMES;
-  if (codename && table[codename]) {
+  const table = DEB_RELEASES[id];
+  if (codename && Object.hasOwn(table, codename)) {
     d.codename = codename;
     d.version = table[codename];
   } else if (version) {
@@ -198,6 +193,10 @@ function fromTag(tag: string, p: Parts): Distro | undefined {
   if (hint?.distro === 'alpine') return alpine(hint.release === 'edge' ? 'edge' : hint.release.slice(1), 'tag', ev);
   if (/(?:^|[-_.])alpine[\d.]*(?:$|[-_])/.test(tag)) return alpine(undefined, 'tag', ev);
   if (hint) return debian(hint.distro, hint.release, undefined, 'tag', ev);
+  // A codename without a numbered release (`sid`): releaseFromTag leaves it out (nothing to pin against), it still
+  // says Debian and which branch.
+  const unnumbered = words.find((w) => Object.hasOwn(DEB_RELEASES.debian, w) && !/^\d/.test(DEB_RELEASES.debian[w] as string));
+  if (unnumbered) return debian('debian', unnumbered, undefined, 'tag', ev);
   if (words.includes('debian')) return debian('debian', undefined, undefined, 'tag', ev);
   if (words.includes('ubuntu')) return debian('ubuntu', undefined, undefined, 'tag', ev);
   const ubi = /(?:^|[-_])ubi(\d+)?(-minimal|-micro)?(?:$|[-_])/.exec(tag);

@@ -1,6 +1,7 @@
 /** Reading a base image's distribution and release from its files, or from hints in its tag. */
 import { describe, expect, it } from 'vitest';
-import { alpineArch, debianArch, parseOsRelease, releaseFromFile, releaseFromTag } from '../../src/dockerfile/base-release.js';
+import { alpineArch, DEB_RELEASES, debianArch, parseOsRelease, releaseFromFile, releaseFromTag } from '../../src/dockerfile/base-release.js';
+import { detectDistro } from '../../src/dockerfile/distro.js';
 
 describe('releaseFromFile', () => {
   it('reads Alpine, Debian and Ubuntu os-release files', () => {
@@ -39,8 +40,30 @@ describe('releaseFromTag', () => {
   ])('%s → %s %s', (ref, distro, release) => {
     expect(releaseFromTag(ref)).toMatchObject({ distro, release, source: 'tag' });
   });
-  it.each(['node:20-alpine', 'python:3.12-slim', 'alpine:latest', 'ubuntu:latest', 'busybox:1.36'])('%s names no release', (ref) => {
+  it.each(['node:20-alpine', 'python:3.12-slim', 'alpine:latest', 'ubuntu:latest', 'busybox:1.36', 'debian:sid', 'buildpack-deps:sid-curl'])('%s names no release', (ref) => {
     expect(releaseFromTag(ref)).toBeNull();
+  });
+});
+
+describe('DEB_RELEASES: one codename table for base-release.ts and distro.ts', () => {
+  const numbered = (['debian', 'ubuntu'] as const).flatMap((distro) =>
+    Object.entries(DEB_RELEASES[distro])
+      .filter(([, v]) => /^\d/.test(v))
+      .map(([codename, version]) => [distro, codename, version] as const),
+  );
+  it.each(numbered)('%s %s (%s): tag, version tag, os-release and detectDistro agree', (distro, codename, version) => {
+    expect(releaseFromTag(`r.example/x:1-${codename}`)).toMatchObject({ distro, release: codename });
+    expect(releaseFromTag(`${distro}:${version}`)).toMatchObject({ distro, release: codename, version });
+    expect(releaseFromFile('etc/os-release', `ID=${distro}\nVERSION_ID="${version}"\n`)).toMatchObject({ distro, release: codename });
+    expect(detectDistro(`${distro}:${codename}`)).toMatchObject({ id: distro, codename, version });
+    expect(detectDistro(`${distro}:${version}`)).toMatchObject({ id: distro, codename, version });
+  });
+  it('sid has no numbered release: detectDistro names it, releaseFromTag does not pin it', () => {
+    expect(DEB_RELEASES.debian.sid).toBe('unstable');
+    expect(detectDistro('debian:sid')).toMatchObject({ family: 'debian', id: 'debian', codename: 'sid', version: 'unstable', source: 'tag' });
+    expect(detectDistro('debian:sid-slim')).toMatchObject({ id: 'debian', codename: 'sid' });
+    expect(releaseFromTag('debian:sid')).toBeNull();
+    expect(releaseFromFile('etc/debian_version', 'trixie/sid\n')).toMatchObject({ release: 'trixie' });
   });
 });
 

@@ -11,6 +11,8 @@ describe('detectDistro', () => {
     ['ubuntu:jammy', 'debian', 'ubuntu', 'jammy', 'tag'],
     ['ubuntu:24.04', 'debian', 'ubuntu', 'noble', 'name'],
     ['debian:12-slim', 'debian', 'debian', 'bookworm', 'name'],
+    ['debian:sid', 'debian', 'debian', 'sid', 'tag'],
+    ['buildpack-deps:sid-curl', 'debian', 'debian', 'sid', 'tag'],
     ['eclipse-temurin:21-jre', 'debian', 'ubuntu', undefined, 'name'],
     ['mysql:8.0-debian', 'debian', 'debian', undefined, 'tag'],
     ['docker.io/library/golang:1.22@sha256:0123456789abcdef0123456789abcdef', 'debian', 'debian', undefined, 'name'],
