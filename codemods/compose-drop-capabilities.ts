@@ -3,8 +3,8 @@ import { fix } from '../src/engine/edits.js';
 import type { Codemod, CodemodContext, Edit, ParsedCompose } from '../src/engine/types.js';
 import { lookup, lookupMerged, rangeOf, scalarText, services, servicesUsing, stringItems, type ComposeService, type Lookup, type NewValue } from '../src/compose/index.js';
 import {
-  aliasAnchorNote, containerPorts, describeSources, extendedPlans, imageConfigLookups, insertPairs, listAddition, lookupView, mergeInsertions,
-  readImageConfig, serviceImage, serviceViews, userIsRoot, type ServiceView,
+  aliasAnchorNote, builtImage, containerPorts, describeSources, extendedPlans, guessReason, hardeningLookups, insertPairs, kbSource, listAddition,
+  lookupView, mergeInsertions, readImageConfig, serviceImage, serviceViews, userIsRoot, type ServiceView,
 } from '../src/compose/hardening.js';
 import { knowledgeBaseTable } from '../src/compose/image-kb.js';
 
@@ -32,12 +32,14 @@ function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
   if (drops.includes('ALL')) return undefined; // already dropped: whatever it adds back was chosen
   const adds = capsOf(svc, view.overrides, 'cap_add');
   if (adds.includes('ALL')) return undefined; // compose-dangerous-options reports it
-  const img = serviceImage(svc);
+  const img = serviceImage(svc, ctx);
   const m = img.match;
+  const built = builtImage(img);
   const cfg = readImageConfig(img, ctx.global, ctx.answers);
   const userSetting = lookupView(view, 'user');
   const svcUser = scalarText(userSetting?.value);
-  const cfgUser = 'config' in cfg ? cfg.config.user ?? '' : undefined;
+  const cfgUser = 'config' in cfg ? cfg.config.user ?? '' : built?.user;
+  const cfgWhere = 'config' in cfg ? 'image config' : `USER in ${built?.spec.shown ?? ''}`;
   const rootBySvc = userIsRoot(svcUser);
   const rootByCfg = userIsRoot(cfgUser);
   const runsAsRoot = rootBySvc ?? rootByCfg ?? m?.runsAsRoot;
@@ -45,7 +47,7 @@ function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
   let needed: string[] = [...(m?.capAdd ?? [])];
   if (runsAsRoot === false && needed.some((c) => USER_SWITCH.has(c))) {
     needed = needed.filter((c) => !USER_SWITCH.has(c));
-    why.push(`it runs as user \`${svcUser ?? cfgUser ?? ''}\`${svcUser !== undefined ? '' : ' (image config)'}, so its entrypoint does not switch users`);
+    why.push(`it runs as user \`${svcUser ?? cfgUser ?? ''}\`${svcUser !== undefined ? '' : ` (${cfgWhere})`}, so its entrypoint does not switch users`);
   }
   const { published, exposed } = containerPorts(svc);
   const cfgPorts = 'config' in cfg ? (cfg.config.exposedPorts ?? []).map((p) => Number.parseInt(p, 10)).filter((n) => !Number.isNaN(n)) : [];
@@ -57,7 +59,8 @@ function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
   needed.sort();
   const add = needed.filter((c) => !adds.includes(c));
   const sources = describeSources([
-    m ? `knowledge base entry ${m.name}` : undefined,
+    kbSource(img),
+    built?.user !== undefined && !('config' in cfg) ? `the USER of ${built.spec.shown}: \`${built.user}\`` : undefined,
     'config' in cfg ? `the image config${cfg.source ? ` (${cfg.source})` : ''}: user ${cfg.config.user ? `\`${cfg.config.user}\`` : 'root (not set)'}` : undefined,
     svcUser !== undefined ? 'the service\'s `user`' : undefined,
   ]);
@@ -69,9 +72,7 @@ function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
   message += whyAll.length ? ` (${whyAll.join('; ')})` : '';
   message += `${sources}.${kept}`;
   if (!m || m.appDependent) {
-    const what = img.built ? 'it is built here' : img.ref === undefined ? 'its image is not a literal reference' : m ? `${m.name} runs whatever application it is given` : `\`${img.ref}\` is not in the knowledge base`;
-    const cfgNote = 'missing' in cfg && !img.built && img.ref !== undefined ? ` (image config not available: ${cfg.missing})` : '';
-    message += ` The capability list is a guess: ${what}${cfgNote}.${runsAsRoot === false ? '' : ' If its entrypoint starts as root and switches user (gosu, su-exec, chown), add CHOWN, SETUID and SETGID.'}`;
+    message += ` The capability list is a guess: ${guessReason(img, cfg)}.${runsAsRoot === false ? '' : ' If its entrypoint starts as root and switches user (gosu, su-exec, chown), add CHOWN, SETUID and SETGID.'}`;
   }
   return { view, addDrop: true, add, drop: lookup(svc, 'cap_drop'), capAdd: lookup(svc, 'cap_add'), message };
 }
@@ -92,8 +93,14 @@ has no \`ALL\`, adds \`ALL\` to \`cap_drop\` and the capabilities the image need
   user; NET_BIND_SERVICE for servers binding ports below 1024;
 - when the service's \`user:\` or the image config's \`User\` (read from the registry when available) is not root, the
   user-switching capabilities are left out: the entrypoint does not switch users then;
-- for other images (and services built here): NET_BIND_SERVICE when the service publishes or exposes a container port
-  below 1024 (or the image config exposes one), nothing else; the finding says the list is a guess.
+- Services built here (\`build:\`) are matched through their Dockerfile (read from the build context, \`build.dockerfile\`
+  and \`build.target\` followed, ARGs in FROM expanded with literal \`build.args\`): the base image of the final (or target)
+  stage picks the entry (\`FROM node:20-alpine\` → node), and a \`scratch\`, distroless or alpine stage with a binary
+  copied from a \`golang\` stage picks the golang-app entry. A \`USER\` in the Dockerfile counts like the
+  image config's \`User\`; the finding names the Dockerfile and the base image.
+- for other images (and built services whose Dockerfile cannot be read or whose base is not in the knowledge base):
+  NET_BIND_SERVICE when the service publishes or exposes a container port below 1024 (or the image config exposes one),
+  nothing else; the finding says the list is a guess.
 An existing \`cap_drop\` list (e.g. \`[NET_RAW]\`) gets \`ALL\` appended; an existing \`cap_add\` is kept and only the
 missing capabilities are appended. A service that already drops \`ALL\` is left alone (its \`cap_add\` was chosen), and
 so is one with \`cap_add: [ALL]\` (reported by compose-dangerous-options). Lists in anchors are edited in the anchor
@@ -140,7 +147,7 @@ container. Add the capability to \`cap_add\` when that happens.
 None.
 `,
   lookups(file, _options, global) {
-    return imageConfigLookups(file, global);
+    return hardeningLookups(file, global);
   },
   run(ctx) {
     const file = ctx.file as ParsedCompose;

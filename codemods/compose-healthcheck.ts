@@ -9,7 +9,9 @@ import {
   columnOf, fillEmpty, flowText, formatScalar, indentStyle, insertPair, lookup, ownPair, rangeOf, resolveNode, scalarText, services,
   servicesUsing, type ComposeService, type NewValue,
 } from '../src/compose/index.js';
-import { containerPorts, lookupView, serviceImage, serviceViews, type ServiceView } from '../src/compose/hardening.js';
+import {
+  builtImage, containerPorts, hardeningLookups, kbSource, lookupView, readImageConfig, serviceImage, serviceViews, type ServiceView,
+} from '../src/compose/hardening.js';
 import { knowledgeBaseTable, type Healthcheck } from '../src/compose/image-kb.js';
 
 /** Whether a service has a healthcheck that is not disabled (its own, merged, extended or from an override file). */
@@ -23,6 +25,22 @@ function hasHealthcheck(view: ServiceView | undefined, svc: ComposeService): boo
   const test = resolveNode(svc.doc, ownPair(v, 'test')?.value);
   const first = isSeq(test) ? scalarText(resolveNode(svc.doc, test.items[0])) : scalarText(test);
   return first !== 'NONE';
+}
+
+/**
+ * The HEALTHCHECK a service's image defines: from the Dockerfile it is built from (its stages' HEALTHCHECK), else from
+ * the image config read from the registry (`config.Healthcheck`). `disabled` for `HEALTHCHECK NONE`.
+ */
+function imageHealthcheck(ctx: CodemodContext, svc: ComposeService): { disabled: boolean; text: string } | undefined {
+  const img = serviceImage(svc, ctx);
+  const clip = (t: string) => (t.length > 80 ? `${t.slice(0, 77)}…` : t);
+  const b = builtImage(img);
+  if (b?.healthcheck) return { disabled: b.healthcheck.disabled, text: `\`HEALTHCHECK ${clip(b.healthcheck.text)}\` in ${b.spec.shown}` };
+  const cfg = readImageConfig(img, ctx.global, ctx.answers);
+  const t = 'config' in cfg ? cfg.config.healthcheck?.test : undefined;
+  if (!t || !('config' in cfg)) return undefined;
+  const cmd = t[0] === 'CMD-SHELL' ? `CMD ${t.slice(1).join(' ')}` : t[0] === 'CMD' ? `CMD ${JSON.stringify(t.slice(1))}` : t.join(' ');
+  return { disabled: t[0] === 'NONE', text: `\`HEALTHCHECK ${clip(cmd)}\` in the image config of ${img.ref ?? ''}${cfg.source ? ` (${cfg.source})` : ''}` };
 }
 
 function healthcheckValue(h: Healthcheck, opts: Readonly<Record<string, unknown>>): Record<string, NewValue> {
@@ -80,6 +98,8 @@ interface HcPlan {
   view: ServiceView;
   h: Healthcheck;
   name: string;
+  /** Where the probe comes from, for the finding. */
+  source: string;
 }
 
 export const composeHealthcheck: Codemod = {
@@ -88,6 +108,7 @@ export const composeHealthcheck: Codemod = {
   summary: 'Adds a `healthcheck:` to services running known images and makes `depends_on` wait for them (`condition: service_healthy`).',
   safety: 'unsafe',
   severity: 'warning',
+  network: true,
   sources: ['seed:001', 'kics:healthcheck-not-set', 'hadolint:DL3057'],
   docs: `## What it does
 1. For each service without a \`healthcheck\` (own, \`<<\` merge sources, same-file \`extends\`, override files of the
@@ -106,11 +127,16 @@ export const composeHealthcheck: Codemod = {
    Probes only use tools the image contains (\`pg_isready\`, \`redis-cli\`, \`mysqladmin\`, \`mongosh\`, curl or busybox
    wget where the image ships them); database probes go over TCP to 127.0.0.1, so the socket-only server that official
    entrypoints run while initialising does not count as ready. A service publishing container ports that do not include
-   the probe's port (a custom configuration) is reported instead. Images without a probe are left alone.
-2. Once a service has a healthcheck (in the file, or added by step 1 in the previous pass), entries naming it in other
-   services' \`depends_on\` get \`condition: service_healthy\`: a short list (\`depends_on: [mongo, redis]\`) is rewritten
-   to the long form (other entries get \`condition: service_started\`, which is what the short form meant); long-form
-   entries without a \`condition\` get one. An explicit \`condition\` is kept.
+   the probe's port (a custom configuration) is reported instead. Images without a probe are left alone, and so are
+   images that define their own \`HEALTHCHECK\` (the image config's \`Healthcheck\`, read from the registry when it is
+   available, or a \`HEALTHCHECK\` in the Dockerfile a built service's final or target stage comes from; \`HEALTHCHECK
+   NONE\` counts as a decision). Services built here get the probe of their Dockerfile's base image (see
+   compose-read-only).
+2. Once a service has a healthcheck (in the file, from its image's own \`HEALTHCHECK\`, or added by step 1 in the
+   previous pass), entries naming it in other services' \`depends_on\` get \`condition: service_healthy\`: a short list
+   (\`depends_on: [mongo, redis]\`) is rewritten to the long form (other entries get \`condition: service_started\`, which
+   is what the short form meant); long-form entries without a \`condition\` get one. An explicit \`condition\` is kept.
+   The finding names the services whose image defines the healthcheck, and where it was found.
 
 ### Knowledge base
 
@@ -161,17 +187,24 @@ starting. \`docker-compose\` v1 needs file format 2.1+ semantics for \`condition
 - \`interval\`, \`timeout\` (strings, default \`10s\`, \`5s\`), \`retries\` (number, default 5), \`startPeriod\` (default
   \`10s\`; slow starters in the knowledge base use their own).
 `,
+  lookups(file, _options, global) {
+    return hardeningLookups(file, global);
+  },
   run(ctx: CodemodContext) {
     const file = ctx.file as ParsedCompose;
     const views = serviceViews(ctx);
     const all = services(file);
     const plans: HcPlan[] = [];
     const done = new Set<unknown>();
+    const viewOf = (s: ComposeService) => views.find((v) => v.svc.keyNode === s.keyNode);
     for (const view of views) {
       if (view.skip) continue;
       const { svc } = view;
       if (hasHealthcheck(view, svc) || lookupView(view, 'healthcheck')) continue;
-      const m = serviceImage(svc).match;
+      // The image's own HEALTHCHECK (or its HEALTHCHECK NONE) is the image author's decision: compose needs none.
+      if (imageHealthcheck(ctx, svc)) continue;
+      const img = serviceImage(svc, ctx);
+      const m = img.match;
       if (!m?.healthcheck) continue;
       const { published } = containerPorts(svc);
       if (m.healthcheck.port !== undefined && published.length > 0 && !published.includes(m.healthcheck.port)) {
@@ -182,7 +215,7 @@ starting. \`docker-compose\` v1 needs file format 2.1+ semantics for \`condition
         });
         continue;
       }
-      plans.push({ view, h: m.healthcheck, name: m.name });
+      plans.push({ view, h: m.healthcheck, name: m.name, source: kbSource(img) ?? `knowledge base entry ${m.name}` });
     }
     for (const p of plans) {
       const { svc } = p.view;
@@ -197,12 +230,20 @@ starting. \`docker-compose\` v1 needs file format 2.1+ semantics for \`condition
       const dependants = all.filter((s) => s !== svc && dependsOn(s).some((d) => d.name === svc.name)).map((s) => `\`${s.name}\``);
       ctx.report({
         range: rangeOf(svc.keyNode),
-        message: `Service \`${svc.name}\` has no healthcheck: nothing notices when it stops answering${dependants.length ? `, and ${dependants.join(', ')} start${dependants.length === 1 ? 's' : ''} before it is ready` : ''}. Added a probe: ${p.h.what} (from knowledge base entry ${p.name}).${note}`,
+        message: `Service \`${svc.name}\` has no healthcheck: nothing notices when it stops answering${dependants.length ? `, and ${dependants.join(', ')} start${dependants.length === 1 ? 's' : ''} before it is ready` : ''}. Added a probe: ${p.h.what} (from ${p.source}).${note}`,
         fix: fix('Add a healthcheck', 'unsafe', [insertPair(file, svc.doc, svc.node, 'healthcheck', healthcheckValue(p.h, ctx.options))]),
       });
     }
     // depends_on → condition: service_healthy for dependencies that have a healthcheck now.
-    const healthy = new Set(all.filter((s) => hasHealthcheck(views.find((v) => v.svc === s), s)).map((s) => s.name));
+    // A service without a healthcheck key whose image defines a HEALTHCHECK is healthy-checked too.
+    const fromImage = new Map<string, string>();
+    for (const s of all) {
+      const v = viewOf(s);
+      if (v ? lookupView(v, 'healthcheck') : lookup(s, 'healthcheck')) continue;
+      const h = imageHealthcheck(ctx, s);
+      if (h && !h.disabled) fromImage.set(s.name, h.text);
+    }
+    const healthy = new Set(all.filter((s) => hasHealthcheck(viewOf(s), s) || fromImage.has(s.name)).map((s) => s.name));
     const pending = new Set(plans.map((p) => p.view.svc.name));
     const seen = new Set<unknown>();
     for (const s of all) {
@@ -227,7 +268,8 @@ starting. \`docker-compose\` v1 needs file format 2.1+ semantics for \`condition
       }
       const names = toHealthy.map((d) => `\`${d.name}\``).join(', ');
       const shared = l.shared ? ' (in a shared definition: every service using it waits the same way)' : '';
-      const message = `Service \`${s.name}\` starts as soon as ${names} ${toHealthy.length === 1 ? 'exists' : 'exist'}, not when ${toHealthy.length === 1 ? 'it is' : 'they are'} healthy: a dependency that is down makes it fail silently. \`depends_on\` now waits for \`condition: service_healthy\`${shared}.`;
+      const own = toHealthy.filter((d) => fromImage.has(d.name)).map((d) => `\`${d.name}\`'s image defines its own healthcheck (${fromImage.get(d.name) ?? ''})`);
+      const message = `Service \`${s.name}\` starts as soon as ${names} ${toHealthy.length === 1 ? 'exists' : 'exist'}, not when ${toHealthy.length === 1 ? 'it is' : 'they are'} healthy: a dependency that is down makes it fail silently. \`depends_on\` now waits for \`condition: service_healthy\`${shared}.${own.length ? ` ${own.join('; ')}.` : ''}`;
       let edits: Edit[] | undefined;
       if (isSeq(v)) edits = longFormEdits(file, s, l.keyNode, v, (n) => (healthy.has(n) ? 'service_healthy' : 'service_started'));
       else if (isMap(v)) {

@@ -4,8 +4,8 @@ import { fix } from '../src/engine/edits.js';
 import type { Codemod, CodemodContext, Edit, ParsedCompose } from '../src/engine/types.js';
 import { lookup, rangeOf, resolveNode, services, servicesUsing, type ComposeService, type Lookup, type NewValue } from '../src/compose/index.js';
 import {
-  aliasAnchorNote, describeSources, extendedPlans, imageConfigLookups, insertPairs, listAddition, lookupView, mergeInsertions, readImageConfig,
-  serviceImage, serviceMounts, serviceViews, writableAt, type Mount, type ServiceView,
+  aliasAnchorNote, builtImage, describeSources, extendedPlans, guessReason, hardeningLookups, insertPairs, kbSource, listAddition, lookupView,
+  mergeInsertions, readImageConfig, serviceImage, serviceMounts, serviceViews, writableAt, type Mount, type ServiceView,
 } from '../src/compose/hardening.js';
 import { knowledgeBaseTable } from '../src/compose/image-kb.js';
 
@@ -25,20 +25,21 @@ function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
   const roValue = ro ? resolveNode(svc.doc, ro.value) : null;
   const already = isScalar(roValue) && (roValue.value === true || roValue.value === 'true');
   if (ro && !already) return undefined; // read_only: false (a deliberate choice) or a variable
-  const img = serviceImage(svc);
+  const img = serviceImage(svc, ctx);
   const m = img.match;
+  const built = builtImage(img);
   if (m?.readOnly && !already) {
     ctx.report({
       range: rangeOf(svc.keyNode),
       severity: 'info',
-      message: `Service \`${svc.name}\` (${m.name}) is not made read-only: ${m.readOnly.reason} (knowledge base entry ${m.name}).`,
+      message: `Service \`${svc.name}\` (${m.name}) is not made read-only: ${m.readOnly.reason} (${kbSource(img) ?? ''}).`,
     });
     return undefined;
   }
   const cfg = readImageConfig(img, ctx.global, ctx.answers);
   const mounts: Mount[] = [svc, ...view.overrides].flatMap((s) => serviceMounts(s));
   const imageVolumes = 'config' in cfg ? (cfg.config.volumes ?? []) : (m?.volumes ?? []);
-  for (const v of imageVolumes) mounts.push({ target: v.replace(/\/+$/, '') || '/', writable: true, kind: 'image-volume' });
+  for (const v of [...imageVolumes, ...(built?.volumes ?? [])]) mounts.push({ target: v.replace(/\/+$/, '') || '/', writable: true, kind: 'image-volume' });
   const needed = ['/tmp'];
   if (m && !m.appDependent && !m.writable.some((p) => RUNISH.test(p))) needed.push('/run');
   needed.push(...(m?.writable ?? []));
@@ -47,14 +48,15 @@ function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
   if (dataMissing.length > 0 && !already) {
     ctx.report({
       range: rangeOf(svc.keyNode),
-      message: `Service \`${svc.name}\` (${m?.name ?? ''}) keeps its state in ${dataMissing.join(', ')}, which is not a volume: mount a named volume there, then a read-only root filesystem can be added (knowledge base entry ${m?.name ?? ''}).`,
+      message: `Service \`${svc.name}\` (${m?.name ?? ''}) keeps its state in ${dataMissing.join(', ')}, which is not a volume: mount a named volume there, then a read-only root filesystem can be added (${kbSource(img) ?? ''}).`,
     });
     return undefined;
   }
   if (already && missing.length === 0) return undefined;
   const sources = describeSources([
-    m ? `knowledge base entry ${m.name}` : undefined,
+    kbSource(img),
     'config' in cfg ? `the image config${cfg.source ? ` (${cfg.source})` : ''}${imageVolumes.length ? `: VOLUMEs ${imageVolumes.join(', ')}` : ''}` : undefined,
+    built?.volumes.length ? `the VOLUMEs of ${built.spec.shown}: ${built.volumes.join(', ')}` : undefined,
   ]);
   const paths = missing.join(', ');
   let message: string;
@@ -65,10 +67,8 @@ function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
     message = `Service \`${svc.name}\` runs with a writable root filesystem: made read-only${tmpfsPart}, so a compromised process cannot alter its binaries or plant files${sources}.`;
   }
   if (!m || m.appDependent) {
-    const why = img.built ? 'it is built here' : img.ref === undefined ? 'its image is not a literal reference' : m ? `${m.name} runs whatever application it is given` : `\`${img.ref}\` is not in the knowledge base`;
     const wd = 'config' in cfg && cfg.config.workingDir ? `, e.g. in its working directory ${cfg.config.workingDir}` : '';
-    const cfgNote = 'missing' in cfg && !img.built && img.ref !== undefined ? ` (image config not available: ${cfg.missing})` : '';
-    message += ` The tmpfs paths are a guess: ${why}${cfgNote}. Add tmpfs or volumes for any other path it writes${wd}.`;
+    message += ` The tmpfs paths are a guess: ${guessReason(img, cfg)}. Add tmpfs or volumes for any other path it writes${wd}.`;
   }
   if (m?.note) message += ` Note: ${m.note}.`;
   return { view, addReadOnly: !already, missing, tmpfs: lookup(svc, 'tmpfs'), message };
@@ -96,8 +96,14 @@ image must write, at the end of the service's mapping:
 - Images whose state lives outside a VOLUME (grafana's \`/var/lib/grafana\`) are reported, not changed, until a volume
   is mounted there: a tmpfs would silently lose the data. Images known not to work read-only (elasticsearch) are
   reported with the reason.
-- Images not in the knowledge base (and services built here) get \`/tmp\` only, and the finding says the paths are a
-  guess (naming the image's working directory when the image config is known).
+- Services built here (\`build:\`) are matched through their Dockerfile (read from the build context, \`build.dockerfile\`
+  and \`build.target\` followed, ARGs in FROM expanded with literal \`build.args\`): the base image of the final (or target)
+  stage picks the entry (\`FROM node:20-alpine\` → node), and a \`scratch\`, distroless or alpine stage with a binary
+  copied from a \`golang\` stage picks the golang-app entry. The finding names the Dockerfile and the base image. The Dockerfile's \`VOLUME\`s count as
+  writable.
+- Images not in the knowledge base (and built services whose Dockerfile cannot be read, or whose base is not in it) get
+  \`/tmp\` only, and the finding says the paths are a guess (naming the image's working directory when the image config
+  is known).
 
 An existing \`tmpfs\` list gets the new entries appended. When \`tmpfs\` comes from an anchor (\`<<: *defaults\`), the
 anchor's list is extended only when every service using it needs the same paths; otherwise the service gets its own
@@ -145,7 +151,7 @@ memory. Review the paths, especially for images outside the knowledge base.
 None.
 `,
   lookups(file, _options, global) {
-    return imageConfigLookups(file, global);
+    return hardeningLookups(file, global);
   },
   run(ctx) {
     const file = ctx.file as ParsedCompose;

@@ -3,7 +3,9 @@ import { isMap, isScalar, type YAMLMap } from 'yaml';
 import { fix } from '../src/engine/edits.js';
 import type { Codemod, CodemodContext, Edit, ParsedCompose } from '../src/engine/types.js';
 import { fillEmpty, insertPair, lookup, lookupMerged, ownPair, rangeOf, resolveNode, services, servicesUsing, sharedWhere, type ComposeService, type NewValue } from '../src/compose/index.js';
-import { aliasAnchorNote, extendedPlans, insertPairs, lookupView, mergeInsertions, serviceImage, serviceViews, type ServiceView } from '../src/compose/hardening.js';
+import {
+  aliasAnchorNote, buildLookups, extendedPlans, insertPairs, kbSource, lookupView, mergeInsertions, serviceImage, serviceViews, type ServiceImage, type ServiceView,
+} from '../src/compose/hardening.js';
 import { FAMILY_RESOURCES, type Family, type ResourceProfile } from '../src/compose/image-kb.js';
 
 interface PartialProfile {
@@ -48,14 +50,22 @@ interface Plan {
   message: string;
 }
 
+/** Which image outside the knowledge base a service runs, for the finding: ` (\`ghcr.io/acme/api:1\`)`. */
+function outside(img: ServiceImage): string {
+  const b = img.build;
+  if (b) return 'built' in b ? ` (${b.built.describe})` : ` (built here: ${b.unknown})`;
+  return img.ref !== undefined ? ` (\`${img.ref}\`)` : '';
+}
+
 function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
   const { svc } = view;
-  const img = serviceImage(svc);
+  const img = serviceImage(svc, ctx);
   const m = img.match;
   const family: Family | 'default' = m?.family ?? 'default';
   const famOpts = asRecord(ctx.options.families);
   const imgOpts = asRecord(ctx.options.images);
-  const byImage = m ? imgOpts[m.repository] : img.ref !== undefined ? imgOpts[img.ref.replace(/[:@].*$/, '')] : undefined;
+  // A built service is named by the image it builds (`image:`), not by its base image's entry.
+  const byImage = m && !img.built ? imgOpts[m.repository] : img.ref !== undefined ? imgOpts[img.ref.replace(/[:@].*$/, '')] : undefined;
   const base = merge(FAMILY_RESOURCES[family], famOpts[family]);
   const prof = byImage ? merge({ ...base, pids: base.pids === false ? 0 : base.pids } as ResourceProfile, byImage) : base;
   // What is already set: top-level keys (here or in override files) and deploy.resources anywhere in the chain.
@@ -99,8 +109,8 @@ function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
     : famOpts[family]
       ? `the \`families.${family}\` option of this codemod`
       : m
-        ? `the ${family} defaults of knowledge base entry ${m.name}`
-        : `the defaults for images outside the knowledge base${img.ref !== undefined ? ` (\`${img.ref}\`)` : ''}; tune them to the service`;
+        ? `the ${family} defaults of ${kbSource(img) ?? ''}`
+        : `the defaults for images outside the knowledge base${outside(img)}; tune them to the service`;
   const none = Object.keys(wanted.limits).length === 2;
   const message = `Service \`${svc.name}\` ${none ? 'has no resource limits: a runaway or attacked process can exhaust the host\'s memory, CPU or process table' : 'has incomplete resource limits'}. Added ${parts.join('; ')} (from ${origin}).${kept.length ? ` Its existing ${kept.join(', ')} ${kept.length > 1 ? 'are' : 'is'} kept.` : ''}`;
   return { view, wanted, deploy: lookup(svc, 'deploy'), message };
@@ -161,6 +171,9 @@ export const composeResourceLimits: Codemod = {
   severity: 'warning',
   sources: ['seed:001', 'seed:003', 'kics:memory-not-limited', 'kics:cpus-not-limited', 'kics:pids-limit-not-set'],
   defaultOptions: {},
+  lookups(file) {
+    return buildLookups(file);
+  },
   docs: `## What it does
 For each service, adds what is missing of:
 \`\`\`yaml
@@ -180,8 +193,12 @@ with values chosen by the image's family in the knowledge base (\`src/compose/im
 |---|---|---|---|---|
 ${FAMILIES.map((f) => {
   const p = FAMILY_RESOURCES[f];
-  return `| ${f} | ${f === 'default' ? 'not in the knowledge base, built here' : '(see compose-read-only\'s table)'} | ${p.limits.cpus}, ${p.limits.memory} | ${p.reservations.cpus}, ${p.reservations.memory} | ${p.pids} |`;
+  return `| ${f} | ${f === 'default' ? 'not in the knowledge base' : '(see compose-read-only\'s table)'} | ${p.limits.cpus}, ${p.limits.memory} | ${p.reservations.cpus}, ${p.reservations.memory} | ${p.pids} |`;
 }).join('\n')}
+
+A service built here (\`build:\`) gets the family of its Dockerfile's base image (final stage, or \`build.target\`; see
+compose-read-only), and the finding names the Dockerfile and base image; its \`images\` option is keyed by its \`image:\`
+name.
 
 Existing settings are kept and never duplicated: a service with \`mem_limit\` gets no \`limits.memory\`, \`cpus\` no
 \`limits.cpus\`, \`mem_reservation\` no \`reservations.memory\`, \`pids_limit\` or \`deploy.resources.limits.pids\` no

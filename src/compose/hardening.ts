@@ -7,7 +7,8 @@ import { basename, dirname } from 'node:path';
 import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 import type { Answers, CodemodContext, Edit, GlobalSettings, ImageConfigAnswer, LookupKey, ParsedCompose, ParsedFile } from '../engine/types.js';
 import { resolveComposeValue } from '../images/compose-images.js';
-import { matchImage, type KbMatch } from './image-kb.js';
+import { buildSpec, dockerfileKey, readBuild, type BuildRead, type BuiltImage } from './build.js';
+import { imageRepository, KNOWLEDGE_BASE, matchBuilt, matchImage, type KbMatch } from './image-kb.js';
 import { appendItems, fillEmpty, flowText, insertPair, type NewValue } from './insert.js';
 import { rangeOf, scalarText } from './scalars.js';
 import {
@@ -21,18 +22,34 @@ export interface ServiceImage {
   ref?: string;
   /** The service builds its image here (`build:`): the image name is what it builds, not an official image. */
   built: boolean;
+  /**
+   * For a built service (when asked with the file and answers): what its Dockerfile says (the final or target stage's
+   * base image, which `match` is the knowledge-base entry of), or why it was not followed.
+   */
+  build?: BuildRead;
   match?: KbMatch;
   platform?: string;
 }
 
-/** The image of a service (through merge keys and extends). */
-export function serviceImage(svc: ComposeService): ServiceImage {
+/**
+ * The image of a service (through merge keys and extends). With `from` (the compose file and the answers), a service
+ * that builds its image is matched through its Dockerfile's base image (see src/compose/build.ts).
+ */
+export function serviceImage(svc: ComposeService, from?: { file: ParsedFile; answers: Answers }): ServiceImage {
   const built = lookup(svc, 'build') !== undefined;
   const img = lookup(svc, 'image');
   const raw = scalarText(img?.value);
   const platformText = scalarText(lookup(svc, 'platform')?.value);
   const out: ServiceImage = { built };
   if (platformText !== undefined && !platformText.includes('$')) out.platform = platformText;
+  if (built && from?.file.kind === 'compose') {
+    const b = readBuild(svc, from.file, from.answers);
+    if (b) {
+      out.build = b;
+      const m = 'built' in b ? matchBuilt(b.built.base, b.built.copiedFrom.map((c) => c.ref)) : undefined;
+      if (m) out.match = m;
+    }
+  }
   if (raw === undefined) return out;
   out.raw = raw;
   const r = resolveComposeValue(raw, { start: 0, end: raw.length });
@@ -43,6 +60,40 @@ export function serviceImage(svc: ComposeService): ServiceImage {
     if (m) out.match = m;
   }
   return out;
+}
+
+/** What the Dockerfile of a built service says, when it was read. */
+export function builtImage(img: ServiceImage): BuiltImage | undefined {
+  return img.build && 'built' in img.build ? img.build.built : undefined;
+}
+
+/**
+ * Where the knowledge-base facts of a service come from, for findings: "knowledge base entry nginx", or for a built
+ * service "the base image node:20-alpine of ./Dockerfile, knowledge base entry node".
+ */
+export function kbSource(img: ServiceImage): string | undefined {
+  const m = img.match;
+  if (!m) return undefined;
+  const b = builtImage(img);
+  if (!b) return `knowledge base entry ${m.name}`;
+  const on = KNOWLEDGE_BASE.find((e) => e.id === m.id)?.builtOn;
+  const builder = on ? b.copiedFrom.find((c) => on.builders.includes(imageRepository(c.ref)?.repository ?? '')) : undefined;
+  return `${b.describe}${builder ? `, with a binary from stage \`${builder.stage}\` (${builder.ref})` : ''}, knowledge base entry ${m.name}`;
+}
+
+/** Why the settings of a service outside the knowledge base (or running an arbitrary application) are a guess. */
+export function guessReason(img: ServiceImage, cfg: ConfigRead): string {
+  const m = img.match;
+  const b = img.build;
+  if (img.built) {
+    if (!b) return 'it is built here';
+    if ('unknown' in b) return `it is built here (${b.unknown})`;
+    if (!m) return `it is built ${b.built.base === 'scratch' ? 'from scratch' : `on \`${b.built.base}\``} (${b.built.spec.shown}), which is not in the knowledge base`;
+    return `it runs the application ${b.built.spec.shown} builds`;
+  }
+  if (img.ref === undefined) return 'its image is not a literal reference';
+  const cfgNote = 'missing' in cfg ? ` (image config not available: ${cfg.missing})` : '';
+  return `${m ? `${m.name} runs whatever application it is given` : `\`${img.ref}\` is not in the knowledge base`}${cfgNote}`;
 }
 
 /** The image-config lookup for a service's image (none for built images and unresolvable references). */
@@ -66,6 +117,22 @@ export function imageConfigLookups(file: ParsedFile, global: GlobalSettings): Lo
     out.push(k);
   }
   return out;
+}
+
+/** `file` lookups for the Dockerfiles the services of a compose file build from (see src/compose/build.ts). */
+export function buildLookups(file: ParsedFile): LookupKey[] {
+  if (file.kind !== 'compose') return [];
+  const out = new Map<string, LookupKey>();
+  for (const svc of services(file)) {
+    const s = buildSpec(svc, file);
+    if (s && 'spec' in s) out.set(s.spec.dockerfile, dockerfileKey(s.spec));
+  }
+  return [...out.values()];
+}
+
+/** What the runtime-hardening codemods ask: image configs of pulled images, Dockerfiles of built ones. */
+export function hardeningLookups(file: ParsedFile, global: GlobalSettings): LookupKey[] {
+  return [...imageConfigLookups(file, global), ...buildLookups(file)];
 }
 
 export type ConfigRead = { config: ImageConfigAnswer; source?: string } | { missing: string };

@@ -18,6 +18,10 @@
  *   chown their data and switch user need CHOWN/SETUID/SETGID…; servers binding ports < 1024 need NET_BIND_SERVICE).
  * - `healthcheck`: a probe using a tool the image contains; `noHealthcheck` says why there is none.
  * - `family`: selects the default resource limits (see `FAMILY_RESOURCES`).
+ *
+ * Entries with `builtOn` (and no repositories) describe images built here (compose `build:`) rather than pulled: they
+ * match a Dockerfile whose final stage starts from one of `bases` and copies files from a stage built on one of
+ * `builders` (a Go binary on `scratch`). Other built images match the entry of their final stage's base image.
  */
 import { splitRef } from '../images/reference.js';
 
@@ -66,6 +70,13 @@ export interface KbEntry extends KbFacts {
   id: string;
   /** Repositories it matches (normalised; see imageRepository). */
   repositories: readonly string[];
+  /**
+   * For images built here: the final stage's base (`scratch` or a repository) and the repository of a stage it copies
+   * files from (`COPY --from=<stage>`). Variants match the base image's tag.
+   */
+  builtOn?: { bases: readonly string[]; builders: readonly string[] };
+  /** How the docs table names the entry when it has no repositories. */
+  label?: string;
   variants?: readonly KbVariant[];
 }
 
@@ -127,6 +138,29 @@ export const KNOWLEDGE_BASE: readonly KbEntry[] = [
     appDependent: true,
     noHealthcheck: 'the application decides what healthy means',
     note: '`go run`/`go build` at start-up write the build cache (/root/.cache); a compiled binary needs only /tmp',
+  },
+  {
+    id: 'golang-app',
+    repositories: [],
+    builtOn: {
+      bases: [
+        'scratch', 'gcr.io/distroless/static', 'gcr.io/distroless/static-debian11', 'gcr.io/distroless/static-debian12',
+        'gcr.io/distroless/base', 'gcr.io/distroless/base-debian11', 'gcr.io/distroless/base-debian12', 'alpine',
+      ],
+      builders: ['golang'],
+    },
+    label: '`scratch`, `gcr.io/distroless/static`/`base`, `alpine` with a binary from a `golang` build stage (built here)',
+    family: 'runtime',
+    writable: [],
+    volumes: [],
+    // scratch and distroless run as root unless the Dockerfile sets USER (or the base is a :nonroot tag).
+    runsAsRoot: true,
+    capAdd: [],
+    ports: [],
+    appDependent: true,
+    noHealthcheck: 'scratch and distroless images have no shell, curl or wget: give the binary a health subcommand and a HEALTHCHECK running it',
+    note: 'a compiled Go binary needs no writable path but /tmp (os.TempDir) unless the application writes files',
+    variants: [{ tags: /nonroot/, name: 'golang-app (nonroot)', facts: { runsAsRoot: false } }],
   },
   {
     id: 'grafana',
@@ -456,9 +490,25 @@ export function matchImage(ref: string): KbMatch | undefined {
   if (!r) return undefined;
   const entry = KNOWLEDGE_BASE.find((e) => e.repositories.includes(r.repository));
   if (!entry) return undefined;
-  const { id, repositories: _r, variants, ...facts } = entry;
+  const { id, repositories: _r, builtOn: _b, label: _l, variants, ...facts } = entry;
   const variant = r.tag !== undefined ? variants?.find((v) => v.tags.test(r.tag as string)) : undefined;
   return { ...facts, ...(variant?.facts ?? {}), id, name: variant?.name ?? id, repository: r.repository, tag: r.tag };
+}
+
+/**
+ * The knowledge-base entry for an image built here, from its Dockerfile: `base` is the final (or target) stage's base
+ * image (`scratch` for none), `copiedFrom` the base images of the stages it copies files from. An entry built for that
+ * combination (`builtOn`: a Go binary on scratch) wins; otherwise the base image's own entry.
+ */
+export function matchBuilt(base: string, copiedFrom: readonly string[]): KbMatch | undefined {
+  const b = base.toLowerCase() === 'scratch' ? { repository: 'scratch', tag: undefined } : imageRepository(base);
+  if (!b) return undefined;
+  const builders = copiedFrom.map((r) => imageRepository(r)?.repository).filter((r): r is string => r !== undefined);
+  const entry = KNOWLEDGE_BASE.find((e) => e.builtOn?.bases.includes(b.repository) && e.builtOn.builders.some((x) => builders.includes(x)));
+  if (!entry) return b.repository === 'scratch' ? undefined : matchImage(base);
+  const { id, repositories: _r, builtOn: _b, label: _l, variants, ...facts } = entry;
+  const variant = b.tag !== undefined ? variants?.find((v) => v.tags.test(b.tag as string)) : undefined;
+  return { ...facts, ...(variant?.facts ?? {}), id, name: variant?.name ?? id, repository: b.repository, tag: b.tag };
 }
 
 /** A Markdown table of the knowledge base, for the codemods' docs. */
@@ -476,7 +526,7 @@ export function knowledgeBaseTable(columns: readonly ('writable' | 'capAdd' | 'h
     return e.family;
   };
   const rows = KNOWLEDGE_BASE.flatMap((e) => {
-    const main = `| ${e.repositories.map((r) => `\`${r}\``).join(', ')} | ${columns.map((c) => cell(e, c)).join(' | ')} |`;
+    const main = `| ${e.label ?? e.repositories.map((r) => `\`${r}\``).join(', ')} | ${columns.map((c) => cell(e, c)).join(' | ')} |`;
     const vs = (e.variants ?? [])
       .filter((v) => columns.some((c) => c in v.facts || (c === 'writable' && ('volumes' in v.facts || 'writable' in v.facts))))
       .map((v) => `| ${v.name} (tags matching \`${v.tags.source}\`) | ${columns.map((c) => cell({ ...e, ...v.facts }, c)).join(' | ')} |`);

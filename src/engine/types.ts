@@ -164,8 +164,21 @@ export interface ImageConfigAnswer {
   env?: readonly string[];
   entrypoint?: readonly string[];
   cmd?: readonly string[];
+  /** The image's HEALTHCHECK (`config.Healthcheck`), when it defines one. */
+  healthcheck?: ImageHealthcheck;
   os?: string;
   architecture?: string;
+}
+/** `config.Healthcheck` of an image config: what `HEALTHCHECK` in its Dockerfile set. */
+export interface ImageHealthcheck {
+  /** `["CMD", …]`, `["CMD-SHELL", "…"]`, or `["NONE"]` (checks inherited from the base image are disabled). */
+  test: readonly string[];
+  /** Durations in nanoseconds, as the config stores them (absent or 0: docker's default). */
+  interval?: number;
+  timeout?: number;
+  startPeriod?: number;
+  startInterval?: number;
+  retries?: number;
 }
 /** For `image-file`: the contents of the first of `paths` found (newest layer first), symlinks followed. */
 export interface ImageFileAnswer {

@@ -9,6 +9,8 @@
  * - 'image-digest' without platform: the digest the tag points to (index/list digest for multi-platform images).
  *   With platform: the digest of that platform's manifest (see platform.ts for matching and os.version).
  * - 'image-config' / 'image-file' on a multi-platform image use `platform`, default linux/amd64.
+ * - 'image-config' answers: user, working dir, VOLUMEs, exposed ports, env, entrypoint, cmd and the HEALTHCHECK
+ *   (`healthcheck`, durations in nanoseconds) of the image config.
  */
 import pLimit from 'p-limit';
 import { lookupId } from '../engine/lookups.js';
@@ -117,8 +119,17 @@ export function createImageHandler(settings: RegistrySettings = {}): ImageHandle
   };
 }
 
+/**
+ * The cache entry of a lookup: image-config answers are versioned, so answers cached before a field was added
+ * (`healthcheck`) are fetched again instead of reading as "the image has none" (digest-only ones never expire).
+ */
+const IMAGE_CONFIG_VERSION = 2;
+export const cacheIdOf = (key: LookupKey, id: string = lookupId(key)): string =>
+  key.kind === 'image-config' ? `${id} v${IMAGE_CONFIG_VERSION}` : id;
+
 async function answerUncached(key: ImageKey, id: string, cache: LookupCache, client: RegistryClient): Promise<Answer> {
-  const hit = await cache.get(id);
+  const cacheId = cacheIdOf(key, id);
+  const hit = await cache.get(cacheId);
   if (hit) return hit.answer;
   let ref: ImageReference | undefined;
   try {
@@ -128,7 +139,7 @@ async function answerUncached(key: ImageKey, id: string, cache: LookupCache, cli
     }
     const result = await lookup(key, ref, client);
     const immutable = ref.digest !== undefined && ref.tag === undefined;
-    await cache.set(id, key.kind, result, immutable);
+    await cache.set(cacheId, key.kind, result, immutable);
     return result;
   } catch (e) {
     const failure = asLookupFailure(e);

@@ -17,7 +17,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
 import { createGunzip } from 'node:zlib';
-import type { ImageConfigAnswer } from '../engine/types.js';
+import type { ImageConfigAnswer, ImageHealthcheck } from '../engine/types.js';
 import { Authenticator, type AuthTarget } from './auth.js';
 import type { LookupCache } from './cache.js';
 import { CredentialStore } from './credentials.js';
@@ -86,6 +86,7 @@ interface ImageConfigDocument {
     Env?: string[] | null;
     Entrypoint?: string[] | null;
     Cmd?: string[] | null;
+    Healthcheck?: { Test?: string[] | null; Interval?: number; Timeout?: number; StartPeriod?: number; StartInterval?: number; Retries?: number } | null;
   };
 }
 
@@ -463,6 +464,14 @@ function toConfigAnswer(doc: ImageConfigDocument): ImageConfigAnswer {
   if (c.Env) out.env = c.Env;
   if (c.Entrypoint) out.entrypoint = c.Entrypoint;
   if (c.Cmd) out.cmd = c.Cmd;
+  const h = c.Healthcheck;
+  if (h && Array.isArray(h.Test) && h.Test.length > 0 && h.Test.every((x) => typeof x === 'string')) {
+    const hc: ImageHealthcheck = { test: h.Test };
+    for (const [k, v] of [['interval', h.Interval], ['timeout', h.Timeout], ['startPeriod', h.StartPeriod], ['startInterval', h.StartInterval], ['retries', h.Retries]] as const) {
+      if (typeof v === 'number' && v > 0) hc[k] = v;
+    }
+    out.healthcheck = hc;
+  }
   if (doc.os) out.os = doc.os;
   if (doc.architecture) out.architecture = doc.architecture;
   return out;

@@ -1,6 +1,6 @@
 /** The knowledge base of official images: its shape, and matching by repository and tag family. */
 import { describe, expect, it } from 'vitest';
-import { FAMILY_RESOURCES, KNOWLEDGE_BASE, imageRepository, knowledgeBaseTable, matchImage } from '../../src/compose/image-kb.js';
+import { FAMILY_RESOURCES, KNOWLEDGE_BASE, imageRepository, knowledgeBaseTable, matchBuilt, matchImage } from '../../src/compose/image-kb.js';
 
 const CAPS = new Set(['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP', 'NET_BIND_SERVICE', 'NET_RAW', 'SYS_CHROOT', 'MKNOD', 'AUDIT_WRITE', 'SETFCAP']);
 
@@ -50,6 +50,20 @@ describe('image knowledge base', () => {
     expect(matchImage('postgres:18')?.volumes).toEqual(['/var/lib/postgresql']);
     expect(matchImage('postgres:16-alpine')?.volumes).toEqual(['/var/lib/postgresql/data']);
     expect(matchImage('postgres:16-alpine')?.name).toBe('postgres');
+  });
+
+  it('matches images built here by their final stage and the stages it copies from', () => {
+    expect(matchBuilt('node:20-alpine', ['node:20'])?.id).toBe('node');
+    expect(matchBuilt('scratch', ['golang:1.22'])?.id).toBe('golang-app');
+    expect(matchBuilt('gcr.io/distroless/static-debian12', ['docker.io/library/golang:1.22-alpine'])).toMatchObject({ id: 'golang-app', runsAsRoot: true });
+    expect(matchBuilt('gcr.io/distroless/static:nonroot', ['golang:1.22'])).toMatchObject({ name: 'golang-app (nonroot)', runsAsRoot: false });
+    // Without a golang builder: the base image's own entry, if any.
+    expect(matchBuilt('scratch', [])).toBeUndefined();
+    expect(matchBuilt('gcr.io/distroless/static', ['rust:1.77'])).toBeUndefined();
+    expect(matchBuilt('nginx:1.27', ['golang:1.22'])?.id).toBe('nginx');
+    // The built-image entry matches no pulled image.
+    expect(matchImage('scratch')).toBeUndefined();
+    expect(matchImage('gcr.io/distroless/static:latest')).toBeUndefined();
   });
 
   it('renders a docs table with a row per entry', () => {

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lookupId } from '../../src/engine/lookups.js';
-import type { Answer, LookupKey } from '../../src/engine/types.js';
-import { createImageHandler, type RegistrySettings } from '../../src/resolvers/image.js';
+import type { Answer, ImageConfigAnswer, LookupKey } from '../../src/engine/types.js';
+import { LookupCache } from '../../src/resolvers/cache.js';
+import { cacheIdOf, createImageHandler, type RegistrySettings } from '../../src/resolvers/image.js';
 import { ALPINE_LAYER, DEBIAN_LAYER, MT, seedImage, sha256, startRegistry, type SeededImage, type TestRegistry } from '../support/registry.js';
 
 let reg: TestRegistry;
@@ -194,6 +195,34 @@ describe('image-config', () => {
       os: 'linux',
       architecture: 'amd64',
     });
+  });
+  it('reads the image HEALTHCHECK (config.Healthcheck), durations in nanoseconds; NONE and an empty Test', async () => {
+    await seedImage(reg, 'acme/healthy', ['1'], {
+      format: 'docker',
+      platforms: [{
+        os: 'linux', architecture: 'amd64',
+        config: { Healthcheck: { Test: ['CMD-SHELL', 'wget -q --spider http://127.0.0.1:8080/health || exit 1'], Interval: 30_000_000_000, Timeout: 0, Retries: 3 } },
+      }],
+    });
+    await seedImage(reg, 'acme/unhealthy', ['1'], { platforms: [{ os: 'linux', architecture: 'amd64', config: { Healthcheck: { Test: ['NONE'] } } }] });
+    await seedImage(reg, 'acme/inherits', ['1'], { platforms: [{ os: 'linux', architecture: 'amd64', config: { Healthcheck: { Test: [] } } }] });
+    const a = ok(await ask<ImageConfigAnswer>({ kind: 'image-config', ref: `${reg.host}/acme/healthy:1` }));
+    expect(a.healthcheck).toEqual({ test: ['CMD-SHELL', 'wget -q --spider http://127.0.0.1:8080/health || exit 1'], interval: 30_000_000_000, retries: 3 });
+    expect(ok(await ask<ImageConfigAnswer>({ kind: 'image-config', ref: `${reg.host}/acme/unhealthy:1` })).healthcheck).toEqual({ test: ['NONE'] });
+    expect(ok(await ask<ImageConfigAnswer>({ kind: 'image-config', ref: `${reg.host}/acme/inherits:1` })).healthcheck).toBeUndefined();
+    // Images without one (node:20-alpine above) have no healthcheck field.
+    expect(ok(await ask<ImageConfigAnswer>({ kind: 'image-config', ref: `${reg.host}/library/busybox:1.36` })).healthcheck).toBeUndefined();
+  });
+  it('does not serve image-config answers cached before the healthcheck field (versioned cache entries)', async () => {
+    const cacheDir = join(tmp, 'config-version');
+    const key = { kind: 'image-config', ref: `${reg.host}/library/node:20-alpine` };
+    // An answer cached under the unversioned id, as earlier versions stored it, with a made-up user.
+    await new LookupCache({ cacheDir }).set(lookupId(key), 'image-config', { ok: { user: 'stale' } }, false);
+    const h = createImageHandler({ cacheDir, retryBaseMs: 1 });
+    const a = ok((await h.resolve([key])).get(lookupId(key)) as Answer<ImageConfigAnswer>);
+    await h.close();
+    expect(a.user).toBe('node');
+    expect(cacheIdOf(key)).not.toBe(lookupId(key));
   });
   it('reads the arm64 config when asked, from a Docker manifest list', async () => {
     expect(ok(await ask({ kind: 'image-config', ref: `${reg.host}/library/mongo:7`, platform: 'linux/arm64' }))).toMatchObject({ architecture: 'arm64', os: 'linux' });
