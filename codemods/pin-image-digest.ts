@@ -161,6 +161,9 @@ which are edited once, where the anchor is).
 - ARGs declared before the first FROM are expanded. When one ARG holds the reference (\`ARG BASE=node:20\` +
   \`FROM \${BASE}\`) or its tail (\`FROM node:\${TAG}\`), the ARG default is pinned. References built from several
   variables (\`FROM img:\${A}-\${B}\`, \`$REG/img:tag\`) are reported, not changed. A stage-local ARG does not apply to FROM.
+- \`FROM node:\${TAG}@sha256:…\`: the digest wins over whatever TAG becomes, so a bumped ARG with a stale digest
+  silently builds the old image. The digest is verified against the tag TAG's default names (a mismatch is a
+  finding; \`--refresh\` rewrites the digest in the FROM line).
   When a compose file of the same run builds the Dockerfile with other \`build.args\`, that is reported.
 - An untagged reference means \`:latest\` and is written \`node:latest@sha256:…\`, so the tag the digest came from stays
   visible and the pin can be verified and refreshed later (a bare \`node@sha256:…\` cannot).

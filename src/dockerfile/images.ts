@@ -21,8 +21,8 @@ export interface Region {
   /** Literal text of the reference before the region (`node:` in `FROM node:${TAG}`), not editable through it. */
   prefix: string;
   text: string;
-  /** What the region is. */
-  kind: 'literal' | 'arg-default' | 'modifier-default';
+  /** What the region is ('digest': only the `@sha256:…` after a variable tag, editable to refresh it). */
+  kind: 'literal' | 'arg-default' | 'modifier-default' | 'digest';
   /** The ARG whose default it is (kind 'arg-default') or whose `:-` default it is. */
   arg?: string;
 }
@@ -196,7 +196,22 @@ export function resolveFromWord(
   if (vars.length > 1) return { kind: 'unresolved', reason: `it is composed of several variables (${args.join(', ')})`, args };
   const v = vars[0] as Extract<Segment, { kind: 'var' }>;
   const last = segs[segs.length - 1];
-  if (last !== v) return { kind: 'unresolved', reason: `it has literal text after \${${v.name}}`, args };
+  if (last !== v) {
+    // `name:${TAG}@sha256:…`: the digest wins over whatever TAG becomes, so it is verified against the tag TAG names
+    // (a bumped ARG with a stale digest silently builds the old image) and, with --refresh, updated in place.
+    const digest = last?.kind === 'text' && segs[segs.length - 2] === v ? /^@sha256:[0-9a-f]{64}$/.exec(last.text)?.[0] : undefined;
+    if (!digest || !last) return { kind: 'unresolved', reason: `it has literal text after \${${v.name}}`, args };
+    const tagged = resolveFromWord(raw.slice(0, raw.length - digest.length), { start: range.start, end: range.end - digest.length }, decls, opts);
+    if (tagged.kind !== 'resolved' || tagged.ref.includes('@')) return tagged;
+    const at = range.end - digest.length;
+    return {
+      kind: 'resolved',
+      ref: tagged.ref + digest,
+      region: { range: { start: at, end: range.end }, prefix: tagged.ref, text: digest, kind: 'digest', arg: v.name },
+      args,
+      ...(tagged.overridden !== undefined ? { overridden: tagged.overridden } : {}),
+    };
+  }
   const prefix = segs.filter((s) => s.kind === 'text').map((s) => (s as { text: string }).text).join('');
   if (v.modifier !== undefined && v.modifier !== '-' && v.modifier !== ':-') {
     return { kind: 'unresolved', reason: `\${${v.name}${v.modifier}…} is not supported`, args };
