@@ -163,7 +163,8 @@ which are edited once, where the anchor is).
   variables (\`FROM img:\${A}-\${B}\`, \`$REG/img:tag\`) are reported, not changed. A stage-local ARG does not apply to FROM.
 - \`FROM node:\${TAG}@sha256:…\`: the digest wins over whatever TAG becomes, so a bumped ARG with a stale digest
   silently builds the old image. The digest is verified against the tag TAG's default names (a mismatch is a
-  finding; \`--refresh\` rewrites the digest in the FROM line).
+  finding; \`--refresh\` rewrites the digest in the FROM line). The same holds for compose
+  \`image: app:\${TAG:-2.0}@sha256:…\`.
   When a compose file of the same run builds the Dockerfile with other \`build.args\`, that is reported.
 - An untagged reference means \`:latest\` and is written \`node:latest@sha256:…\`, so the tag the digest came from stays
   visible and the pin can be verified and refreshed later (a bare \`node@sha256:…\` cannot).

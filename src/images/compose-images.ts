@@ -13,7 +13,7 @@ import { resolveNode } from '../compose/services.js';
 import { parseWord, type Segment } from '../dockerfile/images.js';
 
 export type ComposeResolution =
-  | { kind: 'resolved'; ref: string; region: { range: Range; prefix: string; text: string; kind: 'literal' | 'modifier-default' } }
+  | { kind: 'resolved'; ref: string; region: { range: Range; prefix: string; text: string; kind: 'literal' | 'modifier-default' | 'digest' } }
   | { kind: 'unresolved'; reason: string };
 
 export interface ComposeImageRef {
@@ -107,7 +107,16 @@ export function resolveComposeValue(value: string, range: Range | undefined): Co
   const names = [...new Set(vars.map((v) => v.name))];
   if (vars.length > 1) return { kind: 'unresolved', reason: `it is composed of several variables (${names.join(', ')})` };
   const v = vars[0] as Extract<Segment, { kind: 'var' }>;
-  if (segs[segs.length - 1] !== v) return { kind: 'unresolved', reason: `it has literal text after \${${v.name}}` };
+  const last = segs[segs.length - 1];
+  if (last !== v) {
+    // `nginx:${TAG:-1.25}@sha256:…`: verified against the tag the default names, refreshed in place (as in Dockerfiles).
+    const digest = last?.kind === 'text' && segs[segs.length - 2] === v ? /^@sha256:[0-9a-f]{64}$/.exec(last.text)?.[0] : undefined;
+    if (!digest) return { kind: 'unresolved', reason: `it has literal text after \${${v.name}}` };
+    const tagged = resolveComposeValue(value.slice(0, value.length - digest.length), { start: range.start, end: range.end - digest.length });
+    if (tagged.kind !== 'resolved' || tagged.ref.includes('@')) return tagged;
+    const at = range.end - digest.length;
+    return { kind: 'resolved', ref: tagged.ref + digest, region: { range: { start: at, end: range.end }, prefix: tagged.ref, text: digest, kind: 'digest' } };
+  }
   if ((v.modifier !== '-' && v.modifier !== ':-') || v.word === undefined || v.wordStart === undefined || v.word === '') {
     return { kind: 'unresolved', reason: `it comes from \${${v.name}}, which has no default` };
   }
