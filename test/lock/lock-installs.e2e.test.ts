@@ -2,8 +2,9 @@
  * lock-apk-add, lock-apt-install, lock-pip-install (and shell-pipefail, which reads the same release) end to end through the public API (`fix()`), with nothing
  * stubbed: base images served by a REAL docker-registry on 127.0.0.1 (an Alpine-like multi-platform image with
  * /etc/os-release and /etc/apk/repositories, a Debian-like image whose /etc/os-release is a symlink to
- * usr/lib/os-release), and the package indexes served in their published formats by loopback HTTP servers:
- * APKINDEX.tar.gz packed from test/fixtures-data/apk, the trimmed real Debian bookworm indexes, and PEP 691/503 pages.
+ * usr/lib/os-release, an Ubuntu 22.04-like image likewise), and the package indexes served in their published formats
+ * by loopback HTTP servers: APKINDEX.tar.gz packed from test/fixtures-data/apk, the trimmed real Debian bookworm and
+ * Ubuntu jammy indexes, and PEP 691/503 pages.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fix } from '../../src/api.js';
 import { startIndexServers, type IndexServers } from '../support/index-servers.js';
 import { ALPINE_LAYER, DEBIAN_LAYER, seedImage, startRegistry, type TestRegistry } from '../support/registry.js';
-
+import type { TarSpec } from '../support/registry-tar.js';
 
 let reg: TestRegistry;
 let servers: IndexServers;
@@ -22,6 +23,34 @@ const ALPINE_WITH_REPOS = {
   ...ALPINE_LAYER,
   'etc/apk/': { dir: true as const },
   'etc/apk/repositories': 'https://dl-cdn.alpinelinux.org/alpine/v3.19/main\nhttps://dl-cdn.alpinelinux.org/alpine/v3.19/community\n',
+};
+
+/**
+ * Ubuntu 22.04-like, as the ubuntu:22.04 image ships it: etc/os-release a symlink to ../usr/lib/os-release, and
+ * etc/debian_version naming Debian's testing ('bookworm/sid'), which must not be taken for Debian bookworm.
+ */
+const UBUNTU_LAYER: TarSpec = {
+  './': { dir: true },
+  './etc/': { dir: true },
+  './etc/debian_version': 'bookworm/sid\n',
+  './etc/os-release': { symlink: '../usr/lib/os-release' },
+  './usr/': { dir: true },
+  './usr/lib/': { dir: true },
+  './usr/lib/os-release': [
+    'PRETTY_NAME="Ubuntu 22.04.5 LTS"',
+    'NAME="Ubuntu"',
+    'VERSION_ID="22.04"',
+    'VERSION="22.04.5 LTS (Jammy Jellyfish)"',
+    'VERSION_CODENAME=jammy',
+    'ID=ubuntu',
+    'ID_LIKE=debian',
+    'HOME_URL="https://www.ubuntu.com/"',
+    'SUPPORT_URL="https://help.ubuntu.com/"',
+    'BUG_REPORT_URL="https://bugs.launchpad.net/ubuntu/"',
+    'PRIVACY_POLICY_URL="https://www.ubuntu.com/legal/terms-and-policies/privacy-policy"',
+    'UBUNTU_CODENAME=jammy',
+    '',
+  ].join('\n'),
 };
 
 beforeAll(async () => {
@@ -34,6 +63,8 @@ beforeAll(async () => {
     ],
   });
   await seedImage(reg, 'library/debian', ['bookworm-slim'], { platforms: [{ os: 'linux', architecture: 'amd64', layers: [DEBIAN_LAYER] }] });
+  // A name and tag that hint at no distribution: only the layer's os-release can say Ubuntu jammy.
+  await seedImage(reg, 'acme/base', ['2026.11'], { platforms: [{ os: 'linux', architecture: 'amd64', layers: [UBUNTU_LAYER] }] });
   // An image whose tag hints at no release and that has no os-release at all.
   await seedImage(reg, 'library/empty', ['1'], { platforms: [{ os: 'linux', architecture: 'amd64', layers: [{ 'etc/hostname': 'x\n' }] }] });
   servers = await startIndexServers(tmp);
@@ -102,6 +133,26 @@ describe('lock codemods against a real registry and loopback package indexes', (
       `FROM ${host}/library/debian:bookworm-slim\nRUN apt-get update && apt-get install --no-install-recommends -y curl=7.88.1-10+deb12u15 openssl=3.0.22-1~deb12u2 git=1:2.39.5-0+deb12u3 && rm -rf /var/lib/apt/lists/*\n`,
     );
     expect(servers.deb.requests.some((r) => r.path.startsWith('/debian-security/dists/bookworm-security/'))).toBe(true);
+  });
+
+  it('lock-apt-install: reads Ubuntu jammy from the image and picks across jammy, jammy-updates and jammy-security (real Packages files)', async () => {
+    const host = reg.host;
+    servers.ubuntu.reset();
+    const { file } = await run('apt-ubuntu', `FROM ${host}/acme/base:2026.11\nRUN apt-get update && apt-get install -y curl git\n`, ['lock-apt-install'], { unsafe: true });
+    expect(file.error).toBeUndefined();
+    expect(file.after).toBe(
+      `FROM ${host}/acme/base:2026.11\nRUN apt-get update && apt-get install --no-install-recommends -y curl=7.81.0-1ubuntu1.30 git=1:2.34.1-1ubuntu1.18 && rm -rf /var/lib/apt/lists/*\n`,
+    );
+    expect(file.applied.map((f) => f.message)).toContain('apt-get install: pinned curl=7.81.0-1ubuntu1.30, git=1:2.34.1-1ubuntu1.18 from ubuntu jammy (amd64): jammy-updates');
+    // Each suite's InRelease and Packages.gz once; jammy-security from the ubuntu-security base, not the archive's.
+    expect(servers.ubuntu.requests.map((r) => `${r.status} ${r.path}`).sort()).toEqual([
+      '200 /ubuntu-security/dists/jammy-security/InRelease',
+      '200 /ubuntu-security/dists/jammy-security/main/binary-amd64/Packages.gz',
+      '200 /ubuntu/dists/jammy-updates/InRelease',
+      '200 /ubuntu/dists/jammy-updates/main/binary-amd64/Packages.gz',
+      '200 /ubuntu/dists/jammy/InRelease',
+      '200 /ubuntu/dists/jammy/main/binary-amd64/Packages.gz',
+    ]);
   });
 
   it('lock-pip-install: resolves from the PEP 691 JSON page and the PEP 503 HTML fallback', async () => {

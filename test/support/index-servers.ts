@@ -1,6 +1,7 @@
 /**
  * Loopback package indexes in their published formats, for end-to-end tests and the demo: APKINDEX.tar.gz packed
- * from test/fixtures-data/apk, the trimmed real Debian bookworm indexes, PEP 691/503 pages and npm packuments.
+ * from test/fixtures-data/apk, the trimmed real Debian bookworm and Ubuntu jammy indexes, PEP 691/503 pages and npm
+ * packuments.
  * `indexes` is the `indexes:` setting that points harden at them.
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -13,6 +14,8 @@ export const FIXTURES_DATA = resolve(import.meta.dirname, '../fixtures-data');
 export interface IndexServers {
   apk: StaticServer;
   deb: StaticServer;
+  /** test/fixtures-data/ubuntu: `/ubuntu` (jammy, jammy-updates) and `/ubuntu-security` (jammy-security). */
+  ubuntu: StaticServer;
   pypi: StaticServer;
   npm: StaticServer;
   indexes: Record<string, string>;
@@ -31,30 +34,34 @@ export async function packApk(dir: string, out: string): Promise<void> {
   }
 }
 
-/** Starts the four servers; `workDir` receives the packed Alpine tree. */
+/** Starts the five servers; `workDir` receives the packed Alpine tree. */
 export async function startIndexServers(workDir: string): Promise<IndexServers> {
   const apkRoot = join(workDir, 'apk-root');
   await packApk(join(FIXTURES_DATA, 'apk'), join(apkRoot, 'alpine'));
-  const [apk, deb, pypi, npm] = await Promise.all([
+  const [apk, deb, ubuntu, pypi, npm] = await Promise.all([
     startStaticServer(apkRoot),
     startStaticServer(join(FIXTURES_DATA, 'debian')),
+    startStaticServer(join(FIXTURES_DATA, 'ubuntu')),
     startStaticServer(join(FIXTURES_DATA, 'pypi')),
     startStaticServer(join(FIXTURES_DATA, 'npm')),
   ]);
   return {
     apk,
     deb,
+    ubuntu,
     pypi,
     npm,
     indexes: {
       apk: `${apk.url}/alpine`,
       debian: `${deb.url}/debian`,
       'debian-security': `${deb.url}/debian-security`,
+      ubuntu: `${ubuntu.url}/ubuntu`,
+      'ubuntu-security': `${ubuntu.url}/ubuntu-security`,
       pypi: `${pypi.url}/simple`,
       npm: npm.url,
     },
     async close() {
-      await Promise.all([apk.close(), deb.close(), pypi.close(), npm.close()]);
+      await Promise.all([apk.close(), deb.close(), ubuntu.close(), pypi.close(), npm.close()]);
     },
   };
 }
