@@ -6,12 +6,11 @@
 // machine: bookworm.InRelease, bookworm-updates.InRelease, sec.InRelease, main-amd64, main-arm64, upd-amd64,
 // sec-amd64, sec-arm64 (each a `Packages` file). Stanzas are kept byte-identical; Release files keep the real header
 // fields and get SHA256 lines regenerated for the trimmed files only.
-import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { releaseHeader as realReleaseHeader, sha256, trim as trimStanzas, writerUnder } from '../trim-common.mjs';
 
 const src = process.argv[2];
 if (!src) throw new Error('usage: trim.mjs <download-dir>');
@@ -31,34 +30,9 @@ const SECURITY = [
 ];
 const UPDATES = ['ca-certificates', 'openssh-client', 'openssl', 'libssl3', 'tzdata'];
 
-/** Keep the stanzas (byte-identical, in file order) whose Package field is in `names`. */
-function trim(file, names) {
-  const wanted = new Set(names);
-  const text = readFileSync(join(src, file), 'utf8');
-  const kept = text.split('\n\n').filter((s) => wanted.has(/^Package: (\S+)$/m.exec(s)?.[1] ?? ''));
-  return kept.map((s) => `${s.replace(/\n+$/, '')}\n`).join('\n');
-}
-
-const sha256 = (b) => createHash('sha256').update(b).digest('hex');
-
-/** The real Release header (everything before the first checksum section) of a clear-signed InRelease. */
-function releaseHeader(inRelease) {
-  const text = readFileSync(join(src, inRelease), 'utf8');
-  const body = text.split('\n\n').slice(1).join('\n\n');
-  const lines = [];
-  for (const line of body.split('\n')) {
-    if (/^(MD5Sum|SHA1|SHA256|SHA512):/.test(line)) break;
-    lines.push(line);
-  }
-  return lines.join('\n');
-}
-
-function write(rel, data) {
-  const p = join(out, rel);
-  mkdirSync(dirname(p), { recursive: true });
-  writeFileSync(p, data);
-  return data;
-}
+const trim = (file, names) => trimStanzas(src, file, names);
+const releaseHeader = (inRelease) => realReleaseHeader(src, inRelease);
+const write = writerUnder(out);
 
 /** Write Packages (+ the given compressed forms) and return Release checksum lines. */
 function component(root, suite, arch, text, forms) {

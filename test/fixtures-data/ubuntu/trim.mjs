@@ -11,12 +11,12 @@
 // Differences follow the archive: every Ubuntu suite is served with InRelease AND Release, every Release lists
 // Packages, Packages.gz and Packages.xz, but the archive answers 404 for the uncompressed Packages, so it is deleted
 // after compressing.
-import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { releaseHeader as realReleaseHeader, sha256, trim as trimStanzas, writerUnder } from '../trim-common.mjs';
 
 const src = process.argv[2];
 if (!src) throw new Error('usage: trim.mjs <download-dir>');
@@ -30,34 +30,9 @@ const PACKAGES = [
   'wget', 'xz-utils', 'zip',
 ];
 
-/** Keep the stanzas (byte-identical, in file order) whose Package field is in `names`. */
-function trim(file, names) {
-  const wanted = new Set(names);
-  const text = readFileSync(join(src, file), 'utf8');
-  const kept = text.split('\n\n').filter((s) => wanted.has(/^Package: (\S+)$/m.exec(s)?.[1] ?? ''));
-  return kept.map((s) => `${s.replace(/\n+$/, '')}\n`).join('\n');
-}
-
-const sha256 = (b) => createHash('sha256').update(b).digest('hex');
-
-/** The real Release header (everything before the first checksum section) of a clear-signed InRelease. */
-function releaseHeader(inRelease) {
-  const text = readFileSync(join(src, inRelease), 'utf8');
-  const body = text.split('\n\n').slice(1).join('\n\n');
-  const lines = [];
-  for (const line of body.split('\n')) {
-    if (/^(MD5Sum|SHA1|SHA256|SHA512):/.test(line)) break;
-    lines.push(line);
-  }
-  return lines.join('\n');
-}
-
-function write(rel, data) {
-  const p = join(out, rel);
-  mkdirSync(dirname(p), { recursive: true });
-  writeFileSync(p, data);
-  return data;
-}
+const trim = (file, names) => trimStanzas(src, file, names);
+const releaseHeader = (inRelease) => realReleaseHeader(src, inRelease);
+const write = writerUnder(out);
 
 /** One suite: trimmed Packages (.gz, .xz; the plain file listed but not served), the real component Release, Release and InRelease. */
 function suite(root, name) {
