@@ -8,11 +8,10 @@
  *   that tag; otherwise dist-tags.latest when it satisfies the range, else the highest satisfying version that is not
  *   deprecated, else the highest deprecated one. Pre-release versions satisfy a range only when one of its comparators
  *   names a pre-release of the same major.minor.patch (node-semver's default, no includePrerelease).
- * - Range subset (node-semver grammar): `||` unions; hyphen ranges `1.2 - 2.3.4`; primitive comparators `<`, `<=`,
- *   `>`, `>=`, `=` with full or partial versions; x-ranges `*`, `1.x`, `1.2.*`, `1`, `1.2`; tilde `~1.2.3`, `~1.2`,
- *   `~1`, `~>`; caret `^1.2.3`, `^0.2.3`, `^0.0.3`, `^1.x`, `^0.0`; a leading `v`/`=` on versions; build metadata
- *   ignored. Not supported: loose-mode versions, includePrerelease, git/tarball/alias specs ('invalid').
+ * - Ranges and versions are node-semver's (the library npm uses): a range npm accepts is accepted here; git/tarball/alias
+ *   specs are 'invalid'.
  */
+import semver from 'semver';
 import type { LookupKey } from '../engine/types.js';
 import { LookupFailure } from './errors.js';
 import { IndexFetcher, joinUrl, keyString, optString, packageHandler, readBody, redactUrl, type PackageHandler } from './index-cache.js';
@@ -77,7 +76,7 @@ export function compactPackument(body: string, name: string): Packument {
   const versions: string[] = [];
   const deprecated: string[] = [];
   for (const [v, manifest] of Object.entries(doc.versions as Record<string, { deprecated?: unknown }>)) {
-    if (!parseSemver(v)) continue;
+    if (!semver.valid(v)) continue;
     versions.push(v);
     if (typeof manifest?.deprecated === 'string' && manifest.deprecated !== '') deprecated.push(v);
   }
@@ -102,181 +101,26 @@ function isRangeLike(s: string): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
-// SemVer 2.0.0 versions
+// Versions and ranges: node-semver, the library npm itself uses, so the choice is npm's (no includePrerelease, not loose).
 
-export interface SemVer {
-  major: number;
-  minor: number;
-  patch: number;
-  pre: Array<string | number>;
-}
-
-const SEMVER_RE = /^\s*[v=]*\s*(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?\s*$/;
-
-export function parseSemver(v: string): SemVer | undefined {
-  const m = SEMVER_RE.exec(v);
-  if (!m) return undefined;
-  const nums = [m[1], m[2], m[3]].map(Number) as [number, number, number];
-  if (!nums.every(Number.isSafeInteger)) return undefined;
-  const pre = m[4] ? m[4].split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)) : [];
-  return { major: nums[0], minor: nums[1], patch: nums[2], pre };
-}
-
-function cmpIdent(a: string | number, b: string | number): number {
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
-  if (typeof a === 'number') return -1;
-  if (typeof b === 'number') return 1;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-export function compareParsed(a: SemVer, b: SemVer): number {
-  const c = a.major - b.major || a.minor - b.minor || a.patch - b.patch;
-  if (c !== 0) return c;
-  if (a.pre.length === 0 || b.pre.length === 0) return (a.pre.length === 0 ? 1 : 0) - (b.pre.length === 0 ? 1 : 0);
-  for (let i = 0; ; i++) {
-    const x = a.pre[i];
-    const y = b.pre[i];
-    if (x === undefined && y === undefined) return 0;
-    if (x === undefined) return -1;
-    if (y === undefined) return 1;
-    const d = cmpIdent(x, y);
-    if (d !== 0) return d;
-  }
-}
-
+/** Order of two versions (build metadata ignored); invalid versions sort first. */
 export function compareSemver(a: string, b: string): number {
-  const pa = parseSemver(a);
-  const pb = parseSemver(b);
-  if (!pa || !pb) throw new Error(`not a semver version: ${pa ? b : a}`);
-  return compareParsed(pa, pb);
+  const va = semver.valid(a);
+  const vb = semver.valid(b);
+  if (!va || !vb) return va ? 1 : vb ? -1 : 0;
+  return semver.compare(va, vb);
 }
 
-// ---------------------------------------------------------------------------------------------------------------------
-// Ranges: desugared into sets of primitive comparators (OR of ANDs).
-
-type CmpOp = '<' | '<=' | '>' | '>=' | '=';
-export interface Comparator {
-  op: CmpOp;
-  v: SemVer;
-}
-export type Range = Comparator[][];
-
-interface Partial {
-  major?: number;
-  minor?: number;
-  patch?: number;
-  pre: Array<string | number>;
-}
-
-const PARTIAL_RE = /^[v=]*(\d+|[xX*])?(?:\.(\d+|[xX*]))?(?:\.(\d+|[xX*]))?(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$/;
-
-function parsePartial(s: string, whole: string): Partial {
-  const m = PARTIAL_RE.exec(s);
-  if (!m || s === '') throw new LookupFailure('invalid', `not a semver range: '${whole}'`);
-  const num = (x: string | undefined) => (x === undefined || /^[xX*]$/.test(x) ? undefined : Number(x));
-  const p: Partial = { major: num(m[1]), minor: num(m[2]), patch: num(m[3]), pre: [] };
-  // Anything after a wildcard is a wildcard too (1.x.3 is 1.x).
-  if (p.major === undefined) p.minor = p.patch = undefined;
-  else if (p.minor === undefined) p.patch = undefined;
-  if (m[4] && p.patch !== undefined) p.pre = m[4].split('.').map((x) => (/^\d+$/.test(x) ? Number(x) : x));
-  return p;
-}
-
-const ver = (major: number, minor: number, patch: number, pre: Array<string | number> = []): SemVer => ({ major, minor, patch, pre });
-const ZERO_PRE = [0];
-
-function desugar(token: string, whole: string): Comparator[] {
-  if (token === '' || token === '*' || token === 'x' || token === 'X') return [];
-  let m = /^(~>?|\^)(.*)$/.exec(token);
-  if (m) {
-    const p = parsePartial(m[2] as string, whole);
-    if (p.major === undefined) return [];
-    const lo = ver(p.major, p.minor ?? 0, p.patch ?? 0, p.pre);
-    let hi: SemVer;
-    if (m[1] !== '^') {
-      hi = p.minor === undefined ? ver(p.major + 1, 0, 0, ZERO_PRE) : ver(p.major, p.minor + 1, 0, ZERO_PRE);
-    } else if (p.major > 0 || p.minor === undefined) {
-      hi = ver(p.major + 1, 0, 0, ZERO_PRE);
-    } else if (p.minor > 0 || p.patch === undefined) {
-      hi = ver(0, p.minor + 1, 0, ZERO_PRE);
-    } else {
-      hi = ver(0, 0, p.patch + 1, ZERO_PRE);
-    }
-    return [{ op: '>=', v: lo }, { op: '<', v: hi }];
-  }
-  m = /^(<=|>=|<|>|=)?(.*)$/.exec(token) as RegExpExecArray;
-  const op = (m[1] ?? '') as CmpOp | '';
-  const p = parsePartial(m[2] as string, whole);
-  if (p.major === undefined) return op === '<' || op === '>' ? [{ op: '<', v: ver(0, 0, 0, ZERO_PRE) }] : [];
-  if (p.minor !== undefined && p.patch !== undefined) return [{ op: op === '' ? '=' : op, v: ver(p.major, p.minor, p.patch, p.pre) }];
-  // Partial version.
-  const lo = ver(p.major, p.minor ?? 0, 0);
-  const next = p.minor === undefined ? ver(p.major + 1, 0, 0) : ver(p.major, p.minor + 1, 0);
-  switch (op) {
-    case '':
-    case '=':
-      return [{ op: '>=', v: lo }, { op: '<', v: { ...next, pre: ZERO_PRE } }];
-    case '>':
-      return [{ op: '>=', v: next }];
-    case '>=':
-      return [{ op: '>=', v: lo }];
-    case '<':
-      return [{ op: '<', v: { ...lo, pre: ZERO_PRE } }];
-    case '<=':
-      return [{ op: '<', v: { ...next, pre: ZERO_PRE } }];
+function parseRange(range: string): semver.Range {
+  try {
+    return new semver.Range(range);
+  } catch {
+    throw new LookupFailure('invalid', `'${range}' is not a semver range`);
   }
 }
 
-/** Parse a node-semver range (the subset in the module comment). */
-export function parseRange(range: string): Range {
-  const sets: Range = [];
-  for (const alt of range.split('||')) {
-    let s = alt.trim().replace(/(<=|>=|<|>|=|~>?|\^)\s+/g, '$1');
-    const hyphen = /^(\S+)\s+-\s+(\S+)$/.exec(s);
-    if (hyphen) {
-      const lo = parsePartial(hyphen[1] as string, range);
-      const hi = parsePartial(hyphen[2] as string, range);
-      const set: Comparator[] = [];
-      if (lo.major !== undefined) set.push({ op: '>=', v: ver(lo.major, lo.minor ?? 0, lo.patch ?? 0, lo.patch !== undefined ? lo.pre : []) });
-      if (hi.major !== undefined) {
-        if (hi.minor === undefined) set.push({ op: '<', v: ver(hi.major + 1, 0, 0, ZERO_PRE) });
-        else if (hi.patch === undefined) set.push({ op: '<', v: ver(hi.major, hi.minor + 1, 0, ZERO_PRE) });
-        else set.push({ op: '<=', v: ver(hi.major, hi.minor, hi.patch, hi.pre) });
-      }
-      sets.push(set);
-      continue;
-    }
-    s = s.trim();
-    sets.push(s === '' ? [] : s.split(/\s+/).flatMap((t) => desugar(t, range)));
-  }
-  return sets;
-}
-
-function testComparator(v: SemVer, c: Comparator): boolean {
-  const d = compareParsed(v, c.v);
-  switch (c.op) {
-    case '<':
-      return d < 0;
-    case '<=':
-      return d <= 0;
-    case '>':
-      return d > 0;
-    case '>=':
-      return d >= 0;
-    case '=':
-      return d === 0;
-  }
-}
-
-/** node-semver `satisfies` without includePrerelease. */
-export function satisfies(version: string, range: Range | string): boolean {
-  const v = parseSemver(version);
-  if (!v) return false;
+/** node-semver `satisfies` without includePrerelease; throws 'invalid' for something that is not a range. */
+export function satisfies(version: string, range: semver.Range | string): boolean {
   const r = typeof range === 'string' ? parseRange(range) : range;
-  return r.some((set) => {
-    if (!set.every((c) => testComparator(v, c))) return false;
-    if (v.pre.length === 0) return true;
-    // A pre-release only matches when a comparator names a pre-release of the same [major, minor, patch].
-    return set.some((c) => c.v.pre.length > 0 && c.v.major === v.major && c.v.minor === v.minor && c.v.patch === v.patch);
-  });
+  return semver.valid(version) !== null && r.test(version);
 }
