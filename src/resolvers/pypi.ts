@@ -16,6 +16,7 @@
  *   without a local label. Nothing else (no environment markers, no URLs).
  * - The parsed page (versions only) is cached per run and on disk, keyed by its URL.
  */
+import pep440 from '@renovatebot/pep440';
 import type { LookupKey } from '../engine/types.js';
 import { header } from './transport.js';
 import { LookupFailure } from './errors.js';
@@ -126,7 +127,7 @@ export function versionFromFilename(project: string, filename: string): string |
       }
     }
   }
-  return candidate !== undefined && parsePep440(candidate) ? candidate : undefined;
+  return candidate !== undefined && isPep440(candidate) ? candidate : undefined;
 }
 
 /** Available versions (with a non-yanked file), each as first spelled in the file names. */
@@ -143,189 +144,59 @@ export function versionsFromFiles(project: string, files: readonly SimpleFile[])
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
-// PEP 440 versions
+// PEP 440 versions and specifiers: @renovatebot/pep440 (a port of Python's `packaging`, kept by the Renovate project),
+// with pip's pre-release rule (pre-releases only when a clause names one, or when nothing else matches).
 
-export interface Pep440 {
-  epoch: number;
-  release: number[];
-  pre?: [number, number]; // phase (a=0, b=1, rc=2), number
-  post?: number;
-  dev?: number;
-  local?: Array<number | string>;
+export function isPep440(v: string): boolean {
+  return pep440.valid(v) !== null;
 }
 
-const VERSION_RE =
-  /^\s*v?(?:(\d+)!)?(\d+(?:\.\d+)*)(?:[-_.]?(a|b|c|rc|alpha|beta|pre|preview)[-_.]?(\d+)?)?(?:-(\d+)|[-_.]?(post|rev|r)[-_.]?(\d+)?)?(?:[-_.]?(dev)[-_.]?(\d+)?)?(?:\+([a-z0-9]+(?:[-_.][a-z0-9]+)*))?\s*$/i;
-
-export function parsePep440(v: string): Pep440 | undefined {
-  const m = VERSION_RE.exec(v);
-  if (!m) return undefined;
-  const out: Pep440 = { epoch: m[1] ? Number(m[1]) : 0, release: (m[2] as string).split('.').map(Number) };
-  if (m[3]) {
-    const phase = m[3].toLowerCase();
-    out.pre = [phase === 'a' || phase === 'alpha' ? 0 : phase === 'b' || phase === 'beta' ? 1 : 2, Number(m[4] ?? 0)];
-  }
-  if (m[5] !== undefined) out.post = Number(m[5]);
-  else if (m[6]) out.post = Number(m[7] ?? 0);
-  if (m[8]) out.dev = Number(m[9] ?? 0);
-  if (m[10]) out.local = m[10].toLowerCase().split(/[-_.]/).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-  return out;
-}
-
-export const isPrerelease = (v: Pep440) => v.pre !== undefined || v.dev !== undefined;
-
-function trimZeros(r: readonly number[]): number[] {
-  const out = [...r];
-  while (out.length > 1 && out[out.length - 1] === 0) out.pop();
-  return out;
-}
-
-function canonicalKey(v: string): string {
-  const p = parsePep440(v);
-  return p ? JSON.stringify([p.epoch, trimZeros(p.release), p.pre ?? null, p.post ?? null, p.dev ?? null, p.local ?? null]) : v;
-}
-
-function cmpNum(a: number, b: number): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function cmpRelease(a: readonly number[], b: readonly number[]): number {
-  const n = Math.max(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const c = cmpNum(a[i] ?? 0, b[i] ?? 0);
-    if (c !== 0) return c;
-  }
-  return 0;
-}
-
-/** PEP 440 ordering of parsed versions. */
-export function comparePep440(a: Pep440, b: Pep440, ignoreLocal = false): number {
-  let c = cmpNum(a.epoch, b.epoch) || cmpRelease(a.release, b.release);
-  if (c !== 0) return c;
-  // pre: a dev release of the final (no pre, no post) sorts before any pre-release; no pre sorts after all of them.
-  const preKey = (v: Pep440): [number, number, number] =>
-    v.pre ? [0, v.pre[0], v.pre[1]] : v.post === undefined && v.dev !== undefined ? [-1, 0, 0] : [1, 0, 0];
-  const pa = preKey(a);
-  const pb = preKey(b);
-  c = cmpNum(pa[0], pb[0]) || cmpNum(pa[1], pb[1]) || cmpNum(pa[2], pb[2]);
-  if (c !== 0) return c;
-  c = cmpNum(a.post ?? -1, b.post ?? -1);
-  if (c !== 0) return c;
-  c = cmpNum(a.dev ?? Infinity, b.dev ?? Infinity);
-  if (c !== 0 || ignoreLocal) return c;
-  return compareLocal(a.local, b.local);
-}
-
-function compareLocal(a: Pep440['local'], b: Pep440['local']): number {
-  if (!a || !b) return a ? 1 : b ? -1 : 0;
-  const n = Math.max(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a[i];
-    const y = b[i];
-    if (x === undefined || y === undefined) return x === undefined ? -1 : 1;
-    if (typeof x !== typeof y) return typeof x === 'number' ? 1 : -1; // numeric segments sort after alphanumeric ones
-    const c = typeof x === 'number' ? cmpNum(x, y as number) : x < (y as string) ? -1 : x > (y as string) ? 1 : 0;
-    if (c !== 0) return c;
-  }
-  return 0;
-}
-
+/** PEP 440 ordering; throws for a string that is not a version. */
 export function compareVersionStrings(a: string, b: string): number {
-  const pa = parsePep440(a);
-  const pb = parsePep440(b);
-  if (!pa || !pb) throw new Error(`not a PEP 440 version: ${pa ? b : a}`);
-  return comparePep440(pa, pb);
+  if (!isPep440(a) || !isPep440(b)) throw new Error(`not a PEP 440 version: ${isPep440(a) ? b : a}`);
+  return pep440.compare(a, b);
 }
 
-// ---------------------------------------------------------------------------------------------------------------------
-// Specifiers
-
-type Op = '==' | '!=' | '>=' | '<=' | '>' | '<' | '~=' | '===';
-
-interface Clause {
-  op: Op;
-  raw: string;
-  version?: Pep440;
-  /** For `==`/`!=` with `.*`. */
-  prefix?: boolean;
+/** One spelling per version: `1.0`, `1.0.0` and `v1.0` are the same release. */
+function canonicalKey(v: string): string {
+  const p = pep440.parse(v);
+  if (!p) return v;
+  const release = [...p.release];
+  while (release.length > 1 && release[release.length - 1] === 0) release.pop();
+  return JSON.stringify([p.epoch, release, p.pre, p.post, p.dev, p.local]);
 }
 
 export interface SpecifierSet {
-  clauses: Clause[];
-  /** A clause names a pre-release: pre-releases are candidates. */
-  allowsPre: boolean;
+  /** The specifier as given, validated; '' matches everything. */
+  raw: string;
 }
 
+const CLAUSE = /^(===|==|!=|>=|<=|~=|>|<)\s*(\S+)$/;
+
+/** Validates a comma-separated PEP 440 specifier set, with a message naming what is wrong. */
 export function parseSpecifierSet(spec: string): SpecifierSet {
-  const clauses: Clause[] = [];
-  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const m = /^(===|==|!=|>=|<=|~=|>|<)\s*(\S+)$/.exec(part);
+  const parts = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const part of parts) {
+    const m = CLAUSE.exec(part);
     if (!m) throw new LookupFailure('invalid', `not a PEP 440 specifier: '${part}'`);
-    const op = m[1] as Op;
-    let raw = m[2] as string;
-    if (op === '===') {
-      clauses.push({ op, raw });
-      continue;
-    }
-    const prefix = raw.endsWith('.*');
+    const [, op, value] = m as unknown as [string, string, string];
+    if (op === '===') continue;
+    const prefix = value.endsWith('.*');
     if (prefix && op !== '==' && op !== '!=') throw new LookupFailure('invalid', `'.*' only goes with == and != in '${part}'`);
-    if (prefix) raw = raw.slice(0, -2);
-    const version = parsePep440(raw);
+    const version = pep440.parse(prefix ? value.slice(0, -2) : value);
     if (!version) throw new LookupFailure('invalid', `not a PEP 440 version in '${part}'`);
     if (op === '~=' && version.release.length < 2) throw new LookupFailure('invalid', `'~=' needs at least two release segments in '${part}'`);
     if (version.local && op !== '==' && op !== '!=') throw new LookupFailure('invalid', `local versions only go with == and != in '${part}'`);
-    clauses.push({ op, raw, version, prefix });
   }
-  const allowsPre = clauses.some((c) => c.op !== '!=' && c.version !== undefined && isPrerelease(c.version));
-  return { clauses, allowsPre };
+  const raw = parts.join(',');
+  if (raw !== '' && !pep440.validRange(raw)) throw new LookupFailure('invalid', `not a PEP 440 specifier: '${spec}'`);
+  return { raw };
 }
 
-function sameBase(a: Pep440, b: Pep440): boolean {
-  return a.epoch === b.epoch && cmpRelease(a.release, b.release) === 0;
-}
-
-function matchesClause(v: Pep440, raw: string, c: Clause): boolean {
-  if (c.op === '===') return raw.trim().toLowerCase() === c.raw.toLowerCase();
-  const s = c.version as Pep440;
-  switch (c.op) {
-    case '==':
-    case '!=': {
-      let eq: boolean;
-      if (c.prefix) {
-        eq = v.epoch === s.epoch && s.release.every((n, i) => (v.release[i] ?? 0) === n);
-      } else {
-        eq = comparePep440(v, s, s.local === undefined) === 0;
-      }
-      return c.op === '==' ? eq : !eq;
-    }
-    case '>=':
-      return comparePep440(v, s, true) >= 0;
-    case '<=':
-      return comparePep440(v, s, true) <= 0;
-    case '>':
-      if (comparePep440(v, s, true) <= 0) return false;
-      if (s.post === undefined && v.post !== undefined && sameBase(v, s)) return false;
-      return true;
-    case '<':
-      if (comparePep440(v, s, true) >= 0) return false;
-      if (!isPrerelease(s) && isPrerelease(v) && sameBase(v, s)) return false;
-      return true;
-    case '~=': {
-      if (comparePep440(v, s, true) < 0) return false;
-      const prefix = s.release.slice(0, -1);
-      return v.epoch === s.epoch && prefix.every((n, i) => (v.release[i] ?? 0) === n);
-    }
-  }
-}
-
-/** The highest version satisfying the set (pre-releases per PEP 440: see the module comment). */
+/** The highest version satisfying the set; pre-releases as pip chooses them (see above). */
 export function pickVersion(versions: readonly string[], spec: SpecifierSet): string | undefined {
-  const parsed = versions
-    .map((raw) => ({ raw, v: parsePep440(raw) }))
-    .filter((x): x is { raw: string; v: Pep440 } => x.v !== undefined)
-    .filter((x) => spec.clauses.every((c) => matchesClause(x.v, x.raw, c)))
-    .sort((a, b) => comparePep440(b.v, a.v));
-  const finals = parsed.filter((x) => !isPrerelease(x.v));
-  if (spec.allowsPre) return parsed[0]?.raw;
-  return (finals[0] ?? parsed[0])?.raw;
+  const valid = versions.filter(isPep440);
+  const matching = spec.raw === '' ? pep440.filter(valid, '') : pep440.filter(valid, spec.raw);
+  const pool = matching.length > 0 || spec.raw !== '' ? matching : valid;
+  return [...pool].sort((a, b) => pep440.rcompare(a, b))[0];
 }
