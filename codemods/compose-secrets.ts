@@ -137,6 +137,8 @@ For each service, environment entries whose **names look like secrets** and whos
 
 - a top-level \`secrets:\` entry is added: \`environment: VAR\` when the value came from a variable (or from the host),
   else \`file: ./${SECRETS_DIR}/<name>\`;
+  (\`environment:\` secrets are Compose Specification syntax that Docker Compose v2.23 and later understand; the
+  legacy docker-compose 1.x rejects them);
 - the secret is added to the service's \`secrets:\` list;
 - the variable is replaced by its **file form**, \`<NAME>_FILE: /run/secrets/<name>\` (grafana: \`GF_…__FILE\`).
 
