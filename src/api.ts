@@ -126,7 +126,8 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
     preset: opts.preset ?? cfg.preset,
     write: opts.write ?? false,
   };
-  if (opts.aptSnapshot) global.aptSnapshot = opts.aptSnapshot;
+  const aptSnapshot = opts.aptSnapshot ?? cfg.aptSnapshot;
+  if (aptSnapshot) global.aptSnapshot = aptSnapshot;
   const unsafe = opts.unsafe ?? cfg.unsafe ?? false;
   const inPreset = new Set(presetCodemods(all, global.preset).map((c) => c.id));
 
@@ -196,7 +197,7 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
   for (const c of used) await c.prepare?.();
 
   // 4. Resolve every lookup of every file in batches.
-  const resolver = opts.customResolver ?? createDefaultResolver(withAptSnapshot(resolverSettings(cfg, opts.resolver, rootConfig.dir), opts.aptSnapshot));
+  const resolver = opts.customResolver ?? createDefaultResolver(withAptSnapshot(resolverSettings(cfg, opts.resolver, rootConfig.dir), aptSnapshot));
   const resolveKeys = (keys: Parameters<Resolver['resolveAll']>[0]) => resolver.resolveAll(keys, { cwd });
   const byParsed = new Map(loaded.map((l) => [l.parsed, l.codemods]));
   await resolveLookups(loaded.map((l) => l.parsed), (p) => byParsed.get(p) ?? [], global, resolver.answers, resolveKeys);

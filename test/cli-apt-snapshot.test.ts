@@ -31,4 +31,20 @@ describe('harden --apt-snapshot', () => {
     const r = harden(['check', '--offline', '--only', 'lock-apt-install'], { cwd });
     expect(r.stdout).not.toContain('snapshot');
   });
+
+  it('aptSnapshot in .harden.yaml works like the flag, and the flag wins', () => {
+    const cwd = tmpTree({ '.git/HEAD': 'x', Dockerfile: DOCKERFILE, '.harden.yaml': 'aptSnapshot: 20250601T000000Z\n' });
+    const fromConfig = harden(['check', '--offline', '--only', 'lock-apt-install'], { cwd });
+    expect(fromConfig.stdout).toContain('snapshot.debian.org/archive/debian/20250601T000000Z/dists/bookworm/');
+    const flag = harden(['check', '--offline', '--only', 'lock-apt-install', '--apt-snapshot', '20240115T000000Z'], { cwd });
+    expect(flag.stdout).toContain('snapshot.debian.org/archive/debian/20240115T000000Z/dists/bookworm/');
+    expect(flag.stdout).not.toContain('20250601T000000Z');
+  });
+
+  it('a malformed aptSnapshot in the config is a configuration error naming the file', () => {
+    const cwd = tmpTree({ '.git/HEAD': 'x', Dockerfile: DOCKERFILE, '.harden.yaml': 'aptSnapshot: yesterday\n' });
+    const r = harden(['check', '--offline'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/\.harden\.yaml: 'aptSnapshot' must be a snapshot\.debian\.org timestamp/);
+  });
 });

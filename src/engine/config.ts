@@ -30,6 +30,8 @@ export interface HardenConfig {
   exactTags?: boolean;
   /** Compose hardening preset (like --preset): `strict` adds the network-isolation codemods. */
   preset?: Preset;
+  /** Like --apt-snapshot: a snapshot.debian.org timestamp (20240115T000000Z) for lock-apt-install. */
+  aptSnapshot?: string;
   failOn?: Severity | 'never';
   /** Registry settings (see the README): mirrors per registry, insecure (plain HTTP) registries, and more. */
   registries?: Record<string, { mirror?: string }>;
@@ -43,7 +45,7 @@ export interface HardenConfig {
 }
 
 const KNOWN_KEYS = new Set([
-  'codemods', 'only', 'skip', 'unsafe', 'exclude', 'overrides', 'platform', 'exactTags', 'preset', 'failOn',
+  'codemods', 'only', 'skip', 'unsafe', 'exclude', 'overrides', 'platform', 'exactTags', 'preset', 'aptSnapshot', 'failOn',
   'registries', 'insecure', 'concurrency', 'timeout', 'retries', 'cache', 'indexes',
 ]);
 
@@ -96,6 +98,9 @@ export function validateConfig(file: string, raw: unknown): HardenConfig {
     });
   }
   if (c.preset !== undefined && c.preset !== 'standard' && c.preset !== 'strict') throw new ConfigError(file, "'preset' must be standard or strict");
+  if (c.aptSnapshot !== undefined && (typeof c.aptSnapshot !== 'string' || !/^\d{8}T\d{6}Z$/.test(c.aptSnapshot))) {
+    throw new ConfigError(file, "'aptSnapshot' must be a snapshot.debian.org timestamp like 20240115T000000Z");
+  }
   for (const k of ['concurrency', 'timeout', 'retries'] as const) {
     if (c[k] !== undefined && (typeof c[k] !== 'number' || (c[k] as number) < 0)) throw new ConfigError(file, `'${k}' must be a non-negative number`);
   }
