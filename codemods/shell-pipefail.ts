@@ -1,18 +1,35 @@
 /**
  * shell-pipefail: RUN instructions with pipes in a stage that runs them with the default `/bin/sh -c` → insert
- * `SHELL ["/bin/bash", "-o", "pipefail", "-c"]` before the stage's first such RUN when bash is in the image (Debian
- * and Ubuntu images ship it; Alpine only after `apk add bash` earlier in the stage), otherwise a manual finding.
+ * `SHELL ["/bin/bash", "-o", "pipefail", "-c"]` before the stage's first such RUN when bash is in the image (its
+ * /etc/shells lists it, or `apk add bash` ran earlier in the stage), otherwise a manual finding.
  * The distribution comes from the base image itself (src/dockerfile/base-release.ts), as for lock-apk-add.
  */
 import { fix, insertAt } from '../src/engine/edits.js';
 import { lineStartOf } from '../src/engine/text.js';
-import type { Answers, Codemod, GlobalSettings, LookupKey, ParsedDockerfile, ParsedFile, Report } from '../src/engine/types.js';
+import { isOk } from '../src/engine/lookups.js';
+import type { Answers, Codemod, GlobalSettings, ImageFileAnswer, LookupKey, ParsedDockerfile, ParsedFile, Report } from '../src/engine/types.js';
+import { imageFileKey } from '../src/dockerfile/base-release.js';
 import { commandName, dockerfileRuns, isLookupFailure, releaseNote, stageChain, stageRelease, type ParsedRun } from '../src/dockerfile/package-installs.js';
 import { stageBaseImage } from '../src/dockerfile/images.js';
 import { stageAt, toRange } from '../src/dockerfile/stages.js';
 import { loadShell, type Pipeline, type SimpleCommand } from '../src/shell/index.js';
 
 const SHELL_LINE = 'SHELL ["/bin/bash", "-o", "pipefail", "-c"]';
+/** Read from the base image (by digest) with its release: the login shells installed, bash among them or not. */
+const SHELLS = ['etc/shells'] as const;
+
+/**
+ * Whether the base image's /etc/shells lists bash: true/false from the image itself, undefined when it cannot be read
+ * (no answer, a failed lookup, the release guessed from the tag), 'pending' while the lookup is outstanding.
+ */
+function bashInImage(target: Parameters<typeof imageFileKey>[0], answers: Answers, asking: boolean): boolean | undefined | 'pending' {
+  const key = imageFileKey(target, answers, SHELLS);
+  if (!key) return undefined;
+  const a = answers.get<ImageFileAnswer>(key);
+  if (!a) return asking ? 'pending' : undefined;
+  if (!isOk(a)) return undefined;
+  return a.ok.content !== null && /^\/(?:usr\/)?bin\/bash\s*$/m.test(a.ok.content);
+}
 
 /** The first pipeline (`a | b`) of a RUN not already covered by `set -o pipefail` earlier in the script. */
 function unguardedPipe(run: ParsedRun): Pipeline | undefined {
@@ -99,7 +116,7 @@ function stageReport(file: ParsedDockerfile, info: StageInfo, global: GlobalSett
     message: `${why}; ${reason}: use bash with pipefail (SHELL ["/bin/bash", "-o", "pipefail", "-c"] once bash is installed) or split the pipe`,
     fix: { title: 'install bash and set SHELL with pipefail, or split the pipe', safety: 'manual', edits: [] },
   });
-  const r = stageRelease(file, info.stage, global, answers, keys);
+  const r = stageRelease(file, info.stage, global, answers, keys, [SHELLS]);
   if (r.kind === 'pending') return 'pending';
   if (r.kind === 'scratch') return manual('the stage is built FROM scratch, which has no bash');
   if (r.kind === 'unknown') {
@@ -108,10 +125,21 @@ function stageReport(file: ParsedDockerfile, info: StageInfo, global: GlobalSett
   }
   const base = stageBaseImage(file, info.stage);
   if (base.kind === 'image' && /distroless/i.test(base.ref)) return manual(`${r.target.ref} is a distroless image without bash`);
+  const inImage = r.fallback ? undefined : bashInImage(r.target, answers, keys !== undefined);
+  if (inImage === 'pending') return 'pending';
   let bash: string | undefined;
-  if (r.release.distro === 'debian' || r.release.distro === 'ubuntu') bash = `${r.release.distro} ${r.release.release} ships bash`;
+  if (inImage === true) bash = `${r.target.ref} lists /bin/bash in /etc/shells`;
   else if (bashInstalledBefore(file, info.stage, info.run.rs.range.start)) bash = 'bash is installed by an earlier apk add';
-  if (!bash) return manual(`${r.target.ref} is Alpine ${r.release.release}, which has no bash unless \`apk add bash\` runs earlier in the stage`);
+  else if (inImage === undefined && (r.release.distro === 'debian' || r.release.distro === 'ubuntu')) {
+    bash = `${r.release.distro} ${r.release.release} ships bash`;
+  }
+  if (!bash) {
+    return manual(
+      inImage === false
+        ? `${r.target.ref} has no bash (its /etc/shells does not list it) unless it is installed earlier in the stage`
+        : `${r.target.ref} is Alpine ${r.release.release}, which has no bash unless \`apk add bash\` runs earlier in the stage`,
+    );
+  }
   const at = lineStartOf(file.text, info.run.rs.range.start);
   return {
     range,
@@ -141,10 +169,11 @@ SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 before the stage's first RUN that has a pipe, so every later RUN of the stage (and of the stages built \`FROM\` it)
 fails when any command of a pipe fails.
 
-- Bash must be in the image: the distribution is read from the stage's base image (its \`/etc/os-release\` through the
-  registry, as lock-apk-add does; the tag's hints when the image cannot be read). Debian and Ubuntu images ship bash.
-  Alpine has none unless \`apk add bash\` ran in an earlier RUN of the stage (or a stage it is built on); distroless,
-  \`scratch\` and images harden cannot identify get a manual finding instead.
+- Bash must be in the image: the base image's own \`/etc/shells\` says (read through the registry with its
+  \`/etc/os-release\`, as lock-apk-add does), or an \`apk add bash\` in an earlier RUN of the stage (or a stage it is
+  built on). When the image cannot be read (the release comes from the tag's hints), Debian and Ubuntu are taken to
+  ship bash and Alpine not. Distroless, \`scratch\`, images without bash and images harden cannot identify get a
+  manual finding instead.
 - Left alone: stages where a \`SHELL\` instruction is already in effect (the author chose the shell), Windows images,
   exec-form RUN, heredoc RUN (\`RUN <<EOF\`: the body runs as a script), and RUNs that \`set -o pipefail\` before their
   pipe. A stage built FROM a stage that gets the SHELL inherits it and gets none of its own.

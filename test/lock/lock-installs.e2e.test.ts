@@ -172,8 +172,10 @@ describe('lock codemods against a real registry and loopback package indexes', (
     );
     expect(file.error).toBeUndefined();
     expect(file.after).toBe(`FROM ${host}/library/debian:bookworm-slim\nSHELL ["/bin/bash", "-o", "pipefail", "-c"]\nRUN echo a | tr a b\nFROM ${host}/library/alpine:3.19\nRUN echo a | tr a b\n`);
-    expect(file.applied.map((f) => f.message)).toEqual([expect.stringContaining('(debian bookworm ships bash)')]);
+    // Both decisions come from each image's own /etc/shells, read through the registry.
+    expect(file.applied.map((f) => f.message)).toEqual([expect.stringContaining('library/debian:bookworm-slim lists /bin/bash in /etc/shells)')]);
     expect(file.findings.map((f) => [f.line, f.fixStatus])).toEqual([[4, 'manual']]);
+    expect(file.findings[0]?.message).toContain('library/alpine:3.19 has no bash (its /etc/shells does not list it)');
   });
 
   it('an image without a release file and without tag hints: a finding, nothing pinned, no index asked', async () => {

@@ -207,6 +207,8 @@ export const ALPINE_LAYER: TarSpec = {
   'etc/': { dir: true },
   'etc/os-release': 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.19.1\nPRETTY_NAME="Alpine Linux v3.19"\n',
   'etc/alpine-release': '3.19.1\n',
+  // As alpine:3.19 ships it: no bash.
+  'etc/shells': '# valid login shells\n/bin/sh\n/bin/ash\n',
 };
 
 /** Debian-like: etc/os-release is a symlink to ../usr/lib/os-release (GNU-tar style './' names). */
@@ -214,6 +216,8 @@ export const DEBIAN_LAYER: TarSpec = {
   './': { dir: true },
   './etc/': { dir: true },
   './etc/debian_version': '12.5\n',
+  // As debian:bookworm ships it (bash's postinst adds its two lines).
+  './etc/shells': '# /etc/shells: valid login shells\n/bin/sh\n/usr/bin/sh\n/bin/bash\n/usr/bin/bash\n/bin/rbash\n/usr/bin/rbash\n/usr/bin/dash\n',
   './etc/os-release': { symlink: '../usr/lib/os-release' },
   './usr/': { dir: true },
   './usr/lib/': { dir: true },
