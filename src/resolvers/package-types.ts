@@ -86,6 +86,12 @@ export interface PypiVersionKey {
    * are considered only when a clause names one (e.g. '>=2.0rc1') or when the project has nothing else matching.
    */
   specifier?: string;
+  /**
+   * The interpreter pip runs on, 'X.Y' or 'X.Y.Z' (e.g. '3.8', '3.8.18'). When set, only versions with a non-yanked
+   * file whose Requires-Python is absent, malformed (as pip) or satisfied count; 'X.Y' stands for its patch releases.
+   * Absent: Requires-Python is not checked.
+   */
+  python?: string;
 }
 
 export interface PypiVersionAnswer {

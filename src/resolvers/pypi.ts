@@ -8,13 +8,18 @@
  *   `name-ver.tar.gz`, and legacy `.zip`, `.tar.bz2`, `.tar.xz`, `.tgz`, `.tar`, where the name part may keep its
  *   original spelling and dashes), and eggs (`name-ver-pyX.Y.egg`). Names not parseable as PEP 440 versions are
  *   skipped. A version counts when at least one of its files is not yanked (PEP 592: JSON `yanked`, HTML
- *   `data-yanked`). `requires-python` is not applied (the image's Python is not known here).
+ *   `data-yanked`).
+ * - Requires-Python (key `python`, e.g. '3.8' or '3.8.18'): when set, a version counts only when one of its non-yanked
+ *   files has no `requires-python` (PEP 691 JSON `requires-python`, PEP 503 HTML `data-requires-python`) or one the
+ *   interpreter satisfies; a malformed one counts as satisfied, as pip does. A version without a patch number stands
+ *   for that minor series' patch releases: '3.8' satisfies '>=3.8.1' (the images ship late patch releases), checked as
+ *   3.8.0 and 3.8.999. Without `python` nothing is filtered (as before).
  * - Selection (PEP 440): the highest version matching every clause; pre-releases (a, b, rc, dev) only when a clause
  *   names one (`>=2.0rc1`), or when no final release matches (as PEP 440 asks of installers).
  * - Specifiers: `==`, `!=` (with `.*` prefix forms), `>=`, `<=`, `>`, `<` (exclusive: `>1.7` excludes 1.7.post1,
  *   `<1.7` excludes 1.7 pre-releases), `~=`, `===` (string identity). Local versions (`+local`) are ignored by `==`
  *   without a local label. Nothing else (no environment markers, no URLs).
- * - The parsed page (versions only) is cached per run and on disk, keyed by its URL.
+ * - The parsed page (versions and their files' requires-python) is cached per run and on disk, keyed by its URL.
  */
 import pep440 from '@renovatebot/pep440';
 import type { LookupKey } from '../engine/types.js';
@@ -44,34 +49,50 @@ async function resolvePypi(key: LookupKey, fetcher: IndexFetcher, defaultIndex: 
   const index = optString(key, 'index') ?? defaultIndex;
   const specifier = optString(key, 'specifier') ?? '';
   const spec = parseSpecifierSet(specifier);
+  const python = optString(key, 'python');
+  if (python !== undefined && !PYTHON_VERSION.test(python)) throw new LookupFailure('invalid', `not a Python version: '${python}' (expected e.g. 3.8 or 3.8.18)`);
   const url = joinUrl(index, `${encodeURIComponent(name)}/`);
   const page = redactUrl(url);
-  const versions = await fetcher.load(page, () =>
+  // Keyed apart from the versions-only form earlier releases cached under `page`.
+  const releases = await fetcher.load(`pypi-releases ${page}`, () =>
     fetcher.get({ url, kind: 'page', accept: PYPI_ACCEPT, what: `PyPI project ${name}` }, async (res) => {
       const body = (await readBody(res.body, MAX_PAGE_BYTES, `PyPI project ${name}`)).toString('utf8');
       const type = (header(res, 'content-type') ?? '').toLowerCase();
       const files = type.includes('json') ? parseJsonPage(body, name) : parseHtmlPage(body);
-      return versionsFromFiles(name, files);
+      return releasesFromFiles(name, files);
     }, () => {
       throw new LookupFailure('not-found', `PyPI project ${name} not found on ${redactUrl(joinUrl(index, ''))}`);
     }),
   );
+  const versions = (python === undefined ? releases : releases.filter((r) => supportsPython(r, python))).map((r) => r.version);
   const version = pickVersion(versions, spec);
   if (version === undefined) {
     const what = specifier ? `matching '${specifier}'` : 'at all';
-    throw new LookupFailure('not-found', `PyPI project ${name} has no usable release ${what} on ${redactUrl(joinUrl(index, ''))}`);
+    const forPython = python === undefined ? '' : ` for Python ${python} (Requires-Python)`;
+    throw new LookupFailure('not-found', `PyPI project ${name} has no usable release ${what}${forPython} on ${redactUrl(joinUrl(index, ''))}`);
   }
-  return { ok: { name, version, index: page }, source: fetcher.source(page) };
+  return { ok: { name, version, index: page }, source: fetcher.source(`pypi-releases ${page}`, page) };
 }
+
+/** 'X.Y' or 'X.Y.Z'. */
+const PYTHON_VERSION = /^\d+\.\d+(?:\.\d+)?$/;
 
 export interface SimpleFile {
   filename: string;
   yanked: boolean;
+  /** The file's Requires-Python as the index states it (entities decoded), when it states one. */
+  requiresPython?: string;
+}
+
+/** A version and the Requires-Python of each of its non-yanked files (null: the file states none). */
+export interface PypiRelease {
+  version: string;
+  requiresPython: (string | null)[];
 }
 
 /** PEP 691 JSON project page. */
 export function parseJsonPage(body: string, name: string): SimpleFile[] {
-  let doc: { files?: Array<{ filename?: unknown; yanked?: unknown }> };
+  let doc: { files?: Array<{ filename?: unknown; yanked?: unknown; 'requires-python'?: unknown }> };
   try {
     doc = JSON.parse(body) as typeof doc;
   } catch {
@@ -80,7 +101,12 @@ export function parseJsonPage(body: string, name: string): SimpleFile[] {
   if (!Array.isArray(doc.files)) throw new LookupFailure('invalid', `PyPI project ${name}: JSON page without files`);
   return doc.files
     .filter((f) => typeof f.filename === 'string')
-    .map((f) => ({ filename: f.filename as string, yanked: f.yanked !== undefined && f.yanked !== false }));
+    .map((f) => {
+      const file: SimpleFile = { filename: f.filename as string, yanked: f.yanked !== undefined && f.yanked !== false };
+      const rp = f['requires-python'];
+      if (typeof rp === 'string' && rp.trim() !== '') file.requiresPython = rp.trim();
+      return file;
+    });
 }
 
 /** PEP 503 HTML project page: one anchor per file; the anchor text is the file name (else the href's last segment). */
@@ -93,7 +119,11 @@ export function parseHtmlPage(body: string): SimpleFile[] {
     const hrefName = href ? decodeURIComponent(decodeEntities(href[1] ?? href[2] ?? href[3] ?? '').split(/[?#]/)[0]?.split('/').pop() ?? '') : '';
     const filename = text || hrefName;
     if (!filename) continue;
-    files.push({ filename, yanked: /\bdata-yanked\b/i.test(attrs) });
+    const file: SimpleFile = { filename, yanked: /\bdata-yanked\b/i.test(attrs) };
+    const rp = /\bdata-requires-python\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/i.exec(attrs);
+    const rpText = rp ? decodeEntities(rp[1] ?? rp[2] ?? rp[3] ?? '').trim() : '';
+    if (rpText !== '') file.requiresPython = rpText;
+    files.push(file);
   }
   return files;
 }
@@ -132,15 +162,42 @@ export function versionFromFilename(project: string, filename: string): string |
 
 /** Available versions (with a non-yanked file), each as first spelled in the file names. */
 export function versionsFromFiles(project: string, files: readonly SimpleFile[]): string[] {
-  const available = new Map<string, string>();
+  return releasesFromFiles(project, files).map((r) => r.version);
+}
+
+/** Available versions, each with the distinct Requires-Python of its non-yanked files. */
+export function releasesFromFiles(project: string, files: readonly SimpleFile[]): PypiRelease[] {
+  const available = new Map<string, PypiRelease>();
   for (const f of files) {
     if (f.yanked) continue;
     const v = versionFromFilename(project, f.filename);
     if (v === undefined) continue;
     const key = canonicalKey(v);
-    if (!available.has(key)) available.set(key, v);
+    let r = available.get(key);
+    if (!r) {
+      r = { version: v, requiresPython: [] };
+      available.set(key, r);
+    }
+    const rp = f.requiresPython ?? null;
+    if (!r.requiresPython.includes(rp)) r.requiresPython.push(rp);
   }
   return [...available.values()];
+}
+
+/** Whether one of the release's files installs on Python `python` ('3.8' or '3.8.18'); see the module comment. */
+export function supportsPython(release: PypiRelease, python: string): boolean {
+  return release.requiresPython.some((rp) => rp === null || requiresPythonAllows(rp, python));
+}
+
+/**
+ * Whether a Requires-Python specifier admits `python`. Malformed specifiers count as satisfied (pip ignores them);
+ * 'X.Y' stands for its patch releases (X.Y.0 or X.Y.999 satisfying it is enough).
+ */
+export function requiresPythonAllows(requiresPython: string, python: string): boolean {
+  const spec = requiresPython.split(',').map((s) => s.trim()).filter(Boolean).join(',');
+  if (spec === '' || !pep440.validRange(spec)) return true;
+  const points = python.split('.').length === 2 ? [`${python}.0`, `${python}.999`] : [python];
+  return points.some((p) => pep440.satisfies(p, spec));
 }
 
 // ---------------------------------------------------------------------------------------------------------------------

@@ -65,6 +65,12 @@ beforeAll(async () => {
   await seedImage(reg, 'library/debian', ['bookworm-slim'], { platforms: [{ os: 'linux', architecture: 'amd64', layers: [DEBIAN_LAYER] }] });
   // A name and tag that hint at no distribution: only the layer's os-release can say Ubuntu jammy.
   await seedImage(reg, 'acme/base', ['2026.11'], { platforms: [{ os: 'linux', architecture: 'amd64', layers: [UBUNTU_LAYER] }] });
+  // Python images as the official ones set them up: PYTHON_VERSION in the config (what lock-pip-install reads).
+  for (const [tag, version] of [['3.12-slim', '3.12.7'], ['3.8-slim', '3.8.18']] as const) {
+    await seedImage(reg, 'library/python', [tag], {
+      platforms: [{ os: 'linux', architecture: 'amd64', layers: [DEBIAN_LAYER], config: { Env: ['PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin', 'LANG=C.UTF-8', `PYTHON_VERSION=${version}`] } }],
+    });
+  }
   // An image whose tag hints at no release and that has no os-release at all.
   await seedImage(reg, 'library/empty', ['1'], { platforms: [{ os: 'linux', architecture: 'amd64', layers: [{ 'etc/hostname': 'x\n' }] }] });
   servers = await startIndexServers(tmp);
@@ -156,10 +162,22 @@ describe('lock codemods against a real registry and loopback package indexes', (
   });
 
   it('lock-pip-install: resolves from the PEP 691 JSON page and the PEP 503 HTML fallback', async () => {
-    const { file } = await run('pip', 'FROM python:3.12-slim\nRUN pip install requests "Django>=5.0,<5.1"\n', ['lock-pip-install']);
+    const host = reg.host;
+    servers.pypi.reset();
+    const { file } = await run('pip', `FROM ${host}/library/python:3.12-slim\nRUN pip install requests "Django>=5.0,<5.1"\n`, ['lock-pip-install']);
     expect(file.error).toBeUndefined();
-    expect(file.after).toBe('FROM python:3.12-slim\nRUN pip install requests==2.32.3 "Django==5.0.9"\n');
+    expect(file.after).toBe(`FROM ${host}/library/python:3.12-slim\nRUN pip install requests==2.32.3 "Django==5.0.9"\n`);
     expect(servers.pypi.requests.map((r) => r.path).sort()).toEqual(['/simple/django/', '/simple/requests/']);
+  });
+
+  it("lock-pip-install: honours Requires-Python for the image config's PYTHON_VERSION (Django on 3.8 → 4.2.x)", async () => {
+    const host = reg.host;
+    const { file } = await run('pip-py38', `FROM ${host}/library/python:3.8-slim\nRUN pip install requests Django\n`, ['lock-pip-install']);
+    expect(file.error).toBeUndefined();
+    expect(file.after).toBe(`FROM ${host}/library/python:3.8-slim\nRUN pip install requests==2.32.3 Django==4.2.16\n`);
+    expect(file.applied.map((f) => f.message)).toEqual([
+      `pip install: pinned requests==2.32.3, Django==4.2.16 for Python 3.8.18 (from PYTHON_VERSION in the image config of ${host}/library/python:3.8-slim)`,
+    ]);
   });
 
   it('shell-pipefail: bash from the Debian image read through the registry; the Alpine stage gets a manual finding', async () => {

@@ -93,4 +93,58 @@ describe('pypi-version', () => {
     expect(answers.map(show)).toEqual(['2.31.0', '5.1.4']);
     expect(idx.srv.requests).toHaveLength(0);
   });
+
+  describe('Requires-Python (key python)', () => {
+    it('skips versions whose files all exclude the interpreter (HTML data-requires-python, entity-decoded)', async () => {
+      const py = (python: string, specifier?: string) => key('django', specifier, { python });
+      const { answers } = await ask([py('3.8'), py('3.8.18'), py('3.9', '<5'), py('3.10'), py('3.12', '>=5.2a1'), py('3.8', '>=5'), key('django')], await settings());
+      // Django 4.2.16 requires >=3.8, everything from 5.0 on >=3.10.
+      expect(answers.map(show)).toEqual(['4.2.16', '4.2.16', '4.2.16', '5.1.4', '5.2rc1', 'not-found', '5.1.4']);
+      expect(answers[5]).toMatchObject({ error: { message: expect.stringContaining("no usable release matching '>=5' for Python 3.8 (Requires-Python)") } });
+      expect(idx.srv.requests.map((r) => r.path)).toEqual(['/simple/django/']);
+    });
+
+    it('reads PEP 691 requires-python (null, absent, != clauses) and one page serves every interpreter', async () => {
+      const { answers, counters } = await ask(
+        [
+          key('requests', undefined, { python: '3.7' }),
+          key('requests', undefined, { python: '3.7.17' }),
+          key('requests', undefined, { python: '3.8' }),
+          key('requests', '>=2.32', { python: '3.7' }),
+          key('python-dateutil', undefined, { python: '3.2' }),
+          key('python-dateutil', undefined, { python: '2.7' }),
+          key('zope.interface', undefined, { python: '3.7' }),
+          key('zope.interface', undefined, { python: '3.6' }),
+          key('zope.interface', '==7.0', { python: '3.8' }),
+        ],
+        await settings(),
+      );
+      // requests 2.32.x needs >=3.8; python-dateutil 2.8+ excludes 3.2 (1.5 states nothing); zope.interface 6.1 needs
+      // >=3.7 and 3.6.1 states nothing; 7.0's sdist is yanked but its wheel (>=3.8) is not.
+      expect(answers.map(show)).toEqual(['2.31.0', '2.31.0', '2.32.3', 'not-found', '1.5', '2.9.0.post0', '6.1', '3.6.1', '7.0']);
+      expect(counters).toMatchObject({ page: 3 }); // one per project, whatever the interpreters
+    });
+
+    it('applies data-requires-python on HTML pages of a JSON-less index', async () => {
+      const html = await readFile(join(FIXTURES, 'simple/requests/index.html'), 'utf8');
+      idx.srv.faults.push({ kind: 'body', body: html, contentType: 'text/html; charset=utf-8' });
+      const { answers } = await ask([key('requests', undefined, { python: '3.7' }), key('requests')], await settings());
+      expect(answers.map(show)).toEqual(['2.31.0', '2.32.3']);
+    });
+
+    it('rejects a python that is not X.Y or X.Y.Z without a request', async () => {
+      const { answers } = await ask([key('requests', undefined, { python: '3' }), key('requests', undefined, { python: 'py3.8' })], await settings());
+      expect(answers.map(show)).toEqual(['invalid', 'invalid']);
+      expect(idx.srv.requests).toHaveLength(0);
+    });
+
+    it('caches the page once for keys with and without python (disk cache answers the next run)', async () => {
+      const s = await settings();
+      await ask([key('django')], s);
+      idx.srv.reset();
+      const { answers } = await ask([key('django', undefined, { python: '3.8' }), key('django')], s);
+      expect(answers.map(show)).toEqual(['4.2.16', '5.1.4']);
+      expect(idx.srv.requests).toHaveLength(0);
+    });
+  });
 });

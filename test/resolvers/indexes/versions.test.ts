@@ -7,8 +7,12 @@ import {
   compareVersionStrings,
   normaliseProjectName,
   parseHtmlPage,
+  parseJsonPage,
   parseSpecifierSet,
   pickVersion,
+  releasesFromFiles,
+  requiresPythonAllows,
+  supportsPython,
   versionFromFilename,
 } from '../../../src/resolvers/pypi.js';
 
@@ -164,11 +168,54 @@ describe('PEP 440', () => {
       '<a href="https://x/p/a-1.0.tar.gz#sha256=00" data-requires-python="&gt;=3.8">a-1.0.tar.gz</a>\n' +
         '<a href="../../p/a-1.1.tar.gz" data-yanked="">a-1.1.tar.gz</a><a href="/p/a-1.2.tar.gz"></a>',
     );
-    expect(files).toEqual([
-      { filename: 'a-1.0.tar.gz', yanked: false },
+    expect(files).toStrictEqual([
+      { filename: 'a-1.0.tar.gz', yanked: false, requiresPython: '>=3.8' },
       { filename: 'a-1.1.tar.gz', yanked: true },
       { filename: 'a-1.2.tar.gz', yanked: false },
     ]);
+  });
+
+  it('reads requires-python from PEP 691 JSON (null and empty mean none) and keeps it per version', () => {
+    const files = parseJsonPage(
+      JSON.stringify({
+        files: [
+          { filename: 'a-1.0-py3-none-any.whl', 'requires-python': '>=3.10', yanked: false },
+          { filename: 'a-1.0.tar.gz', 'requires-python': null },
+          { filename: 'a-1.1.tar.gz', 'requires-python': '' },
+          { filename: 'a-1.2-py3-none-any.whl', 'requires-python': '>=3.12', yanked: 'broken' },
+          { filename: 'a-1.2.tar.gz', 'requires-python': '>=3.11' },
+        ],
+      }),
+      'a',
+    );
+    expect(files[0]).toStrictEqual({ filename: 'a-1.0-py3-none-any.whl', yanked: false, requiresPython: '>=3.10' });
+    expect(files[1]).toStrictEqual({ filename: 'a-1.0.tar.gz', yanked: false });
+    expect(releasesFromFiles('a', files)).toStrictEqual([
+      { version: '1.0', requiresPython: ['>=3.10', null] },
+      { version: '1.1', requiresPython: [null] },
+      // The yanked wheel's requires-python does not count.
+      { version: '1.2', requiresPython: ['>=3.11'] },
+    ]);
+    expect(supportsPython({ version: '1.2', requiresPython: ['>=3.11'] }, '3.10')).toBe(false);
+    expect(supportsPython({ version: '1.0', requiresPython: ['>=3.10', null] }, '3.8')).toBe(true);
+  });
+
+  it.each([
+    ['>=3.10', '3.8', false],
+    ['>=3.10', '3.10', true],
+    ['>=3.8', '3.8.18', true],
+    ['>=3.8.1', '3.8', true], // 'X.Y' stands for its patch releases
+    ['>=3.8.1', '3.8.0', false],
+    ['<3.8.5', '3.8', true],
+    ['!=3.0.*,!=3.1.*,!=3.2.*,>=2.7', '3.2', false],
+    ['!=3.0.*,!=3.1.*,!=3.2.*,>=2.7', '3.12.1', true],
+    ['>= 3.6, <4', '3.11', true],
+    ['>=3.7,', '3.6', false], // a trailing comma is tolerated, as by packaging
+    ['~=3.9', '4.0', false],
+    ['>=3.6.*', '2.7', true], // malformed: counts as satisfied, as pip
+    ['python3', '3.8', true],
+  ])('requires-python %j on Python %s: %s', (rp, python, expected) => {
+    expect(requiresPythonAllows(rp, python)).toBe(expected);
   });
 });
 
