@@ -21,6 +21,8 @@ const MANUAL = { title: 'remove the escalation path by hand', safety: 'manual' a
 
 /** `NOPASSWD: ALL`, also with other tags between (`NOPASSWD:SETENV: ALL`). */
 const NOPASSWD_ALL = /NOPASSWD\s*:(?:\s*[A-Z_]+\s*:)*\s*ALL\b/;
+/** `Defaults !authenticate` (also `Defaults:user …`): no sudo rule asks for a password, NOPASSWD or not. */
+const NO_AUTHENTICATE = /(?:^|\n)\s*Defaults\b[^\n]*!\s*authenticate\b/;
 const SUDOERS = /^\/etc\/sudoers(?:$|\.d\/)/;
 const NOPASSWD_WHY =
   'any process running as that user (or anyone who gets code execution in it) becomes root without a password, which undoes running as non-root. Grant only the commands needed, or drop sudo from the image';
@@ -121,6 +123,14 @@ function hits(script: ShellScript, finalStage: boolean): Hit[] {
           cmd,
           kind: 'sudoers-nopasswd-all',
           message: `sudoers rule with NOPASSWD: ALL written to ${file}: ${NOPASSWD_WHY}`,
+        });
+      }
+      if (texts.some((t) => NO_AUTHENTICATE.test(t)) && targets.some((t) => SUDOERS.test(t))) {
+        const file = targets.find((t) => SUDOERS.test(t));
+        out.push({
+          cmd,
+          kind: 'sudoers-no-authenticate',
+          message: `sudoers \`Defaults !authenticate\` written to ${file}: no sudo rule asks for a password any more, so ${NOPASSWD_WHY}`,
         });
       }
     }
@@ -291,7 +301,10 @@ function copiedSudoers(file: ParsedDockerfile, answers: Answers): { keys: Lookup
   return { keys, found };
 }
 
-/** `NOPASSWD: ALL` rules of a sudoers file: 1-based line and the rule, skipping comments, joining `\` continuations. */
+/**
+ * Passwordless grants of a sudoers file (`NOPASSWD: ALL` rules and `Defaults !authenticate`): 1-based line and the
+ * rule, skipping comments, joining `\` continuations.
+ */
 export function nopasswdAllRules(text: string): { line: number; rule: string }[] {
   const lines = text.split(/\r?\n/);
   const out: { line: number; rule: string }[] = [];
@@ -301,7 +314,7 @@ export function nopasswdAllRules(text: string): { line: number; rule: string }[]
     while (logical.endsWith('\\') && i + 1 < lines.length) logical = `${logical.slice(0, -1)} ${lines[++i] as string}`;
     // `#` starts a comment, except in a uid (`#1000`, `(#0)`); `#include`/`#includedir` lines carry no rule.
     const rule = logical.replace(/#(?!\d).*$/, '').replace(/\s+/g, ' ').trim();
-    if (NOPASSWD_ALL.test(rule)) out.push({ line: first + 1, rule });
+    if (NOPASSWD_ALL.test(rule) || NO_AUTHENTICATE.test(rule)) out.push({ line: first + 1, rule });
   }
   return out;
 }
@@ -319,8 +332,9 @@ end up in the same image):
 
 - a sudoers rule granting \`NOPASSWD: ALL\` (other tags may sit between: \`NOPASSWD:SETENV: ALL\`) written to
   \`/etc/sudoers\` or \`/etc/sudoers.d/…\`, whatever writes it (\`echo … >\`, \`printf … >\`, \`… | tee\`,
-  \`cat <<EOF >\`, \`sed -i\`);
-- the same rule in a build-context file that \`COPY\`/\`ADD\` puts there: \`COPY sudoers /etc/sudoers.d/agent\`,
+  \`cat <<EOF >\`, \`sed -i\`), and likewise \`Defaults !authenticate\` (also \`Defaults:user !authenticate\`), which
+  makes every rule passwordless;
+- the same rules in a build-context file that \`COPY\`/\`ADD\` puts there: \`COPY sudoers /etc/sudoers.d/agent\`,
   \`COPY agent ops /etc/sudoers.d/\`, \`COPY sudoers.d/* /etc/sudoers.d/\`, \`COPY rootfs/ /\` (a directory's
   \`etc/sudoers\` and \`etc/sudoers.d/*\`), relative destinations under \`WORKDIR\`. The file is read from the build
   context (the Dockerfile's directory) and the finding, at the COPY's source argument, names the file and the line of
@@ -377,11 +391,12 @@ then belongs in a separate, clearly named image, and the finding can be silenced
       const skipped = posix.dirname(c.target) === SUDOERS_DIR && (name.includes('.') || name.endsWith('~'));
       for (const r of nopasswdAllRules(c.text)) {
         const rule = r.rule.length > 80 ? `${r.rule.slice(0, 77)}...` : r.rule;
+        const what = NO_AUTHENTICATE.test(r.rule) ? 'sudoers `Defaults !authenticate` (no rule asks for a password)' : 'sudoers rule with NOPASSWD: ALL';
         ctx.report({
           range: c.source.range,
           message: skipped
-            ? `sudoers rule with NOPASSWD: ALL in ${c.path} line ${r.line} (\`${rule}\`), copied to ${c.target}: inert for now (sudo's @includedir skips names containing a \`.\` or ending in \`~\`), but an @include or a rename turns it on; remove it`
-            : `sudoers rule with NOPASSWD: ALL in ${c.path} line ${r.line} (\`${rule}\`), copied to ${c.target}: ${NOPASSWD_WHY}`,
+            ? `${what} in ${c.path} line ${r.line} (\`${rule}\`), copied to ${c.target}: inert for now (sudo's @includedir skips names containing a \`.\` or ending in \`~\`), but an @include or a rename turns it on; remove it`
+            : `${what} in ${c.path} line ${r.line} (\`${rule}\`), copied to ${c.target}: ${NOPASSWD_WHY}`,
           ...(skipped ? { severity: 'warning' as const } : {}),
           fix: MANUAL,
           data: { kind: 'sudoers-nopasswd-all', file: c.path, line: r.line, target: c.target },
