@@ -3,6 +3,8 @@
  * captures a failure: the shell exits as soon as `cmd` fails. Rewritten to `rc=0; cmd || rc=$?` (seed 002).
  * Likewise `cmd` followed by `if [ $? -ne 0 ]; then …` (`!= 0`, `-eq 0`, `= 0`, `test $? …`): rewritten to
  * `if ! cmd; then …` / `if cmd; then …` when the shapes are exact, reported for a manual fix otherwise.
+ * Both also when `cmd` is an assignment-only statement running a command, `out=$(cmd)` (its status is the command
+ * substitution's): `rc=0; out=$(cmd) || rc=$?`, `if ! out=$(cmd); then …`.
  *
  * errexit comes from the stage's SHELL (`["/bin/bash", "-eo", "pipefail", "-c"]`, inherited from a parent stage) or
  * from `set -e` / `set -o errexit` earlier in the same script, in the same (sub)shell; `set +e` turns it off again.
@@ -26,6 +28,7 @@ import {
   type ShellScript,
   type SimpleCommand,
   type Statement,
+  type Substitution,
 } from '../src/shell/index.js';
 
 const MANUAL = { title: 'test the command itself or capture its status by hand', safety: 'manual' as const, edits: [] };
@@ -57,18 +60,82 @@ function errexitAt(script: ShellScript, target: SimpleCommand, initial: boolean)
   return on;
 }
 
+/** Builtins that assign: their own status wins over a command substitution in their arguments. */
+const DECLARATIONS = new Set(['export', 'local', 'readonly', 'declare', 'typeset']);
+
+/**
+ * `export out=$(cmd)`: it never aborts when `cmd` fails (the builtin's own status, 0, wins), so `$?` after it is not
+ * the substitution's — a different problem, not this codemod's.
+ */
+const declaresSubstitution = (c: Command) =>
+  c.kind === 'command' && DECLARATIONS.has(c.name?.value ?? '') && c.args.some((a) => a.substitutions.length > 0);
+
 /** The simple commands of a statement body that may fail and abort the shell: one command or a plain pipeline. */
 function failingCommands(stmt: Statement): SimpleCommand[] | null {
   const b = stmt.body;
-  if (b.kind === 'command') return b.name ? [b] : null;
-  if (b.kind === 'pipeline' && !b.negated && b.commands.every((c) => c.kind === 'command' && c.name)) return b.commands as SimpleCommand[];
+  if (b.kind === 'command') return b.name && !declaresSubstitution(b) ? [b] : null;
+  if (b.kind === 'pipeline' && !b.negated && b.commands.every((c) => c.kind === 'command' && c.name && !declaresSubstitution(c))) {
+    return b.commands as SimpleCommand[];
+  }
   return null;
+}
+
+/** `$(…)` or `` `…` `` (not a process substitution `<(…)`). */
+const isCommandSubstitution = (sub: Substitution, text: string) => /^\s*(\$\(|`)/.test(text.slice(sub.range.start, sub.range.end));
+
+/** The commands of a command substitution that is one plain command or pipeline of named commands, or null. */
+function substitutionCommands(sub: Substitution): SimpleCommand[] | null {
+  const [only, ...rest] = sub.body;
+  if (!only || rest.length || only.background) return null;
+  const cmds = failingCommands(only);
+  return cmds?.length && cmds.every((c) => c.name?.value != null) ? cmds : null;
+}
+
+/**
+ * An assignment-only statement whose value runs a command: `out=$(cmd)`. Its status is that of its last command
+ * substitution, so under errexit a failing `cmd` aborts the shell at the assignment. (`local`/`export`/`readonly
+ * out=$(cmd)` have a command name and their own status: not matched.)
+ */
+interface AssignStatus {
+  cmd: SimpleCommand;
+  /** The commands of its one command substitution (empty when `manual`). */
+  inner: SimpleCommand[];
+  /** How it reads in messages: `out=$(./check.sh)`. */
+  short: string;
+  /** Why it is not rewritten, or null when it is. */
+  manual: string | null;
+}
+
+function assignmentStatus(stmt: Statement, text: string): AssignStatus | null {
+  const b = stmt.body;
+  if (b.kind !== 'command' || b.name || b.redirects.length || !b.assigns.length) return null;
+  const subs = b.assigns.flatMap((a) => a.value.substitutions.filter((s) => isCommandSubstitution(s, text)));
+  const bodies = subs.map(substitutionCommands);
+  // Only a substitution running a plain command or pipeline counts: `$(cmd || true)`, `$(a; b)` are left alone.
+  if (!bodies.some(Boolean)) return null;
+  if (b.assigns.length > 1 || subs.length > 1) {
+    return {
+      cmd: b,
+      inner: [],
+      short: text.slice(b.range.start, b.range.end).replace(/\s+/g, ' '),
+      manual:
+        b.assigns.length > 1
+          ? 'the statement makes several assignments; only its last command substitution sets the status'
+          : 'the value has several command substitutions; only the last one sets the status',
+    };
+  }
+  const a = b.assigns[0];
+  const inner = bodies[0];
+  if (!a || !inner) return null;
+  return { cmd: b, inner, short: `${a.name}${a.append ? '+=' : '='}$(${inner.map((c) => c.name?.raw ?? '').join(' | ')})`, manual: null };
 }
 
 interface Site {
   prev: Statement;
   capture: Statement;
   name: string;
+  /** Set when `prev` is `out=$(cmd)`. */
+  assign?: AssignStatus;
 }
 
 /** Names of the shell functions the script defines. */
@@ -91,6 +158,13 @@ function sites(script: ShellScript, initial: boolean, functions: ReadonlySet<str
     const prev = list[index - 1];
     if (!prev || prev.background || (prev.terminator.op !== ';' && prev.terminator.op !== '\n')) continue;
     const cmds = failingCommands(prev);
+    const assign = cmds ? null : assignmentStatus(prev, script.text);
+    if (assign) {
+      if (isErrexitExempt(assign.cmd) || !errexitAt(script, assign.cmd, initial)) continue;
+      if (assign.inner.some((c) => ERREXIT_SENSITIVE.has(c.name?.value as string) || functions.has(c.name?.value as string))) continue;
+      out.push({ prev, capture: stmt, name: cap.name, assign });
+      continue;
+    }
     if (!cmds?.length) continue;
     const last = cmds[cmds.length - 1] as SimpleCommand;
     if (isErrexitExempt(last)) continue;
@@ -158,6 +232,8 @@ interface IfSite {
   test: { raw: string; means: 'failure' | 'success' | null };
   /** Why it is not rewritten (manual finding), or null when it is. */
   manual: string | null;
+  /** Set when `prev` is `out=$(cmd)`. */
+  assign?: AssignStatus;
 }
 
 /** `cmd` then `if [ $? -ne 0 ]; then …` under errexit: the test only ever sees 0. */
@@ -173,19 +249,21 @@ function ifSites(script: ShellScript, initial: boolean, functions: ReadonlySet<s
     const { list, index } = statementSiblings(ifStmt);
     const prev = list[index - 1];
     if (!prev || prev.background || (prev.terminator.op !== ';' && prev.terminator.op !== '\n')) return;
-    const cmds = failingCommands(prev);
-    if (!cmds?.length || cmds.some((c) => c.name?.value == null)) return;
-    const last = cmds[cmds.length - 1] as SimpleCommand;
+    const assign = failingCommands(prev) ? null : assignmentStatus(prev, script.text);
+    const cmds = assign ? assign.inner : failingCommands(prev);
+    if (!assign && (!cmds?.length || cmds.some((c) => c.name?.value == null))) return;
+    const last = assign ? assign.cmd : (cmds?.[cmds.length - 1] as SimpleCommand);
     if (isErrexitExempt(last) || !errexitAt(script, last, initial)) return;
     let manual: string | null = null;
-    const sensitive = cmds.find((c) => ERREXIT_SENSITIVE.has(c.name?.value as string) || functions.has(c.name?.value as string));
+    const sensitive = (cmds ?? []).find((c) => ERREXIT_SENSITIVE.has(c.name?.value as string) || functions.has(c.name?.value as string));
     if (test.means === null) manual = `\`${test.raw}\` is not a plain \`[ $? -ne 0 ]\` / \`[ $? -eq 0 ]\``;
     else if (n.clauses[0]?.condition.length !== 1 || cond.terminator.op === '') manual = 'the if condition is more than the test';
     else if (readsStatus(n, cond)) manual = '`$?` is read again inside the if';
     else if (n.redirects.length) manual = 'the if has redirections the command would then share';
     else if (ifStmt.background) manual = 'the if runs in the background';
+    else if (assign?.manual) manual = assign.manual;
     else if (sensitive) manual = `\`${sensitive.name?.raw ?? ''}\` would run with errexit disabled inside the if condition`;
-    out.push({ prev, ifStmt, ifCmd: n, test, manual });
+    out.push({ prev, ifStmt, ifCmd: n, test, manual, ...(assign ? { assign } : {}) });
   });
   return out;
 }
@@ -246,7 +324,18 @@ rewrites \`-ne 0\` / \`!= 0\` to \`if ! cmd; then …\` and \`-eq 0\` / \`= 0\` 
 its meaning). Only that exact shape is rewritten; any other test of \`$?\` right after the command (\`-gt 0\`, \`-ne 1\`,
 \`[[ … ]]\`, \`== 0\`, \`[ $? -ne 0 ] && …\`), an \`if\` that reads \`$?\` again inside (\`echo "failed: $?"\`, an
 \`elif [ $? … ]\`), an \`if\` with redirections, or a shell function / \`eval\` / \`source\` as the command is reported
-for a manual fix. The script is parsed (tree-sitter-bash), so quoting, line continuations,
+for a manual fix.
+
+The command may also be an assignment whose value runs one: \`out=$(cmd)\` (or the backtick form, a pipeline
+inside, \`"$(cmd)"\`). A statement made only of assignments takes the status of its last command substitution, so
+under errexit a failing \`cmd\` aborts there just the same; \`out=$(cmd); rc=$?\` becomes \`rc=0; out=$(cmd) || rc=$?\` and
+\`out=$(cmd)\` + \`if [ $? -ne 0 ]\` becomes \`if ! out=$(cmd); then\` (\`out\` is still assigned). Only a plain command
+or pipeline inside \`$( … )\` counts (\`$(cmd || true)\`, \`$(a; b)\` are left alone); several assignments on the
+statement (\`a=$(x) b=$(y)\`, \`v=1 out=$(x)\`) or several substitutions in the value are reported for a manual fix,
+since only the last substitution sets the status. \`export\`/\`local\`/\`readonly\`/\`declare\`/\`typeset out=$(cmd)\` are
+left alone: the builtin's own status wins, so the shell does not abort there.
+
+The script is parsed (tree-sitter-bash), so quoting, line continuations,
 \`# escape=\`, comments inside the RUN and heredocs are handled; a command on the left of \`&&\`/\`||\`, negated, in an
 \`if\`/\`while\` condition, after \`set +e\`, or inside \`$( … )\` is left alone (errexit does not stop the shell there).
 RUNs that do not run under a POSIX shell (\`SHELL ["powershell", …]\`, or a Windows base image's default \`cmd\`)
@@ -286,6 +375,15 @@ RUN set -eux; \\
     then echo "selftest failed" >&2; exit 1; fi
 \`\`\`
 
+and
+\`\`\`dockerfile
+RUN set -e; version=$(/usr/local/bin/app --version); rc=$?; echo "$version $rc"
+\`\`\`
+becomes
+\`\`\`dockerfile
+RUN set -e; rc=0; version=$(/usr/local/bin/app --version) || rc=$?; echo "$version $rc"
+\`\`\`
+
 ## Fix safety
 Safe: when \`cmd\` succeeds nothing changes (\`rc\` is 0 either way); when it fails the script now goes on with the status
 in \`rc\`, which is what the capture was written for. Only external commands and pipelines of them are rewritten: shell
@@ -299,6 +397,10 @@ of \`cmd\`), the \`if\` has no redirections (\`cmd\` would then write to them) a
 \`0\` with \`-ne\`, \`!=\`, \`-eq\` or \`=\` in \`[ … ]\` or \`test\`. Two edits, on the lines they concern:
 \`if \` / \`if ! \` before the command, and the test (with its \`;\`) removed before \`then\`; line continuations,
 \`# escape=\` and CRLF line ends stay as they are.
+
+For \`out=$(cmd)\` the same holds: the assignment's status is \`cmd\`'s (the last command of a pipeline inside), on
+the left of \`||\` or in an \`if\` condition it never triggers errexit, and \`out\` gets the same value either way.
+Shell functions, \`eval\` and \`source\` inside the substitution are skipped (or reported, before an \`if\`).
 `,
   async prepare() {
     await loadShell();
@@ -321,11 +423,24 @@ of \`cmd\`), the \`if\` has no redirections (\`cmd\` would then write to them) a
       if (!script) continue;
       const functions = functionNames(script);
       for (const s of sites(script, initial, functions)) {
+        const range = rs.toFileRange({ start: s.prev.range.start, end: s.capture.range.end });
+        if (s.assign) {
+          const { short, manual } = s.assign;
+          const base = `errexit is on: the shell exits when the command substitution in \`${short}\` fails (an assignment takes its status), before \`${s.name}=$?\` can capture it`;
+          const e = manual ? [] : edits(rs, s, script);
+          ctx.report({
+            range,
+            message: manual ? `${base}; capture the status of each command by hand: ${manual}` : `${base}; use \`${s.name}=0; ${short} || ${s.name}=$?\``,
+            ...(manual ? { fix: MANUAL } : e.length ? { fix: fix(`capture the status with || ${s.name}=$?`, 'safe', e) } : {}),
+            data: { variable: s.name },
+          });
+          continue;
+        }
         const e = edits(rs, s, script);
         const cmds = failingCommands(s.prev) ?? [];
         const short = cmds.map((c) => c.name?.raw ?? '').join(' | ');
         ctx.report({
-          range: rs.toFileRange({ start: s.prev.range.start, end: s.capture.range.end }),
+          range,
           message: `errexit is on: the shell exits when \`${short}\` fails, before \`${s.name}=$?\` can capture its status; use \`${s.name}=0; cmd || ${s.name}=$?\``,
           ...(e.length ? { fix: fix(`capture the status with || ${s.name}=$?`, 'safe', e) } : {}),
           data: { variable: s.name },
@@ -333,9 +448,11 @@ of \`cmd\`), the \`if\` has no redirections (\`cmd\` would then write to them) a
       }
       for (const s of ifSites(script, initial, functions)) {
         const cmds = failingCommands(s.prev) ?? [];
-        const short = cmds.map((c) => c.name?.raw ?? '').join(' | ');
+        const short = s.assign?.short ?? cmds.map((c) => c.name?.raw ?? '').join(' | ');
         const not = s.test.means === 'success' ? '' : '! ';
-        const base = `errexit is on: the shell exits when \`${short}\` fails, so \`${s.test.raw}\` after it only ever sees 0`;
+        const base = s.assign
+          ? `errexit is on: the shell exits when the command substitution in \`${short}\` fails (an assignment takes its status), so \`${s.test.raw}\` after it only ever sees 0`
+          : `errexit is on: the shell exits when \`${short}\` fails, so \`${s.test.raw}\` after it only ever sees 0`;
         ctx.report({
           range: rs.toFileRange({ start: s.prev.range.start, end: s.ifStmt.range.end }),
           message: s.manual
