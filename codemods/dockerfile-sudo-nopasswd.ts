@@ -1,7 +1,8 @@
 /**
  * dockerfile-sudo-nopasswd: privilege-escalation paths baked into the final image (seed 002):
  * - a sudoers rule granting `NOPASSWD: ALL` (written by echo/printf/cat/tee/sed into /etc/sudoers or /etc/sudoers.d/…,
- *   or in a build-context file that COPY/ADD puts there: read through `file`/`dir` lookups, reported at the COPY),
+ *   or in a build-context file that COPY/ADD puts there: read through `file`/`dir` lookups, reported at the COPY;
+ *   files the context's .dockerignore excludes never get there),
  * - a user added to the `docker` group (`usermod -aG docker`, `gpasswd -a u docker`, `adduser u docker`, `useradd -G docker`),
  * - `chmod` making the Docker socket writable by others (`666`, `o+w`, `a+rw`),
  * - `sudo` installed in the final stage.
@@ -12,6 +13,7 @@ import { dirname, join, posix } from 'node:path';
 import picomatch from 'picomatch';
 import { isOk } from '../src/engine/lookups.js';
 import type { Answers, Codemod, DirAnswer, FileAnswer, LookupKey, ParsedDockerfile, Range } from '../src/engine/types.js';
+import { contextIgnore, dockerignoreKeys } from '../src/dockerfile/dockerignore.js';
 import { staged, type Ins } from '../src/dockerfile/instructions.js';
 import { toRange } from '../src/dockerfile/stages.js';
 import { runScript } from '../src/dockerfile/run-script.js';
@@ -245,13 +247,18 @@ function finalCopies(file: ParsedDockerfile): CopyOp[] {
  * The sudoers files the final image's COPY/ADD take from the build context (the Dockerfile's directory), and the
  * `file`/`dir` lookups still needed to know them: a source is read as a file, listed as a directory (its contents land
  * in the destination: `COPY rootfs/ /` puts rootfs/etc/sudoers.d/* in place), or, for a glob in its last component,
- * matched against its directory's listing.
+ * matched against its directory's listing. A file the context's ignore file (`<Dockerfile-name>.dockerignore`, else
+ * `.dockerignore`) excludes never reaches the image, so it is not read.
  */
 function copiedSudoers(file: ParsedDockerfile, answers: Answers): { keys: LookupKey[]; found: CopiedSudoers[] } {
   const keys: LookupKey[] = [];
   const found: CopiedSudoers[] = [];
   if (!file.absPath) return { keys, found };
+  const copies = finalCopies(file);
+  if (copies.length === 0) return { keys, found };
   const contextDir = dirname(file.absPath);
+  keys.push(...dockerignoreKeys(file.absPath, contextDir));
+  const ignore = contextIgnore(answers, file.absPath, contextDir);
   const readFile = (rel: string): FileAnswer | undefined => {
     const key: LookupKey = { kind: 'file', path: join(contextDir, rel) };
     keys.push(key);
@@ -265,7 +272,7 @@ function copiedSudoers(file: ParsedDockerfile, answers: Answers): { keys: Lookup
     return isOk(a) && a.ok.exists ? a.ok.entries : undefined;
   };
   const addFile = (source: CopySource, path: string, target: string) => {
-    if (!SUDOERS.test(target)) return;
+    if (!SUDOERS.test(target) || ignore?.excludes(path)) return;
     const text = readFile(path)?.text;
     if (text !== undefined) found.push({ source, path, target, text });
   };
@@ -276,7 +283,7 @@ function copiedSudoers(file: ParsedDockerfile, answers: Answers): { keys: Lookup
     const sub = posix.join(path, posix.relative(dest, SUDOERS_DIR));
     for (const e of listDir(sub) ?? []) if (!e.endsWith('/')) addFile(source, posix.join(sub, e), posix.join(SUDOERS_DIR, e));
   };
-  for (const op of finalCopies(file)) {
+  for (const op of copies) {
     for (const src of op.sources) {
       const base = posix.basename(src.rel);
       if (hasGlob(posix.dirname(src.rel))) continue;
@@ -338,7 +345,9 @@ end up in the same image):
   \`COPY agent ops /etc/sudoers.d/\`, \`COPY sudoers.d/* /etc/sudoers.d/\`, \`COPY rootfs/ /\` (a directory's
   \`etc/sudoers\` and \`etc/sudoers.d/*\`), relative destinations under \`WORKDIR\`. The file is read from the build
   context (the Dockerfile's directory) and the finding, at the COPY's source argument, names the file and the line of
-  the rule in it. Comments (\`# …\`, but not a \`#1000\` uid) and \`\\\` continuations are understood. A file landing
+  the rule in it. A file the build context's ignore file excludes is not copied, so not reported:
+  \`<Dockerfile-name>.dockerignore\` beside the Dockerfile when there is one (e.g. \`Dockerfile.dockerignore\`), else
+  \`.dockerignore\`, with Docker's rules (\`**\`, \`!\` exceptions, the last matching line wins). Comments (\`# …\`, but not a \`#1000\` uid) and \`\\\` continuations are understood. A file landing
   in \`/etc/sudoers.d/\` under a name containing a \`.\` or ending in \`~\` is reported as a warning: sudo's
   \`@includedir\` skips it, so the grant is inert until it is renamed or included by name. \`COPY --from=…\`,
   heredoc \`COPY <<EOF\`, sources or destinations with variables, archives \`ADD\` unpacks and files missing from

@@ -10,11 +10,12 @@
  * mean: say nothing.
  */
 import type { Dockerfile, Instruction } from 'dockerfile-ast';
-import { basename, dirname, join, posix } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import picomatch from 'picomatch';
 import { fix, replace, insertAt } from '../src/engine/edits.js';
 import { isOk } from '../src/engine/lookups.js';
 import type { Answers, Codemod, DirAnswer, Edit, FileAnswer, LookupKey, ParsedDockerfile, ParsedFile } from '../src/engine/types.js';
+import { contextIgnore, dockerignoreKeys } from '../src/dockerfile/dockerignore.js';
 import { runScript, type RunScript } from '../src/dockerfile/run-script.js';
 import { ancestors, loadShell, shellLoaded, tryParseScript, type ShellNode, type SimpleCommand, type Word } from '../src/shell/index.js';
 
@@ -175,6 +176,8 @@ function cwdOf(commands: readonly SimpleCommand[], cmd: SimpleCommand, base: str
 }
 
 interface Plan {
+  /** The Dockerfile's absolute path, and its directory: the build context. */
+  dockerfile: string;
   contextDir: string;
   sites: Site[];
 }
@@ -218,37 +221,15 @@ function plan(file: ParsedDockerfile): Plan | null {
       }
     }
   }
-  return { contextDir, sites };
+  return { dockerfile: file.absPath, contextDir, sites };
 }
 
 const fileKey = (path: string): LookupKey => ({ kind: 'file', path });
 const dirKey = (path: string): LookupKey => ({ kind: 'dir', path });
 
-function ignoreFiles(file: ParsedDockerfile, contextDir: string): string[] {
-  return [join(contextDir, `${basename(file.absPath ?? 'Dockerfile')}.dockerignore`), join(contextDir, '.dockerignore')];
-}
-
 function fileText(answers: Answers, path: string): string | undefined {
   const a = answers.get<FileAnswer>(fileKey(path));
   return isOk(a) && a.ok.exists ? (a.ok.text ?? '') : undefined;
-}
-
-/** .dockerignore semantics: patterns from the context root, `!` re-includes, the last match wins, a match on a parent dir counts. */
-export function dockerignored(ignoreText: string, path: string): boolean {
-  const rules = ignoreText
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('#'))
-    .map((l) => {
-      const negate = l.startsWith('!');
-      const pat = posix.normalize((negate ? l.slice(1) : l).trim().replace(/^\/+/, '')).replace(/\/+$/, '');
-      return { negate, match: picomatch(pat, { dot: true }) };
-    });
-  const parts = path.split('/');
-  const prefixes = parts.map((_, i) => parts.slice(0, i + 1).join('/'));
-  let ignored = false;
-  for (const r of rules) if (prefixes.some((p) => r.match(p))) ignored = !r.negate;
-  return ignored;
 }
 
 function packageManagerMajor(pkgText: string | undefined): number | null {
@@ -283,7 +264,11 @@ lockfile is copied into the image earlier in the same stage, makes the install l
 
 The lockfile must reach the install's directory: \`COPY\`/\`ADD\` sources (\`COPY . .\`, \`COPY package*.json ./\`,
 globs, directories) are followed into the image, relative to \`WORKDIR\` and to \`cd dir &&\` earlier in the same RUN,
-and checked against the build context (the Dockerfile's directory) and its \`.dockerignore\`. \`COPY --from\` copies
+and checked against the build context (the Dockerfile's directory) and its ignore file: \`<Dockerfile-name>.dockerignore\`
+beside the Dockerfile when there is one (BuildKit's Dockerfile-specific file, e.g. \`Dockerfile.dockerignore\`), else
+\`.dockerignore\`, with Docker's rules (\`**\`, \`!\` exceptions, the last matching line wins). A lockfile the ignore
+file excludes is not copied: \`npm ci\` would fail without it, so the install is reported with that reason
+("package-lock.json is excluded by .dockerignore") and left alone. \`COPY --from\` copies
 do not count; a stage built \`FROM\` an earlier stage inherits what that stage copied. Without a lockfile it reports
 the install and changes nothing. \`npm install <pkg>\` and global installs are left alone.
 
@@ -316,7 +301,7 @@ byte stay as they are.
     if (file.kind !== 'dockerfile') return [];
     const p = plan(file);
     if (!p || p.sites.length === 0) return [];
-    const keys: LookupKey[] = [dirKey(p.contextDir), ...ignoreFiles(file, p.contextDir).map(fileKey), fileKey(join(p.contextDir, 'package.json'))];
+    const keys: LookupKey[] = [dirKey(p.contextDir), ...dockerignoreKeys(p.dockerfile, p.contextDir), fileKey(join(p.contextDir, 'package.json'))];
     for (const s of p.sites) {
       for (const c of s.candidates) {
         keys.push(fileKey(join(p.contextDir, c)));
@@ -333,22 +318,26 @@ byte stay as they are.
     const { contextDir } = p;
     const listing = ctx.answers.get<DirAnswer>(dirKey(contextDir));
     if (!isOk(listing) || !listing.ok.exists) return; // no context to check: say nothing
-    const ignoreText = ignoreFiles(file, contextDir)
-      .map((f) => fileText(ctx.answers, f))
-      .find((t) => t !== undefined);
-    const present = (rel: string) => {
+    // The build context's ignore file: a lockfile it excludes never reaches the image (and `npm ci` would fail).
+    const ignore = contextIgnore(ctx.answers, p.dockerfile, contextDir);
+    const exists = (rel: string) => {
       const a = ctx.answers.get<FileAnswer>(fileKey(join(contextDir, rel)));
-      if (!isOk(a) || !a.ok.exists) return false;
-      return ignoreText === undefined || !dockerignored(ignoreText, posix.normalize(rel));
+      return isOk(a) && a.ok.exists;
     };
     for (const s of p.sites) {
       const range = s.rs.toFileRange(s.cmd.range);
-      const lock = s.candidates.find(present);
+      const inContext = s.candidates.filter(exists);
+      const lock = inContext.find((c) => !ignore?.excludes(c));
       const what = s.tool === 'npm' ? 'npm install' : TOOL_CMD[s.tool];
       if (!lock) {
+        const excluded = ignore ? [...new Set(inContext.map((c) => posix.normalize(c)))] : [];
+        const reason = ignore && excluded.length
+          ? `: ${excluded.join(' and ')} ${excluded.length > 1 ? 'are' : 'is'} excluded by ${ignore.source}, so each build resolves dependency versions anew`
+          : ': each build resolves dependency versions anew';
         ctx.report({
           range,
-          message: `no lockfile copied before \`${what}\` (${LOCKFILES[s.tool].join(' or ')}): each build resolves dependency versions anew`,
+          message: `no lockfile copied before \`${what}\` (${LOCKFILES[s.tool].join(' or ')})${reason}`,
+          ...(ignore && excluded.length ? { data: { tool: s.tool, excludedBy: ignore.source, excluded } } : {}),
         });
         continue;
       }

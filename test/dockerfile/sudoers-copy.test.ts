@@ -51,8 +51,25 @@ describe('sudoers files from the build context', () => {
     expect(keys).toContainEqual({ kind: 'dir', path: join(dir, 'rootfs') });
     expect(keys.map((k) => String((k as { path?: unknown }).path))).not.toContain(join(dir, 'notes/sudoers'));
     expect(keys.map((k) => String((k as { path?: unknown }).path))).not.toContain(join(dir, 'build-sudoers'));
+    // The context's ignore files: the Dockerfile-specific one first.
+    expect(keys).toContainEqual({ kind: 'file', path: join(dir, 'Dockerfile.dockerignore') });
+    expect(keys).toContainEqual({ kind: 'file', path: join(dir, '.dockerignore') });
     // Read from stdin: no build context, nothing asked.
     const stdin = parseFile('dockerfile', 'Dockerfile', undefined, c!.input);
     expect([...(dockerfileSudoNopasswd.lookups?.(stdin, {}, {}, new AnswerStore()) ?? [])]).toEqual([]);
+  });
+});
+
+describe('sudoers files the build context\'s ignore file excludes', () => {
+  it('are not copied, so not reported (.dockerignore, `!` exceptions, `**`)', async () => {
+    const c = loadCases().find((x) => x.codemodId === 'dockerfile-sudo-nopasswd' && x.name === 'copy-dockerignored');
+    const r = await runCase(c!);
+    expect(r.findings.map((f) => (f.data as { file: string }).file)).toEqual(['rootfs/etc/sudoers.d/dev', 'sudoers.d/ops', 'conf/sudoers.d/build']);
+  });
+
+  it('<Dockerfile-name>.dockerignore takes precedence over .dockerignore', async () => {
+    const c = loadCases().find((x) => x.codemodId === 'dockerfile-sudo-nopasswd' && x.name === 'copy-dockerfile-specific-ignore');
+    const r = await runCase(c!);
+    expect(r.findings.map((f) => (f.data as { file: string }).file)).toEqual(['ops']);
   });
 });
