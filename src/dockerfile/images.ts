@@ -380,17 +380,44 @@ export function stageBaseImage(
     if (s.base.kind === 'scratch') return { kind: 'scratch' };
     if (s.base.kind === 'none' || !s.image) return { kind: 'unknown', reason: 'FROM has no image' };
     const r = resolveFromWord(s.image.raw, s.image.range, decls, opts);
-    if (r.kind === 'unresolved') return { kind: 'unknown', reason: r.reason };
+    // Reading (not editing) needs only the value: `python:${PY}-slim` expands even though no one ARG holds it whole.
+    const ref = r.kind === 'resolved' ? r.ref : expandFromWord(s.image.raw, decls, opts);
+    if (ref === undefined) return { kind: 'unknown', reason: r.kind === 'unresolved' ? r.reason : 'unresolved' };
     // An ARG may expand to a stage name or scratch.
-    if (r.ref.toLowerCase() === 'scratch') return { kind: 'scratch' };
-    const named = findStage(stages, r.ref, s.index);
+    if (ref.toLowerCase() === 'scratch') return { kind: 'scratch' };
+    const named = findStage(stages, ref, s.index);
     if (named) {
       s = named;
       continue;
     }
-    return { kind: 'image', ref: r.ref, stage: s.index };
+    return { kind: 'image', ref, stage: s.index };
   }
   return { kind: 'unknown', reason: 'no such stage' };
+}
+
+/**
+ * The value of a FROM word with every variable expanded from the global ARGs (overrides first, then defaults, then a
+ * `${VAR:-word}` default), or undefined when one has no static value. For reading the base image only: the result
+ * names no single editable place.
+ */
+export function expandFromWord(raw: string, decls: readonly ArgDecl[], opts: ImageRefOptions = {}): string | undefined {
+  const segs = parseWord(raw, 0);
+  if (!segs) return undefined;
+  let out = '';
+  for (const seg of segs) {
+    if (seg.kind === 'text') {
+      out += seg.text;
+      continue;
+    }
+    if (PLATFORM_ARGS.has(seg.name)) return undefined;
+    if (seg.modifier !== undefined && seg.modifier !== '-' && seg.modifier !== ':-') return undefined;
+    const value = opts.buildArgs?.get(seg.name) ?? globalArg(decls, seg.name)?.value;
+    const useDefault = value === undefined || (seg.modifier === ':-' && value === '');
+    const v = useDefault ? (seg.modifier !== undefined ? seg.word : undefined) : value;
+    if (v === undefined || /[$\\]/.test(v)) return undefined;
+    out += v;
+  }
+  return out === '' ? undefined : out;
 }
 
 export type { Dockerfile, From };

@@ -123,4 +123,14 @@ describe('stageBaseImage', () => {
     expect(stageBaseImage(f, 3)).toEqual({ kind: 'scratch' });
     expect(stageBaseImage(f, 4)).toMatchObject({ kind: 'unknown' });
   });
+
+  it('reads a reference composed of ARGs and text (not editable as one ARG, but its value is known)', () => {
+    const f = df('ARG PY=3.11\nARG VARIANT\nARG REG=ghcr.io\nFROM python:${PY}-slim\nFROM ${REG}/team/app:${TAG:-1.0}\nFROM python:${PY}-${VARIANT}\nFROM x:${BUILDPLATFORM}\n');
+    expect(stageBaseImage(f, 0)).toEqual({ kind: 'image', ref: 'python:3.11-slim', stage: 0 });
+    expect(stageBaseImage(f, 1)).toEqual({ kind: 'image', ref: 'ghcr.io/team/app:1.0', stage: 1 });
+    expect(stageBaseImage(f, 2)).toMatchObject({ kind: 'unknown' }); // VARIANT has no default
+    expect(stageBaseImage(f, 3)).toMatchObject({ kind: 'unknown' }); // set by the builder
+    // compose build.args (or --build-arg) win over the defaults
+    expect(stageBaseImage(f, 0, { buildArgs: new Map([['PY', '3.12']]) })).toEqual({ kind: 'image', ref: 'python:3.12-slim', stage: 0 });
+  });
 });
