@@ -11,6 +11,16 @@ import { startStaticServer, type StaticServer } from '../resolvers/indexes/stati
 
 export const FIXTURES_DATA = resolve(import.meta.dirname, '../fixtures-data');
 
+/** What reading jammy's three pockets for amd64 asks the trimmed Ubuntu fixtures: each InRelease and Packages.gz once. */
+export const JAMMY_AMD64_REQUESTS = [
+  '200 /ubuntu-security/dists/jammy-security/InRelease',
+  '200 /ubuntu-security/dists/jammy-security/main/binary-amd64/Packages.gz',
+  '200 /ubuntu/dists/jammy-updates/InRelease',
+  '200 /ubuntu/dists/jammy-updates/main/binary-amd64/Packages.gz',
+  '200 /ubuntu/dists/jammy/InRelease',
+  '200 /ubuntu/dists/jammy/main/binary-amd64/Packages.gz',
+];
+
 export interface IndexServers {
   apk: StaticServer;
   deb: StaticServer;

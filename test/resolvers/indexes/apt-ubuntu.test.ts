@@ -13,6 +13,7 @@ import type { Answer, LookupKey } from '../../../src/engine/types.js';
 import { createAptHandler } from '../../../src/resolvers/apt.js';
 import type { AptVersionAnswer, PackageIndexSettings } from '../../../src/resolvers/package-types.js';
 import { useIndexServer } from './static-server.js';
+import { JAMMY_AMD64_REQUESTS } from '../../support/index-servers.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures-data/ubuntu');
 const idx = useIndexServer(FIXTURES, 'apt-ubuntu');
@@ -59,14 +60,7 @@ describe('apt-version (real Ubuntu jammy indexes)', () => {
     });
     // InRelease exists for every suite (no Release fallback); .gz is preferred; the listed but unserved plain Packages
     // is never asked for. jammy-security comes from its own base URL, not from the archive's.
-    expect(idx.srv.requests.map((r) => `${r.status} ${r.path}`).sort()).toEqual([
-      '200 /ubuntu-security/dists/jammy-security/InRelease',
-      '200 /ubuntu-security/dists/jammy-security/main/binary-amd64/Packages.gz',
-      '200 /ubuntu/dists/jammy-updates/InRelease',
-      '200 /ubuntu/dists/jammy-updates/main/binary-amd64/Packages.gz',
-      '200 /ubuntu/dists/jammy/InRelease',
-      '200 /ubuntu/dists/jammy/main/binary-amd64/Packages.gz',
-    ]);
+    expect(idx.srv.requests.map((r) => `${r.status} ${r.path}`).sort()).toEqual(JAMMY_AMD64_REQUESTS);
     expect(counters).toMatchObject({ release: 3, index: 3, retries: 0 });
   });
 
