@@ -6,8 +6,9 @@
  *   docker/dockerfile 1.6 frontend or later); a pinned older or unknown frontend is reported instead.
  * - `curl -fsSL URL | sh` / `wget -qO- URL | bash -s -- args` in RUN → download to a file, `sha256sum -c`, then run the
  *   file with the same shell and arguments (unsafe: see the docs); the same for `| python3 -`, `| perl`, `| node`,
- *   `| ruby` reading the script from stdin with no other arguments.
- * - `bash -c "$(curl -fsSL URL)" [$0 args…]` → the same download, check and run.
+ *   `| ruby` reading the script from stdin with no other arguments (`python3.12`, `/usr/bin/python3` are python too).
+ * - `bash -c "$(curl -fsSL URL)" [$0 args…]` → the same download, check and run; likewise `python3 -c "$(curl …)" args…`,
+ *   `perl -e`, `ruby -e`, `node -e`, run as `python3 /tmp/<name> args…`.
  * The SHA-256 comes from a `url-sha256` lookup (downloaded once, hashed while streaming, cached by URL).
  */
 import type { Flag, Instruction } from 'dockerfile-ast';
@@ -317,13 +318,21 @@ function classifyShell(cmd: SimpleCommand): ShellRun | null {
   };
 }
 
+type InterpreterKind = 'python' | 'perl' | 'node' | 'ruby';
+
+/** Which interpreter a command name is: `python`, `python3`, `python3.12` are all python (the path is already gone). */
+function interpreterKind(name: string | null): InterpreterKind | undefined {
+  if (name === null) return undefined;
+  if (/^python(?:\d+(?:\.\d+)?)?$/.test(name)) return 'python';
+  return name === 'perl' || name === 'node' || name === 'ruby' ? name : undefined;
+}
+
 /**
  * Interpreters other than shells that run a script read from stdin, and the options that make them run code given on
  * the command line instead (then what the pipe sends is the code's input, not code).
  */
-const INTERPRETERS: Record<string, (opt: string) => boolean> = {
+const INTERPRETERS: Record<InterpreterKind, (opt: string) => boolean> = {
   python: (o) => /^-[a-zA-Z]*[cm]/.test(o),
-  python3: (o) => /^-[a-zA-Z]*[cm]/.test(o),
   perl: (o) => /^-[a-zA-Z]*[eE]/.test(o),
   ruby: (o) => /^-[a-zA-Z]*e/.test(o),
   node: (o) => /^-[a-zA-Z]*[ep][a-zA-Z]*$/.test(o) || /^--(eval|print)(=|$)/.test(o),
@@ -339,8 +348,9 @@ function classifyInterpreter(cmd: SimpleCommand): ShellRun | null {
   const { words, i } = u;
   const word = words[i];
   const name = baseName(word);
-  const inline = name === null ? undefined : INTERPRETERS[name];
-  if (!word || name === null || !inline) return null;
+  const kind = interpreterKind(name);
+  if (!word || name === null || !kind) return null;
+  const inline = INTERPRETERS[kind];
   const rest = words.slice(i + 1);
   let stdin = false;
   const extra: Word[] = [];
@@ -424,6 +434,8 @@ interface SubstSite {
   /** The `bash -c …` command. */
   cmd: SimpleCommand;
   shell: string;
+  /** The option that takes the program, for messages: `-c` (shells, python), `-e` (perl, ruby, node) or `--eval`. */
+  flag?: string;
   /** `$(…)` or `` `…` ``, for messages. */
   backquoted: boolean;
   /** The download inside the substitution, when it is the whole script string. */
@@ -515,6 +527,16 @@ function classifyShellC(cmd: SimpleCommand, run: ParsedRun): SubstSite | null {
     wrap: false,
     rebuild: (file) => [...assigns, ...words.slice(0, i).map((w) => w.raw), shellWord.raw, ...opts, file, ...args].join(' '),
   };
+  return checkSubst(site, scriptWord, sub, found);
+}
+
+/**
+ * Whether the `-c` string is exactly one quoted `"$(download)"` the rewrite can replace: sets `site.manual` when not (or
+ * `extra`, why the interpreter's arguments do not carry over to a file), else the download and its URL; and `wrap`.
+ */
+function checkSubst(site: SubstSite, scriptWord: Word, sub: Substitution, found: { cmd: SimpleCommand; download: Download } | null, extra?: string): SubstSite {
+  const cmd = site.cmd;
+  const script = site.run.rs.script;
   const subText = script.slice(sub.range.start, sub.range.end);
   const p = cmd.pipeline;
   if (!found) {
@@ -522,7 +544,7 @@ function classifyShellC(cmd: SimpleCommand, run: ParsedRun): SubstSite | null {
   } else if (scriptWord.raw !== `"${subText}"`) {
     site.manual =
       scriptWord.raw === subText
-        ? 'the unquoted $(…) is split into words before the shell sees it: download the script to a file, check it with sha256sum -c, then run it'
+        ? `the unquoted $(…) is split into words before ${site.flag ? site.shell : 'the shell'} sees it: download the script to a file, check it with sha256sum -c, then run it`
         : 'the script string holds more than the download: download the script to a file, check it with sha256sum -c, then run it';
   } else if (subText.startsWith('`') && subText.includes('\\')) {
     site.manual = 'backslashes inside `…` are unquoted first: download the script to a file, check it with sha256sum -c, then run it';
@@ -532,6 +554,8 @@ function classifyShellC(cmd: SimpleCommand, run: ParsedRun): SubstSite | null {
     site.manual = 'it runs inside a command substitution: download the script to a file, check it with sha256sum -c, then run it';
   } else if (cmd.redirects.length || found.cmd.redirects.some((r) => r.op === '<' || r.op === '<<' || r.op === '<<<')) {
     site.manual = 'redirections around the command: download the script to a file, check it with sha256sum -c, then run it';
+  } else if (extra) {
+    site.manual = extra;
   } else {
     site.download = found.download;
     site.downloadCmd = found.cmd;
@@ -550,14 +574,111 @@ function classifyShellC(cmd: SimpleCommand, run: ParsedRun): SubstSite | null {
   return site;
 }
 
+/**
+ * How each interpreter takes its program on the command line: the option letter (`-c`, `-e`, or `--eval` for node),
+ * the option letters that can stand before it and mean the same for a script file, the options that take the next word
+ * as their value, the long options kept, and what becomes of the arguments after the program: python keeps them as
+ * they are (sys.argv[1:] either way); perl and ruby keep reading options until the first argument that is not one
+ * (a file stops them), so only arguments that cannot be taken for one carry over; node puts them at process.argv[1]
+ * for `-e` but process.argv[2] after a file, so none do.
+ */
+const INLINE: Record<InterpreterKind, { prog: string; flags: RegExp; valued: ReadonlySet<string>; long?: RegExp; args: 'keep' | 'no-options' | 'none' }> = {
+  python: { prog: 'c', flags: /^[bBdEiIOqsSuv]*$/, valued: new Set(['-W', '-X']), args: 'keep' },
+  perl: { prog: 'e', flags: /^[aclnpsStTuUwWX]*$/, valued: new Set(), args: 'no-options' },
+  ruby: { prog: 'e', flags: /^[acdlnpsvw]*$/, valued: new Set(['-r', '-I']), args: 'no-options' },
+  node: { prog: 'e', flags: /^$/, valued: new Set(['-r', '--require', '--import']), long: /^--(?!eval\b|print\b|input-type\b)[a-z][a-z0-9-]*(=\S*)?$/, args: 'none' },
+};
+
+/** `python3 -c "$(curl …)" args`, `perl -e "$(wget -qO- …)"`, `node -e …`, `ruby -e …`: the program is the download. */
+function classifyInterpreterC(cmd: SimpleCommand, run: ParsedRun): SubstSite | null {
+  const u = unwrap(cmd);
+  if (!u) return null;
+  const { words, i } = u;
+  const word = words[i];
+  const name = baseName(word);
+  const kind = interpreterKind(name);
+  if (!word || name === null || !kind) return null;
+  const spec = INLINE[kind];
+  const rest = words.slice(i + 1);
+  const opts: string[] = [];
+  let flag: string | undefined;
+  let j = 0;
+  for (; j < rest.length && !flag; j++) {
+    const w = rest[j] as Word;
+    const v = w.value;
+    if (v === null) return null;
+    const letters = /^-([a-zA-Z]+)$/.exec(v)?.[1];
+    if (letters !== undefined) {
+      const before = letters.slice(0, -1);
+      if (letters.endsWith(spec.prog) && spec.flags.test(before)) {
+        if (before) opts.push(`-${before}`);
+        flag = `-${spec.prog}`;
+        continue;
+      }
+      if (spec.flags.test(letters)) {
+        opts.push(w.raw);
+        continue;
+      }
+    }
+    if (kind === 'node' && v === '--eval') {
+      flag = v;
+      continue;
+    }
+    if (spec.valued.has(v)) {
+      const next = rest[j + 1];
+      if (!next) return null;
+      opts.push(w.raw, next.raw);
+      j++;
+      continue;
+    }
+    if (spec.long?.test(v)) {
+      opts.push(w.raw);
+      continue;
+    }
+    return null; // another option, or a script file: the program is not given on the command line
+  }
+  const progWord = rest[j];
+  if (!flag || !progWord || progWord.substitutions.length === 0) return null;
+  const script = run.rs.script;
+  const subs = progWord.substitutions;
+  const sub = subs[0] as Substitution;
+  const found = subs.length === 1 ? substDownload(sub) : null;
+  const tool = found?.download.tool ?? subs.map(downloadToolIn).find((t) => t !== null);
+  if (!tool) return null;
+  let args = rest.slice(j + 1);
+  let extra: string | undefined;
+  const first = args[0];
+  if (first && spec.args === 'none') {
+    extra = `${name} ${flag} gives its arguments to the program at process.argv[1], a script file gets them at process.argv[2]: download the script to a file, check it with sha256sum -c, then run it with them`;
+  } else if (first && spec.args === 'no-options') {
+    if (first.value === '--') args = args.slice(1);
+    else if (first.value === null || first.value.startsWith('-')) {
+      extra = `${name} reads ${first.raw} after the program as one of its own options, a script file would get it as an argument: download the script to a file, check it with sha256sum -c, then run it`;
+    }
+  }
+  const assigns = cmd.assigns.map((a) => script.slice(a.range.start, a.range.end));
+  const site: SubstSite = {
+    run,
+    cmd,
+    shell: name,
+    flag,
+    tool,
+    backquoted: script[sub.range.start] === '`',
+    wrap: false,
+    rebuild: (file) => [...assigns, ...words.slice(0, i).map((w) => w.raw), word.raw, ...opts, file, ...args.map((w) => w.raw)].join(' '),
+  };
+  return checkSubst(site, progWord, sub, found, extra);
+}
+
 function substSites(file: ParsedDockerfile): SubstSite[] {
-  return commandSites(file, classifyShellC);
+  return commandSites(file, (cmd, run) => classifyShellC(cmd, run) ?? classifyInterpreterC(cmd, run));
 }
 
 function substReport(site: SubstSite, file: string, answers: Answers): Report | undefined {
   const rs: RunScript = site.run.rs;
   const range = rs.toFileRange(site.cmd.range);
-  const what = site.backquoted ? `${site.shell} -c "\`${site.tool} …\`"` : `${site.shell} -c "$(${site.tool} …)"`;
+  const flag = site.flag ?? '-c';
+  const what = site.backquoted ? `${site.shell} ${flag} "\`${site.tool} …\`"` : `${site.shell} ${flag} "$(${site.tool} …)"`;
   if (site.manual) {
     return { range, severity: 'warning', message: `${what} runs whatever the server sends: ${site.manual}`, fix: { title: 'download, verify with sha256sum -c, then run', safety: 'manual', edits: [] } };
   }
@@ -592,11 +713,12 @@ function substReport(site: SubstSite, file: string, answers: Answers): Report | 
 }
 
 /** The file name when the URL has no usable last path segment, by what runs it. */
-const FALLBACK_NAMES: Record<string, string> = { python: 'install.py', python3: 'install.py', perl: 'install.pl', node: 'install.js', ruby: 'install.rb' };
+const FALLBACK_NAMES: Record<InterpreterKind, string> = { python: 'install.py', perl: 'install.pl', node: 'install.js', ruby: 'install.rb' };
 
 /** A file name under /tmp from the URL's last path segment, unique within the RUN. */
 function scriptFile(url: string, taken: Set<string>, runner: string): string {
-  let name = FALLBACK_NAMES[runner] ?? 'install.sh';
+  const kind = interpreterKind(runner);
+  let name = kind ? FALLBACK_NAMES[kind] : 'install.sh';
   try {
     const seg = new URL(url).pathname.split('/').filter(Boolean).pop() ?? '';
     if (/^[A-Za-z0-9._-]+$/.test(seg) && !/^\.+$/.test(seg)) name = seg;
@@ -675,11 +797,20 @@ once, hashes it while streaming and caches the answer by URL; only https:// is f
 - Pipes into other interpreters that read the script from stdin: \`| python3 -\`, \`| python3\`, \`| python\`, \`| perl\`,
   \`| node -\`, \`| ruby\` (also \`/dev/stdin\` and \`sudo\`) → \`python3 /tmp/<name>\`, the same way (the file is named
   after the URL, else \`install.py\`/\`.pl\`/\`.js\`/\`.rb\`). Only without other options or arguments
-  (\`| python3 - --version 1.8\`, \`| python3 -u\` get a manual finding). An interpreter that runs code from its command
+  (\`| python3 - --version 1.8\`, \`| python3 -u\` get a manual finding). Versioned names and paths count as python
+  (\`python3.12\`, \`/usr/local/bin/python3.11\`, \`/usr/bin/python3\`). An interpreter that runs code from its command
   line (\`| python3 -c '…json.load(sys.stdin)…'\`, \`| perl -ne …\`, \`| node -e …\`, \`| ruby -e …\`) or a script file
   (\`| python3 parse.py\`) only reads the download as data: left alone.
+- Programs given on the interpreter's command line: \`python3 -c "$(curl -fsSL URL)" --version 1.8\` (also \`python\`,
+  \`python3.12\`, \`perl -e\`, \`ruby -e\`, \`node -e\`/\`--eval\`, backquotes, \`sudo\`/\`env\`) → the same download,
+  \`sha256sum -c\` and \`python3 /tmp/<name> --version 1.8\`: options before the program that mean the same for a file
+  (\`python3 -u -c\`, \`perl -w -e\`) stay, the arguments after it are kept (python's \`sys.argv[1:]\` is the same
+  either way; only \`sys.argv[0]\` changes from \`-c\` to the file). Manual finding when the arguments would not carry
+  over: \`perl -e "$(curl …)" -w\` and \`ruby -e … -x\` (still read as the interpreter's own options; a leading \`--\`
+  is dropped instead), \`node -e "$(curl …)" arg\` (\`process.argv\` shifts by one). \`python3 -m …\`, \`perl -E\`,
+  \`node -p\` and other options are left alone.
 - Manual findings, no fix: URLs with variables (\`ADD https://x/$VERSION/f.tgz\`, \`curl $URL | sh\`,
-  \`bash -c "$(curl $URL)"\`): the checksum of one value says nothing about the next; ADD with several sources
+  \`bash -c "$(curl $URL)"\`, \`python3 -c "$(curl $URL)"\`): the checksum of one value says nothing about the next; ADD with several sources
   (\`--checksum\` takes one); pipes through more than one command or inside \`$(…)\`; redirections around the pipe or the
   shell; a \`-c\` script string that is more than one download (\`"set -e; $(curl …)"\`, \`"$(curl … | tr -d '\\r')"\`),
   an unquoted \`bash -c $(curl …)\` (split into words first), or a \`bash -c "$(curl …)"\` inside a pipeline.
@@ -711,9 +842,10 @@ RUN curl -fsSL https://example.com/install.sh -o /tmp/install.sh && echo "9a1e�
   BuildKit fetch the docker/dockerfile frontend image at build time (air-gapped builders need it mirrored); the legacy
   builder (\`DOCKER_BUILDKIT=0\`) does not know \`--checksum\` at all. Turn the directive off with \`addSyntax: false\`
   (the ADD is then reported, not fixed, unless the file already names a 1.6+ frontend).
-- \`curl | sh\`, \`curl | python3 -\`, \`bash -c "$(curl …)"\`: **unsafe**. The script runs from a file instead of
-  stdin or a \`-c\` string (scripts that read more input from stdin, or look at \`$0\` or their own path, can behave
-  differently), the file stays in \`/tmp\` of that layer, \`sha256sum\` must exist in the
+- \`curl | sh\`, \`curl | python3 -\`, \`bash -c "$(curl …)"\`, \`python3 -c "$(curl …)"\`: **unsafe**. The script runs
+  from a file instead of stdin or a \`-c\`/\`-e\` string (scripts that read more input from stdin, or look at \`$0\`,
+  \`sys.argv[0]\` or their own path, can behave differently; python puts \`/tmp\` first on \`sys.path\` for a file where
+  \`-c\` puts the current directory), the file stays in \`/tmp\` of that layer, \`sha256sum\` must exist in the
   image (coreutils, busybox), and installer scripts at moving URLs change often, so the next build may fail.
 
 ## Options

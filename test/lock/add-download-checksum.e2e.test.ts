@@ -3,7 +3,7 @@
  * a real file (a trimmed Debian Packages.gz from test/fixtures-data) and an installer script; the url-sha256 resolver
  * downloads and hashes them. The rewritten `curl | sh` RUN line is then executed with the machine's real sh, curl and
  * sha256sum: it runs the script when the content matches, and refuses to when the server starts sending other bytes.
- * The same for `sh -c "$(curl …)"` and, when python3 is installed, `curl … | python3 -`.
+ * The same for `sh -c "$(curl …)"` and, when python3 is installed, `curl … | python3 -` and `python3 -c "$(curl …)" args`.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -28,6 +28,9 @@ const SCRIPT = `harden-e2e-${randomBytes(4).toString('hex')}.sh`;
 const SCRIPT_TEXT = '#!/bin/sh\necho "installed with $# args: $*"\n';
 const PY_SCRIPT = `harden-e2e-${randomBytes(4).toString('hex')}.py`;
 const PY_TEXT = 'import sys\nprint("installed by python with", len(sys.argv) - 1, "args")\n';
+/** Prints the arguments it gets, to compare `python3 -c PROG args` with `python3 FILE args`. */
+const PY_ARGS_SCRIPT = `harden-e2e-${randomBytes(4).toString('hex')}.py`;
+const PY_ARGS_TEXT = 'import sys\nprint("python args:", sys.argv[1:])\n';
 const hasPython = (() => {
   try {
     execFileSync('python3', ['--version'], { stdio: 'ignore' });
@@ -44,6 +47,7 @@ beforeAll(async () => {
   await writeFile(join(served, 'dl', 'Packages.gz'), await readFile(join(DATA, PACKAGES)));
   await writeFile(join(served, 'dl', SCRIPT), SCRIPT_TEXT);
   await writeFile(join(served, 'dl', PY_SCRIPT), PY_TEXT);
+  await writeFile(join(served, 'dl', PY_ARGS_SCRIPT), PY_ARGS_TEXT);
   srv = await startStaticServer(served);
 });
 
@@ -52,6 +56,7 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
   await rm(join('/tmp', SCRIPT), { force: true });
   await rm(join('/tmp', PY_SCRIPT), { force: true });
+  await rm(join('/tmp', PY_ARGS_SCRIPT), { force: true });
 });
 
 async function harden(name: string, dockerfile: string) {
@@ -132,6 +137,35 @@ describe('add-download-checksum against a loopback server serving real files', (
     const ok = await run$('sh', ['-c', runLine.slice('RUN '.length)]);
     expect(ok.stdout).toBe(`/tmp/${PY_SCRIPT}: OK\ninstalled by python with 0 args\n`);
   });
+
+  it.skipIf(!hasPython)(
+    `python3 -c "$(curl …)" args becomes download, sha256sum -c, python3 <file> args: real python3 gets the same arguments${hasPython ? '' : ' (skipped: no python3 on this machine)'}`,
+    async () => {
+      const url = `${srv.url}/dl/${PY_ARGS_SCRIPT}`;
+      const original = `python3 -c "$(curl -fsSL ${url})" --yes -- now`;
+      const file = await harden('python-c', `FROM python:3.12-slim\nRUN ${original}\n`);
+      expect(file.error).toBeUndefined();
+      const runLine = file.after.split('\n')[1] as string;
+      expect(runLine).toBe(
+        `RUN curl -fsSL ${url} -o /tmp/${PY_ARGS_SCRIPT} && echo "${sha256(PY_ARGS_TEXT)}  /tmp/${PY_ARGS_SCRIPT}" | sha256sum -c - && python3 /tmp/${PY_ARGS_SCRIPT} --yes -- now`,
+      );
+      const script = runLine.slice('RUN '.length);
+      const before = await run$('sh', ['-c', original]);
+      expect(before.stdout).toBe("python args: ['--yes', '--', 'now']\n");
+      const ok = await run$('sh', ['-c', script]);
+      expect(ok.stdout).toBe(`/tmp/${PY_ARGS_SCRIPT}: OK\n${before.stdout}`);
+
+      // Other bytes from the server: the check fails and python3 does not run them.
+      await writeFile(join(served, 'dl', PY_ARGS_SCRIPT), 'print("pwned")\n');
+      const bad = await run$('sh', ['-c', script]).then(
+        () => ({ code: 0, stdout: '' }),
+        (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+      );
+      expect(bad.code).not.toBe(0);
+      expect(bad.stdout).not.toContain('pwned');
+      await writeFile(join(served, 'dl', PY_ARGS_SCRIPT), PY_ARGS_TEXT);
+    },
+  );
 
   it('a URL the server does not have: a finding, nothing changed', async () => {
     const file = await harden('missing', `FROM debian:bookworm-slim\nADD ${srv.url}/dl/missing.tar.gz /x/\n`);
