@@ -4,7 +4,7 @@ import type { Codemod, CodemodContext, Edit, ParsedCompose } from '../src/engine
 import { lookup, lookupMerged, rangeOf, scalarText, services, servicesUsing, stringItems, type ComposeService, type Lookup, type NewValue } from '../src/compose/index.js';
 import {
   aliasAnchorNote, builtImage, containerPorts, describeSources, extendedPlans, guessReason, hardeningLookups, insertPairs, kbSource, listAddition,
-  lookupView, mergeInsertions, readImageConfig, serviceImage, serviceViews, userIsRoot, type ServiceView,
+  lookupView, mergeInsertions, readBaseConfig, readImageConfig, serviceImage, serviceViews, userIsRoot, type ServiceView,
 } from '../src/compose/hardening.js';
 import { knowledgeBaseTable } from '../src/compose/image-kb.js';
 
@@ -38,8 +38,11 @@ function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
   const cfg = readImageConfig(img, ctx.global, ctx.answers);
   const userSetting = lookupView(view, 'user');
   const svcUser = scalarText(userSetting?.value);
-  const cfgUser = 'config' in cfg ? cfg.config.user ?? '' : built?.user;
-  const cfgWhere = 'config' in cfg ? 'image config' : `USER in ${built?.spec.shown ?? ''}`;
+  // A built image runs as its Dockerfile's USER, else as its base image's (the config's User, empty for root).
+  const base = built ? readBaseConfig(img, ctx.global, ctx.answers) : undefined;
+  const baseUser = base ? base.config.user ?? '' : undefined;
+  const cfgUser = 'config' in cfg ? cfg.config.user ?? '' : built?.user ?? baseUser;
+  const cfgWhere = 'config' in cfg ? 'image config' : built?.user !== undefined ? `USER in ${built.spec.shown}` : base?.describe ?? '';
   const rootBySvc = userIsRoot(svcUser);
   const rootByCfg = userIsRoot(cfgUser);
   const runsAsRoot = rootBySvc ?? rootByCfg ?? m?.runsAsRoot;
@@ -60,7 +63,10 @@ function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
   const add = needed.filter((c) => !adds.includes(c));
   const sources = describeSources([
     kbSource(img),
-    built?.user !== undefined && !('config' in cfg) ? `the USER of ${built.spec.shown}: \`${built.user}\`` : undefined,
+    built?.user !== undefined && !('config' in cfg)
+      ? `the USER of ${built.spec.shown}: \`${built.user}\`${base && baseUser !== built.user ? `, over user ${baseUser ? `\`${baseUser}\`` : 'root (not set)'} in ${base.describe}` : ''}`
+      : undefined,
+    built?.user === undefined && base ? `${base.describe}: user ${baseUser ? `\`${baseUser}\`` : 'root (not set)'}` : undefined,
     'config' in cfg ? `the image config${cfg.source ? ` (${cfg.source})` : ''}: user ${cfg.config.user ? `\`${cfg.config.user}\`` : 'root (not set)'}` : undefined,
     svcUser !== undefined ? 'the service\'s `user`' : undefined,
   ]);
@@ -97,7 +103,8 @@ has no \`ALL\`, adds \`ALL\` to \`cap_drop\` and the capabilities the image need
   and \`build.target\` followed, ARGs in FROM expanded with literal \`build.args\`): the base image of the final (or target)
   stage picks the entry (\`FROM node:20-alpine\` → node), and a \`scratch\`, distroless or alpine stage with a binary
   copied from a \`golang\` stage picks the golang-app entry. A \`USER\` in the Dockerfile counts like the
-  image config's \`User\`; the finding names the Dockerfile and the base image.
+  image config's \`User\`; without one, the \`User\` of the base image's config (read from the registry when
+  available) does, as in a build. The finding names the Dockerfile, the base image and where the user came from.
 - for other images (and built services whose Dockerfile cannot be read or whose base is not in the knowledge base):
   NET_BIND_SERVICE when the service publishes or exposes a container port below 1024 (or the image config exposes one),
   nothing else; the finding says the list is a guess.
@@ -146,8 +153,8 @@ container. Add the capability to \`cap_add\` when that happens.
 ## Options
 None.
 `,
-  lookups(file, _options, global) {
-    return hardeningLookups(file, global);
+  lookups(file, _options, global, answers) {
+    return hardeningLookups(file, global, answers);
   },
   run(ctx) {
     const file = ctx.file as ParsedCompose;

@@ -10,7 +10,7 @@ import {
   servicesUsing, type ComposeService, type NewValue,
 } from '../src/compose/index.js';
 import {
-  builtImage, containerPorts, hardeningLookups, kbSource, lookupView, readImageConfig, serviceImage, serviceViews, type ServiceView,
+  builtImage, containerPorts, hardeningLookups, kbSource, lookupView, readBaseConfig, readImageConfig, serviceImage, serviceViews, type ServiceView,
 } from '../src/compose/hardening.js';
 import { knowledgeBaseTable, type Healthcheck } from '../src/compose/image-kb.js';
 
@@ -29,18 +29,28 @@ function hasHealthcheck(view: ServiceView | undefined, svc: ComposeService): boo
 
 /**
  * The HEALTHCHECK a service's image defines: from the Dockerfile it is built from (its stages' HEALTHCHECK), else from
- * the image config read from the registry (`config.Healthcheck`). `disabled` for `HEALTHCHECK NONE`.
+ * its base image's config, else from the image config read from the registry (`config.Healthcheck`). `disabled` for
+ * `HEALTHCHECK NONE`.
  */
 function imageHealthcheck(ctx: CodemodContext, svc: ComposeService): { disabled: boolean; text: string } | undefined {
   const img = serviceImage(svc, ctx);
   const clip = (t: string) => (t.length > 80 ? `${t.slice(0, 77)}…` : t);
   const b = builtImage(img);
   if (b?.healthcheck) return { disabled: b.healthcheck.disabled, text: `\`HEALTHCHECK ${clip(b.healthcheck.text)}\` in ${b.spec.shown}` };
-  const cfg = readImageConfig(img, ctx.global, ctx.answers);
-  const t = 'config' in cfg ? cfg.config.healthcheck?.test : undefined;
-  if (!t || !('config' in cfg)) return undefined;
+  let t: readonly string[] | undefined;
+  let where: string;
+  if (b) {
+    const base = readBaseConfig(img, ctx.global, ctx.answers);
+    t = base?.config.healthcheck?.test;
+    where = `${base?.describe ?? ''}, which ${b.spec.shown} builds on`;
+  } else {
+    const cfg = readImageConfig(img, ctx.global, ctx.answers);
+    t = 'config' in cfg ? cfg.config.healthcheck?.test : undefined;
+    where = `the image config of ${img.ref ?? ''}${'config' in cfg && cfg.source ? ` (${cfg.source})` : ''}`;
+  }
+  if (!t || t.length === 0) return undefined;
   const cmd = t[0] === 'CMD-SHELL' ? `CMD ${t.slice(1).join(' ')}` : t[0] === 'CMD' ? `CMD ${JSON.stringify(t.slice(1))}` : t.join(' ');
-  return { disabled: t[0] === 'NONE', text: `\`HEALTHCHECK ${clip(cmd)}\` in the image config of ${img.ref ?? ''}${cfg.source ? ` (${cfg.source})` : ''}` };
+  return { disabled: t[0] === 'NONE', text: `\`HEALTHCHECK ${clip(cmd)}\` in ${where}` };
 }
 
 function healthcheckValue(h: Healthcheck, opts: Readonly<Record<string, unknown>>): Record<string, NewValue> {
@@ -129,8 +139,8 @@ export const composeHealthcheck: Codemod = {
    entrypoints run while initialising does not count as ready. A service publishing container ports that do not include
    the probe's port (a custom configuration) is reported instead. Images without a probe are left alone, and so are
    images that define their own \`HEALTHCHECK\` (the image config's \`Healthcheck\`, read from the registry when it is
-   available, or a \`HEALTHCHECK\` in the Dockerfile a built service's final or target stage comes from; \`HEALTHCHECK
-   NONE\` counts as a decision). Services built here get the probe of their Dockerfile's base image (see
+   available, or a \`HEALTHCHECK\` in the Dockerfile a built service's final or target stage comes from, else in the
+   config of that stage's base image, read from the registry when available; \`HEALTHCHECK NONE\` counts as a decision). Services built here get the probe of their Dockerfile's base image (see
    compose-read-only).
 2. Once a service has a healthcheck (in the file, from its image's own \`HEALTHCHECK\`, or added by step 1 in the
    previous pass), entries naming it in other services' \`depends_on\` get \`condition: service_healthy\`: a short list
@@ -187,8 +197,8 @@ starting. \`docker-compose\` v1 needs file format 2.1+ semantics for \`condition
 - \`interval\`, \`timeout\` (strings, default \`10s\`, \`5s\`), \`retries\` (number, default 5), \`startPeriod\` (default
   \`10s\`; slow starters in the knowledge base use their own).
 `,
-  lookups(file, _options, global) {
-    return hardeningLookups(file, global);
+  lookups(file, _options, global, answers) {
+    return hardeningLookups(file, global, answers);
   },
   run(ctx: CodemodContext) {
     const file = ctx.file as ParsedCompose;

@@ -5,7 +5,7 @@ import type { Codemod, CodemodContext, Edit, ParsedCompose } from '../src/engine
 import { lookup, rangeOf, resolveNode, services, servicesUsing, type ComposeService, type Lookup, type NewValue } from '../src/compose/index.js';
 import {
   aliasAnchorNote, builtImage, describeSources, extendedPlans, guessReason, hardeningLookups, insertPairs, kbSource, listAddition, lookupView,
-  mergeInsertions, readImageConfig, serviceImage, serviceMounts, serviceViews, writableAt, type Mount, type ServiceView,
+  mergeInsertions, readBaseConfig, readImageConfig, serviceImage, serviceMounts, serviceViews, writableAt, type Mount, type ServiceView,
 } from '../src/compose/hardening.js';
 import { knowledgeBaseTable } from '../src/compose/image-kb.js';
 
@@ -38,7 +38,9 @@ function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
   }
   const cfg = readImageConfig(img, ctx.global, ctx.answers);
   const mounts: Mount[] = [svc, ...view.overrides].flatMap((s) => serviceMounts(s));
-  const imageVolumes = 'config' in cfg ? (cfg.config.volumes ?? []) : (m?.volumes ?? []);
+  // A built image keeps its base image's VOLUMEs (from the base image's config when read, else the knowledge base).
+  const base = built ? readBaseConfig(img, ctx.global, ctx.answers) : undefined;
+  const imageVolumes = 'config' in cfg ? (cfg.config.volumes ?? []) : base ? (base.config.volumes ?? []) : (m?.volumes ?? []);
   for (const v of [...imageVolumes, ...(built?.volumes ?? [])]) mounts.push({ target: v.replace(/\/+$/, '') || '/', writable: true, kind: 'image-volume' });
   const needed = ['/tmp'];
   if (m && !m.appDependent && !m.writable.some((p) => RUNISH.test(p))) needed.push('/run');
@@ -56,6 +58,7 @@ function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
   const sources = describeSources([
     kbSource(img),
     'config' in cfg ? `the image config${cfg.source ? ` (${cfg.source})` : ''}${imageVolumes.length ? `: VOLUMEs ${imageVolumes.join(', ')}` : ''}` : undefined,
+    base ? `${base.describe}${base.config.volumes?.length ? `: VOLUMEs ${base.config.volumes.join(', ')}` : ''}` : undefined,
     built?.volumes.length ? `the VOLUMEs of ${built.spec.shown}: ${built.volumes.join(', ')}` : undefined,
   ]);
   const paths = missing.join(', ');
@@ -100,7 +103,8 @@ image must write, at the end of the service's mapping:
   and \`build.target\` followed, ARGs in FROM expanded with literal \`build.args\`): the base image of the final (or target)
   stage picks the entry (\`FROM node:20-alpine\` → node), and a \`scratch\`, distroless or alpine stage with a binary
   copied from a \`golang\` stage picks the golang-app entry. The finding names the Dockerfile and the base image. The Dockerfile's \`VOLUME\`s count as
-  writable.
+  writable, and so do the base image's: from its image config read from the registry when available (the finding
+  names it), else from the knowledge base.
 - Images not in the knowledge base (and built services whose Dockerfile cannot be read, or whose base is not in it) get
   \`/tmp\` only, and the finding says the paths are a guess (naming the image's working directory when the image config
   is known).
@@ -150,8 +154,8 @@ memory. Review the paths, especially for images outside the knowledge base.
 ## Options
 None.
 `,
-  lookups(file, _options, global) {
-    return hardeningLookups(file, global);
+  lookups(file, _options, global, answers) {
+    return hardeningLookups(file, global, answers);
   },
   run(ctx) {
     const file = ctx.file as ParsedCompose;

@@ -130,9 +130,35 @@ export function buildLookups(file: ParsedFile): LookupKey[] {
   return [...out.values()];
 }
 
-/** What the runtime-hardening codemods ask: image configs of pulled images, Dockerfiles of built ones. */
-export function hardeningLookups(file: ParsedFile, global: GlobalSettings): LookupKey[] {
-  return [...imageConfigLookups(file, global), ...buildLookups(file)];
+/**
+ * The image-config lookup for the base image a built service's Dockerfile starts from (its final or target stage's
+ * `FROM`), once the Dockerfile was read; none for `FROM scratch` or a Dockerfile not read.
+ */
+export function baseConfigKey(img: ServiceImage, global: GlobalSettings): { kind: 'image-config'; ref: string; platform?: string } | undefined {
+  const b = builtImage(img);
+  if (!b || b.base === 'scratch') return undefined;
+  const platform = img.platform ?? global.platform;
+  return { kind: 'image-config', ref: b.base, ...(platform ? { platform } : {}) };
+}
+
+/** image-config lookups for the base images of the built services of a compose file (asked once their Dockerfiles are answered). */
+export function baseConfigLookups(file: ParsedFile, global: GlobalSettings, answers: Answers): LookupKey[] {
+  if (file.kind !== 'compose') return [];
+  const out = new Map<string, LookupKey>();
+  for (const svc of services(file)) {
+    if (lookup(svc, 'build') === undefined) continue;
+    const k = baseConfigKey(serviceImage(svc, { file, answers }), global);
+    if (k) out.set(JSON.stringify(k), k);
+  }
+  return [...out.values()];
+}
+
+/**
+ * What the runtime-hardening codemods ask: image configs of pulled images, Dockerfiles of built ones and, once those
+ * are answered, the image configs of their base images.
+ */
+export function hardeningLookups(file: ParsedFile, global: GlobalSettings, answers?: Answers): LookupKey[] {
+  return [...imageConfigLookups(file, global), ...buildLookups(file), ...(answers ? baseConfigLookups(file, global, answers) : [])];
 }
 
 export type ConfigRead = { config: ImageConfigAnswer; source?: string } | { missing: string };
@@ -145,6 +171,27 @@ export function readImageConfig(img: ServiceImage, global: GlobalSettings, answe
   if (!a) return { missing: 'not looked up' };
   if ('error' in a) return { missing: a.error.code };
   return { config: a.ok, ...(a.source ? { source: a.source } : {}) };
+}
+
+/** The image config of the base image a built service is built on, read from the registry. */
+export interface BaseConfig {
+  ref: string;
+  config: ImageConfigAnswer;
+  /** For findings: "the base image grafana/grafana:10.2.2's config (registry registry-1.docker.io)". */
+  describe: string;
+}
+
+/**
+ * The image config of a built service's base image, when its Dockerfile was read and the lookup answered; undefined
+ * otherwise (a failed lookup leaves the codemods with what the Dockerfile says). What the Dockerfile sets (HEALTHCHECK,
+ * USER) wins over it, as in a build; its VOLUMEs add to the Dockerfile's.
+ */
+export function readBaseConfig(img: ServiceImage, global: GlobalSettings, answers: Answers): BaseConfig | undefined {
+  const k = baseConfigKey(img, global);
+  if (!k) return undefined;
+  const a = answers.get<ImageConfigAnswer>(k);
+  if (!a || 'error' in a) return undefined;
+  return { ref: k.ref, config: a.ok, describe: `the base image ${k.ref}'s config${a.source ? ` (registry ${a.source})` : ''}` };
 }
 
 /** Whether a `user:` value (`1000`, `node`, `0:0`, `root`) is root. Undefined for empty/unknown (variables). */
