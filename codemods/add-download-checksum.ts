@@ -257,14 +257,20 @@ function unwrap(cmd: SimpleCommand): { words: Word[]; i: number } | null {
   return { words, i };
 }
 
-function classifyShell(cmd: SimpleCommand): ShellRun | null {
+/** The program a command runs (after sudo/env/assignments, see unwrap), its base name and its arguments. */
+function program(cmd: SimpleCommand): { words: Word[]; i: number; word: Word; name: string; rest: Word[] } | null {
   const u = unwrap(cmd);
   if (!u) return null;
-  const { words, i } = u;
-  const shellWord = words[i];
-  const sh = baseName(shellWord);
-  if (!shellWord || sh === null || !SHELLS.has(sh)) return null;
-  const rest = words.slice(i + 1);
+  const word = u.words[u.i];
+  const name = baseName(word);
+  if (!word || name === null) return null;
+  return { ...u, word, name, rest: u.words.slice(u.i + 1) };
+}
+
+function classifyShell(cmd: SimpleCommand): ShellRun | null {
+  const p = program(cmd);
+  if (!p || !SHELLS.has(p.name)) return null;
+  const { words, i, word: shellWord, name: sh, rest } = p;
   const opts: string[] = [];
   let stdin = false;
   let j = 0;
@@ -343,15 +349,12 @@ const INTERPRETERS: Record<InterpreterKind, (opt: string) => boolean> = {
  * arguments (manual otherwise); null when it runs inline code (`-c`, `-e`) or a script file, reading the download as data.
  */
 function classifyInterpreter(cmd: SimpleCommand): ShellRun | null {
-  const u = unwrap(cmd);
-  if (!u) return null;
-  const { words, i } = u;
-  const word = words[i];
-  const name = baseName(word);
-  const kind = interpreterKind(name);
-  if (!word || name === null || !kind) return null;
+  const p = program(cmd);
+  const kind = p ? interpreterKind(p.name) : null;
+  if (!p || !kind) return null;
+  const { words, i, word, name } = p;
   const inline = INTERPRETERS[kind];
-  const rest = words.slice(i + 1);
+  const rest = p.rest;
   let stdin = false;
   const extra: Word[] = [];
   for (const w of rest) {
@@ -468,13 +471,9 @@ function downloadToolIn(sub: Substitution): 'curl' | 'wget' | null {
 }
 
 function classifyShellC(cmd: SimpleCommand, run: ParsedRun): SubstSite | null {
-  const u = unwrap(cmd);
-  if (!u) return null;
-  const { words, i } = u;
-  const shellWord = words[i];
-  const sh = baseName(shellWord);
-  if (!shellWord || sh === null || !SHELLS.has(sh)) return null;
-  const rest = words.slice(i + 1);
+  const p = program(cmd);
+  if (!p || !SHELLS.has(p.name)) return null;
+  const { words, i, word: shellWord, name: sh, rest } = p;
   const opts: string[] = [];
   let sawC = false;
   let j = 0;
@@ -591,15 +590,12 @@ const INLINE: Record<InterpreterKind, { prog: string; flags: RegExp; valued: Rea
 
 /** `python3 -c "$(curl …)" args`, `perl -e "$(wget -qO- …)"`, `node -e …`, `ruby -e …`: the program is the download. */
 function classifyInterpreterC(cmd: SimpleCommand, run: ParsedRun): SubstSite | null {
-  const u = unwrap(cmd);
-  if (!u) return null;
-  const { words, i } = u;
-  const word = words[i];
-  const name = baseName(word);
-  const kind = interpreterKind(name);
-  if (!word || name === null || !kind) return null;
+  const p = program(cmd);
+  const kind = p ? interpreterKind(p.name) : null;
+  if (!p || !kind) return null;
+  const { words, i, word, name } = p;
   const spec = INLINE[kind];
-  const rest = words.slice(i + 1);
+  const rest = p.rest;
   const opts: string[] = [];
   let flag: string | undefined;
   let j = 0;
