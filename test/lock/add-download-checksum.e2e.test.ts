@@ -59,6 +59,21 @@ afterAll(async () => {
   await rm(join('/tmp', PY_ARGS_SCRIPT), { force: true });
 });
 
+/** The server sends `evil` instead of `good` under `name`: the rewritten line must fail without running it. */
+async function expectRefusedWhenServed(script: string, name: string, evil: string, good: string): Promise<void> {
+  await writeFile(join(served, 'dl', name), evil);
+  try {
+    const bad = await run$('sh', ['-c', script]).then(
+      () => ({ code: 0, stdout: '' }),
+      (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+    );
+    expect(bad.code).not.toBe(0);
+    expect(bad.stdout).not.toContain('pwned');
+  } finally {
+    await writeFile(join(served, 'dl', name), good);
+  }
+}
+
 async function harden(name: string, dockerfile: string) {
   const dir = join(tmp, name);
   await mkdir(dir, { recursive: true });
@@ -95,14 +110,7 @@ describe('add-download-checksum against a loopback server serving real files', (
     expect(ok.stdout).toBe(`/tmp/${SCRIPT}: OK\ninstalled with 2 args: --yes now\n`);
 
     // The server now sends something else: the check fails and the script does not run.
-    await writeFile(join(served, 'dl', SCRIPT), '#!/bin/sh\necho pwned\n');
-    const bad = await run$('sh', ['-c', script]).then(
-      () => ({ code: 0, stdout: '' }),
-      (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
-    );
-    expect(bad.code).not.toBe(0);
-    expect(bad.stdout).not.toContain('pwned');
-    await writeFile(join(served, 'dl', SCRIPT), SCRIPT_TEXT);
+    await expectRefusedWhenServed(script, SCRIPT, '#!/bin/sh\necho pwned\n', SCRIPT_TEXT);
   });
 
   it('sh -c "$(curl …)" "" args becomes download, sha256sum -c, run with the same arguments', async () => {
@@ -118,14 +126,7 @@ describe('add-download-checksum against a loopback server serving real files', (
     expect(ok.stdout).toBe(`/tmp/${SCRIPT}: OK\n${before.stdout}`);
     expect(before.stdout).toBe('installed with 2 args: --yes now\n');
 
-    await writeFile(join(served, 'dl', SCRIPT), '#!/bin/sh\necho pwned\n');
-    const bad = await run$('sh', ['-c', script]).then(
-      () => ({ code: 0, stdout: '' }),
-      (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
-    );
-    expect(bad.code).not.toBe(0);
-    expect(bad.stdout).not.toContain('pwned');
-    await writeFile(join(served, 'dl', SCRIPT), SCRIPT_TEXT);
+    await expectRefusedWhenServed(script, SCRIPT, '#!/bin/sh\necho pwned\n', SCRIPT_TEXT);
   });
 
   it.skipIf(!hasPython)('curl | python3 - becomes download, sha256sum -c, python3 <file>: real python3 runs it', async () => {
@@ -156,14 +157,7 @@ describe('add-download-checksum against a loopback server serving real files', (
       expect(ok.stdout).toBe(`/tmp/${PY_ARGS_SCRIPT}: OK\n${before.stdout}`);
 
       // Other bytes from the server: the check fails and python3 does not run them.
-      await writeFile(join(served, 'dl', PY_ARGS_SCRIPT), 'print("pwned")\n');
-      const bad = await run$('sh', ['-c', script]).then(
-        () => ({ code: 0, stdout: '' }),
-        (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
-      );
-      expect(bad.code).not.toBe(0);
-      expect(bad.stdout).not.toContain('pwned');
-      await writeFile(join(served, 'dl', PY_ARGS_SCRIPT), PY_ARGS_TEXT);
+      await expectRefusedWhenServed(script, PY_ARGS_SCRIPT, 'print("pwned")\n', PY_ARGS_TEXT);
     },
   );
 
