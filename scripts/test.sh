@@ -5,13 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System packages: a real registry for the registry client's tests, htpasswd/openssl for its auth variants,
-# docker-compose (v1, without the engine) to validate compose output, git for the bot tests, xz for index files,
+# docker-compose (v1, without the engine) to validate compose output, git for the bot tests, xz for index files, curl,
 # buildah + debootstrap for the build that proves apt pins install (vfs storage, chroot isolation: no runtime needed).
 need=()
 command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
 command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v git >/dev/null 2>&1 || need+=(git)
+command -v curl >/dev/null 2>&1 || need+=(curl)   # the checksum rewrites are run for real in their e2e test
 command -v xz >/dev/null 2>&1 || need+=(xz-utils)
 command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 command -v buildah >/dev/null 2>&1 || need+=(buildah)
