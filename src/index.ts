@@ -1,7 +1,7 @@
 /**
  * harden's public API.
  *
- *   import { fix, check } from 'harden';
+ *   import { fix, check } from 'harden-containers';
  *   const result = await fix({ paths: ['.'], write: false });
  */
 export { fix, check, hasProcessingErrors, presetCodemods, UsageError } from './api.js';

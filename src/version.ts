@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 
+/** The name harden is published under on npm (`harden` itself belongs to an unrelated package); the command stays `harden`. */
+export const PACKAGE_NAME = 'harden-containers';
+
 /** The package version, read from package.json (works from src/ under tsx and from dist/src/). */
 export function version(): string {
   for (const rel of ['../package.json', '../../package.json']) {
     try {
       const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'harden' && pkg.version) return pkg.version;
+      if (pkg.name === PACKAGE_NAME && pkg.version) return pkg.version;
     } catch {
       // try the next location
     }

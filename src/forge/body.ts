@@ -7,6 +7,7 @@ import type { FileResult } from '../engine/run.js';
 import type { Codemod, FileKind, Finding } from '../engine/types.js';
 import { unifiedDiff } from '../engine/diff.js';
 import { TRAILER_KEY, TRAILER_VALUE } from './git.js';
+import { PACKAGE_NAME } from '../version.js';
 
 export const PR_MARKER = '<!-- harden-pr -->';
 export const REVIEW_MARKER = '<!-- harden-review -->';
@@ -103,7 +104,7 @@ export function prBody(r: HardenResult, ctx: TextContext): string {
   const ids = appliedIds(r);
   const files = changedFiles(r);
   const nFixes = files.reduce((n, f) => n + f.applied.length, 0);
-  const out: string[] = [PR_MARKER, `This pull request was opened by [harden](https://www.npmjs.com/package/harden) ${ctx.version}: ${nFixes} fix${nFixes === 1 ? '' : 'es'} in ${files.length} file${files.length === 1 ? '' : 's'}.`, ''];
+  const out: string[] = [PR_MARKER, `This pull request was opened by [harden](https://www.npmjs.com/package/${PACKAGE_NAME}) ${ctx.version}: ${nFixes} fix${nFixes === 1 ? '' : 'es'} in ${files.length} file${files.length === 1 ? '' : 's'}.`, ''];
   out.push('| File | Codemod | What changed | Safety |', '| --- | --- | --- | --- |');
   for (const f of files) {
     for (const a of f.applied) {

@@ -8,6 +8,8 @@ import { scrub } from '../../src/forge/scrub.js';
 import { parseRepo } from '../../src/forge/github.js';
 import { Git, parseTrailers } from '../../src/forge/git.js';
 import { repos } from './support/repos.js';
+import { PACKAGE_NAME, version } from '../../src/version.js';
+import { prBody } from '../../src/forge/body.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const pyRegex = (s: string) => (s.startsWith('(?i)') ? new RegExp(s.slice(4), 'i') : new RegExp(s));
@@ -18,6 +20,25 @@ const NAMES = [
   'Dockerfile.md', 'Dockerfile.sh', 'Dockerfile.yaml', 'Dockerfile.prod.bak', 'Dockerfile.dockerignore', 'README.md', 'compose.json',
   'compose.dockerfile.yaml', 'app.Dockerfile.md', 'mycompose.yaml', 'src/Dockerfilex', 'package.json', '.dockerignore',
 ];
+
+describe('npm package name', () => {
+  const pkg = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { name: string; bin: Record<string, string> };
+  const readme = readFileSync(resolve(ROOT, 'README.md'), 'utf8');
+  it('is the free name everywhere, the command stays `harden`', () => {
+    expect(pkg.name).toBe(PACKAGE_NAME);
+    expect(pkg.name).not.toBe('harden'); // taken on npm by an unrelated package
+    expect(Object.keys(pkg.bin)).toEqual(['harden']);
+    expect(version()).not.toBe('0.0.0');
+    expect(readme).toContain(`npm install -g ${PACKAGE_NAME}`);
+    expect(readme).toContain(`from '${PACKAGE_NAME}'`);
+    expect(readme).not.toMatch(/npm install -g harden\s|from 'harden'/);
+  });
+  it('the pull request body links to the package that is harden', () => {
+    const body = prBody({ files: [], problems: [], requests: {}, companions: { files: [], messages: [] } } as unknown as Parameters<typeof prBody>[0], { version: '1.2.3' } as Parameters<typeof prBody>[1]);
+    expect(body).toContain(`https://www.npmjs.com/package/${PACKAGE_NAME})`);
+    expect(body).not.toContain('npmjs.com/package/harden)');
+  });
+});
 
 describe('.pre-commit-hooks.yaml', () => {
   const hooks = parse(readFileSync(resolve(ROOT, '.pre-commit-hooks.yaml'), 'utf8')) as { id: string; entry: string; files: string; exclude?: string }[];
