@@ -1,0 +1,292 @@
+/**
+ * Views of a compose service for the runtime-hardening codemods: which image it runs (and the knowledge-base entry for
+ * it), the paths mounted writable into it, the container ports it listens on, and how override files of the same run
+ * see it. Pure reads of the parsed file; nothing here asks the network (see ./lookups.ts) or edits (see ./edits.ts).
+ */
+import { basename, dirname } from 'node:path';
+import { isMap, isScalar, isSeq, type Node } from 'yaml';
+import type { Answers, CodemodContext, ParsedCompose, ParsedFile } from '../../engine/types.js';
+import { resolveComposeValue } from '../../images/compose-images.js';
+import { readBuild, type BuildRead, type BuiltImage } from '../build.js';
+import { imageRepository, KNOWLEDGE_BASE, matchBuilt, matchImage, type KbMatch } from '../image-kb.js';
+import { scalarText } from '../scalars.js';
+import { lookup, lookupMerged, ownPair, resolveNode, services, stringItems, type ComposeService } from '../services.js';
+import type { ConfigRead } from './lookups.js';
+
+export interface ServiceImage {
+  /** The image as written (`${IMAGE:-nginx:1.25}`), if any. */
+  raw?: string;
+  /** The reference it resolves to (variables with defaults resolved), if any. */
+  ref?: string;
+  /** The service builds its image here (`build:`): the image name is what it builds, not an official image. */
+  built: boolean;
+  /**
+   * For a built service (when asked with the file and answers): what its Dockerfile says (the final or target stage's
+   * base image, which `match` is the knowledge-base entry of), or why it was not followed.
+   */
+  build?: BuildRead;
+  match?: KbMatch;
+  platform?: string;
+}
+
+/**
+ * The image of a service (through merge keys and extends). With `from` (the compose file and the answers), a service
+ * that builds its image is matched through its Dockerfile's base image (see src/compose/build.ts).
+ */
+export function serviceImage(svc: ComposeService, from?: { file: ParsedFile; answers: Answers }): ServiceImage {
+  const built = lookup(svc, 'build') !== undefined;
+  const img = lookup(svc, 'image');
+  const raw = scalarText(img?.value);
+  const platformText = scalarText(lookup(svc, 'platform')?.value);
+  const out: ServiceImage = { built };
+  if (platformText !== undefined && !platformText.includes('$')) out.platform = platformText;
+  if (built && from?.file.kind === 'compose') {
+    const b = readBuild(svc, from.file, from.answers);
+    if (b) {
+      out.build = b;
+      const m = 'built' in b ? matchBuilt(b.built.base, b.built.copiedFrom.map((c) => c.ref)) : undefined;
+      if (m) out.match = m;
+    }
+  }
+  if (raw === undefined) return out;
+  out.raw = raw;
+  const r = resolveComposeValue(raw, { start: 0, end: raw.length });
+  if (r.kind !== 'resolved') return out;
+  out.ref = r.ref;
+  if (!built) {
+    const m = matchImage(r.ref);
+    if (m) out.match = m;
+  }
+  return out;
+}
+
+/** What the Dockerfile of a built service says, when it was read. */
+export function builtImage(img: ServiceImage): BuiltImage | undefined {
+  return img.build && 'built' in img.build ? img.build.built : undefined;
+}
+
+/**
+ * Where the knowledge-base facts of a service come from, for findings: "knowledge base entry nginx", or for a built
+ * service "the base image node:20-alpine of ./Dockerfile, knowledge base entry node".
+ */
+export function kbSource(img: ServiceImage): string | undefined {
+  const m = img.match;
+  if (!m) return undefined;
+  const b = builtImage(img);
+  if (!b) return `knowledge base entry ${m.name}`;
+  const on = KNOWLEDGE_BASE.find((e) => e.id === m.id)?.builtOn;
+  const builder = on ? b.copiedFrom.find((c) => on.builders.includes(imageRepository(c.ref)?.repository ?? '')) : undefined;
+  return `${b.describe}${builder ? `, with a binary from stage \`${builder.stage}\` (${builder.ref})` : ''}, knowledge base entry ${m.name}`;
+}
+
+/** Why the settings of a service outside the knowledge base (or running an arbitrary application) are a guess. */
+export function guessReason(img: ServiceImage, cfg: ConfigRead): string {
+  const m = img.match;
+  const b = img.build;
+  if (img.built) {
+    if (!b) return 'it is built here';
+    if ('unknown' in b) return `it is built here (${b.unknown})`;
+    if (!m) return `it is built ${b.built.base === 'scratch' ? 'from scratch' : `on \`${b.built.base}\``} (${b.built.spec.shown}), which is not in the knowledge base`;
+    return `it runs the application ${b.built.spec.shown} builds`;
+  }
+  if (img.ref === undefined) return 'its image is not a literal reference';
+  const cfgNote = 'missing' in cfg ? ` (image config not available: ${cfg.missing})` : '';
+  return `${m ? `${m.name} runs whatever application it is given` : `\`${img.ref}\` is not in the knowledge base`}${cfgNote}`;
+}
+
+/** Whether a `user:` value (`1000`, `node`, `0:0`, `root`) is root. Undefined for empty/unknown (variables). */
+export function userIsRoot(user: string | undefined): boolean | undefined {
+  if (user === undefined) return undefined;
+  const u = user.trim();
+  if (u === '') return true;
+  if (u.includes('$')) return undefined;
+  const name = u.split(':')[0] ?? '';
+  return name === '0' || name === 'root';
+}
+
+/** A path a volume or tmpfs makes writable (or not, for `:ro`). */
+export interface Mount {
+  target: string;
+  writable: boolean;
+  kind: 'volume' | 'tmpfs' | 'image-volume';
+}
+
+const normPath = (p: string): string => (p.length > 1 ? p.replace(/\/+$/, '') : p);
+
+/** Mounts of a service: `volumes:` (short and long syntax, across extends), `tmpfs:`. */
+export function serviceMounts(svc: ComposeService): Mount[] {
+  const out: Mount[] = [];
+  for (const l of lookupMerged(svc, 'volumes')) {
+    const seq = l.value;
+    if (!isSeq(seq)) continue;
+    for (const it of seq.items) {
+      const n = resolveNode(svc.doc, it);
+      const s = scalarText(n);
+      if (s !== undefined) {
+        const parts = s.split(':');
+        // `dst`, `src:dst`, `src:dst:mode` (Windows drive letters `C:\x:/dst` are not handled: best effort).
+        const target = parts.length === 1 ? parts[0] : parts[1];
+        const mode = parts.length >= 3 ? parts[2] ?? '' : '';
+        if (target?.startsWith('/')) out.push({ target: normPath(target), writable: !/(^|,)ro(,|$)/.test(mode), kind: 'volume' });
+      } else if (isMap(n)) {
+        const target = scalarText(resolveNode(svc.doc, ownPair(n, 'target')?.value));
+        const ro = resolveNode(svc.doc, ownPair(n, 'read_only')?.value);
+        const type = scalarText(resolveNode(svc.doc, ownPair(n, 'type')?.value));
+        if (target?.startsWith('/')) {
+          out.push({ target: normPath(target), writable: !(isScalar(ro) && (ro.value === true || ro.value === 'true')), kind: type === 'tmpfs' ? 'tmpfs' : 'volume' });
+        }
+      }
+    }
+  }
+  for (const l of lookupMerged(svc, 'tmpfs')) {
+    const v = l.value;
+    const entries = isSeq(v) ? stringItems(svc.doc, v).map((e) => e.value) : scalarText(v) !== undefined ? [scalarText(v) as string] : [];
+    for (const e of entries) {
+      const target = e.split(':')[0] ?? '';
+      if (target.startsWith('/')) out.push({ target: normPath(target), writable: true, kind: 'tmpfs' });
+    }
+  }
+  return out;
+}
+
+/** The mount that makes `path` writable (a writable mount at the path or above it), if any. */
+export function writableAt(path: string, mounts: readonly Mount[]): Mount | undefined {
+  const p = normPath(path);
+  // The deepest mount covering the path decides (a `:ro` mount below a writable one makes it read-only).
+  const covering = mounts.filter((m) => p === m.target || p.startsWith(m.target === '/' ? '/' : `${m.target}/`));
+  covering.sort((a, b) => b.target.length - a.target.length);
+  const m = covering[0];
+  return m?.writable ? m : undefined;
+}
+
+/** Container ports of `ports:` (short `[ip:]host:container[/proto]`, ranges, long `target:`) and `expose:`. */
+export function containerPorts(svc: ComposeService): { published: number[]; exposed: number[] } {
+  const published: number[] = [];
+  const exposed: number[] = [];
+  const add = (to: number[], spec: string) => {
+    const noProto = spec.split('/')[0] ?? '';
+    const m = /(\d+)(?:-(\d+))?$/.exec(noProto);
+    if (!m) return;
+    const a = Number(m[1]);
+    const b = m[2] !== undefined ? Number(m[2]) : a;
+    for (let p = a; p <= b && p - a < 1000; p++) to.push(p);
+  };
+  for (const l of lookupMerged(svc, 'ports')) {
+    if (!isSeq(l.value)) continue;
+    for (const it of l.value.items) {
+      const n = resolveNode(svc.doc, it);
+      const s = scalarText(n);
+      if (s !== undefined) {
+        if (!s.includes('$')) add(published, s);
+      } else if (isMap(n)) {
+        const t = scalarText(resolveNode(svc.doc, ownPair(n, 'target')?.value));
+        if (t !== undefined) add(published, t);
+      }
+    }
+  }
+  for (const l of lookupMerged(svc, 'expose')) {
+    for (const e of stringItems(svc.doc, l.value)) if (!e.value.includes('$')) add(exposed, e.value);
+    if (isSeq(l.value)) {
+      for (const it of l.value.items) {
+        const n = resolveNode(svc.doc, it);
+        if (isScalar(n) && typeof n.value === 'number') exposed.push(n.value);
+      }
+    }
+  }
+  return { published, exposed };
+}
+
+const OVERRIDE = /^(?:.*\.)?((?:docker-)?compose)\.(?!ya?ml$)[^/]+\.ya?ml$/i;
+const BASE = /^(?:.*\.)?(?:docker-)?compose\.ya?ml$/i;
+
+/** Whether a compose file is an override/overlay (`compose.override.yaml`, `docker-compose.prod.yml`). */
+export function isOverrideFile(file: ParsedCompose): boolean {
+  return OVERRIDE.test(basename(file.path));
+}
+
+/** Other compose files of this run in the same directory that are the base (for an override) or overrides (for a base). */
+/** The run's compose files by directory, built once per project file list (a run has one; codemods ask per service). */
+const composeByDir = new WeakMap<readonly ParsedFile[], Map<string, ParsedCompose[]>>();
+
+function composeFilesIn(files: readonly ParsedFile[], dir: string): ParsedCompose[] {
+  let index = composeByDir.get(files);
+  if (!index) {
+    index = new Map();
+    for (const f of files) {
+      if (f.kind !== 'compose' || f.absPath === undefined) continue;
+      const d = dirname(f.absPath);
+      index.set(d, [...(index.get(d) ?? []), f]);
+    }
+    composeByDir.set(files, index);
+  }
+  return index.get(dir) ?? [];
+}
+
+export function siblingFiles(ctx: CodemodContext, file: ParsedCompose): { bases: ParsedCompose[]; overrides: ParsedCompose[] } {
+  const bases: ParsedCompose[] = [];
+  const overrides: ParsedCompose[] = [];
+  if (!file.absPath) return { bases, overrides };
+  for (const f of composeFilesIn(ctx.project.files, dirname(file.absPath))) {
+    if (f.absPath === file.absPath) continue;
+    const name = basename(f.absPath ?? '');
+    if (OVERRIDE.test(name)) overrides.push(f);
+    else if (BASE.test(name)) bases.push(f);
+  }
+  return { bases, overrides };
+}
+
+/** How the runtime-hardening codemods see a service across the base file and its overrides. */
+export interface ServiceView {
+  svc: ComposeService;
+  /** The same service in override files of this run (their settings merge over this one). */
+  overrides: ComposeService[];
+  /** Set when this service should not be edited here, with the reason (for an info finding). */
+  skip?: string;
+}
+
+/**
+ * The services to harden in this file. In an override file, a service also defined in a base file of this run, or one
+ * with neither `image:` nor `build:` (a partial definition of a service defined elsewhere), is skipped: the base file
+ * gets the settings. In a base file, the same service's definitions in override files of this run are returned
+ * alongside, so their mounts and settings count.
+ */
+export function serviceViews(ctx: CodemodContext): ServiceView[] {
+  const file = ctx.file as ParsedCompose;
+  const { bases, overrides } = siblingFiles(ctx, file);
+  const override = isOverrideFile(file);
+  const overrideSvcs = override ? [] : overrides.flatMap((o) => services(o));
+  return services(file).map((svc) => {
+    const v: ServiceView = { svc, overrides: overrideSvcs.filter((o) => o.name === svc.name) };
+    if (override) {
+      const base = bases.find((b) => services(b).some((s) => s.name === svc.name));
+      if (base) v.skip = `it is defined in ${basename(base.path)}, which gets the settings`;
+      else if (!lookup(svc, 'image') && !lookup(svc, 'build') && !lookup(svc, 'extends')) {
+        v.skip = 'this override file only adjusts it (no image or build here): the file that defines it gets the settings';
+      }
+    }
+    return v;
+  });
+}
+
+/** The plans, among `planned`, of the services `svc` extends (compose merges what those get into it). */
+export function extendedPlans<P extends { view: ServiceView }>(svc: ComposeService, planned: readonly P[]): P[] {
+  const parents = new Set(svc.sources.filter((s) => s.via === 'extends').map((s) => s.service));
+  return planned.filter((q) => parents.has(q.view.svc.name));
+}
+
+/** The first value of `key` in the service or the overrides of it. */
+export function lookupView(v: ServiceView, key: string): { value: Node | null; where: string } | undefined {
+  const own = lookup(v.svc, key);
+  if (own) return { value: own.value, where: 'here' };
+  for (const o of v.overrides) {
+    const l = lookup(o, key);
+    if (l) return { value: l.value, where: 'override' };
+  }
+  return undefined;
+}
+
+/** "knowledge base entry `nginx (alpine)`", "image config from docker.io", … for findings. */
+export function describeSources(parts: readonly (string | undefined | false)[]): string {
+  const p = parts.filter((x): x is string => typeof x === 'string' && x !== '');
+  return p.length ? ` (from ${p.join('; ')})` : '';
+}
