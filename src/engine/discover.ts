@@ -7,6 +7,7 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
 import type { FileKind } from './types.js';
+import { isKubernetesManifest, isKustomizationName, isValuesName, mayBeManifestName } from './kubernetes-kind.js';
 
 export interface DiscoveredFile {
   /** Path for display: relative to cwd when inside it, else absolute. Always with '/' separators. */
@@ -34,17 +35,40 @@ const COMPOSE_NAME = /^(?:compose(?:\.[^/]+)?\.ya?ml|docker-compose[^/]*\.ya?ml)
 /** `Dockerfile.md`, `Dockerfile.sh`, editor and patch leftovers: named like Dockerfiles, but not Dockerfiles. */
 const NOT_DOCKERFILE_SUFFIX = /\.(?:md|txt|rst|json|ya?ml|sh|py|bak|orig|rej|swp|tmp|dockerignore)$/i;
 const SKIP_DIRS = new Set(['.git', 'node_modules', '.hg', '.svn']);
+/** YAML files larger than this are not read to see whether they are Kubernetes manifests. */
+const MAX_SNIFF_BYTES = 1024 * 1024;
+
+/**
+ * The kind of a YAML file whose name says nothing (found while walking, or named explicitly): a Kubernetes manifest by
+ * its content, or a Helm `values*.yaml` next to a `Chart.yaml`.
+ */
+async function yamlKind(abs: string, siblings?: readonly string[]): Promise<FileKind | undefined> {
+  const base = basename(abs);
+  if (!mayBeManifestName(base)) return undefined;
+  try {
+    if ((await stat(abs)).size > MAX_SNIFF_BYTES) return undefined;
+    if (isValuesName(base)) {
+      const names = siblings ?? (await readdir(dirname(abs)));
+      if (names.includes('Chart.yaml') || names.includes('Chart.yml')) return 'kubernetes';
+    }
+    return isKubernetesManifest(await readFile(abs, 'utf8')) ? 'kubernetes' : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The kind a file name implies, if any. */
 export function kindFromName(name: string): FileKind | undefined {
   const base = basename(name);
   if (DOCKERFILE_NAME.test(base) && !NOT_DOCKERFILE_SUFFIX.test(base)) return 'dockerfile';
   if (COMPOSE_NAME.test(base)) return 'compose';
+  if (isKustomizationName(base)) return 'kubernetes';
   return undefined;
 }
 
 /** Guess the kind of an explicitly named file from its content. */
 export function kindFromContent(text: string): FileKind | undefined {
+  if (isKubernetesManifest(text)) return 'kubernetes';
   if (/^\s*services\s*:/m.test(text)) return 'compose';
   if (/^\s*FROM\s+\S/im.test(text)) return 'dockerfile';
   return undefined;
@@ -122,7 +146,7 @@ export async function discover(opts: DiscoverOptions): Promise<{ files: Discover
       continue;
     }
     if (st.isFile()) {
-      let kind = opts.kind ?? kindFromName(abs);
+      let kind = opts.kind ?? kindFromName(abs) ?? (await yamlKind(abs));
       if (!kind) {
         try {
           kind = kindFromContent(await readFile(abs, 'utf8'));
@@ -131,7 +155,7 @@ export async function discover(opts: DiscoverOptions): Promise<{ files: Discover
         }
       }
       if (!kind) {
-        problems.push({ path: displayPath(opts.cwd, abs), message: 'cannot tell whether this is a Dockerfile or a compose file; pass --kind' });
+        problems.push({ path: displayPath(opts.cwd, abs), message: 'cannot tell whether this is a Dockerfile, a compose file or a Kubernetes manifest; pass --kind' });
         continue;
       }
       await add(abs, kind, true);
@@ -169,6 +193,7 @@ export async function discover(opts: DiscoverOptions): Promise<{ files: Discover
         return;
       }
       entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      const names = entries.map((e) => e.name);
       for (const e of entries) {
         const child = join(dir, e.name);
         if (e.isDirectory()) {
@@ -176,8 +201,9 @@ export async function discover(opts: DiscoverOptions): Promise<{ files: Discover
           await walk(child, here);
           continue;
         }
-        const kind = kindFromName(e.name);
-        if (!kind || ignoredBy(here, child, false) || excluded(child)) continue;
+        if (ignoredBy(here, child, false) || excluded(child)) continue;
+        const kind = kindFromName(e.name) ?? (e.isFile() || e.isSymbolicLink() ? await yamlKind(child, names) : undefined);
+        if (!kind) continue;
         if (e.isSymbolicLink()) {
           let target: string;
           try {

@@ -1,8 +1,8 @@
 /** Parsing at the engine boundary: Dockerfiles with dockerfile-ast, compose files with `yaml` (comment- and range-preserving). */
 import { DockerfileParser } from 'dockerfile-ast';
-import { LineCounter, parseAllDocuments, isMap } from 'yaml';
+import { LineCounter, parseAllDocuments, isMap, isScalar } from 'yaml';
 import { computeLineStarts, detectEol } from './text.js';
-import type { FileKind, ParsedCompose, ParsedDockerfile, ParsedFile, ParsedSource } from './types.js';
+import type { FileKind, ParsedCompose, ParsedDockerfile, ParsedFile, ParsedKubernetes, ParsedSource } from './types.js';
 
 export class ParseError extends Error {
   constructor(
@@ -64,6 +64,28 @@ export function parseCompose(path: string, absPath: string | undefined, text: st
   return { kind: 'compose', path, absPath, text, eol: detectEol(text), lineStarts: computeLineStarts(text), docs, lineCounter };
 }
 
+/** Kubernetes manifests, kustomization.yaml, Helm values.yaml: every document a mapping (or empty), as in compose files. */
+export function parseKubernetes(path: string, absPath: string | undefined, text: string): ParsedKubernetes {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { keepSourceTokens: true, lineCounter, uniqueKeys: true, merge: true });
+  const base = { kind: 'kubernetes' as const, path, absPath, text, eol: detectEol(text), lineStarts: computeLineStarts(text), lineCounter };
+  if (!Array.isArray(docs)) return { ...base, docs: [] };
+  for (const doc of docs) {
+    const err = doc.errors[0];
+    if (err) {
+      const pos = err.linePos?.[0];
+      const msg = err.message.split('\n')[0] ?? err.message;
+      throw new ParseError(`invalid YAML: ${msg.replace(/ at line \d+, column \d+:?$/, '')}`, pos?.line, pos?.col);
+    }
+    if (doc.contents !== null && !isMap(doc.contents) && !(isScalar(doc.contents) && doc.contents.value === null)) {
+      const off = doc.contents.range?.[0] ?? 0;
+      const p = lineCounter.linePos(off);
+      throw new ParseError('not a Kubernetes manifest: a document is not a mapping', p.line, p.col);
+    }
+  }
+  return { ...base, docs };
+}
+
 export function parseSource(path: string, absPath: string | undefined, text: string): ParsedSource {
   return { kind: 'source', path, absPath, text, eol: detectEol(text), lineStarts: computeLineStarts(text) };
 }
@@ -76,5 +98,7 @@ export function parseFile(kind: FileKind, path: string, absPath: string | undefi
       return parseCompose(path, absPath, text);
     case 'source':
       return parseSource(path, absPath, text);
+    case 'kubernetes':
+      return parseKubernetes(path, absPath, text);
   }
 }

@@ -2,7 +2,7 @@
  * Inline suppression comments, the same in Dockerfiles and compose files:
  *   # harden-ignore ID[,ID…] [reason]      on the line(s) just before what it suppresses (a block of comment lines is fine)
  *   # harden-ignore-file ID[,ID…] [reason] anywhere in the file
- * `all` suppresses every codemod. In compose files a trailing comment on the same line also works.
+ * `all` suppresses every codemod. In compose files and Kubernetes manifests a trailing comment on the same line also works.
  */
 import { lineIndexAt } from './text.js';
 import type { ParsedFile } from './types.js';
@@ -35,7 +35,7 @@ export function buildSuppressions(file: ParsedFile, anchorOffset: (offset: numbe
         if (m[1]) for (const id of ids(m[2])) fileIds.add(id);
         else lineIds.set(l, ids(m[2]));
       }
-    } else if (file.kind === 'compose') {
+    } else if (file.kind === 'compose' || file.kind === 'kubernetes') {
       const hash = line.search(/\s#\s*harden-ignore(?!-file)/);
       if (hash >= 0) {
         const m = DIRECTIVE.exec(line.slice(hash).trimStart());

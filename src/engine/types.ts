@@ -7,8 +7,8 @@
 import type { Dockerfile } from 'dockerfile-ast';
 import type { Document, LineCounter } from 'yaml';
 
-export type FileKind = 'dockerfile' | 'compose' | 'source';
-export const FILE_KINDS: readonly FileKind[] = ['dockerfile', 'compose', 'source'];
+export type FileKind = 'dockerfile' | 'compose' | 'source' | 'kubernetes';
+export const FILE_KINDS: readonly FileKind[] = ['dockerfile', 'compose', 'source', 'kubernetes'];
 
 /** Ordered: manual < unsafe < safe. A fix applies when its safety is at or above the level the user allows. */
 export type Safety = 'safe' | 'unsafe' | 'manual';
@@ -121,7 +121,18 @@ export interface ParsedSource extends ParsedBase {
   kind: 'source';
 }
 
-export type ParsedFile = ParsedDockerfile | ParsedCompose | ParsedSource;
+/**
+ * Kubernetes manifests (every YAML document of the file: workloads, Services, … separated by `---`), a Kustomize
+ * `kustomization.yaml`, or a Helm chart's `values.yaml`. Parsed like compose files, with source tokens.
+ */
+export interface ParsedKubernetes extends ParsedBase {
+  kind: 'kubernetes';
+  /** All YAML documents (empty documents between `---` included, with null contents). */
+  docs: readonly Document.Parsed[];
+  lineCounter: LineCounter;
+}
+
+export type ParsedFile = ParsedDockerfile | ParsedCompose | ParsedSource | ParsedKubernetes;
 
 /** A network (or local-filesystem) question a codemod needs answered before it runs. */
 export type LookupKey =

@@ -41,6 +41,7 @@ export interface FixtureCase {
 
 export function kindOfFixture(name: string): FileKind {
   if (/dockerfile|containerfile/i.test(name)) return 'dockerfile';
+  if (/(?:^|\.)(?:k8s|kustomization|values)\.ya?ml$/i.test(name)) return 'kubernetes';
   if (/\.ya?ml$/i.test(name)) return 'compose';
   return 'source';
 }
