@@ -772,6 +772,7 @@ export const addDownloadChecksum: Codemod = {
   network: true,
   sources: ['hadolint:DL4001', 'seed:001', 'seed:002'],
   defaultOptions: { addSyntax: true, frontend: DEFAULT_FRONTEND },
+  optionsSchema: { type: 'object', additionalProperties: false, properties: { addSyntax: { type: 'boolean', description: 'Add a # syntax= directive when the file has none.' }, frontend: { type: 'string', minLength: 1, description: 'The frontend that directive names (1.6 or later).' } } },
   docs: `## What it does
 Pins what a build downloads to the bytes the URL serves today, by SHA-256 (the \`url-sha256\` lookup downloads each URL
 once, hashes it while streaming and caches the answer by URL; only https:// is fetched, plus http:// on loopback).

@@ -63,6 +63,7 @@ export const composeBindLocalhost: Codemod = {
   severity: 'warning',
   sources: ['seed:001', 'compose-lint:CL-0005', 'kics:container-traffic-not-bound-to-host-interface', 'dclint:no-unbound-port-interfaces'],
   defaultOptions: { address: '127.0.0.1' },
+  optionsSchema: { type: 'object', additionalProperties: false, properties: { address: { type: 'string', minLength: 1, description: 'The host IP to bind to (127.0.0.1, ::1, a private interface address).' } } },
   docs: `## What it does
 For each service's \`ports:\` (through anchors, merge keys and same-file \`extends\`):
 - short syntax without a host IP gets \`127.0.0.1:\` in front: \`"8080:80"\` → \`"127.0.0.1:8080:80"\`,

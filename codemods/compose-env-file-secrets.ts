@@ -7,7 +7,7 @@ import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { isOk } from '../src/engine/lookups.js';
 import type { Codemod, FileAnswer, LookupKey, ParsedCompose, Range } from '../src/engine/types.js';
 import { composeDir, getPair, rangeOf, services } from '../src/secrets/compose.js';
-import { isSecretName, nameOptions } from '../src/secrets/names.js';
+import { SECRET_NAME_OPTIONS, isSecretName, nameOptions } from '../src/secrets/names.js';
 import { MANUAL } from '../src/secrets/report.js';
 
 interface EnvFileRef {
@@ -60,6 +60,7 @@ export const composeEnvFileSecrets: Codemod = {
   severity: 'warning',
   sources: ['seed:001'],
   defaultOptions: { secretNames: [], ignoreNames: [] },
+  optionsSchema: SECRET_NAME_OPTIONS,
   docs: `## What it does
 Reads every \`env_file:\` of every service (short and long syntax; paths relative to the compose file) and the
 \`.env\` file next to the compose file, and reports each key whose name looks like a secret (the same heuristics as

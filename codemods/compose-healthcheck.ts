@@ -14,6 +14,9 @@ import {
 } from '../src/compose/hardening.js';
 import { knowledgeBaseTable, type Healthcheck } from '../src/compose/image-kb.js';
 
+/** A compose duration (10s, 1m30s, 500ms). */
+const DURATION = '^([0-9]+(\\.[0-9]+)?(ns|us|ms|s|m|h))+$';
+
 /** Whether a service has a healthcheck that is not disabled (its own, merged, extended or from an override file). */
 function hasHealthcheck(view: ServiceView | undefined, svc: ComposeService): boolean {
   const l = view ? lookupView(view, 'healthcheck') : lookup(svc, 'healthcheck');
@@ -120,6 +123,7 @@ export const composeHealthcheck: Codemod = {
   severity: 'warning',
   network: true,
   sources: ['seed:001', 'kics:healthcheck-not-set', 'hadolint:DL3057'],
+  optionsSchema: { type: 'object', additionalProperties: false, properties: { interval: { type: 'string', pattern: DURATION }, timeout: { type: 'string', pattern: DURATION }, retries: { type: 'integer', minimum: 1 }, startPeriod: { type: 'string', pattern: DURATION } } },
   docs: `## What it does
 1. For each service without a \`healthcheck\` (own, \`<<\` merge sources, same-file \`extends\`, override files of the
    same run) whose image is in the knowledge base below with a probe, adds at the end of the service's mapping:

@@ -12,6 +12,7 @@ export const composeLogLimits: Codemod = {
   severity: 'info',
   sources: ['seed:001', 'kics:logging-not-configured'],
   defaultOptions: { maxSize: '10m', maxFile: '3' },
+  optionsSchema: { type: 'object', additionalProperties: false, properties: { maxSize: { type: 'string', pattern: '^[0-9]+[kmg]?$', description: 'Value of max-size (10m).' }, maxFile: { type: ['string', 'integer'], pattern: '^[1-9][0-9]*$', minimum: 1, description: 'Value of max-file (3).' } } },
   docs: `## What it does
 For each service with no \`logging:\` (own key, \`<<\` merge sources or same-file \`extends\`), adds at the end of the
 service's mapping:

@@ -191,6 +191,7 @@ export const composeNetworkIsolation: Codemod = {
   network: true,
   sources: ['seed:001', 'seed:003'],
   defaultOptions: { network: 'backend', applications: false },
+  optionsSchema: { type: 'object', additionalProperties: false, properties: { network: { type: 'string', pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]*$', description: 'Name of the internal network.' }, applications: { type: 'boolean', description: 'Also isolate services built here or running a runtime image.' } } },
   docs: `## What it does
 Runs with \`--preset strict\` only (or when \`--only compose-network-isolation\` or the config names it). Two changes,
 each decided from the whole file (services through anchors, merge keys and same-file \`extends\`, plus the override

@@ -28,6 +28,7 @@ export const composeRequireSecretVars: Codemod = {
   severity: 'warning',
   sources: ['seed:001', 'compose-lint:CL-0020', 'kics:passwords-and-secrets-generic'],
   defaultOptions: { patterns: [], ignore: [] },
+  optionsSchema: { type: 'object', additionalProperties: false, properties: { patterns: { type: 'array', items: { type: 'string' }, description: 'Extra glob patterns of secret names.' }, ignore: { type: 'array', items: { type: 'string' }, description: 'Glob patterns of names never treated as secrets.' } } },
   docs: `## What it does
 Finds compose interpolations with a default value, \`\${VAR:-default}\` and \`\${VAR-default}\`, where the variable name
 or the environment variable it is assigned to looks like a secret, and makes the variable required instead:

@@ -1,12 +1,21 @@
 /** compose-resource-limits: `deploy.resources` limits/reservations and `pids_limit`, with defaults per image family. */
 import { isMap, isScalar, type YAMLMap } from 'yaml';
 import { fix } from '../src/engine/edits.js';
-import type { Codemod, CodemodContext, Edit, ParsedCompose } from '../src/engine/types.js';
+import type { Codemod, CodemodContext, Edit, JsonSchema, ParsedCompose } from '../src/engine/types.js';
 import { fillEmpty, insertPair, lookup, lookupMerged, ownPair, rangeOf, resolveNode, services, servicesUsing, sharedWhere, type ComposeService, type NewValue } from '../src/compose/index.js';
 import {
   aliasAnchorNote, buildLookups, extendedPlans, insertPairs, kbSource, lookupView, mergeInsertions, serviceImage, serviceViews, type ServiceImage, type ServiceView,
 } from '../src/compose/hardening.js';
 import { FAMILY_RESOURCES, type Family, type ResourceProfile } from '../src/compose/image-kb.js';
+
+const QUANTITY = { type: ['string', 'number'] } as const;
+const LIMITS = { type: 'object', additionalProperties: false, properties: { cpus: QUANTITY, memory: QUANTITY } } as const;
+/** The options schema of one resource profile: `{ limits: { cpus, memory }, reservations: { cpus, memory }, pids }`. */
+const PROFILE_SCHEMA: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { limits: LIMITS, reservations: LIMITS, pids: { anyOf: [{ type: 'integer', minimum: 1 }, { const: false }] } },
+};
 
 interface PartialProfile {
   limits?: { cpus?: string | number; memory?: string };
@@ -171,6 +180,7 @@ export const composeResourceLimits: Codemod = {
   severity: 'warning',
   sources: ['seed:001', 'seed:003', 'kics:memory-not-limited', 'kics:cpus-not-limited', 'kics:pids-limit-not-set'],
   defaultOptions: {},
+  optionsSchema: { type: 'object', additionalProperties: false, properties: { families: { type: 'object', additionalProperties: false, properties: Object.fromEntries([...Object.keys(FAMILY_RESOURCES)].map((f) => [f, PROFILE_SCHEMA])), description: 'Per image family, values replacing the defaults.' }, images: { type: 'object', additionalProperties: PROFILE_SCHEMA, description: 'Per repository (postgres, ghcr.io/acme/api), winning over families.' } } },
   lookups(file) {
     return buildLookups(file);
   },

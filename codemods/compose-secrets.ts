@@ -12,7 +12,7 @@ import {
   topLevelSecrets, type EnvEntry, type ServiceInfo,
 } from '../src/secrets/compose.js';
 import { fileFormFor, repositoryOf } from '../src/secrets/images.js';
-import { isSecretName, nameOptions, secretNameFor, SECRET_PATTERNS } from '../src/secrets/names.js';
+import { SECRET_NAME_OPTIONS, isSecretName, nameOptions, secretNameFor, SECRET_PATTERNS } from '../src/secrets/names.js';
 import { SecretValue } from '../src/engine/redacted.js';
 import { reporter } from '../src/secrets/report.js';
 
@@ -131,6 +131,7 @@ export const composeSecrets: Codemod = {
   severity: 'warning',
   sources: ['seed:001'],
   defaultOptions: { secretNames: [], ignoreNames: [] },
+  optionsSchema: SECRET_NAME_OPTIONS,
   docs: `## What it does
 For each service, environment entries whose **names look like secrets** and whose value is a literal, \`\${VAR}\`,
 \`\${VAR:-default}\` or nothing (passed from the host) are moved to compose \`secrets:\`:

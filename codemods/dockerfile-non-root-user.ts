@@ -380,6 +380,7 @@ export const dockerfileNonRootUser: Codemod = {
   sources: ['hadolint:DL3002', 'seed:002'],
   network: true,
   defaultOptions: { uid: 10001, gid: 10001, name: 'app' },
+  optionsSchema: { type: 'object', additionalProperties: false, properties: { uid: { type: 'integer', minimum: 1, description: 'UID of the user created (10001).' }, gid: { type: 'integer', minimum: 1, description: 'GID (defaults to uid).' }, name: { type: 'string', pattern: '^[a-z_][a-z0-9_-]{0,30}$', description: 'Name of the user created (app).' } } },
   docs: `## What it does
 Looks at the final stage (with the stages it is built \`FROM\`, whose USER it inherits). When it runs as root — its last
 \`USER\` is \`root\`/\`0\`, or there is no \`USER\` and the base image's config names no other user (asked from the

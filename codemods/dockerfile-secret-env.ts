@@ -11,7 +11,7 @@ import { computeLineStarts } from '../src/engine/text.js';
 import type { Codemod, CodemodContext, Edit, FileAnswer, LookupKey, ParsedCompose, ParsedDockerfile } from '../src/engine/types.js';
 import { childIndent, getPair, lineAfter, linesAt, listedSecrets, rangeOf, services, topLevelSecrets } from '../src/secrets/compose.js';
 import { planDockerfile } from '../src/secrets/dockerfile.js';
-import { nameOptions, SECRET_PATTERNS } from '../src/secrets/names.js';
+import { SECRET_NAME_OPTIONS, nameOptions, SECRET_PATTERNS } from '../src/secrets/names.js';
 import { MANUAL } from '../src/secrets/report.js';
 import { topLevelEdit } from './compose-secrets.js';
 
@@ -102,6 +102,7 @@ export const dockerfileSecretEnv: Codemod = {
   severity: 'warning',
   sources: ['seed:001'],
   defaultOptions: { secretNames: [], ignoreNames: [] },
+  optionsSchema: SECRET_NAME_OPTIONS,
   docs: `## What it does
 In Dockerfiles:
 

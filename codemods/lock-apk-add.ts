@@ -210,6 +210,7 @@ export const lockApkAdd: Codemod = {
   network: true,
   sources: ['hadolint:DL3018', 'hadolint:DL3019', 'seed:001'],
   defaultOptions: { addNoCache: true },
+  optionsSchema: { type: 'object', additionalProperties: false, properties: { addNoCache: { type: 'boolean', description: 'Add --no-cache when missing.' } } },
   docs: `## What it does
 Pins every package of \`apk add\` in RUN to the version \`apk\` would install today: \`curl\` → \`curl=8.5.0-r0\`.
 

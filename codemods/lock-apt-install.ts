@@ -262,6 +262,7 @@ export const lockAptInstall: Codemod = {
   network: true,
   sources: ['hadolint:DL3008', 'hadolint:DL3009', 'hadolint:DL3015', 'seed:002'],
   defaultOptions: { snapshot: null },
+  optionsSchema: { type: 'object', additionalProperties: false, properties: { snapshot: { type: ['string', 'null'], pattern: '^[0-9]{8}T[0-9]{6}Z$', description: 'A snapshot.debian.org timestamp (20240115T000000Z) to point Debian stages at.' } } },
   docs: `## What it does
 Pins every package of \`apt-get install\` / \`apt install\` in RUN to the version apt would pick today:
 \`curl\` → \`curl=7.88.1-10+deb12u15\`.

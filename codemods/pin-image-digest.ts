@@ -149,6 +149,7 @@ export const pinImageDigest: Codemod = {
   network: true,
   sources: ['hadolint:DL3006', 'hadolint:DL3007', 'seed:001', 'renovate:pinDigests'],
   defaultOptions: { maxCandidates: 10 },
+  optionsSchema: { type: 'object', additionalProperties: false, properties: { maxCandidates: { type: 'integer', minimum: 1, description: 'How many candidate tags --exact-tags may look up per reference.' } } },
   docs: `## What it does
 Adds the digest the tag points to now to every image reference, keeping the tag and your spelling of the name:
 \`FROM node:20-alpine\` becomes \`FROM node:20-alpine@sha256:…\`. It covers \`FROM\` (with \`--platform\` and \`AS\`),

@@ -1,10 +1,12 @@
 /**
  * `npm run docs`: writes docs/codemods/<id>.md from each codemod's `docs`, and the codemod table in README.md
- * (between the codemod-table markers). test/docs.test.ts fails when these are out of date.
+ * (between the codemod-table markers), and schema/harden.schema.json (the configuration's JSON Schema, with every
+ * codemod's options). test/docs.test.ts fails when these are out of date.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { codemods } from '../codemods/index.js';
+import { configSchema } from '../src/engine/config-schema.js';
 import type { Codemod } from '../src/engine/types.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -28,6 +30,11 @@ export function codemodTable(): string {
   return [START, '| codemod | files | fix safety | what it does |', '|---|---|---|---|', ...rows, END].join('\n');
 }
 
+/** schema/harden.schema.json: the configuration schema for editors (yaml-language-server, VS Code). */
+export function schemaText(): string {
+  return `${JSON.stringify(configSchema(codemods), null, 2)}\n`;
+}
+
 export function readmeWithTable(readme: string): string {
   const a = readme.indexOf(START);
   const b = readme.indexOf(END);
@@ -40,5 +47,7 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename
   for (const c of codemods) writeFileSync(resolve(ROOT, 'docs/codemods', `${c.id}.md`), codemodPage(c));
   const readmePath = resolve(ROOT, 'README.md');
   writeFileSync(readmePath, readmeWithTable(readFileSync(readmePath, 'utf8')));
-  console.log(`wrote docs for ${codemods.length} codemods and the README table`);
+  mkdirSync(resolve(ROOT, 'schema'), { recursive: true });
+  writeFileSync(resolve(ROOT, 'schema/harden.schema.json'), schemaText());
+  console.log(`wrote docs for ${codemods.length} codemods, the README table and schema/harden.schema.json`);
 }

@@ -105,8 +105,8 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
     throw new UsageError(`--apt-snapshot must be a snapshot.debian.org timestamp like 20240115T000000Z, not '${opts.aptSnapshot}'`);
   }
 
-  const finder = new ConfigFinder();
-  const explicitConfig = opts.configFile ? await loadConfigFile(resolve(cwd, opts.configFile)) : undefined;
+  const finder = new ConfigFinder(all);
+  const explicitConfig = opts.configFile ? await loadConfigFile(resolve(cwd, opts.configFile), all) : undefined;
   const configFor = async (dir: string): Promise<LoadedConfig> => explicitConfig ?? (await finder.find(dir));
   const rootConfig = await configFor(cwd);
   const checked = new Set<string>();

@@ -464,7 +464,7 @@ export async function main(argv: string[]): Promise<number> {
     const { UsageError } = await import('./api.js');
     const { ConfigError } = await import('./engine/config.js');
     if (e instanceof UsageErr || e instanceof UsageError || e instanceof ConfigError) {
-      process.stderr.write(`harden: error: ${e.message}\n`);
+      for (const line of e.message.split('\n')) process.stderr.write(`harden: error: ${line}\n`);
       return EXIT_ERROR;
     }
     process.stderr.write(`harden: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

@@ -8,7 +8,7 @@ export { fix, check, hasProcessingErrors, presetCodemods, UsageError } from './a
 export type { FixOptions, HardenOptions, HardenResult, Problem } from './api.js';
 export type { FileResult, FileError } from './engine/run.js';
 export type {
-  Answer, Answers, Codemod, CodemodContext, Edit, FileKind, Finding, Fix, GlobalSettings, LookupKey, ParsedFile,
+  Answer, Answers, Codemod, CodemodContext, Edit, FileKind, Finding, Fix, GlobalSettings, JsonSchema, LookupKey, ParsedFile,
   Preset, Range, Report, Resolver, Safety, Severity,
 } from './engine/types.js';
 export { unifiedDiff } from './engine/diff.js';

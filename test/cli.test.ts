@@ -26,7 +26,22 @@ describe('harden CLI basics', () => {
     const cwd = tmpTree({ '.git/HEAD': 'x', '.harden.yaml': 'unsafe: true\nbogus: 1\n', Dockerfile: 'FROM a\n' });
     const r = harden(['check'], { cwd });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/\.harden\.yaml: unknown key 'bogus'/);
+    expect(r.stderr).toMatch(/\.harden\.yaml:2:1: unknown key 'bogus'/);
+  });
+
+  it('a string "false" for unsafe is a configuration error (exit 2, file:line:col), not unsafe fixes on', () => {
+    const cwd = tmpTree({
+      '.git/HEAD': 'x',
+      '.harden.yaml': 'unsafe: "false"\ncodemods:\n  dockerfile-non-root-user: { options: { uidd: 1 } }\n',
+      Dockerfile: 'FROM a\n',
+    });
+    const r = harden(['fix', '--write'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `harden: error: ${join(cwd, '.harden.yaml')}:1:9: 'unsafe' must be true or false, not the string "false"`,
+      `harden: error: ${join(cwd, '.harden.yaml')}:3:42: unknown option 'uidd' of dockerfile-non-root-user (did you mean 'uid'?); its options: uid, gid, name`,
+    ]);
+    expect(readFileSync(join(cwd, 'Dockerfile'), 'utf8')).toBe('FROM a\n');
   });
 
   it('reports every bad file with file:line:col, keeps going, exits 2 and writes nothing for them', () => {

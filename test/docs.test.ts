@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { codemods } from '../codemods/index.js';
-import { codemodPage, readmeWithTable } from '../scripts/gen-docs.js';
+import { codemodPage, readmeWithTable, schemaText } from '../scripts/gen-docs.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -11,6 +11,11 @@ describe('generated documentation', () => {
   it('README codemod table matches the registry', () => {
     const readme = readFileSync(resolve(ROOT, 'README.md'), 'utf8');
     expect(readme, 'README.md is stale: run npm run docs').toBe(readmeWithTable(readme));
+  });
+  it('schema/harden.schema.json is current', () => {
+    const p = resolve(ROOT, 'schema/harden.schema.json');
+    expect(existsSync(p), `${p} missing: run npm run docs`).toBe(true);
+    expect(readFileSync(p, 'utf8'), `${p} is stale: run npm run docs`).toBe(schemaText());
   });
   it.each(codemods.map((c) => [c.id, c] as const))('docs/codemods/%s.md is current', (id, c) => {
     const p = resolve(ROOT, 'docs/codemods', `${id}.md`);

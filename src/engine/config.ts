@@ -5,8 +5,10 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
-import { parse as parseYaml } from 'yaml';
-import type { Preset, Severity } from './types.js';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { configSchema } from './config-schema.js';
+import type { Codemod, JsonSchema, Preset, Severity } from './types.js';
 
 export interface CodemodSetting {
   enabled?: boolean;
@@ -32,9 +34,9 @@ export interface HardenConfig {
   preset?: Preset;
   /** Like --apt-snapshot: a snapshot.debian.org timestamp (20240115T000000Z) for lock-apt-install. */
   aptSnapshot?: string;
-  failOn?: Severity | 'never';
   /** Registry settings (see the README): mirrors per registry, insecure (plain HTTP) registries, and more. */
   registries?: Record<string, { mirror?: string }>;
+  /** Registries reached over plain HTTP. */
   insecure?: string[];
   concurrency?: number;
   timeout?: number;
@@ -44,17 +46,17 @@ export interface HardenConfig {
   indexes?: Record<string, string>;
 }
 
-const KNOWN_KEYS = new Set([
-  'codemods', 'only', 'skip', 'unsafe', 'exclude', 'overrides', 'platform', 'exactTags', 'preset', 'aptSnapshot', 'failOn',
-  'registries', 'insecure', 'concurrency', 'timeout', 'retries', 'cache', 'indexes',
-]);
-
 export class ConfigError extends Error {
   constructor(
     readonly file: string,
     message: string,
+    /** 1-based line and column of the value at fault, when known. */
+    readonly line?: number,
+    readonly column?: number,
+    /** Further problems in the same file, each already `file:line:col: message`. */
+    readonly more: readonly string[] = [],
   ) {
-    super(`${file}: ${message}`);
+    super([`${file}${line !== undefined ? `:${line}:${column ?? 1}` : ''}: ${message}`, ...more].join('\n'));
     this.name = 'ConfigError';
   }
 }
@@ -68,43 +70,169 @@ export interface LoadedConfig {
 
 const CONFIG_NAMES = ['.harden.yaml', '.harden.yml'];
 
-function isStringArray(v: unknown): v is string[] {
-  return Array.isArray(v) && v.every((x) => typeof x === 'string');
+interface Issue {
+  message: string;
+  offset?: number;
 }
 
-export function validateConfig(file: string, raw: unknown): HardenConfig {
-  if (raw === null || raw === undefined) return {};
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(file, 'the configuration must be a mapping');
-  const c = raw as Record<string, unknown>;
-  for (const k of Object.keys(c)) if (!KNOWN_KEYS.has(k)) throw new ConfigError(file, `unknown key '${k}'`);
-  for (const k of ['only', 'skip', 'exclude', 'insecure'] as const) {
-    if (c[k] !== undefined && !isStringArray(c[k])) throw new ConfigError(file, `'${k}' must be a list of strings`);
-  }
-  const checkCodemods = (where: string, v: unknown) => {
-    if (v === undefined) return;
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError(file, `'${where}' must be a mapping of codemod ids`);
-    for (const [id, e] of Object.entries(v)) {
-      const ok = typeof e === 'boolean' || e === 'on' || e === 'off' || (typeof e === 'object' && e !== null && !Array.isArray(e));
-      if (!ok) throw new ConfigError(file, `'${where}.${id}' must be true, false, on, off or a mapping`);
+/** Compiled validators per codemod set (the schema embeds each codemod's options schema). */
+const validators = new WeakMap<readonly Codemod[], ValidateFunction>();
+let untyped: ValidateFunction | undefined;
+
+async function validatorFor(codemods: readonly Codemod[] | undefined): Promise<ValidateFunction> {
+  const cached = codemods ? validators.get(codemods) : untyped;
+  if (cached) return cached;
+  const { Ajv } = await import('ajv');
+  const v = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false }).compile(configSchema(codemods));
+  if (codemods) validators.set(codemods, v);
+  else untyped = v;
+  return v;
+}
+
+const unescapePointer = (p: string): string[] => (p === '' ? [] : p.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')));
+
+/** `codemods.dockerfile-non-root-user.options.uid`, `overrides[0].files`. */
+function dotted(path: readonly string[]): string {
+  return path.reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+}
+
+function describeValue(v: unknown): string {
+  if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  return `${typeof v} ${JSON.stringify(v)}`;
+}
+
+/** Levenshtein distance, for "did you mean" on a misspelt key. */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0]!;
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = d[j]!;
+      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
+      prev = cur;
     }
-  };
-  checkCodemods('codemods', c.codemods);
-  if (c.overrides !== undefined) {
-    if (!Array.isArray(c.overrides)) throw new ConfigError(file, "'overrides' must be a list");
-    c.overrides.forEach((o, i) => {
-      const files = (o as { files?: unknown })?.files;
-      if (typeof files !== 'string' && !isStringArray(files)) throw new ConfigError(file, `'overrides[${i}].files' must be a glob or a list of globs`);
-      checkCodemods(`overrides[${i}].codemods`, (o as { codemods?: unknown }).codemods);
-    });
   }
-  if (c.preset !== undefined && c.preset !== 'standard' && c.preset !== 'strict') throw new ConfigError(file, "'preset' must be standard or strict");
-  if (c.aptSnapshot !== undefined && (typeof c.aptSnapshot !== 'string' || !/^\d{8}T\d{6}Z$/.test(c.aptSnapshot))) {
-    throw new ConfigError(file, "'aptSnapshot' must be a snapshot.debian.org timestamp like 20240115T000000Z");
+  return d[b.length]!;
+}
+
+function suggestion(key: string, known: readonly string[]): string {
+  const best = known.map((k) => [k, distance(key, k)] as const).sort((x, y) => x[1] - y[1])[0];
+  return best && best[1] <= Math.max(2, Math.floor(key.length / 3)) ? ` (did you mean '${best[0]}'?)` : '';
+}
+
+const TYPE_WORDS: Record<string, string> = { boolean: 'true or false', integer: 'a whole number', number: 'a number', string: 'a string', array: 'a list', object: 'a mapping' };
+
+/** One readable message per ajv error (branch errors of if/anyOf folded into their parent). */
+function issuesFrom(errors: readonly ErrorObject[]): { path: string[]; key?: string; message: string }[] {
+  const out: { path: string[]; key?: string; message: string }[] = [];
+  const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  for (const e of errors) {
+    if (e.keyword === 'if') continue;
+    if (e.schemaPath.includes('/anyOf/') && anyOfPaths.has(e.instancePath)) continue;
+    const path = unescapePointer(e.instancePath);
+    const where = dotted(path);
+    const at = where ? `'${where}'` : 'the configuration';
+    const inOptions = path.length >= 3 && path[path.length - 1] === 'options' ? path[path.length - 2] : undefined;
+    switch (e.keyword) {
+      case 'additionalProperty':
+      case 'additionalProperties': {
+        const key = (e.params as { additionalProperty: string }).additionalProperty;
+        const known = Object.keys((e.parentSchema as JsonSchema | undefined)?.properties ?? {});
+        let message: string;
+        if (path.length === 0 && key === 'failOn') {
+          message = "unknown key 'failOn': the threshold for exit code 1 is not a configuration setting; pass --fail-on to `harden check` or `harden review`";
+        } else if (inOptions) {
+          message = known.length
+            ? `unknown option '${key}' of ${inOptions}${suggestion(key, known)}; its options: ${known.join(', ')}`
+            : `unknown option '${key}': ${inOptions} takes no options`;
+        } else if (path[path.length - 1] === 'codemods' && known.length) {
+          message = `unknown codemod '${key}'${suggestion(key, known)} (see \`harden rules\`)`;
+        } else {
+          message = `unknown key '${key}'${where ? ` in '${where}'` : ''}${suggestion(key, known)}`;
+        }
+        out.push({ path, key, message });
+        break;
+      }
+      case 'type': {
+        const t = (e.params as { type: string }).type;
+        out.push({ path, message: `${at} must be ${t.split(',').map((x) => TYPE_WORDS[x] ?? x).join(' or ')}, not ${describeValue(e.data)}` });
+        break;
+      }
+      case 'enum': {
+        const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
+        const list = allowed.length > 12 ? 'a codemod id (see `harden rules`)' : `one of ${allowed.map((a) => String(a)).join(', ')}`;
+        const isEntry = allowed.includes('on') && allowed.includes(true);
+        out.push({ path, message: isEntry ? `${at} must be on, off, true, false or a mapping, not ${describeValue(e.data)}` : `${at} must be ${list}, not ${describeValue(e.data)}` });
+        break;
+      }
+      case 'anyOf':
+        out.push({ path, message: `${at} must be a glob or a list of globs, not ${describeValue(e.data)}` });
+        break;
+      case 'required':
+        out.push({ path, message: `${at} needs '${(e.params as { missingProperty: string }).missingProperty}'` });
+        break;
+      default: {
+        const desc = (e.parentSchema as JsonSchema | undefined)?.description;
+        out.push({ path, message: `${at} ${e.message ?? 'is not valid'} (${describeValue(e.data)})${desc ? `: ${desc}` : ''}` });
+      }
+    }
   }
-  for (const k of ['concurrency', 'timeout', 'retries'] as const) {
-    if (c[k] !== undefined && (typeof c[k] !== 'number' || (c[k] as number) < 0)) throw new ConfigError(file, `'${k}' must be a non-negative number`);
+  return out.filter((x, i) => out.findIndex((y) => y.message === x.message && dotted(y.path) === dotted(x.path)) === i);
+}
+
+/** Offset of the node at `path` (or of the key `key` under it) in a parsed YAML/JSON document. */
+function offsetOf(doc: Document | undefined, path: readonly string[], key?: string): number | undefined {
+  if (!doc) return undefined;
+  let node: unknown = doc.contents;
+  let offset: number | undefined = (node as Node | null)?.range?.[0];
+  const steps = key === undefined ? path : [...path, key];
+  for (const [i, seg] of steps.entries()) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => String(isScalar(p.key) ? p.key.value : p.key) === seg);
+      if (!pair) break;
+      // For an unknown key point at the key itself; otherwise at the value (or its key when the value is empty).
+      const target = i === steps.length - 1 && key !== undefined ? pair.key : (pair.value ?? pair.key);
+      offset = (target as Node | null)?.range?.[0] ?? offset;
+      node = pair.value;
+    } else if (isSeq(node)) {
+      const item = node.items[Number(seg)];
+      if (item === undefined) break;
+      offset = (item as Node | null)?.range?.[0] ?? offset;
+      node = item;
+    } else break;
   }
-  return c as HardenConfig;
+  return offset;
+}
+
+/**
+ * Validate a configuration against the schema (with every codemod's options when `codemods` is given). `doc` is the
+ * parsed document the value came from (for line numbers), `base` the path of the configuration inside it
+ * (`['harden']` in package.json).
+ */
+export async function validateConfig(
+  file: string,
+  raw: unknown,
+  opts: { codemods?: readonly Codemod[]; doc?: Document; base?: readonly string[]; lineCounter?: LineCounter } = {},
+): Promise<HardenConfig> {
+  if (raw === null || raw === undefined) return {};
+  const validate = await validatorFor(opts.codemods);
+  if (validate(raw)) return raw as HardenConfig;
+  const issues: Issue[] = issuesFrom(validate.errors ?? []).map((i) => ({ message: i.message, offset: offsetOf(opts.doc, [...(opts.base ?? []), ...i.path], i.key) }));
+  issues.sort((a, b) => (a.offset ?? -1) - (b.offset ?? -1));
+  const pos = (o: number | undefined) => (o !== undefined && opts.lineCounter ? opts.lineCounter.linePos(o) : undefined);
+  const [first, ...rest] = issues.map((i) => ({ ...i, pos: pos(i.offset) }));
+  if (!first) throw new ConfigError(file, 'the configuration is not valid');
+  throw new ConfigError(
+    file,
+    first.message,
+    first.pos?.line,
+    first.pos?.col,
+    rest.map((i) => `${file}${i.pos ? `:${i.pos.line}:${i.pos.col}` : ''}: ${i.message}`),
+  );
 }
 
 async function readIfExists(path: string): Promise<string | undefined> {
@@ -119,26 +247,49 @@ async function exists(path: string): Promise<boolean> {
   return (await readIfExists(path)) !== undefined || (await import('node:fs')).existsSync(path);
 }
 
-/** Load one explicit config file (from --config). */
-export async function loadConfigFile(file: string): Promise<LoadedConfig> {
+/** Parse a YAML (or JSON) text keeping node positions; undefined when it is not valid. */
+function parseWithPositions(text: string): { doc: Document; lineCounter: LineCounter } | undefined {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  return doc.errors.length ? undefined : { doc, lineCounter };
+}
+
+async function fromPackageJson(file: string, text: string, codemods: readonly Codemod[] | undefined): Promise<HardenConfig | undefined> {
+  const pkg = JSON.parse(text) as { harden?: unknown };
+  if (pkg.harden === undefined) return undefined;
+  return validateConfig(file, pkg.harden, { codemods, base: ['harden'], ...parseWithPositions(text) });
+}
+
+/** Load one explicit config file (from --config), validated against the schema of `codemods` (when given). */
+export async function loadConfigFile(file: string, codemods?: readonly Codemod[]): Promise<LoadedConfig> {
   const text = await readIfExists(file);
   if (text === undefined) throw new ConfigError(file, 'cannot read the configuration file');
   if (file.endsWith('package.json')) {
-    const pkg = JSON.parse(text) as { harden?: unknown };
-    return { file, dir: dirname(file), config: validateConfig(file, pkg.harden) };
+    let config: HardenConfig | undefined;
+    try {
+      config = await fromPackageJson(file, text, codemods);
+    } catch (e) {
+      if (e instanceof ConfigError) throw e;
+      throw new ConfigError(file, `invalid JSON: ${(e as Error).message}`);
+    }
+    return { file, dir: dirname(file), config: config ?? {} };
   }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (e) {
-    throw new ConfigError(file, `invalid YAML: ${(e as Error).message.split('\n')[0]}`);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const err = doc.errors[0];
+  if (err) {
+    const p = lineCounter.linePos(err.pos[0]);
+    throw new ConfigError(file, `invalid YAML: ${err.message.split('\n')[0]}`, p.line, p.col);
   }
-  return { file, dir: dirname(file), config: validateConfig(file, raw) };
+  return { file, dir: dirname(file), config: await validateConfig(file, doc.toJS(), { codemods, doc, lineCounter }) };
 }
 
 /** Finds and caches the nearest configuration for directories. */
 export class ConfigFinder {
   private readonly cache = new Map<string, Promise<LoadedConfig>>();
+
+  /** `codemods`: the codemod set whose ids and options the configuration is checked against. */
+  constructor(private readonly codemods?: readonly Codemod[]) {}
 
   find(dir: string): Promise<LoadedConfig> {
     let p = this.cache.get(dir);
@@ -152,16 +303,19 @@ export class ConfigFinder {
   private async search(dir: string): Promise<LoadedConfig> {
     for (const name of CONFIG_NAMES) {
       const f = join(dir, name);
-      if ((await readIfExists(f)) !== undefined) return loadConfigFile(f);
+      if ((await readIfExists(f)) !== undefined) return loadConfigFile(f, this.codemods);
     }
-    const pkgText = await readIfExists(join(dir, 'package.json'));
+    const pkgFile = join(dir, 'package.json');
+    const pkgText = await readIfExists(pkgFile);
     if (pkgText !== undefined) {
+      let config: HardenConfig | undefined;
       try {
-        const pkg = JSON.parse(pkgText) as { harden?: unknown };
-        if (pkg.harden !== undefined) return { file: join(dir, 'package.json'), dir, config: validateConfig(join(dir, 'package.json'), pkg.harden) };
-      } catch {
+        config = await fromPackageJson(pkgFile, pkgText, this.codemods);
+      } catch (e) {
+        if (e instanceof ConfigError) throw e;
         // a broken package.json is not ours to report
       }
+      if (config) return { file: pkgFile, dir, config };
     }
     const parent = dirname(dir);
     if (parent === dir || (await exists(join(dir, '.git')))) return { dir, config: {} };

@@ -10,6 +10,17 @@ import type { Document, LineCounter } from 'yaml';
 export type FileKind = 'dockerfile' | 'compose' | 'source' | 'kubernetes';
 export const FILE_KINDS: readonly FileKind[] = ['dockerfile', 'compose', 'source', 'kubernetes'];
 
+/** A JSON Schema (draft-07) object: the keywords harden's schemas use, typed loosely enough for any other. */
+export interface JsonSchema {
+  type?: 'object' | 'array' | 'string' | 'number' | 'integer' | 'boolean' | 'null' | readonly ('object' | 'array' | 'string' | 'number' | 'integer' | 'boolean' | 'null')[];
+  description?: string;
+  properties?: Readonly<Record<string, JsonSchema>>;
+  additionalProperties?: boolean | JsonSchema;
+  items?: JsonSchema;
+  enum?: readonly unknown[];
+  [keyword: string]: unknown;
+}
+
 /** Ordered: manual < unsafe < safe. A fix applies when its safety is at or above the level the user allows. */
 export type Safety = 'safe' | 'unsafe' | 'manual';
 export type Severity = 'error' | 'warning' | 'info';
@@ -270,6 +281,12 @@ export interface Codemod {
   presets?: readonly Preset[];
   /** Default options. */
   defaultOptions?: Readonly<Record<string, unknown>>;
+  /**
+   * JSON Schema (draft-07) of the `options:` mapping a config may give it, normally
+   * `{ type: 'object', additionalProperties: false, properties: {…} }`. Absent: the codemod takes no options. The
+   * configuration schema (`schema/harden.schema.json`, `.harden.yaml` validation) is built from these.
+   */
+  optionsSchema?: JsonSchema;
   /** Pure: what it needs answered. Called on each pass's parse. */
   /**
    * Load heavy dependencies (a shell parser's WASM, ts-morph) before the first run. Called once per process,

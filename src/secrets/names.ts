@@ -4,6 +4,7 @@
  * A name is a secret when it matches one of SECRET_PATTERNS (or the user's `secretNames`), unless it matches
  * NOT_SECRET_PATTERNS (or the user's `ignoreNames`). Names ending in `_FILE` are references to secret files, never secrets.
  */
+import type { JsonSchema } from '../engine/types.js';
 
 /** Glob-like patterns (only `*` is special), compared case-insensitively against the whole name. */
 export const SECRET_PATTERNS: readonly string[] = [
@@ -40,6 +41,16 @@ export interface NameOptions {
   /** Patterns never treated as secrets (deny list); wins over everything. */
   ignoreNames?: readonly string[];
 }
+
+/** The options schema of the codemods that take `secretNames` / `ignoreNames`. */
+export const SECRET_NAME_OPTIONS: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    secretNames: { type: 'array', items: { type: 'string' }, description: 'Extra name patterns (`*` wildcard) treated as secrets.' },
+    ignoreNames: { type: 'array', items: { type: 'string' }, description: 'Name patterns never treated as secrets (wins).' },
+  },
+};
 
 export function nameOptions(options: Readonly<Record<string, unknown>>): NameOptions {
   const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);

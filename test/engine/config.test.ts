@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, ConfigFinder, codemodChoices, loadConfigFile } from '../../src/engine/config.js';
+import { codemods } from '../../codemods/index.js';
 import { tmpTree } from '../support/tmp.js';
 
 describe('configuration', () => {
@@ -25,7 +26,7 @@ describe('configuration', () => {
 
   it('rejects unknown keys and wrong types with the file name', async () => {
     const root = tmpTree({ 'bad.yaml': 'codemodz: {}\n', 'bad2.yaml': 'only: pin\n', 'bad3.yaml': 'a: [\n' });
-    await expect(loadConfigFile(join(root, 'bad.yaml'))).rejects.toThrow(/bad\.yaml: unknown key 'codemodz'/);
+    await expect(loadConfigFile(join(root, 'bad.yaml'))).rejects.toThrow(/bad\.yaml:1:1: unknown key 'codemodz' \(did you mean 'codemods'\?\)/);
     await expect(loadConfigFile(join(root, 'bad2.yaml'))).rejects.toThrow(ConfigError);
     await expect(loadConfigFile(join(root, 'bad3.yaml'))).rejects.toThrow(/invalid YAML/);
   });
@@ -69,5 +70,69 @@ describe('configuration', () => {
       ['s1', true, false],
       ['s2', false, false],
     ]);
+  });
+
+  describe('validation against the schema (with every codemod\'s options)', () => {
+    const load = async (text: string, name = '.harden.yaml') => {
+      const root = tmpTree({ [name]: text });
+      return loadConfigFile(join(root, name), codemods);
+    };
+    const error = async (text: string, name = '.harden.yaml') => {
+      try {
+        await load(text, name);
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+        return (e as Error).message.split('\n').map((l) => l.replace(/^.*?(\.harden\.yaml|package\.json)/, '$1'));
+      }
+      throw new Error('no error');
+    };
+
+    it('a string is not a boolean: unsafe: "false" is an error, not unsafe fixes on', async () => {
+      expect(await error('exclude: [a]\nunsafe: "false"\n')).toEqual([`.harden.yaml:2:9: 'unsafe' must be true or false, not the string "false"`]);
+      expect((await load('unsafe: false\n')).config).toEqual({ unsafe: false });
+    });
+    it('typos in keys, with the line and a suggestion', async () => {
+      expect(await error('registries:\n  docker.io: { mirorr: "http://127.0.0.1:5000" }\n')).toEqual([
+        ".harden.yaml:2:16: unknown key 'mirorr' in 'registries.docker.io' (did you mean 'mirror'?)",
+      ]);
+      expect(await error('codemods:\n  pin-image-digst: off\n')).toEqual([".harden.yaml:2:3: unknown codemod 'pin-image-digst' (did you mean 'pin-image-digest'?) (see `harden rules`)"]);
+    });
+    it("codemod options are checked against the codemod's own schema", async () => {
+      expect(await error('codemods:\n  dockerfile-non-root-user:\n    options: { uidd: 1, name: 7 }\n')).toEqual([
+        ".harden.yaml:3:16: unknown option 'uidd' of dockerfile-non-root-user (did you mean 'uid'?); its options: uid, gid, name",
+        ".harden.yaml:3:31: 'codemods.dockerfile-non-root-user.options.name' must be a string, not number 7",
+      ]);
+      expect(await error('overrides:\n  - files: [x]\n    codemods:\n      compose-read-only: { options: { x: 1 } }\n')).toEqual([
+        ".harden.yaml:4:39: unknown option 'x': compose-read-only takes no options",
+      ]);
+      expect(await error('codemods:\n  compose-read-only: maybe\n')).toEqual([".harden.yaml:2:22: 'codemods.compose-read-only' must be on, off, true, false or a mapping, not the string \"maybe\""]);
+      const ok = await load('codemods:\n  dockerfile-non-root-user: { options: { uid: 5, name: svc }, severity: error }\n  compose-read-only: off\n');
+      expect(ok.config.codemods).toEqual({ 'dockerfile-non-root-user': { options: { uid: 5, name: 'svc' }, severity: 'error' }, 'compose-read-only': 'off' });
+    });
+    it("the README's example configuration is valid", async () => {
+      const readme = (await import('node:fs')).readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+      const block = readme.slice(readme.indexOf('## Configuration')).match(/```yaml\n(codemods:[\s\S]*?)```/)?.[1];
+      expect(block).toBeDefined();
+      await expect(load(block!)).resolves.toBeDefined();
+    });
+    it('failOn is rejected (it is the --fail-on flag), not accepted and ignored', async () => {
+      expect((await error('failOn: warning\n'))[0]).toMatch(/^\.harden\.yaml:1:1: unknown key 'failOn': .*--fail-on/);
+    });
+    it('the harden key of package.json, with lines in package.json', async () => {
+      const text = JSON.stringify({ name: 'x', harden: { skip: ['compose-log-limits'], unsafe: 'yes' } }, null, 2);
+      expect(await error(text, 'package.json')).toEqual([`package.json:7:15: 'unsafe' must be true or false, not the string "yes"`]);
+      const root = tmpTree({ '.git/HEAD': 'x', 'package.json': text });
+      await expect(new ConfigFinder(codemods).find(root)).rejects.toThrow(/package\.json:7:15: 'unsafe' must be/);
+    });
+    it('every default option set is valid against its schema; codemods with defaults have a schema', async () => {
+      for (const c of codemods) {
+        if (c.defaultOptions && Object.keys(c.defaultOptions).length) expect(c.optionsSchema, c.id).toBeDefined();
+        const entry = { codemods: { [c.id]: { options: { ...c.defaultOptions } } } };
+        const root = tmpTree({ 'c.json': '' });
+        const f = join(root, 'package.json');
+        (await import('node:fs')).writeFileSync(f, JSON.stringify({ harden: entry }));
+        await expect(loadConfigFile(f, codemods), c.id).resolves.toBeDefined();
+      }
+    });
   });
 });
