@@ -47,7 +47,7 @@ function addCommon(cmd: Command): Command {
     .option('--skip <ids>', 'do not run these codemods (comma-separated)', list)
     .option('--exclude <glob>', 'skip paths matching this glob (repeatable)', repeat)
     .option('--unsafe', 'also apply fixes marked unsafe')
-    .addOption(new Option('--kind <kind>', 'treat named files as this kind').choices(['dockerfile', 'compose', 'kubernetes']))
+    .addOption(new Option('--kind <kind>', 'treat named files as this kind').choices(['dockerfile', 'compose', 'kubernetes', 'shell']))
     .option('--stdin-filename <name>', 'the name (and so the kind) of standard input')
     .option('--config <file>', 'use this configuration file instead of searching for .harden.yaml')
     .option('--platform <os/arch[/variant]>', 'pin platform manifest digests instead of index digests')

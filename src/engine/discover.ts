@@ -2,10 +2,11 @@
  * Finding the files to process: directories are walked honouring .gitignore files and --exclude globs;
  * a file named explicitly is always processed (its kind from its name, else from its content, else --kind).
  */
-import { lstat, readFile, readdir, realpath, stat } from 'node:fs/promises';
+import { lstat, open, readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
+import { hasShellShebang, shellHostFromName } from './shell-hosts.js';
 import type { FileKind } from './types.js';
 import { isKubernetesManifest, isKustomizationName, isValuesName, mayBeManifestName } from './kubernetes-kind.js';
 
@@ -57,17 +58,27 @@ async function yamlKind(abs: string, siblings?: readonly string[]): Promise<File
   }
 }
 
-/** The kind a file name implies, if any. */
+/** The kind a file name (or path: CI workflows are known by their directory) implies, if any. */
 export function kindFromName(name: string): FileKind | undefined {
   const base = basename(name);
   if (DOCKERFILE_NAME.test(base) && !NOT_DOCKERFILE_SUFFIX.test(base)) return 'dockerfile';
   if (COMPOSE_NAME.test(base)) return 'compose';
   if (isKustomizationName(base)) return 'kubernetes';
+  if (shellHostFromName(name)) return 'shell';
   return undefined;
+}
+
+/**
+ * Whether a `shell` file found while walking is worth processing: its codemods only read `docker`/`podman` command
+ * lines, so README files and scripts that never mention them are left out of walks (a file named explicitly always counts).
+ */
+export function shellFileRelevant(text: string): boolean {
+  return /\b(?:docker|podman)\b/.test(text);
 }
 
 /** Guess the kind of an explicitly named file from its content. */
 export function kindFromContent(text: string): FileKind | undefined {
+  if (hasShellShebang(text)) return 'shell';
   if (isKubernetesManifest(text)) return 'kubernetes';
   if (/^\s*services\s*:/m.test(text)) return 'compose';
   if (/^\s*FROM\s+\S/im.test(text)) return 'dockerfile';
@@ -78,6 +89,21 @@ export function displayPath(cwd: string, abs: string): string {
   const rel = relative(cwd, abs);
   const p = rel === '' ? '.' : rel.startsWith('..') ? abs : rel;
   return p.split(sep).join('/');
+}
+
+/** Whether a file starts with a sh/bash `#!` line (reads its first bytes only). */
+async function shebangIsShell(path: string): Promise<boolean> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+    const buf = Buffer.alloc(128);
+    const { bytesRead } = await fh.read(buf, 0, 128, 0);
+    return hasShellShebang(buf.subarray(0, bytesRead).toString('utf8'));
+  } catch {
+    return false;
+  } finally {
+    await fh?.close();
+  }
 }
 
 async function findGitRoot(dir: string): Promise<string | undefined> {
@@ -202,7 +228,9 @@ export async function discover(opts: DiscoverOptions): Promise<{ files: Discover
           continue;
         }
         if (ignoredBy(here, child, false) || excluded(child)) continue;
-        const kind = kindFromName(e.name) ?? (e.isFile() || e.isSymbolicLink() ? await yamlKind(child, names) : undefined);
+        let kind = kindFromName(child) ?? (e.isFile() || e.isSymbolicLink() ? await yamlKind(child, names) : undefined);
+        // Scripts without an extension are known by their `#!` line.
+        if (!kind && !e.name.includes('.') && (e.isFile() || e.isSymbolicLink()) && (await shebangIsShell(child))) kind = 'shell';
         if (!kind) continue;
         if (e.isSymbolicLink()) {
           let target: string;
@@ -218,6 +246,15 @@ export async function discover(opts: DiscoverOptions): Promise<{ files: Discover
             continue;
           }
         } else if (!e.isFile()) continue;
+        if (kind === 'shell') {
+          let text: string;
+          try {
+            text = await readFile(child, 'utf8');
+          } catch {
+            text = 'docker'; // unreadable: reported when read
+          }
+          if (!shellFileRelevant(text)) continue;
+        }
         await add(child, kind, false);
       }
     }

@@ -2,7 +2,8 @@
 import { DockerfileParser } from 'dockerfile-ast';
 import { LineCounter, parseAllDocuments, isMap, isScalar } from 'yaml';
 import { computeLineStarts, detectEol } from './text.js';
-import type { FileKind, ParsedCompose, ParsedDockerfile, ParsedFile, ParsedKubernetes, ParsedSource } from './types.js';
+import { HostYamlError, shellHost, shellSnippets } from './shell-hosts.js';
+import type { FileKind, ParsedCompose, ParsedDockerfile, ParsedFile, ParsedKubernetes, ParsedShell, ParsedSource } from './types.js';
 
 export class ParseError extends Error {
   constructor(
@@ -90,6 +91,18 @@ export function parseSource(path: string, absPath: string | undefined, text: str
   return { kind: 'source', path, absPath, text, eol: detectEol(text), lineStarts: computeLineStarts(text) };
 }
 
+/** A file carrying shell commands: its snippets (src/engine/shell-hosts.ts). Workflow/CI YAML must parse. */
+export function parseShell(path: string, absPath: string | undefined, text: string): ParsedShell {
+  const host = shellHost(path, text);
+  try {
+    const snippets = shellSnippets(host, text);
+    return { kind: 'shell', path, absPath, text, eol: detectEol(text), lineStarts: computeLineStarts(text), host, snippets };
+  } catch (e) {
+    if (e instanceof HostYamlError) throw new ParseError(e.message, e.line, e.column);
+    throw e;
+  }
+}
+
 export function parseFile(kind: FileKind, path: string, absPath: string | undefined, text: string): ParsedFile {
   switch (kind) {
     case 'dockerfile':
@@ -100,5 +113,7 @@ export function parseFile(kind: FileKind, path: string, absPath: string | undefi
       return parseSource(path, absPath, text);
     case 'kubernetes':
       return parseKubernetes(path, absPath, text);
+    case 'shell':
+      return parseShell(path, absPath, text);
   }
 }

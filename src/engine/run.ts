@@ -5,7 +5,7 @@
 import { applies, applyFixes, companionOnly, minSafety, offsetBefore } from './edits.js';
 import { ParseError, parseFile } from './parse.js';
 import { buildSuppressions } from './suppress.js';
-import { BOM, computeLineStarts, offsetAt, positionAt } from './text.js';
+import { BOM, computeLineStarts, lineIndexAt, offsetAt, positionAt } from './text.js';
 import { dedupeKeys } from './lookups.js';
 import type {
   Answers,
@@ -122,6 +122,15 @@ export async function resolveLookups(
 
 /** For Dockerfiles, suppression comments sit before the instruction that holds the finding. */
 function anchorFor(parsed: ParsedFile): (offset: number) => number {
+  if (parsed.kind === 'shell') {
+    // A command continued over several lines (`\`): comments before its first line apply to all of it.
+    const { text, lineStarts } = parsed;
+    return (o) => {
+      let l = lineIndexAt(lineStarts, o);
+      while (l > 0 && /\\\r?\n$/.test(text.slice(lineStarts[l - 1], lineStarts[l]))) l--;
+      return lineStarts[l] ?? o;
+    };
+  }
   if (parsed.kind !== 'dockerfile') return (o) => o;
   const starts = parsed.ast.getInstructions().map((ins) => {
     const r = ins.getRange();

@@ -7,8 +7,8 @@
 import type { Dockerfile } from 'dockerfile-ast';
 import type { Document, LineCounter } from 'yaml';
 
-export type FileKind = 'dockerfile' | 'compose' | 'source' | 'kubernetes';
-export const FILE_KINDS: readonly FileKind[] = ['dockerfile', 'compose', 'source', 'kubernetes'];
+export type FileKind = 'dockerfile' | 'compose' | 'source' | 'kubernetes' | 'shell';
+export const FILE_KINDS: readonly FileKind[] = ['dockerfile', 'compose', 'source', 'kubernetes', 'shell'];
 
 /** A JSON Schema (draft-07) object: the keywords harden's schemas use, typed loosely enough for any other. */
 export interface JsonSchema {
@@ -143,7 +143,38 @@ export interface ParsedKubernetes extends ParsedBase {
   lineCounter: LineCounter;
 }
 
-export type ParsedFile = ParsedDockerfile | ParsedCompose | ParsedSource | ParsedKubernetes;
+/** Where the shell commands of a `shell` file live (see src/engine/shell-hosts.ts). */
+export type ShellHost = 'script' | 'makefile' | 'markdown' | 'github-actions' | 'gitlab-ci';
+
+/**
+ * One piece of shell a file hands to a shell: a script, a Makefile recipe line, a Markdown code block (or one prompted
+ * console command), a workflow `run:` / CI `script:` item. `text` is what the shell sees; `starts[i]`/`ends[i]` are the
+ * file offsets of the characters `text[i]` stands for (two for make's `$$`).
+ */
+export interface ShellSnippet {
+  text: string;
+  starts: readonly number[];
+  ends: readonly number[];
+  /** File offset just after the snippet. */
+  end: number;
+  /** For findings: "the recipe of `run`", "the ```bash block at line 12", "step `Deploy` of job `release`". */
+  where: string;
+  /** Text inserted here must be escaped for make (`$` → `$$`). */
+  escape?: 'make';
+  /** The snippet is a one-line plain YAML scalar: inserted text must keep it one (no `: `, ` #`). */
+  yamlPlain?: boolean;
+  /** The snippet is the inside of a one-line quoted YAML scalar. */
+  yamlQuote?: "'" | '"';
+}
+
+/** Shell scripts, Makefiles, Markdown, CI workflows: files that carry shell commands (see src/engine/shell-hosts.ts). */
+export interface ParsedShell extends ParsedBase {
+  kind: 'shell';
+  host: ShellHost;
+  snippets: readonly ShellSnippet[];
+}
+
+export type ParsedFile = ParsedDockerfile | ParsedCompose | ParsedSource | ParsedKubernetes | ParsedShell;
 
 /** A network (or local-filesystem) question a codemod needs answered before it runs. */
 export type LookupKey =

@@ -31,7 +31,7 @@ export interface CommitText {
   message: string;
 }
 
-const SCOPE: Record<FileKind, string> = { dockerfile: 'docker', compose: 'compose', source: 'app', kubernetes: 'k8s' };
+const SCOPE: Record<FileKind, string> = { dockerfile: 'docker', compose: 'compose', source: 'app', kubernetes: 'k8s', shell: 'run' };
 
 /** The codemod ids whose fixes were applied, in first-applied order. */
 export function appliedIds(r: HardenResult): string[] {

@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import type { FixOptions, HardenResult } from '../api.js';
 import type { Codemod, Severity } from '../engine/types.js';
-import { kindFromName } from '../engine/discover.js';
+import { kindFromName, shellFileRelevant } from '../engine/discover.js';
 import { REVIEW_MARKER, reviewComment, shellWord } from './body.js';
 import { ForgeError } from './errors.js';
 import { Git } from './git.js';
@@ -102,7 +102,16 @@ export async function runReview(o: ReviewOptions): Promise<ReviewOutcome> {
     if (!h) throw new ForgeError('usage', `head '${head}' is not known here`);
     const out = await git.out(['diff', '--name-only', '--diff-filter=d', '-z', `${b}...${h}`]);
     const within = (p: string) => o.paths?.length ? o.paths.some((q) => { const r = relative(resolve(cwd, q), resolve(root, p)); return !r.startsWith('..'); }) : true;
-    files = out.split('\0').filter(Boolean).filter((p) => kindFromName(p) && within(p)).map((p) => relative(cwd, resolve(root, p)).split(sep).join('/'));
+    const relevant = async (p: string): Promise<boolean> => {
+      const kind = kindFromName(p);
+      if (!kind || !within(p)) return false;
+      if (kind !== 'shell') return true;
+      // Scripts, Makefiles, Markdown and CI files count only when they mention docker or podman (as when walking).
+      return shellFileRelevant(await readFile(resolve(root, p), 'utf8').catch(() => 'docker'));
+    };
+    const changed = out.split('\0').filter(Boolean);
+    const keep = await Promise.all(changed.map(relevant));
+    files = changed.filter((_, i) => keep[i]).map((p) => relative(cwd, resolve(root, p)).split(sep).join('/'));
     paths = files;
     scope = `the ${files.length} Dockerfile${files.length === 1 ? '' : 's'} and compose file${files.length === 1 ? '' : 's'} this pull request changes`;
   }

@@ -9,7 +9,9 @@ describe('kindFromName', () => {
     ['Dockerfile', 'dockerfile'], ['Dockerfile.prod', 'dockerfile'], ['api.Dockerfile', 'dockerfile'], ['x.dockerfile', 'dockerfile'],
     ['Containerfile', 'dockerfile'], ['Containerfile.dev', 'dockerfile'], ['compose.yaml', 'compose'], ['compose.yml', 'compose'],
     ['compose.prod.yaml', 'compose'], ['docker-compose.yml', 'compose'], ['docker-compose.override.yaml', 'compose'],
-    ['docker-compose-dev.yml', 'compose'], ['README.md', undefined], ['values.yaml', undefined], ['Dockerfile.md', undefined], ['Dockerfile.sh', undefined], ['Dockerfile.alpine', 'dockerfile'],
+    ['docker-compose-dev.yml', 'compose'], ['README.md', 'shell'], ['values.yaml', undefined], ['Dockerfile.md', 'shell'], ['Dockerfile.sh', 'shell'], ['Dockerfile.alpine', 'dockerfile'],
+    ['notes.txt', undefined], ['deploy.sh', 'shell'], ['Makefile', 'shell'], ['GNUmakefile', 'shell'], ['rules.mk', 'shell'], ['.gitlab-ci.yml', 'shell'],
+    ['ci/build.gitlab-ci.yml', 'shell'], ['.github/workflows/ci.yml', 'shell'], ['/repo/.github/workflows/release.yaml', 'shell'], ['.github/dependabot.yml', undefined],
   ])('%s → %s', (name, kind) => expect(kindFromName(name)).toBe(kind));
 });
 
@@ -33,6 +35,28 @@ describe('discover', () => {
       ['svc/compose.yaml', 'compose'],
     ]);
     expect(r.problems).toEqual([]);
+  });
+
+  it('finds scripts without an extension by their sh/bash #! line and CI workflows by their directory; shell files only when they mention docker or podman', async () => {
+    const root = tmpTree({
+      'bin/deploy': '#!/usr/bin/env bash\ndocker run x\n',
+      'bin/tool': '#!/usr/bin/env python3\nprint(1)\n',
+      'bin/plain': 'docker run x\n',
+      'bin/start': '#!/bin/sh -e\nexec podman run x\n',
+      'bin/other': '#!/bin/sh\nexec x\n',
+      '.github/workflows/ci.yml': 'on: push\njobs:\n  a:\n    steps:\n      - run: docker build .\n',
+      '.github/workflows/lint.yml': 'on: push\njobs: {}\n',
+      '.github/labeler.yml': 'docker: b\n',
+      'docs/docker.md': 'Run `docker run x`.\n',
+      'docs/other.md': 'Nothing to see.\n',
+    });
+    const r = await discover({ paths: ['.'], cwd: root });
+    expect(r.files.map((f) => [f.path, f.kind])).toEqual([
+      ['.github/workflows/ci.yml', 'shell'],
+      ['bin/deploy', 'shell'],
+      ['bin/start', 'shell'],
+      ['docs/docker.md', 'shell'],
+    ]);
   });
 
   it('applies .gitignore files above the walked directory up to the repository root', async () => {

@@ -19,6 +19,7 @@ const NAMES = [
   'compose.yaml', 'compose.yml', 'compose.prod.yaml', 'docker-compose.yml', 'docker-compose.override.yaml', 'Docker-Compose.yml',
   'Dockerfile.md', 'Dockerfile.sh', 'Dockerfile.yaml', 'Dockerfile.prod.bak', 'Dockerfile.dockerignore', 'README.md', 'compose.json',
   'compose.dockerfile.yaml', 'app.Dockerfile.md', 'mycompose.yaml', 'src/Dockerfilex', 'package.json', '.dockerignore',
+  'deploy.sh', 'Makefile', 'rules.mk', '.gitlab-ci.yml', 'build.gitlab-ci.yml', '.github/workflows/ci.yml', '.github/labeler.yml', 'notes.txt',
 ];
 
 describe('npm package name', () => {

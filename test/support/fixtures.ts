@@ -41,6 +41,8 @@ export interface FixtureCase {
 
 export function kindOfFixture(name: string): FileKind {
   if (/dockerfile|containerfile/i.test(name)) return 'dockerfile';
+  // Shell commands in scripts, Makefiles, Markdown and CI files: input.sh, input.mk, input.md, input.gitlab-ci.yml, input.workflow.yml.
+  if (/\.(?:sh|bash|mk|md)$|\.(?:gitlab-ci|workflow)\.ya?ml$/i.test(name)) return 'shell';
   if (/(?:^|\.)(?:k8s|kustomization|values)\.ya?ml$/i.test(name)) return 'kubernetes';
   if (/\.ya?ml$/i.test(name)) return 'compose';
   return 'source';
