@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'fixtures/**', 'examples/**', 'coverage/**', 'test/fixtures-data/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'fixtures/**', 'examples/**', 'coverage/**', 'test/fixtures-data/**', 'test/realworld/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
