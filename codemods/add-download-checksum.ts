@@ -771,6 +771,7 @@ export const addDownloadChecksum: Codemod = {
   severity: 'warning',
   network: true,
   sources: ['hadolint:DL4001', 'seed:001', 'seed:002'],
+  securitySeverity: 6.0,
   defaultOptions: { addSyntax: true, frontend: DEFAULT_FRONTEND },
   optionsSchema: { type: 'object', additionalProperties: false, properties: { addSyntax: { type: 'boolean', description: 'Add a # syntax= directive when the file has none.' }, frontend: { type: 'string', minLength: 1, description: 'The frontend that directive names (1.6 or later).' } } },
   docs: `## What it does

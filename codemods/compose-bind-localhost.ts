@@ -62,6 +62,7 @@ export const composeBindLocalhost: Codemod = {
   safety: 'unsafe',
   severity: 'warning',
   sources: ['seed:001', 'compose-lint:CL-0005', 'kics:container-traffic-not-bound-to-host-interface', 'dclint:no-unbound-port-interfaces'],
+  securitySeverity: 6.5,
   defaultOptions: { address: '127.0.0.1' },
   optionsSchema: { type: 'object', additionalProperties: false, properties: { address: { type: 'string', minLength: 1, description: 'The host IP to bind to (127.0.0.1, ::1, a private interface address).' } } },
   docs: `## What it does

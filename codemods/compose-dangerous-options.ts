@@ -27,6 +27,7 @@ export const composeDangerousOptions: Codemod = {
   safety: 'manual',
   severity: 'warning',
   sources: ['compose-lint:CL-0001', 'compose-lint:CL-0002', 'compose-lint:CL-0010', 'kics:privileged-containers-enabled', 'kics:docker-socket-mounted-in-container', 'kics:host-namespace-is-shared'],
+  securitySeverity: 8.0,
   docs: `## What it does
 Reports, per service (through anchors, \`<<\` merge keys and same-file \`extends\`), each option that gives the container
 (part of) the host, with the specific risk and the usual alternative:

@@ -91,6 +91,7 @@ export const composeDropCapabilities: Codemod = {
   severity: 'warning',
   network: true,
   sources: ['seed:001', 'seed:003', 'kics:capabilities-not-dropped'],
+  securitySeverity: 5.5,
   docs: `## What it does
 For each service whose \`cap_drop\` (own, \`<<\` merge sources, same-file \`extends\`, override files of the same run)
 has no \`ALL\`, adds \`ALL\` to \`cap_drop\` and the capabilities the image needs to \`cap_add\`:

@@ -59,6 +59,7 @@ export const composeEnvFileSecrets: Codemod = {
   safety: 'manual',
   severity: 'warning',
   sources: ['seed:001'],
+  securitySeverity: 7.5,
   defaultOptions: { secretNames: [], ignoreNames: [] },
   optionsSchema: SECRET_NAME_OPTIONS,
   docs: `## What it does

@@ -190,6 +190,7 @@ export const composeNetworkIsolation: Codemod = {
   presets: ['strict'],
   network: true,
   sources: ['seed:001', 'seed:003'],
+  securitySeverity: 4.0,
   defaultOptions: { network: 'backend', applications: false },
   optionsSchema: { type: 'object', additionalProperties: false, properties: { network: { type: 'string', pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]*$', description: 'Name of the internal network.' }, applications: { type: 'boolean', description: 'Also isolate services built here or running a runtime image.' } } },
   docs: `## What it does

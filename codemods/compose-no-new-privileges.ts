@@ -15,6 +15,7 @@ export const composeNoNewPrivileges: Codemod = {
   safety: 'safe',
   severity: 'warning',
   sources: ['seed:003', 'compose-lint:CL-0003', 'kics:no-new-privileges-not-set'],
+  securitySeverity: 5.0,
   docs: `## What it does
 For each service whose effective \`security_opt\` (own key, \`<<\` merge sources, same-file \`extends\`) has no
 \`no-new-privileges\` entry, adds \`no-new-privileges:true\`:

@@ -87,6 +87,7 @@ export const composeReadOnly: Codemod = {
   severity: 'warning',
   network: true,
   sources: ['seed:001', 'seed:003', 'compose-lint:CL-0007', 'kics:container-root-file-system-not-read-only'],
+  securitySeverity: 4.0,
   docs: `## What it does
 For each service that does not set \`read_only\`, adds \`read_only: true\` and a \`tmpfs:\` list with the paths the
 image must write, at the end of the service's mapping:

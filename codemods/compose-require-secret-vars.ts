@@ -27,6 +27,7 @@ export const composeRequireSecretVars: Codemod = {
   safety: 'safe',
   severity: 'warning',
   sources: ['seed:001', 'compose-lint:CL-0020', 'kics:passwords-and-secrets-generic'],
+  securitySeverity: 7.0,
   defaultOptions: { patterns: [], ignore: [] },
   optionsSchema: { type: 'object', additionalProperties: false, properties: { patterns: { type: 'array', items: { type: 'string' }, description: 'Extra glob patterns of secret names.' }, ignore: { type: 'array', items: { type: 'string' }, description: 'Glob patterns of names never treated as secrets.' } } },
   docs: `## What it does

@@ -130,6 +130,7 @@ export const composeSecrets: Codemod = {
   safety: 'unsafe',
   severity: 'warning',
   sources: ['seed:001'],
+  securitySeverity: 8.0,
   defaultOptions: { secretNames: [], ignoreNames: [] },
   optionsSchema: SECRET_NAME_OPTIONS,
   docs: `## What it does

@@ -378,6 +378,7 @@ export const dockerfileNonRootUser: Codemod = {
   safety: 'unsafe',
   severity: 'warning',
   sources: ['hadolint:DL3002', 'seed:002'],
+  securitySeverity: 6.0,
   network: true,
   defaultOptions: { uid: 10001, gid: 10001, name: 'app' },
   optionsSchema: { type: 'object', additionalProperties: false, properties: { uid: { type: 'integer', minimum: 1, description: 'UID of the user created (10001).' }, gid: { type: 'integer', minimum: 1, description: 'GID (defaults to uid).' }, name: { type: 'string', pattern: '^[a-z_][a-z0-9_-]{0,30}$', description: 'Name of the user created (app).' } } },

@@ -101,6 +101,7 @@ export const dockerfileSecretEnv: Codemod = {
   safety: 'unsafe',
   severity: 'warning',
   sources: ['seed:001'],
+  securitySeverity: 8.0,
   defaultOptions: { secretNames: [], ignoreNames: [] },
   optionsSchema: SECRET_NAME_OPTIONS,
   docs: `## What it does

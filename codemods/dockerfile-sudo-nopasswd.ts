@@ -333,6 +333,7 @@ export const dockerfileSudoNopasswd: Codemod = {
   safety: 'manual',
   severity: 'error',
   sources: ['seed:002'],
+  securitySeverity: 7.0,
   docs: `## What it does
 Reports, in the RUN (and COPY/ADD) instructions of the final stage (and of the stages it is built \`FROM\`, which
 end up in the same image):

@@ -45,6 +45,7 @@ export const sourceReadSecretFiles: Codemod = {
   safety: 'unsafe',
   severity: 'warning',
   sources: ['seed:001'],
+  securitySeverity: 5.0,
   docs: `## What it does
 For each compose service **built from this repository** (\`build:\` with a local context) whose environment sets
 \`X_FILE\` but not \`X\` (what \`compose-secrets\` produces), the TypeScript and JavaScript files of the build context

@@ -195,6 +195,7 @@ async function runFix(paths: string[], flags: CommonFlags & { write?: boolean; p
 function jsonResult(r: HardenResult, diff?: (f: HardenResult['files'][number]) => string) {
   return {
     version: 1,
+    harden: version(),
     files: r.files.map((f) => ({
       path: f.path,
       kind: f.kind,
@@ -227,7 +228,7 @@ async function runCheck(paths: string[], flags: CommonFlags & { format?: string;
   } else if (flags.format === 'sarif') {
     const { toSarif } = await import('./output/sarif.js');
     const { codemods } = await import('../codemods/index.js');
-    process.stdout.write(`${JSON.stringify(toSarif(r, codemods, version()), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(toSarif(r, codemods, version(), { cwd: process.cwd() }), null, 2)}\n`);
   } else {
     const { findingLine, useColor } = await import('./output/text.js');
     const on = useColor(process.stdout, flags.color);
@@ -251,7 +252,20 @@ async function runRules(flags: { format?: string }): Promise<number> {
   const { codemods } = await import('../codemods/index.js');
   if (flags.format === 'json') {
     process.stdout.write(
-      `${JSON.stringify(codemods.map((c) => ({ id: c.id, fileKinds: c.fileKinds, safety: c.safety, summary: c.summary, sources: c.sources ?? [], presets: c.presets ?? ['standard', 'strict'] })), null, 2)}\n`,
+      `${JSON.stringify(
+        {
+          version: 1,
+          harden: version(),
+          rules: codemods.map((c) => ({
+            id: c.id, fileKinds: c.fileKinds, safety: c.safety, severity: c.severity ?? 'warning',
+            ...(c.securitySeverity !== undefined ? { securitySeverity: c.securitySeverity } : {}),
+            network: c.network ?? false, summary: c.summary, sources: c.sources ?? [], presets: c.presets ?? ['standard', 'strict'],
+            defaultOptions: c.defaultOptions ?? {},
+          })),
+        },
+        null,
+        2,
+      )}\n`,
     );
     return EXIT_OK;
   }

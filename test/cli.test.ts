@@ -83,7 +83,11 @@ describe('harden CLI basics', () => {
   it('lists rules as JSON', () => {
     const r = harden(['rules', '--format', 'json'], { cwd: tmpTree() });
     expect(r.code).toBe(0);
-    expect(Array.isArray(JSON.parse(r.stdout))).toBe(true);
+    const out = JSON.parse(r.stdout) as { version: number; harden: string; rules: { id: string; securitySeverity?: number; sources: string[] }[] };
+    expect(out.version).toBe(1);
+    expect(out.harden).toBe(harden(['--version'], { cwd: tmpTree() }).stdout.trim());
+    expect(out.rules.find((x) => x.id === 'compose-secrets')?.securitySeverity).toBeGreaterThan(0);
+    expect(out.rules.find((x) => x.id === 'compose-log-limits')).not.toHaveProperty('securitySeverity');
   });
 
   it('--preset strict adds network isolation to the compose fixes; rules and explain name the preset', () => {
@@ -100,7 +104,7 @@ describe('harden CLI basics', () => {
     expect(strict.stdout).toContain('+    internal: true');
     expect(strict.stderr).toMatch(/compose\.yaml:5:3 compose-network-isolation Service `db`/);
     expect(harden(['fix', '--preset', 'paranoid'], { cwd }).code).toBe(2);
-    const rules = JSON.parse(harden(['rules', '--format', 'json'], { cwd }).stdout) as { id: string; presets: string[] }[];
+    const rules = (JSON.parse(harden(['rules', '--format', 'json'], { cwd }).stdout) as { rules: { id: string; presets: string[] }[] }).rules;
     expect(rules.find((r) => r.id === 'compose-network-isolation')?.presets).toEqual(['strict']);
     expect(rules.find((r) => r.id === 'compose-read-only')?.presets).toEqual(['standard', 'strict']);
     expect(harden(['rules'], { cwd }).stdout).toMatch(/compose-network-isolation .*\(--preset strict\)/);

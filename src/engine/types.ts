@@ -302,6 +302,12 @@ export interface Codemod {
   docs: string;
   /** e.g. 'hadolint:DL3008', 'seed:001'. */
   sources?: readonly string[];
+  /**
+   * For rules that find a security weakness (secrets in plaintext, privileged containers, unverified downloads):
+   * a CVSS-like score from 0.1 to 10 that code scanning shows as low (< 4), medium, high (≥ 7) or critical (≥ 9),
+   * and the `security` tag in SARIF. Absent for reproducibility, reliability and hygiene rules.
+   */
+  securitySeverity?: number;
   /** True when its lookups go to registries or package indexes (not just local files): skipped by `--offline` benches. */
   network?: boolean;
   /**

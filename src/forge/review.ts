@@ -128,7 +128,7 @@ export async function runReview(o: ReviewOptions): Promise<ReviewOutcome> {
     const { toSarif } = await import('../output/sarif.js');
     // Findings whose fixes `fix` would apply count too: code scanning shows both.
     const forSarif: HardenResult = { ...result, files: result.files.map((f) => ({ ...f, findings: [...f.applied.map((a) => ({ ...a, fixStatus: 'fixable' as const })), ...f.findings] })) };
-    await writeFile(resolve(cwd, o.sarif), `${JSON.stringify(toSarif(forSarif, registry, o.version), null, 2)}\n`);
+    await writeFile(resolve(cwd, o.sarif), `${JSON.stringify(toSarif(forSarif, registry, o.version, { cwd }), null, 2)}\n`);
   }
 
   let comment: ReviewOutcome['comment'];
