@@ -17,6 +17,7 @@ import type {
 import { imageRefs, type DockerfileImageRef } from '../src/dockerfile/images.js';
 import { composeBuilds, composeImageRefs } from '../src/images/compose-images.js';
 import { pinLookups, pinOptions, pinReport, type PinOptions, type PinTarget } from '../src/images/pin.js';
+import { kubernetesPinLookups, kubernetesPinReports } from '../src/kubernetes/pin.js';
 
 const SITE: Record<DockerfileImageRef['site'], string> = {
   from: 'FROM',
@@ -142,8 +143,8 @@ function composeOverrides(ctx: CodemodContext, file: ParsedDockerfile, ref: Dock
 
 export const pinImageDigest: Codemod = {
   id: 'pin-image-digest',
-  fileKinds: ['dockerfile', 'compose'],
-  summary: 'Pin image references (FROM, COPY --from, RUN --mount from=, # syntax=, compose image:) to the digest their tag points to.',
+  fileKinds: ['dockerfile', 'compose', 'kubernetes'],
+  summary: 'Pin image references (FROM, COPY --from, RUN --mount from=, # syntax=, compose and Kubernetes image:) to the digest their tag points to.',
   safety: 'safe',
   severity: 'warning',
   network: true,
@@ -173,6 +174,13 @@ which are edited once, where the anchor is).
   and updated with \`--refresh\`. Digest-only references (\`name@sha256:…\`) are left alone.
 - Every failed lookup (unknown tag, auth, rate limit, offline…) is an error finding at that reference; the rest of the
   file is still pinned.
+- Kubernetes manifests: the \`image:\` of every container, init container and ephemeral container of Deployments,
+  StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs and Pods, in every document of the file. A manifest listed in
+  the \`resources:\` of a \`kustomization.yaml\` of the same run whose \`images:\` overrides that image is left to the
+  kustomization (info finding), where the entry gets a \`digest:\` (entries without \`newTag\` are reported: their tag
+  comes from the manifests). A Helm chart's \`values.yaml\` (beside its \`Chart.yaml\`): each \`image: {repository, tag}\`
+  mapping (with \`registry:\` when present) gets its empty \`digest:\` filled when the chart has that field, else its tag
+  becomes \`tag@sha256:…\` (see Fix safety); a mapping without a tag is reported. Helm templates are not read.
 
 ## Why
 A tag is a moving pointer: the same Dockerfile builds different images from one day to the next, and a compromised or
@@ -194,7 +202,10 @@ Safe: the digest is the one the tag resolves to at the time of the run, so the b
 re-pushes of the tag stop leaking in. By default the multi-platform index digest is pinned, so multi-arch builds keep
 working. A platform manifest digest is pinned only for a literal \`FROM --platform=os/arch\` or with \`--platform\`
 (never for \`$BUILDPLATFORM\`/\`$TARGETPLATFORM\`, whose flag is kept byte for byte). \`--refresh\` changes which image is
-built: it is opt-in.
+built: it is opt-in. One exception is unsafe: a Helm \`values.yaml\` image mapping without a \`digest:\` field gets
+\`tag: 1.25@sha256:…\`, which is right for templates writing \`{{ .repository }}:{{ .tag }}\` but breaks a chart that
+also puts the tag in a label (labels cannot hold \`@\`). Kubernetes' own \`image:\` field accepts \`name:tag@digest\`,
+and kustomize's \`digest:\` names the same image the tag points to today.
 
 ## Options
 - \`--exact-tags\` (global): also replace a floating tag by the most specific tag with the same digest
@@ -205,6 +216,7 @@ built: it is opt-in.
 `,
   lookups(file, options, global, answers?: Answers): Iterable<LookupKey> {
     const o = pinOptions(options, global);
+    if (file.kind === 'kubernetes') return kubernetesPinLookups(file, o, global, answers);
     const keys: LookupKey[] = [];
     for (const it of items(file, global)) if ('target' in it) keys.push(...pinLookups(it.target, o, answers));
     return keys;
@@ -212,6 +224,10 @@ built: it is opt-in.
   run(ctx) {
     const o: PinOptions = pinOptions(ctx.options, ctx.global);
     const file = ctx.file;
+    if (file.kind === 'kubernetes') {
+      for (const r of kubernetesPinReports(file, o, ctx.global, ctx.answers, ctx.project.files)) ctx.report(r);
+      return;
+    }
     for (const it of items(file, ctx.global)) {
       if ('report' in it) {
         ctx.report(it.report);

@@ -12,6 +12,9 @@ import { isMap, isPair, isScalar, isSeq, type Document, type Node, type Pair, ty
 import type { Edit, ParsedCompose } from '../engine/types.js';
 import { formatScalar, isBlockScalar, rangeOf } from './scalars.js';
 
+/** What the inserts read of a parsed YAML file (a compose file or a Kubernetes manifest): its text and line ending. */
+export type YamlText = Pick<ParsedCompose, 'text' | 'eol'>;
+
 /** A value to write: strings are formatted as scalars (plain when safe), objects keep their key order. */
 export type NewValue = string | number | boolean | readonly NewValue[] | { readonly [k: string]: NewValue };
 
@@ -172,7 +175,7 @@ export function seqItemLines(items: readonly NewValue[], dashCol: number, style:
  * Edit adding `key: value` as the last entry of `map` (block or flow). `doc` gives the indentation style for nested
  * values. The caller makes sure the key is not already there (including through merges, if that matters).
  */
-export function insertPair(file: ParsedCompose, doc: Document.Parsed, map: YAMLMap, key: string, value: NewValue): Edit {
+export function insertPair(file: YamlText, doc: Document.Parsed, map: YAMLMap, key: string, value: NewValue): Edit {
   const { text, eol } = file;
   if (map.flow || map.items.length === 0) return flowAppend(text, map, `${formatScalar(key, 'PLAIN', true)}: ${flowText(value)}`);
   const col = keyColumn(text, map);
@@ -181,7 +184,7 @@ export function insertPair(file: ParsedCompose, doc: Document.Parsed, map: YAMLM
 }
 
 /** Edit appending items to a sequence (block `- x` or flow `[a, b]`). */
-export function appendItems(file: ParsedCompose, doc: Document.Parsed, seq: YAMLSeq, items: readonly NewValue[]): Edit {
+export function appendItems(file: YamlText, doc: Document.Parsed, seq: YAMLSeq, items: readonly NewValue[]): Edit {
   const { text, eol } = file;
   if (seq.flow || seq.items.length === 0) return flowAppend(text, seq, items.map(flowText).join(', '));
   const col = dashColumn(text, seq);
@@ -193,7 +196,7 @@ export function appendItems(file: ParsedCompose, doc: Document.Parsed, seq: YAML
  * Edit giving an empty value (`key:` or `key: ~`/`null`) a block value: the lines go under the key.
  * `pair` must be a block-map pair whose value is null.
  */
-export function fillEmpty(file: ParsedCompose, doc: Document.Parsed, pair: Pair, value: NewValue): Edit {
+export function fillEmpty(file: YamlText, doc: Document.Parsed, pair: Pair, value: NewValue): Edit {
   const { text, eol } = file;
   const key = pair.key as Node;
   const keyCol = columnOf(text, rangeOf(key).start);
