@@ -24,6 +24,8 @@ import { dockerfileNonRootUser } from './dockerfile-non-root-user.js';
 import { dockerfileSecretEnv } from './dockerfile-secret-env.js';
 import { dockerfileSetEExitCapture } from './dockerfile-set-e-exit-capture.js';
 import { dockerfileSudoNopasswd } from './dockerfile-sudo-nopasswd.js';
+import { k8sNoPrivilegeEscalation } from './k8s-no-privilege-escalation.js';
+import { k8sSecurityContext } from './k8s-security-context.js';
 import { lockApkAdd } from './lock-apk-add.js';
 import { lockAptInstall } from './lock-apt-install.js';
 import { lockNpmGlobal } from './lock-npm-global.js';
@@ -56,6 +58,8 @@ export const codemods: readonly Codemod[] = [
   dockerfileSecretEnv,
   dockerfileSetEExitCapture,
   dockerfileSudoNopasswd,
+  k8sNoPrivilegeEscalation,
+  k8sSecurityContext,
   lockApkAdd,
   lockAptInstall,
   lockNpmGlobal,

@@ -1,0 +1,74 @@
+/**
+ * k8s-no-privilege-escalation: `allowPrivilegeEscalation: false` for every container, and `runAsNonRoot: true` with the
+ * uid the image already runs as (see src/kubernetes/security.ts).
+ */
+import type { Codemod } from '../src/engine/types.js';
+import { loadShell } from '../src/shell/index.js';
+import { containerLookups } from '../src/kubernetes/evidence.js';
+import { runSecurityContext } from '../src/kubernetes/security.js';
+
+export const k8sNoPrivilegeEscalation: Codemod = {
+  id: 'k8s-no-privilege-escalation',
+  fileKinds: ['kubernetes'],
+  summary: 'Adds `allowPrivilegeEscalation: false` to containers, and `runAsNonRoot: true` with `runAsUser` when the image already runs as a non-root uid.',
+  safety: 'safe',
+  severity: 'warning',
+  network: true,
+  sources: ['seed:001', 'kube-linter:privilege-escalation-container', 'kube-linter:run-as-non-root', 'polaris:privilegeEscalationAllowed', 'polaris:runAsRootAllowed'],
+  docs: `## What it does
+For each container and init container of a Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob or Pod, adds to
+its \`securityContext\` (created when missing; keys already there are never changed):
+
+- \`allowPrivilegeEscalation: false\`, unless the container is \`privileged\` or adds \`SYS_ADMIN\` (Kubernetes rejects
+  that combination; \`k8s-dangerous-options\` reports those).
+- \`runAsNonRoot: true\` and \`runAsUser: <uid>\` when the image already runs as a non-root user: the image config's numeric
+  \`User\` (\`1001\`, \`472:0\`), or a user name (\`nobody\`) looked up in the image's own \`/etc/passwd\`, read from its layers
+  (the kubelet refuses \`runAsNonRoot\` with a user name it cannot check). Nothing is added when the pod or the container
+  already sets \`runAsUser\` or \`runAsNonRoot\`. An image that runs as root (or whose config cannot be read) gets an info
+  finding saying what to check: many official images start as root and switch user in their entrypoint (the finding
+  cites the line), and need their data directories writable by the uid (\`fsGroup\`) to run as it directly.
+
+Ephemeral containers are left alone. Manifests listed as patches of a \`kustomization.yaml\` of the same run are skipped.
+
+## Why
+Seed 001's audit asks for \`runAsNonRoot: true\`, \`runAsUser: 1001\` and \`allowPrivilegeEscalation: false\` on
+Kubernetes; kube-linter and Polaris report both gaps. Without \`allowPrivilegeEscalation: false\` a process can gain
+privileges through setuid binaries or file capabilities (\`no_new_privs\` stops that); \`runAsNonRoot\` makes the kubelet
+refuse to start the container if a later image runs as root.
+
+## Example
+\`\`\`yaml
+      containers:
+        - name: orchestrator
+          image: example/orchestrator:1.0.0     # image config: User 1001
+\`\`\`
+becomes
+\`\`\`yaml
+      containers:
+        - name: orchestrator
+          image: example/orchestrator:1.0.0
+          securityContext:
+            allowPrivilegeEscalation: false
+            runAsNonRoot: true
+            runAsUser: 1001
+\`\`\`
+
+## Fix safety
+Safe. \`allowPrivilegeEscalation: false\` is what \`no-new-privileges\` is for compose (\`compose-no-new-privileges\`, also
+safe): a root entrypoint switching user (gosu, su-exec, setpriv) uses its capabilities, not a setuid bit, and keeps
+working; only setuid programs such as \`sudo\` stop raising privileges. \`runAsNonRoot\`/\`runAsUser\` name the uid the image
+already runs as, so nothing changes at run time; they only make the kubelet refuse a future image that runs as root.
+
+## Options
+None.
+`,
+  async prepare() {
+    await loadShell();
+  },
+  lookups(file, _options, global, answers) {
+    return file.kind === 'kubernetes' ? containerLookups(file, global, answers) : [];
+  },
+  run(ctx) {
+    runSecurityContext(ctx, 'safe');
+  },
+};
