@@ -17,6 +17,24 @@ export const k8sSecurityContext: Codemod = {
   network: true,
   sources: ['seed:001', 'kube-linter:no-read-only-root-fs', 'polaris:dangerousCapabilities', 'polaris:notReadOnlyRootFilesystem', 'kics:seccomp-profile-is-not-configured'],
   defaultOptions: { images: {} },
+  optionsSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      images: {
+        type: 'object',
+        description: 'The project\'s own images, by repository (or repository:tag): the paths each writes and the capabilities it needs.',
+        additionalProperties: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            writable: { type: 'array', items: { type: 'string', pattern: '^/' }, description: 'Absolute paths the application writes (emptyDir volumes under a read-only root).' },
+            capAdd: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Capabilities it needs after dropping ALL.' },
+          },
+        },
+      },
+    },
+  },
   docs: `## What it does
 For each container and init container of a Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob or Pod, adds
 to its \`securityContext\` (created when missing, existing keys never changed) what the evidence says it can run with,
