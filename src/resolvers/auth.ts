@@ -5,7 +5,8 @@
  *
  * Credential rule: Basic credentials go only to the registry endpoint they were looked up for. Bearer credentials go
  * to the token realm the registry names only if the realm is HTTPS or a loopback host; otherwise the token is requested
- * anonymously. Tokens and credentials are never logged, cached on disk or put in messages.
+ * anonymously. A token request redirected to another origin is refused (its body or Authorization header holds the
+ * credentials). Tokens and credentials are never logged, cached on disk or put in messages.
  */
 import type { CredentialStore, Credentials } from './credentials.js';
 import { isLoopbackHost } from './endpoint.js';
@@ -195,13 +196,13 @@ function tokenRequest(realm: URL, service: string | undefined, scope: string, cr
       kind: 'token',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: form.toString(),
-      followRedirects: true,
+      followRedirects: 'same-origin',
     };
   }
   const url = new URL(realm);
   if (scope) url.searchParams.set('scope', scope);
   const auth = basicHeader(creds);
-  return { method: 'GET', url, kind: 'token', headers: auth ? { authorization: auth } : {}, followRedirects: true };
+  return { method: 'GET', url, kind: 'token', headers: auth ? { authorization: auth } : {}, followRedirects: 'same-origin' };
 }
 
 function parseTokenResponse(text: string, subject: string): CachedToken {

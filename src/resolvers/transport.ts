@@ -1,7 +1,7 @@
 /**
  * HTTP transport for the registry client, over undici: per-request timeouts, retries with exponential backoff
  * (429 honouring Retry-After, 5xx, network errors and timeouts), manual redirects that drop `Authorization` when they
- * leave the origin, request counters by kind, and mapping of transport failures to LookupFailure codes.
+ * leave the origin (and refuse to leave it at all for token requests and requests with a body), request counters by kind, and mapping of transport failures to LookupFailure codes.
  * Proxies: HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured through undici's EnvHttpProxyAgent.
  */
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
@@ -34,8 +34,12 @@ export interface HttpRequest {
   kind: RequestKind;
   headers?: Record<string, string>;
   body?: string;
-  /** Follow redirects (blobs and token endpoints). Authorization is dropped when a redirect changes origin. */
-  followRedirects?: boolean;
+  /**
+   * Follow redirects: `true` (blobs, package indexes) drops Authorization when a redirect changes origin;
+   * `'same-origin'` (token requests, whose body or headers hold credentials) refuses a redirect to another origin.
+   * A request with a body is never resent to another origin, whatever this says.
+   */
+  followRedirects?: boolean | 'same-origin';
 }
 
 export interface HttpResponse {
@@ -92,7 +96,7 @@ export class Transport {
     for (let attempt = 0; ; attempt++) {
       const last = attempt >= this.retries;
       try {
-        const res = await this.sendFollowing(req);
+        const res = await this.sendFollowing(req, what);
         if (!last && RETRY_STATUSES.has(res.status)) {
           const wait = res.status === 429 ? this.retryAfter(res, attempt) : this.backoff(attempt);
           await res.body.dump().catch(() => undefined);
@@ -131,7 +135,7 @@ export class Transport {
     return ms > this.retryMaxDelayMs ? undefined : ms;
   }
 
-  private async sendFollowing(req: HttpRequest): Promise<HttpResponse> {
+  private async sendFollowing(req: HttpRequest, what: string): Promise<HttpResponse> {
     let url = req.url;
     let headers: Record<string, string> = { 'user-agent': this.userAgent, ...req.headers };
     for (let hop = 0; ; hop++) {
@@ -140,8 +144,21 @@ export class Transport {
       if (!req.followRedirects || ![301, 302, 303, 307, 308].includes(res.status) || !location) return res;
       await res.body.dump().catch(() => undefined);
       if (hop >= MAX_REDIRECTS) throw new LookupFailure('network', `too many redirects from ${req.url.host}`);
-      const next = new URL(location, url);
-      if (next.origin !== url.origin) headers = withoutAuthorization(headers);
+      let next: URL;
+      try {
+        next = new URL(location, url);
+      } catch {
+        throw new LookupFailure('registry-error', `${what}: ${url.host} sent a redirect to an invalid location`);
+      }
+      if (next.origin !== url.origin) {
+        if (req.followRedirects === 'same-origin' || req.body !== undefined) {
+          throw new LookupFailure(
+            'registry-error',
+            `${what}: ${url.host} redirected the ${req.kind === 'token' ? 'token request' : 'request'} to another host (${next.host}): refused, credentials are only sent to the host they belong to`,
+          );
+        }
+        headers = withoutAuthorization(headers);
+      }
       url = next;
     }
   }

@@ -169,6 +169,93 @@ describe('Bearer token auth', () => {
     expect('error' in anon.answers[0]! && anon.answers[0].error.message).toContain('refused an anonymous token');
   });
 
+  /**
+   * The registry behind a proxy that points its Bearer challenge at a second proxy in front of the token server; that
+   * one answers token requests with a redirect to a capture server on another origin.
+   */
+  async function redirectedTokenEndpoint(status: number) {
+    const tokenOrigin = new URL(reg.token!.realm).origin;
+    const capture = await startCaptureServer(tokenOrigin, {});
+    const tokenProxy = await startFaultProxy(tokenOrigin);
+    tokenProxy.faults.push({ kind: 'redirect', status, match: (r) => r.path.startsWith('/token'), to: (r) => `${capture.url}${r.path}` });
+    const regProxy = await startFaultProxy(reg.url);
+    regProxy.faults.push({
+      kind: 'edit-headers',
+      edit: (h) => {
+        const v = h['www-authenticate'];
+        if (typeof v === 'string') h['www-authenticate'] = v.replace(reg.token!.realm, `${tokenProxy.url}/token`);
+      },
+    });
+    return {
+      capture,
+      tokenProxy,
+      regProxy,
+      close: async () => {
+        await capture.close();
+        await tokenProxy.close();
+        await regProxy.close();
+      },
+    };
+  }
+
+  for (const status of [307, 308, 302]) {
+    it(`a token POST (identity token) answered by a ${status} to another host is refused: the refresh token stays home`, async () => {
+      const t = await redirectedTokenEndpoint(status);
+      try {
+        const dir = dockerConfig(`idtoken-redirect-${status}`, { auths: { [t.regProxy.host]: { identitytoken: 'idtok-123' } } });
+        const { answers } = await ask([{ kind: 'image-digest', ref: `${t.regProxy.host}/team/app:1.0` }], { env: { DOCKER_CONFIG: dir } });
+        // The token proxy saw the POST with the refresh token (it is the realm the registry named)…
+        expect(t.tokenProxy.requests.some((r) => r.method === 'POST' && r.body?.includes('idtok-123'))).toBe(true);
+        // …but nothing reached the other origin.
+        expect(t.capture.requests).toEqual([]);
+        expect(answers[0]).toMatchObject({ error: { code: 'registry-error' } });
+        const message = 'error' in answers[0]! ? answers[0].error.message : '';
+        expect(message).toContain(`${t.regProxy.host}/team/app:1.0`);
+        expect(message).toMatch(/redirected the token request to another host \(127\.0\.0\.1:\d+\): refused/);
+        expect(JSON.stringify(answers)).not.toContain('idtok-123');
+      } finally {
+        await t.close();
+      }
+    });
+  }
+
+  it('a token GET with Basic credentials redirected to another host is refused (no header credential follows)', async () => {
+    const t = await redirectedTokenEndpoint(307);
+    try {
+      const { answers } = await ask([{ kind: 'image-digest', ref: `${t.regProxy.host}/team/app:1.0` }], { env: envAuth(t.regProxy.host, 'alice', PASSWORD) });
+      expect(t.tokenProxy.requests.some((r) => r.headers.authorization?.startsWith('Basic '))).toBe(true);
+      expect(t.capture.requests).toEqual([]);
+      expect(answers[0]).toMatchObject({ error: { code: 'registry-error' } });
+      expect('error' in answers[0]! && answers[0].error.message).toMatch(/redirected the token request to another host/);
+      expectNoSecret(answers);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a token request redirected within the token server\'s own origin is followed', async () => {
+    const tokenOrigin = new URL(reg.token!.realm).origin;
+    const tokenProxy = await startFaultProxy(tokenOrigin);
+    tokenProxy.faults.push({ kind: 'redirect', times: 1, match: (r) => r.path.startsWith('/old-token'), to: (r) => `${tokenProxy.url}${r.path.replace('/old-token', '/token')}` });
+    const regProxy = await startFaultProxy(reg.url);
+    regProxy.faults.push({
+      kind: 'edit-headers',
+      edit: (h) => {
+        const v = h['www-authenticate'];
+        if (typeof v === 'string') h['www-authenticate'] = v.replace(reg.token!.realm, `${tokenProxy.url}/old-token`);
+      },
+    });
+    try {
+      const dir = dockerConfig('idtoken-same-origin', { auths: { [regProxy.host]: { identitytoken: 'idtok-123' } } });
+      const { answers } = await ask([{ kind: 'image-digest', ref: `${regProxy.host}/team/app:1.0` }], { env: { DOCKER_CONFIG: dir } });
+      expect(answers[0]).toMatchObject({ ok: { digest: app.digest } });
+      expect(tokenProxy.requests.map((r) => `${r.method} ${r.path.split('?')[0]}`)).toEqual(['POST /old-token', 'POST /token']);
+    } finally {
+      await tokenProxy.close();
+      await regProxy.close();
+    }
+  });
+
   it('credentials for one host are not sent to another registry', async () => {
     const other = await startRegistry({ auth: 'token', users, anonymousPull: true });
     try {

@@ -11,6 +11,8 @@ export interface ProxyRequest {
   method: string;
   path: string;
   headers: IncomingHttpHeaders;
+  /** The request body as text (empty for GET/HEAD). */
+  body?: string;
 }
 
 type Match = (r: ProxyRequest) => boolean;
@@ -21,7 +23,8 @@ export type Fault = { match?: Match; times?: number } & (
   | { kind: 'drop' }
   | { kind: 'strip-digest' }
   | { kind: 'corrupt-digest' }
-  | { kind: 'redirect'; to: (r: ProxyRequest) => string }
+  | { kind: 'redirect'; to: (r: ProxyRequest) => string; status?: number }
+  | { kind: 'edit-headers'; edit: (h: IncomingHttpHeaders) => void }
 );
 
 export interface FaultProxy {
@@ -75,9 +78,9 @@ export async function startFaultProxy(upstreamUrl: string): Promise<FaultProxy> 
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const r: ProxyRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers };
-      requests.push(r);
       const body = Buffer.concat(chunks);
+      const r: ProxyRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: body.toString('utf8') };
+      requests.push(r);
       const f = takeFault(faults, r);
       switch (f?.kind) {
         case 'status':
@@ -99,7 +102,10 @@ export async function startFaultProxy(upstreamUrl: string): Promise<FaultProxy> 
           });
           return;
         case 'redirect':
-          res.writeHead(307, { location: f.to(r) }).end();
+          res.writeHead(f.status ?? 307, { location: f.to(r) }).end();
+          return;
+        case 'edit-headers':
+          forward(upstream, r, body, res, f.edit);
           return;
         default:
           forward(upstream, r, body, res);
@@ -123,14 +129,18 @@ export interface CaptureServer {
   close(): Promise<void>;
 }
 
-/** Serves GETs by fetching the same path from `upstreamUrl` with `upstreamHeaders`; records what it received. */
+/** Serves GETs (and POSTs, as GETs) by fetching the same path from `upstreamUrl` with `upstreamHeaders`; records what it received, body included. */
 export async function startCaptureServer(upstreamUrl: string, upstreamHeaders: Record<string, string>): Promise<CaptureServer> {
   const upstream = new URL(upstreamUrl);
   const requests: ProxyRequest[] = [];
   const server = createServer((req, res) => {
-    const r: ProxyRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers };
-    requests.push(r);
-    forward(upstream, { ...r, headers: { ...upstreamHeaders } }, Buffer.alloc(0), res);
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const r: ProxyRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      requests.push(r);
+      forward(upstream, { ...r, method: r.method === 'POST' ? 'GET' : r.method, headers: { ...upstreamHeaders } }, Buffer.alloc(0), res);
+    });
   });
   const port = await listen(server);
   return { url: `http://127.0.0.1:${port}`, requests, close: () => close(server) };
