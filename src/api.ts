@@ -7,7 +7,7 @@ import { codemods as registeredCodemods } from '../codemods/index.js';
 import { ConfigError, ConfigFinder, codemodChoices, loadConfigFile, mentionedCodemodIds, type HardenConfig, type LoadedConfig } from './engine/config.js';
 import { discover, kindFromContent, kindFromName, type DiscoveredFile } from './engine/discover.js';
 import { ParseError, parseFile } from './engine/parse.js';
-import { processFile, resolveLookups, type EnabledCodemod, type FileResult } from './engine/run.js';
+import { crashError, processFile, resolveLookups, type EnabledCodemod, type FileError, type FileResult } from './engine/run.js';
 import { decodeText } from './engine/text.js';
 import type { Codemod, FileKind, GlobalSettings, ParsedFile, Preset, ProjectView, Resolver } from './engine/types.js';
 import { atomicWrite } from './engine/write.js';
@@ -168,12 +168,9 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
     try {
       parsed = parseFile(inp.file.kind, inp.file.path, inp.file.absPath, inp.text);
     } catch (e) {
-      const pe = e instanceof ParseError ? e : new ParseError(String(e));
       const before = (inp.bom ? '\uFEFF' : '') + inp.text;
-      results.push({
-        path: inp.file.path, absPath: inp.file.absPath, kind: inp.file.kind, before, after: before, changed: false,
-        applied: [], findings: [], heldBack: 0, suppressed: 0, error: { message: pe.message, line: pe.line, column: pe.column },
-      });
+      const error: FileError = e instanceof ParseError ? { message: e.message, line: e.line, column: e.column } : crashError(e);
+      results.push(failedResult(inp.file, before, error));
       continue;
     }
     const lc = inp.file.absPath ? await configFor(dirname(inp.file.absPath)) : rootConfig;
@@ -200,7 +197,9 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
   const resolver = opts.customResolver ?? createDefaultResolver(withAptSnapshot(resolverSettings(cfg, opts.resolver, rootConfig.dir), aptSnapshot));
   const resolveKeys = (keys: Parameters<Resolver['resolveAll']>[0]) => resolver.resolveAll(keys, { cwd });
   const byParsed = new Map(loaded.map((l) => [l.parsed, l.codemods]));
-  await resolveLookups(loaded.map((l) => l.parsed), (p) => byParsed.get(p) ?? [], global, resolver.answers, resolveKeys);
+  // A file whose codemods throw while declaring lookups (or that goes beyond a limit) fails alone.
+  const lookupFailures = new Map<ParsedFile, FileError>();
+  await resolveLookups(loaded.map((l) => l.parsed), (p) => byParsed.get(p) ?? [], global, resolver.answers, resolveKeys, (p, err) => lookupFailures.set(p, err));
 
   // 5. Run codemods and apply fixes, file by file.
   const project: ProjectView = {
@@ -208,11 +207,22 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
     byAbsPath: (p) => loaded.find((l) => l.parsed.absPath === p)?.parsed,
   };
   for (const l of loaded) {
-    const r = await processFile(
-      { path: l.file.path, absPath: l.file.absPath, kind: l.file.kind, text: l.text, bom: l.bom },
-      { codemods: l.codemods, allowed: unsafe ? 'unsafe' : 'safe', applyFixes, global, answers: resolver.answers, project, resolveMissing: resolveKeys },
-    );
-    results.push(r);
+    const before = (l.bom ? '\uFEFF' : '') + l.text;
+    const early = lookupFailures.get(l.parsed);
+    if (early) {
+      results.push(failedResult(l.file, before, early));
+      continue;
+    }
+    try {
+      const r = await processFile(
+        { path: l.file.path, absPath: l.file.absPath, kind: l.file.kind, text: l.text, bom: l.bom },
+        { codemods: l.codemods, allowed: unsafe ? 'unsafe' : 'safe', applyFixes, global, answers: resolver.answers, project, resolveMissing: resolveKeys },
+      );
+      results.push(r);
+    } catch (e) {
+      // Whatever goes wrong inside one file (a stack overflow on pathological input included) is that file's error.
+      results.push(failedResult(l.file, before, crashError(e)));
+    }
   }
 
   // 6. Write.
@@ -233,6 +243,13 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
   const requests = resolver.counters?.() ?? {};
   if (!opts.customResolver) await resolver.close?.();
   return { files: results, problems, requests, companions };
+}
+
+function failedResult(file: Loaded['file'], before: string, error: FileError): FileResult {
+  return {
+    path: file.path, absPath: file.absPath, kind: file.kind, before, after: before, changed: false,
+    applied: [], findings: [], heldBack: 0, suppressed: 0, error,
+  };
 }
 
 function resolverSettings(cfg: HardenConfig, over: Partial<ResolverSettings> | undefined, configDir: string): Partial<ResolverSettings> {

@@ -54,6 +54,7 @@ export function parseCompose(path: string, absPath: string | undefined, text: st
     if (err) {
       const pos = err.linePos?.[0];
       const msg = err.message.split('\n')[0] ?? err.message;
+      if (/call stack/i.test(msg)) throw new ParseError('YAML nested too deeply for the parser (it ran out of stack); the file was not processed', pos?.line, pos?.col);
       throw new ParseError(`invalid YAML: ${msg.replace(/ at line \d+, column \d+:?$/, '')}`, pos?.line, pos?.col);
     }
     if (doc.contents !== null && !isMap(doc.contents)) {

@@ -7,6 +7,7 @@ import { ParseError, parseFile } from './parse.js';
 import { buildSuppressions } from './suppress.js';
 import { BOM, computeLineStarts, lineIndexAt, offsetAt, positionAt } from './text.js';
 import { dedupeKeys } from './lookups.js';
+import { InputLimitError } from './limits.js';
 import type {
   Answers,
   Codemod,
@@ -93,7 +94,11 @@ export function collectLookups(
   const keys: LookupKey[] = [];
   for (const { codemod, options } of codemods) {
     if (!codemod.fileKinds.includes(parsed.kind) || !codemod.lookups) continue;
-    keys.push(...codemod.lookups(parsed, options, global, answers));
+    try {
+      keys.push(...codemod.lookups(parsed, options, global, answers));
+    } catch (e) {
+      throw new CodemodCrash(codemod.id, e);
+    }
   }
   return dedupeKeys(keys);
 }
@@ -103,7 +108,8 @@ export const MAX_LOOKUP_ROUNDS = 5;
 
 /**
  * Resolve what these files' codemods need, round after round, until no codemod asks anything new.
- * All files' keys of one round go to the resolver in one batch.
+ * All files' keys of one round go to the resolver in one batch. With `onFileError`, a file whose codemods throw
+ * while declaring lookups is handed to it (and asks nothing more) instead of failing every file of the batch.
  */
 export async function resolveLookups(
   parsedFiles: readonly ParsedFile[],
@@ -111,9 +117,22 @@ export async function resolveLookups(
   global: GlobalSettings,
   answers: Answers & { has?(k: LookupKey): boolean },
   resolve: (keys: readonly LookupKey[]) => Promise<void>,
+  onFileError?: (f: ParsedFile, error: FileError) => void,
 ): Promise<void> {
+  const failed = new Set<ParsedFile>();
+  const lookupsOf = (f: ParsedFile): LookupKey[] => {
+    if (failed.has(f)) return [];
+    if (!onFileError) return collectLookups(f, codemodsFor(f), global, answers);
+    try {
+      return collectLookups(f, codemodsFor(f), global, answers);
+    } catch (e) {
+      failed.add(f);
+      onFileError(f, crashError(e));
+      return [];
+    }
+  };
   for (let round = 0; round < MAX_LOOKUP_ROUNDS; round++) {
-    const keys = dedupeKeys(parsedFiles.flatMap((f) => collectLookups(f, codemodsFor(f), global, answers)));
+    const keys = dedupeKeys(parsedFiles.flatMap(lookupsOf));
     const missing = keys.filter((k) => answers.get(k) === undefined);
     if (missing.length === 0) return;
     await resolve(missing);
@@ -163,13 +182,26 @@ function runCodemods(parsed: ParsedFile, opts: ProcessOptions): RawReport[] {
   return out;
 }
 
-class CodemodCrash extends Error {
+/** A codemod threw. Input over a limit keeps its own message; anything else names the codemod. */
+export class CodemodCrash extends Error {
   constructor(
     readonly codemodId: string,
     cause: unknown,
   ) {
-    super(`codemod ${codemodId} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(
+      cause instanceof InputLimitError
+        ? cause.message
+        : `codemod ${codemodId} failed: ${cause instanceof Error ? `${cause.name === 'Error' ? '' : `${cause.name}: `}${cause.message}` : String(cause)}`,
+      { cause },
+    );
   }
+}
+
+/** Anything thrown while processing one file, as that file's error. */
+export function crashError(e: unknown): FileError {
+  if (e instanceof CodemodCrash) return { message: e.message, codemodId: e.codemodId };
+  if (e instanceof InputLimitError) return { message: e.message };
+  return { message: `internal error while processing this file: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}; the file was left unchanged` };
 }
 
 /** The effective fix safety: never safer than the codemod declares. */
@@ -269,16 +301,15 @@ export async function processFile(input: FileInput, opts: ProcessOptions): Promi
         codemodId: lastAppliedIds[0],
       });
     }
-    if (pass > 1 && opts.resolveMissing) {
-      const resolveMissing = opts.resolveMissing;
-      await resolveLookups([parsed], () => opts.codemods, opts.global, opts.answers, (k) => resolveMissing(k));
-    }
-
     let reports: RawReport[];
     try {
+      if (pass > 1 && opts.resolveMissing) {
+        const resolveMissing = opts.resolveMissing;
+        await resolveLookups([parsed], () => opts.codemods, opts.global, opts.answers, (k) => resolveMissing(k));
+      }
       reports = sortReports(runCodemods(parsed, opts));
     } catch (e) {
-      if (e instanceof CodemodCrash) return failed({ message: e.message, codemodId: e.codemodId });
+      if (e instanceof CodemodCrash) return failed(crashError(e));
       throw e;
     }
     const suppressions = buildSuppressions(parsed, anchorFor(parsed));

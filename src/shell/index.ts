@@ -16,6 +16,7 @@ export { parseScript, tryParseScript } from './parse.js';
 export { unquote } from './words.js';
 export { ancestors, commandName, enclosingStatement, findAll, inSubstitution, isErrexitExempt, statementSiblings, walk } from './walk.js';
 export {
+  ShellLimitError,
   ShellParseError,
   type AndOr,
   type Assignment,

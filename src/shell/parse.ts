@@ -7,10 +7,14 @@
  *   the heredoc redirect node; those are moved back into the statement.
  * - An escaped blank between two word parts (`a"b"\ c`) splits the word in two; such parts are merged again.
  * Any ERROR/MISSING node makes parseScript throw ShellParseError (no partial trees reach codemods).
+ * The builder recurses once per level of nesting; a tree deeper than MAX_SHELL_TREE_DEPTH (measured first, without
+ * recursion) throws ShellLimitError instead, so `$($($(…)))` a thousand levels deep cannot overflow the stack.
  */
 import type { Node as TSNode } from 'web-tree-sitter';
+import { MAX_SHELL_TREE_DEPTH } from '../engine/limits.js';
 import { getParser } from './load.js';
 import {
+  ShellLimitError,
   ShellParseError,
   type AndOr,
   type Assignment,
@@ -51,6 +55,13 @@ export function parseScript(text: string): ShellScript {
   const tree = getParser().parse(text);
   if (!tree) throw new ShellParseError('the shell parser returned no tree', 0);
   try {
+    const deep = tooDeep(tree.rootNode);
+    if (deep) {
+      throw new ShellLimitError(
+        `a RUN script nests more than ${MAX_SHELL_TREE_DEPTH} levels deep (near offset ${deep.startIndex} of the script): beyond what harden parses, so the file was not processed`,
+        deep.startIndex,
+      );
+    }
     const bad = firstError(tree.rootNode);
     if (bad) {
       const what = bad.isMissing ? `missing '${bad.type}'` : `unexpected '${text.slice(bad.startIndex, bad.startIndex + 20).split('\n')[0]}'`;
@@ -69,7 +80,10 @@ export function parseScript(text: string): ShellScript {
   }
 }
 
-/** parseScript, or null when the parser rejects the script (ShellParseError): codemods skip it, never guess. */
+/**
+ * parseScript, or null when the parser rejects the script (ShellParseError): codemods skip it, never guess. A script
+ * over a limit (ShellLimitError) is not skipped silently: it is thrown on, and becomes the file's error.
+ */
 export function tryParseScript(text: string): ShellScript | null {
   try {
     return parseScript(text);
@@ -79,6 +93,27 @@ export function tryParseScript(text: string): ShellScript | null {
   }
 }
 
+/** The first node deeper than the limit, found with a cursor (no recursion), or null. */
+function tooDeep(root: TSNode): TSNode | null {
+  const c = root.walk();
+  try {
+    let depth = 0;
+    for (;;) {
+      if (c.gotoFirstChild()) {
+        if (++depth > MAX_SHELL_TREE_DEPTH) return c.currentNode;
+        continue;
+      }
+      while (!c.gotoNextSibling()) {
+        if (!c.gotoParent()) return null;
+        depth--;
+      }
+    }
+  } finally {
+    c.delete();
+  }
+}
+
+/** The first ERROR/MISSING node, or the innermost node flagged hasError when none is marked (depth already bounded). */
 function firstError(n: TSNode): TSNode | null {
   if (n.isError || n.isMissing) return n;
   if (!n.hasError) return null;
@@ -95,14 +130,23 @@ function node<T extends object>(fields: T, children: readonly (ShellNode | null 
   return { ...fields, parent: null, children: kids };
 }
 
-function linkParents(n: ShellNode, parent: ShellNode | null): void {
-  n.parent = parent;
-  for (const c of n.children) linkParents(c, n);
+function linkParents(root: ShellNode, parent: ShellNode | null): void {
+  root.parent = parent;
+  const stack: ShellNode[] = [root];
+  for (let n = stack.pop(); n; n = stack.pop()) {
+    for (const c of n.children) {
+      c.parent = n;
+      stack.push(c);
+    }
+  }
 }
 
-function collect(n: ShellNode, out: SimpleCommand[]): void {
-  if (n.kind === 'command') out.push(n);
-  for (const c of n.children) collect(c, out);
+function collect(root: ShellNode, out: SimpleCommand[]): void {
+  const stack: ShellNode[] = [root];
+  for (let n = stack.pop(); n; n = stack.pop()) {
+    if (n.kind === 'command') out.push(n);
+    for (const c of n.children) stack.push(c);
+  }
 }
 
 function span(nodes: readonly { range: Range }[], fallback: Range): Range {

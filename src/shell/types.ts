@@ -5,6 +5,7 @@
  * Every node has `kind`, `range` (UTF-16 offsets into the parsed script text, half-open), `parent` and `children`
  * (source order), so a generic walk (see walk.ts) reaches everything.
  */
+import { InputLimitError } from '../engine/limits.js';
 import type { Range } from '../engine/types.js';
 
 export type { Range };
@@ -252,5 +253,17 @@ export class ShellParseError extends Error {
   ) {
     super(message);
     this.name = 'ShellParseError';
+  }
+}
+
+/** The script nests deeper than harden accepts (see MAX_SHELL_TREE_DEPTH): the whole file is reported, not guessed at. */
+export class ShellLimitError extends InputLimitError {
+  constructor(
+    message: string,
+    /** Offset into the script text. */
+    readonly offset: number,
+  ) {
+    super(message);
+    this.name = 'ShellLimitError';
   }
 }

@@ -2,11 +2,15 @@
 import type { NodeKind, ShellNode, SimpleCommand, Statement } from './types.js';
 
 /**
- * Depth-first, pre-order walk. Return false from `visit` to skip a node's children.
+ * Depth-first, pre-order walk (children in order). Return false from `visit` to skip a node's children.
+ * An explicit stack, not recursion: the depth of a tree costs no call stack.
  */
 export function walk(root: ShellNode, visit: (node: ShellNode) => boolean | void): void {
-  if (visit(root) === false) return;
-  for (const c of root.children) walk(c, visit);
+  const stack: ShellNode[] = [root];
+  for (let n = stack.pop(); n; n = stack.pop()) {
+    if (visit(n) === false) continue;
+    for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i] as ShellNode);
+  }
 }
 
 /** All nodes of one kind under `root` (inclusive), in source order. */
