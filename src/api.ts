@@ -23,6 +23,8 @@ export interface HardenOptions {
   /** Force the kind of explicitly named files. */
   kind?: FileKind;
   exclude?: readonly string[];
+  /** Process symbolic links that lead outside the repository or walked directory (default: reported, not processed). */
+  followSymlinks?: boolean;
   only?: readonly string[];
   skip?: readonly string[];
   /** Also apply fixes marked unsafe. */
@@ -50,6 +52,8 @@ export interface HardenOptions {
 export interface FixOptions extends HardenOptions {
   /** Write changed files (atomically). Default false: dry-run. */
   write?: boolean;
+  /** With `write`: also replace files whose mode makes them read-only (refused by default). */
+  allowReadOnly?: boolean;
 }
 
 export interface Problem {
@@ -142,7 +146,7 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
     const text = opts.stdin.text.replace(/^\uFEFF/, '');
     inputs.push({ file: { path: name, absPath: undefined, kind, explicit: true }, text, bom: text !== opts.stdin.text });
   } else {
-    const found = await discover({ paths: opts.paths?.length ? opts.paths : ['.'], cwd, exclude: [...(opts.exclude ?? []), ...(cfg.exclude ?? [])], kind: opts.kind });
+    const found = await discover({ paths: opts.paths?.length ? opts.paths : ['.'], cwd, exclude: [...(opts.exclude ?? []), ...(cfg.exclude ?? [])], kind: opts.kind, followSymlinks: opts.followSymlinks });
     problems.push(...found.problems);
     for (const f of found.files) {
       let buf: Buffer;
@@ -230,7 +234,7 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
     for (const r of results) {
       if (!r.changed || r.error || !r.absPath) continue;
       try {
-        await atomicWrite(r.absPath, r.after, r.before);
+        await atomicWrite(r.absPath, r.after, r.before, { allowReadOnly: opts.allowReadOnly });
       } catch (e) {
         r.error = { message: (e as Error).message };
       }
@@ -238,7 +242,7 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
   }
   // 7. Companion changes of applied fixes (only for files whose own changes went through).
   const withCompanions = applyFixes ? results.filter((r) => !r.error).flatMap((r) => r.applied.filter((a) => hasCompanions(a.fix))) : [];
-  const companions = await applyCompanions(withCompanions, { cwd, write: opts.write ?? false });
+  const companions = await applyCompanions(withCompanions, { cwd, write: opts.write ?? false, allowReadOnly: opts.allowReadOnly });
   results.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const requests = resolver.counters?.() ?? {};
   if (!opts.customResolver) await resolver.close?.();

@@ -23,6 +23,7 @@ interface CommonFlags {
   only?: string[];
   skip?: string[];
   exclude?: string[];
+  followSymlinks?: boolean;
   unsafe?: boolean;
   kind?: FileKind;
   stdinFilename?: string;
@@ -46,6 +47,7 @@ function addCommon(cmd: Command): Command {
     .option('--only <ids>', 'run only these codemods (comma-separated)', list)
     .option('--skip <ids>', 'do not run these codemods (comma-separated)', list)
     .option('--exclude <glob>', 'skip paths matching this glob (repeatable)', repeat)
+    .option('--follow-symlinks', 'also process symbolic links that lead outside the repository (named) or the walked directory')
     .option('--unsafe', 'also apply fixes marked unsafe')
     .addOption(new Option('--kind <kind>', 'treat named files as this kind').choices(['dockerfile', 'compose', 'kubernetes', 'shell']))
     .option('--stdin-filename <name>', 'the name (and so the kind) of standard input')
@@ -84,6 +86,7 @@ async function toOptions(paths: string[], f: CommonFlags): Promise<HardenOptions
     stdin: stdin ? { text: await readStdin(), filename: f.stdinFilename } : undefined,
     kind: f.kind,
     exclude: f.exclude,
+    followSymlinks: f.followSymlinks,
     only: f.only,
     skip: f.skip,
     unsafe: f.unsafe,
@@ -134,12 +137,12 @@ function gitRoot(cwd: string): string | undefined {
   }
 }
 
-async function runFix(paths: string[], flags: CommonFlags & { write?: boolean; patch?: string; exitCode?: boolean; format?: string }): Promise<number> {
+async function runFix(paths: string[], flags: CommonFlags & { write?: boolean; allowReadOnly?: boolean; patch?: string; exitCode?: boolean; format?: string }): Promise<number> {
   const api = await import('./api.js');
   const { unifiedDiff } = await import('./engine/diff.js');
   const { colorDiff, findingLine, useColor } = await import('./output/text.js');
   const opts = await toOptions(paths, flags);
-  const r = await api.fix({ ...opts, write: flags.write && !opts.stdin });
+  const r = await api.fix({ ...opts, write: flags.write && !opts.stdin, allowReadOnly: flags.allowReadOnly });
   const outColor = useColor(process.stdout, flags.color);
   const errColor = useColor(process.stderr, flags.color);
 
@@ -405,6 +408,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   addCommon(program.command('fix').description('compute fixes and print them as a unified diff (dry-run), or apply them with --write'))
     .option('--write', 'apply the fixes to the files (atomically)')
+    .option('--allow-read-only', 'with --write: also replace read-only files (refused by default)')
     .option('--patch <file>', 'also write the changes as a patch for `git apply` (paths from the repository root)')
     .option('--exit-code', 'exit 1 when a dry-run has changes pending')
     .addOption(new Option('--format <format>', 'output format').choices(['diff', 'json']).default('diff'))

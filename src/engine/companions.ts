@@ -61,7 +61,7 @@ async function readOrNull(p: string): Promise<string | null> {
  * fixes (e.g. the same helper file asked for by two passes) are applied once; a change whose file moved on
  * since it was computed is refused with an error, and nothing of that file is written.
  */
-export async function applyCompanions(findings: readonly Finding[], opts: { cwd: string; write: boolean }): Promise<CompanionOutcome> {
+export async function applyCompanions(findings: readonly Finding[], opts: { cwd: string; write: boolean; allowReadOnly?: boolean }): Promise<CompanionOutcome> {
   const out: CompanionOutcome = { files: [], messages: [], errors: [] };
   const byFile = new Map<string, { expected: string | null; edits: Map<string, Edit> }>();
   const effects = new Map<string, SideEffect>();
@@ -105,7 +105,7 @@ export async function applyCompanions(findings: readonly Finding[], opts: { cwd:
         if (p.before === '' && (await readOrNull(p.absPath)) === null) {
           await mkdir(dirname(p.absPath), { recursive: true });
           await writeFile(p.absPath, p.after, { flag: 'wx' });
-        } else await atomicWrite(p.absPath, p.after, p.before);
+        } else await atomicWrite(p.absPath, p.after, p.before, { allowReadOnly: opts.allowReadOnly });
       } catch (e) {
         out.errors.push({ path: p.path, message: (e as Error).message });
       }

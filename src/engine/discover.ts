@@ -29,6 +29,11 @@ export interface DiscoverOptions {
   exclude?: readonly string[];
   /** Force the kind of explicitly named files with odd names. */
   kind?: FileKind;
+  /**
+   * Process symbolic links that lead outside the repository (named paths) or the walked directory (found while
+   * walking). Default false: such links are reported and not processed.
+   */
+  followSymlinks?: boolean;
 }
 
 const DOCKERFILE_NAME = /^(?:(?:docker|container)file(?:\..+)?|.+\.(?:docker|container)file)$/i;
@@ -140,6 +145,41 @@ function ignoredBy(layers: readonly IgnoreLayer[], abs: string, isDir: boolean):
   return false;
 }
 
+const inside = (dir: string, p: string) => p === dir || p.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+
+async function isBrokenLink(abs: string): Promise<boolean> {
+  try {
+    return (await lstat(abs)).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * For a named path reached through a symbolic link (the file itself, or a directory on the way), whether it ends up
+ * outside the repository it is named in: the git work tree holding the current directory for paths under it, else the
+ * one holding the path's directory, else that directory. A path with no link on the way is never an escape.
+ */
+async function linkEscape(abs: string, cwd: string, cwdRepo: string): Promise<{ repo: string; target: string } | undefined> {
+  let target: string;
+  try {
+    target = await realpath(abs);
+  } catch {
+    return undefined;
+  }
+  const lexicalRepo = inside(cwdRepo, abs) ? cwdRepo : ((await findGitRoot(dirname(abs))) ?? dirname(abs));
+  let repoReal: string;
+  try {
+    repoReal = await realpath(lexicalRepo);
+  } catch {
+    return undefined;
+  }
+  // The same path with the repository's own links resolved: what `abs` is when nothing below the repository is a link.
+  const expected = join(repoReal, relative(lexicalRepo, abs));
+  if (target === expected || inside(repoReal, target)) return undefined;
+  return { repo: displayPath(cwd, lexicalRepo), target };
+}
+
 export async function discover(opts: DiscoverOptions): Promise<{ files: DiscoveredFile[]; problems: DiscoverProblem[] }> {
   const files: DiscoveredFile[] = [];
   const problems: DiscoverProblem[] = [];
@@ -162,14 +202,25 @@ export async function discover(opts: DiscoverOptions): Promise<{ files: Discover
     files.push({ path: displayPath(opts.cwd, abs), absPath: abs, kind, explicit });
   };
 
+  const cwdRepo = (await findGitRoot(opts.cwd)) ?? opts.cwd;
   for (const p of opts.paths) {
     const abs = resolve(opts.cwd, p);
     let st;
     try {
       st = await stat(abs);
     } catch {
-      problems.push({ path: p, message: 'no such file or directory' });
+      problems.push({ path: p, message: (await isBrokenLink(abs)) ? 'broken symbolic link' : 'no such file or directory' });
       continue;
+    }
+    if (!opts.followSymlinks) {
+      const escape = await linkEscape(abs, opts.cwd, cwdRepo);
+      if (escape) {
+        problems.push({
+          path: displayPath(opts.cwd, abs),
+          message: `symbolic link leads outside the repository ${escape.repo} (to ${escape.target}); not processed (pass --follow-symlinks to process it)`,
+        });
+        continue;
+      }
     }
     if (st.isFile()) {
       let kind = opts.kind ?? kindFromName(abs) ?? (await yamlKind(abs));
@@ -241,7 +292,7 @@ export async function discover(opts: DiscoverOptions): Promise<{ files: Discover
             problems.push({ path: displayPath(opts.cwd, child), message: 'broken symbolic link' });
             continue;
           }
-          if (target !== root && !target.startsWith(root + sep)) {
+          if (!opts.followSymlinks && !inside(root, target)) {
             problems.push({ path: displayPath(opts.cwd, child), message: `symbolic link points outside ${displayPath(opts.cwd, abs)} (to ${target}); not processed` });
             continue;
           }
