@@ -51,7 +51,7 @@ describe('owner, group, hard links, read-only', () => {
     expect(allowed.code).toBe(0);
     expect(readFileSync(p, 'utf8')).not.toContain('RUN apt-get update\nRUN');
     expect(statSync(p).mode & 0o7777).toBe(0o444);
-  });
+  }, 180_000);
 });
 
 describe('symbolic links named on the command line', () => {
@@ -76,7 +76,7 @@ describe('symbolic links named on the command line', () => {
     const followed = harden([...args, '--follow-symlinks', 'Dockerfile'], { cwd: repo });
     expect(followed.code).toBe(0);
     expect(readFileSync(join(outside, 'Dockerfile'), 'utf8')).not.toBe(before);
-  });
+  }, 180_000);
 });
 
 /** A child process writing a large file with atomicWrite; resolves once it has exited. */

@@ -93,7 +93,7 @@ describe('one pathological file does not stop the run', () => {
       ['deep/Dockerfile', false, true],
       ['ok/Dockerfile', true, false],
     ]);
-  });
+  }, 180_000);
 
   it('fuzz-ish: deep nesting and very long lines of every shape complete and report per file', async () => {
     const long = Array.from({ length: 4000 }, (_, i) => `pkg${i}`).join(' ');
@@ -119,7 +119,7 @@ describe('one pathological file does not stop the run', () => {
       expect(byPath.get(p)?.error?.message ?? '').not.toMatch(/internal error|call stack/);
     }
     expect(byPath.get('yaml/compose.yaml')?.error?.message).toMatch(/^YAML nested too deeply for the parser/);
-  });
+  }, 180_000);
 });
 
 /** The registered codemods that parse RUN scripts and need no network. */
