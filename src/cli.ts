@@ -221,17 +221,22 @@ function stripFinding(f: Finding) {
   return { path, codemodId, severity, line, column, endLine, endColumn, message, fixStatus, fix, data };
 }
 
-async function runCheck(paths: string[], flags: CommonFlags & { format?: string; failOn?: string }): Promise<number> {
+async function runCheck(paths: string[], flags: CommonFlags & { format?: string; failOn?: string; sarif?: string }): Promise<number> {
   const api = await import('./api.js');
   const opts = await toOptions(paths, flags);
   const r = await api.check(opts);
   const findings = r.files.flatMap((f) => f.findings);
+  const sarif = async () => {
+    const { toSarif } = await import('./output/sarif.js');
+    const { codemods } = await import('../codemods/index.js');
+    return `${JSON.stringify(toSarif(r, opts.codemods ?? codemods, version(), { cwd: process.cwd() }), null, 2)}\n`;
+  };
+  // One run gives both: the findings on stdout and SARIF for code scanning in a file.
+  if (flags.sarif) await writeFile(flags.sarif, await sarif());
   if (flags.format === 'json') {
     process.stdout.write(`${JSON.stringify(jsonResult(r), null, 2)}\n`);
   } else if (flags.format === 'sarif') {
-    const { toSarif } = await import('./output/sarif.js');
-    const { codemods } = await import('../codemods/index.js');
-    process.stdout.write(`${JSON.stringify(toSarif(r, codemods, version(), { cwd: process.cwd() }), null, 2)}\n`);
+    process.stdout.write(await sarif());
   } else {
     const { findingLine, useColor } = await import('./output/text.js');
     const on = useColor(process.stdout, flags.color);
@@ -416,6 +421,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   addCommon(program.command('check').description('report findings as file:line:col id message'))
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
+    .option('--sarif <file>', 'also write SARIF to this file (whatever --format prints)')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(['error', 'warning', 'info', 'never']).default('info'))
     .action(async (paths: string[], flags) => setExit(await runCheck(paths, flags)));
 

@@ -80,6 +80,15 @@ describe('harden CLI basics', () => {
     expect(unknownKind.stderr).toMatch(/--kind or --stdin-filename/);
   });
 
+  it('check --sarif FILE writes SARIF in the same run that prints the findings', () => {
+    const cwd = tmpTree({ '.git/HEAD': 'x', 'compose.yaml': 'services:\n  web:\n    image: nginx:1.25\n    ports: ["8080:80"]\n' });
+    const r = harden(['check', '--offline', '--only', 'compose-bind-localhost', '--sarif', 'out.sarif'], { cwd });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^compose\.yaml:4:\d+ compose-bind-localhost /m);
+    const log = JSON.parse(readFileSync(join(cwd, 'out.sarif'), 'utf8')) as { runs: { results: { ruleId: string }[] }[] };
+    expect(log.runs[0]?.results.map((x) => x.ruleId)).toEqual(['compose-bind-localhost']);
+  });
+
   it('lists rules as JSON', () => {
     const r = harden(['rules', '--format', 'json'], { cwd: tmpTree() });
     expect(r.code).toBe(0);

@@ -61,9 +61,20 @@ describe('.pre-commit-hooks.yaml', () => {
 
 describe('action.yml', () => {
   const action = parse(readFileSync(resolve(ROOT, 'action.yml'), 'utf8')) as { inputs: Record<string, unknown>; runs: { using: string; steps: { env?: Record<string, string>; run?: string }[] } };
+  it('runs the published package at the version of its own ref, once, leaving the job\'s Node alone', () => {
+    const steps = action.runs.steps as { uses?: string; run?: string }[];
+    // Inner actions (if any) are pinned by commit SHA; setup-node (which would change Node for later steps) is not used.
+    for (const st of steps) if (st.uses) expect(st.uses).toMatch(/@[0-9a-f]{40}$/);
+    expect(steps.some((st) => st.uses?.startsWith('actions/setup-node'))).toBe(false);
+    const script = steps.map((st) => st.run ?? '').join('\n');
+    expect(script).not.toMatch(/npm ci|npm run build|tsc/);
+    expect(script).toContain('p.name + "@" + p.version');
+    expect(script.match(/npx --yes --package "\$pkg" -- harden/g)).toHaveLength(1);
+    expect(script).toContain('args+=(--sarif "$INPUT_SARIF")');
+  });
   it('is a composite action whose every input reaches the script through the environment', () => {
     expect(action.runs.using).toBe('composite');
-    const step = action.runs.steps.find((s) => s.run?.includes('HARDEN_BIN'))! as { env?: Record<string, string>; run?: string; 'working-directory'?: string };
+    const step = action.runs.steps.find((s) => s.run?.includes('npx'))! as { env?: Record<string, string>; run?: string; 'working-directory'?: string };
     const used = [...Object.values(step.env ?? {}), step['working-directory']].join(' ');
     for (const input of Object.keys(action.inputs)) expect(used, input).toContain(`inputs.${input} }}`);
     expect(step.run).not.toMatch(/\$\{\{/);
