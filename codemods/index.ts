@@ -24,7 +24,9 @@ import { dockerfileNonRootUser } from './dockerfile-non-root-user.js';
 import { dockerfileSecretEnv } from './dockerfile-secret-env.js';
 import { dockerfileSetEExitCapture } from './dockerfile-set-e-exit-capture.js';
 import { dockerfileSudoNopasswd } from './dockerfile-sudo-nopasswd.js';
+import { k8sDangerousOptions } from './k8s-dangerous-options.js';
 import { k8sNoPrivilegeEscalation } from './k8s-no-privilege-escalation.js';
+import { k8sResourceLimits } from './k8s-resource-limits.js';
 import { k8sSecurityContext } from './k8s-security-context.js';
 import { lockApkAdd } from './lock-apk-add.js';
 import { lockAptInstall } from './lock-apt-install.js';
@@ -58,7 +60,9 @@ export const codemods: readonly Codemod[] = [
   dockerfileSecretEnv,
   dockerfileSetEExitCapture,
   dockerfileSudoNopasswd,
+  k8sDangerousOptions,
   k8sNoPrivilegeEscalation,
+  k8sResourceLimits,
   k8sSecurityContext,
   lockApkAdd,
   lockAptInstall,
