@@ -75,6 +75,9 @@ async function readStdin(): Promise<string> {
 async function toOptions(paths: string[], f: CommonFlags): Promise<HardenOptions> {
   const stdin = paths.length === 1 && paths[0] === '-';
   if (!stdin && paths.includes('-')) throw new UsageErr('- (standard input) cannot be combined with other paths');
+  if (!stdin && f.stdinFilename !== undefined) {
+    throw new UsageErr(`--stdin-filename names standard input: pass - as the path (harden fix - --stdin-filename ${f.stdinFilename})`);
+  }
   const num = (v: string | undefined, name: string) => {
     if (v === undefined) return undefined;
     const n = Number(v);
@@ -408,7 +411,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('harden')
     .description('Harden Dockerfiles and compose files: pin images, lock installs, add runtime hardening; output a reviewable patch.')
     .version(version(), '-V, --version')
-    .showHelpAfterError()
+    // A wrong flag gets commander's one-line error (with "did you mean") and a hint, not the whole help.
+    .showHelpAfterError('(run `harden <command> --help` for its options)')
     .exitOverride();
 
   addCommon(program.command('fix').description('compute fixes and print them as a unified diff (dry-run), or apply them with --write'))

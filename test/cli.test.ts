@@ -22,6 +22,25 @@ describe('harden CLI basics', () => {
     expect(harden(['explain', 'no-such-codemod'], { cwd }).code).toBe(2);
   });
 
+  it('an unknown flag gets one short error with a hint (and a suggestion), not the whole help', () => {
+    const cwd = tmpTree({ Dockerfile: 'FROM a\n' });
+    const r = harden(['fix', '--writ'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown option '--writ'/);
+    expect(r.stderr).toMatch(/Did you mean --write\?/);
+    expect(r.stderr).toContain('run `harden <command> --help` for its options');
+    expect(r.stderr).not.toContain('Options:');
+    expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(3);
+  });
+
+  it('--stdin-filename without - is a usage error, not a scan of .', () => {
+    const cwd = tmpTree({ Dockerfile: 'FROM a\n' });
+    const r = harden(['fix', '--stdin-filename', 'Dockerfile'], { cwd, input: 'FROM b\n' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--stdin-filename names standard input: pass - as the path/);
+    expect(r.stdout).toBe('');
+  });
+
   it('exits 2 on a configuration error, naming the file', () => {
     const cwd = tmpTree({ '.git/HEAD': 'x', '.harden.yaml': 'unsafe: true\nbogus: 1\n', Dockerfile: 'FROM a\n' });
     const r = harden(['check'], { cwd });

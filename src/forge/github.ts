@@ -6,6 +6,7 @@
 import { request, type Dispatcher } from 'undici';
 import { ForgeError } from './errors.js';
 import { scrub } from './scrub.js';
+import { userAgent } from '../version.js';
 
 export const DEFAULT_API_URL = 'https://api.github.com';
 export const API_VERSION = '2022-11-28';
@@ -85,7 +86,7 @@ export class GitHubClient {
         accept: 'application/vnd.github+json',
         'x-github-api-version': API_VERSION,
         authorization: `Bearer ${this.opts.token}`,
-        'user-agent': this.opts.userAgent ?? 'harden',
+        'user-agent': this.opts.userAgent ?? userAgent(),
       };
       if (body !== undefined) headers['content-type'] = 'application/json; charset=utf-8';
       this.requests++;

@@ -6,11 +6,16 @@ export interface Colors {
   enabled: boolean;
 }
 
-/** Colour only on a TTY, never with NO_COLOR, always with FORCE_COLOR (unless NO_COLOR). */
+/**
+ * Colour only on a TTY; never with NO_COLOR (non-empty) or FORCE_COLOR=0/false; always with another FORCE_COLOR
+ * (unless NO_COLOR). `--color` / `--no-color` win over FORCE_COLOR.
+ */
 export function useColor(stream: NodeJS.WriteStream, flag?: boolean): boolean {
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
   if (flag !== undefined) return flag;
-  if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') return true;
+  const force = process.env.FORCE_COLOR;
+  if (force === '0' || force === 'false') return false;
+  if (force !== undefined) return true;
   return stream.isTTY === true;
 }
 

@@ -23,6 +23,7 @@ import { parsePlatform, type Platform } from './platform.js';
 import { formatRefForLookup, parseReference, type ImageReference } from './reference.js';
 import { RegistryClient } from './registry.js';
 import type { Counters } from './transport.js';
+import { userAgent } from '../version.js';
 
 export const IMAGE_KINDS = ['image-digest', 'image-tags', 'image-config', 'image-file'] as const;
 export type ImageKind = (typeof IMAGE_KINDS)[number];
@@ -85,7 +86,7 @@ export function createImageHandler(settings: RegistrySettings = {}): ImageHandle
     retries: settings.retries,
     retryBaseMs: settings.retryBaseMs,
     retryMaxDelayMs: settings.retryMaxDelayMs,
-    userAgent: settings.userAgent ?? 'harden',
+    userAgent: settings.userAgent ?? userAgent(),
     tagsPageSize: settings.tagsPageSize,
     credentials: new CredentialStore({ dockerConfigDir: settings.dockerConfigDir, env: settings.env }),
     cache,

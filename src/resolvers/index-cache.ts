@@ -18,6 +18,7 @@ import { LookupCache } from './cache.js';
 import { asLookupFailure, LookupFailure } from './errors.js';
 import type { PackageIndexSettings } from './package-types.js';
 import { header, Transport, type HttpResponse } from './transport.js';
+import { userAgent } from '../version.js';
 
 /** What a request is for; counted separately. */
 export type IndexRequestKind = 'release' | 'index' | 'page' | 'packument' | 'download';
@@ -55,7 +56,7 @@ export class IndexFetcher {
       retries: settings.retries,
       retryBaseMs: settings.retryBaseMs,
       retryMaxDelayMs: settings.retryMaxDelayMs,
-      userAgent: settings.userAgent ?? 'harden',
+      userAgent: settings.userAgent ?? userAgent(),
     });
     this.cache = new LookupCache({ cacheDir: settings.cacheDir, noCache: settings.noCache, offline: settings.offline, env: settings.env });
     this.limit = pLimit(settings.concurrency ?? 8);

@@ -6,6 +6,7 @@
  */
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { LookupFailure } from './errors.js';
+import { userAgent } from '../version.js';
 
 export type RequestKind = 'token' | 'head' | 'get' | 'blob' | 'tags';
 export type Counters = Record<RequestKind, number>;
@@ -82,7 +83,7 @@ export class Transport {
     this.retries = opts.retries ?? 3;
     this.retryBaseMs = opts.retryBaseMs ?? 500;
     this.retryMaxDelayMs = opts.retryMaxDelayMs ?? 30_000;
-    this.userAgent = opts.userAgent ?? 'harden';
+    this.userAgent = opts.userAgent ?? userAgent();
     this.dispatcher = opts.dispatcher ?? defaultDispatcher();
   }
 
@@ -209,13 +210,43 @@ function withoutAuthorization(headers: Record<string, string>): Record<string, s
 }
 
 /** Map a thrown transport error to a LookupFailure. Messages carry the host and error code only, never headers. */
+/**
+ * The proxy a request to `url` goes through (from HTTPS_PROXY/HTTP_PROXY, unless NO_PROXY excludes the host), as
+ * `host:port` without credentials, or undefined. Mirrors undici's EnvHttpProxyAgent, for error messages.
+ */
+export function proxyFor(url: URL, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const raw = url.protocol === 'https:' ? (env.HTTPS_PROXY ?? env.https_proxy ?? env.HTTP_PROXY ?? env.http_proxy) : (env.HTTP_PROXY ?? env.http_proxy);
+  if (!raw) return undefined;
+  const noProxy = (env.NO_PROXY ?? env.no_proxy ?? '').split(/[\s,]+/).filter(Boolean);
+  const host = url.hostname.toLowerCase();
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  for (const entry of noProxy) {
+    if (entry === '*') return undefined;
+    const [h = '', p] = entry.toLowerCase().replace(/^\*?\./, '.').split(/:(?=\d+$)/);
+    if (p && p !== port) continue;
+    if (host === h.replace(/^\./, '') || (h.startsWith('.') ? host.endsWith(h) : host.endsWith(`.${h}`))) return undefined;
+  }
+  try {
+    return new URL(raw.includes('://') ? raw : `http://${raw}`).host;
+  } catch {
+    return raw.replace(/^.*@/, '');
+  }
+}
+
 export function transportFailure(e: unknown, what: string, url: URL): LookupFailure {
   if (e instanceof LookupFailure) return e.withSubject(what);
-  const err = e as { code?: string; cause?: { code?: string }; name?: string; message?: string };
+  const err = e as { code?: string; cause?: { code?: string; message?: string }; name?: string; message?: string };
   const code = err.code ?? err.cause?.code ?? err.name ?? 'unknown';
-  if (TIMEOUT_ERRORS.has(code) || err.name === 'TimeoutError') {
-    return new LookupFailure('timeout', `${what}: ${url.host} did not answer in time (${code})`);
+  const proxy = proxyFor(url);
+  const via = proxy ? ` through the proxy ${proxy}` : '';
+  // undici: "Proxy response (502) !== 200 when HTTP Tunneling" when the proxy refuses the CONNECT.
+  const tunnel = /Proxy response \((\d+)\)/.exec(`${err.message ?? ''} ${err.cause?.message ?? ''}`);
+  if (proxy && tunnel) {
+    return new LookupFailure('network', `${what}: the proxy ${proxy} answered ${tunnel[1]} when asked to connect to ${url.host} (HTTPS_PROXY/NO_PROXY decide which requests use it)`);
   }
-  if (TLS_ERROR.test(code)) return new LookupFailure('tls', `${what}: TLS failure talking to ${url.host} (${code})`);
-  return new LookupFailure('network', `${what}: cannot reach ${url.host} (${code})`);
+  if (TIMEOUT_ERRORS.has(code) || err.name === 'TimeoutError') {
+    return new LookupFailure('timeout', `${what}: ${url.host} did not answer in time${via} (${code})`);
+  }
+  if (TLS_ERROR.test(code)) return new LookupFailure('tls', `${what}: TLS failure talking to ${url.host}${via} (${code})`);
+  return new LookupFailure('network', `${what}: cannot reach ${url.host}${via} (${code})`);
 }
