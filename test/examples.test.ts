@@ -13,10 +13,14 @@ import { harden } from './support/cli.js';
 import { seedExampleImages } from './support/example-images.js';
 import { composeValidates, schemaAvailable } from './support/compose-schema.js';
 import { startIndexServers, type IndexServers } from './support/index-servers.js';
+import { k8sProblems } from './support/k8s-schema.js';
+import { parseAllDocuments } from 'yaml';
 import { REGISTRY_BIN, startRegistry, type SeededImage, type TestRegistry } from './support/registry.js';
 
 const EXAMPLES = resolve(import.meta.dirname, '../examples');
 const hasRegistry = existsSync(REGISTRY_BIN);
+/** The Kubernetes manifests of examples/ (kustomization.yaml lists them; it has no images of its own). */
+const K8S_MANIFEST = /\/k8s\/(?!kustomization)[^/]+\.yaml$/;
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
@@ -28,7 +32,7 @@ function walk(dir: string): string[] {
 /** Every image reference of a Dockerfile (FROM, # syntax=) or compose file (image:), as written. */
 function references(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  if (/compose\.ya?ml$/.test(file)) return [...text.matchAll(/^\s+image:\s*["']?([^\s"'#]+)/gm)].map((m) => m[1] as string);
+  if (/compose\.ya?ml$/.test(file) || K8S_MANIFEST.test(file)) return [...text.matchAll(/^\s+image:\s*["']?([^\s"'#]+)/gm)].map((m) => m[1] as string);
   const out = [...text.matchAll(/^FROM\s+(?:--platform=\S+\s+)?(\S+)/gim)].map((m) => m[1] as string);
   const syntax = /^#\s*syntax=(\S+)/m.exec(text);
   return syntax ? [...out, syntax[1] as string] : out;
@@ -51,7 +55,7 @@ describe.skipIf(!hasRegistry)('examples/ against a seeded local registry', () =>
   });
 
   it('harden fix --write pins every image reference to the digest its tag has in the registry; a second run changes nothing', () => {
-    const files = walk(join(dir, 'examples')).filter((f) => /(Dockerfile|compose\.ya?ml)$/.test(f));
+    const files = walk(join(dir, 'examples')).filter((f) => /(Dockerfile|compose\.ya?ml)$/.test(f) || K8S_MANIFEST.test(f));
     const before = files.flatMap(references).filter((r) => !r.includes('@'));
     expect(before.length).toBeGreaterThan(8);
 
@@ -98,7 +102,31 @@ describe.skipIf(!hasRegistry)('examples/ against a seeded local registry', () =>
         'examples/basic/compose.yaml',
         'examples/orchestrator/app/Dockerfile',
         'examples/orchestrator/compose.yaml',
+        'examples/orchestrator/k8s/grafana.yaml',
+        'examples/orchestrator/k8s/mongo.yaml',
+        'examples/orchestrator/k8s/orchestrator.yaml',
+        'examples/orchestrator/k8s/prometheus.yaml',
+        'examples/orchestrator/k8s/redis.yaml',
       ]);
+      // The Kubernetes manifests still validate against the Kubernetes schemas, and the orchestrator's container has
+      // the securityContext seed 001's audit asks for.
+      for (const f of first.files.filter((x) => x.kind === 'kubernetes' && K8S_MANIFEST.test(`/${x.path}`))) {
+        expect(k8sProblems(readFileSync(join(work, f.path), 'utf8')), f.path).toEqual([]);
+      }
+      const orch = parseAllDocuments(readFileSync(join(work, 'examples/orchestrator/k8s/orchestrator.yaml'), 'utf8'))[0]?.toJS() as {
+        spec: { template: { spec: { containers: { securityContext: unknown; resources: unknown; image: string }[]; securityContext: unknown } } };
+      };
+      const pod = orch.spec.template.spec;
+      expect(pod.containers[0]?.securityContext).toEqual({
+        allowPrivilegeEscalation: false,
+        runAsNonRoot: true,
+        runAsUser: 1001,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'] },
+      });
+      expect(pod.containers[0]?.resources).toEqual({ requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } });
+      expect(pod.securityContext).toEqual({ seccompProfile: { type: 'RuntimeDefault' } });
+      expect(pod.containers[0]?.image).toBe(`example/orchestrator:1.0.0@${seeded.get('example/orchestrator:1.0.0')?.digest ?? ''}`);
       // What was written parses, and the compose files still conform to the Compose Specification schema.
       for (const f of first.files) parseFile(f.kind, f.path, undefined, readFileSync(join(work, f.path), 'utf8'));
       if (schemaAvailable()) {
