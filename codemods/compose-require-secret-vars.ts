@@ -3,6 +3,7 @@
  * variables, so a weak default secret never ships inside the compose file.
  */
 import { fix } from '../src/engine/edits.js';
+import { SecretValue } from '../src/engine/redacted.js';
 import type { Codemod, ParsedCompose } from '../src/engine/types.js';
 import { looksSecret, parseInterpolation, rangeOf, scalarText, spliceScalar, valueOffsets, walkScalars } from '../src/compose/index.js';
 
@@ -101,7 +102,8 @@ the point. \`\${VAR-default}\` (default only when unset) also becomes \`:?\`, wh
           ctx.report({
             range,
             message: `${where} \`\${${ref.name}}\` with a default value, and the name looks like a secret: a default secret ships with the file. Require the variable: \`${required}\`.`,
-            ...(edit ? { fix: fix(`Require ${ref.name} to be set`, 'safe', [edit]) } : {}),
+            // The default dropped is a secret: printed diffs show it as ****.
+            ...(edit ? { fix: { ...fix(`Require ${ref.name} to be set`, 'safe', [edit]), redact: [new SecretValue(ref.arg ?? '')] } } : {}),
             data: { variable: ref.name, ...(env ? { environment: env.name } : {}) },
           });
         }

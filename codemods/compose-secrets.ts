@@ -218,6 +218,7 @@ YAML merge key, values mixing text and variables, and block scalars are reported
         const planned: Planned[] = [];
         const add: NewSecret[] = [];
         const sideEffects: SideEffect[] = [];
+        const redact: SecretValue[] = [];
         const listed = new Set(listedSecrets(getPair(svc.node, 'secrets')?.value));
         for (const entry of svc.env) {
           if (!isSecretName(entry.name, names)) continue;
@@ -266,6 +267,7 @@ YAML merge key, values mixing text and variables, and block scalars are reported
               }
             }
             planned.push({ entry, fileVar: target.fileVar, secret, source: 'variable', variable, droppedDefault: v.kind === 'variable' && v.hasDefault });
+            if (v.kind === 'variable' && v.default) redact.push(new SecretValue(v.default));
           }
         }
         if (!planned.length) continue;
@@ -305,6 +307,7 @@ YAML merge key, values mixing text and variables, and block scalars are reported
           safety: 'unsafe',
           edits,
           ...(sideEffects.length ? { sideEffects } : {}),
+          ...(redact.length ? { redact } : {}),
         };
         const finding: Report = {
           range: planned[0]?.entry.range ?? svc.keyRange,

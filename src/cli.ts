@@ -142,7 +142,7 @@ function gitRoot(cwd: string): string | undefined {
 
 async function runFix(paths: string[], flags: CommonFlags & { write?: boolean; allowReadOnly?: boolean; patch?: string; exitCode?: boolean; format?: string }): Promise<number> {
   const api = await import('./api.js');
-  const { unifiedDiff } = await import('./engine/diff.js');
+  const { displayDiff, unifiedDiff } = await import('./engine/diff.js');
   const { colorDiff, findingLine, useColor } = await import('./output/text.js');
   const opts = await toOptions(paths, flags);
   const r = await api.fix({ ...opts, write: flags.write && !opts.stdin, allowReadOnly: flags.allowReadOnly });
@@ -150,12 +150,13 @@ async function runFix(paths: string[], flags: CommonFlags & { write?: boolean; a
   const errColor = useColor(process.stderr, flags.color);
 
   if (flags.format === 'json') {
-    process.stdout.write(`${JSON.stringify(jsonResult(r, (f) => unifiedDiff(f.path, f.before, f.after)), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(jsonResult(r, (f) => displayDiff(f.path, f)), null, 2)}\n`);
   } else if (opts.stdin && flags.write) {
     process.stdout.write(r.files[0]?.after ?? opts.stdin.text);
   } else if (!flags.write) {
     for (const f of r.files) {
-      const d = unifiedDiff(f.path, f.before, f.after);
+      // Removed secret values are shown as ****; only the --patch file has them (git apply needs the real text).
+      const d = displayDiff(f.path, f);
       if (d) process.stdout.write(colorDiff(d, outColor));
     }
     for (const c of r.companions.files) process.stdout.write(colorDiff(c.diff, outColor));

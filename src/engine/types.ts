@@ -49,6 +49,11 @@ export interface Fix {
   files?: readonly CompanionFileChange[];
   /** Done only on --write, never printed with their values: e.g. writing a secret value to a 0600 file. */
   sideEffects?: readonly SideEffect[];
+  /**
+   * Secret values this fix removes from the file: printed or posted diffs show them as `****` (the values of
+   * `write-secret-file` side effects are redacted too). Only a `--patch` file and the written file keep them.
+   */
+  redact?: readonly Redacted[];
 }
 
 /** Edits to a file other than the one processed. */

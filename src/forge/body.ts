@@ -5,7 +5,7 @@
 import type { HardenResult } from '../api.js';
 import type { FileResult } from '../engine/run.js';
 import type { Codemod, FileKind, Finding } from '../engine/types.js';
-import { unifiedDiff } from '../engine/diff.js';
+import { displayDiff } from '../engine/diff.js';
 import { TRAILER_KEY, TRAILER_VALUE } from './git.js';
 import { PACKAGE_NAME } from '../version.js';
 
@@ -144,7 +144,7 @@ function findingItem(x: Finding): string {
 /** The review comment: the diff `harden fix` would apply and every finding, behind the hidden marker. */
 export function reviewComment(r: HardenResult, ctx: { reproduce: string; version: string; scope: string }): string {
   const all = r.files.flatMap((f) => [...f.applied, ...f.findings]);
-  const diffs = [...r.files.map((f) => unifiedDiff(f.path, f.before, f.after)), ...r.companions.files.map((c) => c.diff)].filter(Boolean).join('');
+  const diffs = [...r.files.map((f) => displayDiff(f.path, f)), ...r.companions.files.map((c) => c.diff)].filter(Boolean).join('');
   const errors = [...r.problems.map((p) => `${p.path}: ${p.message}`), ...r.files.filter((f) => f.error).map((f) => `${f.path}: ${f.error?.message}`)];
   const out: string[] = [REVIEW_MARKER, `### harden review`, ''];
   if (!all.length && !diffs && !errors.length) {

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import type { FixOptions, HardenResult } from '../api.js';
 import type { Codemod } from '../engine/types.js';
-import { unifiedDiff } from '../engine/diff.js';
+import { displayDiff, unifiedDiff } from '../engine/diff.js';
 import { appliedIds, commitText, prBody, shellWord, type TextContext } from './body.js';
 import { ForgeError } from './errors.js';
 import { Git } from './git.js';
@@ -118,7 +118,7 @@ function hasChanges(r: HardenResult): boolean {
 
 function diffOf(r: HardenResult, root: string): string {
   const rel = (abs: string | undefined, p: string) => (abs ? relative(root, abs).split(sep).join('/') : p);
-  return [...r.files.map((f) => unifiedDiff(rel(f.absPath, f.path), f.before, f.after)), ...r.companions.files.map((c) => unifiedDiff(rel(c.absPath, c.path), c.before, c.after))].join('');
+  return [...r.files.map((f) => displayDiff(rel(f.absPath, f.path), f)), ...r.companions.files.map((c) => unifiedDiff(rel(c.absPath, c.path), c.before, c.after))].join('');
 }
 
 /** The command that reproduces the change from the repository root. */

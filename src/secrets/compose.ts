@@ -9,7 +9,7 @@ import type { ParsedCompose, Range } from '../engine/types.js';
 
 export type EnvValue =
   | { kind: 'literal'; value: string }
-  | { kind: 'variable'; name: string; hasDefault: boolean }
+  | { kind: 'variable'; name: string; hasDefault: boolean; default?: string }
   /** `KEY` with no value: compose passes the host's variable of the same name. */
   | { kind: 'host' }
   /** A value mixing text and variables, a block scalar, or anything else we do not rewrite. */
@@ -47,7 +47,8 @@ export function parseEnvValue(raw: string): EnvValue {
   const m = VAR.exec(raw);
   if (m) {
     const name = (m[1] ?? m[4]) as string;
-    return { kind: 'variable', name, hasDefault: m[2] !== undefined && m[2].endsWith('-') };
+    const hasDefault = m[2] !== undefined && m[2].endsWith('-');
+    return { kind: 'variable', name, hasDefault, ...(hasDefault && m[3] ? { default: m[3] } : {}) };
   }
   // `$$` is a literal dollar; any other `$` is interpolation mixed with text.
   if (raw.replace(/\$\$/g, '').includes('$')) return { kind: 'complex' };

@@ -14,6 +14,11 @@ import { codemods } from '../../codemods/index.js';
 import { fix as fixWithCompanions } from '../../src/api.js';
 import type { CompanionOutcome } from '../../src/engine/companions.js';
 import { tmpTree } from '../support/tmp.js';
+import { harden } from '../support/cli.js';
+import { reviewComment } from '../../src/forge/body.js';
+import { displayDiff } from '../../src/engine/diff.js';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 const ONLY = ['compose-env-file-secrets', 'compose-secrets', 'dockerfile-secret-env', 'source-read-secret-files'];
 const MARK = 'S3CR3T-MARKER';
@@ -96,4 +101,31 @@ describe('secret values never leak', () => {
     const { inspect } = await import('node:util');
     expect(inspect(effects, { depth: 5 }) + JSON.stringify(effects) + effects.map((e) => `${(e as { value?: unknown }).value}`).join()).not.toContain(MARK);
   });
+
+  it('the printed diff (stdout, JSON, review comment) shows removed secret values as ****; only --patch keeps them', async () => {
+    const dir = project();
+    execFileSync('git', ['init', '-q'], { cwd: dir });
+    const args = ['fix', '--unsafe', '--only', 'compose-secrets,compose-require-secret-vars', 'compose.yaml'];
+    const text = harden([...args, '--patch', 'harden.patch'], { cwd: dir });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^-\s+POSTGRES_PASSWORD: \*\*\*\*$/m);
+    expect(text.stdout).toMatch(/^-\s+- "MONGO_INITDB_ROOT_PASSWORD=\*\*\*\*"$/m);
+    expect(text.stdout).toMatch(/^-\s+GF_SECURITY_ADMIN_PASSWORD: \$\{GRAFANA_PASSWORD:-\*\*\*\*\}$/m);
+    expect(text.stdout + text.stderr).not.toContain(MARK);
+    // The patch file has the real removed lines, so git apply accepts it.
+    const patch = readFileSync(join(dir, 'harden.patch'), 'utf8');
+    expect(patch).toContain(`-      POSTGRES_PASSWORD: ${MARK}-pg`);
+    execFileSync('git', ['apply', '--check', 'harden.patch'], { cwd: dir });
+
+    const json = harden([...args, '--format', 'json'], { cwd: dir });
+    expect(json.stdout).toContain('POSTGRES_PASSWORD: ****');
+    expect(json.stdout).not.toContain(MARK);
+
+    const r = await fixWithCompanions({ cwd: dir, paths: ['compose.yaml'], only: ['compose-secrets', 'compose-require-secret-vars'], unsafe: true, resolver: { offline: true } });
+    const comment = reviewComment(r, { reproduce: 'harden fix', version: '0.0.0', scope: 'all' });
+    expect(comment).toContain('POSTGRES_PASSWORD: ****');
+    expect(comment).not.toContain(MARK);
+    const f = r.files[0]!;
+    expect(displayDiff(f.path, f)).not.toContain(MARK);
+  }, 180_000);
 });
