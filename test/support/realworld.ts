@@ -144,6 +144,12 @@ export function recordedResolver(
   return Object.assign(new DispatchResolver([local, rest]), { missing, asked });
 }
 
+/**
+ * The suite judges compose files and Dockerfiles: its own files, and the scripts, docs and CI files harden reads as
+ * shell snippets (none are copied, but entrypoint scripts copied as build-context files would be found), stay out.
+ */
+export const SUITE_EXCLUDE = ['ORIGIN', 'answers.json', 'expectations.json', 'README.md', 'known-wrong.txt', '**/*.sh', '**/*.md', '**/Makefile', '.github/**', '.gitlab-ci.yml'];
+
 export interface ProjectRun {
   safe: HardenResult;
   unsafe: HardenResult;
@@ -152,7 +158,7 @@ export interface ProjectRun {
 
 export async function runProject(p: Project, onMiss?: (key: LookupKey) => Answer | undefined): Promise<ProjectRun & { resolver: ReturnType<typeof recordedResolver> }> {
   const resolver = recordedResolver(p.dir, p.answers, onMiss);
-  const opts = { paths: ['.'], cwd: p.dir, customResolver: resolver, exclude: ['ORIGIN', 'answers.json', 'expectations.json'] };
+  const opts = { paths: ['.'], cwd: p.dir, customResolver: resolver, exclude: SUITE_EXCLUDE };
   const safe = await fix({ ...opts, unsafe: false });
   const unsafe = await fix({ ...opts, unsafe: true });
   const safeHunks = hunksOf(safe, p.dir, 'safe');
@@ -256,7 +262,7 @@ function pathAt(n: Node, off: number, path: string[]): string[] | undefined {
       const vr = v?.range;
       const start = kr?.[0] ?? vr?.[0];
       const end = vr?.[2] ?? kr?.[2];
-      if (start === undefined || end === undefined || off < start || off > end) continue;
+      if (start === undefined || end === undefined || off < start || off >= end) continue;
       if (v && vr && off >= vr[0]) return pathAt(v, off, [...path, ks]) ?? [...path, ks];
       return [...path, ks];
     }
@@ -265,7 +271,7 @@ function pathAt(n: Node, off: number, path: string[]): string[] | undefined {
   if (isSeq(n)) {
     for (const it of n.items) {
       const r = (it as Node | null)?.range;
-      if (r && off >= r[0] && off <= r[2]) return pathAt(it as Node, off, path) ?? path;
+      if (r && off >= r[0] && off < r[2]) return pathAt(it as Node, off, path) ?? path;
     }
   }
   return undefined;
@@ -313,41 +319,50 @@ export interface ConfigCheck {
 
 /**
  * For every compose file a run changes: `docker-compose config -q` on the original and on the written files (with
- * their composeSets partners), in a copy of the project with the documented env file as `.env`.
+ * their composeSets partners), in a copy of the project with the documented env file as `.env`. Originals are
+ * checked once per project (`cache`), and two checks run at a time.
  */
-export async function composeConfigChecks(p: Project, r: HardenResult): Promise<ConfigCheck[]> {
+export async function composeConfigChecks(p: Project, r: HardenResult, cache = new Map<string, Promise<{ ok: boolean; stderr: string }>>()): Promise<ConfigCheck[]> {
   if (!COMPOSE_BIN) return [];
   const changed = r.files.filter((f) => f.kind === 'compose' && f.changed && !f.error);
   if (!changed.length) return [];
-  const out: ConfigCheck[] = [];
   const work = mkdtempSync(join(tmpdir(), `harden-realworld-${p.name}-`));
   try {
-    const orig = join(work, 'orig');
-    const written = join(work, 'written');
-    for (const d of [orig, written]) {
+    const copy = (d: string) => {
       cpSync(p.dir, d, { recursive: true });
       for (const [to, from] of Object.entries(p.origin.env ?? {})) cpSync(join(p.dir, from), join(d, to));
-    }
+    };
+    const orig = join(work, 'orig');
+    const written = join(work, 'written');
+    copy(orig);
+    copy(written);
     for (const f of r.files) if (f.changed && !f.error) writeFileSync(join(written, f.path), f.after);
-    for (const f of changed) {
-      const set = p.origin.composeSets?.find((s) => s.includes(f.path)) ?? [f.path];
+    const check = async (root: string, set: readonly string[]) => {
       const args = ['-p', 'harden-realworld', ...set.flatMap((s) => ['-f', s]), 'config', '-q'];
-      const check = async (root: string) => {
-        try {
-          const x = await run(COMPOSE_BIN as string, args, { cwd: root, env: { PATH: process.env.PATH, HOME: process.env.HOME }, timeout: 60_000 });
-          return { ok: true, stderr: x.stderr };
-        } catch (e) {
-          return { ok: false, stderr: (e as { stderr?: string }).stderr ?? String(e) };
-        }
-      };
-      const a = await check(orig);
-      const b = a.ok ? await check(written) : { ok: false, stderr: '' };
-      out.push({ files: set, originalOk: a.ok, writtenOk: b.ok, stderr: b.stderr.replace(/^WARNING: .*\n?/gm, '') });
-    }
+      try {
+        const x = await run(COMPOSE_BIN as string, args, { cwd: root, env: { PATH: process.env.PATH, HOME: process.env.HOME }, timeout: 120_000 });
+        return { ok: true, stderr: x.stderr };
+      } catch (e) {
+        return { ok: false, stderr: (e as { stderr?: string }).stderr ?? String(e) };
+      }
+    };
+    const sets = [...new Map(changed.map((f) => {
+      const set = p.origin.composeSets?.find((s) => s.includes(f.path)) ?? [f.path];
+      return [set.join('+'), set] as const;
+    })).values()];
+    const one = async (set: readonly string[]): Promise<ConfigCheck> => {
+      const key = set.join('+');
+      if (!cache.has(key)) cache.set(key, check(orig, set));
+      const a = await (cache.get(key) as Promise<{ ok: boolean; stderr: string }>);
+      const b = a.ok ? await check(written, set) : { ok: false, stderr: '' };
+      return { files: [...set], originalOk: a.ok, writtenOk: b.ok, stderr: b.stderr.replace(/^WARNING: .*\n?/gm, '') };
+    };
+    const out: ConfigCheck[] = [];
+    for (let i = 0; i < sets.length; i += 2) out.push(...(await Promise.all(sets.slice(i, i + 2).map(one))));
+    return out;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  return out;
 }
 
 /** Every written compose file still parses as YAML without errors. */
