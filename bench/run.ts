@@ -1,11 +1,14 @@
 /**
  * `npm run bench`: prints figures, asserts nothing.
  *  1. start-up time of `harden --version` (compiled CLI), median of 15 runs;
- *  2. a dry-run of every network-free codemod over ../shared/corpus: files/s, wall time, peak memory.
+ *  2. `check` over ../shared/corpus and 2×/4×/8× copies (network codemods skipped): files, wall, CPU, peak RSS, growth;
+ *     a `fix --unsafe` dry-run at 1×;
+ *  3. the registry benchmark (bench/registry.ts): requests cold and warm.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = resolve(ROOT, 'dist/src/bin.js');
@@ -27,20 +30,80 @@ function startup(): void {
   console.log(`startup: harden --version median ${median(times).toFixed(1)} ms (min ${Math.min(...times).toFixed(1)} ms, 15 runs)`);
 }
 
+interface RunFigures {
+  files: number;
+  findings: number;
+  errors: number;
+  wallMs: number;
+  cpuMs: number;
+  maxRssKiB: number;
+}
+
+/** One measured run in a fresh process (so peak RSS is this run's). */
+function measure(mode: 'check' | 'fix', copies: readonly string[]): RunFigures {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', resolve(ROOT, 'bench/scale-worker.ts'), mode, resolve(ROOT, 'dist'), ...copies], {
+    encoding: 'utf8',
+    cwd: ROOT,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.status !== 0) throw new Error(`scale worker failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as RunFigures;
+}
+
+/** `n` copies of the corpus (hard links where the file system allows, else copies), each with dockerfiles/ and compose/. */
+function corpusCopies(n: number, into: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const copy = join(into, `copy${i}`);
+    for (const dir of ['dockerfiles', 'compose']) {
+      mkdirSync(join(copy, dir), { recursive: true });
+      for (const name of readdirSync(join(CORPUS, dir))) {
+        try {
+          linkSync(join(CORPUS, dir, name), join(copy, dir, name));
+        } catch {
+          copyFileSync(join(CORPUS, dir, name), join(copy, dir, name));
+        }
+      }
+    }
+    out.push(copy);
+  }
+  return out;
+}
+
+/**
+ * `check` over the corpus (network codemods skipped) and over 2×, 4×, 8× copies of it: files, wall, CPU, peak RSS, and
+ * how CPU grew against the number of files (1.00 = linear). Targets (issue 13): 1× CPU ≤ 2.5 s, 8× ≤ 8.5× the CPU,
+ * peak RSS ≤ 400 MiB at 8×. Then one `fix` dry-run (--unsafe) at 1×.
+ */
 function corpus(): void {
   if (!existsSync(resolve(CORPUS, 'MANIFEST.tsv'))) {
     console.log('corpus: skipped (../shared/corpus is absent)');
     return;
   }
-  const r = spawnSync(process.execPath, ['--import', 'tsx', resolve(ROOT, 'bench/corpus-worker.ts'), CORPUS], { encoding: 'utf8', cwd: ROOT });
-  if (r.status !== 0) throw new Error(`corpus worker failed: ${r.stderr}`);
-  const x = JSON.parse(r.stdout) as { files: number; changed: number; errors: number; ms: number; maxRssKiB: number; codemods: number };
-  console.log(
-    `corpus: ${x.files} files, ${x.codemods} network-free codemods, dry-run in ${(x.ms / 1000).toFixed(2)} s ` +
-      `(${(x.files / (x.ms / 1000)).toFixed(0)} files/s), peak memory ${(x.maxRssKiB / 1024).toFixed(0)} MiB, ` +
-      `${x.changed} files would change, ${x.errors} files with errors`,
-  );
-  if (r.stderr.trim()) process.stdout.write(r.stderr.replace(/^/gm, '  '));
+  const tmp = mkdtempSync(join(tmpdir(), 'harden-scale-'));
+  try {
+    const copies = corpusCopies(Number(process.env.HARDEN_BENCH_MAX_COPIES ?? 8), tmp);
+    let base: RunFigures | undefined;
+    console.log('corpus check (network codemods skipped):');
+    console.log('  copies   files    wall s    CPU s   peak MiB   CPU growth / file growth');
+    for (const n of [1, 2, 4, 8].filter((k) => k <= copies.length)) {
+      const x = measure('check', copies.slice(0, n));
+      base ??= x;
+      const growth = x.cpuMs / base.cpuMs / (x.files / base.files);
+      console.log(
+        `  ${`${n}×`.padStart(6)} ${String(x.files).padStart(7)} ${(x.wallMs / 1000).toFixed(2).padStart(9)} ${(x.cpuMs / 1000).toFixed(2).padStart(8)} ` +
+          `${(x.maxRssKiB / 1024).toFixed(0).padStart(10)}   ${(x.cpuMs / base.cpuMs).toFixed(2)}× CPU for ${(x.files / base.files).toFixed(0)}× files = ${growth.toFixed(2)}` +
+          (x.errors ? `  (${x.errors} files with errors)` : ''),
+      );
+    }
+    const f = measure('fix', copies.slice(0, 1));
+    console.log(
+      `corpus fix --unsafe dry-run: ${f.files} files, ${(f.wallMs / 1000).toFixed(2)} s wall, ${(f.cpuMs / 1000).toFixed(2)} s CPU, ` +
+        `peak ${(f.maxRssKiB / 1024).toFixed(0)} MiB, ${f.findings} findings, ${f.errors} files with errors`,
+    );
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 startup();

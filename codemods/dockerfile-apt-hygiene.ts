@@ -53,7 +53,7 @@ interface Parsed {
 function parseRun(file: ParsedDockerfile, i: Ins): Parsed | null {
   const rs = runScript(file, i.ins);
   if (!rs || rs.onbuild) return null;
-  const script = tryParseScript(rs.script);
+  const script = tryParseScript(rs);
   return script ? { rs, script } : null;
 }
 

@@ -79,7 +79,7 @@ function install(cmd: SimpleCommand): Install | null {
 function parse(file: ParsedDockerfile, i: Ins): { script: ShellScript; toFile: (r: { start: number; end: number }) => { start: number; end: number } } | null {
   const rs = runScript(file, i.ins);
   if (!rs) return null;
-  const script = tryParseScript(rs.script);
+  const script = tryParseScript(rs);
   return script ? { script, toFile: rs.toFileRange } : null;
 }
 

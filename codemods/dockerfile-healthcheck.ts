@@ -5,7 +5,8 @@
 import { dirname, join } from 'node:path';
 import { isOk } from '../src/engine/lookups.js';
 import { parseCompose } from '../src/engine/parse.js';
-import type { Codemod, FileAnswer, LookupKey, ParsedCompose, ParsedDockerfile, ParsedFile } from '../src/engine/types.js';
+import type { Codemod, FileAnswer, LookupKey, ParsedCompose, ParsedDockerfile, ParsedFile, ProjectView } from '../src/engine/types.js';
+import { composeFilesBuilding } from '../src/images/compose-images.js';
 import { services as composeServices, lookup } from '../src/compose/services.js';
 import { services as buildServices } from '../src/secrets/compose.js';
 import { detectDistro } from '../src/dockerfile/distro.js';
@@ -39,13 +40,17 @@ function isServerCommand(words: readonly string[]): boolean {
   return false;
 }
 
-function composeFiles(file: ParsedDockerfile, projectFiles: readonly ParsedFile[], read: (abs: string) => string | undefined): ParsedCompose[] {
-  const out: ParsedCompose[] = projectFiles.filter((f): f is ParsedCompose => f.kind === 'compose');
-  if (!file.absPath) return out;
+/**
+ * Compose files that may build this Dockerfile: those of the run with a service building it (an index, so the cost
+ * does not grow with the run), and compose files on disk next to it or one level up that are not part of the run.
+ */
+function composeFiles(file: ParsedDockerfile, project: ProjectView, read: (abs: string) => string | undefined): ParsedCompose[] {
+  if (!file.absPath) return [];
+  const out: ParsedCompose[] = [...composeFilesBuilding(project.files, file.absPath)];
   for (const dir of [dirname(file.absPath), dirname(dirname(file.absPath))]) {
     for (const n of COMPOSE_NAMES) {
       const abs = join(dir, n);
-      if (out.some((f) => f.absPath === abs)) continue;
+      if (project.byAbsPath(abs) !== undefined) continue;
       const text = read(abs);
       if (text === undefined) continue;
       try {
@@ -141,7 +146,7 @@ Manual: the probe (endpoint, command available in the image, timings) depends on
       return isOk(a) && a.ok.exists ? a.ok.text : undefined;
     };
     if (file.absPath) {
-      for (const cf of composeFiles(file, ctx.project.files, read)) {
+      for (const cf of composeFiles(file, ctx.project, read)) {
         const named = new Map(composeServices(cf).map((s) => [s.name, s]));
         for (const doc of cf.docs) {
           for (const b of buildServices(cf, doc)) {

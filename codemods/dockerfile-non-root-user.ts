@@ -103,7 +103,7 @@ function createdUsers(file: ParsedDockerfile, runs: readonly Ins[]): string[] {
     if (!shellLoaded()) break;
     const rs = runScript(file, i.ins);
     if (!rs) continue;
-    const cmds = tryParseScript(rs.script)?.commands;
+    const cmds = tryParseScript(rs)?.commands;
     if (!cmds) continue;
     for (const c of cmds) {
       const n = c.name?.value;
@@ -254,7 +254,7 @@ function analyse(file: ParsedDockerfile, opts: Options, global: GlobalSettings, 
     for (const i of runs) {
       const rs = runScript(file, i.ins);
       if (!rs) continue;
-      const cmds = tryParseScript(rs.script)?.commands;
+      const cmds = tryParseScript(rs)?.commands;
       if (!cmds) continue;
       for (const c of cmds) {
         const n = c.name?.value ?? '';

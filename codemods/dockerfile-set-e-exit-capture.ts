@@ -419,7 +419,7 @@ Shell functions, \`eval\` and \`source\` inside the substitution are skipped (or
         if (x.range.start > i.range.start && x.stage === i.stage) break;
         if (x.kw === 'SHELL') initial = shellErrexit(execForm(file, x.ins) ?? []);
       }
-      const script = tryParseScript(rs.script);
+      const script = tryParseScript(rs);
       if (!script) continue;
       const functions = functionNames(script);
       for (const s of sites(script, initial, functions)) {

@@ -421,7 +421,7 @@ then belongs in a separate, clearly named image, and the finding can be silenced
       if (i.kw !== 'RUN') continue;
       const rs = runScript(file, i.ins);
       if (!rs) continue;
-      const script = tryParseScript(rs.script);
+      const script = tryParseScript(rs);
       if (!script) continue;
       for (const h of hits(script, true)) {
         ctx.report({ range: rs.toFileRange(h.cmd.range), message: h.message, fix: MANUAL, data: { kind: h.kind } });

@@ -209,7 +209,7 @@ function plan(file: ParsedDockerfile): Plan | null {
     } else if (kw === 'RUN') {
       const rs = runScript(file, ins);
       if (!rs) continue;
-      const commands = tryParseScript(rs.script)?.commands;
+      const commands = tryParseScript(rs)?.commands;
       if (!commands) continue;
       for (const cmd of commands) {
         const inst = classify(cmd);

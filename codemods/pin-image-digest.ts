@@ -15,7 +15,7 @@ import type {
   Report,
 } from '../src/engine/types.js';
 import { imageRefs, type DockerfileImageRef } from '../src/dockerfile/images.js';
-import { composeBuilds, composeImageRefs } from '../src/images/compose-images.js';
+import { composeBuilds, composeFilesBuilding, composeImageRefs } from '../src/images/compose-images.js';
 import { pinLookups, pinOptions, pinReport, type PinOptions, type PinTarget } from '../src/images/pin.js';
 import { kubernetesPinLookups, kubernetesPinReports } from '../src/kubernetes/pin.js';
 
@@ -125,8 +125,7 @@ function items(file: ParsedFile, global: GlobalSettings): Item[] {
 function composeOverrides(ctx: CodemodContext, file: ParsedDockerfile, ref: DockerfileImageRef): string[] {
   if (!file.absPath || ref.resolution.kind !== 'resolved' || ref.resolution.args.length === 0) return [];
   const out: string[] = [];
-  for (const f of ctx.project.files) {
-    if (f.kind !== 'compose') continue;
+  for (const f of composeFilesBuilding(ctx.project.files, file.absPath)) {
     for (const b of composeBuilds(f)) {
       if (b.dockerfile !== file.absPath) continue;
       for (const arg of ref.resolution.args) {

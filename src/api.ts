@@ -5,11 +5,12 @@ import { dirname, resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { codemods as registeredCodemods } from '../codemods/index.js';
 import { ConfigError, ConfigFinder, codemodChoices, loadConfigFile, mentionedCodemodIds, type HardenConfig, type LoadedConfig } from './engine/config.js';
-import { discover, kindFromContent, kindFromName, type DiscoveredFile } from './engine/discover.js';
-import { ParseError, parseFile } from './engine/parse.js';
-import { crashError, processFile, resolveLookups, type EnabledCodemod, type FileError, type FileResult } from './engine/run.js';
+import { discover, kindFromContent, kindFromName } from './engine/discover.js';
+import { runProject, type ProjectFile } from './engine/project.js';
+import type { EnabledCodemod, FileResult } from './engine/run.js';
+import { composeBuilds } from './images/compose-images.js';
 import { decodeText } from './engine/text.js';
-import type { Codemod, FileKind, GlobalSettings, ParsedFile, Preset, ProjectView, Resolver } from './engine/types.js';
+import type { Codemod, FileKind, GlobalSettings, ParsedFile, Preset, Resolver } from './engine/types.js';
 import { atomicWrite } from './engine/write.js';
 import { applyCompanions, hasCompanions, type CompanionOutcome } from './engine/companions.js';
 import { createDefaultResolver, type ResolverSettings } from './resolvers/default.js';
@@ -93,12 +94,15 @@ export function checkCodemodIds(ids: readonly string[], known: readonly Codemod[
   if (unknown.length) throw new UsageError(`${where}: unknown codemod id${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (see \`harden rules\`)`);
 }
 
-interface Loaded {
-  file: DiscoveredFile | { path: string; absPath: undefined; kind: FileKind; explicit: true };
-  text: string;
-  bom: boolean;
-  parsed: ParsedFile;
-  codemods: EnabledCodemod[];
+async function readText(absPath: string): Promise<{ text: string; bom: boolean } | { problem: string }> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(absPath);
+  } catch (e) {
+    return { problem: `cannot read: ${(e as Error).message}` };
+  }
+  const dec = decodeText(buf);
+  return 'error' in dec ? { problem: dec.error } : dec;
 }
 
 async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult> {
@@ -135,51 +139,27 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
   const unsafe = opts.unsafe ?? cfg.unsafe ?? false;
   const inPreset = new Set(presetCodemods(all, global.preset).map((c) => c.id));
 
-  // 1. Find and read files.
+  // 1. Find the files (their text is read batch by batch, see runProject).
   const problems: Problem[] = [];
-  const results: FileResult[] = [];
-  const inputs: { file: Loaded['file']; text: string; bom: boolean }[] = [];
+  const files: ProjectFile[] = [];
   if (opts.stdin) {
     const name = opts.stdin.filename ?? '-';
     const kind = opts.kind ?? kindFromName(name) ?? kindFromContent(opts.stdin.text);
     if (!kind) throw new UsageError('cannot tell the kind of standard input: pass --kind or --stdin-filename');
     const text = opts.stdin.text.replace(/^\uFEFF/, '');
-    inputs.push({ file: { path: name, absPath: undefined, kind, explicit: true }, text, bom: text !== opts.stdin.text });
+    const bom = text !== opts.stdin.text;
+    files.push({ path: name, absPath: undefined, kind, load: async () => ({ text, bom }) });
   } else {
     const found = await discover({ paths: opts.paths?.length ? opts.paths : ['.'], cwd, exclude: [...(opts.exclude ?? []), ...(cfg.exclude ?? [])], kind: opts.kind, followSymlinks: opts.followSymlinks });
     problems.push(...found.problems);
-    for (const f of found.files) {
-      let buf: Buffer;
-      try {
-        buf = await readFile(f.absPath);
-      } catch (e) {
-        problems.push({ path: f.path, message: `cannot read: ${(e as Error).message}` });
-        continue;
-      }
-      const dec = decodeText(buf);
-      if ('error' in dec) {
-        problems.push({ path: f.path, message: dec.error });
-        continue;
-      }
-      inputs.push({ file: f, text: dec.text, bom: dec.bom });
-    }
+    for (const f of found.files) files.push({ path: f.path, absPath: f.absPath, kind: f.kind, load: () => readText(f.absPath) });
   }
 
-  // 2. Parse, and choose codemods per file.
-  const loaded: Loaded[] = [];
-  for (const inp of inputs) {
-    let parsed: ParsedFile;
-    try {
-      parsed = parseFile(inp.file.kind, inp.file.path, inp.file.absPath, inp.text);
-    } catch (e) {
-      const before = (inp.bom ? '\uFEFF' : '') + inp.text;
-      const error: FileError = e instanceof ParseError ? { message: e.message, line: e.line, column: e.column } : crashError(e);
-      results.push(failedResult(inp.file, before, error));
-      continue;
-    }
-    const lc = inp.file.absPath ? await configFor(dirname(inp.file.absPath)) : rootConfig;
+  // 2. Per file: choose codemods (config, preset, --only/--skip); then parse, resolve and process in batches.
+  const codemodsFor = async (parsed: ParsedFile): Promise<EnabledCodemod[]> => {
+    const lc = parsed.absPath ? await configFor(dirname(parsed.absPath)) : rootConfig;
     checkConfig(lc);
-    const choices = codemodChoices(all.map((c) => c.id), lc, inp.file.absPath, (id) => inPreset.has(id));
+    const choices = codemodChoices(all.map((c) => c.id), lc, parsed.absPath, (id) => inPreset.has(id));
     const enabled: EnabledCodemod[] = [];
     for (const c of all) {
       const ch = choices.get(c.id);
@@ -190,44 +170,28 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
       if (opts.skip?.includes(c.id)) continue;
       enabled.push({ codemod: c, options: { ...c.defaultOptions, ...ch.options }, severity: ch.severity });
     }
-    loaded.push({ ...inp, parsed, codemods: enabled });
-  }
-
-  // 3. Load heavy dependencies of the codemods that will run.
-  const used = new Set(loaded.flatMap((l) => l.codemods.map((e) => e.codemod)));
-  for (const c of used) await c.prepare?.();
-
-  // 4. Resolve every lookup of every file in batches.
-  const resolver = opts.customResolver ?? createDefaultResolver(withAptSnapshot(resolverSettings(cfg, opts.resolver, rootConfig.dir), aptSnapshot));
-  const resolveKeys = (keys: Parameters<Resolver['resolveAll']>[0]) => resolver.resolveAll(keys, { cwd });
-  const byParsed = new Map(loaded.map((l) => [l.parsed, l.codemods]));
-  // A file whose codemods throw while declaring lookups (or that goes beyond a limit) fails alone.
-  const lookupFailures = new Map<ParsedFile, FileError>();
-  await resolveLookups(loaded.map((l) => l.parsed), (p) => byParsed.get(p) ?? [], global, resolver.answers, resolveKeys, (p, err) => lookupFailures.set(p, err));
-
-  // 5. Run codemods and apply fixes, file by file.
-  const project: ProjectView = {
-    files: loaded.map((l) => l.parsed),
-    byAbsPath: (p) => loaded.find((l) => l.parsed.absPath === p)?.parsed,
+    return enabled;
   };
-  for (const l of loaded) {
-    const before = (l.bom ? '\uFEFF' : '') + l.text;
-    const early = lookupFailures.get(l.parsed);
-    if (early) {
-      results.push(failedResult(l.file, before, early));
-      continue;
-    }
-    try {
-      const r = await processFile(
-        { path: l.file.path, absPath: l.file.absPath, kind: l.file.kind, text: l.text, bom: l.bom },
-        { codemods: l.codemods, allowed: unsafe ? 'unsafe' : 'safe', applyFixes, global, answers: resolver.answers, project, resolveMissing: resolveKeys },
-      );
-      results.push(r);
-    } catch (e) {
-      // Whatever goes wrong inside one file (a stack overflow on pathological input included) is that file's error.
-      results.push(failedResult(l.file, before, crashError(e)));
-    }
+  const resolver = opts.customResolver ?? createDefaultResolver(withAptSnapshot(resolverSettings(cfg, opts.resolver, rootConfig.dir), aptSnapshot));
+  const dockerfiles = new Set(files.filter((f) => f.kind === 'dockerfile').map((f) => f.absPath));
+  let outcome: Awaited<ReturnType<typeof runProject>>;
+  try {
+    outcome = await runProject(files, {
+    codemodsFor,
+    allowed: unsafe ? 'unsafe' : 'safe',
+    applyFixes,
+    global,
+    answers: resolver.answers,
+    resolve: (keys) => resolver.resolveAll(keys, { cwd }),
+    // Compose files building a Dockerfile of the run stay visible to the Dockerfiles' batches.
+    keep: (p) => p.kind === 'compose' && composeBuilds(p).some((b) => dockerfiles.has(b.dockerfile)),
+    });
+  } catch (e) {
+    if (!opts.customResolver) await resolver.close?.();
+    throw e;
   }
+  problems.push(...outcome.problems);
+  const results = outcome.results;
 
   // 6. Write.
   if (applyFixes && opts.write) {
@@ -247,13 +211,6 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
   const requests = resolver.counters?.() ?? {};
   if (!opts.customResolver) await resolver.close?.();
   return { files: results, problems, requests, companions };
-}
-
-function failedResult(file: Loaded['file'], before: string, error: FileError): FileResult {
-  return {
-    path: file.path, absPath: file.absPath, kind: file.kind, before, after: before, changed: false,
-    applied: [], findings: [], heldBack: 0, suppressed: 0, error,
-  };
 }
 
 function resolverSettings(cfg: HardenConfig, over: Partial<ResolverSettings> | undefined, configDir: string): Partial<ResolverSettings> {

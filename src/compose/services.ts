@@ -11,6 +11,7 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, type Alias, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import type { ParsedCompose } from '../engine/types.js';
 import { scalarText } from './scalars.js';
+import { derived } from '../engine/derive.js';
 
 export type Via = 'own' | 'merge' | 'extends';
 
@@ -126,8 +127,13 @@ function allIn(doc: Document.Parsed, sources: readonly ServiceSource[], key: str
   return out;
 }
 
-/** Every service of every document of the file, in order. Services whose value is not a mapping are skipped. */
-export function services(file: ParsedCompose): ComposeService[] {
+/**
+ * Every service of every document of the file, in order. Services whose value is not a mapping are skipped.
+ * Computed once per parse and shared (treat the result as read-only).
+ */
+export const services: (file: ParsedCompose) => ComposeService[] = derived(computeServices);
+
+function computeServices(file: ParsedCompose): ComposeService[] {
   const out: ComposeService[] = [];
   file.docs.forEach((doc, docIndex) => {
     const sm = servicesMap(doc);

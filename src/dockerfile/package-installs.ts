@@ -41,7 +41,7 @@ export function dockerfileRuns(file: ParsedDockerfile): DockerfileRuns {
       if (ins.getKeyword().toUpperCase() !== 'RUN') continue;
       const rs = runScript(file, ins);
       if (!rs || rs.onbuild) continue;
-      const script = tryParseScript(rs.script);
+      const script = tryParseScript(rs);
       if (!script) continue;
       const stage = stageAt(stages, rs.range.start);
       if (stage < 0) continue;

@@ -46,6 +46,16 @@ const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'ksh', 'zsh', 'busybox']);
 
 /** The script of a RUN (or ONBUILD RUN) instruction; null for exec form, other instructions, or non-shell heredocs. */
 export function runScript(file: ParsedDockerfile, ins: Instruction): RunScript | null {
+  // Once per instruction object (an instruction belongs to one parse): every codemod and lookup round shares it.
+  if (scripts.has(ins)) return scripts.get(ins) ?? null;
+  const rs = computeRunScript(file, ins);
+  scripts.set(ins, rs);
+  return rs;
+}
+
+const scripts = new WeakMap<Instruction, RunScript | null>();
+
+function computeRunScript(file: ParsedDockerfile, ins: Instruction): RunScript | null {
   const kw = ins.getKeyword().toUpperCase();
   if (kw !== 'RUN' && kw !== 'ONBUILD') return null;
   const text = file.text;

@@ -37,6 +37,8 @@ export interface FileInput {
   /** Decoded text without BOM. */
   text: string;
   bom: boolean;
+  /** The parse of `text` made at discovery: the first pass uses it instead of parsing again (and so do its derived views). */
+  parsed?: ParsedFile;
 }
 
 export interface FileError {
@@ -292,7 +294,7 @@ export async function processFile(input: FileInput, opts: ProcessOptions): Promi
   for (let pass = 1; ; pass++) {
     let parsed: ParsedFile;
     try {
-      parsed = parseFile(input.kind, input.path, input.absPath, text);
+      parsed = pass === 1 && input.parsed?.text === text ? input.parsed : parseFile(input.kind, input.path, input.absPath, text);
     } catch (e) {
       const pe = e instanceof ParseError ? e : new ParseError(String(e));
       if (pass === 1) return failed({ message: pe.message, line: pe.line, column: pe.column });

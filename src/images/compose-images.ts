@@ -8,7 +8,8 @@
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
-import type { ParsedCompose, Range } from '../engine/types.js';
+import type { ParsedCompose, ParsedFile, Range } from '../engine/types.js';
+import { derived } from '../engine/derive.js';
 import { resolveNode } from '../compose/services.js';
 import { parseWord, type Segment } from '../dockerfile/images.js';
 
@@ -128,8 +129,13 @@ export function resolveComposeValue(value: string, range: Range | undefined): Co
   };
 }
 
-/** Image references of a compose file, one per distinct image scalar (an anchored scalar shared by aliases counts once). */
-export function composeImageRefs(file: ParsedCompose): ComposeImageRef[] {
+/**
+ * Image references of a compose file, one per distinct image scalar (an anchored scalar shared by aliases counts once).
+ * Computed once per parse and shared (read-only).
+ */
+export const composeImageRefs: (file: ParsedCompose) => ComposeImageRef[] = derived(computeImageRefs);
+
+function computeImageRefs(file: ParsedCompose): ComposeImageRef[] {
   const byNode = new Map<Node, ComposeImageRef>();
   for (const doc of file.docs) {
     for (const svc of services(doc)) {
@@ -170,8 +176,34 @@ function scalarString(doc: Document.Parsed, n: unknown): string | undefined {
   return isScalar(v) && (typeof v.value === 'string' || typeof v.value === 'number') ? String(v.value) : undefined;
 }
 
-/** Services built from a local directory, with their absolute Dockerfile path and literal `build.args`. */
-export function composeBuilds(file: ParsedCompose): ComposeBuild[] {
+/**
+ * Services built from a local directory, with their absolute Dockerfile path and literal `build.args`.
+ * Computed once per parse and shared (read-only).
+ */
+export const composeBuilds: (file: ParsedCompose) => ComposeBuild[] = derived(computeBuilds);
+
+/**
+ * The compose files among `files` (a run's files) with a service building the Dockerfile at `dockerfile` (absolute),
+ * through an index built once per file list: asking for each Dockerfile costs the same whatever the run's size.
+ */
+export function composeFilesBuilding(files: readonly ParsedFile[], dockerfile: string): readonly ParsedCompose[] {
+  return buildIndex(files).get(dockerfile) ?? [];
+}
+
+const buildIndex = derived((files: readonly ParsedFile[]): Map<string, ParsedCompose[]> => {
+  const index = new Map<string, ParsedCompose[]>();
+  for (const f of files) {
+    if (f.kind !== 'compose') continue;
+    for (const d of new Set(composeBuilds(f).map((b) => b.dockerfile))) {
+      const list = index.get(d);
+      if (list) list.push(f);
+      else index.set(d, [f]);
+    }
+  }
+  return index;
+});
+
+function computeBuilds(file: ParsedCompose): ComposeBuild[] {
   if (!file.absPath) return [];
   const dir = dirname(file.absPath);
   const out: ComposeBuild[] = [];

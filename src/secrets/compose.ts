@@ -6,6 +6,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, isPair, isScalar, isSeq, type Document, type Node, type Pair, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { ParsedCompose, Range } from '../engine/types.js';
+import { derived } from '../engine/derive.js';
 
 export type EnvValue =
   | { kind: 'literal'; value: string }
@@ -66,7 +67,14 @@ function isBlock(s: Scalar): boolean {
   return s.type === 'BLOCK_LITERAL' || s.type === 'BLOCK_FOLDED';
 }
 
+/** The entries of an `environment:` value (map or list form). Computed once per node and shared (read-only). */
 export function envEntries(node: unknown): EnvEntry[] {
+  return isMap(node) || isSeq(node) ? envEntriesOf(node) : [];
+}
+
+const envEntriesOf = derived(computeEnvEntries);
+
+function computeEnvEntries(node: unknown): EnvEntry[] {
   const out: EnvEntry[] = [];
   if (isMap(node)) {
     for (const p of node.items) {
@@ -107,7 +115,12 @@ export function composeDir(file: ParsedCompose): string | undefined {
   return file.absPath ? dirname(file.absPath) : undefined;
 }
 
-export function services(file: ParsedCompose, doc: Document.Parsed): ServiceInfo[] {
+/** Computed once per parsed document and shared (treat the result as read-only). */
+export const services: (file: ParsedCompose, doc: Document.Parsed) => ServiceInfo[] = (file, doc) => servicesOfDoc(file)(doc);
+
+const servicesOfDoc = derived((file: ParsedCompose) => derived((doc: Document.Parsed) => computeServices(file, doc)));
+
+function computeServices(file: ParsedCompose, doc: Document.Parsed): ServiceInfo[] {
   if (!isMap(doc.contents)) return [];
   const sp = getPair(doc.contents, 'services');
   if (!sp || !isMap(sp.value)) return [];

@@ -83,14 +83,42 @@ export function parseScript(text: string): ShellScript {
 /**
  * parseScript, or null when the parser rejects the script (ShellParseError): codemods skip it, never guess. A script
  * over a limit (ShellLimitError) is not skipped silently: it is thrown on, and becomes the file's error.
+ * Given an object holding the script (a RUN's `RunScript`), the tree is kept on that object: every codemod and lookup
+ * round asking about the same RUN of the same parse shares one tree. Given a string, a small cache of the most recent
+ * scripts serves codemods asking about the same text one after another. Trees are shared: never mutate one.
  */
-export function tryParseScript(text: string): ShellScript | null {
-  try {
-    return parseScript(text);
-  } catch (e) {
-    if (e instanceof ShellParseError) return null;
-    throw e;
+export function tryParseScript(source: string | { readonly script: string }): ShellScript | null {
+  if (typeof source !== 'string') {
+    if (trees.has(source)) return trees.get(source) ?? null;
+    const t = tryParseText(source.script);
+    trees.set(source, t);
+    return t;
   }
+  return tryParseText(source);
+}
+
+const trees = new WeakMap<object, ShellScript | null>();
+/** Most recently used script texts (Map keeps insertion order: the first key is the least recently used). */
+const recent = new Map<string, ShellScript | null>();
+const RECENT_MAX = 256;
+
+function tryParseText(text: string): ShellScript | null {
+  if (recent.has(text)) {
+    const t = recent.get(text) ?? null;
+    recent.delete(text);
+    recent.set(text, t);
+    return t;
+  }
+  let t: ShellScript | null;
+  try {
+    t = parseScript(text);
+  } catch (e) {
+    if (!(e instanceof ShellParseError)) throw e;
+    t = null;
+  }
+  recent.set(text, t);
+  if (recent.size > RECENT_MAX) recent.delete(recent.keys().next().value as string);
+  return t;
 }
 
 /** The first node deeper than the limit, found with a cursor (no recursion), or null. */

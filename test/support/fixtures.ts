@@ -3,8 +3,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { codemodById } from '../../codemods/index.js';
 import { lookupId } from '../../src/engine/lookups.js';
-import { processText, type EnabledCodemod, type FileResult } from '../../src/engine/run.js';
-import type { Answer, FileKind, GlobalSettings, LookupKey, ProjectView } from '../../src/engine/types.js';
+import type { EnabledCodemod, FileResult } from '../../src/engine/run.js';
+import type { Answer, FileKind, GlobalSettings, LookupKey } from '../../src/engine/types.js';
 import { DispatchResolver } from '../../src/resolvers/index.js';
 import { localHandler } from '../../src/resolvers/local.js';
 
@@ -120,27 +120,22 @@ export async function runCase(c: FixtureCase, text: string = c.input): Promise<F
   const global = c.options.global ?? {};
   const absPath = join(c.dir, c.inputName);
   const { parseFile } = await import('../../src/engine/parse.js');
-  const { resolveLookups } = await import('../../src/engine/run.js');
-  let parsed;
-  try {
-    parsed = parseFile(c.kind, c.inputName, absPath, text.replace(/^\uFEFF/, ''));
-  } catch {
-    // parse errors surface from processText below
-  }
-  if (parsed) await resolveLookups([parsed], () => enabled, global, resolver.answers, (k) => resolver.resolveAll(k, { cwd: c.dir }));
-  const others = c.project.map((p) => parseFile(kindOfFixture(p.name), p.name, join(c.dir, p.name), p.text));
-  const projectFiles = parsed ? [parsed, ...others] : others;
-  const project: ProjectView = { files: projectFiles, byAbsPath: (abs) => projectFiles.find((f) => f.absPath === abs) };
-  return processText(c.kind, c.inputName, text, {
-    project,
-    codemods: enabled,
+  const { runProject } = await import('../../src/engine/project.js');
+  const context = c.project.map((p) => parseFile(kindOfFixture(p.name), p.name, join(c.dir, p.name), p.text));
+  const bom = text.startsWith('\uFEFF');
+  const body = bom ? text.slice(1) : text;
+  const { results } = await runProject([{ path: c.inputName, absPath, kind: c.kind, load: async () => ({ text: body, bom }) }], {
+    codemodsFor: () => enabled,
     allowed: c.options.unsafe ? 'unsafe' : 'safe',
     applyFixes: !c.options.check,
     global,
     answers: resolver.answers,
-    absPath,
-    resolveMissing: (keys) => resolver.resolveAll(keys, { cwd: c.dir }),
+    resolve: (keys) => resolver.resolveAll(keys, { cwd: c.dir }),
+    context,
   });
+  const r = results[0];
+  if (!r) throw new Error(`fixture ${c.codemodId}/${c.name}: no result`);
+  return r;
 }
 
 /** One line per finding, as in findings.txt: `line:col id [status] message`. */
