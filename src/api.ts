@@ -177,14 +177,14 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
   let outcome: Awaited<ReturnType<typeof runProject>>;
   try {
     outcome = await runProject(files, {
-    codemodsFor,
-    allowed: unsafe ? 'unsafe' : 'safe',
-    applyFixes,
-    global,
-    answers: resolver.answers,
-    resolve: (keys) => resolver.resolveAll(keys, { cwd }),
-    // Compose files building a Dockerfile of the run stay visible to the Dockerfiles' batches.
-    keep: (p) => p.kind === 'compose' && composeBuilds(p).some((b) => dockerfiles.has(b.dockerfile)),
+      codemodsFor,
+      allowed: unsafe ? 'unsafe' : 'safe',
+      applyFixes,
+      global,
+      answers: resolver.answers,
+      resolve: (keys) => resolver.resolveAll(keys, { cwd }),
+      // Compose files building a Dockerfile of the run stay visible to the Dockerfiles' batches.
+      keep: (p) => p.kind === 'compose' && composeBuilds(p).some((b) => dockerfiles.has(b.dockerfile)),
     });
   } catch (e) {
     if (!opts.customResolver) await resolver.close?.();

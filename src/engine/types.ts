@@ -253,7 +253,13 @@ export interface DirAnswer {
   entries: readonly string[];
 }
 
-/** A read-only view of every file in this run, for codemods that need cross-file knowledge (e.g. compose build args). */
+/**
+ * A read-only view of the run's other files, for codemods that need cross-file knowledge (e.g. compose build args).
+ * The run is processed in batches of whole directories (src/engine/project.ts), so `files` holds the files of the
+ * current batch (every file of this file's directory among them) plus the compose files that build a Dockerfile of
+ * the run; anything else of another file is read through a `file` lookup. Build indexes over `files` with
+ * `derived()` (src/engine/derive.ts) rather than scanning it per file.
+ */
 export interface ProjectView {
   readonly files: readonly ParsedFile[];
   /** Find a parsed file of this run by absolute path. */
