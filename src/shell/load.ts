@@ -1,6 +1,6 @@
 /**
- * Lazy loading of the shell parser: web-tree-sitter's runtime WASM and tree-sitter-bash's grammar WASM, both read
- * from node_modules (never downloaded). Nothing here runs at import time; codemods call loadShell() from prepare().
+ * Lazy loading of the shell parser: web-tree-sitter's runtime WASM (from node_modules) and tree-sitter-bash's grammar
+ * WASM (shipped in dist/grammars/), never downloaded. Nothing here runs at import time; codemods call loadShell() from prepare().
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -14,8 +14,7 @@ export function loadShell(): Promise<void> {
   loading ??= (async () => {
     const { Parser: P, Language } = await import('web-tree-sitter');
     await P.init();
-    const require = createRequire(import.meta.url);
-    const grammar = await readFile(require.resolve('tree-sitter-bash/tree-sitter-bash.wasm'));
+    const grammar = await readGrammar();
     const language = await Language.load(grammar);
     const p = new P();
     p.setLanguage(language);
@@ -25,6 +24,18 @@ export function loadShell(): Promise<void> {
     throw e;
   });
   return loading;
+}
+
+/**
+ * The bash grammar: dist/grammars/tree-sitter-bash.wasm in the installed package (copied there by the build, so the
+ * package does not depend on tree-sitter-bash), else tree-sitter-bash's own file (a checkout, running from src/).
+ */
+async function readGrammar(): Promise<Buffer> {
+  try {
+    return await readFile(new URL('../../grammars/tree-sitter-bash.wasm', import.meta.url));
+  } catch {
+    return readFile(createRequire(import.meta.url).resolve('tree-sitter-bash/tree-sitter-bash.wasm'));
+  }
 }
 
 /** Whether loadShell() has completed. */

@@ -1,0 +1,81 @@
+/**
+ * The package as users get it: `npm pack` (of the built dist/), the file list (only the grammar's .wasm from
+ * tree-sitter-bash, no source maps, the schema, docs and LICENSE), then `npm install -g --prefix <fresh dir>
+ * <tarball>` — its dependencies come from the npm registry this machine reaches (or npm's cache) — and the installed
+ * `harden` run on a sample outside the repository: the README's install section, for real.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tmpTree } from './support/tmp.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string; dependencies: Record<string, string> };
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+let tarball = '';
+let files: string[] = [];
+let prefix = '';
+
+beforeAll(() => {
+  // The suite runs after `npm run build`; pack what it built (no prepare script: dist/ is not rebuilt under other tests).
+  expect(existsSync(join(ROOT, 'dist/grammars/tree-sitter-bash.wasm')), 'run npm run build first').toBe(true);
+  const out = mkdtempSync(join(tmpdir(), 'harden-pack-'));
+  const json = execFileSync(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', out], { cwd: ROOT, encoding: 'utf8' });
+  const [info] = JSON.parse(json) as { filename: string; files: { path: string }[] }[];
+  tarball = join(out, info!.filename);
+  files = info!.files.map((f) => f.path);
+  prefix = mkdtempSync(join(tmpdir(), 'harden-prefix-'));
+  const r = spawnSync(npm, ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', tarball], {
+    cwd: tmpdir(),
+    encoding: 'utf8',
+    timeout: 600_000,
+    env: { ...process.env, npm_config_update_notifier: 'false' },
+  });
+  expect(r.status, `npm install -g failed:\n${r.stderr}`).toBe(0);
+}, 900_000);
+
+const bin = () => join(prefix, 'bin', 'harden');
+const run = (args: string[], cwd: string) => spawnSync(bin(), args, { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', XDG_CACHE_HOME: join(cwd, '.cache') }, timeout: 120_000 });
+
+describe('the published package', () => {
+  it('ships the grammar .wasm but not tree-sitter-bash, no source maps, and the schema, docs and LICENSE', () => {
+    expect(files).toContain('dist/grammars/tree-sitter-bash.wasm');
+    expect(files).toContain('dist/grammars/tree-sitter-bash.LICENSE');
+    expect(files).toContain('schema/harden.schema.json');
+    expect(files).toContain('LICENSE');
+    expect(files).toContain('docs/codemods/pin-image-digest.md');
+    expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
+    expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/'))).toEqual([]);
+    expect(pkg.dependencies).not.toHaveProperty('tree-sitter-bash');
+    expect(statSync(tarball).size).toBeLessThan(2_000_000);
+    expect(existsSync(join(prefix, 'lib/node_modules', pkg.name, 'node_modules/tree-sitter-bash'))).toBe(false);
+    expect(existsSync(join(prefix, 'lib/node_modules/tree-sitter-bash'))).toBe(false);
+  });
+
+  it('installs the `harden` command, which fixes a sample outside the repository (shell parser and docs load)', () => {
+    expect(run(['--version'], tmpdir()).stdout.trim()).toBe(pkg.version);
+    const sample = tmpTree({
+      '.git/HEAD': 'ref: refs/heads/main\n',
+      Dockerfile: 'FROM node:20.11.0\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm install\n',
+      'package.json': '{"name":"app","version":"1.0.0"}\n',
+      'package-lock.json': '{"name":"app","lockfileVersion":3,"packages":{}}\n',
+      'compose.yaml': 'services:\n  web:\n    image: nginx:1.25.3\n    ports: ["8080:80"]\n',
+    });
+    const dry = run(['fix', '--offline', '--only', 'npm-install-to-ci,compose-no-new-privileges', '.'], sample);
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('+RUN npm ci');
+    expect(dry.stdout).toContain('+      - no-new-privileges:true');
+    const wrote = run(['fix', '--write', '--offline', '--only', 'npm-install-to-ci', '.'], sample);
+    expect(wrote.status, wrote.stderr).toBe(0);
+    expect(readFileSync(join(sample, 'Dockerfile'), 'utf8')).toContain('RUN npm ci\n');
+    const explain = run(['explain', 'pin-image-digest'], sample);
+    expect(explain.stdout).toMatch(/^# pin-image-digest/m);
+    writeFileSync(join(sample, '.harden.yaml'), 'unsafe: "false"\n');
+    const bad = run(['check', '--offline', '.'], sample);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain(".harden.yaml:1:9: 'unsafe' must be true or false");
+  }, 600_000);
+});
