@@ -3,9 +3,11 @@ import { fix } from '../src/engine/edits.js';
 import type { Codemod, CodemodContext, Edit, ParsedCompose } from '../src/engine/types.js';
 import { lookup, lookupMerged, rangeOf, scalarText, services, servicesUsing, stringItems, type ComposeService, type Lookup, type NewValue } from '../src/compose/index.js';
 import {
-  aliasAnchorNote, builtImage, containerPorts, describeSources, extendedPlans, guessReason, hardeningLookups, insertPairs, kbSource, listAddition,
-  lookupView, mergeInsertions, readBaseConfig, readImageConfig, serviceImage, serviceViews, userIsRoot, type ServiceView,
+  aliasAnchorNote, builtImage, describeSources, extendedPlans, guessReason, hardeningLookups, insertPairs, kbSource, listAddition,
+  lookupView, mergeInsertions, readBaseConfig, readImageConfig, serviceEvidence, serviceImage, serviceViews, userIsRoot, type ServiceView,
 } from '../src/compose/hardening.js';
+import { capabilityNeeds } from '../src/evidence/index.js';
+import { loadShell } from '../src/shell/index.js';
 import { knowledgeBaseTable } from '../src/compose/image-kb.js';
 
 /** Capabilities an entrypoint needs only to chown files and switch from root to another user. */
@@ -26,7 +28,7 @@ function capsOf(svc: ComposeService, views: readonly ComposeService[], key: stri
   return [svc, ...views].flatMap((s) => lookupMerged(s, key).flatMap((l) => stringItems(s.doc, l.value).map((e) => capName(e.value))));
 }
 
-function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
+function plan(ctx: CodemodContext, view: ServiceView): Plan | { view: ServiceView; manual: string } | undefined {
   const { svc } = view;
   const drops = capsOf(svc, view.overrides, 'cap_drop');
   if (drops.includes('ALL')) return undefined; // already dropped: whatever it adds back was chosen
@@ -34,6 +36,27 @@ function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
   if (adds.includes('ALL')) return undefined; // compose-dangerous-options reports it
   const img = serviceImage(svc, ctx);
   const m = img.match;
+  const kept = adds.length ? ` Its existing cap_add (${adds.join(', ')}) is kept.` : '';
+  if (!m || m.appDependent) {
+    // No knowledge-base entry decides: the evidence (image config, entrypoint script, the service's keys) must.
+    const ev = serviceEvidence(view, img, ctx.global, ctx.answers);
+    let n = capabilityNeeds(ev);
+    if (!n.decided && ev.user === undefined && m?.runsAsRoot === false) {
+      n = { decided: true, caps: [], because: [`knowledge base entry ${m.name}: it runs as a non-root user, so its processes have no capabilities in effect`] };
+    }
+    const cfg = readImageConfig(img, ctx.global, ctx.answers);
+    if (!n.decided) {
+      return {
+        view,
+        manual: `Service \`${svc.name}\` runs with docker's default capabilities, and harden has no evidence of what it needs (${guessReason(img, cfg)}): ${n.check}.`,
+      };
+    }
+    const add = n.caps.filter((c) => !adds.includes(c));
+    const read = ev.read.length ? ` Evidence read: ${ev.read.join('; ')}.` : '';
+    let message = `Service \`${svc.name}\` runs with docker's default capabilities: dropped ALL, ${n.caps.length ? `added back ${n.caps.join(', ')}` : 'none added back'} (${n.because.join('; ')}).${read}${kept}`;
+    if (m) message += ` ${m.name} runs whatever application it is given: if that application binds ports below 1024 or changes file ownership, add those capabilities.`;
+    return { view, addDrop: true, add, drop: lookup(svc, 'cap_drop'), capAdd: lookup(svc, 'cap_add'), message };
+  }
   const built = builtImage(img);
   const cfg = readImageConfig(img, ctx.global, ctx.answers);
   const userSetting = lookupView(view, 'user');
@@ -45,19 +68,12 @@ function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
   const cfgWhere = 'config' in cfg ? 'image config' : built?.user !== undefined ? `USER in ${built.spec.shown}` : base?.describe ?? '';
   const rootBySvc = userIsRoot(svcUser);
   const rootByCfg = userIsRoot(cfgUser);
-  const runsAsRoot = rootBySvc ?? rootByCfg ?? m?.runsAsRoot;
+  const runsAsRoot = rootBySvc ?? rootByCfg ?? m.runsAsRoot;
   const why: string[] = [];
-  let needed: string[] = [...(m?.capAdd ?? [])];
+  let needed: string[] = [...m.capAdd];
   if (runsAsRoot === false && needed.some((c) => USER_SWITCH.has(c))) {
     needed = needed.filter((c) => !USER_SWITCH.has(c));
     why.push(`it runs as user \`${svcUser ?? cfgUser ?? ''}\`${svcUser !== undefined ? '' : ` (${cfgWhere})`}, so its entrypoint does not switch users`);
-  }
-  const { published, exposed } = containerPorts(svc);
-  const cfgPorts = 'config' in cfg ? (cfg.config.exposedPorts ?? []).map((p) => Number.parseInt(p, 10)).filter((n) => !Number.isNaN(n)) : [];
-  const low = [...new Set([...published, ...exposed, ...cfgPorts])].filter((p) => p < 1024).sort((a, b) => a - b);
-  if ((!m || m.appDependent) && low.length > 0 && runsAsRoot !== false && !needed.includes('NET_BIND_SERVICE')) {
-    needed.push('NET_BIND_SERVICE');
-    why.push(`it listens on port${low.length > 1 ? 's' : ''} ${low.join(', ')}, below 1024`);
   }
   needed.sort();
   const add = needed.filter((c) => !adds.includes(c));
@@ -70,16 +86,11 @@ function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
     'config' in cfg ? `the image config${cfg.source ? ` (${cfg.source})` : ''}: user ${cfg.config.user ? `\`${cfg.config.user}\`` : 'root (not set)'}` : undefined,
     svcUser !== undefined ? 'the service\'s `user`' : undefined,
   ]);
-  const kept = adds.length ? ` Its existing cap_add (${adds.join(', ')}) is kept.` : '';
   let message = `Service \`${svc.name}\` runs with docker's default capabilities: dropped ALL`;
   message += needed.length ? `, added back ${needed.join(', ')}` : ', none added back';
-  const kbWhy = m && !m.appDependent ? (needed.length ? `what ${m.name} needs` : `${m.name} needs none`) : undefined;
-  const whyAll = [kbWhy, ...why].filter((x): x is string => x !== undefined);
-  message += whyAll.length ? ` (${whyAll.join('; ')})` : '';
+  const whyAll = [needed.length ? `what ${m.name} needs` : `${m.name} needs none`, ...why];
+  message += ` (${whyAll.join('; ')})`;
   message += `${sources}.${kept}`;
-  if (!m || m.appDependent) {
-    message += ` The capability list is a guess: ${guessReason(img, cfg)}.${runsAsRoot === false ? '' : ' If its entrypoint starts as root and switches user (gosu, su-exec, chown), add CHOWN, SETUID and SETGID.'}`;
-  }
   return { view, addDrop: true, add, drop: lookup(svc, 'cap_drop'), capAdd: lookup(svc, 'cap_add'), message };
 }
 
@@ -106,9 +117,18 @@ has no \`ALL\`, adds \`ALL\` to \`cap_drop\` and the capabilities the image need
   copied from a \`golang\` stage picks the golang-app entry. A \`USER\` in the Dockerfile counts like the
   image config's \`User\`; without one, the \`User\` of the base image's config (read from the registry when
   available) does, as in a build. The finding names the Dockerfile, the base image and where the user came from.
-- for other images (and built services whose Dockerfile cannot be read or whose base is not in the knowledge base):
-  NET_BIND_SERVICE when the service publishes or exposes a container port below 1024 (or the image config exposes one),
-  nothing else; the finding says the list is a guess.
+- for other images, and for images that run whatever application they are given (node, python, golang…), only
+  evidence decides (see \`src/evidence/\`): the image config (User, Entrypoint, Cmd, ExposedPorts, read from the
+  registry), the entrypoint script it starts with (read from the image's layers, found through the image's PATH and
+  init wrappers such as tini), and the service's own \`user:\`, \`entrypoint:\` and \`command:\` (\`sh -c '…'\` scripts are
+  read too). A non-root user needs nothing added back. A root entrypoint that switches user (gosu, su-exec, setpriv
+  --reuid, su, runuser, s6-setuidgid, chroot --userspec) gets SETUID and SETGID, plus CHOWN, DAC_OVERRIDE and FOWNER
+  when it chowns first (FOWNER alone for chmod), plus NET_BIND_SERVICE for a container port below 1024. The message
+  cites each fact (\`the entrypoint /usr/local/bin/docker-entrypoint.sh, line 5: exec su-exec app …\`).
+- **No evidence, no fix**: a service running as root whose entrypoint could not be read (a binary, a lookup that
+  failed, a built image) or does not drop privileges, or whose user is unknown, gets a \`manual\` finding saying what
+  to check, never a guessed list.
+- A tag written as a variable does not hide the image: \`nginx:\${NGINX_IMAGE_TAG}\` is matched as nginx.
 An existing \`cap_drop\` list (e.g. \`[NET_RAW]\`) gets \`ALL\` appended; an existing \`cap_add\` is kept and only the
 missing capabilities are appended. A service that already drops \`ALL\` is left alone (its \`cap_add\` was chosen), and
 so is one with \`cap_add: [ALL]\` (reported by compose-dangerous-options). Lists in anchors are edited in the anchor
@@ -147,20 +167,28 @@ services:
 \`\`\`
 
 ## Fix safety
-Unsafe: a process that needs a capability not listed fails (\`Operation not permitted\`), e.g. an image whose
-entrypoint chowns files but is not in the knowledge base, or a configuration that binds a port below 1024 inside the
-container. Add the capability to \`cap_add\` when that happens.
+Unsafe: a process that needs a capability not listed fails (\`Operation not permitted\`). The list comes from the
+knowledge base (what the image's own entrypoint does) or from evidence read from the image and the service; what a
+compiled program does after the entrypoint hands over to it cannot be read, so a configuration that makes it bind a
+port below 1024 or chown files still needs the capability added by hand. Without evidence the finding is manual.
 
 ## Options
 None.
 `,
+  async prepare() {
+    await loadShell();
+  },
   lookups(file, _options, global, answers) {
     return hardeningLookups(file, global, answers);
   },
   run(ctx) {
     const file = ctx.file as ParsedCompose;
     const all = services(file);
-    const planned = serviceViews(ctx).filter((v) => !v.skip).map((v) => plan(ctx, v)).filter((p): p is Plan => p !== undefined);
+    const results = serviceViews(ctx).filter((v) => !v.skip).map((v) => plan(ctx, v));
+    for (const r of results) {
+      if (r && 'manual' in r) ctx.report({ range: rangeOf(r.view.svc.keyNode), message: r.manual, fix: { title: 'drop capabilities by hand, after checking what the service needs', safety: 'manual', edits: [] } });
+    }
+    const planned = results.filter((p): p is Plan => p !== undefined && !('manual' in p));
     // A service extending one that gets the settings in this run inherits them (compose merges cap_drop/cap_add).
     const plans = planned.flatMap((p): Plan[] => {
       const inherited = extendedPlans(p.view.svc, planned);

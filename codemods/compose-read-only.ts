@@ -5,8 +5,10 @@ import type { Codemod, CodemodContext, Edit, ParsedCompose } from '../src/engine
 import { lookup, rangeOf, resolveNode, services, servicesUsing, type ComposeService, type Lookup, type NewValue } from '../src/compose/index.js';
 import {
   aliasAnchorNote, builtImage, describeSources, extendedPlans, guessReason, hardeningLookups, insertPairs, kbSource, listAddition, lookupView,
-  mergeInsertions, readBaseConfig, readImageConfig, serviceImage, serviceMounts, serviceViews, writableAt, type Mount, type ServiceView,
+  mergeInsertions, readBaseConfig, readImageConfig, serviceEvidence, serviceImage, serviceMounts, serviceViews, writableAt, type Mount, type ServiceView,
 } from '../src/compose/hardening.js';
+import { SCRATCH_DIRS, writesOutside, type Cited, type FileWrite } from '../src/evidence/index.js';
+import { loadShell } from '../src/shell/index.js';
 import { knowledgeBaseTable } from '../src/compose/image-kb.js';
 
 interface Plan {
@@ -18,6 +20,12 @@ interface Plan {
 }
 
 const RUNISH = /^\/(?:var\/)?run(?:\/|$)/;
+
+/** The tmpfs for a write into a scratch directory: `/var/run/app.pid` → `/var/run`, `/var/cache/app/x` → `/var/cache/app`. */
+function scratchDir(path: string): string {
+  const m = SCRATCH_DIRS.exec(path);
+  return (m?.[0] ?? path).replace(/\/+$/, '');
+}
 
 function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
   const { svc } = view;
@@ -54,6 +62,39 @@ function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
     });
     return undefined;
   }
+  // What the service's own command/entrypoint (and, for images outside the knowledge base, the entrypoint script read
+  // from the image's layers) writes outside its mounts: scratch directories become tmpfs, anything else blocks the fix.
+  const known = m !== undefined && !m.appDependent;
+  const ev = serviceEvidence(view, img, ctx.global, ctx.answers);
+  const own = (w: Cited<FileWrite>): boolean => known ? w.source.includes("the service's") : true;
+  // /var/run is a link to /run in Debian and Alpine images: a tmpfs at either covers both spellings.
+  const alias = (p: string): string[] => [p, p.replace(/^\/var\/run(?=\/|$)/, '/run'), p.replace(/^\/run(?=\/|$)/, '/var/run')];
+  const isWritable = (p: string): boolean => alias(p).some((q) => writableAt(q, mounts) !== undefined || needed.some((n) => q === n || q.startsWith(`${n}/`)));
+  const outside = writesOutside(ev.writes.filter(own), isWritable);
+  const blocking = outside.filter((w) => w.fact.path === undefined || w.fact.path.startsWith('$HOME') || !SCRATCH_DIRS.test(w.fact.path));
+  if (blocking.length > 0 && !already) {
+    const list = blocking.slice(0, 3).map((w) => `${w.fact.path ?? 'a path it computes'} (${w.source})`).join('; ');
+    ctx.report({
+      range: rangeOf(svc.keyNode),
+      message: `Service \`${svc.name}\` is not made read-only: it writes outside its volumes: ${list}. Mount a volume or tmpfs there (a tmpfs hides what the image has at that path), or write elsewhere, then add \`read_only: true\`.`,
+      fix: { title: 'make the root filesystem read-only by hand, after giving those writes a volume', safety: 'manual', edits: [] },
+    });
+    return undefined;
+  }
+  for (const w of outside) {
+    const dir = scratchDir(w.fact.path as string);
+    if (!missing.includes(dir) && !writableAt(dir, mounts)) missing.push(dir);
+  }
+  if (!known && !already) {
+    const wd = 'config' in cfg && cfg.config.workingDir ? ` (its working directory is ${cfg.config.workingDir})` : '';
+    const seen = outside.length ? ` Its command or entrypoint writes ${outside.map((w) => w.fact.path).join(', ')}.` : '';
+    ctx.report({
+      range: rangeOf(svc.keyNode),
+      message: `Service \`${svc.name}\` runs with a writable root filesystem, and harden has no evidence of every path it writes: ${guessReason(img, cfg)}.${seen} Check where the application writes${wd} (uploads, caches, generated config, pid files), give those paths volumes or tmpfs, then add \`read_only: true\` with \`tmpfs: [/tmp]\`.`,
+      fix: { title: 'make the root filesystem read-only by hand, after finding every path it writes', safety: 'manual', edits: [] },
+    });
+    return undefined;
+  }
   if (already && missing.length === 0) return undefined;
   const sources = describeSources([
     kbSource(img),
@@ -69,7 +110,8 @@ function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
     const tmpfsPart = missing.length ? `, with tmpfs at ${paths}` : '';
     message = `Service \`${svc.name}\` runs with a writable root filesystem: made read-only${tmpfsPart}, so a compromised process cannot alter its binaries or plant files${sources}.`;
   }
-  if (!m || m.appDependent) {
+  if (outside.length) message += ` Its own command writes ${outside.map((w) => `${w.fact.path ?? ''} (${w.source})`).join('; ')}.`;
+  if (!known) {
     const wd = 'config' in cfg && cfg.config.workingDir ? `, e.g. in its working directory ${cfg.config.workingDir}` : '';
     message += ` The tmpfs paths are a guess: ${guessReason(img, cfg)}. Add tmpfs or volumes for any other path it writes${wd}.`;
   }
@@ -106,9 +148,16 @@ image must write, at the end of the service's mapping:
   copied from a \`golang\` stage picks the golang-app entry. The finding names the Dockerfile and the base image. The Dockerfile's \`VOLUME\`s count as
   writable, and so do the base image's: from its image config read from the registry when available (the finding
   names it), else from the knowledge base.
-- Images not in the knowledge base (and built services whose Dockerfile cannot be read, or whose base is not in it) get
-  \`/tmp\` only, and the finding says the paths are a guess (naming the image's working directory when the image config
-  is known).
+- The service's own \`command:\`/\`entrypoint:\` (\`sh -c '…'\` scripts read with harden's shell parser) count as
+  evidence of what it writes: a write into a scratch directory (\`/tmp\`, \`/run\`, \`/var/run\`, \`/var/tmp\`,
+  \`/var/cache/<x>\`, \`/var/log/<x>\`) outside its volumes gets a tmpfs there; a write anywhere else (\`envsubst >
+  /etc/nginx/conf.d/default.conf\`, \`sed -i\` on a config file, \`$HOME/…\`, a computed path) means the service is not
+  made read-only, with a \`manual\` finding citing the command (a tmpfs would hide what the image has there).
+- **No evidence, no fix.** Images not in the knowledge base, images that run whatever application they are given
+  (node, python, golang), and built services whose base is not in it, get a \`manual\` finding: harden cannot know
+  every path the application writes. It names the image's working directory and any writes found in the service's
+  command or the image's entrypoint script (read from its layers).
+- A tag written as a variable does not hide the image: \`nginx:\${NGINX_IMAGE_TAG}\` is matched as nginx.
 
 An existing \`tmpfs\` list gets the new entries appended. When \`tmpfs\` comes from an anchor (\`<<: *defaults\`), the
 anchor's list is extended only when every service using it needs the same paths; otherwise the service gets its own
@@ -149,12 +198,17 @@ services:
 
 ## Fix safety
 Unsafe: an application that writes somewhere else (uploads, caches, generated config) fails with "Read-only file
-system" until you mount a volume or tmpfs there. tmpfs content is lost on restart and counts against the container's
-memory. Review the paths, especially for images outside the knowledge base.
+system" until you mount a volume or tmpfs there, and tmpfs content is lost on restart and counts against the
+container's memory. The fix is offered only where the knowledge base states what the image writes (what its own
+entrypoint and server do with their defaults), plus what the service's own command is seen to write; a configuration
+that moves those paths still needs them mounted by hand.
 
 ## Options
 None.
 `,
+  async prepare() {
+    await loadShell();
+  },
   lookups(file, _options, global, answers) {
     return hardeningLookups(file, global, answers);
   },

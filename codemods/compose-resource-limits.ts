@@ -29,6 +29,14 @@ interface Wanted {
   pids?: number;
 }
 
+/** `512M`, `1g`, `1.5`, `2048k` as a number (bytes for sizes, cores for cpus); undefined when not a plain amount. */
+function amount(v: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i.exec(v.trim());
+  if (!m) return undefined;
+  const unit = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[(m[2] ?? '').toLowerCase()] ?? 1;
+  return Number(m[1]) * unit;
+}
+
 const FAMILIES = Object.keys(FAMILY_RESOURCES) as (Family | 'default')[];
 
 function merge(base: ResourceProfile, p: PartialProfile | undefined): { limits: Record<string, string>; reservations: Record<string, string>; pids: number | false } {
@@ -57,6 +65,52 @@ interface Plan {
   wanted: Wanted;
   deploy: ReturnType<typeof lookup>;
   message: string;
+  safety: 'safe' | 'unsafe';
+}
+
+/** Sizes the repository states for a service of the same name in another compose file of this run. */
+interface Stated {
+  limits: { cpus?: string; memory?: string };
+  reservations: { cpus?: string; memory?: string };
+  pids?: number;
+  where: string;
+}
+
+function statedSizes(ctx: CodemodContext, view: ServiceView): Stated | undefined {
+  const self = ctx.file as ParsedCompose;
+  const skip = new Set(view.overrides.map((o) => o.doc));
+  const files = ctx.project.files.filter((f): f is ParsedCompose => f.kind === 'compose' && f !== self && f.absPath !== self.absPath).sort((a, b) => a.path.localeCompare(b.path));
+  for (const f of files) {
+    for (const o of services(f)) {
+      if (o.name !== view.svc.name || skip.has(o.doc)) continue;
+      const str = (n: unknown): string | undefined => {
+        const v = resolveNode(o.doc, n);
+        return isScalar(v) && (typeof v.value === 'string' || typeof v.value === 'number') && !String(v.value).includes('$') ? String(v.value) : undefined;
+      };
+      const at = (path: readonly string[]): string | undefined => {
+        const d = lookup(o, 'deploy');
+        let cur: unknown = d ? resolveNode(o.doc, d.value) : null;
+        for (const k of path) {
+          if (!isMap(cur)) return undefined;
+          const p = ownPair(cur, k);
+          if (!p) return undefined;
+          cur = p.value;
+        }
+        return str(cur);
+      };
+      const top = (k: string): string | undefined => { const l = lookup(o, k); return l ? str(l.value) : undefined; };
+      const st: Stated = { limits: {}, reservations: {}, where: `service \`${o.name}\` of ${f.path}` };
+      const set = (obj: Record<string, string | undefined>, k: string, v: string | undefined) => { if (v !== undefined) obj[k] = v; };
+      set(st.limits, 'memory', at(['resources', 'limits', 'memory']) ?? top('mem_limit'));
+      set(st.limits, 'cpus', at(['resources', 'limits', 'cpus']) ?? top('cpus'));
+      set(st.reservations, 'memory', at(['resources', 'reservations', 'memory']) ?? top('mem_reservation'));
+      set(st.reservations, 'cpus', at(['resources', 'reservations', 'cpus']));
+      const pids = at(['resources', 'limits', 'pids']) ?? top('pids_limit');
+      if (pids !== undefined && /^\d+$/.test(pids)) st.pids = Number(pids);
+      if (Object.keys(st.limits).length || Object.keys(st.reservations).length || st.pids !== undefined) return st;
+    }
+  }
+  return undefined;
 }
 
 /** Which image outside the knowledge base a service runs, for the finding: ` (\`ghcr.io/acme/api:1\`)`. */
@@ -76,7 +130,19 @@ function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
   // A built service is named by the image it builds (`image:`), not by its base image's entry.
   const byImage = m && !img.built ? imgOpts[m.repository] : img.ref !== undefined ? imgOpts[img.ref.replace(/[:@].*$/, '')] : undefined;
   const base = merge(FAMILY_RESOURCES[family], famOpts[family]);
-  const prof = byImage ? merge({ ...base, pids: base.pids === false ? 0 : base.pids } as ResourceProfile, byImage) : base;
+  const prof0 = byImage ? merge({ ...base, pids: base.pids === false ? 0 : base.pids } as ResourceProfile, byImage) : base;
+  // Sizes the repository states for the same service elsewhere win over the defaults: they are what it was run with.
+  const stated = statedSizes(ctx, view);
+  const prof = stated
+    ? {
+        limits: { ...prof0.limits, ...stated.limits },
+        reservations: { ...prof0.reservations, ...stated.reservations },
+        pids: stated.pids ?? prof0.pids,
+      }
+    : prof0;
+  const known = m !== undefined && !m.appDependent;
+  const optioned = byImage !== undefined || famOpts[family] !== undefined;
+
   // What is already set: top-level keys (here or in override files) and deploy.resources anywhere in the chain.
   const has = (k: string) => lookupView(view, k) !== undefined;
   const deploys = [svc, ...view.overrides].flatMap((s) => lookupMerged(s, 'deploy'));
@@ -92,7 +158,22 @@ function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
   });
   const wanted: Wanted = { limits: {}, reservations: {} };
   const kept: string[] = [];
+  // The value a service already has for a resource (top-level key or deploy.resources), for bounds checks.
+  const existing = (path: readonly string[], top: string | undefined): string | undefined => {
+    const t = top ? lookupView(view, top) : undefined;
+    const tv = t ? resolveNode(svc.doc, t.value) : null;
+    if (isScalar(tv) && tv.value !== null) return String(tv.value);
+    for (const d of deploys) {
+      let cur: unknown = resolveNode(svc.doc, d.value);
+      for (const k of path) cur = isMap(cur) ? resolveNode(svc.doc, ownPair(cur, k)?.value) : null;
+      if (isScalar(cur) && cur.value !== null) return String(cur.value);
+    }
+    return undefined;
+  };
+  // Outside the knowledge base, only the sizes the repository states are added (no guessed defaults beside them).
+  const onlyStated = !known && !optioned;
   const want = (section: 'limits' | 'reservations', key: 'cpus' | 'memory', top: string | undefined) => {
+    if (onlyStated && stated?.[section][key] === undefined) return;
     if (top && has(top)) kept.push(top);
     else if (nested(['resources', section, key])) return;
     else wanted[section][key] = prof[section][key] as string;
@@ -101,9 +182,27 @@ function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
   want('limits', 'memory', 'mem_limit');
   want('reservations', 'cpus', undefined);
   want('reservations', 'memory', 'mem_reservation');
-  if (prof.pids !== false && prof.pids > 0) {
+  if (prof.pids !== false && prof.pids > 0 && !(onlyStated && stated?.pids === undefined)) {
     if (has('pids_limit')) kept.push('pids_limit');
     else if (!nested(['resources', 'limits', 'pids'])) wanted.pids = prof.pids;
+  }
+  if (onlyStated && !stated?.limits.memory) {
+    // A memory limit it already has was chosen by the maintainer: nothing to add from guesses.
+    if (has('mem_limit') || nested(['resources', 'limits', 'memory'])) return undefined;
+    ctx.report({
+      range: rangeOf(svc.keyNode),
+      message: `Service \`${svc.name}\` has no resource limits, and harden does not know what it needs${m ? ` (${m.name} runs whatever application it is given)` : outside(img)}: a guessed memory limit gets a busy service killed. Measure it (\`docker stats\`), then set \`deploy.resources.limits\` (memory, cpus) and \`pids_limit\` with headroom, or give its sizes in this codemod's \`images\` option.`,
+      fix: { title: 'set resource limits by hand, from measured use', safety: 'manual', edits: [] },
+    });
+    return undefined;
+  }
+  // A reservation above the limit is rejected by the engine: never add one above what the service is limited to.
+  for (const k of ['memory', 'cpus'] as const) {
+    const r = wanted.reservations[k];
+    const l = wanted.limits[k] ?? existing(['resources', 'limits', k], k === 'memory' ? 'mem_limit' : 'cpus');
+    const rv = r !== undefined ? amount(r) : undefined;
+    const lv = l !== undefined ? amount(l) : undefined;
+    if (rv !== undefined && lv !== undefined && rv > lv) delete wanted.reservations[k];
   }
   const n = Object.keys(wanted.limits).length + Object.keys(wanted.reservations).length + (wanted.pids !== undefined ? 1 : 0);
   if (n === 0) return undefined;
@@ -113,16 +212,19 @@ function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
     if (e.length) parts.push(`${s} ${e.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }
   if (wanted.pids !== undefined) parts.push(`pids_limit ${wanted.pids}`);
-  const origin = byImage
+  const origin = stated
+    ? `${stated.where}, where the repository states its sizes${known || optioned ? `; the rest from the ${family} defaults` : ''}`
+    : byImage
     ? 'the `images` option of this codemod'
     : famOpts[family]
       ? `the \`families.${family}\` option of this codemod`
       : m
         ? `the ${family} defaults of ${kbSource(img) ?? ''}`
         : `the defaults for images outside the knowledge base${outside(img)}; tune them to the service`;
+  const safety = known || optioned ? 'safe' : 'unsafe';
   const none = Object.keys(wanted.limits).length === 2;
   const message = `Service \`${svc.name}\` ${none ? 'has no resource limits: a runaway or attacked process can exhaust the host\'s memory, CPU or process table' : 'has incomplete resource limits'}. Added ${parts.join('; ')} (from ${origin}).${kept.length ? ` Its existing ${kept.join(', ')} ${kept.length > 1 ? 'are' : 'is'} kept.` : ''}`;
-  return { view, wanted, deploy: lookup(svc, 'deploy'), message };
+  return { view, wanted, deploy: lookup(svc, 'deploy'), message, safety };
 }
 
 /** The value to add for `resources`, `limits` or `reservations` when they are absent. */
@@ -206,6 +308,14 @@ ${FAMILIES.map((f) => {
   return `| ${f} | ${f === 'default' ? 'not in the knowledge base' : '(see compose-read-only\'s table)'} | ${p.limits.cpus}, ${p.limits.memory} | ${p.reservations.cpus}, ${p.reservations.memory} | ${p.pids} |`;
 }).join('\n')}
 
+**Only for images the knowledge base knows.** The \`runtime\` family (node, python, golang: they run whatever application
+they are given) and images outside the knowledge base get no guessed sizes: a \`manual\` finding asks for measured ones
+(or the \`images\`/\`families\` options, which count as the maintainer's choice). When another compose file of the run
+(\`ci/docker-compose.yml\`, \`compose.prod.yaml\`) states sizes for a service of the same name (\`mem_limit\`, \`cpus\`,
+\`pids_limit\`, \`deploy.resources\`), those sizes win over the defaults; for an image outside the knowledge base only
+those stated sizes are added, as an unsafe fix naming the file. A reservation is never added above the service's
+limit (the engine rejects it).
+
 A service built here (\`build:\`) gets the family of its Dockerfile's base image (final stage, or \`build.target\`; see
 compose-read-only), and the finding names the Dockerfile and base image; its \`images\` option is keyed by its \`image:\`
 name.
@@ -246,9 +356,13 @@ services:
 \`\`\`
 
 ## Fix safety
-Safe: limits only take effect when a service exceeds them. A service that really needs more memory than its limit is
-killed when it does; tune the values (options below) for heavy services. \`docker-compose\` v1 applies \`deploy.resources\`
-only with \`--compatibility\`; Compose v2 applies them.
+Safe for images the knowledge base knows: their family's sizes fit what the image's server does with its defaults,
+limits only take effect when a service exceeds them, and nothing that \`docker compose config\` accepted is rejected
+(no reservation above a limit, no key set twice). A service that really needs more memory than its limit is killed
+when it does; tune the values (options below) for heavy services. Unsafe for sizes copied from another compose file of
+the repository onto an image outside the knowledge base (that file may describe a smaller or larger setup); no fix at
+all without evidence. \`docker-compose\` v1 applies \`deploy.resources\` only with \`--compatibility\`; Compose v2
+applies them.
 
 ## Options
 - \`families\` (object): per family (\`database\`, \`cache\`, \`queue\`, \`search\`, \`web\`, \`proxy\`, \`monitoring\`,
@@ -345,7 +459,7 @@ codemods:
       if (w.pids !== undefined) pairs.push(['pids_limit', w.pids]);
       if (pairs.length) edits.push(insertPairs(file, svc, svc.node, pairs));
       if (edits.length === 0) continue;
-      ctx.report({ range: rangeOf(svc.keyNode), message: p.message + note, fix: fix('Add resource limits', 'safe', mergeInsertions(edits)) });
+      ctx.report({ range: rangeOf(svc.keyNode), message: p.message + note, fix: fix('Add resource limits', p.safety, mergeInsertions(edits)) });
     }
   },
 };

@@ -20,7 +20,7 @@ import { readScript, type FileWrite, type OwnershipChange, type PrivilegeDrop, t
 
 export interface Cited<T> {
   fact: T;
-  /** "line 12 of the entrypoint /usr/local/bin/docker-entrypoint.sh (`exec gosu postgres "$@"`)". */
+  /** "the entrypoint /usr/local/bin/docker-entrypoint.sh, line 12: `exec gosu postgres "$@"`". */
   source: string;
 }
 
@@ -67,7 +67,7 @@ export function isRootUser(user: string): boolean | undefined {
 }
 
 function cite(evidence: ScriptEvidence, where: string): Pick<RuntimeEvidence, 'privilegeDrops' | 'ownership' | 'writes'> {
-  const c = <T extends { line: number; text: string }>(f: T): Cited<T> => ({ fact: f, source: `line ${f.line} of ${where} (\`${f.text}\`)` });
+  const c = <T extends { line: number; text: string }>(f: T): Cited<T> => ({ fact: f, source: `${where}, line ${f.line}: \`${f.text}\`` });
   return { privilegeDrops: evidence.privilegeDrops.map(c), ownership: evidence.ownership.map(c), writes: evidence.writes.map(c) };
 }
 
@@ -168,23 +168,19 @@ export function capabilityNeeds(ev: RuntimeEvidence): CapabilityNeeds {
       check: `${why}. Check whether it starts as root and switches user (gosu, su-exec, setpriv: CHOWN, SETUID, SETGID, often DAC_OVERRIDE and FOWNER), binds ports below 1024 (NET_BIND_SERVICE), or writes files it does not own (DAC_OVERRIDE); then add \`cap_drop: [ALL]\` with those in \`cap_add\``,
     };
   }
-  const caps = new Map<string, string>();
+  const reasons: { caps: string[]; why: string }[] = [];
   const drop = ev.privilegeDrops[0] as Cited<PrivilegeDrop>;
-  caps.set('SETUID', `it switches user with ${drop.fact.tool} (${drop.source})`);
-  caps.set('SETGID', caps.get('SETUID') as string);
   const chown = ev.ownership.find((o) => o.fact.tool !== 'chmod');
   const chmod = ev.ownership.find((o) => o.fact.tool === 'chmod');
-  if (chown) {
-    caps.set('CHOWN', `it changes ownership (${chown.source})`);
-    caps.set('DAC_OVERRIDE', `it changes ownership of files before switching user (${chown.source})`);
-    caps.set('FOWNER', caps.get('DAC_OVERRIDE') as string);
+  if (chown) reasons.push({ caps: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER'], why: `it changes ownership before switching user (${chown.source})` });
+  else if (chmod) reasons.push({ caps: ['FOWNER'], why: `it changes file modes (${chmod.source})` });
+  reasons.push({ caps: ['SETGID', 'SETUID'], why: `it switches user with ${drop.fact.tool} (${drop.source})` });
+  if (ev.lowPorts.length) {
+    const low = ev.lowPorts[0] as { port: number; source: string };
+    reasons.push({ caps: ['NET_BIND_SERVICE'], why: `it listens on port${ev.lowPorts.length > 1 ? 's' : ''} ${ev.lowPorts.map((p) => p.port).join(', ')}, below 1024 (${low.source})` });
   }
-  if (chmod && !caps.has('FOWNER')) caps.set('FOWNER', `it changes file modes (${chmod.source})`);
-  const low = ev.lowPorts[0];
-  if (low) caps.set('NET_BIND_SERVICE', `it listens on port ${ev.lowPorts.map((p) => p.port).join(', ')}, below 1024 (${low.source})`);
-  const sorted = [...caps.keys()].sort();
-  const because = [...new Set(sorted.map((c) => `${c}: ${caps.get(c) as string}`))];
-  return { decided: true, caps: sorted, because };
+  const caps = [...new Set(reasons.flatMap((r) => r.caps))].sort();
+  return { decided: true, caps, because: reasons.map((r) => `${r.caps.join(', ')}: ${r.why}`) };
 }
 
 /** Directories a read-only root can get as tmpfs without hiding image content: scratch state, caches, pid files. */

@@ -26,6 +26,7 @@ describe.skipIf(!present)('compose hardening codemods together over the corpus',
       if (!codemod) throw new Error(`unknown codemod ${id}`);
       return { codemod, options: { ...codemod.defaultOptions } };
     });
+    for (const e of enabled) await e.codemod.prepare?.();
     const rows = readFileSync(join(CORPUS, 'MANIFEST.tsv'), 'utf8').trim().split('\n').slice(1).filter((r) => r.startsWith('compose\t'));
     let changed = 0;
     for (const row of rows) {

@@ -5,6 +5,7 @@
 import type { Answers, GlobalSettings, ImageConfigAnswer, LookupKey, ParsedFile } from '../../engine/types.js';
 import { buildSpec, dockerfileKey } from '../build.js';
 import { lookup, services } from '../services.js';
+import { entrypointLookups } from './evidence.js';
 import { builtImage, serviceImage, type ServiceImage } from './views.js';
 
 /** The image-config lookup for a service's image (none for built images and unresolvable references). */
@@ -66,10 +67,14 @@ export function baseConfigLookups(file: ParsedFile, global: GlobalSettings, answ
 
 /**
  * What the runtime-hardening codemods ask: image configs of pulled images, Dockerfiles of built ones and, once those
- * are answered, the image configs of their base images.
+ * are answered, the image configs of their base images and the entrypoint scripts of the pulled images.
  */
 export function hardeningLookups(file: ParsedFile, global: GlobalSettings, answers?: Answers): LookupKey[] {
-  return [...imageConfigLookups(file, global), ...buildLookups(file), ...(answers ? baseConfigLookups(file, global, answers) : [])];
+  return [
+    ...imageConfigLookups(file, global),
+    ...buildLookups(file),
+    ...(answers ? [...baseConfigLookups(file, global, answers), ...entrypointLookups(file, global, answers)] : []),
+  ];
 }
 
 export type ConfigRead = { config: ImageConfigAnswer; source?: string } | { missing: string };

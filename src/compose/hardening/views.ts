@@ -27,6 +27,15 @@ export interface ServiceImage {
   build?: BuildRead;
   match?: KbMatch;
   platform?: string;
+  /** Set when only the repository is literal (`nginx:${TAG}`, `nginx@${DIGEST}`): `match` is by repository alone. */
+  repositoryOnly?: string;
+}
+
+/** The literal repository of a reference whose tag or digest is a variable (`nginx:${TAG}`, `redis:7-${V:-x}`). */
+export function repositoryOnly(raw: string): string | undefined {
+  const m = /^([^$:@\s]+(?::\d+\/[^$:@\s]+)?)[:@][^/]*\$/.exec(raw.trim());
+  const repo = m?.[1];
+  return repo && !repo.includes('$') ? repo : undefined;
 }
 
 /**
@@ -51,7 +60,18 @@ export function serviceImage(svc: ComposeService, from?: { file: ParsedFile; ans
   if (raw === undefined) return out;
   out.raw = raw;
   const r = resolveComposeValue(raw, { start: 0, end: raw.length });
-  if (r.kind !== 'resolved') return out;
+  if (r.kind !== 'resolved') {
+    // `nginx:${NGINX_IMAGE_TAG}`: the tag is a variable, the repository is not: it is still nginx (no config lookup).
+    const repo = repositoryOnly(raw);
+    if (repo && !built) {
+      const m = matchImage(repo);
+      if (m) {
+        out.match = m;
+        out.repositoryOnly = repo;
+      }
+    }
+    return out;
+  }
   out.ref = r.ref;
   if (!built) {
     const m = matchImage(r.ref);
