@@ -114,7 +114,7 @@ describe('gatherEvidence / capabilityNeeds', () => {
     const n = capabilityNeeds(ev);
     expect(n.decided).toBe(true);
     expect(n.caps).toEqual(['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID']);
-    expect(n.because.join('\n')).toContain('line 17 of the entrypoint /usr/local/bin/docker-entrypoint.sh (`exec gosu postgres');
+    expect(n.because.join('\n')).toContain('SETGID, SETUID: it switches user with gosu (the entrypoint /usr/local/bin/docker-entrypoint.sh, line 17: `exec gosu postgres');
   });
 
   it('is undecided for root without a privilege drop, and when the entrypoint is a binary or was not looked up', () => {
