@@ -42,6 +42,11 @@ export interface HardenOptions {
    * Debian indexes (unless `indexes.debian`/`indexes.debian-security` are set) are read from the same snapshot.
    */
   aptSnapshot?: string;
+  /**
+   * false: skip the codemods that need the network (registries, package indexes, downloads), each reported once in
+   * `notes`; what needs no network still runs. Default: the config's `network`, else true.
+   */
+  network?: boolean;
   /** Network settings (they override the config file's). */
   resolver?: Partial<ResolverSettings>;
   /** A resolver to use instead of the default network one (tests, embedding). */
@@ -75,6 +80,8 @@ export interface HardenResult {
   problems: Problem[];
   /** Requests sent to registries and indexes, by kind. */
   requests: Record<string, number>;
+  /** Things said once per run, not about a file: e.g. each codemod skipped by `network: false`. */
+  notes?: string[];
 }
 
 export class UsageError extends Error {}
@@ -138,6 +145,8 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
   if (aptSnapshot) global.aptSnapshot = aptSnapshot;
   const unsafe = opts.unsafe ?? cfg.unsafe ?? false;
   const inPreset = new Set(presetCodemods(all, global.preset).map((c) => c.id));
+  const network = opts.network ?? cfg.network ?? true;
+  const skippedOffline = new Set<string>();
 
   // 1. Find the files (their text is read batch by batch, see runProject).
   const problems: Problem[] = [];
@@ -168,6 +177,10 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
       if (!(ch?.enabled || (named && ch?.offByPreset)) || !c.fileKinds.includes(parsed.kind)) continue;
       if (opts.only?.length && !named) continue;
       if (opts.skip?.includes(c.id)) continue;
+      if (!network && c.network) {
+        skippedOffline.add(c.id);
+        continue;
+      }
       enabled.push({ codemod: c, options: { ...c.defaultOptions, ...ch.options }, severity: ch.severity });
     }
     return enabled;
@@ -210,7 +223,8 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
   results.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const requests = resolver.counters?.() ?? {};
   if (!opts.customResolver) await resolver.close?.();
-  return { files: results, problems, requests, companions };
+  const notes = [...skippedOffline].sort().map((id) => `${id} skipped: it needs the network (--no-network)`);
+  return { files: results, problems, requests, companions, notes };
 }
 
 function resolverSettings(cfg: HardenConfig, over: Partial<ResolverSettings> | undefined, configDir: string): Partial<ResolverSettings> {
@@ -252,11 +266,11 @@ export function check(opts: HardenOptions = {}): Promise<HardenResult> {
   return run({ ...opts, write: false }, false);
 }
 
-/** True when a file result or finding means the run could not do its job (exit code 2). */
+/**
+ * True when a file could not be processed (exit code 2): missing, unreadable, malformed, over a limit, a fix that
+ * broke it, a write refused or failed. A failed lookup (registry or index unreachable, offline cache miss) is not
+ * one: it is a finding at its reference (`data.lookupFailed`), and the file's other fixes apply.
+ */
 export function hasProcessingErrors(r: HardenResult): boolean {
-  return (
-    r.problems.length > 0 ||
-    r.companions.errors.length > 0 ||
-    r.files.some((f) => f.error || [...f.findings, ...f.applied].some((x) => x.data?.lookupFailed === true))
-  );
+  return r.problems.length > 0 || r.companions.errors.length > 0 || r.files.some((f) => f.error);
 }

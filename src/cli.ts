@@ -2,7 +2,7 @@
  * The command line: the only module that reads argv, prints, or exits.
  * Exit codes: 0 nothing to report / applied cleanly; 1 findings at or above --fail-on (check), or changes pending
  * in a dry-run with --exit-code (fix); 2 usage error, or a file that could not be processed (reported after all
- * other files were handled).
+ * other files were handled). A failed lookup is a finding, not exit 2.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { writeFile } from 'node:fs/promises';
@@ -34,6 +34,7 @@ interface CommonFlags {
   refresh?: boolean;
   preset?: Preset;
   offline?: boolean;
+  network?: boolean;
   cache?: boolean;
   concurrency?: string;
   timeout?: string;
@@ -57,7 +58,8 @@ function addCommon(cmd: Command): Command {
     .option('--apt-snapshot <timestamp>', 'lock-apt-install: point Debian apt sources at this snapshot.debian.org timestamp (e.g. 20240115T000000Z) and resolve the pins from it')
     .option('--refresh', 'update pinned digests that no longer match their tag')
     .addOption(new Option('--preset <name>', 'compose hardening preset: standard (default), or strict (adds network isolation)').choices(['standard', 'strict']))
-    .option('--offline', 'answer lookups from the cache only')
+    .option('--offline', 'answer lookups from the cache only (a miss is a finding at that reference)')
+    .option('--no-network', 'skip the codemods that need the network (registries, package indexes, downloads); run the rest')
     .option('--no-cache', 'neither read nor write the lookup cache')
     .option('--concurrency <n>', 'parallel network requests (default 8)')
     .option('--timeout <seconds>', 'per-request timeout (default 30)')
@@ -99,6 +101,7 @@ async function toOptions(paths: string[], f: CommonFlags): Promise<HardenOptions
     aptSnapshot: f.aptSnapshot,
     refresh: f.refresh,
     preset: f.preset,
+    network: f.network === false ? false : undefined,
     resolver: {
       offline: f.offline,
       noCache: f.cache === false ? true : undefined,
@@ -122,6 +125,10 @@ function printErrors(r: HardenResult): void {
     const loc = f.error.line ? `${f.path}:${f.error.line}${f.error.column ? `:${f.error.column}` : ''}` : f.path;
     process.stderr.write(`${loc}: error: ${f.error.message}\n`);
   }
+}
+
+function printNotes(r: HardenResult): void {
+  for (const n of r.notes ?? []) process.stderr.write(`note: ${n}\n`);
 }
 
 function printRequests(r: HardenResult, verbose?: boolean): void {
@@ -193,6 +200,7 @@ async function runFix(paths: string[], flags: CommonFlags & { write?: boolean; a
     );
     if (heldBack) process.stderr.write(`${heldBack} unsafe fix${heldBack === 1 ? ' was' : 'es were'} held back (apply with --unsafe)\n`);
   }
+  printNotes(r);
   printRequests(r, flags.verbose);
   if (api.hasProcessingErrors(r)) return EXIT_ERROR;
   if (flags.exitCode && !flags.write && (changed.length > 0 || r.companions.files.length > 0)) return EXIT_FINDINGS;
@@ -217,6 +225,7 @@ function jsonResult(r: HardenResult, diff?: (f: HardenResult['files'][number]) =
     problems: r.problems,
     companions: { files: r.companions.files.map((c) => ({ path: c.path, ...(diff ? { diff: c.diff } : {}) })), messages: r.companions.messages, errors: r.companions.errors },
     requests: r.requests,
+    notes: r.notes ?? [],
   };
 }
 
@@ -253,6 +262,7 @@ async function runCheck(paths: string[], flags: CommonFlags & { format?: string;
     );
   }
   printErrors(r);
+  printNotes(r);
   printRequests(r, flags.verbose);
   if (api.hasProcessingErrors(r)) return EXIT_ERROR;
   const failOn = (flags.failOn ?? 'info') as Severity | 'never';

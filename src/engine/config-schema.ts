@@ -78,6 +78,7 @@ export function configSchema(codemods?: readonly Codemod[]): JsonSchema {
       },
       platform: { type: 'string', pattern: '^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$', description: 'Like --platform: os/arch[/variant], e.g. linux/amd64.' },
       exactTags: { type: 'boolean', description: 'Like --exact-tags.' },
+      network: { type: 'boolean', description: 'false: like --no-network, skip the codemods that need the network (each skipped with one note).' },
       preset: { enum: ['standard', 'strict'], description: 'Compose hardening preset (like --preset).' },
       aptSnapshot: { type: 'string', pattern: '^\\d{8}T\\d{6}Z$', description: 'Like --apt-snapshot: a snapshot.debian.org timestamp such as 20240115T000000Z.' },
       registries: {

@@ -30,6 +30,8 @@ export interface HardenConfig {
   overrides?: { files: string | string[]; codemods?: Record<string, CodemodEntry> }[];
   platform?: string;
   exactTags?: boolean;
+  /** false: like --no-network, skip the codemods that need the network. */
+  network?: boolean;
   /** Compose hardening preset (like --preset): `strict` adds the network-isolation codemods. */
   preset?: Preset;
   /** Like --apt-snapshot: a snapshot.debian.org timestamp (20240115T000000Z) for lock-apt-install. */

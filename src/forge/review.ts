@@ -118,7 +118,7 @@ export async function runReview(o: ReviewOptions): Promise<ReviewOutcome> {
 
   const api = await import('../api.js');
   const registry = o.codemods ?? o.harden?.codemods ?? (await import('../../codemods/index.js')).codemods;
-  const empty: HardenResult = { files: [], problems: [], requests: {}, companions: { files: [], messages: [], errors: [] } };
+  const empty: HardenResult = { files: [], problems: [], requests: {}, notes: [], companions: { files: [], messages: [], errors: [] } };
   const result = paths.length ? await api.fix({ ...o.harden, paths, cwd, write: false }) : empty;
 
   const words = ['harden', 'fix', '--write', ...(o.harden?.unsafe ? ['--unsafe'] : []), ...(o.harden?.preset ? ['--preset', o.harden.preset] : []), ...(o.harden?.only?.length ? ['--only', o.harden.only.join(',')] : []), ...(o.harden?.skip?.length ? ['--skip', o.harden.skip.join(',')] : []), ...(o.all ? (o.paths ?? []) : files)];
