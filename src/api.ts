@@ -193,6 +193,7 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
       codemodsFor,
       allowed: unsafe ? 'unsafe' : 'safe',
       applyFixes,
+      knownIds: all.map((c) => c.id),
       global,
       answers: resolver.answers,
       resolve: (keys) => resolver.resolveAll(keys, { cwd }),

@@ -27,6 +27,7 @@ interface CommonFlags {
   unsafe?: boolean;
   kind?: FileKind;
   stdinFilename?: string;
+  reportUnusedIgnores?: boolean;
   config?: string;
   platform?: string;
   exactTags?: boolean;
@@ -64,6 +65,7 @@ function addCommon(cmd: Command): Command {
     .option('--concurrency <n>', 'parallel network requests (default 8)')
     .option('--timeout <seconds>', 'per-request timeout (default 30)')
     .option('--verbose', 'print request counts and more detail on standard error')
+    .option('--report-unused-ignores', 'report harden-ignore comments that suppressed nothing (check: they count as warnings)')
     .option('--color', 'force colour')
     .option('--no-color', 'never colour');
 }
@@ -113,6 +115,19 @@ async function toOptions(paths: string[], f: CommonFlags): Promise<HardenOptions
 }
 
 class UsageErr extends Error {}
+
+/** Ignore comments naming no codemod (always), and unused ones (with --report-unused-ignores); returns how many unused. */
+function printIgnoreNotes(r: HardenResult, reportUnused: boolean | undefined): number {
+  let unused = 0;
+  for (const f of r.files) {
+    for (const n of f.ignoreNotes ?? []) {
+      if (n.kind === 'unused' && !reportUnused) continue;
+      if (n.kind === 'unused') unused++;
+      process.stderr.write(`${f.path}:${n.line}:${n.column}: warning: ${n.message}\n`);
+    }
+  }
+  return unused;
+}
 
 function printErrors(r: HardenResult): void {
   for (const p of r.problems) {
@@ -189,6 +204,7 @@ async function runFix(paths: string[], flags: CommonFlags & { write?: boolean; a
     for (const x of remaining) process.stderr.write(`${findingLine(x, errColor)}\n`);
   }
   for (const m of r.companions.messages) process.stderr.write(`${m}\n`);
+  printIgnoreNotes(r, flags.reportUnusedIgnores);
   printErrors(r);
   const changed = r.files.filter((f) => f.changed && !f.error);
   const heldBack = r.files.reduce((n, f) => n + f.heldBack, 0);
@@ -220,6 +236,7 @@ function jsonResult(r: HardenResult, diff?: (f: HardenResult['files'][number]) =
       findings: f.findings.map(stripFinding),
       heldBack: f.heldBack,
       suppressed: f.suppressed,
+      ignoreNotes: f.ignoreNotes ?? [],
       ...(diff ? { diff: diff(f) } : {}),
     })),
     problems: r.problems,
@@ -261,12 +278,14 @@ async function runCheck(paths: string[], flags: CommonFlags & { format?: string;
         ` (${fixable} fixable with \`harden fix\`${heldBack ? `, ${heldBack} more with --unsafe` : ''})\n`,
     );
   }
+  const unusedIgnores = printIgnoreNotes(r, flags.reportUnusedIgnores);
   printErrors(r);
   printNotes(r);
   printRequests(r, flags.verbose);
   if (api.hasProcessingErrors(r)) return EXIT_ERROR;
   const failOn = (flags.failOn ?? 'info') as Severity | 'never';
   if (failOn === 'never') return EXIT_OK;
+  if (unusedIgnores > 0 && SEVERITY_RANK.warning >= SEVERITY_RANK[failOn]) return EXIT_FINDINGS;
   return findings.some((x) => SEVERITY_RANK[x.severity] >= SEVERITY_RANK[failOn]) ? EXIT_FINDINGS : EXIT_OK;
 }
 

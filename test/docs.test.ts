@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { codemods } from '../codemods/index.js';
-import { codemodPage, readmeWithTable, schemaText } from '../scripts/gen-docs.js';
+import { codemodPage, firstRunWithTable, readmeWithTable, schemaText } from '../scripts/gen-docs.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -11,6 +11,11 @@ describe('generated documentation', () => {
   it('README codemod table matches the registry', () => {
     const readme = readFileSync(resolve(ROOT, 'README.md'), 'utf8');
     expect(readme, 'README.md is stale: run npm run docs').toBe(readmeWithTable(readme));
+  });
+  it('docs/first-run.md has the current hadolint mapping table', () => {
+    const text = readFileSync(resolve(ROOT, 'docs/first-run.md'), 'utf8');
+    expect(text, 'docs/first-run.md is stale: run npm run docs').toBe(firstRunWithTable(text));
+    expect(text).toMatch(/\| \[DL3020\]\(.*\) \| \[`dockerfile-add-to-copy`\]/);
   });
   it('schema/harden.schema.json is current', () => {
     const p = resolve(ROOT, 'schema/harden.schema.json');

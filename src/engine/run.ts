@@ -4,7 +4,7 @@
  */
 import { applies, applyFixes, companionOnly, minSafety, offsetBefore } from './edits.js';
 import { ParseError, parseFile } from './parse.js';
-import { buildSuppressions } from './suppress.js';
+import { buildSuppressions, hadolintMap, ignoreNotes, type IgnoreNote } from './suppress.js';
 import { BOM, computeLineStarts, lineIndexAt, offsetAt, positionAt } from './text.js';
 import { dedupeKeys } from './lookups.js';
 import { InputLimitError } from './limits.js';
@@ -63,6 +63,8 @@ export interface FileResult {
   /** Unsafe fixes not applied because --unsafe was not given. */
   heldBack: number;
   suppressed: number;
+  /** Ignore comments naming no codemod, and harden directives that suppressed nothing (see suppress.ts). */
+  ignoreNotes?: IgnoreNote[];
   error?: FileError;
 }
 
@@ -77,6 +79,8 @@ export interface ProcessOptions {
   project: ProjectView;
   /** Resolve keys a later pass needs that the first batch did not cover. */
   resolveMissing?: (keys: readonly LookupKey[]) => Promise<void>;
+  /** Every codemod id of the run (to report `harden-ignore` ids that name none); default: the enabled ones. */
+  knownIds?: readonly string[];
 }
 
 interface RawReport {
@@ -314,7 +318,7 @@ export async function processFile(input: FileInput, opts: ProcessOptions): Promi
       if (e instanceof CodemodCrash) return failed(crashError(e));
       throw e;
     }
-    const suppressions = buildSuppressions(parsed, anchorFor(parsed));
+    const suppressions = buildSuppressions(parsed, anchorFor(parsed), hadolintMap(opts.codemods.map((e) => e.codemod)));
     const kept = reports.filter((r) => !suppressions.isSuppressed(r.enabled.codemod.id, r.report.range.start));
     const suppressed = reports.length - kept.length;
 
@@ -345,6 +349,7 @@ export async function processFile(input: FileInput, opts: ProcessOptions): Promi
         findings,
         heldBack: findings.filter((f) => f.fixStatus === 'held-back').length,
         suppressed,
+        ignoreNotes: ignoreNotes(suppressions.directives, opts.knownIds ?? opts.codemods.map((e) => e.codemod.id), new Set(opts.codemods.map((e) => e.codemod.id))),
       };
     };
 

@@ -3,54 +3,159 @@
  *   # harden-ignore ID[,ID…] [reason]      on the line(s) just before what it suppresses (a block of comment lines is fine)
  *   # harden-ignore-file ID[,ID…] [reason] anywhere in the file
  * `all` suppresses every codemod. In compose files and Kubernetes manifests a trailing comment on the same line also works.
+ *
+ * hadolint's own comments are honoured for the codemods that cite those rules in their `sources`
+ * (`hadolint:DL3020` → dockerfile-add-to-copy): `# hadolint ignore=DL3020,DL3008` before an instruction, and
+ * `# hadolint global ignore=DL3020` for the file. Unknown harden ids are reported (a typo suppresses nothing), and
+ * so are harden directives that suppressed nothing (`--report-unused-ignores`).
  */
 import { lineIndexAt } from './text.js';
 import type { ParsedFile } from './types.js';
 
 const DIRECTIVE = /^#\s*harden-ignore(-file)?(?:\s+([A-Za-z0-9_,-]+))?/;
+const HADOLINT = /^#\s*hadolint\s+(global\s+)?ignore\s*=\s*([A-Za-z0-9_,\s]+)/i;
+
+export interface Directive {
+  /** 0-based line and column of the `#`. */
+  line: number;
+  column: number;
+  source: 'harden' | 'hadolint';
+  /** The ids written (harden ids, or hadolint rule ids). */
+  written: string[];
+  /** The codemod ids it suppresses (`all` included as is). */
+  ids: Set<string>;
+  /** Codemod ids it did suppress something for. */
+  used: Set<string>;
+}
 
 export interface Suppressions {
   isSuppressed(codemodId: string, offset: number): boolean;
+  readonly directives: readonly Directive[];
 }
 
-function ids(list: string | undefined): Set<string> {
-  return new Set((list ?? 'all').split(',').map((s) => s.trim()).filter(Boolean));
+/** Which codemods cite each hadolint rule (`sources: ['hadolint:DL3020']`). */
+export function hadolintMap(codemods: readonly { id: string; sources?: readonly string[] }[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const c of codemods) {
+    for (const s of c.sources ?? []) {
+      const m = /^hadolint:(\w+)$/.exec(s);
+      if (m?.[1]) out.set(m[1].toUpperCase(), [...(out.get(m[1].toUpperCase()) ?? []), c.id]);
+    }
+  }
+  return out;
 }
 
-export function buildSuppressions(file: ParsedFile, anchorOffset: (offset: number) => number = (o) => o): Suppressions {
+function split(list: string | undefined): string[] {
+  return (list ?? 'all').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+export function buildSuppressions(
+  file: ParsedFile,
+  anchorOffset: (offset: number) => number = (o) => o,
+  hadolint: ReadonlyMap<string, readonly string[]> = new Map(),
+): Suppressions {
   const { text, lineStarts } = file;
-  const lineIds = new Map<number, Set<string>>(); // 0-based line -> ids of a full-line directive on it
-  const trailingIds = new Map<number, Set<string>>(); // compose: trailing directive on that line
+  const directives: Directive[] = [];
+  const lineDirs = new Map<number, Directive>(); // 0-based line -> a full-line directive on it
+  const trailingDirs = new Map<number, Directive>(); // compose: trailing directive on that line
+  const fileDirs: Directive[] = [];
   const commentLines = new Set<number>();
-  const fileIds = new Set<string>();
+  const add = (d: Directive, kind: 'line' | 'trailing' | 'file') => {
+    directives.push(d);
+    if (kind === 'file') fileDirs.push(d);
+    else (kind === 'line' ? lineDirs : trailingDirs).set(d.line, d);
+  };
+  const fromHadolint = (written: string[]) => new Set(written.flatMap((w) => hadolint.get(w.toUpperCase()) ?? []));
   for (let l = 0; l < lineStarts.length; l++) {
     const start = lineStarts[l] ?? 0;
     const end = l + 1 < lineStarts.length ? (lineStarts[l + 1] ?? text.length) : text.length;
     const line = text.slice(start, end).replace(/\r?\n$/, '');
     const trimmed = line.trimStart();
+    const column = line.length - trimmed.length;
     if (trimmed.startsWith('#')) {
       commentLines.add(l);
       const m = DIRECTIVE.exec(trimmed);
       if (m) {
-        if (m[1]) for (const id of ids(m[2])) fileIds.add(id);
-        else lineIds.set(l, ids(m[2]));
+        const written = split(m[2]);
+        add({ line: l, column, source: 'harden', written, ids: new Set(written), used: new Set() }, m[1] ? 'file' : 'line');
+        continue;
+      }
+      const h = HADOLINT.exec(trimmed);
+      if (h) {
+        const written = split(h[2]?.replace(/\s+/g, ''));
+        add({ line: l, column, source: 'hadolint', written, ids: fromHadolint(written), used: new Set() }, h[1] ? 'file' : 'line');
       }
     } else if (file.kind === 'compose' || file.kind === 'kubernetes') {
       const hash = line.search(/\s#\s*harden-ignore(?!-file)/);
       if (hash >= 0) {
-        const m = DIRECTIVE.exec(line.slice(hash).trimStart());
-        if (m) trailingIds.set(l, ids(m[2]));
+        const at = hash + 1;
+        const m = DIRECTIVE.exec(line.slice(at));
+        if (m) {
+          const written = split(m[2]);
+          add({ line: l, column: at, source: 'harden', written, ids: new Set(written), used: new Set() }, 'trailing');
+        }
       }
     }
   }
-  const has = (set: Set<string> | undefined, id: string) => !!set && (set.has(id) || set.has('all'));
+  const hit = (d: Directive | undefined, id: string): boolean => {
+    if (!d || !(d.ids.has(id) || d.ids.has('all'))) return false;
+    d.used.add(id);
+    return true;
+  };
   return {
+    directives,
     isSuppressed(codemodId, offset) {
-      if (has(fileIds, codemodId)) return true;
+      let found = false;
+      for (const d of fileDirs) found = hit(d, codemodId) || found;
+      if (found) return true;
       const line = lineIndexAt(lineStarts, anchorOffset(offset));
-      if (has(trailingIds.get(line), codemodId)) return true;
-      for (let l = line - 1; l >= 0 && commentLines.has(l); l--) if (has(lineIds.get(l), codemodId)) return true;
+      if (hit(trailingDirs.get(line), codemodId)) return true;
+      for (let l = line - 1; l >= 0 && commentLines.has(l); l--) if (hit(lineDirs.get(l), codemodId)) return true;
       return false;
     },
   };
+}
+
+/** A problem with an ignore comment: an id that names no codemod, or (when asked) a directive that suppressed nothing. */
+export interface IgnoreNote {
+  line: number;
+  column: number;
+  kind: 'unknown-id' | 'unused';
+  message: string;
+}
+
+/**
+ * Notes on the harden directives of a file after its final pass. `known`: every codemod id; `ran`: the codemods that
+ * ran on this file (an id of one that did not run cannot be judged unused).
+ */
+export function ignoreNotes(directives: readonly Directive[], known: readonly string[], ran: ReadonlySet<string>): IgnoreNote[] {
+  const out: IgnoreNote[] = [];
+  for (const d of directives) {
+    if (d.source !== 'harden') continue;
+    const at = { line: d.line + 1, column: d.column + 1 };
+    for (const id of d.written) {
+      if (id === 'all' || known.includes(id)) continue;
+      const near = known.find((k) => k.startsWith(id) || id.startsWith(k) || editDistanceAtMost2(id, k));
+      out.push({ ...at, kind: 'unknown-id', message: `harden-ignore names no codemod '${id}'${near ? ` (did you mean '${near}'?)` : ''}; it suppresses nothing` });
+    }
+    const judged = d.written.filter((id) => (id === 'all' ? ran.size > 0 : ran.has(id)));
+    const unused = judged.filter((id) => (id === 'all' ? d.used.size === 0 : !d.used.has(id)));
+    if (unused.length) out.push({ ...at, kind: 'unused', message: `unused harden-ignore for ${unused.join(', ')}: nothing was suppressed` });
+  }
+  return out;
+}
+
+function editDistanceAtMost2(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 2) return false;
+  const d = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0]!;
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = d[j]!;
+      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return d[b.length]! <= 2;
 }
