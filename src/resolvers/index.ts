@@ -57,7 +57,9 @@ export class DispatchResolver implements Resolver {
         this.answers.set(k, { error: { code: 'unsupported', message: `no resolver handles lookups of kind '${k.kind}'` } });
         continue;
       }
-      byHandler.set(h, [...(byHandler.get(h) ?? []), k]);
+      const list = byHandler.get(h);
+      if (list) list.push(k);
+      else byHandler.set(h, [k]);
     }
     await Promise.all(
       [...byHandler].map(async ([h, ks]) => {
