@@ -16,6 +16,12 @@ import { composeReadOnly } from './compose-read-only.js';
 import { composeRequireSecretVars } from './compose-require-secret-vars.js';
 import { composeResourceLimits } from './compose-resource-limits.js';
 import { composeSecrets } from './compose-secrets.js';
+import { dockerRunDangerousOptions } from './docker-run-dangerous-options.js';
+import { dockerRunDropCapabilities } from './docker-run-drop-capabilities.js';
+import { dockerRunNoNewPrivileges } from './docker-run-no-new-privileges.js';
+import { dockerRunReadOnly } from './docker-run-read-only.js';
+import { dockerRunResourceLimits } from './docker-run-resource-limits.js';
+import { dockerRunSecretEnv } from './docker-run-secret-env.js';
 import { dockerfileAddToCopy } from './dockerfile-add-to-copy.js';
 import { dockerfileAptHygiene } from './dockerfile-apt-hygiene.js';
 import { dockerfileCacheBustArg } from './dockerfile-cache-bust-arg.js';
@@ -52,6 +58,12 @@ export const codemods: readonly Codemod[] = [
   composeRequireSecretVars,
   composeResourceLimits,
   composeSecrets,
+  dockerRunDangerousOptions,
+  dockerRunDropCapabilities,
+  dockerRunNoNewPrivileges,
+  dockerRunReadOnly,
+  dockerRunResourceLimits,
+  dockerRunSecretEnv,
   dockerfileAddToCopy,
   dockerfileAptHygiene,
   dockerfileCacheBustArg,

@@ -12,8 +12,12 @@ import type {
   ParsedCompose,
   ParsedDockerfile,
   ParsedFile,
+  ParsedShell,
   Report,
 } from '../src/engine/types.js';
+import { loadShell, shellLoaded } from '../src/shell/index.js';
+import { dockerRuns, fileRange, flagsNamed } from '../src/dockerrun/model.js';
+import { buildOf } from '../src/dockerrun/needs.js';
 import { imageRefs, type DockerfileImageRef } from '../src/dockerfile/images.js';
 import { composeBuilds, composeFilesBuilding, composeImageRefs } from '../src/images/compose-images.js';
 import { pinLookups, pinOptions, pinReport, type PinOptions, type PinTarget } from '../src/images/pin.js';
@@ -115,9 +119,39 @@ function composeItems(file: ParsedCompose, global: GlobalSettings): Item[] {
   return items;
 }
 
+/** `docker run` / `podman run` images of a shell file; images a `docker build -t` line of the run builds are reported. */
+function shellItems(file: ParsedShell, global: GlobalSettings): Item[] {
+  const items: Item[] = [];
+  for (const r of dockerRuns(file)) {
+    if (!('run' in r)) continue;
+    const { run } = r;
+    const range = fileRange(run.snippet, run.image.range);
+    const raw = run.image.raw;
+    const ref = run.image.text;
+    if (ref === null || ref.includes('$')) {
+      items.push({ report: { range, severity: 'warning', message: `${run.tool} run ${raw}: not pinned, the image is not a literal reference; pin it where it is set`, data: { ref: raw } } });
+      continue;
+    }
+    if (buildOf(file, ref)) {
+      items.push({ report: { range, severity: 'info', message: `${run.tool} run ${ref}: the image is built by a \`docker build\` in this file; pin its Dockerfile's base images instead`, data: { ref } } });
+      continue;
+    }
+    // The word as written must be the reference itself (quotes are kept: the edit goes inside them).
+    const inner = raw === ref ? 0 : raw.length === ref.length + 2 && /^(["']).*\1$/.test(raw) ? 1 : -1;
+    const target: PinTarget = { ref, range };
+    if (inner >= 0) target.region = { range: { start: range.start + inner, end: range.end - inner }, prefix: '', text: ref };
+    else target.noFixReason = 'it is quoted in a way harden does not edit';
+    const platform = flagsNamed(run, 'platform')[0]?.value?.text ?? global.platform;
+    if (platform && !platform.includes('$')) target.platform = platform;
+    items.push({ target });
+  }
+  return items;
+}
+
 function items(file: ParsedFile, global: GlobalSettings): Item[] {
   if (file.kind === 'dockerfile') return dockerfileItems(file, global);
   if (file.kind === 'compose') return composeItems(file, global);
+  if (file.kind === 'shell' && shellLoaded()) return shellItems(file, global);
   return [];
 }
 
@@ -142,8 +176,8 @@ function composeOverrides(ctx: CodemodContext, file: ParsedDockerfile, ref: Dock
 
 export const pinImageDigest: Codemod = {
   id: 'pin-image-digest',
-  fileKinds: ['dockerfile', 'compose', 'kubernetes'],
-  summary: 'Pin image references (FROM, COPY --from, RUN --mount from=, # syntax=, compose and Kubernetes image:) to the digest their tag points to.',
+  fileKinds: ['dockerfile', 'compose', 'kubernetes', 'shell'],
+  summary: 'Pin image references (FROM, COPY --from, RUN --mount from=, # syntax=, compose and Kubernetes image:, docker run) to the digest their tag points to.',
   safety: 'safe',
   severity: 'warning',
   network: true,
@@ -155,7 +189,9 @@ Adds the digest the tag points to now to every image reference, keeping the tag 
 \`FROM node:20-alpine\` becomes \`FROM node:20-alpine@sha256:…\`. It covers \`FROM\` (with \`--platform\` and \`AS\`),
 \`COPY --from=<image>\`, \`RUN --mount=…,from=<image>\`, the same inside \`ONBUILD\`, the \`# syntax=\` directive and
 compose \`services.*.image\` (including \`\${VAR:-image:tag}\` defaults and values shared through anchors and merge keys,
-which are edited once, where the anchor is).
+which are edited once, where the anchor is), and the image of \`docker run\` / \`podman run\` / \`docker container run\`
+lines in shell scripts, Makefiles, Markdown code blocks and CI workflows (\`--platform\` honoured; an image a
+\`docker build -t\` of the same file builds is reported, not pinned; a variable image is reported).
 
 - \`scratch\`, build stages (names are case-insensitive; an earlier stage shadows an image of the same name) and
   numeric \`--from\` are skipped. A compose service with \`build:\` gets a finding only: its image is built, not pulled.
@@ -213,6 +249,9 @@ and kustomize's \`digest:\` names the same image the tag points to today.
 - \`--platform os/arch[/variant]\` (global): pin that platform's manifest digest instead of the index digest.
 - \`--refresh\` (global): update pinned digests that no longer match their tag.
 `,
+  async prepare() {
+    await loadShell();
+  },
   lookups(file, options, global, answers?: Answers): Iterable<LookupKey> {
     const o = pinOptions(options, global);
     if (file.kind === 'kubernetes') return kubernetesPinLookups(file, o, global, answers);

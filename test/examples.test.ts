@@ -100,6 +100,8 @@ describe.skipIf(!hasRegistry)('examples/ against a seeded local registry', () =>
         'examples/agent-runtime/Dockerfile',
         'examples/basic/Dockerfile',
         'examples/basic/compose.yaml',
+        'examples/mvar-openai/DEPLOY.md',
+        'examples/mvar-openai/examples/deployment/openai_docker/Dockerfile',
         'examples/orchestrator/app/Dockerfile',
         'examples/orchestrator/compose.yaml',
         'examples/orchestrator/k8s/grafana.yaml',
@@ -127,6 +129,21 @@ describe.skipIf(!hasRegistry)('examples/ against a seeded local registry', () =>
       expect(pod.containers[0]?.resources).toEqual({ requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } });
       expect(pod.securityContext).toEqual({ seccompProfile: { type: 'RuntimeDefault' } });
       expect(pod.containers[0]?.image).toBe(`example/orchestrator:1.0.0@${seeded.get('example/orchestrator:1.0.0')?.digest ?? ''}`);
+      // Seed 000's cookbook: the `docker run` it documents is hardened as its audit asks (read-only root, dropped
+      // capabilities, the secret out of the command), from the Dockerfile its `docker build` line names.
+      expect(readFileSync(join(work, 'examples/mvar-openai/DEPLOY.md'), 'utf8')).toContain([
+        'docker run --rm \\',
+        '  -e MVAR_REQUIRE_EXECUTION_TOKEN=1 \\',
+        '  -e MVAR_EXEC_TOKEN_SECRET \\',
+        '  -e MVAR_FAIL_CLOSED=1 \\',
+        '  --cap-drop ALL \\',
+        '  --security-opt no-new-privileges \\',
+        '  --read-only \\',
+        '  --tmpfs /tmp \\',
+        '  --memory 512M \\',
+        '  --pids-limit 256 \\',
+        '  mvar-openai-runtime:local',
+      ].join('\n'));
       // What was written parses, and the compose files still conform to the Compose Specification schema.
       for (const f of first.files) parseFile(f.kind, f.path, undefined, readFileSync(join(work, f.path), 'utf8'));
       if (schemaAvailable()) {

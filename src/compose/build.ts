@@ -41,6 +41,16 @@ export interface BuiltImage {
   user?: string;
   /** Paths of VOLUME instructions in effect. */
   volumes: string[];
+  /**
+   * Instructions of the stage chain that may give a non-root user files it can write (`COPY --chown`, `RUN chown`,
+   * `chmod`, a user created with a home directory, `WORKDIR` after a non-root `USER`), as "line N (`text`)".
+   */
+  grants: string[];
+  /** Users (names and `-u` uids) that RUNs of the stage chain create with useradd/adduser. */
+  createsUsers: string[];
+  /** The CMD and ENTRYPOINT in effect, in exec form when written so. */
+  cmd?: readonly string[];
+  entrypoint?: readonly string[];
 }
 
 export type BuildRead = { built: BuiltImage } | { unknown: string };
@@ -119,7 +129,11 @@ export function readBuild(svc: ComposeService, file: ParsedCompose, answers: Ans
   const s = buildSpec(svc, file);
   if (!s) return undefined;
   if ('unknown' in s) return s;
-  const { spec } = s;
+  return readBuildSpec(s.spec, answers);
+}
+
+/** Read the image a build spec makes (compose `build:`, `docker build -f … -t …`) from its Dockerfile's `file` answer. */
+export function readBuildSpec(spec: BuildSpec, answers: Answers): BuildRead {
   const a = answers.get<FileAnswer>(dockerfileKey(spec));
   if (!a) return { unknown: `${spec.shown} was not read` };
   if ('error' in a) return { unknown: `${spec.shown} could not be read (${a.error.code})` };
@@ -156,8 +170,31 @@ export function readBuild(svc: ComposeService, file: ParsedCompose, answers: Ans
   const describe = base.kind === 'scratch'
     ? `${spec.target !== undefined ? where : `the final stage of ${spec.shown}`} (FROM scratch)`
     : `the base image ${ref} of ${where}`;
-  const built: BuiltImage = { spec, base: ref, copiedFrom, describe, volumes: [] };
+  const built: BuiltImage = { spec, base: ref, copiedFrom, describe, volumes: [], grants: [], createsUsers: [] };
+  const GRANT_RUN = /\b(?:chown|chmod|chgrp|setfacl)\b|\buseradd\b[^;&|]*(?:\s-m\b|--create-home)|\badduser\b(?![^;&|]*(?:--no-create-home|\s-H\b))|\binstall\b[^;&|]*\s-o\b/;
   for (const i of chain) {
+    const line = i.ins.getRange().start.line + 1;
+    const text = (i.ins.getArgumentsContent() ?? '').trim().replace(/\s+/g, ' ');
+    const cite = `line ${line} of ${spec.shown} (\`${i.kw} ${text.length > 60 ? `${text.slice(0, 57)}…` : text}\`)`;
+    if (i.kw === 'RUN' && GRANT_RUN.test(text)) built.grants.push(cite);
+    if (i.kw === 'RUN') {
+      for (const seg of text.split(/&&|\|\||;/)) {
+        const w = seg.trim().split(/\s+/);
+        if (w[0] !== 'useradd' && w[0] !== 'adduser') continue;
+        const name = w[w.length - 1];
+        if (name && !name.startsWith('-')) built.createsUsers.push(name);
+        const u = w.findIndex((x) => x === '-u' || x === '--uid');
+        if (u > 0 && w[u + 1]) built.createsUsers.push(w[u + 1] as string);
+      }
+    }
+    if ((i.kw === 'COPY' || i.kw === 'ADD') && /(?:^|\s)--ch(?:own|mod)=/.test(text)) built.grants.push(cite);
+    if (i.kw === 'WORKDIR' && built.user !== undefined && !/^(?:0|root)(?::|$)/.test(built.user)) built.grants.push(cite);
+    if (i.kw === 'CMD' || i.kw === 'ENTRYPOINT') {
+      const argv = execForm(df, i.ins) ?? ['/bin/sh', '-c', text];
+      // (An ENTRYPOINT resets the base image's CMD, not one this Dockerfile sets: the reader of `cmd` handles that.)
+      if (i.kw === 'CMD') built.cmd = argv;
+      else built.entrypoint = argv;
+    }
     if (i.kw === 'HEALTHCHECK') {
       const text = (i.ins.getArgumentsContent() ?? '').trim().replace(/\s+/g, ' ');
       built.healthcheck = { text, disabled: /^NONE$/i.test(text) };

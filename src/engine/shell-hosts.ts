@@ -221,7 +221,7 @@ function markdownSnippets(text: string): ShellSnippet[] {
         from = strip(cur);
         if (text.startsWith('> ', from)) from += 2;
       }
-      out.push(b.build(`${where} (line ${ls.indexOf(l) + 1})`, cur.end));
+      out.push(b.build(where, cur.end));
     }
   }
   return out;
