@@ -8,6 +8,7 @@ import {
 } from '../src/compose/hardening.js';
 import { capabilityNeeds } from '../src/evidence/index.js';
 import { loadShell } from '../src/shell/index.js';
+import { KNOWLEDGE_SOURCE, serviceKnowledge } from '../src/compose/knowledge.js';
 import { knowledgeBaseTable } from '../src/compose/image-kb.js';
 
 /** Capabilities an entrypoint needs only to chown files and switch from root to another user. */
@@ -74,6 +75,11 @@ function plan(ctx: CodemodContext, view: ServiceView): Plan | { view: ServiceVie
   if (runsAsRoot === false && needed.some((c) => USER_SWITCH.has(c))) {
     needed = needed.filter((c) => !USER_SWITCH.has(c));
     why.push(`it runs as user \`${svcUser ?? cfgUser ?? ''}\`${svcUser !== undefined ? '' : ` (${cfgWhere})`}, so its entrypoint does not switch users`);
+  }
+  const learned = (serviceKnowledge(ctx, svc.name)?.capAdd ?? []).filter((c) => !needed.includes(c));
+  if (learned.length) {
+    needed.push(...learned);
+    why.push(`a verified run showed it needs ${learned.join(', ')} (${KNOWLEDGE_SOURCE})`);
   }
   needed.sort();
   const add = needed.filter((c) => !adds.includes(c));

@@ -12,6 +12,7 @@ import {
 import {
   builtImage, containerPorts, hardeningLookups, kbSource, lookupView, readBaseConfig, readImageConfig, serviceImage, serviceViews, type ServiceView,
 } from '../src/compose/hardening.js';
+import { KNOWLEDGE_SOURCE, serviceKnowledge } from '../src/compose/knowledge.js';
 import { knowledgeBaseTable, type Healthcheck } from '../src/compose/image-kb.js';
 
 /** A compose duration (10s, 1m30s, 500ms). */
@@ -219,6 +220,12 @@ starting. \`docker-compose\` v1 needs file format 2.1+ semantics for \`condition
       if (imageHealthcheck(ctx, svc)) continue;
       const img = serviceImage(svc, ctx);
       const m = img.match;
+      const learned = serviceKnowledge(ctx, svc.name)?.healthcheck;
+      if (learned && learned.length > 0) {
+        const h = { ...(m?.healthcheck ?? { what: '' }), test: learned, what: `\`${learned.slice(1).join(' ')}\``, port: undefined };
+        plans.push({ view, h, name: m?.name ?? svc.name, source: KNOWLEDGE_SOURCE });
+        continue;
+      }
       if (!m?.healthcheck) continue;
       const { published } = containerPorts(svc);
       if (m.healthcheck.port !== undefined && published.length > 0 && !published.includes(m.healthcheck.port)) {

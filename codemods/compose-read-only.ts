@@ -9,6 +9,7 @@ import {
 } from '../src/compose/hardening.js';
 import { SCRATCH_DIRS, writesOutside, type Cited, type FileWrite } from '../src/evidence/index.js';
 import { loadShell } from '../src/shell/index.js';
+import { KNOWLEDGE_SOURCE, serviceKnowledge } from '../src/compose/knowledge.js';
 import { knowledgeBaseTable } from '../src/compose/image-kb.js';
 
 interface Plan {
@@ -53,6 +54,8 @@ function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
   const needed = ['/tmp'];
   if (m && !m.appDependent && !m.writable.some((p) => RUNISH.test(p))) needed.push('/run');
   needed.push(...(m?.writable ?? []));
+  const learned = (serviceKnowledge(ctx, svc.name)?.writable ?? []).filter((p) => !needed.includes(p));
+  needed.push(...learned);
   const missing = needed.filter((p) => !writableAt(p, mounts));
   const dataMissing = (m?.data ?? []).filter((p) => !writableAt(p, mounts));
   if (dataMissing.length > 0 && !already) {
@@ -99,6 +102,7 @@ function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
   const sources = describeSources([
     kbSource(img),
     'config' in cfg ? `the image config${cfg.source ? ` (${cfg.source})` : ''}${imageVolumes.length ? `: VOLUMEs ${imageVolumes.join(', ')}` : ''}` : undefined,
+    learned.some((p) => missing.includes(p)) ? `${KNOWLEDGE_SOURCE}: it writes ${learned.join(', ')}` : undefined,
     base ? `${base.describe}${base.config.volumes?.length ? `: VOLUMEs ${base.config.volumes.join(', ')}` : ''}` : undefined,
     built?.volumes.length ? `the VOLUMEs of ${built.spec.shown}: ${built.volumes.join(', ')}` : undefined,
   ]);

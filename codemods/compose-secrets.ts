@@ -15,6 +15,7 @@ import { fileFormFor, repositoryOf } from '../src/secrets/images.js';
 import { SECRET_NAME_OPTIONS, isSecretName, nameOptions, secretNameFor, SECRET_PATTERNS } from '../src/secrets/names.js';
 import { SecretValue } from '../src/engine/redacted.js';
 import { reporter } from '../src/secrets/report.js';
+import { composeAtLeast } from '../src/compose/target.js';
 
 export const SECRETS_DIR = 'secrets';
 
@@ -140,7 +141,8 @@ For each service, environment entries whose **names look like secrets** and whos
 - a top-level \`secrets:\` entry is added: \`environment: VAR\` when the value came from a variable (or from the host),
   else \`file: ./${SECRETS_DIR}/<name>\`;
   (\`environment:\` secrets are Compose Specification syntax that Docker Compose v2.23 and later understand; the
-  legacy docker-compose 1.x rejects them);
+  legacy docker-compose 1.x rejects them, so when the target Compose is older — \`composeVersion\` in \`.harden.yaml\`,
+  \`--compose-version\`, or the version \`harden verify\` runs with — such a variable is reported and left in place);
 - the secret is added to the service's \`secrets:\` list;
 - the variable is replaced by its **file form**, \`<NAME>_FILE: /run/secrets/<name>\` (grafana: \`GF_…__FILE\`).
 
@@ -256,6 +258,15 @@ YAML merge key, values mixing text and variables, and block scalars are reported
             let secret = secretNameFor(variable);
             const def = top.get(secret);
             const mine = add.find((a) => a.name === secret);
+            if (!mine && !(def && def.environment === variable) && !composeAtLeast(ctx.global, '2.23')) {
+              // `secrets: NAME: environment: VAR` is Compose 2.23+ syntax: older Compose rejects the whole file.
+              report({
+                range: entry.range,
+                message: `${entry.name} of service ${svc.name} comes from \${${variable}}: a secret from a variable needs \`secrets: ${secret}: environment: ${variable}\`, which Compose ${ctx.global.composeVersion ?? ''} (composeVersion) cannot read (Compose 2.23 and later can); left in the environment. Move it to a secret file by hand, or target a newer Compose.`,
+                data: { service: svc.name, variable: entry.name },
+              });
+              continue;
+            }
             if (mine || (def && def.environment === variable)) {
               // already defined with the same source: reuse it
             } else {

@@ -14,6 +14,8 @@ import type { Codemod, FileKind, GlobalSettings, ParsedFile, Preset, Resolver } 
 import { atomicWrite } from './engine/write.js';
 import { applyCompanions, hasCompanions, type CompanionOutcome } from './engine/companions.js';
 import { createDefaultResolver, type ResolverSettings } from './resolvers/default.js';
+import { knowledgeForFiles, type FileKnowledge, type Knowledge } from './compose/knowledge.js';
+import { services as composeServices } from './compose/services.js';
 
 export interface HardenOptions {
   /** Files and directories (default: the current directory). */
@@ -53,6 +55,16 @@ export interface HardenOptions {
   customResolver?: Resolver & { counters?(): Record<string, number>; close?(): Promise<void> };
   /** The codemods to choose from (default: every registered codemod). */
   codemods?: readonly Codemod[];
+  /**
+   * What a verified run learned about compose services (by compose file, absolute path), merged over each compose
+   * file's own `.harden/knowledge.yaml` (see src/compose/knowledge.ts).
+   */
+  knowledge?: Knowledge;
+  /**
+   * The Compose version the output must work with (e.g. `1.29.2`, `2.20`): syntax newer Compose understands is not
+   * written for older targets. Default: the config's `composeVersion`, else the current Compose Specification.
+   */
+  composeVersion?: string;
 }
 
 export interface FixOptions extends HardenOptions {
@@ -141,6 +153,11 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
     preset: opts.preset ?? cfg.preset,
     write: opts.write ?? false,
   };
+  const composeVersion = opts.composeVersion ?? cfg.composeVersion;
+  if (composeVersion !== undefined) {
+    if (!/^\d+(?:\.\d+){0,2}$/.test(composeVersion)) throw new UsageError(`composeVersion must be a version like 2.23 or 1.29.2, not '${composeVersion}'`);
+    global.composeVersion = composeVersion;
+  }
   const aptSnapshot = opts.aptSnapshot ?? cfg.aptSnapshot;
   if (aptSnapshot) global.aptSnapshot = aptSnapshot;
   const unsafe = opts.unsafe ?? cfg.unsafe ?? false;
@@ -185,6 +202,9 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
     }
     return enabled;
   };
+  // Knowledge from verified runs, for the compose files of this run.
+  const knowledge = knowledgeForFiles(files.filter((f) => f.kind === 'compose' && f.absPath).map((f) => f.absPath as string), opts.knowledge);
+  if (Object.keys(knowledge).length) global.knowledge = knowledge;
   const resolver = opts.customResolver ?? createDefaultResolver(withAptSnapshot(resolverSettings(cfg, opts.resolver, rootConfig.dir), aptSnapshot));
   const dockerfiles = new Set(files.filter((f) => f.kind === 'dockerfile').map((f) => f.absPath));
   let outcome: Awaited<ReturnType<typeof runProject>>;
@@ -197,6 +217,7 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
       global,
       answers: resolver.answers,
       resolve: (keys) => resolver.resolveAll(keys, { cwd }),
+      backedOff: global.knowledge ? backedOffIn(global.knowledge) : undefined,
       // Compose files building a Dockerfile of the run stay visible to the Dockerfiles' batches.
       keep: (p) => p.kind === 'compose' && composeBuilds(p).some((b) => dockerfiles.has(b.dockerfile)),
     });
@@ -226,6 +247,21 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
   if (!opts.customResolver) await resolver.close?.();
   const notes = [...skippedOffline].sort().map((id) => `${id} skipped: it needs the network (--no-network)`);
   return { files: results, problems, requests, companions, notes };
+}
+
+/** A finding inside the mapping of a compose service whose knowledge backs that codemod off is dropped. */
+function backedOffIn(knowledge: Record<string, FileKnowledge>): (parsed: ParsedFile, codemodId: string, offset: number) => boolean {
+  return (parsed, codemodId, offset) => {
+    if (parsed.kind !== 'compose' || !parsed.absPath) return false;
+    const fk = knowledge[parsed.absPath];
+    if (!fk) return false;
+    return composeServices(parsed).some((svc) => {
+      if (!fk[svc.name]?.backOff?.[codemodId]) return false;
+      const start = svc.keyNode.range?.[0] ?? -1;
+      const end = svc.node.range?.[2] ?? -1;
+      return offset >= start && offset <= end;
+    });
+  };
 }
 
 function resolverSettings(cfg: HardenConfig, over: Partial<ResolverSettings> | undefined, configDir: string): Partial<ResolverSettings> {

@@ -81,6 +81,7 @@ export function configSchema(codemods?: readonly Codemod[]): JsonSchema {
       network: { type: 'boolean', description: 'false: like --no-network, skip the codemods that need the network (each skipped with one note).' },
       preset: { enum: ['standard', 'strict'], description: 'Compose hardening preset (like --preset).' },
       aptSnapshot: { type: 'string', pattern: '^\\d{8}T\\d{6}Z$', description: 'Like --apt-snapshot: a snapshot.debian.org timestamp such as 20240115T000000Z.' },
+      composeVersion: { type: 'string', pattern: '^\\d+(?:\\.\\d+){0,2}$', description: 'Like --compose-version: the Compose version output must work with, such as "1.29.2" or "2.20" (quoted).' },
       registries: {
         type: 'object',
         description: 'Registry settings by host (docker.io, ghcr.io, …).',

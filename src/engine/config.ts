@@ -36,6 +36,8 @@ export interface HardenConfig {
   preset?: Preset;
   /** Like --apt-snapshot: a snapshot.debian.org timestamp (20240115T000000Z) for lock-apt-install. */
   aptSnapshot?: string;
+  /** The Compose version output must work with (e.g. "1.29.2", "2.20"): newer-only syntax is not written. */
+  composeVersion?: string;
   /** Registry settings (see the README): mirrors per registry, insecure (plain HTTP) registries, and more. */
   registries?: Record<string, { mirror?: string }>;
   /** Registries reached over plain HTTP. */

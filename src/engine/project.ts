@@ -25,7 +25,7 @@ export interface ProjectFile {
   load(): Promise<{ text: string; bom: boolean } | { problem: string }>;
 }
 
-export interface RunProjectOptions extends Pick<ProcessOptions, 'allowed' | 'applyFixes' | 'global' | 'answers' | 'knownIds'> {
+export interface RunProjectOptions extends Pick<ProcessOptions, 'allowed' | 'applyFixes' | 'global' | 'answers' | 'knownIds' | 'backedOff'> {
   /** The codemods to run on a parsed file (config, --only/--skip). */
   codemodsFor(file: ParsedFile): EnabledCodemod[] | Promise<EnabledCodemod[]>;
   /** Resolve these lookup keys into `answers`. */

@@ -81,6 +81,8 @@ export interface ProcessOptions {
   resolveMissing?: (keys: readonly LookupKey[]) => Promise<void>;
   /** Every codemod id of the run (to report `harden-ignore` ids that name none); default: the enabled ones. */
   knownIds?: readonly string[];
+  /** Findings to drop as if suppressed (e.g. a codemod backed off for one compose service by `harden verify`). */
+  backedOff?: (parsed: ParsedFile, codemodId: string, offset: number) => boolean;
 }
 
 interface RawReport {
@@ -319,7 +321,9 @@ export async function processFile(input: FileInput, opts: ProcessOptions): Promi
       throw e;
     }
     const suppressions = buildSuppressions(parsed, anchorFor(parsed), hadolintMap(opts.codemods.map((e) => e.codemod)));
-    const kept = reports.filter((r) => !suppressions.isSuppressed(r.enabled.codemod.id, r.report.range.start));
+    const kept = reports.filter(
+      (r) => !suppressions.isSuppressed(r.enabled.codemod.id, r.report.range.start) && !opts.backedOff?.(parsed, r.enabled.codemod.id, r.report.range.start),
+    );
     const suppressed = reports.length - kept.length;
 
     const checkMode = !opts.applyFixes;

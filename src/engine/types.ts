@@ -4,6 +4,7 @@
  * Codemods are pure: they read a parsed file, the already-resolved network answers and their options,
  * and report findings, each optionally carrying a fix made of text edits at exact offsets.
  */
+import type { FileKnowledge } from '../compose/knowledge.js';
 import type { Dockerfile } from 'dockerfile-ast';
 import type { Document, LineCounter } from 'yaml';
 
@@ -297,6 +298,10 @@ export interface GlobalSettings {
   write?: boolean;
   /** `--apt-snapshot`: a snapshot.debian.org timestamp (20240115T000000Z) for lock-apt-install (over its `snapshot` option). */
   aptSnapshot?: string;
+  /** What `harden verify` learned about compose services, by compose file (absolute path) and service name. */
+  knowledge?: Record<string, FileKnowledge>;
+  /** The Compose version output must work with (`composeVersion`); undefined: the current Compose Specification. */
+  composeVersion?: string;
 }
 
 export interface Codemod {
