@@ -41,6 +41,7 @@ interface CommonFlags {
   timeout?: string;
   verbose?: boolean;
   color?: boolean;
+  composeVersion?: string;
 }
 
 function addCommon(cmd: Command): Command {
@@ -67,7 +68,17 @@ function addCommon(cmd: Command): Command {
     .option('--verbose', 'print request counts and more detail on standard error')
     .option('--report-unused-ignores', 'report harden-ignore comments that suppressed nothing (check: they count as warnings)')
     .option('--color', 'force colour')
-    .option('--no-color', 'never colour');
+    .option('--no-color', 'never colour')
+    .option('--compose-version <version>', 'the Compose version the output must work with (e.g. 1.29.2, 2.20): newer-only syntax is not written');
+}
+
+function addVerify(cmd: Command): Command {
+  return cmd
+    .option('--env-file <file>', 'values for ${VAR} in the compose files (passed to compose; never printed)')
+    .option('--stable <seconds>', 'how long a service without a healthcheck must keep running (default 10)')
+    .option('--wait-timeout <seconds>', 'the longest wait for a stack\'s services (default 180)')
+    .option('--rounds <n>', 'hardened runs per project, adjustments included (default 5)')
+    .option('--save', `save what the runs showed in each project's .harden/knowledge.yaml (read by later harden fix runs)`);
 }
 
 async function readStdin(): Promise<string> {
@@ -104,6 +115,7 @@ async function toOptions(paths: string[], f: CommonFlags): Promise<HardenOptions
     refresh: f.refresh,
     preset: f.preset,
     network: f.network === false ? false : undefined,
+    composeVersion: f.composeVersion,
     resolver: {
       offline: f.offline,
       noCache: f.cache === false ? true : undefined,
@@ -162,11 +174,38 @@ function gitRoot(cwd: string): string | undefined {
   }
 }
 
-async function runFix(paths: string[], flags: CommonFlags & { write?: boolean; allowReadOnly?: boolean; patch?: string; exitCode?: boolean; format?: string }): Promise<number> {
+type VerifyCliFlags = import('./verify/command.js').VerifyFlags;
+
+async function runVerifyCmd(paths: string[], flags: CommonFlags & VerifyCliFlags): Promise<number> {
+  const v = await import('./verify/command.js');
+  const opts = await toOptions(paths, flags);
+  if (opts.stdin) throw new UsageErr('verify runs files, not standard input');
+  const out = await v.runVerify(opts, flags, (l) => process.stderr.write(`${l}\n`));
+  if (out.error) process.stderr.write(`harden: error: ${out.error}\n`);
+  if (out.report) process.stdout.write(v.printVerify(out.report, flags.format));
+  return out.code;
+}
+
+async function runFix(paths: string[], flags: CommonFlags & VerifyCliFlags & { write?: boolean; allowReadOnly?: boolean; patch?: string; exitCode?: boolean; format?: string; verify?: boolean }): Promise<number> {
   const api = await import('./api.js');
   const { displayDiff, unifiedDiff } = await import('./engine/diff.js');
   const { colorDiff, findingLine, useColor } = await import('./output/text.js');
-  const opts = await toOptions(paths, flags);
+  let opts = await toOptions(paths, flags);
+  if (flags.verify) {
+    // Verify first; then fix only the verified projects, with what the runs showed.
+    const v = await import('./verify/command.js');
+    if (opts.stdin) throw new UsageErr('--verify runs files, not standard input');
+    const out = await v.runVerify(opts, { ...flags, format: undefined }, (l) => process.stderr.write(`${l}\n`));
+    if (out.error || !out.report) {
+      process.stderr.write(`harden: error: ${out.error ?? 'verify failed'}\n`);
+      return EXIT_ERROR;
+    }
+    process.stderr.write(v.printVerify(out.report, 'text'));
+    const { verified, unverified } = v.verifiedPaths(out.report);
+    for (const u of unverified) process.stderr.write(`${u.path}: not written (not verified: ${u.why})\n`);
+    if (verified.length === 0) return unverified.length ? EXIT_ERROR : EXIT_OK;
+    opts = { ...opts, paths: verified.map((d) => relative(process.cwd(), d) || '.'), knowledge: out.report.knowledge };
+  }
   const r = await api.fix({ ...opts, write: flags.write && !opts.stdin, allowReadOnly: flags.allowReadOnly });
   const outColor = useColor(process.stdout, flags.color);
   const errColor = useColor(process.stderr, flags.color);
@@ -445,13 +484,18 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .showHelpAfterError('(run `harden <command> --help` for its options)')
     .exitOverride();
 
-  addCommon(program.command('fix').description('compute fixes and print them as a unified diff (dry-run), or apply them with --write'))
+  addVerify(addCommon(program.command('fix').description('compute fixes and print them as a unified diff (dry-run), or apply them with --write')))
     .option('--write', 'apply the fixes to the files (atomically)')
     .option('--allow-read-only', 'with --write: also replace read-only files (refused by default)')
     .option('--patch <file>', 'also write the changes as a patch for `git apply` (paths from the repository root)')
     .option('--exit-code', 'exit 1 when a dry-run has changes pending')
+    .option('--verify', 'run each compose project under the container engine first (see `harden verify`) and keep only the changes its services survive')
     .addOption(new Option('--format <format>', 'output format').choices(['diff', 'json']).default('diff'))
     .action(async (paths: string[], flags) => setExit(await runFix(paths, flags)));
+
+  addVerify(addCommon(program.command('verify').description('run each compose project as it is and hardened under the container engine; keep and report what its services survive')))
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (paths: string[], flags) => setExit(await runVerifyCmd(paths, flags)));
 
   addCommon(program.command('check').description('report findings as file:line:col id message'))
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
