@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 # System packages: a real registry for the registry client's tests, htpasswd/openssl for its auth variants,
 # docker-compose (v1, without the engine) to validate compose output, git for the bot tests, xz for index files, curl,
-# buildah + debootstrap for the build that proves apt pins install (vfs storage, chroot isolation: no runtime needed).
+# buildah + debootstrap for the build that proves apt pins install (vfs storage, chroot isolation: no runtime needed),
+# docker.io (dockerd, started by the `harden verify` end-to-end tests with no bridge and no iptables, its own data root).
 need=()
 command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
 command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
@@ -17,6 +18,7 @@ command -v xz >/dev/null 2>&1 || need+=(xz-utils)
 command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 command -v buildah >/dev/null 2>&1 || need+=(buildah)
 { command -v debootstrap || [ -x /usr/sbin/debootstrap ]; } >/dev/null 2>&1 || need+=(debootstrap)   # in /usr/sbin
+[ -x /usr/sbin/dockerd ] || need+=(docker.io)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive

@@ -34,6 +34,8 @@ export interface StartOptions {
   identityTokens?: Record<string, string>;
   /** Token auth: whether anonymous tokens (pull only) are handed out. Default true. */
   anonymousPull?: boolean;
+  /** Storage root to serve (kept on stop); default a fresh directory removed on stop. */
+  dataDir?: string;
 }
 
 export interface TestRegistry {
@@ -98,7 +100,7 @@ export async function startRegistry(opts: StartOptions = {}): Promise<TestRegist
       `    rootcertbundle: ${token.certPath}\n`;
   }
   const config =
-    `version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n` +
+    `version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${opts.dataDir ?? join(dir, 'data')}\n` +
     `  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:0\n  secret: test-secret\n${authYaml}`;
   writeFileSync(join(dir, 'config.yml'), config);
   const child = spawn(REGISTRY_BIN, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,0 +1,147 @@
+/**
+ * The parts of `harden verify` that need no engine: reading evidence lines, probes and their ports, the run file
+ * (loopback pod), required variables, the Compose target, and the knowledge a run leaves for `harden fix`.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { fix } from '../../src/api.js';
+import { parseKnowledge, KnowledgeError } from '../../src/compose/knowledge.js';
+import { composeAtLeast } from '../../src/compose/target.js';
+import { commandPort, factsOf, learn, pathsIn, probeOnPort, probePort } from '../../src/verify/evidence.js';
+import { runFile, seconds, type ServiceState } from '../../src/verify/stack.js';
+import { missingRequired } from '../../src/verify/verify.js';
+
+const state = (over: Partial<ServiceState>): ServiceState => ({ service: 's', status: 'exited', ok: false, health: [], logs: [], ...over });
+
+describe('evidence', () => {
+  it('finds the paths a line names', () => {
+    expect(pathsIn("touch: cannot touch '/app/cache/x': Read-only file system")).toEqual(['/app/cache/x']);
+    expect(pathsIn('OSError: [Errno 30] Read-only file system: \'/var/cache/writer/state\'')).toEqual(['/var/cache/writer/state']);
+    expect(pathsIn('mkdir() "/var/cache/nginx/client_temp" failed (30: Read-only file system)')).toEqual(['/var/cache/nginx/client_temp']);
+  });
+
+  it('knows the port of a probe and rewrites it', () => {
+    expect(probePort(['CMD', 'redis-cli', 'ping'])).toBe(6379);
+    expect(probePort(['CMD', 'redis-cli', '-p', '6380', 'ping'])).toBe(6380);
+    expect(probePort(['CMD-SHELL', 'curl -s -o /dev/null http://127.0.0.1:80/ || exit 1'])).toBe(80);
+    expect(probePort(['CMD-SHELL', 'pg_isready -h 127.0.0.1 -U "$${POSTGRES_USER:-postgres}"'])).toBe(5432);
+    expect(probeOnPort(['CMD', 'redis-cli', 'ping'], 6379, 6380)).toEqual(['CMD', 'redis-cli', '-p', '6380', 'ping']);
+    expect(probeOnPort(['CMD-SHELL', 'curl -s -o /dev/null http://127.0.0.1:80/ || exit 1'], 80, 8081)).toEqual(['CMD-SHELL', 'curl -s -o /dev/null http://127.0.0.1:8081/ || exit 1']);
+    expect(probeOnPort(['CMD-SHELL', 'pg_isready -h 127.0.0.1'], 5432, 5433)).toEqual(['CMD-SHELL', 'pg_isready -p 5433 -h 127.0.0.1']);
+    expect(probeOnPort(['CMD', 'mariadb-admin', 'ping', '-h', '127.0.0.1', '--silent'], 3306, 3307)).toEqual(['CMD', 'mariadb-admin', '-P', '3307', 'ping', '-h', '127.0.0.1', '--silent']);
+  });
+
+  it('reads the port a command asks for', () => {
+    expect(commandPort(['redis-server', '--port', '6380'])).toBe(6380);
+    expect(commandPort(['app', '--port=9000'])).toBe(9000);
+    expect(commandPort(['redis-server', '/etc/redis.conf'])).toBeUndefined();
+  });
+
+  const facts = factsOf({ read_only: true, tmpfs: ['/tmp'], cap_drop: ['ALL'], cap_add: ['CHOWN'], healthcheck: { test: ['CMD', 'redis-cli', 'ping'] }, command: 'redis-server --port 6380' }, {});
+  const input = (st: ServiceState, files: 'missing' | 'empty' | 'files' = 'empty') => ({
+    state: st, facts, baselineLogs: ['a line the baseline logs too: Operation not permitted'],
+    pathHasFiles: async (p: string) => (p === '/var/cache/app' ? 'empty' : p === '/srv' ? 'files' : files),
+    listening: async () => [6380],
+  });
+
+  it('a write to the read-only root becomes a tmpfs at the directory, unless the directory holds the image\'s files', async () => {
+    expect(await learn(input(state({ logs: ["OSError: [Errno 30] Read-only file system: '/var/cache/app/state'"] }), 'missing'))).toEqual([
+      { change: { kind: 'writable', path: '/var/cache/app' }, evidence: "OSError: [Errno 30] Read-only file system: '/var/cache/app/state'" },
+    ]);
+    const l = await learn(input(state({ logs: ["OSError: [Errno 30] Read-only file system: '/srv/app.pid'"] }), 'missing'));
+    expect(l[0]?.change).toMatchObject({ kind: 'backOff', codemod: 'compose-read-only' });
+    const sys = await learn(input(state({ logs: ["touch: cannot touch '/etc/x': Read-only file system"] }), 'missing'));
+    expect(sys[0]?.change).toMatchObject({ kind: 'backOff', codemod: 'compose-read-only' });
+  });
+
+  it('an operation the entrypoint is not permitted becomes the capability; lines the baseline logs too are not evidence', async () => {
+    expect((await learn(input(state({ logs: ["chmod: changing permissions of '/data/own': Operation not permitted"] })))).map((l) => l.change)).toEqual([{ kind: 'capAdd', cap: 'FOWNER' }]);
+    expect((await learn(input(state({ logs: ['error: failed switching to "redis": operation not permitted'] })))).map((l) => l.change)).toEqual([
+      { kind: 'capAdd', cap: 'SETGID' }, { kind: 'capAdd', cap: 'SETUID' },
+    ]);
+    expect((await learn(input(state({ logs: ['nginx: [emerg] bind() to 0.0.0.0:80 failed (13: Permission denied)'] })))).map((l) => l.change)).toEqual([{ kind: 'capAdd', cap: 'NET_BIND_SERVICE' }]);
+    expect(await learn(input(state({ logs: ['a line the baseline logs too: Operation not permitted'] })))).toEqual([]);
+  });
+
+  it('a secret its user cannot read backs off compose-secrets; an OOM kill backs off the limits', async () => {
+    const l = await learn(input(state({ logs: ['/usr/local/bin/docker-entrypoint.sh: line 14: /run/secrets/db_password: Permission denied'] })));
+    expect(l[0]?.change).toMatchObject({ kind: 'backOff', codemod: 'compose-secrets' });
+    expect((await learn(input(state({ oomKilled: true, exitCode: 137 }))))[0]?.change).toMatchObject({ kind: 'backOff', codemod: 'compose-resource-limits' });
+  });
+
+  it('a probe harden added that fails while the service listens elsewhere gets the port it listens on', async () => {
+    const l = await learn(input(state({ status: 'unhealthy', health: ['exit 1: Could not connect to Redis at 127.0.0.1:6379: Connection refused'] })));
+    expect(l.map((x) => x.change)).toEqual([{ kind: 'healthcheck', test: ['CMD', 'redis-cli', '-p', '6380', 'ping'] }]);
+  });
+});
+
+describe('the run file', () => {
+  it('puts every service in the loopback pod, drops what cannot go with it, keeps host networking, builds with the host network', () => {
+    const rf = runFile(
+      'name: mine\nservices:\n  web:\n    image: nginx\n    container_name: mine-web\n    ports: ["80:80"]\n    networks: [front]\n  app:\n    build: ./app\n  h:\n    image: redis\n    network_mode: host\nnetworks:\n  front: {}\n',
+      'hvX-pod',
+    );
+    const doc = parse(rf.text) as { name?: string; networks?: unknown; services: Record<string, Record<string, unknown>> };
+    expect(doc.name).toBeUndefined();
+    expect(doc.networks).toBeUndefined();
+    expect(doc.services.web).toEqual({ image: 'nginx', network_mode: 'container:hvX-pod' });
+    expect(doc.services.app).toEqual({ build: { context: './app', network: 'host' }, network_mode: 'container:hvX-pod' });
+    expect(doc.services.h?.network_mode).toBe('host');
+    expect(rf.notes.web).toContain('ports not published (the verify pod is loopback-only)');
+    expect(rf.notes.h?.[0]).toMatch(/network_mode: host kept/);
+    const build = parse(rf.buildText) as { services: Record<string, Record<string, unknown>> };
+    expect(build.services.web?.network_mode).toBeUndefined();
+  });
+
+  it('reads compose durations', () => {
+    expect(seconds('1m30s')).toBe(90);
+    expect(seconds('10s')).toBe(10);
+    expect(seconds('500ms')).toBe(0.5);
+    expect(seconds('x')).toBeUndefined();
+  });
+
+  it('names the variables a stack requires that nothing sets', () => {
+    expect(missingRequired('a: ${A:?set A}\nb: ${B?}\nc: ${C:-x}\nd: ${D:?}', { B: '', D: 'x' })).toEqual(['A']);
+  });
+});
+
+describe('the Compose target and the knowledge file', () => {
+  it('compares versions; no target means the current specification', () => {
+    expect(composeAtLeast({}, '2.23')).toBe(true);
+    expect(composeAtLeast({ composeVersion: '1.29.2' }, '2.23')).toBe(false);
+    expect(composeAtLeast({ composeVersion: '2.23.0' }, '2.23')).toBe(true);
+    expect(composeAtLeast({ composeVersion: '2.3' }, '2.23')).toBe(false);
+  });
+
+  it('validates the knowledge file', () => {
+    expect(parseKnowledge({ version: 1, 'compose.yaml': { web: { capAdd: ['cap_fowner'], writable: ['/x'] } } }, 'k')).toEqual({ 'compose.yaml': { web: { capAdd: ['FOWNER'], writable: ['/x'] } } });
+    expect(() => parseKnowledge({ 'compose.yaml': { web: { writable: '/x' } } }, 'k')).toThrow(KnowledgeError);
+  });
+
+  it('harden fix applies .harden/knowledge.yaml: tmpfs paths, capabilities, the probe, and back-offs for that service only', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'harden-knowledge-'));
+    try {
+      await writeFile(join(dir, 'compose.yaml'), 'services:\n  cache:\n    image: redis:7.0\n    command: ["redis-server", "--port", "6380"]\n  other:\n    image: redis:7.0\n  app:\n    image: example.org/app:1\n');
+      await mkdir(join(dir, '.harden'));
+      await writeFile(join(dir, '.harden', 'knowledge.yaml'), [
+        'version: 1', 'compose.yaml:', '  cache:', '    capAdd: [FOWNER]', '    healthcheck: [CMD, redis-cli, -p, "6380", ping]', '  app:', '    writable: [/var/cache/app]',
+        '  other:', '    backOff:', '    ', '      compose-read-only: "writes to /srv, which holds the image\'s own files"', '',
+      ].join('\n'));
+      const r = await fix({ paths: [dir], cwd: dir, unsafe: true, only: ['compose-read-only', 'compose-drop-capabilities', 'compose-healthcheck'], resolver: { offline: true } });
+      const after = r.files.find((f) => f.path.endsWith('compose.yaml'))?.after ?? '';
+      const doc = parse(after) as { services: Record<string, Record<string, unknown>> };
+      expect(doc.services.cache?.cap_add).toEqual(expect.arrayContaining(['CHOWN', 'FOWNER', 'SETGID', 'SETUID']));
+      expect((doc.services.cache?.healthcheck as { test: unknown }).test).toEqual(['CMD', 'redis-cli', '-p', '6380', 'ping']);
+      expect(doc.services.app?.tmpfs).toEqual(expect.arrayContaining(['/tmp', '/var/cache/app']));
+      expect(doc.services.other?.read_only).toBeUndefined();
+      expect(doc.services.cache?.read_only).toBe(true);
+      const msgs = r.files.flatMap((f) => f.applied.map((a) => a.message)).join('\n');
+      expect(msgs).toMatch(/a verified run \(\.harden\/knowledge\.yaml\)/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,281 @@
+/**
+ * `harden verify` end to end under a REAL engine: Debian's dockerd started by the test (own data root and socket, no
+ * bridge, no iptables), docker-compose 1.29, and a real docker-registry on 127.0.0.1 as Docker Hub's mirror serving
+ * REPLICA images (postgres, redis, nginx, mariadb, python: Debian's packages with the official images' users, paths,
+ * VOLUMEs and entrypoint behaviour; see test/support/engine.ts). Built once, cached under ~/.cache/harden-test.
+ * Root only; skipped (saying why) without dockerd. The no-engine case runs everywhere.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fix } from '../../src/api.js';
+import { detectEngine, type Engine } from '../../src/verify/engine.js';
+import { verify, type ProjectReport, type ServiceReport } from '../../src/verify/verify.js';
+import { engineSkipReason, replicaRegistry, startDockerd, type ReplicaRegistry, type TestEngine } from '../support/engine.js';
+
+const skip = await engineSkipReason();
+const BIN = resolve(import.meta.dirname, '../../src/bin.ts');
+const TSX = import.meta.resolve('tsx');
+
+function cli(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; onStderr?: (s: string) => void; timeoutMs?: number }): { done: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>; pid: number | undefined } {
+  const child = spawn(process.execPath, ['--import', TSX, BIN, ...args], { cwd: opts.cwd, env: { ...opts.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    opts.onStderr?.(stderr);
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 900_000);
+  return {
+    pid: child.pid,
+    done: new Promise((res) => child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      res({ code, signal, stdout, stderr });
+    })),
+  };
+}
+
+describe('harden verify without an engine', () => {
+  it('exits 2 and names what it looked for (DOCKER_HOST, the socket, podman)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'harden-verify-none-'));
+    try {
+      await writeFile(join(dir, 'compose.yaml'), 'services:\n  web:\n    image: nginx:1.22\n');
+      const r = await cli(['verify', '.'], { cwd: dir, env: { ...process.env, DOCKER_HOST: `unix://${join(dir, 'no-such.sock')}`, PATH: '/nonexistent' }, timeoutMs: 60_000 }).done;
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/no container engine reachable/);
+      expect(r.stderr).toContain(`DOCKER_HOST=unix://${join(dir, 'no-such.sock')}`);
+      expect(r.stderr).toMatch(/podman \(not installed\)/);
+      expect(r.stdout).toBe('');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+let replicas: ReplicaRegistry;
+let dockerd: TestEngine;
+let engine: Engine;
+let work: string;
+
+async function stack(name: string, files: Record<string, string>): Promise<string> {
+  const dir = join(work, name);
+  for (const [f, text] of Object.entries(files)) {
+    await mkdir(join(dir, f, '..'), { recursive: true });
+    await writeFile(join(dir, f), text);
+  }
+  // pin-image-digest resolves the replicas through the same mirror the engine pulls from.
+  await writeFile(join(dir, '.harden.yaml'), `registries:\n  docker.io: { mirror: "${replicas.registry.url}" }\n`);
+  return dir;
+}
+
+const svc = (p: ProjectReport, name: string): ServiceReport => {
+  const s = p.services.find((x) => x.service === name);
+  if (!s) throw new Error(`no service ${name} in ${JSON.stringify(p)}`);
+  return s;
+};
+
+/** Nothing of a verify run is left in the engine: containers, volumes, networks, images of hv* projects, pods. */
+async function leftovers(): Promise<string[]> {
+  const out: string[] = [];
+  const ps = await dockerd.docker(['ps', '-a', '--format', '{{.Names}} {{.Label "com.docker.compose.project"}}']);
+  out.push(...ps.stdout.split('\n').filter((l) => /(?:^| )hv[0-9a-f]{8}/.test(l)).map((l) => `container ${l}`));
+  const vols = await dockerd.docker(['volume', 'ls', '--format', '{{.Name}}']);
+  out.push(...vols.stdout.split('\n').filter((l) => /^hv[0-9a-f]{8}/.test(l)).map((l) => `volume ${l}`));
+  const nets = await dockerd.docker(['network', 'ls', '--format', '{{.Name}}']);
+  out.push(...nets.stdout.split('\n').filter((l) => /^hv[0-9a-f]{8}/.test(l)).map((l) => `network ${l}`));
+  const imgs = await dockerd.docker(['images', '--format', '{{.Repository}}']);
+  out.push(...imgs.stdout.split('\n').filter((l) => /^hv[0-9a-f]{8}/.test(l)).map((l) => `image ${l}`));
+  return out;
+}
+
+describe.skipIf(skip !== undefined)(
+  skip ? `harden verify under a real dockerd with replica images: skipped, ${skip}` : 'harden verify under a real dockerd with replica images (postgres, redis, nginx, mariadb, python replicas)',
+  () => {
+    beforeAll(async () => {
+      work = await mkdtemp(join(tmpdir(), 'harden-verify-e2e-'));
+      replicas = await replicaRegistry();
+      dockerd = await startDockerd({ mirror: replicas.registry.url, insecure: [replicas.registry.host] });
+      engine = await detectEngine({ env: dockerd.env });
+    }, 1_800_000);
+
+    afterAll(async () => {
+      await dockerd?.stop();
+      await replicas?.registry.stop();
+      if (work) await rm(work, { recursive: true, force: true });
+    }, 120_000);
+
+    it('a stack of replicas every codemod keeps healthy: postgres, redis, nginx and mariadb replicas run read-only, without capabilities, with limits', async () => {
+      const dir = await stack('healthy', {
+        'compose.yaml': `services:
+  db:
+    image: postgres:15
+    environment:
+      POSTGRES_PASSWORD: example-db-S3CR3T
+  cache:
+    image: redis:7.0
+  web:
+    image: nginx:1.22
+    ports:
+      - "8080:80"
+    depends_on:
+      - db
+      - cache
+  sql:
+    image: mariadb:10.11
+    environment:
+      MARIADB_ROOT_PASSWORD: example-sql-S3CR3T
+`,
+      });
+      const r = await verify({ paths: [dir], cwd: dir, unsafe: true, engine, stableSeconds: 8, resolver: { noCache: true } });
+      const p = r.projects[0] as ProjectReport;
+      expect(p.error).toBeUndefined();
+      for (const name of ['db', 'cache', 'web', 'sql']) {
+        const s = svc(p, name);
+        expect(s.baseline, name).toMatch(/running|healthy/);
+        expect(s.ok, `${name}: ${JSON.stringify(s)}`).toBe(true);
+        // The knowledge base's probes are added and pass.
+        expect(s.final, name).toBe('healthy');
+        expect(s.adjusted, name).toEqual([]);
+        expect(s.backedOff, name).toEqual([]);
+      }
+      expect(p.rounds).toBe(1);
+      expect(r.knowledge).toEqual({});
+      // Secrets never reach the report.
+      expect(JSON.stringify(r)).not.toContain('S3CR3T');
+      expect(await leftovers()).toEqual([]);
+      // The file itself was not touched.
+      expect(await readFile(join(dir, 'compose.yaml'), 'utf8')).toContain('POSTGRES_PASSWORD: example-db-S3CR3T');
+    }, 1_200_000);
+
+    it('reads the evidence and adjusts: a command writing outside the tmpfs paths, a capability the entrypoint needs, a probe on another port, an image that cannot be read-only, nginx templates', async () => {
+      const dir = await stack('evidence', {
+        'compose.yaml': `services:
+  writer:
+    build: ./writer
+  chmodder:
+    image: redis:7.0
+    entrypoint: ["sh", "-c", "mkdir -p /data/own && chown nobody /data/own && chmod 700 /data/own && exec docker-entrypoint.sh redis-server"]
+  porty:
+    image: redis:7.0
+    command: ["redis-server", "--port", "6380"]
+  inplace:
+    build: ./inplace
+  proxy:
+    image: nginx:1.22
+    volumes:
+      - ./templates:/etc/nginx/templates:ro
+    environment:
+      APP_PORT: "8081"
+`,
+        // Writes state under /var/cache/writer (an empty directory in the image): a tmpfs there is enough.
+        'writer/Dockerfile': 'FROM python:3.11-slim\nRUN mkdir -p /var/cache/writer\nCOPY app.py /srv/app.py\nCMD ["python3", "/srv/app.py"]\n',
+        'writer/app.py': `import time, os
+with open('/var/cache/writer/state', 'w') as f:
+    f.write('ok')
+print('state written', flush=True)
+while True:
+    time.sleep(1)
+`,
+        // Writes next to its own code in /srv: no tmpfs can cover that without hiding the code.
+        'inplace/Dockerfile': 'FROM python:3.11-slim\nCOPY app.py /srv/app.py\nCMD ["python3", "/srv/app.py"]\n',
+        'inplace/app.py': `import time
+open('/srv/app.pid', 'w').write('1')
+print('pid written', flush=True)
+while True:
+    time.sleep(1)
+`,
+        'templates/app.conf.template': 'server {\n    listen ${APP_PORT};\n    location / { return 200 "app\\n"; }\n}\n',
+      });
+      const r = await verify({ paths: [dir], cwd: dir, unsafe: true, engine, stableSeconds: 8, resolver: { noCache: true }, only: ['compose-read-only', 'compose-drop-capabilities', 'compose-no-new-privileges', 'compose-healthcheck', 'compose-resource-limits'] });
+      const p = r.projects[0] as ProjectReport;
+      expect(p.error).toBeUndefined();
+      for (const s of p.services) expect(s.ok, `${s.service}: ${JSON.stringify(s)}`).toBe(true);
+
+      const writer = svc(p, 'writer');
+      expect(writer.adjusted.map((a) => a.change)).toContain('tmpfs /var/cache/writer');
+      expect(writer.adjusted.find((a) => a.change === 'tmpfs /var/cache/writer')?.evidence).toMatch(/Read-only file system/);
+
+      const chmodder = svc(p, 'chmodder');
+      expect(chmodder.adjusted.map((a) => a.change)).toContain('cap_add FOWNER');
+      expect(chmodder.adjusted.find((a) => a.change === 'cap_add FOWNER')?.evidence).toMatch(/chmod.*Operation not permitted/);
+
+      const porty = svc(p, 'porty');
+      const probe = porty.adjusted.find((a) => a.change.startsWith('healthcheck'));
+      expect(probe?.change).toContain('6380');
+      expect(porty.final).toBe('healthy');
+
+      const inplace = svc(p, 'inplace');
+      expect(inplace.backedOff.map((b) => b.codemod)).toEqual(['compose-read-only']);
+      expect(inplace.backedOff[0]?.reason).toMatch(/writes to \/srv, which holds the image's own files/);
+      expect(inplace.backedOff[0]?.evidence).toMatch(/Read-only file system/);
+
+      const proxy = svc(p, 'proxy');
+      expect(proxy.backedOff.map((b) => b.codemod)).toEqual(['compose-read-only']);
+      expect(proxy.backedOff[0]?.evidence).toMatch(/\/etc\/nginx\/conf.d is not writable/);
+
+      // What was learned, as knowledge that `harden fix` applies.
+      const k = r.knowledge[join(dir, 'compose.yaml')] ?? {};
+      expect(k.writer?.writable).toEqual(['/var/cache/writer']);
+      expect(k.chmodder?.capAdd).toContain('FOWNER');
+      expect(k.inplace?.backOff?.['compose-read-only']).toBeDefined();
+      const fixed = await fix({ paths: [join(dir, 'compose.yaml')], cwd: dir, unsafe: true, knowledge: r.knowledge, only: ['compose-read-only', 'compose-drop-capabilities', 'compose-healthcheck'] });
+      const after = fixed.files[0]?.after ?? '';
+      expect(after).toMatch(/writer:[\s\S]*?- \/var\/cache\/writer/);
+      expect(after).toMatch(/chmodder:[\s\S]*?- FOWNER/);
+      expect(after).toMatch(/porty:[\s\S]*?6380/);
+      expect(after).not.toMatch(/inplace:\n {4}build: \.\/inplace\n {4}read_only/);
+      expect(await leftovers()).toEqual([]);
+    }, 1_800_000);
+
+    it('fix --verify --write writes only what the run kept, and --save leaves the knowledge file later fix runs read', async () => {
+      const dir = await stack('fixverify', {
+        'compose.yaml': 'services:\n  cache:\n    image: redis:7.0\n  inplace:\n    build: ./inplace\n',
+        'inplace/Dockerfile': 'FROM python:3.11-slim\nCOPY app.py /srv/app.py\nCMD ["python3", "/srv/app.py"]\n',
+        'inplace/app.py': "import time\nopen('/srv/app.pid', 'w').write('1')\nwhile True:\n    time.sleep(1)\n",
+      });
+      const r = await cli(['fix', '--verify', '--write', '--save', '--unsafe', '--only', 'compose-read-only,compose-no-new-privileges', '--stable', '8', '--no-cache', '.'], { cwd: dir, env: dockerd.env }).done;
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/backed off compose-read-only/);
+      const text = await readFile(join(dir, 'compose.yaml'), 'utf8');
+      expect(text).toMatch(/cache:\n {4}image: redis:7\.0\n(?: {4}.*\n)*? {4}read_only: true\n[\s\S]*inplace:/);
+      expect(text).not.toMatch(/inplace:[\s\S]*read_only/);
+      expect(text).toMatch(/inplace:[\s\S]*no-new-privileges/);
+      expect(existsSync(join(dir, '.harden', 'knowledge.yaml'))).toBe(true);
+      const knowledge = await readFile(join(dir, '.harden', 'knowledge.yaml'), 'utf8');
+      expect(knowledge).toMatch(/compose.yaml:\n {2}inplace:\n {4}backOff:\n {6}compose-read-only: /);
+      // A later plain `harden fix` (no engine) reads the knowledge file and backs off the same change.
+      await writeFile(join(dir, 'compose.yaml'), 'services:\n  cache:\n    image: redis:7.0\n  inplace:\n    build: ./inplace\n');
+      const again = await fix({ paths: [dir], cwd: dir, unsafe: true, only: ['compose-read-only'] });
+      const out = again.files.find((f) => f.path.endsWith('compose.yaml'))?.after ?? '';
+      expect(out).toMatch(/cache:[\s\S]*read_only: true/);
+      expect(out).not.toMatch(/inplace:[\s\S]*read_only/);
+      expect(await leftovers()).toEqual([]);
+    }, 1_200_000);
+
+    it('removes everything it created when interrupted with SIGINT', async () => {
+      const dir = await stack('sigint', { 'compose.yaml': 'services:\n  db:\n    image: postgres:15\n    environment:\n      POSTGRES_PASSWORD: example\n  cache:\n    image: redis:7.0\n' });
+      let sent = false;
+      const run = cli(['verify', '--unsafe', '--no-cache', '.'], { cwd: dir, env: dockerd.env });
+      // Interrupt once the baseline's containers exist.
+      const t0 = Date.now();
+      while (!sent && Date.now() - t0 < 300_000) {
+        const ps = await dockerd.docker(['ps', '-a', '--filter', 'label=com.docker.compose.service=cache', '--format', '{{.Names}}']);
+        if (ps.stdout.trim()) {
+          process.kill(run.pid as number, 'SIGINT');
+          sent = true;
+        } else await new Promise((res) => setTimeout(res, 500));
+      }
+      expect(sent).toBe(true);
+      const r = await run.done;
+      expect(r.code).toBe(130);
+      expect(r.stderr).toMatch(/SIGINT: removing/);
+      expect(await leftovers()).toEqual([]);
+      const scratch = await dockerd.docker(['ps', '-aq']);
+      expect(scratch.stdout.trim()).toBe('');
+    }, 600_000);
+  },
+);
