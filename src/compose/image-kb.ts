@@ -55,6 +55,12 @@ export interface KbFacts {
   appDependent?: boolean;
   /** One line on anything users should know (shown in the docs table). */
   note?: string;
+  /**
+   * The image (tag) a real run confirmed the entry on: test/verify/verify.e2e.test.ts runs a replica of it (the same users,
+   * paths, VOLUMEs and entrypoint behaviour on Debian's packages; test/support/replicas) read-only with these tmpfs paths,
+   * `cap_drop: [ALL]` plus these capabilities, the family's limits and this probe, and it stays healthy.
+   */
+  verified?: string;
 }
 
 export interface KbVariant {
@@ -208,6 +214,7 @@ export const KNOWLEDGE_BASE: readonly KbEntry[] = [
   {
     id: 'mariadb',
     repositories: ['mariadb'],
+    verified: 'mariadb:10.11',
     family: 'database',
     writable: ['/run/mysqld'],
     volumes: ['/var/lib/mysql'],
@@ -297,6 +304,7 @@ export const KNOWLEDGE_BASE: readonly KbEntry[] = [
   {
     id: 'nginx',
     repositories: ['nginx'],
+    verified: 'nginx:1.22',
     family: 'web',
     writable: ['/var/cache/nginx', '/var/run'],
     volumes: [],
@@ -343,6 +351,7 @@ export const KNOWLEDGE_BASE: readonly KbEntry[] = [
   {
     id: 'postgres',
     repositories: ['postgres', 'postgis/postgis', 'timescale/timescaledb'],
+    verified: 'postgres:15',
     family: 'database',
     writable: ['/var/run/postgresql'],
     volumes: ['/var/lib/postgresql/data'],
@@ -408,6 +417,7 @@ export const KNOWLEDGE_BASE: readonly KbEntry[] = [
   {
     id: 'redis',
     repositories: ['redis'],
+    verified: 'redis:7.0',
     family: 'cache',
     writable: [],
     volumes: ['/data'],
@@ -526,7 +536,7 @@ export function knowledgeBaseTable(columns: readonly ('writable' | 'capAdd' | 'h
     return e.family;
   };
   const rows = KNOWLEDGE_BASE.flatMap((e) => {
-    const main = `| ${e.label ?? e.repositories.map((r) => `\`${r}\``).join(', ')} | ${columns.map((c) => cell(e, c)).join(' | ')} |`;
+    const main = `| ${e.label ?? e.repositories.map((r) => `\`${r}\``).join(', ')}${e.verified ? ` (verified by a run: \`${e.verified}\` replica)` : ''} | ${columns.map((c) => cell(e, c)).join(' | ')} |`;
     const vs = (e.variants ?? [])
       .filter((v) => columns.some((c) => c in v.facts || (c === 'writable' && ('volumes' in v.facts || 'writable' in v.facts))))
       .map((v) => `| ${v.name} (tags matching \`${v.tags.source}\`) | ${columns.map((c) => cell({ ...e, ...v.facts }, c)).join(' | ')} |`);
