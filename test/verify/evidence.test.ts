@@ -124,7 +124,7 @@ describe('the Compose target and the knowledge file', () => {
   it('harden fix applies .harden/knowledge.yaml: tmpfs paths, capabilities, the probe, and back-offs for that service only', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'harden-knowledge-'));
     try {
-      await writeFile(join(dir, 'compose.yaml'), 'services:\n  cache:\n    image: redis:7.0\n    command: ["redis-server", "--port", "6380"]\n  other:\n    image: redis:7.0\n  app:\n    image: example.org/app:1\n');
+      await writeFile(join(dir, 'compose.yaml'), 'services:\n  cache:\n    image: redis:7.0\n    command: ["redis-server", "--port", "6380"]\n  other:\n    image: redis:7.0\n  app:\n    image: nginx:1.22\n');
       await mkdir(join(dir, '.harden'));
       await writeFile(join(dir, '.harden', 'knowledge.yaml'), [
         'version: 1', 'compose.yaml:', '  cache:', '    capAdd: [FOWNER]', '    healthcheck: [CMD, redis-cli, -p, "6380", ping]', '  app:', '    writable: [/var/cache/app]',
