@@ -2,9 +2,10 @@
  * compose-require-secret-vars: `${PASSWORD:-changeme}` → `${PASSWORD:?PASSWORD must be set}` for secret-looking
  * variables, so a weak default secret never ships inside the compose file.
  */
+import { dirname, join } from 'node:path';
 import { fix } from '../src/engine/edits.js';
 import { SecretValue } from '../src/engine/redacted.js';
-import type { Codemod, ParsedCompose } from '../src/engine/types.js';
+import type { Answers, Codemod, FileAnswer, LookupKey, ParsedCompose, ParsedFile } from '../src/engine/types.js';
 import { looksSecret, parseInterpolation, rangeOf, scalarText, spliceScalar, valueOffsets, walkScalars } from '../src/compose/index.js';
 
 /**
@@ -17,6 +18,43 @@ function hasLiteralDefault(arg: string, depth = 0): boolean {
   for (const r of [...refs].reverse()) rest = rest.slice(0, r.start) + rest.slice(r.end);
   if (rest !== '' || refs.length === 0) return true;
   return depth < 10 && refs.some((r) => (r.op === ':-' || r.op === '-') && hasLiteralDefault(r.arg ?? '', depth + 1));
+}
+
+/** The env files a project documents (compose reads `.env`; the others are the templates users copy to it). */
+const DOCUMENTED_ENV = ['.env', '.env.example', '.env.dist', '.env.sample'];
+
+function envKeys(file: ParsedFile): LookupKey[] {
+  if (!file.absPath) return [];
+  const dir = dirname(file.absPath);
+  return DOCUMENTED_ENV.map((n) => ({ kind: 'file', path: join(dir, n) }));
+}
+
+/** The documented env file that gives `name` a non-empty value, if any. */
+function definedIn(file: ParsedFile, answers: Answers, name: string): string | undefined {
+  for (const k of envKeys(file)) {
+    const a = answers.get<FileAnswer>(k);
+    if (!a || 'error' in a || !a.ok.exists || a.ok.text === undefined) continue;
+    for (const line of a.ok.text.split(/\r?\n/)) {
+      const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+      if (m?.[1] !== name) continue;
+      const v = (m[2] ?? '').replace(/\s+#.*$/, '').trim().replace(/^(['"])(.*)\1$/, '$2');
+      const path = (k as { path: string }).path;
+      if (v !== '') return path.slice(path.lastIndexOf('/') + 1);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Whether a default is not a secret value: empty (`${TOKEN:-}`: an optional feature), a path (`/certs/redis.key`,
+ * `./secrets/x`), a URL without credentials, a boolean or a mode word.
+ */
+function notASecretValue(arg: string): boolean {
+  const v = arg.trim();
+  if (v === '') return true;
+  if (/^(?:\/|\.{1,2}\/|~\/)/.test(v)) return true;
+  if (/^[a-z][a-z0-9+.-]*:\/\/[^@\s]*$/i.test(v)) return true;
+  return /^(?:true|false|yes|no|on|off|none|null|nil|disabled?|enabled?|login|plain|auto|required|optional)$/i.test(v);
 }
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
@@ -38,7 +76,8 @@ or the environment variable it is assigned to looks like a secret, and makes the
 form \`- KEY=value\`, build \`args\`, \`command\`, extension fields, anchors), whatever its quoting.
 
 A name looks like a secret when one of its words (split at \`_\`, \`-\`, \`.\` and camelCase) is PASSWORD, PASSWD, PASS,
-PWD, PASSPHRASE, SECRET, TOKEN, CREDENTIAL(S), APIKEY, ACCESSKEY, SECRETKEY, PRIVATEKEY; or it has API/ACCESS/PRIVATE/
+PWD, PASSPHRASE, SECRET, TOKEN, CREDENTIAL(S), APIKEY, ACCESSKEY, SECRETKEY, PRIVATEKEY, SALT; or it ends with the word AUTH
+(\`REDIS_AUTH\`); or it has API/ACCESS/PRIVATE/
 SECRET/SIGNING/ENCRYPTION/MASTER/AUTH/LICENSE followed by KEY, or ends with the word KEY (\`APP_KEY\`). Not secrets:
 names whose last word is FILE, PATH, DIR, URL, URI, ENDPOINT, HOST, PORT, USER, USERNAME, NAME, ID, LENGTH, TTL,
 EXPIRY, EXPIRES, ENABLED, REQUIRED, HEADER, TYPE, ALGORITHM, POLICY, METHOD, FORMAT, PREFIX, TIMEOUT… (so
@@ -71,15 +110,25 @@ services:
 \`\`\`
 
 ## Fix safety
-Safe: only the interpolation's characters change, in the scalar's own quoting (a plain scalar that would stop
-reading back as the same string is double-quoted). A deployment that relied on the default now fails fast at
-\`docker compose up\` with "GRAFANA_PASSWORD must be set" until the variable is provided (e.g. in \`.env\`), which is
-the point. \`\${VAR-default}\` (default only when unset) also becomes \`:?\`, which rejects an empty value too.
+Safe only when one of the env files the project documents next to the compose file (\`.env\`, \`.env.example\`,
+\`.env.dist\`, \`.env.sample\`) gives the variable a non-empty value: \`docker compose config\` with that env still
+accepts the file, and only the interpolation's characters change, in the scalar's own quoting. Otherwise unsafe: every
+existing deployment that never set the variable runs with the default, and what it stored (a database initialised
+with that password, sessions signed with that key) depends on it; the message says so, and such a deployment must set
+the variable to the value it uses before upgrading. \`\${VAR-default}\` (default only when unset) also becomes \`:?\`,
+which rejects an empty value too.
+
+Not touched, because they are not default secrets: empty defaults (\`\${AWS_SESSION_TOKEN:-}\`, an optional feature),
+paths (\`\${REDIS_TLS_KEY:-/certs/redis.key}\`), URLs without credentials, booleans and mode words (\`true\`, \`none\`,
+\`login\`).
 
 ## Options
 - \`patterns\` (string[], default []): extra glob patterns (\`*\` only, case-insensitive, whole name) of secret names.
 - \`ignore\` (string[], default []): glob patterns of names never treated as secrets; wins over everything.
 `,
+  lookups(file) {
+    return envKeys(file);
+  },
   run(ctx) {
     const file = ctx.file as ParsedCompose;
     const opts = { patterns: list(ctx.options.patterns), ignore: list(ctx.options.ignore) };
@@ -94,16 +143,21 @@ the point. \`\${VAR-default}\` (default only when unset) also becomes \`:?\`, wh
           const envSecret = env !== undefined && looksSecret(env.name, opts);
           if (!looksSecret(ref.name, opts) && !envSecret) continue;
           if (!hasLiteralDefault(ref.arg ?? '')) continue;
+          if (notASecretValue(ref.arg ?? '')) continue;
+          const documented = definedIn(file, ctx.answers, ref.name);
           const required = `\${${ref.name}:?${ref.name} must be set}`;
           const map = valueOffsets(file, node);
           const range = map ? { start: map(ref.start), end: map(ref.end) } : rangeOf(node);
           const where = env ? `\`${env.name}\` is set from` : 'This value uses';
           const edit = spliceScalar(file, node, ref.start, ref.end, required);
+          const why = documented
+            ? ` ${documented} defines it, so \`docker compose config\` with the project's documented env still works.`
+            : ` Existing deployments that never set ${ref.name} run with this default, and data they created (a database's stored password, signed sessions, encrypted values) was initialised with it: set ${ref.name} to the value they use before upgrading.`;
           ctx.report({
             range,
-            message: `${where} \`\${${ref.name}}\` with a default value, and the name looks like a secret: a default secret ships with the file. Require the variable: \`${required}\`.`,
+            message: `${where} \`\${${ref.name}}\` with a default value, and the name looks like a secret: a default secret ships with the file. Require the variable: \`${required}\`.${why}`,
             // The default dropped is a secret: printed diffs show it as ****.
-            ...(edit ? { fix: { ...fix(`Require ${ref.name} to be set`, 'safe', [edit]), redact: [new SecretValue(ref.arg ?? '')] } } : {}),
+            ...(edit ? { fix: { ...fix(`Require ${ref.name} to be set`, documented ? 'safe' : 'unsafe', [edit]), redact: [new SecretValue(ref.arg ?? '')] } } : {}),
             data: { variable: ref.name, ...(env ? { environment: env.name } : {}) },
           });
         }

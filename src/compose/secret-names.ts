@@ -4,7 +4,7 @@
  * A name is split into words at `_`, `-`, `.` and lower→upper case changes (`dbPassword` → DB, PASSWORD), compared
  * upper-case. It is a secret when:
  * - a word is one of PASSWORD, PASSWD, PASS, PWD, PASSPHRASE, SECRET, SECRETS, TOKEN, CREDENTIAL(S), APIKEY,
- *   ACCESSKEY, SECRETKEY, PRIVATEKEY, or
+ *   ACCESSKEY, SECRETKEY, PRIVATEKEY, SALT, or the name ends with the word AUTH (`REDIS_AUTH`), or
  * - two consecutive words are API KEY, ACCESS KEY, PRIVATE KEY, SECRET KEY, SIGNING KEY, ENCRYPTION KEY, MASTER KEY,
  *   AUTH KEY, LICENSE KEY, or the name ends with the word KEY (`APP_KEY`, `JWT_KEY`),
  * unless an exclusion applies: the last word is FILE, PATH, DIR, URL, URI, ENDPOINT, HOST, PORT, USER, USERNAME,
@@ -16,7 +16,7 @@
 
 const SECRET_WORDS = new Set([
   'PASSWORD', 'PASSWD', 'PASS', 'PWD', 'PASSPHRASE', 'SECRET', 'SECRETS', 'TOKEN', 'CREDENTIAL', 'CREDENTIALS',
-  'APIKEY', 'ACCESSKEY', 'SECRETKEY', 'PRIVATEKEY',
+  'APIKEY', 'ACCESSKEY', 'SECRETKEY', 'PRIVATEKEY', 'SALT',
 ]);
 const KEY_QUALIFIERS = new Set(['API', 'ACCESS', 'PRIVATE', 'SECRET', 'SIGNING', 'ENCRYPTION', 'MASTER', 'AUTH', 'LICENSE']);
 const NOT_SECRET_LAST = new Set([
@@ -53,5 +53,6 @@ export function looksSecret(name: string, opts: SecretNameOptions = {}): boolean
   if (last === undefined || NOT_SECRET_LAST.has(last) || words.some((w) => NOT_SECRET_WORDS.has(w))) return false;
   if (words.some((w) => SECRET_WORDS.has(w))) return true;
   if (last === 'KEY' && words.length > 1) return true;
+  if (last === 'AUTH' && words.length > 1) return true; // REDIS_AUTH, MASTER_AUTH: the value is the credential
   return words.some((w, i) => w === 'KEY' && i > 0 && KEY_QUALIFIERS.has(words[i - 1] as string));
 }
