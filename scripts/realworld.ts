@@ -40,7 +40,7 @@ for (const name of projects) {
   if (flag('--write-unjudged') || flag('--prune')) {
     const next: Record<string, Expectation> = {};
     for (const [id, e] of Object.entries(p.expectations)) if (!flag('--prune') || seen.has(id)) next[id] = e;
-    if (flag('--write-unjudged')) for (const h of r.hunks) next[h.id] ??= { verdict: 'unjudged', reason: '' };
+    if (flag('--write-unjudged')) for (const h of r.hunks) next[h.id] ??= { verdict: 'unjudged', reason: '', safety: h.safety };
     const sorted = Object.fromEntries(Object.entries(next).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     writeFileSync(join(p.dir, 'expectations.json'), `${JSON.stringify(sorted, null, 2)}\n`);
   }

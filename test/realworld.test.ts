@@ -16,6 +16,7 @@ const projects = listProjects();
 const knownWrong = loadKnownWrong();
 const rows: { name: string; tally: Tally }[] = [];
 let configRejected = 0;
+const movedSafety: string[] = [];
 
 describe('real-world suite', () => {
   it('has at least 12 projects, each with its origin and expectations', () => {
@@ -38,6 +39,8 @@ describe('real-world suite', () => {
       const v = verdictOf(p, h);
       tally[h.safety][v]++;
       const listed = knownWrong.has(`${name} ${h.id}`);
+      const judgedAs = p.expectations[h.id]?.safety;
+      if (judgedAs && judgedAs !== h.safety) movedSafety.push(`${name} ${h.id}: judged as ${judgedAs}, now ${h.safety}`);
       if (v === 'unjudged') problems.push(`no verdict (${h.safety}): ${h.id} — ${h.message}`);
       else if (v === 'wrong' && !listed) problems.push(`NEW wrong hunk (${h.safety}): ${h.id} — ${p.expectations[h.id]?.reason}`);
     }
@@ -70,6 +73,7 @@ describe('real-world suite', () => {
   }, 600_000);
 
   afterAll(() => {
-    if (rows.length) console.log(`real-world hunks by verdict (safe = applied without --unsafe; unsafe = only with --unsafe):\n${formatTally(rows.sort((a, b) => (a.name < b.name ? -1 : 1)))}\ncompose files docker-compose config -q rejects after harden (known-wrong): ${configRejected}`);
+    if (rows.length) console.log(`real-world hunks by verdict (safe = applied without --unsafe; unsafe = only with --unsafe):\n${formatTally(rows.sort((a, b) => (a.name < b.name ? -1 : 1)))}\ncompose files docker-compose config -q rejects after harden (known-wrong): ${configRejected}` +
+        (movedSafety.length ? `\nhunks whose safety changed since they were judged (check the verdict still holds):\n  ${movedSafety.join('\n  ')}` : ''));
   });
 });

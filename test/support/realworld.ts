@@ -38,6 +38,8 @@ export interface Hunk {
 export interface Expectation {
   verdict: Verdict;
   reason: string;
+  /** The hunk's safety when it was judged (a hunk that moves between safe and unsafe is reported). */
+  safety?: Hunk['safety'];
 }
 
 /** ORIGIN (YAML): where the files came from, and how the project documents running compose. */
