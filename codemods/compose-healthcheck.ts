@@ -2,6 +2,7 @@
  * compose-healthcheck: a `healthcheck:` for services running known images, and `depends_on` on such services in the
  * long form with `condition: service_healthy`, so a dependency that is down fails start-up instead of failing silently.
  */
+import { derived } from '../src/engine/derive.js';
 import { isMap, isScalar, isSeq, type Node, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 import { fix } from '../src/engine/edits.js';
 import type { Codemod, CodemodContext, Edit, ParsedCompose } from '../src/engine/types.js';
@@ -248,7 +249,7 @@ starting. \`docker-compose\` v1 needs file format 2.1+ semantics for \`condition
         done.add(svc.node);
         note = ` Added to the anchor \`&${svc.alias.source}\` it is an alias of.`;
       }
-      const dependants = all.filter((s) => s !== svc && dependsOn(s).some((d) => d.name === svc.name)).map((s) => `\`${s.name}\``);
+      const dependants = (dependantsOf(all).get(svc.name) ?? []).filter((s) => s !== svc).map((s) => `\`${s.name}\``);
       ctx.report({
         range: rangeOf(svc.keyNode),
         message: `Service \`${svc.name}\` has no healthcheck: nothing notices when it stops answering${dependants.length ? `, and ${dependants.join(', ')} start${dependants.length === 1 ? 's' : ''} before it is ready` : ''}. Added a probe: ${p.h.what} (from ${p.source}).${note}`,
@@ -311,7 +312,23 @@ starting. \`docker-compose\` v1 needs file format 2.1+ semantics for \`condition
 };
 
 /** The services a service depends on (own/merged `depends_on`, short or long form), with an explicit condition if any. */
-function dependsOn(s: ComposeService): { name: string; condition?: string }[] {
+/** The services of `all` that depend on each name, in order: an index built once per service list. */
+const dependantsOf = derived((all: readonly ComposeService[]): Map<string, ComposeService[]> => {
+  const out = new Map<string, ComposeService[]>();
+  for (const s of all) {
+    for (const name of new Set(dependsOn(s).map((d) => d.name))) {
+      const list = out.get(name);
+      if (list) list.push(s);
+      else out.set(name, [s]);
+    }
+  }
+  return out;
+});
+
+/** Once per service of a parse (services are shared, see `services()`). */
+const dependsOn = derived(computeDependsOn);
+
+function computeDependsOn(s: ComposeService): { name: string; condition?: string }[] {
   const l = lookup(s, 'depends_on');
   if (!l || l.via === 'extends') return [];
   const v = resolveNode(s.doc, l.value);

@@ -2,7 +2,8 @@
  * The programmatic API: `fix()` and `check()`. The CLI is a thin layer over these; bots and CI use them directly.
  */
 import { dirname, resolve } from 'node:path';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { MAX_FILE_BYTES, tooLargeMessage } from './engine/limits.js';
 import { codemods as registeredCodemods } from '../codemods/index.js';
 import { ConfigError, ConfigFinder, codemodChoices, loadConfigFile, mentionedCodemodIds, type HardenConfig, type LoadedConfig } from './engine/config.js';
 import { discover, kindFromContent, kindFromName } from './engine/discover.js';
@@ -116,6 +117,8 @@ export function checkCodemodIds(ids: readonly string[], known: readonly Codemod[
 async function readText(absPath: string): Promise<{ text: string; bom: boolean } | { problem: string }> {
   let buf: Buffer;
   try {
+    const { size } = await stat(absPath);
+    if (size > MAX_FILE_BYTES) return { problem: tooLargeMessage(size) };
     buf = await readFile(absPath);
   } catch (e) {
     return { problem: `cannot read: ${(e as Error).message}` };
@@ -174,7 +177,8 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
     if (!kind) throw new UsageError('cannot tell the kind of standard input: pass --kind or --stdin-filename');
     const text = opts.stdin.text.replace(/^\uFEFF/, '');
     const bom = text !== opts.stdin.text;
-    files.push({ path: name, absPath: undefined, kind, load: async () => ({ text, bom }) });
+    const bytes = Buffer.byteLength(opts.stdin.text);
+    files.push({ path: name, absPath: undefined, kind, load: async () => (bytes > MAX_FILE_BYTES ? { problem: tooLargeMessage(bytes) } : { text, bom }) });
   } else {
     const found = await discover({ paths: opts.paths?.length ? opts.paths : ['.'], cwd, exclude: [...(opts.exclude ?? []), ...(cfg.exclude ?? [])], kind: opts.kind, followSymlinks: opts.followSymlinks });
     problems.push(...found.problems);

@@ -97,6 +97,17 @@ export function dashColumn(text: string, seq: YAMLSeq): number {
  * `key:\n- a`, default 2).
  */
 export function indentStyle(text: string, doc: Document.Parsed): { unit: number; seqIndent: number } {
+  // Once per document and text: every insert of every codemod asks, and a parsed document never changes.
+  const hit = styles.get(doc);
+  if (hit && hit.text === text) return hit.style;
+  const style = computeIndentStyle(text, doc);
+  styles.set(doc, { text, style });
+  return style;
+}
+
+const styles = new WeakMap<Document.Parsed, { text: string; style: { unit: number; seqIndent: number } }>();
+
+function computeIndentStyle(text: string, doc: Document.Parsed): { unit: number; seqIndent: number } {
   let unit: number | undefined;
   let seqIndent: number | undefined;
   const visit = (n: unknown, depth: number): void => {

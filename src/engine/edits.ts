@@ -26,6 +26,20 @@ function conflicts(a: Edit, b: Edit): boolean {
   return a.start <= b.end && b.start <= a.end;
 }
 
+/** What is wrong with a fix's edits against `text` (out of range, reversed, overlapping, nothing to do), or undefined. */
+export function malformedEdits(text: string, f: Fix): string | undefined {
+  const sorted = [...f.edits].sort((x, y) => x.start - y.start || x.end - y.end);
+  let last = -1;
+  for (const e of sorted) {
+    if (!Number.isInteger(e.start) || !Number.isInteger(e.end) || typeof e.text !== 'string') return `edit ${JSON.stringify(e)} is not {start, end, text}`;
+    if (e.start < 0 || e.end > text.length || e.start > e.end) return `edit ${e.start}..${e.end} is outside the text (0..${text.length}) or reversed`;
+    if (e.start < last) return `edit ${e.start}..${e.end} overlaps another edit of the same fix`;
+    last = e.end;
+  }
+  if (f.edits.length === 0 && (f.files?.length ?? 0) === 0 && (f.sideEffects?.length ?? 0) === 0) return 'no edits, companion files or side effects';
+  return undefined;
+}
+
 /** Whether a fix's own edits are well formed (in range, non-overlapping). */
 export function validFix(text: string, f: Fix): boolean {
   const sorted = [...f.edits].sort((x, y) => x.start - y.start || x.end - y.end);

@@ -14,3 +14,16 @@ export class InputLimitError extends Error {
 
 /** Deepest syntax tree of one RUN script accepted (tree-sitter nodes: `$( )`, `( )`, `if`… each add one or more). */
 export const MAX_SHELL_TREE_DEPTH = 200;
+
+/**
+ * Largest file processed, in bytes (10 MiB). Real Dockerfiles and compose files are a few kilobytes (the corpus's
+ * largest is under 100 KiB); a compose file with 5,000 services is about 0.5 MiB and takes seconds. A parsed YAML
+ * document holds many times its size in memory, so a bigger file is reported instead of being read.
+ */
+export const MAX_FILE_BYTES = 10 * 1024 * 1024;
+
+/** The message for a file over MAX_FILE_BYTES. */
+export function tooLargeMessage(bytes: number): string {
+  const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return `file too large to process: ${mib(bytes)} is over harden's limit of ${mib(MAX_FILE_BYTES)} for one file; the file was left unchanged`;
+}

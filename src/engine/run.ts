@@ -2,7 +2,7 @@
  * The engine loop for one file: parse → run codemods → apply non-overlapping fixes → re-parse, up to 10 passes.
  * A pass whose output no longer parses reverts the whole file and names the codemods; a cycle is an error.
  */
-import { applies, applyFixes, companionOnly, minSafety, offsetBefore } from './edits.js';
+import { applies, applyFixes, companionOnly, malformedEdits, minSafety, offsetBefore } from './edits.js';
 import { ParseError, parseFile } from './parse.js';
 import { buildSuppressions, hadolintMap, ignoreNotes, type IgnoreNote } from './suppress.js';
 import { BOM, computeLineStarts, lineIndexAt, offsetAt, positionAt } from './text.js';
@@ -181,7 +181,12 @@ function runCodemods(parsed: ParsedFile, opts: ProcessOptions): RawReport[] {
         global: opts.global,
         answers: opts.answers,
         project: opts.project,
-        report: (report) => out.push({ enabled, order, report }),
+        report: (report) => {
+          // A fix the engine cannot apply as reported is the codemod's bug: fail the file loudly, never report it as applied.
+          const bad = report.fix && report.fix.safety !== 'manual' ? malformedEdits(parsed.text, report.fix) : undefined;
+          if (bad) throw new Error(`its fix '${report.fix?.title}' has malformed edits (${bad})`);
+          out.push({ enabled, order, report });
+        },
       });
     } catch (e) {
       throw new CodemodCrash(codemod.id, e);

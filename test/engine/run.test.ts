@@ -74,6 +74,33 @@ describe('processFile passes', () => {
     expect(r.after).toBe(r.before);
   });
 
+  it('fails the file loudly, naming the codemod, when a fix has malformed edits (never reported as applied)', async () => {
+    const bad = (id: string, edits: { start: number; end: number; text: string }[]): Codemod => ({
+      id,
+      fileKinds: ['dockerfile'],
+      summary: 'bad edits',
+      safety: 'safe',
+      docs: 'test',
+      run(ctx) {
+        ctx.report({ range: { start: 0, end: 4 }, message: 'x', fix: { title: 'broken', safety: 'safe', edits } });
+      },
+    });
+    for (const [edits, why] of [
+      [[{ start: 0, end: 99, text: 'y' }], /outside the text \(0\.\.7\)/],
+      [[{ start: 0, end: 3, text: 'a' }, { start: 2, end: 4, text: 'b' }], /overlaps another edit/],
+      [[], /no edits/],
+    ] as const) {
+      for (const check of [false, true]) {
+        const r = await run('dockerfile', 'FROM x\n', [bad('bad-edits', [...edits])], { check });
+        expect(r.error).toMatchObject({ codemodId: 'bad-edits' });
+        expect(r.error?.message).toMatch(/codemod bad-edits failed: its fix 'broken' has malformed edits/);
+        expect(r.error?.message).toMatch(why);
+        expect(r.applied).toEqual([]);
+        expect(r.after).toBe(r.before);
+      }
+    }
+  });
+
   it('holds unsafe fixes back unless allowed, and counts them', async () => {
     const unsafe = replaceAll('risky', 'FROM x', 'FROM y', { safety: 'unsafe' });
     const held = await run('dockerfile', 'FROM x\n', [unsafe]);
