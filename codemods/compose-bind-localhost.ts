@@ -1,6 +1,7 @@
 /**
  * compose-bind-localhost: published ports without a host IP (or with 0.0.0.0 / [::]) are bound to 127.0.0.1.
  */
+import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { isMap, isScalar, type Document, type YAMLMap } from 'yaml';
 import { fix } from '../src/engine/edits.js';
 import type { Codemod, Edit, ParsedCompose, Report } from '../src/engine/types.js';
@@ -60,6 +61,7 @@ export const composeBindLocalhost: Codemod = {
   fileKinds: ['compose'],
   summary: 'Published ports without a host IP (or on 0.0.0.0 / [::]) are bound to 127.0.0.1.',
   safety: 'unsafe',
+  roles: PRODUCTION_ONLY,
   severity: 'warning',
   sources: ['seed:001', 'compose-lint:CL-0005', 'kics:container-traffic-not-bound-to-host-interface', 'dclint:no-unbound-port-interfaces'],
   securitySeverity: 6.5,

@@ -1,4 +1,5 @@
 /** compose-dangerous-options: report options that hand a container (part of) the host. Advice only, no fix. */
+import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { isMap, isScalar, type Node } from 'yaml';
 import type { Codemod, ParsedCompose } from '../src/engine/types.js';
 import { lookup, lookupMerged, onceGuard, ownPair, rangeOf, resolveNode, scalarText, services, sharedWhere, stringItems, type Lookup } from '../src/compose/index.js';
@@ -25,6 +26,7 @@ export const composeDangerousOptions: Codemod = {
   fileKinds: ['compose'],
   summary: 'Reports privileged mode, docker.sock mounts, host namespaces, cap_add ALL, unconfined seccomp/AppArmor and root users.',
   safety: 'manual',
+  roles: PRODUCTION_ONLY,
   severity: 'warning',
   sources: ['compose-lint:CL-0001', 'compose-lint:CL-0002', 'compose-lint:CL-0010', 'kics:privileged-containers-enabled', 'kics:docker-socket-mounted-in-container', 'kics:host-namespace-is-shared'],
   securitySeverity: 8.0,

@@ -1,4 +1,5 @@
 /** compose-drop-capabilities: `cap_drop: [ALL]` plus the minimal `cap_add` the image is known to need. */
+import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { fix } from '../src/engine/edits.js';
 import type { Codemod, CodemodContext, Edit, ParsedCompose } from '../src/engine/types.js';
 import { lookup, lookupMerged, rangeOf, scalarText, services, servicesUsing, stringItems, type ComposeService, type Lookup, type NewValue } from '../src/compose/index.js';
@@ -105,6 +106,7 @@ export const composeDropCapabilities: Codemod = {
   fileKinds: ['compose'],
   summary: 'Adds `cap_drop: [ALL]` and adds back only the capabilities the image is known to need (`cap_add`).',
   safety: 'unsafe',
+  roles: PRODUCTION_ONLY,
   severity: 'warning',
   network: true,
   sources: ['seed:001', 'seed:003', 'kics:capabilities-not-dropped'],

@@ -2,6 +2,7 @@
  * compose-env-file-secrets: `env_file:` files and the `.env` next to a compose file that hold secret-looking keys.
  * Advice only; the finding names the key and the file, never the value.
  */
+import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { join, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { isOk } from '../src/engine/lookups.js';
@@ -57,6 +58,7 @@ export const composeEnvFileSecrets: Codemod = {
   fileKinds: ['compose'],
   summary: 'Report secret-looking keys in env_file files and the .env next to a compose file (never their values).',
   safety: 'manual',
+  roles: PRODUCTION_ONLY,
   severity: 'warning',
   sources: ['seed:001'],
   securitySeverity: 7.5,

@@ -2,6 +2,7 @@
  * compose-healthcheck: a `healthcheck:` for services running known images, and `depends_on` on such services in the
  * long form with `condition: service_healthy`, so a dependency that is down fails start-up instead of failing silently.
  */
+import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { derived } from '../src/engine/derive.js';
 import { isMap, isScalar, isSeq, type Node, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 import { fix } from '../src/engine/edits.js';
@@ -122,6 +123,7 @@ export const composeHealthcheck: Codemod = {
   fileKinds: ['compose'],
   summary: 'Adds a `healthcheck:` to services running known images and makes `depends_on` wait for them (`condition: service_healthy`).',
   safety: 'unsafe',
+  roles: PRODUCTION_ONLY,
   severity: 'warning',
   network: true,
   sources: ['seed:001', 'kics:healthcheck-not-set', 'hadolint:DL3057'],

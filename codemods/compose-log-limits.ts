@@ -1,4 +1,5 @@
 /** compose-log-limits: bounded json-file logs (`max-size`, `max-file`) for services that set no logging. */
+import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { isMap, isScalar } from 'yaml';
 import { fix } from '../src/engine/edits.js';
 import type { Codemod, ParsedCompose } from '../src/engine/types.js';
@@ -9,6 +10,7 @@ export const composeLogLimits: Codemod = {
   fileKinds: ['compose'],
   summary: 'Services without `logging:` get json-file logs with `max-size`/`max-file`, so logs cannot fill the disk.',
   safety: 'safe',
+  roles: PRODUCTION_ONLY,
   severity: 'info',
   sources: ['seed:001', 'kics:logging-not-configured'],
   defaultOptions: { maxSize: '10m', maxFile: '3' },

@@ -3,6 +3,7 @@
  * by anything, and an `internal: true` network for back-end services (databases, caches, queues, search) that only
  * other services of the stack reach.
  */
+import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { isMap, isScalar, type Document, type Node, type YAMLMap } from 'yaml';
 import { fix } from '../src/engine/edits.js';
 import type { Codemod, CodemodContext, Edit, ParsedCompose } from '../src/engine/types.js';
@@ -186,6 +187,7 @@ export const composeNetworkIsolation: Codemod = {
   fileKinds: ['compose'],
   summary: 'Strict preset: `network_mode: none` for services nothing reaches and that reach nothing; back-end services only other services reach move to an `internal: true` network.',
   safety: 'unsafe',
+  roles: PRODUCTION_ONLY,
   severity: 'warning',
   presets: ['strict'],
   network: true,

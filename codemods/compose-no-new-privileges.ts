@@ -1,4 +1,5 @@
 /** compose-no-new-privileges: `security_opt: [no-new-privileges:true]` for every service that does not set it. */
+import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { isScalar, isSeq, type Node } from 'yaml';
 import { fix } from '../src/engine/edits.js';
 import type { Codemod, ParsedCompose } from '../src/engine/types.js';
@@ -13,6 +14,7 @@ export const composeNoNewPrivileges: Codemod = {
   fileKinds: ['compose'],
   summary: 'Adds `security_opt: [no-new-privileges:true]` to services, merged into an existing `security_opt` list.',
   safety: 'safe',
+  roles: PRODUCTION_ONLY,
   severity: 'warning',
   sources: ['seed:003', 'compose-lint:CL-0003', 'kics:no-new-privileges-not-set'],
   securitySeverity: 5.0,

@@ -1,4 +1,5 @@
 /** compose-read-only: `read_only: true` plus the `tmpfs:` mounts the image needs to keep running. */
+import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { isScalar } from 'yaml';
 import { fix } from '../src/engine/edits.js';
 import type { Codemod, CodemodContext, Edit, ParsedCompose } from '../src/engine/types.js';
@@ -130,6 +131,7 @@ export const composeReadOnly: Codemod = {
   fileKinds: ['compose'],
   summary: 'Adds `read_only: true` with `tmpfs:` for the paths the image writes (from a knowledge base of official images).',
   safety: 'unsafe',
+  roles: PRODUCTION_ONLY,
   severity: 'warning',
   network: true,
   sources: ['seed:001', 'seed:003', 'compose-lint:CL-0007', 'kics:container-root-file-system-not-read-only'],

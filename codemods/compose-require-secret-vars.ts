@@ -2,6 +2,7 @@
  * compose-require-secret-vars: `${PASSWORD:-changeme}` → `${PASSWORD:?PASSWORD must be set}` for secret-looking
  * variables, so a weak default secret never ships inside the compose file.
  */
+import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { dirname, join } from 'node:path';
 import { fix } from '../src/engine/edits.js';
 import { SecretValue } from '../src/engine/redacted.js';
@@ -64,6 +65,7 @@ export const composeRequireSecretVars: Codemod = {
   fileKinds: ['compose'],
   summary: 'Secret-looking `${VAR:-default}` interpolations become `${VAR:?VAR must be set}`: no default secret in the file.',
   safety: 'safe',
+  roles: PRODUCTION_ONLY,
   severity: 'warning',
   sources: ['seed:001', 'compose-lint:CL-0020', 'kics:passwords-and-secrets-generic'],
   securitySeverity: 7.0,

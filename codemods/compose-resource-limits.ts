@@ -1,4 +1,5 @@
 /** compose-resource-limits: `deploy.resources` limits/reservations and `pids_limit`, with defaults per image family. */
+import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { isMap, isScalar, type YAMLMap } from 'yaml';
 import { fix } from '../src/engine/edits.js';
 import type { Codemod, CodemodContext, Edit, JsonSchema, ParsedCompose } from '../src/engine/types.js';
@@ -279,6 +280,7 @@ export const composeResourceLimits: Codemod = {
   fileKinds: ['compose'],
   summary: 'Adds `deploy.resources` limits and reservations (cpus, memory) and `pids_limit`, with defaults per image family.',
   safety: 'safe',
+  roles: PRODUCTION_ONLY,
   severity: 'warning',
   sources: ['seed:001', 'seed:003', 'kics:memory-not-limited', 'kics:cpus-not-limited', 'kics:pids-limit-not-set'],
   defaultOptions: {},

@@ -2,6 +2,7 @@
  * compose-secrets: move secret-looking environment variables of compose services to compose `secrets:`,
  * giving the service `<NAME>_FILE` (or the image's own file form) instead of the value.
  */
+import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { join } from 'node:path';
 import { isMap, isScalar, isSeq, type Document, type YAMLMap } from 'yaml';
 import { insertAt, replace } from '../src/engine/edits.js';
@@ -129,6 +130,7 @@ export const composeSecrets: Codemod = {
   fileKinds: ['compose'],
   summary: 'Move secret-looking environment variables of services to compose secrets read from files.',
   safety: 'unsafe',
+  roles: PRODUCTION_ONLY,
   severity: 'warning',
   sources: ['seed:001'],
   securitySeverity: 8.0,

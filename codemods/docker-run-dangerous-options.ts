@@ -1,4 +1,5 @@
 /** docker-run-dangerous-options: report `--privileged`, the docker socket, host namespaces and unconfined profiles. */
+import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import type { Codemod } from '../src/engine/types.js';
 import { fileRange, prepareShell, runLabel, runsOf } from '../src/dockerrun/index.js';
 
@@ -9,6 +10,7 @@ export const dockerRunDangerousOptions: Codemod = {
   fileKinds: ['shell'],
   summary: 'Reports `--privileged`, docker.sock mounts, host namespaces (`--net=host`, `--pid=host`…), `--cap-add ALL` and unconfined profiles on `docker run` lines.',
   safety: 'manual',
+  roles: PRODUCTION_ONLY,
   severity: 'warning',
   sources: ['seed:000', 'kics:docker-socket-mounted'],
   docs: `## What it does

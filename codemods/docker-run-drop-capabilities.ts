@@ -1,4 +1,5 @@
 /** docker-run-drop-capabilities: `--cap-drop ALL` plus the `--cap-add` the evidence says the container needs. */
+import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { fix } from '../src/engine/edits.js';
 import type { Codemod } from '../src/engine/types.js';
 import { canInsert, flagsNamed, insertFlags, kbWhere, prepareShell, runLabel, runLookups, runNeeds, runRange, runsOf } from '../src/dockerrun/index.js';
@@ -12,6 +13,7 @@ export const dockerRunDropCapabilities: Codemod = {
   fileKinds: ['shell'],
   summary: '`docker run` lines get `--cap-drop ALL` and a `--cap-add` for each capability the evidence says the container needs.',
   safety: 'unsafe',
+  roles: PRODUCTION_ONLY,
   severity: 'warning',
   network: true,
   sources: ['seed:000', 'seed:003'],

@@ -1,4 +1,5 @@
 /** docker-run-no-new-privileges: `--security-opt no-new-privileges` on `docker run` / `podman run` lines. */
+import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { fix } from '../src/engine/edits.js';
 import type { Codemod } from '../src/engine/types.js';
 import { canInsert, flagsNamed, insertFlags, prepareShell, runLabel, runRange, runsOf } from '../src/dockerrun/index.js';
@@ -10,6 +11,7 @@ export const dockerRunNoNewPrivileges: Codemod = {
   fileKinds: ['shell'],
   summary: '`docker run` / `podman run` lines get `--security-opt no-new-privileges` (before the image, in the line\'s style).',
   safety: 'safe',
+  roles: PRODUCTION_ONLY,
   severity: 'warning',
   sources: ['seed:000', 'seed:003'],
   docs: `## What it does

@@ -1,4 +1,5 @@
 /** docker-run-read-only: `--read-only` with `--tmpfs` for the paths the container writes, from evidence. */
+import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { fix } from '../src/engine/edits.js';
 import type { Codemod } from '../src/engine/types.js';
 import { canInsert, flagsNamed, insertFlags, prepareShell, readOnlyPlan, runLabel, runLookups, runNeeds, runRange, runsOf } from '../src/dockerrun/index.js';
@@ -9,6 +10,7 @@ export const dockerRunReadOnly: Codemod = {
   fileKinds: ['shell'],
   summary: '`docker run` lines get `--read-only` with a `--tmpfs` for each path the container writes, when the knowledge base or the image says which.',
   safety: 'unsafe',
+  roles: PRODUCTION_ONLY,
   severity: 'warning',
   network: true,
   sources: ['seed:000', 'seed:003'],

@@ -1,4 +1,5 @@
 /** docker-run-resource-limits: `--memory` and `--pids-limit` per image family, from the knowledge base. */
+import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { fix } from '../src/engine/edits.js';
 import type { Codemod } from '../src/engine/types.js';
 import { canInsert, flagsNamed, insertFlags, kbWhere, prepareShell, resourceProfile, runImage, runLabel, runLookups, runRange, runsOf } from '../src/dockerrun/index.js';
@@ -8,6 +9,7 @@ export const dockerRunResourceLimits: Codemod = {
   fileKinds: ['shell'],
   summary: '`docker run` lines get `--memory` and `--pids-limit` from the image family\'s defaults (safe only for images the knowledge base knows).',
   safety: 'safe',
+  roles: PRODUCTION_ONLY,
   severity: 'warning',
   sources: ['seed:000', 'seed:001'],
   docs: `## What it does

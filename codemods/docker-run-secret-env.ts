@@ -1,4 +1,5 @@
 /** docker-run-secret-env: a literal secret in `-e NAME=value` becomes `-e NAME`, passed from the caller's environment. */
+import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { fix } from '../src/engine/edits.js';
 import type { Codemod, Edit } from '../src/engine/types.js';
 import { fileRange, flagsNamed, prepareShell, runLabel, runsOf, type RunFlag } from '../src/dockerrun/index.js';
@@ -25,6 +26,7 @@ export const dockerRunSecretEnv: Codemod = {
   fileKinds: ['shell'],
   summary: 'A literal secret in `docker run -e NAME=value` becomes `-e NAME` (passed through from the caller\'s environment); the value is never printed.',
   safety: 'unsafe',
+  roles: PRODUCTION_ONLY,
   severity: 'error',
   sources: ['seed:000'],
   docs: `## What it does

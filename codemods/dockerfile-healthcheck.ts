@@ -2,6 +2,7 @@
  * dockerfile-healthcheck: the final stage of a service image has no HEALTHCHECK and no compose service building it
  * declares a `healthcheck:` → a finding. Build and tool images (no EXPOSE, no long-running CMD/ENTRYPOINT) are skipped.
  */
+import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { dirname, join } from 'node:path';
 import { isOk } from '../src/engine/lookups.js';
 import { parseCompose } from '../src/engine/parse.js';
@@ -73,6 +74,7 @@ export const dockerfileHealthcheck: Codemod = {
   fileKinds: ['dockerfile'],
   summary: 'Report service images without a HEALTHCHECK (in the Dockerfile or the compose service building it).',
   safety: 'manual',
+  roles: PRODUCTION_ONLY,
   severity: 'info',
   sources: ['hadolint:DL3057'],
   docs: `## What it does

@@ -6,6 +6,7 @@
  * (gosu, su-exec, setpriv, s6…), server images whose entrypoint needs root to start, Windows images, and bases whose
  * distribution is unknown.
  */
+import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { dirname, join, posix } from 'node:path';
 import { fix, insertAt } from '../src/engine/edits.js';
 import { isOk } from '../src/engine/lookups.js';
@@ -376,6 +377,7 @@ export const dockerfileNonRootUser: Codemod = {
   fileKinds: ['dockerfile'],
   summary: 'A final stage running as root gets a system user with a fixed uid/gid and a USER before CMD/ENTRYPOINT.',
   safety: 'unsafe',
+  roles: PRODUCTION_ONLY,
   severity: 'warning',
   sources: ['hadolint:DL3002', 'seed:002'],
   securitySeverity: 6.0,

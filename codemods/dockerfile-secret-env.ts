@@ -3,6 +3,7 @@
  * RUN becomes a secret mount (`RUN --mount=type=secret,id=…,env=…`), and compose files building that Dockerfile
  * get the matching `build.secrets` entry.
  */
+import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { DockerfileParser } from 'dockerfile-ast';
 import { isMap } from 'yaml';
 import { insertAt, remove } from '../src/engine/edits.js';
@@ -99,6 +100,7 @@ export const dockerfileSecretEnv: Codemod = {
   fileKinds: ['dockerfile', 'compose'],
   summary: 'Report secrets in ENV/ARG and turn secret build arguments used by RUN into secret mounts.',
   safety: 'unsafe',
+  roles: PRODUCTION_ONLY,
   severity: 'warning',
   sources: ['seed:001'],
   securitySeverity: 8.0,

@@ -9,6 +9,7 @@
  * Only the final stage (and the stages it is built FROM) counts: a builder stage's sudo never ships.
  * Report only: removing them changes what the image can do, and the owner must decide.
  */
+import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { dirname, join, posix } from 'node:path';
 import picomatch from 'picomatch';
 import { isOk } from '../src/engine/lookups.js';
@@ -331,6 +332,7 @@ export const dockerfileSudoNopasswd: Codemod = {
   fileKinds: ['dockerfile'],
   summary: 'Report passwordless sudo, docker group membership, a world-writable docker.sock and sudo in the final image.',
   safety: 'manual',
+  roles: PRODUCTION_ONLY,
   severity: 'error',
   sources: ['seed:002'],
   securitySeverity: 7.0,

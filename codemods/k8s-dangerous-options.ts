@@ -1,4 +1,5 @@
 /** k8s-dangerous-options: report pod and container settings that hand the node to the workload (manual). */
+import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { isMap, isSeq } from 'yaml';
 import type { Codemod, ParsedKubernetes, Range } from '../src/engine/types.js';
 import { rangeOf, scalarText } from '../src/compose/scalars.js';
@@ -14,6 +15,7 @@ export const k8sDangerousOptions: Codemod = {
   fileKinds: ['kubernetes'],
   summary: 'Reports privileged containers, container-engine sockets and the host root mounted with hostPath, host namespaces, and dangerous added capabilities.',
   safety: 'manual',
+  roles: PRODUCTION_ONLY,
   severity: 'error',
   sources: ['kube-linter:privileged-container', 'kube-linter:docker-sock', 'kube-linter:host-network', 'kube-linter:host-pid', 'kube-linter:host-ipc', 'polaris:hostPathSet', 'kics:docker-daemon-socket-is-exposed-to-containers'],
   docs: `## What it does

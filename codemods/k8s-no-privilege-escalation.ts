@@ -2,6 +2,7 @@
  * k8s-no-privilege-escalation: `allowPrivilegeEscalation: false` for every container, and `runAsNonRoot: true` with the
  * uid the image already runs as (see src/kubernetes/security.ts).
  */
+import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import type { Codemod } from '../src/engine/types.js';
 import { loadShell } from '../src/shell/index.js';
 import { containerLookups } from '../src/kubernetes/evidence.js';
@@ -12,6 +13,7 @@ export const k8sNoPrivilegeEscalation: Codemod = {
   fileKinds: ['kubernetes'],
   summary: 'Adds `allowPrivilegeEscalation: false` to containers, and `runAsNonRoot: true` with `runAsUser` when the image already runs as a non-root uid.',
   safety: 'safe',
+  roles: PRODUCTION_ONLY,
   severity: 'warning',
   network: true,
   sources: ['seed:001', 'kube-linter:privilege-escalation-container', 'kube-linter:run-as-non-root', 'polaris:privilegeEscalationAllowed', 'polaris:runAsRootAllowed'],

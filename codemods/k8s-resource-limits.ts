@@ -1,4 +1,5 @@
 /** k8s-resource-limits: container `resources` requests and limits, from the same image families as compose-resource-limits. */
+import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { isMap } from 'yaml';
 import { fix } from '../src/engine/edits.js';
 import type { Codemod, Edit, JsonSchema, ParsedKubernetes } from '../src/engine/types.js';
@@ -52,6 +53,7 @@ export const k8sResourceLimits: Codemod = {
   fileKinds: ['kubernetes'],
   summary: 'Adds container `resources` requests and limits (cpu, memory) for images the knowledge base knows, or that the `images` option sizes.',
   safety: 'safe',
+  roles: PRODUCTION_ONLY,
   severity: 'warning',
   sources: ['seed:001', 'kube-linter:unset-cpu-requirements', 'kube-linter:unset-memory-requirements', 'polaris:memoryLimitsMissing'],
   defaultOptions: { families: {}, images: {} },

@@ -2,6 +2,7 @@
  * k8s-security-context: the capabilities, read-only root filesystem (with emptyDir volumes) and seccomp profile a
  * workload can run with, from evidence (see src/kubernetes/security.ts).
  */
+import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import type { Codemod } from '../src/engine/types.js';
 import { loadShell } from '../src/shell/index.js';
 import { knowledgeBaseTable } from '../src/compose/image-kb.js';
@@ -13,6 +14,7 @@ export const k8sSecurityContext: Codemod = {
   fileKinds: ['kubernetes'],
   summary: 'Adds the `securityContext` a workload can run with: `capabilities.drop: [ALL]` + the adds it needs, `readOnlyRootFilesystem` with emptyDir volumes, seccomp RuntimeDefault.',
   safety: 'unsafe',
+  roles: PRODUCTION_ONLY,
   severity: 'warning',
   network: true,
   sources: ['seed:001', 'kube-linter:no-read-only-root-fs', 'polaris:dangerousCapabilities', 'polaris:notReadOnlyRootFilesystem', 'kics:seccomp-profile-is-not-configured'],

@@ -2,6 +2,7 @@
  * source-read-secret-files: when a compose service built here gets `X_FILE` (from compose-secrets), the code in its
  * build context that reads `process.env.X` is rewritten to read the file. The fix edits OTHER files (companions).
  */
+import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { dirname, join, relative, sep } from 'node:path';
 import type * as TsMorph from 'ts-morph';
 import type { Codemod, Edit, ParsedCompose } from '../src/engine/types.js';
@@ -43,6 +44,7 @@ export const sourceReadSecretFiles: Codemod = {
   fileKinds: ['compose'],
   summary: 'Rewrite code built by a compose service to read secrets from the `<NAME>_FILE` files the service now gets.',
   safety: 'unsafe',
+  roles: PRODUCTION_ONLY,
   severity: 'warning',
   sources: ['seed:001'],
   securitySeverity: 5.0,

@@ -18,6 +18,7 @@ export function codemodPage(c: Codemod): string {
     `- **Files:** ${c.fileKinds.join(', ')}`,
     `- **Fix safety:** ${c.safety}`,
     `- **Network:** ${c.network ? 'yes (registry or package index lookups)' : 'no'}`,
+    `- **File roles:** ${c.roles ? `${c.roles.join(', ')} files only (dev, CI and test files are left to pinning and locking: see [File roles](../../README.md#file-roles-production-dev-ci-test))` : 'every file (production, dev, CI, test)'}`,
     ...(c.presets ? [`- **Presets:** ${c.presets.map((p) => `\`${p}\``).join(', ')} only (off by default; \`--preset ${c.presets[0] ?? ''}\` or \`--only ${c.id}\` runs it)`] : []),
     ...(c.sources?.length ? [`- **Sources:** ${c.sources.join(', ')}`] : []),
     ...(c.defaultOptions && Object.keys(c.defaultOptions).length ? [`- **Default options:** \`${JSON.stringify(c.defaultOptions)}\``] : []),

@@ -1,11 +1,12 @@
 /**
  * The programmatic API: `fix()` and `check()`. The CLI is a thin layer over these; bots and CI use them directly.
  */
-import { dirname, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { readFile, stat } from 'node:fs/promises';
 import { MAX_FILE_BYTES, tooLargeMessage } from './engine/limits.js';
 import { codemods as registeredCodemods } from '../codemods/index.js';
-import { ConfigError, ConfigFinder, codemodChoices, loadConfigFile, mentionedCodemodIds, type HardenConfig, type LoadedConfig } from './engine/config.js';
+import { ConfigError, ConfigFinder, codemodChoices, configuredRole, loadConfigFile, mentionedCodemodIds, type HardenConfig, type LoadedConfig } from './engine/config.js';
+import { actsOn, detectRole, roleNote, rolePath, type RoleDecision } from './engine/roles.js';
 import { discover, kindFromContent, kindFromName } from './engine/discover.js';
 import { runProject, type ProjectFile } from './engine/project.js';
 import type { EnabledCodemod, FileResult } from './engine/run.js';
@@ -33,6 +34,11 @@ export interface HardenOptions {
   skip?: readonly string[];
   /** Also apply fixes marked unsafe. */
   unsafe?: boolean;
+  /**
+   * false: every file is production, whatever its path (`--no-file-roles`). Default: the config's `fileRoles`, else
+   * true: dev, CI and test files (src/engine/roles.ts) get pinning and locking only, with one note each.
+   */
+  fileRoles?: boolean;
   /** Use this configuration file instead of searching for one. */
   configFile?: string;
   platform?: string;
@@ -168,6 +174,17 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
   const network = opts.network ?? cfg.network ?? true;
   const skippedOffline = new Set<string>();
 
+  // A file's role (production, dev, CI, test): its config's `overrides:` role, else what its path says.
+  async function roleOf(absPath: string | undefined, path: string): Promise<RoleDecision | undefined> {
+    const lc = absPath ? await configFor(dirname(absPath)) : rootConfig;
+    if ((opts.fileRoles ?? lc.config.fileRoles) === false) return undefined;
+    const set = absPath ? configuredRole(lc, absPath) : undefined;
+    if (set) return { role: set.role, why: `\`role: ${set.role}\` for \`${set.glob}\` in ${relative(cwd, lc.file ?? cwd) || lc.file}` };
+    const found = detectRole(absPath ? rolePath(absPath, cwd) : path);
+    return found.role === 'production' ? undefined : found;
+  }
+  const roleNotes = new Map<string, string>();
+
   // 1. Find the files (their text is read batch by batch, see runProject).
   const problems: Problem[] = [];
   const files: ProjectFile[] = [];
@@ -178,11 +195,11 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
     const text = opts.stdin.text.replace(/^\uFEFF/, '');
     const bom = text !== opts.stdin.text;
     const bytes = Buffer.byteLength(opts.stdin.text);
-    files.push({ path: name, absPath: undefined, kind, load: async () => (bytes > MAX_FILE_BYTES ? { problem: tooLargeMessage(bytes) } : { text, bom }) });
+    files.push({ path: name, absPath: undefined, kind, role: await roleOf(undefined, name), load: async () => (bytes > MAX_FILE_BYTES ? { problem: tooLargeMessage(bytes) } : { text, bom }) });
   } else {
     const found = await discover({ paths: opts.paths?.length ? opts.paths : ['.'], cwd, exclude: [...(opts.exclude ?? []), ...(cfg.exclude ?? [])], kind: opts.kind, followSymlinks: opts.followSymlinks });
     problems.push(...found.problems);
-    for (const f of found.files) files.push({ path: f.path, absPath: f.absPath, kind: f.kind, load: () => readText(f.absPath) });
+    for (const f of found.files) files.push({ path: f.path, absPath: f.absPath, kind: f.kind, role: await roleOf(f.absPath, f.path), load: () => readText(f.absPath) });
   }
 
   // 2. Per file: choose codemods (config, preset, --only/--skip); then parse, resolve and process in batches.
@@ -191,6 +208,7 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
     checkConfig(lc);
     const choices = codemodChoices(all.map((c) => c.id), lc, parsed.absPath, (id) => inPreset.has(id));
     const enabled: EnabledCodemod[] = [];
+    let offByRole = 0;
     for (const c of all) {
       const ch = choices.get(c.id);
       const named = opts.only?.includes(c.id) === true;
@@ -198,12 +216,17 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
       if (!(ch?.enabled || (named && ch?.offByPreset)) || !c.fileKinds.includes(parsed.kind)) continue;
       if (opts.only?.length && !named) continue;
       if (opts.skip?.includes(c.id)) continue;
+      if (!actsOn(c.roles, parsed.role)) {
+        offByRole++;
+        continue;
+      }
       if (!network && c.network) {
         skippedOffline.add(c.id);
         continue;
       }
       enabled.push({ codemod: c, options: { ...c.defaultOptions, ...ch.options }, severity: ch.severity });
     }
+    if (offByRole > 0 && parsed.role) roleNotes.set(parsed.path, roleNote(parsed.path, parsed.role, offByRole));
     return enabled;
   };
   // Knowledge from verified runs, for the compose files of this run.
@@ -249,7 +272,10 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
   results.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const requests = resolver.counters?.() ?? {};
   if (!opts.customResolver) await resolver.close?.();
-  const notes = [...skippedOffline].sort().map((id) => `${id} skipped: it needs the network (--no-network)`);
+  const notes = [
+    ...[...skippedOffline].sort().map((id) => `${id} skipped: it needs the network (--no-network)`),
+    ...[...roleNotes.keys()].sort().map((p) => roleNotes.get(p) as string),
+  ];
   return { files: results, problems, requests, companions, notes };
 }
 

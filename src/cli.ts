@@ -25,6 +25,7 @@ interface CommonFlags {
   exclude?: string[];
   followSymlinks?: boolean;
   unsafe?: boolean;
+  fileRoles?: boolean;
   kind?: FileKind;
   stdinFilename?: string;
   reportUnusedIgnores?: boolean;
@@ -52,6 +53,7 @@ function addCommon(cmd: Command): Command {
     .option('--exclude <glob>', 'skip paths matching this glob (repeatable)', repeat)
     .option('--follow-symlinks', 'also process symbolic links that lead outside the repository (named) or the walked directory')
     .option('--unsafe', 'also apply fixes marked unsafe')
+    .option('--no-file-roles', 'treat dev, CI and test files (test/, cypress/, ci/, *.dev.*, …) like deployed ones: runtime hardening and secret migration too')
     .addOption(new Option('--kind <kind>', 'treat named files as this kind').choices(['dockerfile', 'compose', 'kubernetes', 'shell']))
     .option('--stdin-filename <name>', 'the name (and so the kind) of standard input')
     .option('--config <file>', 'use this configuration file instead of searching for .harden.yaml')
@@ -108,6 +110,7 @@ async function toOptions(paths: string[], f: CommonFlags): Promise<HardenOptions
     only: f.only,
     skip: f.skip,
     unsafe: f.unsafe,
+    fileRoles: f.fileRoles === false ? false : undefined,
     configFile: f.config,
     platform: f.platform,
     exactTags: f.exactTags,
@@ -269,6 +272,7 @@ function jsonResult(r: HardenResult, diff?: (f: HardenResult['files'][number]) =
     files: r.files.map((f) => ({
       path: f.path,
       kind: f.kind,
+      ...(f.role ? { role: f.role.role, roleWhy: f.role.why } : {}),
       changed: f.changed,
       error: f.error,
       applied: f.applied.map(stripFinding),
@@ -340,6 +344,7 @@ async function runRules(flags: { format?: string }): Promise<number> {
             id: c.id, fileKinds: c.fileKinds, safety: c.safety, severity: c.severity ?? 'warning',
             ...(c.securitySeverity !== undefined ? { securitySeverity: c.securitySeverity } : {}),
             network: c.network ?? false, summary: c.summary, sources: c.sources ?? [], presets: c.presets ?? ['standard', 'strict'],
+            roles: c.roles ?? ['production', 'dev', 'ci', 'test'],
             defaultOptions: c.defaultOptions ?? {},
           })),
         },
@@ -349,7 +354,7 @@ async function runRules(flags: { format?: string }): Promise<number> {
     );
     return EXIT_OK;
   }
-  const rows = codemods.map((c) => [c.id, c.fileKinds.join(','), c.safety, `${c.presets ? `(--preset ${c.presets.join('|')}) ` : ''}${c.summary}`]);
+  const rows = codemods.map((c) => [c.id, c.fileKinds.join(','), c.safety, `${c.presets ? `(--preset ${c.presets.join('|')}) ` : ''}${c.roles ? `(${c.roles.join('|')} files) ` : ''}${c.summary}`]);
   const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => (r[i] ?? '').length), ['id', 'files', 'safety'][i]?.length ?? 0));
   const line = (r: string[]) => r.map((c, i) => (i < 3 ? c.padEnd(w[i] ?? 0) : c)).join('  ');
   process.stdout.write(`${line(['id', 'files', 'safety', 'summary'])}\n`);
@@ -361,7 +366,7 @@ async function runExplain(id: string): Promise<number> {
   const { codemodById } = await import('../codemods/index.js');
   const c = codemodById(id);
   if (!c) throw new UsageErr(`unknown codemod '${id}' (see \`harden rules\`)`);
-  process.stdout.write(`# ${c.id}\n\n${c.summary}\n\nFiles: ${c.fileKinds.join(', ')} · Fix safety: ${c.safety}${c.presets ? ` · Presets: ${c.presets.join(', ')}` : ''}${c.sources?.length ? ` · Sources: ${c.sources.join(', ')}` : ''}\n\n${c.docs.trim()}\n`);
+  process.stdout.write(`# ${c.id}\n\n${c.summary}\n\nFiles: ${c.fileKinds.join(', ')} · Fix safety: ${c.safety}${c.presets ? ` · Presets: ${c.presets.join(', ')}` : ''}${c.roles ? ` · Roles: ${c.roles.join(', ')} files` : ''}${c.sources?.length ? ` · Sources: ${c.sources.join(', ')}` : ''}\n\n${c.docs.trim()}\n`);
   return EXIT_OK;
 }
 

@@ -3,6 +3,7 @@
  * every codemod id is a property of `codemods:` and `overrides[].codemods`, with that codemod's `optionsSchema` under
  * `options:`. `npm run docs` writes it to schema/harden.schema.json for editors (yaml-language-server).
  */
+import { FILE_ROLES } from './roles.js';
 import type { Codemod, JsonSchema } from './types.js';
 
 export const SCHEMA_ID = 'https://unpkg.com/harden-containers/schema/harden.schema.json';
@@ -73,8 +74,16 @@ export function configSchema(codemods?: readonly Codemod[]): JsonSchema {
           properties: {
             files: { anyOf: [glob, { type: 'array', items: glob, minItems: 1 }], description: 'Globs relative to this file.' },
             codemods: { $ref: '#/definitions/codemods', description: 'Codemod settings for the matching files.' },
+            role: {
+              enum: [...FILE_ROLES],
+              description: 'The matching files are this role whatever their path says: production files get every codemod; dev, ci and test files pinning and locking only (no runtime hardening or secret migration).',
+            },
           },
         },
+      },
+      fileRoles: {
+        type: 'boolean',
+        description: 'false: every file is production, whatever its path (like --no-file-roles). Default true: files under test/CI/dev paths or names (test/, cypress/, ci/, *.dev.*, …) get pinning and locking only.',
       },
       platform: { type: 'string', pattern: '^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$', description: 'Like --platform: os/arch[/variant], e.g. linux/amd64.' },
       exactTags: { type: 'boolean', description: 'Like --exact-tags.' },

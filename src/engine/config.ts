@@ -8,6 +8,7 @@ import picomatch from 'picomatch';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { configSchema } from './config-schema.js';
+import type { FileRole } from './roles.js';
 import type { Codemod, JsonSchema, Preset, Severity } from './types.js';
 
 export interface CodemodSetting {
@@ -26,8 +27,13 @@ export interface HardenConfig {
   unsafe?: boolean;
   /** Globs (relative to the config file's directory or matched on the base name) never processed. */
   exclude?: string[];
-  /** Per-path settings: `[{ files: ['legacy/**'], codemods: { pin-image-digest: off } }]`. */
-  overrides?: { files: string | string[]; codemods?: Record<string, CodemodEntry> }[];
+  /**
+   * Per-path settings: `[{ files: ['legacy/**'], codemods: { pin-image-digest: off } }]`; `role:` gives the matching
+   * files a role (src/engine/roles.ts) whatever their path says.
+   */
+  overrides?: { files: string | string[]; codemods?: Record<string, CodemodEntry>; role?: FileRole }[];
+  /** false: every file is production, whatever its path (like --no-file-roles). Default true. */
+  fileRoles?: boolean;
   platform?: string;
   exactTags?: boolean;
   /** false: like --no-network, skip the codemods that need the network. */
@@ -372,13 +378,7 @@ export function codemodChoices(
     }
   };
   apply(config.codemods);
-  if (absPath) {
-    const rel = relative(loaded.dir, absPath).split(sep).join('/');
-    for (const o of config.overrides ?? []) {
-      const globs = typeof o.files === 'string' ? [o.files] : o.files;
-      if (globs.some((g) => picomatch(g, { dot: true })(rel))) apply(o.codemods);
-    }
-  }
+  if (absPath) for (const o of matchingOverrides(loaded, absPath)) apply(o.codemods);
   if (config.only) {
     for (const [id, c] of out) {
       if (!config.only.includes(id)) c.enabled = false;
@@ -394,6 +394,19 @@ export function codemodChoices(
     }
   }
   return out;
+}
+
+/** The `overrides:` entries whose globs (relative to the config's directory) match a file, in order. */
+function matchingOverrides(loaded: LoadedConfig, absPath: string): NonNullable<HardenConfig['overrides']> {
+  const rel = relative(loaded.dir, absPath).split(sep).join('/');
+  return (loaded.config.overrides ?? []).filter((o) => (typeof o.files === 'string' ? [o.files] : o.files).some((g) => picomatch(g, { dot: true })(rel)));
+}
+
+/** The role the last matching `overrides:` entry with a `role:` gives a file, if any. */
+export function configuredRole(loaded: LoadedConfig, absPath: string): { role: FileRole; glob: string } | undefined {
+  const o = matchingOverrides(loaded, absPath).filter((x) => x.role !== undefined).pop();
+  if (!o?.role) return undefined;
+  return { role: o.role, glob: typeof o.files === 'string' ? o.files : o.files.join(', ') };
 }
 
 /** Every codemod id a config mentions (to report unknown ones). */

@@ -14,6 +14,7 @@
 import { ParseError, parseFile } from './parse.js';
 import { BOM } from './text.js';
 import { crashError, processFile, resolveLookups, type EnabledCodemod, type FileError, type FileResult, type ProcessOptions } from './run.js';
+import type { RoleDecision } from './roles.js';
 import type { FileKind, LookupKey, ParsedFile, ProjectView } from './types.js';
 
 /** A file to process; its text is read when its batch comes. */
@@ -21,6 +22,8 @@ export interface ProjectFile {
   path: string;
   absPath: string | undefined;
   kind: FileKind;
+  /** Production, dev, CI or test (src/engine/roles.ts), decided at discovery; absent: production. */
+  role?: RoleDecision;
   /** Its decoded text (BOM removed, `bom` says whether there was one), or why it cannot be read. */
   load(): Promise<{ text: string; bom: boolean } | { problem: string }>;
 }
@@ -97,6 +100,7 @@ export async function runProject(files: readonly ProjectFile[], opts: RunProject
       let parsed: ParsedFile;
       try {
         parsed = parseFile(file.kind, file.path, file.absPath, t.text);
+        if (file.role) parsed.role = file.role;
       } catch (e) {
         const error: FileError = e instanceof ParseError ? { message: e.message, line: e.line, column: e.column } : crashError(e);
         results.push(failedResult(file, t, error));
@@ -130,7 +134,7 @@ export async function runProject(files: readonly ProjectFile[], opts: RunProject
       try {
         results.push(
           await processFile(
-            { path: l.file.path, absPath: l.file.absPath, kind: l.file.kind, text: l.text, bom: l.bom, parsed: l.parsed },
+            { path: l.file.path, absPath: l.file.absPath, kind: l.file.kind, text: l.text, bom: l.bom, parsed: l.parsed, role: l.file.role },
             { ...opts, codemods: l.codemods, project, resolveMissing: opts.resolve },
           ),
         );

@@ -8,6 +8,7 @@ import { buildSuppressions, hadolintMap, ignoreNotes, type IgnoreNote } from './
 import { BOM, computeLineStarts, lineIndexAt, offsetAt, positionAt } from './text.js';
 import { dedupeKeys } from './lookups.js';
 import { InputLimitError } from './limits.js';
+import type { RoleDecision } from './roles.js';
 import type {
   Answers,
   Codemod,
@@ -39,6 +40,8 @@ export interface FileInput {
   bom: boolean;
   /** The parse of `text` made at discovery: the first pass uses it instead of parsing again (and so do its derived views). */
   parsed?: ParsedFile;
+  /** Its role (src/engine/roles.ts), set on every pass's parse. */
+  role?: RoleDecision;
 }
 
 export interface FileError {
@@ -52,6 +55,8 @@ export interface FileResult {
   path: string;
   absPath: string | undefined;
   kind: FileKind;
+  /** Set for dev, CI and test files (src/engine/roles.ts): their role and what decided it. */
+  role?: RoleDecision;
   /** Full original and resulting text, BOM included. */
   before: string;
   after: string;
@@ -284,6 +289,7 @@ export async function processFile(input: FileInput, opts: ProcessOptions): Promi
     path: input.path,
     absPath: input.absPath,
     kind: input.kind,
+    ...(input.role && input.role.role !== 'production' ? { role: input.role } : {}),
     before,
   };
   const failed = (error: FileError): FileResult => ({
@@ -306,6 +312,7 @@ export async function processFile(input: FileInput, opts: ProcessOptions): Promi
     let parsed: ParsedFile;
     try {
       parsed = pass === 1 && input.parsed?.text === text ? input.parsed : parseFile(input.kind, input.path, input.absPath, text);
+      if (input.role) parsed.role = input.role;
     } catch (e) {
       const pe = e instanceof ParseError ? e : new ParseError(String(e));
       if (pass === 1) return failed({ message: pe.message, line: pe.line, column: pe.column });

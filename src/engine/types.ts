@@ -5,6 +5,7 @@
  * and report findings, each optionally carrying a fix made of text edits at exact offsets.
  */
 import type { FileKnowledge } from '../compose/knowledge.js';
+import type { FileRole, RoleDecision } from './roles.js';
 import type { Dockerfile } from 'dockerfile-ast';
 import type { Document, LineCounter } from 'yaml';
 
@@ -118,6 +119,11 @@ interface ParsedBase {
   eol: '\n' | '\r\n';
   /** 0-based line starts (offsets), for offset<->line/col conversions. */
   lineStarts: readonly number[];
+  /**
+   * Production, dev, CI or test file (src/engine/roles.ts), decided at discovery; absent: production. Read it with
+   * `isProduction(file)`.
+   */
+  role?: RoleDecision;
 }
 
 export interface ParsedDockerfile extends ParsedBase {
@@ -332,6 +338,11 @@ export interface Codemod {
    * `codemods: { <id>: on }` names it.
    */
   presets?: readonly Preset[];
+  /**
+   * The file roles it acts on (src/engine/roles.ts; absent: every role). Runtime hardening and secret migration say
+   * `PRODUCTION_ONLY`: dev, CI and test files get pinning, locking and build hygiene only.
+   */
+  roles?: readonly FileRole[];
   /** Default options. */
   defaultOptions?: Readonly<Record<string, unknown>>;
   /**

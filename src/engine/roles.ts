@@ -1,0 +1,92 @@
+/**
+ * File roles: whether a file describes what a project deploys (`production`) or a stack that only developers, CI or
+ * tests run (`dev`, `ci`, `test`). Decided once per file, at discovery, from its path as harden prints it (relative to
+ * the directory harden runs in; a file outside it: relative to its repository root), unless an `overrides:` entry of
+ * the configuration gives it a `role:`, or `fileRoles: false` / `--no-file-roles` turns detection off.
+ *
+ * Codemods declare the roles they act on (`Codemod.roles`; absent: every role). Pinning, locking and build hygiene act
+ * on every file; runtime hardening and secret migration only on production files: a test stack's `privileged: true`,
+ * literal passwords and public ports are its purpose, and code is never rewritten because of one.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+
+export type FileRole = 'production' | 'dev' | 'ci' | 'test';
+export const FILE_ROLES: readonly FileRole[] = ['production', 'dev', 'ci', 'test'];
+
+/** A file's role and what decided it ("path segment `cypress/`", "file name `docker-compose.dev.yml`", …). */
+export interface RoleDecision {
+  role: FileRole;
+  why: string;
+}
+
+/** For `Codemod.roles`: runtime hardening and secret migration act on production files only. */
+export const PRODUCTION_ONLY: readonly FileRole[] = ['production'];
+
+const PRODUCTION: RoleDecision = { role: 'production', why: 'default' };
+
+/**
+ * Words of a path segment or file name (split at `.`, `-`, `_`) that give a role. A directory `dev/` is a dev
+ * directory, but an `examples/` directory below it holds what users copy to deploy (production).
+ */
+const WORDS: Readonly<Record<string, Exclude<FileRole, 'production'>>> = {
+  test: 'test', tests: 'test', testing: 'test', testdata: 'test', e2e: 'test', integration: 'test', cypress: 'test',
+  playwright: 'test', fixture: 'test', fixtures: 'test', bench: 'test', benchmark: 'test', benchmarks: 'test',
+  ci: 'ci', circleci: 'ci', github: 'ci', gitlab: 'ci', buildkite: 'ci',
+  dev: 'dev', devel: 'dev', development: 'dev', devcontainer: 'dev', devenv: 'dev',
+};
+const EXAMPLES = new Set(['example', 'examples', 'sample', 'samples']);
+
+const words = (segment: string): string[] => segment.toLowerCase().split(/[._-]+/).filter(Boolean);
+
+/**
+ * The role a path implies (`/`-separated, relative to the project). The file name is read first (`compose.ci.yml`,
+ * `Dockerfile.dev`, `test-radius.dockerfile`), then the directories from the nearest up (`cypress/`, `e2e_tests/`,
+ * `.github/`, `.devcontainer/`). `examples/` below a dev directory keeps its files production; it does not below a test
+ * or CI one (an example inside `tests/` is a fixture).
+ */
+export function detectRole(path: string): RoleDecision {
+  const segments = path.split('/').filter((s) => s !== '' && s !== '.' && s !== '..');
+  const name = segments.pop();
+  if (name !== undefined) {
+    const role = words(name).map((w) => WORDS[w]).find((r) => r !== undefined);
+    if (role) return { role, why: `file name \`${name}\`` };
+  }
+  let inExamples = false;
+  for (const seg of segments.reverse()) {
+    const ws = words(seg);
+    if (ws.some((w) => EXAMPLES.has(w))) inExamples = true;
+    const role = ws.map((w) => WORDS[w]).find((r) => r !== undefined && !(r === 'dev' && inExamples));
+    if (role) return { role, why: `path segment \`${seg}/\`` };
+  }
+  return PRODUCTION;
+}
+
+/** The path roles are read from: relative to `cwd` when inside it, else to the file's repository root, else its name. */
+export function rolePath(absPath: string, cwd: string): string {
+  const rel = relative(cwd, absPath);
+  if (rel && !rel.startsWith('..') && !isAbsolute(rel)) return rel.split(sep).join('/');
+  for (let dir = dirname(absPath); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, '.git'))) return relative(dir, absPath).split(sep).join('/');
+    if (dirname(dir) === dir) return absPath.split(sep).pop() ?? absPath;
+  }
+}
+
+/** True for a production file (a file without a decided role is one). The predicate other modules should use. */
+export function isProduction(file: { role?: RoleDecision } | undefined): boolean {
+  return (file?.role?.role ?? 'production') === 'production';
+}
+
+/** Whether a codemod declaring `roles` acts on a file with this role. */
+export function actsOn(roles: readonly FileRole[] | undefined, role: RoleDecision | undefined): boolean {
+  return roles === undefined || roles.includes(role?.role ?? 'production');
+}
+
+/** The one note per non-production file: what was skipped and how to turn it back on. */
+export function roleNote(path: string, decision: RoleDecision, skipped: number): string {
+  return (
+    `${path}: ${decision.role} file (${decision.why}): pinning and locking only, ${skipped} runtime-hardening and ` +
+    'secret codemod' + (skipped === 1 ? '' : 's') + ' skipped (`harden rules` marks them); to harden it like a deployed file, ' +
+    'give it `role: production` in an `overrides:` entry of .harden.yaml, or pass --no-file-roles'
+  );
+}
