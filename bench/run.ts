@@ -3,7 +3,8 @@
  *  1. start-up time of `harden --version` (compiled CLI), median of 15 runs;
  *  2. `check` over ../shared/corpus and 2×/4×/8× copies (network codemods skipped): files, wall, CPU, peak RSS, growth;
  *     a `fix --unsafe` dry-run at 1×;
- *  3. the registry benchmark (bench/registry.ts): requests cold and warm.
+ *  3. the registry benchmark (bench/registry.ts): requests cold and warm;
+ *  4. long input (bench/long-input.ts): size against CPU for long RUN lines, continuations, many services, 50 MB.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -110,3 +111,5 @@ startup();
 corpus();
 const extra = resolve(ROOT, 'bench/registry.ts');
 if (existsSync(extra)) execFileSync(process.execPath, ['--import', 'tsx', extra], { stdio: 'inherit', cwd: ROOT });
+const long = resolve(ROOT, 'bench/long-input.ts');
+if (existsSync(long)) execFileSync(process.execPath, ['--import', 'tsx', long], { stdio: 'inherit', cwd: ROOT });

@@ -71,20 +71,20 @@ function computeRunScript(file: ParsedDockerfile, ins: Instruction): RunScript |
     const n = text.indexOf('\n', i);
     return n < 0 ? text.length : n;
   };
+  // End of the physical line p is on, found once per line (not once per escape character: that was quadratic).
+  let eol = -1;
   while (p < text.length) {
     const c = text[p] as string;
-    if (c === esc) {
-      const eol = lineEnd(p + 1);
-      if (/^[ \t]*\r?$/.test(text.slice(p + 1, eol))) {
-        // Line continuation: drop it, then comment and blank lines that follow.
-        p = eol + 1;
-        while (p < text.length) {
-          const e = lineEnd(p);
-          if (/^[ \t]*(#.*)?\r?$/.test(text.slice(p, e)) && e < text.length) p = e + 1;
-          else break;
-        }
-        continue;
+    if (eol < p) eol = lineEnd(p);
+    if (c === esc && onlyBlanksUntil(text, p + 1, eol)) {
+      // Line continuation: drop it, then comment and blank lines that follow.
+      p = eol + 1;
+      while (p < text.length) {
+        const e = lineEnd(p);
+        if (/^[ \t]*(#.*)?\r?$/.test(text.slice(p, e)) && e < text.length) p = e + 1;
+        else break;
       }
+      continue;
     }
     if (c === '\n' || (c === '\r' && text[p + 1] === '\n')) break;
     chars.push(c);
@@ -211,6 +211,18 @@ interface HeredocMarker {
   strip: boolean;
 }
 
+/** Whether text[from, to) is only spaces and tabs, with an optional CR at its end. */
+function onlyBlanksUntil(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text[i];
+    if (c === ' ' || c === '\t') continue;
+    return c === '\r' && i === to - 1;
+  }
+  return true;
+}
+
+const HEREDOC = /<<(-?)[ \t]*(["']?)([A-Za-z0-9_.-]+)\2/y;
+
 /** `<<EOF`, `<<-EOF`, `<<"EOF"`, `<<'EOF'` on the command line, outside quotes (not `<<<`). */
 function findHeredocs(line: string): HeredocMarker[] {
   const out: HeredocMarker[] = [];
@@ -231,7 +243,8 @@ function findHeredocs(line: string): HeredocMarker[] {
       continue;
     }
     if (c === '<' && line[i + 1] === '<' && line[i + 2] !== '<' && line[i - 1] !== '<') {
-      const m = /^<<(-?)[ \t]*(["']?)([A-Za-z0-9_.-]+)\2/.exec(line.slice(i));
+      HEREDOC.lastIndex = i;
+      const m = HEREDOC.exec(line);
       if (m) {
         out.push({ token: m[0], name: m[3] as string, strip: m[1] === '-' });
         i += m[0].length - 1;

@@ -62,31 +62,84 @@ export function companionOnly(f: Fix): boolean {
  * already accepted fix waits for the next pass. Returns the new text and the indexes of applied fixes.
  */
 export function applyFixes(text: string, fixes: readonly Fix[]): { output: string; applied: number[]; edits: Edit[] } {
+  // Accepted edits, sorted by (start, end). They never overlap (a fix's own edits may touch), so their ends are sorted
+  // too: an edit conflicts with some accepted edit iff it conflicts with the last one starting at or before its end.
+  // That keeps a file with thousands of fixes linear-logarithmic, not quadratic.
   const accepted: Edit[] = [];
   const applied: number[] = [];
+  const firstAfter = (offset: number): number => {
+    let lo = 0;
+    let hi = accepted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((accepted[mid] as Edit).start <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const clashes = (e: Edit): boolean => {
+    const before = accepted[firstAfter(e.end) - 1];
+    return before !== undefined && conflicts(before, e);
+  };
   fixes.forEach((f, i) => {
     if (!validFix(text, f)) return;
-    if (f.edits.some((e) => accepted.some((a) => conflicts(a, e)))) return;
-    accepted.push(...f.edits);
+    if (f.edits.some(clashes)) return;
+    for (const e of [...f.edits].sort(byStartEnd)) {
+      let at = firstAfter(e.start);
+      // Before equal edits: edits at the same place come out last-applied first, as applying them one by one would.
+      while (at > 0 && byStartEnd(accepted[at - 1] as Edit, e) >= 0) at--;
+      accepted.splice(at, 0, e);
+    }
     applied.push(i);
   });
-  accepted.sort((a, b) => b.start - a.start || b.end - a.end);
-  let output = text;
-  for (const e of accepted) output = output.slice(0, e.start) + e.text + output.slice(e.end);
-  return { output, applied, edits: accepted.reverse() };
+  const parts: string[] = [];
+  let from = 0;
+  for (const e of accepted) {
+    parts.push(text.slice(from, e.start), e.text);
+    from = e.end;
+  }
+  parts.push(text.slice(from));
+  return { output: parts.join(''), applied, edits: accepted };
 }
+
+const byStartEnd = (x: Edit, y: Edit): number => x.start - y.start || x.end - y.end;
 
 /**
  * Maps an offset in the text after `edits` (sorted, non-overlapping, as applied) back to the text before them.
  * An offset inside inserted or replaced text maps to the start of what it replaced (`bias: 'start'`) or its end.
  */
 export function offsetBefore(edits: readonly Edit[], offset: number, bias: 'start' | 'end' = 'start'): number {
+  const t = shifts(edits);
+  // The last edit whose start in the new text is before `offset` (new starts are sorted).
+  let lo = 0;
+  let hi = edits.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((t.newStart[mid] as number) < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  const k = lo - 1;
+  if (k < 0) return offset;
+  const e = edits[k] as Edit;
+  if (offset < (t.newStart[k] as number) + e.text.length) return bias === 'start' ? e.start : e.end;
+  return offset - (t.deltaAfter[k] as number);
+}
+
+/** Per edit: where it starts in the new text, and the length change up to and including it (computed once per list). */
+function shifts(edits: readonly Edit[]): { newStart: number[]; deltaAfter: number[] } {
+  const known = shiftCache.get(edits);
+  if (known && known.newStart.length === edits.length) return known;
+  const newStart: number[] = [];
+  const deltaAfter: number[] = [];
   let delta = 0;
   for (const e of edits) {
-    const newStart = e.start + delta;
-    if (offset <= newStart) break;
-    if (offset < newStart + e.text.length) return bias === 'start' ? e.start : e.end;
+    newStart.push(e.start + delta);
     delta += e.text.length - (e.end - e.start);
+    deltaAfter.push(delta);
   }
-  return offset - delta;
+  const t = { newStart, deltaAfter };
+  shiftCache.set(edits, t);
+  return t;
 }
+
+const shiftCache = new WeakMap<readonly Edit[], { newStart: number[]; deltaAfter: number[] }>();

@@ -16,6 +16,12 @@ export class InputLimitError extends Error {
 export const MAX_SHELL_TREE_DEPTH = 200;
 
 /**
+ * Longest RUN script parsed as shell, in characters (1 MiB). Parsing is linear, but a shell tree holds about 400 bytes
+ * of memory per byte of script (a 1 MB RUN line peaks near 500 MiB); a longer script makes its file's error instead.
+ */
+export const MAX_SHELL_SCRIPT_CHARS = 1024 * 1024;
+
+/**
  * Largest file processed, in bytes (10 MiB). Real Dockerfiles and compose files are a few kilobytes (the corpus's
  * largest is under 100 KiB); a compose file with 5,000 services is about 0.5 MiB and takes seconds. A parsed YAML
  * document holds many times its size in memory, so a bigger file is reported instead of being read.

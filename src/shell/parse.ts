@@ -11,7 +11,7 @@
  * recursion) throws ShellLimitError instead, so `$($($(…)))` a thousand levels deep cannot overflow the stack.
  */
 import type { Node as TSNode } from 'web-tree-sitter';
-import { MAX_SHELL_TREE_DEPTH } from '../engine/limits.js';
+import { MAX_SHELL_SCRIPT_CHARS, MAX_SHELL_TREE_DEPTH } from '../engine/limits.js';
 import { getParser } from './load.js';
 import {
   ShellLimitError,
@@ -52,6 +52,12 @@ const isRedirect = (n: TSNode) => n.type.endsWith('_redirect');
 
 /** Parse a script. Synchronous; loadShell() must have completed. Throws ShellParseError on invalid syntax. */
 export function parseScript(text: string): ShellScript {
+  if (text.length > MAX_SHELL_SCRIPT_CHARS) {
+    throw new ShellLimitError(
+      `a RUN script of ${text.length.toLocaleString('en')} characters is longer than harden's limit of ${MAX_SHELL_SCRIPT_CHARS.toLocaleString('en')} for one script: the file was not processed`,
+      0,
+    );
+  }
   const tree = getParser().parse(text);
   if (!tree) throw new ShellParseError('the shell parser returned no tree', 0);
   try {
@@ -121,19 +127,39 @@ function tryParseText(text: string): ShellScript | null {
   return t;
 }
 
-/** The first node deeper than the limit, found with a cursor (no recursion), or null. */
+/**
+ * The first node deeper than the limit, found with a cursor (no recursion), or null. A `list`/`pipeline` inside another
+ * (tree-sitter nests `a && b && c` one level per operator) is the same chain, flattened without recursion by the
+ * builder: it adds no depth, so a RUN of 20,000 `&&`-joined commands is not "deep".
+ */
 function tooDeep(root: TSNode): TSNode | null {
   const c = root.walk();
   try {
     let depth = 0;
+    // Per level below the root: the parent's type, and whether the node at that level added depth.
+    const parents: string[] = [];
+    const counted: boolean[] = [];
+    const enter = (): boolean => {
+      const chain = CHAINS.has(c.nodeType) && CHAINS.has(parents[parents.length - 1] as string);
+      counted.push(!chain);
+      return !chain && ++depth > MAX_SHELL_TREE_DEPTH;
+    };
     for (;;) {
+      const type = c.nodeType;
       if (c.gotoFirstChild()) {
-        if (++depth > MAX_SHELL_TREE_DEPTH) return c.currentNode;
+        parents.push(type);
+        if (enter()) return c.currentNode;
         continue;
       }
-      while (!c.gotoNextSibling()) {
-        if (!c.gotoParent()) return null;
-        depth--;
+      for (;;) {
+        if (parents.length === 0) return null;
+        if (counted.pop()) depth--;
+        if (c.gotoNextSibling()) {
+          if (enter()) return c.currentNode;
+          break;
+        }
+        c.gotoParent();
+        parents.pop();
       }
     }
   } finally {
@@ -141,15 +167,18 @@ function tooDeep(root: TSNode): TSNode | null {
   }
 }
 
-/** The first ERROR/MISSING node, or the innermost node flagged hasError when none is marked (depth already bounded). */
-function firstError(n: TSNode): TSNode | null {
-  if (n.isError || n.isMissing) return n;
-  if (!n.hasError) return null;
-  for (const c of n.children) {
-    const e = firstError(c);
-    if (e) return e;
+const CHAINS = new Set(['list', 'pipeline']);
+
+/** The first ERROR/MISSING node, or the innermost node flagged hasError when none is marked (without recursion). */
+function firstError(root: TSNode): TSNode | null {
+  let n = root;
+  for (;;) {
+    if (n.isError || n.isMissing) return n;
+    if (!n.hasError) return null;
+    const next = n.children.find((c) => c.isError || c.isMissing || c.hasError);
+    if (!next) return n;
+    n = next;
   }
-  return n;
 }
 
 /** Attach parent/children: every constructor goes through here. */
@@ -179,7 +208,13 @@ function collect(root: ShellNode, out: SimpleCommand[]): void {
 
 function span(nodes: readonly { range: Range }[], fallback: Range): Range {
   if (nodes.length === 0) return fallback;
-  return { start: Math.min(...nodes.map((n) => n.range.start)), end: Math.max(...nodes.map((n) => n.range.end)) };
+  let start = Infinity;
+  let end = -Infinity;
+  for (const n of nodes) {
+    if (n.range.start < start) start = n.range.start;
+    if (n.range.end > end) end = n.range.end;
+  }
+  return { start, end };
 }
 
 class Builder {
@@ -228,13 +263,22 @@ class Builder {
   private linearize(n: TSNode, out: Item[]): void {
     switch (n.type) {
       case 'list':
-      case 'pipeline':
-        for (const c of n.children) {
-          if (!c.isNamed) {
-            if (CHAIN_OPS.has(c.type)) out.push({ t: 'op', op: c.type, range: rangeOf(c) });
-          } else if (c.type !== 'comment') this.linearize(c, out);
+      case 'pipeline': {
+        // tree-sitter nests a chain one level per operator (`((a && b) && c) && d`): walk it with a stack, not recursion.
+        const todo: TSNode[] = [n];
+        for (let x = todo.pop(); x; x = todo.pop()) {
+          if (!x.isNamed) out.push({ t: 'op', op: x.type, range: rangeOf(x) });
+          else if (x !== n && !CHAINS.has(x.type)) this.linearize(x, out);
+          else {
+            const kids = x.children;
+            for (let k = kids.length - 1; k >= 0; k--) {
+              const c = kids[k] as TSNode;
+              if (c.isNamed ? c.type !== 'comment' : CHAIN_OPS.has(c.type)) todo.push(c);
+            }
+          }
         }
         return;
+      }
       case 'negated_command':
         for (const c of n.children) {
           if (!c.isNamed && c.type === '!') out.push({ t: 'neg', range: rangeOf(c) });
@@ -252,8 +296,12 @@ class Builder {
         if (!body) out.push({ t: 'cmd', node: null, redirects, at: n.startIndex });
         else if (['list', 'pipeline', 'negated_command', 'redirected_statement'].includes(body.type)) {
           this.linearize(body, out);
-          const last = [...out].reverse().find((x) => x.t === 'cmd');
-          if (last && last.t === 'cmd') last.redirects.push(...redirects);
+          for (let k = out.length - 1; k >= 0; k--) {
+            const last = out[k] as Item;
+            if (last.t !== 'cmd') continue;
+            last.redirects.push(...redirects);
+            break;
+          }
         } else {
           const tailsInside: TSNode[] = [];
           if (body.type === 'command') this.commandTails(body, tailsInside);

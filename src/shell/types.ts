@@ -256,7 +256,7 @@ export class ShellParseError extends Error {
   }
 }
 
-/** The script nests deeper than harden accepts (see MAX_SHELL_TREE_DEPTH): the whole file is reported, not guessed at. */
+/** The script nests deeper or is longer than harden accepts (MAX_SHELL_TREE_DEPTH, MAX_SHELL_SCRIPT_CHARS): the whole file is reported, not guessed at. */
 export class ShellLimitError extends InputLimitError {
   constructor(
     message: string,

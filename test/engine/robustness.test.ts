@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fix } from '../../src/api.js';
-import { MAX_SHELL_TREE_DEPTH } from '../../src/engine/limits.js';
+import { MAX_SHELL_SCRIPT_CHARS, MAX_SHELL_TREE_DEPTH } from '../../src/engine/limits.js';
 import { fix as mkFix, replace } from '../../src/engine/edits.js';
 import type { Codemod } from '../../src/engine/types.js';
 import { loadShell, parseScript, ShellLimitError } from '../../src/shell/index.js';
@@ -97,15 +97,20 @@ describe('one pathological file does not stop the run', () => {
 
   it('fuzz-ish: deep nesting and very long lines of every shape complete and report per file', async () => {
     const long = Array.from({ length: 4000 }, (_, i) => `pkg${i}`).join(' ');
+    // The larger sizes (1 MB and 3 MB lines, 5,000 services, 50 MB) are measured by `npm run bench` (bench/long-input.ts).
+    const mixed = 'echo a\\ b "c d" && apt-get install -y pkg-x '.repeat(2300);
     const files: Record<string, string> = {
       'subst/Dockerfile': `FROM alpine:3.19\nRUN ${nested(3000)}\n`,
       'ifs/Dockerfile': `FROM alpine:3.19\nRUN ${deepIf(3000)}\n`,
       'parens/Dockerfile': `FROM alpine:3.19\nRUN ${deepSubshell(3000)}\n`,
       'unbalanced/Dockerfile': `FROM alpine:3.19\nRUN ${'$('.repeat(3000)}\n`,
       'long/Dockerfile': `FROM debian:12\nRUN apt-get update && apt-get install -y ${long}\n`,
-      'continued/Dockerfile': `FROM debian:12\nRUN true \\\n${Array.from({ length: 3000 }, (_, i) => `  && echo ${i} \\\n`).join('')}  && true\n`,
+      'mixed/Dockerfile': `FROM debian:12\nRUN ${mixed}true\n`,
+      'continued/Dockerfile': `FROM debian:12\nRUN true \\\n${Array.from({ length: 10000 }, (_, i) => `  && echo ${i} \\\n`).join('')}  && true\n`,
       'escapes/Dockerfile': `FROM debian:12\nRUN echo ${'a\\ '.repeat(20000)}\n`,
+      'toolong/Dockerfile': `FROM debian:12\nRUN echo ${'x '.repeat(MAX_SHELL_SCRIPT_CHARS / 2)}\n`,
       'yaml/compose.yaml': `services:\n  a:\n    image: alpine:latest\n    x: ${'['.repeat(3000)}${']'.repeat(3000)}\n`,
+      'many/compose.yaml': `services:\n${Array.from({ length: 1000 }, (_, i) => `  s${i}:\n    image: alpine:latest\n`).join('')}`,
       'fine/Dockerfile': 'FROM alpine:latest\n',
     };
     const dir = tmpTree(files);
@@ -115,10 +120,15 @@ describe('one pathological file does not stop the run', () => {
     for (const p of ['subst/Dockerfile', 'ifs/Dockerfile', 'parens/Dockerfile']) expect(byPath.get(p)?.error?.message).toMatch(/nests more than \d+ levels deep/);
     expect(byPath.get('fine/Dockerfile')?.error).toBeUndefined();
     expect(byPath.get('fine/Dockerfile')?.changed).toBe(true);
-    for (const p of ['long/Dockerfile', 'continued/Dockerfile', 'escapes/Dockerfile', 'unbalanced/Dockerfile']) {
-      expect(byPath.get(p)?.error?.message ?? '').not.toMatch(/internal error|call stack/);
-    }
+    // Long and flat is not deep: a 10,000-command `&&` chain and a 100 KB line are processed, not refused.
+    for (const p of ['long/Dockerfile', 'mixed/Dockerfile', 'continued/Dockerfile', 'escapes/Dockerfile']) expect(byPath.get(p)?.error, p).toBeUndefined();
+    expect(byPath.get('continued/Dockerfile')?.findings.map((f) => f.codemodId)).toEqual([]);
+    expect(byPath.get('unbalanced/Dockerfile')?.error?.message ?? '').not.toMatch(/internal error|call stack/);
+    expect(byPath.get('toolong/Dockerfile')?.error?.message).toMatch(/^a RUN script of 1,048,5\d\d characters is longer than harden's limit of 1,048,576/);
     expect(byPath.get('yaml/compose.yaml')?.error?.message).toMatch(/^YAML nested too deeply for the parser/);
+    const many = byPath.get('many/compose.yaml');
+    expect(many?.applied).toHaveLength(1000);
+    expect(many?.after?.match(/alpine:3\.19/g)).toHaveLength(1000);
   }, 180_000);
 });
 
