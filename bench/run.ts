@@ -42,7 +42,7 @@ interface RunFigures {
 
 /** One measured run in a fresh process (so peak RSS is this run's). */
 function measure(mode: 'check' | 'fix', copies: readonly string[]): RunFigures {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', resolve(ROOT, 'bench/scale-worker.ts'), mode, resolve(ROOT, 'dist'), ...copies], {
+  const r = spawnSync(process.execPath, [resolve(ROOT, 'bench/scale-worker.mjs'), mode, resolve(ROOT, 'dist'), ...copies], {
     encoding: 'utf8',
     cwd: ROOT,
     maxBuffer: 64 * 1024 * 1024,

@@ -1,8 +1,9 @@
 /** compose-resource-limits: `deploy.resources` limits/reservations and `pids_limit`, with defaults per image family. */
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { isMap, isScalar, type YAMLMap } from 'yaml';
+import { derived } from '../src/engine/derive.js';
 import { fix } from '../src/engine/edits.js';
-import type { Codemod, CodemodContext, Edit, JsonSchema, ParsedCompose } from '../src/engine/types.js';
+import type { Codemod, CodemodContext, Edit, JsonSchema, ParsedCompose, ParsedFile } from '../src/engine/types.js';
 import { fillEmpty, insertPair, lookup, lookupMerged, ownPair, rangeOf, resolveNode, services, servicesUsing, sharedWhere, type ComposeService, type NewValue } from '../src/compose/index.js';
 import {
   aliasAnchorNote, buildLookups, extendedPlans, insertPairs, kbSource, lookupView, mergeInsertions, serviceImage, serviceViews, type ServiceImage, type ServiceView,
@@ -77,41 +78,60 @@ interface Stated {
   where: string;
 }
 
+/** Sizes a service states (`deploy.resources`, `mem_limit`, `cpus`, `pids_limit`…), if any. */
+function sizesOf(f: ParsedCompose, o: ComposeService): Stated | undefined {
+  const str = (n: unknown): string | undefined => {
+    const v = resolveNode(o.doc, n);
+    return isScalar(v) && (typeof v.value === 'string' || typeof v.value === 'number') && !String(v.value).includes('$') ? String(v.value) : undefined;
+  };
+  const at = (path: readonly string[]): string | undefined => {
+    const d = lookup(o, 'deploy');
+    let cur: unknown = d ? resolveNode(o.doc, d.value) : null;
+    for (const k of path) {
+      if (!isMap(cur)) return undefined;
+      const p = ownPair(cur, k);
+      if (!p) return undefined;
+      cur = p.value;
+    }
+    return str(cur);
+  };
+  const top = (k: string): string | undefined => { const l = lookup(o, k); return l ? str(l.value) : undefined; };
+  const st: Stated = { limits: {}, reservations: {}, where: `service \`${o.name}\` of ${f.path}` };
+  const set = (obj: Record<string, string | undefined>, k: string, v: string | undefined) => { if (v !== undefined) obj[k] = v; };
+  set(st.limits, 'memory', at(['resources', 'limits', 'memory']) ?? top('mem_limit'));
+  set(st.limits, 'cpus', at(['resources', 'limits', 'cpus']) ?? top('cpus'));
+  set(st.reservations, 'memory', at(['resources', 'reservations', 'memory']) ?? top('mem_reservation'));
+  set(st.reservations, 'cpus', at(['resources', 'reservations', 'cpus']));
+  const pids = at(['resources', 'limits', 'pids']) ?? top('pids_limit');
+  if (pids !== undefined && /^\d+$/.test(pids)) st.pids = Number(pids);
+  return Object.keys(st.limits).length || Object.keys(st.reservations).length || st.pids !== undefined ? st : undefined;
+}
+
+/**
+ * The services of the run's compose files that state sizes, by name, files in path order: made once per project file
+ * list (a batch has one), not per service asking.
+ */
+const statedByName = derived((files: readonly ParsedFile[]): Map<string, { file: ParsedCompose; svc: ComposeService; stated: Stated }[]> => {
+  const index = new Map<string, { file: ParsedCompose; svc: ComposeService; stated: Stated }[]>();
+  const compose = files.filter((f): f is ParsedCompose => f.kind === 'compose').sort((a, b) => a.path.localeCompare(b.path));
+  for (const file of compose) {
+    for (const svc of services(file)) {
+      const stated = sizesOf(file, svc);
+      if (!stated) continue;
+      const list = index.get(svc.name);
+      if (list) list.push({ file, svc, stated });
+      else index.set(svc.name, [{ file, svc, stated }]);
+    }
+  }
+  return index;
+});
+
+/** Sizes the repository states for a service of the same name in another compose file of this run. */
 function statedSizes(ctx: CodemodContext, view: ServiceView): Stated | undefined {
   const self = ctx.file as ParsedCompose;
   const skip = new Set(view.overrides.map((o) => o.doc));
-  const files = ctx.project.files.filter((f): f is ParsedCompose => f.kind === 'compose' && f !== self && f.absPath !== self.absPath).sort((a, b) => a.path.localeCompare(b.path));
-  for (const f of files) {
-    for (const o of services(f)) {
-      if (o.name !== view.svc.name || skip.has(o.doc)) continue;
-      const str = (n: unknown): string | undefined => {
-        const v = resolveNode(o.doc, n);
-        return isScalar(v) && (typeof v.value === 'string' || typeof v.value === 'number') && !String(v.value).includes('$') ? String(v.value) : undefined;
-      };
-      const at = (path: readonly string[]): string | undefined => {
-        const d = lookup(o, 'deploy');
-        let cur: unknown = d ? resolveNode(o.doc, d.value) : null;
-        for (const k of path) {
-          if (!isMap(cur)) return undefined;
-          const p = ownPair(cur, k);
-          if (!p) return undefined;
-          cur = p.value;
-        }
-        return str(cur);
-      };
-      const top = (k: string): string | undefined => { const l = lookup(o, k); return l ? str(l.value) : undefined; };
-      const st: Stated = { limits: {}, reservations: {}, where: `service \`${o.name}\` of ${f.path}` };
-      const set = (obj: Record<string, string | undefined>, k: string, v: string | undefined) => { if (v !== undefined) obj[k] = v; };
-      set(st.limits, 'memory', at(['resources', 'limits', 'memory']) ?? top('mem_limit'));
-      set(st.limits, 'cpus', at(['resources', 'limits', 'cpus']) ?? top('cpus'));
-      set(st.reservations, 'memory', at(['resources', 'reservations', 'memory']) ?? top('mem_reservation'));
-      set(st.reservations, 'cpus', at(['resources', 'reservations', 'cpus']));
-      const pids = at(['resources', 'limits', 'pids']) ?? top('pids_limit');
-      if (pids !== undefined && /^\d+$/.test(pids)) st.pids = Number(pids);
-      if (Object.keys(st.limits).length || Object.keys(st.reservations).length || st.pids !== undefined) return st;
-    }
-  }
-  return undefined;
+  const first = statedByName(ctx.project.files).get(view.svc.name)?.find(({ file: f, svc: o }) => f !== self && f.absPath !== self.absPath && !skip.has(o.doc));
+  return first?.stated;
 }
 
 /** Which image outside the knowledge base a service runs, for the finding: ` (\`ghcr.io/acme/api:1\`)`. */

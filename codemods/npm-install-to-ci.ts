@@ -13,6 +13,7 @@ import type { Dockerfile, Instruction } from 'dockerfile-ast';
 import { dirname, join, posix } from 'node:path';
 import picomatch from 'picomatch';
 import { fix, replace, insertAt } from '../src/engine/edits.js';
+import { derived } from '../src/engine/derive.js';
 import { isOk } from '../src/engine/lookups.js';
 import type { Answers, Codemod, DirAnswer, Edit, FileAnswer, LookupKey, ParsedDockerfile, ParsedFile } from '../src/engine/types.js';
 import { contextIgnore, dockerignoreKeys } from '../src/dockerfile/dockerignore.js';
@@ -182,9 +183,15 @@ interface Plan {
   sites: Site[];
 }
 
-/** Walk the stages: install commands with the context paths that would give them a lockfile. */
+/** The plan of a parsed Dockerfile, made once (lookup rounds and the run share it); null until the shell parser is loaded. */
 function plan(file: ParsedDockerfile): Plan | null {
   if (!file.absPath || !shellLoaded()) return null;
+  return planOf(file);
+}
+
+/** Walk the stages: install commands with the context paths that would give them a lockfile. */
+const planOf = derived((file: ParsedDockerfile): Plan | null => {
+  if (!file.absPath) return null;
   const contextDir = dirname(file.absPath);
   const ast: Dockerfile = file.ast;
   const stages: Stage[] = [];
@@ -222,7 +229,7 @@ function plan(file: ParsedDockerfile): Plan | null {
     }
   }
   return { dockerfile: file.absPath, contextDir, sites };
-}
+});
 
 const fileKey = (path: string): LookupKey => ({ kind: 'file', path });
 const dirKey = (path: string): LookupKey => ({ kind: 'dir', path });

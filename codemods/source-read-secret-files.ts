@@ -3,6 +3,7 @@
  * build context that reads `process.env.X` is rewritten to read the file. The fix edits OTHER files (companions).
  */
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
+import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import type * as TsMorph from 'ts-morph';
 import type { Codemod, Edit, ParsedCompose } from '../src/engine/types.js';
@@ -16,6 +17,8 @@ import {
 } from '../src/secrets/source.js';
 
 let tsm: typeof TsMorph | undefined;
+/** ts-morph (large: a TypeScript compiler), loaded the first time a source file is read, not for every compose file. */
+const tsMorph = (): typeof TsMorph => (tsm ??= createRequire(import.meta.url)('ts-morph') as typeof TsMorph);
 
 /** Variables the service now receives as files: `X_FILE` set, `X` not set. */
 function fileVars(svc: ServiceInfo): Set<string> {
@@ -92,9 +95,6 @@ Unsafe: reads through aliases (\`const env = process.env; env.X\`), writes (\`pr
 and dynamic names are not rewritten (writes and patterns get a manual finding). If your code declares
 \`ProcessEnv\` with \`X: string\`, the helper's \`string | undefined\` may need a \`!\` or a check.
 `,
-  async prepare() {
-    tsm ??= await import('ts-morph');
-  },
   lookups(file, _options, _global, answers) {
     if (file.kind !== 'compose') return [];
     // Build contexts are asked level by level: the engine calls lookups again with the answers so far.
@@ -103,7 +103,6 @@ and dynamic names are not rewritten (writes and patterns get a manual finding). 
   run(ctx) {
     const file = ctx.file;
     if (file.kind !== 'compose') return;
-    if (!tsm) throw new Error('ts-morph is not loaded: prepare() was not called');
     const base = composeDir(file);
     for (const { svc, vars } of builtServices(file)) {
       const context = svc.build?.context as string;
@@ -116,7 +115,7 @@ and dynamic names are not rewritten (writes and patterns get a manual finding). 
         if (path.endsWith('package.json') || !text.includes('process.env')) continue;
         if (![...vars].some((v) => text.includes(v))) continue;
         if (text.includes(HELPER_MARKER)) continue;
-        const scan = scanSource(tsm, relative(context, path), text, vars, HELPER_BASENAME);
+        const scan = scanSource(tsMorph(), relative(context, path), text, vars, HELPER_BASENAME);
         for (const u of scan.unsupported) unsupported.push(`${rel(base, path)}:${u.line} (${u.why})`);
         if (!scan.edits.length) continue;
         const root = packageRootOf(path, context, tree.dirs);

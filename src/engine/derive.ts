@@ -38,3 +38,27 @@ export function derivedBy<A extends object, K, R>(fn: (arg: A, key: K) => R): (a
     return r;
   };
 }
+
+/**
+ * dockerfile-ast recomputes an instruction's arguments from its text on every `getArguments()` (and on every call
+ * that uses them: flags, ranges, `FROM`'s image, JSON forms…), dozens of times per instruction over a run. An
+ * instruction's text never changes after parsing, so the scan is kept per instruction object; each call still gets
+ * its own array (the library's own callers shift flags off it).
+ */
+export function memoiseDockerfileArguments(proto: object): void {
+  const p = proto as { getRawArguments?: (this: object) => unknown[]; [MEMOISED]?: true };
+  if (p[MEMOISED] || typeof p.getRawArguments !== 'function') return;
+  const scan = p.getRawArguments;
+  const cache = new WeakMap<object, unknown[]>();
+  p.getRawArguments = function (this: object): unknown[] {
+    let args = cache.get(this);
+    if (!args) {
+      args = scan.call(this);
+      cache.set(this, args);
+    }
+    return args.slice();
+  };
+  p[MEMOISED] = true;
+}
+
+const MEMOISED = Symbol('memoised');

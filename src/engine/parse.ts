@@ -1,7 +1,8 @@
 /** Parsing at the engine boundary: Dockerfiles with dockerfile-ast, compose files with `yaml` (comment- and range-preserving). */
-import { DockerfileParser } from 'dockerfile-ast';
+import { DockerfileParser, Instruction } from 'dockerfile-ast';
 import { LineCounter, parseAllDocuments, isMap, isScalar } from 'yaml';
 import { computeLineStarts, detectEol } from './text.js';
+import { memoiseDockerfileArguments } from './derive.js';
 import { HostYamlError, shellHost, shellSnippets } from './shell-hosts.js';
 import type { FileKind, ParsedCompose, ParsedDockerfile, ParsedFile, ParsedKubernetes, ParsedShell, ParsedSource } from './types.js';
 
@@ -20,6 +21,8 @@ const DOCKERFILE_INSTRUCTIONS = new Set([
   'ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL', 'MAINTAINER',
   'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR',
 ]);
+
+memoiseDockerfileArguments(Instruction.prototype);
 
 export function parseDockerfile(path: string, absPath: string | undefined, text: string): ParsedDockerfile {
   const ast = DockerfileParser.parse(text);

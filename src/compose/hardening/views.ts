@@ -221,38 +221,53 @@ const BASE = /^(?:.*\.)?(?:docker-)?compose\.ya?ml$/i;
 
 /** Whether a compose file is an override/overlay (`compose.override.yaml`, `docker-compose.prod.yml`). */
 export function isOverrideFile(file: ParsedCompose): boolean {
-  return OVERRIDE.test(basename(file.path));
+  return isOverridePath(file.path);
 }
 
-/** Other compose files of this run in the same directory that are the base (for an override) or overrides (for a base). */
-/** The run's compose files by directory, built once per project file list (a run has one; codemods ask per service). */
-const composeByDir = new WeakMap<readonly ParsedFile[], Map<string, ParsedCompose[]>>();
+/** Once per parsed file: codemods ask for every file, and the test is a regular expression. */
+const isOverridePath = (() => {
+  const seen = new Map<string, boolean>();
+  return (path: string): boolean => {
+    let v = seen.get(path);
+    if (v === undefined) {
+      v = OVERRIDE.test(basename(path));
+      if (seen.size > 4096) seen.clear();
+      seen.set(path, v);
+    }
+    return v;
+  };
+})();
 
-function composeFilesIn(files: readonly ParsedFile[], dir: string): ParsedCompose[] {
+/**
+ * The run's compose files by directory, split into bases and overrides, built once per project file list (a batch has
+ * one; codemods ask per file and service, and a directory may hold hundreds of compose files).
+ */
+const composeByDir = new WeakMap<readonly ParsedFile[], Map<string, { bases: ParsedCompose[]; overrides: ParsedCompose[] }>>();
+
+function composeFilesIn(files: readonly ParsedFile[], dir: string): { bases: ParsedCompose[]; overrides: ParsedCompose[] } | undefined {
   let index = composeByDir.get(files);
   if (!index) {
     index = new Map();
     for (const f of files) {
       if (f.kind !== 'compose' || f.absPath === undefined) continue;
       const d = dirname(f.absPath);
-      index.set(d, [...(index.get(d) ?? []), f]);
+      let entry = index.get(d);
+      if (!entry) index.set(d, (entry = { bases: [], overrides: [] }));
+      const name = basename(f.absPath);
+      if (OVERRIDE.test(name)) entry.overrides.push(f);
+      else if (BASE.test(name)) entry.bases.push(f);
     }
     composeByDir.set(files, index);
   }
-  return index.get(dir) ?? [];
+  return index.get(dir);
 }
 
+/** Other compose files of this run in the same directory that are the base (for an override) or overrides (for a base). */
 export function siblingFiles(ctx: CodemodContext, file: ParsedCompose): { bases: ParsedCompose[]; overrides: ParsedCompose[] } {
-  const bases: ParsedCompose[] = [];
-  const overrides: ParsedCompose[] = [];
-  if (!file.absPath) return { bases, overrides };
-  for (const f of composeFilesIn(ctx.project.files, dirname(file.absPath))) {
-    if (f.absPath === file.absPath) continue;
-    const name = basename(f.absPath ?? '');
-    if (OVERRIDE.test(name)) overrides.push(f);
-    else if (BASE.test(name)) bases.push(f);
-  }
-  return { bases, overrides };
+  const here = file.absPath ? composeFilesIn(ctx.project.files, dirname(file.absPath)) : undefined;
+  if (!here) return { bases: [], overrides: [] };
+  const other = (f: ParsedCompose) => f.absPath !== file.absPath;
+  return { bases: here.bases.filter(other), overrides: here.overrides.filter(other) };
 }
 
 /** How the runtime-hardening codemods see a service across the base file and its overrides. */

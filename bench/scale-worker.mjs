@@ -2,24 +2,27 @@
  * One measured run for bench/run.ts, in its own process: `check` (or a `fix` dry-run) over the corpus files listed in
  * the given copies, with every network codemod skipped, through the compiled API (dist/) like the CLI. Prints JSON:
  * files, wall and CPU (user + system, every thread) of the run itself, and the process's peak RSS.
- * Usage: scale-worker.ts <check|fix> <dist dir> <copy dir>...   (each copy dir holds dockerfiles/ and compose/)
+ * Plain JavaScript on purpose: it only imports dist/, so it runs without a TypeScript loader whose module hooks would be
+ * measured too.
+ * Usage: scale-worker.mjs <check|fix> <dist dir> <copy dir>...   (each copy dir holds dockerfiles/ and compose/)
  */
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
 
 const [mode, dist, ...copies] = process.argv.slice(2);
-if ((mode !== 'check' && mode !== 'fix') || !dist || copies.length === 0) throw new Error('usage: scale-worker.ts <check|fix> <dist> <copy>...');
+if ((mode !== 'check' && mode !== 'fix') || !dist || copies.length === 0) throw new Error('usage: scale-worker.mjs <check|fix> <dist> <copy>...');
 
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-const api = (await import(pathToFileURL(resolve(dist, 'src/api.js')).href)) as typeof import('../src/api.js');
-const { codemods } = (await import(pathToFileURL(resolve(dist, 'codemods/index.js')).href)) as typeof import('../codemods/index.js');
+const api = await import(pathToFileURL(resolve(dist, 'src/api.js')).href);
+const { codemods } = await import(pathToFileURL(resolve(dist, 'codemods/index.js')).href);
 const skip = codemods.filter((c) => c.network).map((c) => c.id);
 let files = 0;
 let findings = 0;
 let errors = 0;
-for (const [dir, kind] of [['dockerfiles', 'dockerfile'], ['compose', 'compose']] as const) {
+for (const [dir, kind] of [['dockerfiles', 'dockerfile'], ['compose', 'compose']]) {
   const paths = copies.flatMap((c) => readdirSync(join(c, dir)).sort().map((n) => join(c, dir, n)));
   const opts = { paths, kind, skip, unsafe: true, resolver: { offline: true, noCache: true } };
   const r = mode === 'check' ? await api.check(opts) : await api.fix(opts);
