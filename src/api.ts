@@ -12,7 +12,7 @@ import { runProject, type ProjectFile } from './engine/project.js';
 import type { EnabledCodemod, FileResult } from './engine/run.js';
 import { composeBuilds } from './images/compose-images.js';
 import { decodeText } from './engine/text.js';
-import type { Codemod, FileKind, GlobalSettings, ParsedFile, Preset, Resolver } from './engine/types.js';
+import type { Codemod, FileKind, Finding, GlobalSettings, ParsedFile, Preset, Resolver } from './engine/types.js';
 import { atomicWrite } from './engine/write.js';
 import { applyCompanions, hasCompanions, type CompanionOutcome } from './engine/companions.js';
 import { createDefaultResolver, type ResolverSettings } from './resolvers/default.js';
@@ -72,6 +72,12 @@ export interface HardenOptions {
    * written for older targets. Default: the config's `composeVersion`, else the current Compose Specification.
    */
   composeVersion?: string;
+  /**
+   * Each file's result, as soon as it is final (in processing order: compose files first). With it, `files` of the
+   * returned result is empty and results are not kept, so memory is bounded by a batch of files rather than the
+   * whole run (a changed file's result is held until it is written when `write` is set).
+   */
+  onFile?: (result: FileResult) => void | Promise<void>;
 }
 
 export interface FixOptions extends HardenOptions {
@@ -234,6 +240,19 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
   if (Object.keys(knowledge).length) global.knowledge = knowledge;
   const resolver = opts.customResolver ?? createDefaultResolver(withAptSnapshot(resolverSettings(cfg, opts.resolver, rootConfig.dir), aptSnapshot));
   const dockerfiles = new Set(files.filter((f) => f.kind === 'dockerfile').map((f) => f.absPath));
+  const results: FileResult[] = [];
+  /** Applied fixes carrying changes to other files (applied after the run, for files whose own changes went through). */
+  const withCompanions: { seq: number; applied: Finding[] }[] = [];
+  const writing = applyFixes && opts.write === true;
+  let processed = 0;
+  const done = async (r: FileResult, seq: number): Promise<void> => {
+    const applied = applyFixes && !r.error ? r.applied.filter((a) => hasCompanions(a.fix)) : [];
+    if (applied.length) withCompanions.push({ seq, applied });
+    if (opts.onFile) await opts.onFile(r);
+    else results.push(r);
+  };
+  /** Changed files to write once every file is processed (a later file's codemods may read an earlier one from disk). */
+  const toWrite: { r: FileResult; seq: number }[] = [];
   let outcome: Awaited<ReturnType<typeof runProject>>;
   try {
     outcome = await runProject(files, {
@@ -247,28 +266,29 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
       backedOff: global.knowledge ? backedOffIn(global.knowledge) : undefined,
       // Compose files building a Dockerfile of the run stay visible to the Dockerfiles' batches.
       keep: (p) => p.kind === 'compose' && composeBuilds(p).some((b) => dockerfiles.has(b.dockerfile)),
+      onResult: (r) => {
+        const seq = processed++;
+        return writing && r.changed && !r.error && r.absPath ? void toWrite.push({ r, seq }) : done(r, seq);
+      },
     });
   } catch (e) {
     if (!opts.customResolver) await resolver.close?.();
     throw e;
   }
   problems.push(...outcome.problems);
-  const results = outcome.results;
 
   // 6. Write.
-  if (applyFixes && opts.write) {
-    for (const r of results) {
-      if (!r.changed || r.error || !r.absPath) continue;
-      try {
-        await atomicWrite(r.absPath, r.after, r.before, { allowReadOnly: opts.allowReadOnly });
-      } catch (e) {
-        r.error = { message: (e as Error).message };
-      }
+  for (const { r, seq } of toWrite) {
+    try {
+      await atomicWrite(r.absPath as string, r.after, r.before, { allowReadOnly: opts.allowReadOnly });
+    } catch (e) {
+      r.error = { message: (e as Error).message };
     }
+    await done(r, seq);
   }
   // 7. Companion changes of applied fixes (only for files whose own changes went through).
-  const withCompanions = applyFixes ? results.filter((r) => !r.error).flatMap((r) => r.applied.filter((a) => hasCompanions(a.fix))) : [];
-  const companions = await applyCompanions(withCompanions, { cwd, write: opts.write ?? false, allowReadOnly: opts.allowReadOnly });
+  withCompanions.sort((a, b) => a.seq - b.seq);
+  const companions = await applyCompanions(withCompanions.flatMap((c) => c.applied), { cwd, write: opts.write ?? false, allowReadOnly: opts.allowReadOnly });
   results.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const requests = resolver.counters?.() ?? {};
   if (!opts.customResolver) await resolver.close?.();

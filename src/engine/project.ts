@@ -42,6 +42,11 @@ export interface RunProjectOptions extends Pick<ProcessOptions, 'allowed' | 'app
   keep?(file: ParsedFile): boolean;
   /** About how many files a batch holds (default 256); a directory is never split. */
   batchFiles?: number;
+  /**
+   * Each file's result as soon as it is processed (processing order). With it, results are handed over instead of
+   * kept: `ProjectOutcome.results` stays empty, so memory holds one batch, not the whole run.
+   */
+  onResult?(result: FileResult): void | Promise<void>;
 }
 
 export interface ProjectOutcome {
@@ -84,6 +89,10 @@ function failedResult(file: ProjectFile, t: { text: string; bom: boolean }, erro
 
 export async function runProject(files: readonly ProjectFile[], opts: RunProjectOptions): Promise<ProjectOutcome> {
   const results: FileResult[] = [];
+  const emit = async (r: FileResult): Promise<void> => {
+    if (opts.onResult) await opts.onResult(r);
+    else results.push(r);
+  };
   const problems = new Map<ProjectFile, { path: string; message: string }>();
   const prepared = new Set<EnabledCodemod['codemod']>();
   /** Processed files kept visible to later batches (`opts.keep`). */
@@ -103,7 +112,7 @@ export async function runProject(files: readonly ProjectFile[], opts: RunProject
         if (file.role) parsed.role = file.role;
       } catch (e) {
         const error: FileError = e instanceof ParseError ? { message: e.message, line: e.line, column: e.column } : crashError(e);
-        results.push(failedResult(file, t, error));
+        await emit(failedResult(file, t, error));
         continue;
       }
       loaded.push({ file, text: t.text, bom: t.bom, parsed, codemods: await opts.codemodsFor(parsed) });
@@ -128,20 +137,20 @@ export async function runProject(files: readonly ProjectFile[], opts: RunProject
     for (const l of loaded) {
       const early = lookupFailures.get(l.parsed);
       if (early) {
-        results.push(failedResult(l.file, l, early));
+        await emit(failedResult(l.file, l, early));
         continue;
       }
+      let result: FileResult;
       try {
-        results.push(
-          await processFile(
-            { path: l.file.path, absPath: l.file.absPath, kind: l.file.kind, text: l.text, bom: l.bom, parsed: l.parsed, role: l.file.role },
-            { ...opts, codemods: l.codemods, project, resolveMissing: opts.resolve },
-          ),
+        result = await processFile(
+          { path: l.file.path, absPath: l.file.absPath, kind: l.file.kind, text: l.text, bom: l.bom, parsed: l.parsed, role: l.file.role },
+          { ...opts, codemods: l.codemods, project, resolveMissing: opts.resolve },
         );
       } catch (e) {
         // Whatever goes wrong inside one file (a stack overflow on pathological input included) is that file's error.
-        results.push(failedResult(l.file, l, crashError(e)));
+        result = failedResult(l.file, l, crashError(e));
       }
+      await emit(result);
     }
     if (opts.keep) for (const p of parsedHere) if (opts.keep(p)) kept.push(p);
   }

@@ -282,6 +282,14 @@ function sortReports(reports: RawReport[]): RawReport[] {
   );
 }
 
+/** Line tables of results, by result: kept beside them (not in them, so JSON output and results stay as they are). */
+const lineTables = new WeakMap<FileResult, readonly number[]>();
+
+/** The line starts of a result's text as read (BOM removed), as the engine computed them; undefined for files never processed. */
+export function lineTableOf(result: FileResult): readonly number[] | undefined {
+  return lineTables.get(result);
+}
+
 export async function processFile(input: FileInput, opts: ProcessOptions): Promise<FileResult> {
   const bom = input.bom ? BOM : '';
   const before = bom + input.text;
@@ -292,19 +300,25 @@ export async function processFile(input: FileInput, opts: ProcessOptions): Promi
     ...(input.role && input.role.role !== 'production' ? { role: input.role } : {}),
     before,
   };
-  const failed = (error: FileError): FileResult => ({
-    ...base,
-    after: before,
-    changed: false,
-    applied: [],
-    findings: [],
-    heldBack: 0,
-    suppressed: 0,
-    error,
-  });
+  // The line table of the text as read: the discovery parse's own (findings and SARIF use it), else computed once.
+  const origin: Origin = { lineStarts: input.parsed?.text === input.text ? input.parsed.lineStarts : computeLineStarts(input.text), passes: [] };
+  const withTable = (r: FileResult): FileResult => {
+    lineTables.set(r, origin.lineStarts);
+    return r;
+  };
+  const failed = (error: FileError): FileResult =>
+    withTable({
+      ...base,
+      after: before,
+      changed: false,
+      applied: [],
+      findings: [],
+      heldBack: 0,
+      suppressed: 0,
+      error,
+    });
 
   const history: string[] = [input.text];
-  const origin: Origin = { lineStarts: computeLineStarts(input.text), passes: [] };
   const applied: Finding[] = [];
   let text = input.text;
   let lastAppliedIds: string[] = [];
@@ -357,7 +371,7 @@ export async function processFile(input: FileInput, opts: ProcessOptions): Promi
         toFinding(finalParsed, r, statusOf(effectiveFix(r), opts.allowed, checkMode), origin),
       );
       const after = bom + text;
-      return {
+      return withTable({
         ...base,
         after,
         changed: after !== before,
@@ -366,7 +380,7 @@ export async function processFile(input: FileInput, opts: ProcessOptions): Promi
         heldBack: findings.filter((f) => f.fixStatus === 'held-back').length,
         suppressed,
         ignoreNotes: ignoreNotes(suppressions.directives, opts.knownIds ?? opts.codemods.map((e) => e.codemod.id), new Set(opts.codemods.map((e) => e.codemod.id))),
-      };
+      });
     };
 
     if (applicable.length === 0) return finish(parsed, kept);

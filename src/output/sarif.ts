@@ -14,6 +14,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as Sarif from 'sarif';
 import { hasProcessingErrors, type HardenResult } from '../api.js';
+import { lineTableOf } from '../engine/run.js';
 import { computeLineStarts, positionAt } from '../engine/text.js';
 import type { Codemod, Finding, Severity } from '../engine/types.js';
 import { PACKAGE_NAME } from '../version.js';
@@ -85,8 +86,9 @@ export function toSarif(result: HardenResult, codemods: readonly Codemod[], vers
   const notifications: Sarif.Notification[] = [];
   for (const f of result.files) {
     const text = f.before.replace(/^\uFEFF/, '');
-    const starts = computeLineStarts(text);
-    const lines = text.split(/\r?\n/);
+    // The engine's line table of the text as read (no second scan of every file), else computed here.
+    const starts = lineTableOf(f) ?? computeLineStarts(text);
+    const lineAt = (n: number): string => (n >= 1 && n <= starts.length ? text.slice(starts[n - 1], starts[n] ?? text.length).replace(/\r?\n$/, '') : '');
     const uri = uriOf(f.path, f.absPath);
     const seen = new Map<string, number>();
     for (const x of f.findings) {
@@ -96,7 +98,7 @@ export function toSarif(result: HardenResult, codemods: readonly Codemod[], vers
       }
       // Stable across runs and commits: the rule, the line's content with spaces normalised, and which occurrence of
       // that pair in the file it is; not the line number, so an alert survives lines added above it.
-      const content = (lines[x.line - 1] ?? '').trim().replace(/\s+/g, ' ');
+      const content = lineAt(x.line).trim().replace(/\s+/g, ' ');
       const key = `${x.codemodId}\0${content}`;
       const n = (seen.get(key) ?? 0) + 1;
       seen.set(key, n);
