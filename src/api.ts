@@ -13,7 +13,7 @@ import type { EnabledCodemod, FileResult } from './engine/run.js';
 import { composeBuilds } from './images/compose-images.js';
 import { decodeText } from './engine/text.js';
 import type { Codemod, FileKind, Finding, GlobalSettings, ParsedFile, Preset, Resolver } from './engine/types.js';
-import { atomicWrite } from './engine/write.js';
+import { atomicWrite, removeStaleTemps } from './engine/write.js';
 import { applyCompanions, hasCompanions, type CompanionOutcome } from './engine/companions.js';
 import { createDefaultResolver, type ResolverSettings } from './resolvers/default.js';
 import { knowledgeForFiles, type FileKnowledge, type Knowledge } from './compose/knowledge.js';
@@ -178,6 +178,7 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
   const unsafe = opts.unsafe ?? cfg.unsafe ?? false;
   const inPreset = new Set(presetCodemods(all, global.preset).map((c) => c.id));
   const network = opts.network ?? cfg.network ?? true;
+  const allowReadOnly = opts.allowReadOnly ?? cfg.allowReadOnly;
   const skippedOffline = new Set<string>();
 
   // A file's role (production, dev, CI, test): its config's `overrides:` role, else what its path says.
@@ -203,7 +204,7 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
     const bytes = Buffer.byteLength(opts.stdin.text);
     files.push({ path: name, absPath: undefined, kind, role: await roleOf(undefined, name), load: async () => (bytes > MAX_FILE_BYTES ? { problem: tooLargeMessage(bytes) } : { text, bom }) });
   } else {
-    const found = await discover({ paths: opts.paths?.length ? opts.paths : ['.'], cwd, exclude: [...(opts.exclude ?? []), ...(cfg.exclude ?? [])], kind: opts.kind, followSymlinks: opts.followSymlinks });
+    const found = await discover({ paths: opts.paths?.length ? opts.paths : ['.'], cwd, exclude: [...(opts.exclude ?? []), ...(cfg.exclude ?? [])], kind: opts.kind, followSymlinks: opts.followSymlinks ?? cfg.followSymlinks });
     problems.push(...found.problems);
     for (const f of found.files) files.push({ path: f.path, absPath: f.absPath, kind: f.kind, role: await roleOf(f.absPath, f.path), load: () => readText(f.absPath) });
   }
@@ -280,15 +281,21 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
   // 6. Write.
   for (const { r, seq } of toWrite) {
     try {
-      await atomicWrite(r.absPath as string, r.after, r.before, { allowReadOnly: opts.allowReadOnly });
+      await atomicWrite(r.absPath as string, r.after, r.before, { allowReadOnly });
     } catch (e) {
       r.error = { message: (e as Error).message };
     }
     await done(r, seq);
   }
+  if (applyFixes && opts.write) {
+    // Temporary files of dead processes go from every directory the run read a file in, written this time or not
+    // (each directory once; a dry run changes nothing on disk, so it leaves them).
+    const dirs = new Set(files.flatMap((f) => (f.absPath ? [dirname(f.absPath)] : [])));
+    for (const d of dirs) await removeStaleTemps(d);
+  }
   // 7. Companion changes of applied fixes (only for files whose own changes went through).
   withCompanions.sort((a, b) => a.seq - b.seq);
-  const companions = await applyCompanions(withCompanions.flatMap((c) => c.applied), { cwd, write: opts.write ?? false, allowReadOnly: opts.allowReadOnly });
+  const companions = await applyCompanions(withCompanions.flatMap((c) => c.applied), { cwd, write: opts.write ?? false, allowReadOnly });
   results.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const requests = resolver.counters?.() ?? {};
   if (!opts.customResolver) await resolver.close?.();

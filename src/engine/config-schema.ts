@@ -88,6 +88,8 @@ export function configSchema(codemods?: readonly Codemod[]): JsonSchema {
       platform: { type: 'string', pattern: '^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$', description: 'Like --platform: os/arch[/variant], e.g. linux/amd64.' },
       exactTags: { type: 'boolean', description: 'Like --exact-tags.' },
       network: { type: 'boolean', description: 'false: like --no-network, skip the codemods that need the network (each skipped with one note).' },
+      followSymlinks: { type: 'boolean', description: 'Like --follow-symlinks: also process symbolic links that lead outside the repository (named or found while walking). Read from the root configuration.' },
+      allowReadOnly: { type: 'boolean', description: 'Like --allow-read-only: --write also replaces read-only files (refused by default). Read from the root configuration.' },
       preset: { enum: ['standard', 'strict'], description: 'Compose hardening preset (like --preset).' },
       aptSnapshot: { type: 'string', pattern: '^\\d{8}T\\d{6}Z$', description: 'Like --apt-snapshot: a snapshot.debian.org timestamp such as 20240115T000000Z.' },
       composeVersion: { type: 'string', pattern: '^\\d+(?:\\.\\d+){0,2}$', description: 'Like --compose-version: the Compose version output must work with, such as "1.29.2" or "2.20" (quoted).' },

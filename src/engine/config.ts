@@ -38,6 +38,10 @@ export interface HardenConfig {
   exactTags?: boolean;
   /** false: like --no-network, skip the codemods that need the network. */
   network?: boolean;
+  /** Like --follow-symlinks: process symbolic links that lead outside the repository or walked directory. */
+  followSymlinks?: boolean;
+  /** Like --allow-read-only: `--write` also replaces read-only files. */
+  allowReadOnly?: boolean;
   /** Compose hardening preset (like --preset): `strict` adds the network-isolation codemods. */
   preset?: Preset;
   /** Like --apt-snapshot: a snapshot.debian.org timestamp (20240115T000000Z) for lock-apt-install. */

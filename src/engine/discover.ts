@@ -217,7 +217,7 @@ export async function discover(opts: DiscoverOptions): Promise<{ files: Discover
       if (escape) {
         problems.push({
           path: displayPath(opts.cwd, abs),
-          message: `symbolic link leads outside the repository ${escape.repo} (to ${escape.target}); not processed (pass --follow-symlinks to process it)`,
+          message: `symbolic link leads outside the repository ${escape.repo} (to ${escape.target}); not processed (pass --follow-symlinks, or set followSymlinks: true in .harden.yaml, to process it)`,
         });
         continue;
       }

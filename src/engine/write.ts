@@ -110,7 +110,7 @@ export async function atomicWrite(path: string, content: string, expected?: stri
   const target = await realpath(path);
   const st = await stat(target);
   if (!opts.allowReadOnly && (st.mode & 0o200) === 0) {
-    throw new WriteError(`the file is read-only (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}); not written (pass --allow-read-only to replace it anyway)`);
+    throw new WriteError(`the file is read-only (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}); not written (pass --allow-read-only, or set allowReadOnly: true in .harden.yaml, to replace it anyway)`);
   }
   if (st.nlink > 1) {
     throw new WriteError(`the file has ${st.nlink} hard links; replacing it would break them, so it was not written (apply the change with --patch and git apply, or edit it in place)`);

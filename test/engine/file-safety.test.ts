@@ -52,9 +52,30 @@ describe('owner, group, hard links, read-only', () => {
     expect(readFileSync(p, 'utf8')).not.toContain('RUN apt-get update\nRUN');
     expect(statSync(p).mode & 0o7777).toBe(0o444);
   }, 180_000);
+
+  it('`allowReadOnly: true` in .harden.yaml does what --allow-read-only does', () => {
+    const root = tmpTree({ '.git/HEAD': 'ref: refs/heads/main\n', Dockerfile: 'FROM alpine:3.19\nRUN apt-get update\nRUN apt-get install -y curl\n', '.harden.yaml': 'allowReadOnly: true\n' });
+    const p = join(root, 'Dockerfile');
+    chmodSync(p, 0o444);
+    const r = harden(['fix', '--write', '--only', 'dockerfile-apt-hygiene', 'Dockerfile'], { cwd: root });
+    expect(r.stderr).not.toMatch(/read-only/);
+    expect(r.code).toBe(0);
+    expect(readFileSync(p, 'utf8')).not.toContain('RUN apt-get update\nRUN');
+    expect(statSync(p).mode & 0o7777).toBe(0o444);
+  }, 180_000);
 });
 
 describe('symbolic links named on the command line', () => {
+  it('`followSymlinks: true` in .harden.yaml does what --follow-symlinks does', () => {
+    const outside = tmpTree({ Dockerfile: 'FROM alpine:3.19\nRUN apt-get update\nRUN apt-get install -y curl\n' });
+    const repo = tmpTree({ '.git/HEAD': 'ref: refs/heads/main\n', '.harden.yaml': 'followSymlinks: true\n' });
+    symlinkSync(join(outside, 'Dockerfile'), join(repo, 'Dockerfile'));
+    const before = readFileSync(join(outside, 'Dockerfile'), 'utf8');
+    const r = harden(['fix', '--write', '--only', 'dockerfile-apt-hygiene', 'Dockerfile'], { cwd: repo });
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(outside, 'Dockerfile'), 'utf8')).not.toBe(before);
+  }, 180_000);
+
   it('refuses a named link leaving the repository (exit 2, nothing written outside), processes it with --follow-symlinks', () => {
     const outside = tmpTree({ Dockerfile: 'FROM alpine:3.19\nRUN apt-get update\nRUN apt-get install -y curl\n' });
     const repo = tmpTree({ '.git/HEAD': 'ref: refs/heads/main\n', 'inside/Dockerfile': 'FROM alpine:3.19\n' });
@@ -67,7 +88,7 @@ describe('symbolic links named on the command line', () => {
 
     const r = harden([...args, 'Dockerfile', 'sub/linked/Dockerfile', 'sub/linked', 'Dockerfile.in'], { cwd: repo });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`Dockerfile: error: symbolic link leads outside the repository . (to ${resolve(outside, 'Dockerfile')}); not processed (pass --follow-symlinks to process it)`);
+    expect(r.stderr).toContain(`Dockerfile: error: symbolic link leads outside the repository . (to ${resolve(outside, 'Dockerfile')}); not processed (pass --follow-symlinks, or set followSymlinks: true in .harden.yaml, to process it)`);
     expect(r.stderr).toMatch(/^sub\/linked\/Dockerfile: error: symbolic link leads outside the repository/m);
     expect(r.stderr).toMatch(/^sub\/linked: error: symbolic link leads outside the repository/m);
     expect(r.stderr).not.toMatch(/^Dockerfile\.in: error/m);
@@ -126,5 +147,19 @@ describe('temporary files', () => {
     } finally {
       live.kill();
     }
+  });
+
+  it('left by a dead process are removed from every directory a --write run reads, also where nothing is written', async () => {
+    const root = tmpTree({ 'a/Dockerfile': 'FROM alpine:latest\n', 'b/Dockerfile': 'FROM alpine:3.19\n', 'c/notes.txt': 'x' });
+    const dead = spawnSync('true').pid;
+    const temp = `.Dockerfile.harden-${dead}-0123abcd.tmp`;
+    for (const d of ['a', 'b', 'c']) writeFileSync(join(root, d, temp), 'partial');
+    const dry = await fix({ cwd: root, paths: ['.'], codemods: pin });
+    expect(dry.files.map((f) => [f.path, f.changed])).toEqual([['a/Dockerfile', true], ['b/Dockerfile', false]]);
+    expect(['a', 'b', 'c'].map((d) => temps(join(root, d)).length)).toEqual([1, 1, 1]); // a dry run changes nothing on disk
+    const r = await fix({ cwd: root, paths: ['.'], write: true, codemods: pin });
+    expect(r.files.map((f) => [f.path, f.changed, f.error])).toEqual([['a/Dockerfile', true, undefined], ['b/Dockerfile', false, undefined]]);
+    // b/ holds no written file but was read; c/ holds no file harden reads.
+    expect(['a', 'b', 'c'].map((d) => temps(join(root, d)).length)).toEqual([0, 0, 1]);
   });
 });
