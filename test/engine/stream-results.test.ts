@@ -14,7 +14,7 @@ describe('streamed results (API onFile)', () => {
   writeFileSync(join(dir, 'a', 'Dockerfile'), dockerfile);
   writeFileSync(join(dir, 'b', 'Dockerfile'), 'FROM alpine:3.20\nRUN true\n');
   const opts = { cwd: dir, paths: ['.'], only: ['dockerfile-add-to-copy'], network: false };
-  const shape = (r: FileResult) => ({ path: r.path, changed: r.changed, after: r.after, applied: r.applied.map((a) => a.codemod) });
+  const shape = (r: FileResult) => ({ path: r.path, changed: r.changed, after: r.after, applied: r.applied.map((a) => a.codemodId) });
 
   it('hands each file its result once, the same results as a collecting run, and keeps none itself', async () => {
     const collected = await fix(opts);
