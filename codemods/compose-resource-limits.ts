@@ -3,10 +3,10 @@ import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { isMap, isScalar, type YAMLMap } from 'yaml';
 import { derived } from '../src/engine/derive.js';
 import { fix } from '../src/engine/edits.js';
-import type { Codemod, CodemodContext, Edit, JsonSchema, ParsedCompose, ParsedFile } from '../src/engine/types.js';
+import type { Codemod, CodemodContext, Edit, JsonSchema, ParsedCompose, RunIndex } from '../src/engine/types.js';
 import { fillEmpty, insertPair, lookup, lookupMerged, ownPair, rangeOf, resolveNode, services, servicesUsing, sharedWhere, type ComposeService, type NewValue } from '../src/compose/index.js';
 import {
-  aliasAnchorNote, buildLookups, extendedPlans, insertPairs, kbSource, lookupView, mergeInsertions, serviceImage, serviceViews, type ServiceImage, type ServiceView,
+  aliasAnchorNote, buildLookups, extendedPlans, insertPairs, kbSource, lookupView, mergeInsertions, serviceImage, serviceViews, siblingFiles, type ServiceImage, type ServiceView,
 } from '../src/compose/hardening.js';
 import { FAMILY_RESOURCES, type Family, type ResourceProfile } from '../src/compose/image-kb.js';
 
@@ -107,31 +107,60 @@ function sizesOf(f: ParsedCompose, o: ComposeService): Stated | undefined {
   return Object.keys(st.limits).length || Object.keys(st.reservations).length || st.pids !== undefined ? st : undefined;
 }
 
+/** A service of the run's compose files that states sizes (an entry of `STATED_SIZES`). */
+interface StatedEntry {
+  name: string;
+  path: string;
+  absPath: string | undefined;
+  docIndex: number;
+  stated: Stated;
+}
+
 /**
- * The services of the run's compose files that state sizes, by name, files in path order: made once per project file
- * list (a batch has one), not per service asking.
+ * The services that state sizes, from every compose file of the run (whatever batch it is processed in). A file whose
+ * text has none of the keys `sizesOf` reads states none, so it is not parsed for the index.
  */
-const statedByName = derived((files: readonly ParsedFile[]): Map<string, { file: ParsedCompose; svc: ComposeService; stated: Stated }[]> => {
-  const index = new Map<string, { file: ParsedCompose; svc: ComposeService; stated: Stated }[]>();
-  const compose = files.filter((f): f is ParsedCompose => f.kind === 'compose').sort((a, b) => a.path.localeCompare(b.path));
-  for (const file of compose) {
+const STATED_SIZES: RunIndex<StatedEntry> = {
+  id: 'compose-resource-limits/stated-sizes',
+  kinds: ['compose'],
+  mayHave: (text) => /mem_limit|mem_reservation|cpus|pids|memory/.test(text),
+  entries(file) {
+    if (file.kind !== 'compose') return [];
+    const out: StatedEntry[] = [];
     for (const svc of services(file)) {
       const stated = sizesOf(file, svc);
-      if (!stated) continue;
-      const list = index.get(svc.name);
-      if (list) list.push({ file, svc, stated });
-      else index.set(svc.name, [{ file, svc, stated }]);
+      if (stated) out.push({ name: svc.name, path: file.path, absPath: file.absPath, docIndex: svc.docIndex, stated });
     }
+    return out;
+  },
+};
+
+/** The index's entries by service name, files in path order: made once per run, not per service asking. */
+const statedByName = derived((entries: readonly StatedEntry[]): Map<string, StatedEntry[]> => {
+  const index = new Map<string, StatedEntry[]>();
+  for (const e of [...entries].sort((a, b) => a.path.localeCompare(b.path))) {
+    const list = index.get(e.name);
+    if (list) list.push(e);
+    else index.set(e.name, [e]);
   }
   return index;
 });
 
-/** Sizes the repository states for a service of the same name in another compose file of this run. */
+/**
+ * Sizes the repository states for a service of the same name in another compose file of this run (not this file, nor
+ * the override files whose definitions of the service merge into this one).
+ */
 function statedSizes(ctx: CodemodContext, view: ServiceView): Stated | undefined {
   const self = ctx.file as ParsedCompose;
-  const skip = new Set(view.overrides.map((o) => o.doc));
-  const first = statedByName(ctx.project.files).get(view.svc.name)?.find(({ file: f, svc: o }) => f !== self && f.absPath !== self.absPath && !skip.has(o.doc));
-  return first?.stated;
+  const candidates = statedByName(ctx.project.indexed(STATED_SIZES) as StatedEntry[]).get(view.svc.name);
+  if (!candidates) return undefined;
+  const skip = new Set<string>();
+  if (view.overrides.length > 0) {
+    for (const o of siblingFiles(ctx, self).overrides) {
+      for (const svc of services(o)) if (view.overrides.includes(svc)) skip.add(`${o.absPath}\0${svc.docIndex}`);
+    }
+  }
+  return candidates.find((e) => e.absPath !== self.absPath && !skip.has(`${e.absPath}\0${e.docIndex}`))?.stated;
 }
 
 /** Which image outside the knowledge base a service runs, for the finding: ` (\`ghcr.io/acme/api:1\`)`. */
@@ -298,6 +327,7 @@ function nestedEdits(file: ParsedCompose, svc: ComposeService, deploy: YAMLMap, 
 export const composeResourceLimits: Codemod = {
   id: 'compose-resource-limits',
   fileKinds: ['compose'],
+  runIndexes: [STATED_SIZES as RunIndex<unknown>],
   summary: 'Adds `deploy.resources` limits and reservations (cpus, memory) and `pids_limit`, with defaults per image family.',
   safety: 'safe',
   roles: PRODUCTION_ONLY,

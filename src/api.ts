@@ -1,7 +1,7 @@
 /**
  * The programmatic API: `fix()` and `check()`. The CLI is a thin layer over these; bots and CI use them directly.
  */
-import { dirname, relative, resolve } from 'node:path';
+import { basename, dirname, relative, resolve } from 'node:path';
 import { readFile, stat } from 'node:fs/promises';
 import { MAX_FILE_BYTES, tooLargeMessage } from './engine/limits.js';
 import { codemods as registeredCodemods } from '../codemods/index.js';
@@ -18,6 +18,8 @@ import { applyCompanions, hasCompanions, type CompanionOutcome } from './engine/
 import { createDefaultResolver, type ResolverSettings } from './resolvers/default.js';
 import { knowledgeForFiles, type FileKnowledge, type Knowledge } from './compose/knowledge.js';
 import { services as composeServices } from './compose/services.js';
+import { isComposeFamilyName } from './compose/hardening/views.js';
+import { mayBeKustomization } from './kubernetes/images.js';
 
 export interface HardenOptions {
   /** Files and directories (default: the current directory). */
@@ -267,6 +269,11 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
       backedOff: global.knowledge ? backedOffIn(global.knowledge) : undefined,
       // Compose files building a Dockerfile of the run stay visible to the Dockerfiles' batches.
       keep: (p) => p.kind === 'compose' && composeBuilds(p).some((b) => dockerfiles.has(b.dockerfile)),
+      // A directory's compose base and override files read each other (same batch); kustomizations name resources
+      // anywhere in the run (every batch sees them).
+      together: (f) => (f.kind === 'compose' && isComposeFamilyName(basename(f.path)) ? 'compose' : undefined),
+      shared: { kubernetes: mayBeKustomization },
+      indexes: all.flatMap((c) => (opts.skip?.includes(c.id) || (opts.only?.length && !opts.only.includes(c.id)) ? [] : (c.runIndexes ?? []))),
       onResult: (r) => {
         const seq = processed++;
         return writing && r.changed && !r.error && r.absPath ? void toWrite.push({ r, seq }) : done(r, seq);

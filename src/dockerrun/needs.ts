@@ -88,7 +88,7 @@ export function runImage(run: DockerRun, project: ProjectView, answers?: Answers
 /** What the hardening codemods ask for a shell file's runs: image configs, Dockerfiles of built images, entrypoints. */
 export function runLookups(file: ParsedFile, project: ProjectView | undefined, global: GlobalSettings, answers?: Answers): LookupKey[] {
   if (file.kind !== 'shell') return [];
-  const view: ProjectView = project ?? { files: [file], byAbsPath: () => undefined };
+  const view: ProjectView = project ?? { files: [file], byAbsPath: () => undefined, indexed: () => [] };
   const out = new Map<string, LookupKey>();
   const add = (k: LookupKey) => out.set(JSON.stringify(k), k);
   for (const r of dockerRuns(file)) {

@@ -3,19 +3,28 @@
  * fixture tests. Parse once (the parse is what the first pass and every derived view use), choose the codemods of each
  * file, load their heavy dependencies, resolve every lookup of a batch of files at once, then process file by file.
  *
- * Files are processed in batches (whole directories, about `batchFiles` files each) so memory holds one batch's parses,
- * not the tree's: a parse is dropped once its file is processed. What other files may need of a parse stays
- * reachable through `ProjectView`:
+ * Files are processed in bounded batches (about `batchFiles` files each) so memory holds one batch's parses, not the
+ * tree's: a parse is dropped once its file is processed. A large directory is split across batches; what other files
+ * may need of a parse stays reachable through `ProjectView`:
+ * - files `together` gives the same key in one directory are never split (the API keeps a directory's compose base
+ *   and override files together, and its Kubernetes files: a kustomization and its resources);
  * - compose files come first, and those `keep` selects stay for the later batches (the API keeps compose files that
  *   build a Dockerfile of the run: pin-image-digest reads their build args, dockerfile-healthcheck their services);
- * - files of the same directory are always in the same batch (a compose file and its overrides see each other);
+ * - files `shared` selects by their text are read and parsed before the first batch and seen by every batch (the API
+ *   shares kustomizations: they name resources in other directories);
+ * - what a codemod needs of every file of the run it declares as a `RunIndex` (compose-resource-limits: the sizes
+ *   services state), whose small entries are taken from each file before the first batch;
  * - anything else a codemod reads of another file goes through a `file` lookup (the resolver reads it from disk).
+ * Which files share a batch therefore changes no result.
  */
 import { ParseError, parseFile } from './parse.js';
 import { BOM } from './text.js';
 import { crashError, processFile, resolveLookups, type EnabledCodemod, type FileError, type FileResult, type ProcessOptions } from './run.js';
 import type { RoleDecision } from './roles.js';
-import type { FileKind, LookupKey, ParsedFile, ProjectView } from './types.js';
+import type { FileKind, LookupKey, ParsedFile, ProjectView, RunIndex } from './types.js';
+
+/** At most this much text (characters) of files parsed before the first batch is kept for their batch. */
+const EARLY_CHARS = 2 * 1024 * 1024;
 
 /** A file to process; its text is read when its batch comes. */
 export interface ProjectFile {
@@ -40,8 +49,20 @@ export interface RunProjectOptions extends Pick<ProcessOptions, 'allowed' | 'app
    * Dockerfile of the run. Default: none does.
    */
   keep?(file: ParsedFile): boolean;
-  /** About how many files a batch holds (default 256); a directory is never split. */
+  /** At most how many files a batch holds (default 64), unless files kept `together` are more. */
   batchFiles?: number;
+  /**
+   * A key for files that must be in the same batch when they are in the same directory (they read each other through
+   * `ctx.project`); undefined: the file may go in any batch.
+   */
+  together?(file: ProjectFile): string | undefined;
+  /**
+   * Files every batch sees through `ctx.project`, chosen on their kind and text before the first batch (they are read
+   * and parsed then, once, and stay until the run ends). Select few: they are not bounded by the batch size.
+   */
+  shared?: Partial<Record<FileKind, (text: string) => boolean>>;
+  /** The run indexes codemods read (`ctx.project.indexed`): their entries are taken from every file before the first batch. */
+  indexes?: readonly RunIndex<unknown>[];
   /**
    * Each file's result as soon as it is processed (processing order). With it, results are handed over instead of
    * kept: `ProjectOutcome.results` stays empty, so memory holds one batch, not the whole run.
@@ -58,24 +79,48 @@ export interface ProjectOutcome {
 
 const dirOf = (f: ProjectFile): string => (f.absPath ?? f.path).replace(/[/\\][^/\\]*$/, '');
 
-/** Batches of whole directories, compose files' batches first. */
-function batches(files: readonly ProjectFile[], size: number): ProjectFile[][] {
+/**
+ * Bounded batches, compose files' first: each directory's files in the order given, cut into batches of at most `size`
+ * files, a directory's files with the same `together` key never cut apart (they go where the first of them goes).
+ */
+function batches(files: readonly ProjectFile[], size: number, together?: (f: ProjectFile) => string | undefined): ProjectFile[][] {
   const out: ProjectFile[][] = [];
   for (const group of [files.filter((f) => f.kind === 'compose'), files.filter((f) => f.kind !== 'compose')]) {
-    const byDir = new Map<string, ProjectFile[]>();
+    // Units: a file alone, or the files of a directory that share a `together` key (at its first file's place).
+    const units: ProjectFile[][] = [];
+    const byKey = new Map<string, ProjectFile[]>();
     for (const f of group) {
-      const d = dirOf(f);
+      const key = together?.(f);
+      if (key === undefined) {
+        units.push([f]);
+        continue;
+      }
+      const k = `${dirOf(f)}\0${key}`;
+      const unit = byKey.get(k);
+      if (unit) unit.push(f);
+      else {
+        const u = [f];
+        byKey.set(k, u);
+        units.push(u);
+      }
+    }
+    // A directory's units stay next to each other (its files share a config lookup and a parent listing).
+    const byDir = new Map<string, ProjectFile[][]>();
+    for (const u of units) {
+      const d = dirOf(u[0] as ProjectFile);
       const list = byDir.get(d);
-      if (list) list.push(f);
-      else byDir.set(d, [f]);
+      if (list) list.push(u);
+      else byDir.set(d, [u]);
     }
     let cur: ProjectFile[] = [];
     for (const list of byDir.values()) {
-      if (cur.length > 0 && cur.length + list.length > size) {
-        out.push(cur);
-        cur = [];
+      for (const u of list) {
+        if (cur.length > 0 && cur.length + u.length > size) {
+          out.push(cur);
+          cur = [];
+        }
+        cur.push(...u);
       }
-      cur.push(...list);
     }
     if (cur.length > 0) out.push(cur);
   }
@@ -98,9 +143,50 @@ export async function runProject(files: readonly ProjectFile[], opts: RunProject
   /** Processed files kept visible to later batches (`opts.keep`). */
   const kept: ParsedFile[] = [];
 
-  for (const batch of batches(files, opts.batchFiles ?? 256)) {
+  // Before the first batch: the shared files (parsed, kept for the run) and the run indexes' entries. A parse made here
+  // is the one its batch uses while the parses kept so far are within EARLY_CHARS of text; past that, the file is
+  // parsed again in its batch (memory stays bounded, the index still covers every file).
+  const early = new Map<ProjectFile, { text: string; bom: boolean; parsed: ParsedFile }>();
+  const shared: ParsedFile[] = [];
+  const indexes = [...new Set(opts.indexes ?? [])];
+  const entries = new Map<RunIndex<unknown>, unknown[]>(indexes.map((ix) => [ix, []]));
+  let earlyChars = 0;
+  for (const file of files) {
+    const share = opts.shared?.[file.kind];
+    const wanting = indexes.filter((ix) => ix.kinds.includes(file.kind));
+    if (!share && wanting.length === 0) continue;
+    const t = await file.load();
+    if ('problem' in t) continue;
+    const forRun = share?.(t.text) === true;
+    const hits = wanting.filter((ix) => ix.mayHave(t.text));
+    if (!forRun && hits.length === 0) continue;
+    let parsed: ParsedFile;
+    try {
+      parsed = parseFile(file.kind, file.path, file.absPath, t.text);
+      if (file.role) parsed.role = file.role;
+    } catch {
+      continue; // its batch reports the error
+    }
+    for (const ix of hits) (entries.get(ix) as unknown[]).push(...ix.entries(parsed));
+    if (forRun) shared.push(parsed);
+    if (forRun || earlyChars + t.text.length <= EARLY_CHARS) {
+      early.set(file, { text: t.text, bom: t.bom, parsed });
+      if (!forRun) earlyChars += t.text.length;
+    }
+  }
+  for (const p of opts.context ?? []) for (const ix of indexes) if (ix.kinds.includes(p.kind)) (entries.get(ix) as unknown[]).push(...ix.entries(p));
+  const isShared = new Set(shared);
+  const indexed = <T>(ix: RunIndex<T>): readonly T[] => (entries.get(ix as RunIndex<unknown>) ?? []) as T[];
+
+  for (const batch of batches(files, opts.batchFiles ?? 64, opts.together)) {
     const loaded: { file: ProjectFile; text: string; bom: boolean; parsed: ParsedFile; codemods: EnabledCodemod[] }[] = [];
     for (const file of batch) {
+      const pre = early.get(file);
+      early.delete(file);
+      if (pre) {
+        loaded.push({ file, ...pre, codemods: await opts.codemodsFor(pre.parsed) });
+        continue;
+      }
       const t = await file.load();
       if ('problem' in t) {
         problems.set(file, { path: file.path, message: t.problem });
@@ -130,10 +216,10 @@ export async function runProject(files: readonly ProjectFile[], opts: RunProject
     const lookupFailures = new Map<ParsedFile, FileError>();
     await resolveLookups(parsedHere, (p) => byParsed.get(p) ?? [], opts.global, opts.answers, opts.resolve, (p, err) => lookupFailures.set(p, err));
 
-    const visible = [...parsedHere, ...kept, ...(opts.context ?? [])];
+    const visible = [...new Set([...parsedHere, ...kept, ...shared, ...(opts.context ?? [])])];
     const byAbs = new Map<string, ParsedFile>();
     for (const f of visible) if (f.absPath !== undefined && !byAbs.has(f.absPath)) byAbs.set(f.absPath, f);
-    const project: ProjectView = { files: visible, byAbsPath: (p) => byAbs.get(p) };
+    const project: ProjectView = { files: visible, byAbsPath: (p) => byAbs.get(p), indexed };
     for (const l of loaded) {
       const early = lookupFailures.get(l.parsed);
       if (early) {
@@ -152,7 +238,7 @@ export async function runProject(files: readonly ProjectFile[], opts: RunProject
       }
       await emit(result);
     }
-    if (opts.keep) for (const p of parsedHere) if (opts.keep(p)) kept.push(p);
+    if (opts.keep) for (const p of parsedHere) if (opts.keep(p) && !isShared.has(p)) kept.push(p);
   }
   return { results, problems: files.flatMap((f) => problems.get(f) ?? []) };
 }

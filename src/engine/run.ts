@@ -412,7 +412,7 @@ export async function processText(
 ): Promise<FileResult> {
   const bom = text.startsWith(BOM);
   const body = bom ? text.slice(1) : text;
-  const project = opts.project ?? { files: [], byAbsPath: () => undefined };
+  const project = opts.project ?? { files: [], byAbsPath: () => undefined, indexed: () => [] };
   return processFile({ kind, path, absPath: opts.absPath, text: body, bom }, { ...opts, project });
 }
 

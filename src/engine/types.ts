@@ -262,15 +262,31 @@ export interface DirAnswer {
 
 /**
  * A read-only view of the run's other files, for codemods that need cross-file knowledge (e.g. compose build args).
- * The run is processed in batches of whole directories (src/engine/project.ts), so `files` holds the files of the
- * current batch (every file of this file's directory among them) plus the compose files that build a Dockerfile of
- * the run; anything else of another file is read through a `file` lookup. Build indexes over `files` with
- * `derived()` (src/engine/derive.ts) rather than scanning it per file.
+ * The run is processed in bounded batches (src/engine/project.ts), so `files` holds the files of the current batch
+ * (a directory's compose base and override files always together), the compose files that build a Dockerfile of the
+ * run, and the run's kustomizations; what a codemod needs from every file of the run, whatever its batch, it declares
+ * as a `RunIndex` and reads with `indexed`; anything else of another file is read through a `file` lookup. Build
+ * indexes over `files` with `derived()` (src/engine/derive.ts) rather than scanning it per file.
  */
 export interface ProjectView {
   readonly files: readonly ParsedFile[];
   /** Find a parsed file of this run by absolute path. */
   byAbsPath(absPath: string): ParsedFile | undefined;
+  /** The entries of `index` from every file of the run (in the order files were given); none for an undeclared index. */
+  indexed<T>(index: RunIndex<T>): readonly T[];
+}
+
+/**
+ * Small facts taken from every file of the run before the first batch (e.g. the resource sizes compose services
+ * state), so a codemod can read them whatever batch a file is in, without the run keeping every parse. Declared by a
+ * codemod (`runIndexes`); `entries` must keep nothing of the parse (plain values: names, paths, strings).
+ */
+export interface RunIndex<T> {
+  readonly id: string;
+  readonly kinds: readonly FileKind[];
+  /** A test on the text: false when the file has no entries for sure (it is then not parsed for the index). */
+  mayHave(text: string): boolean;
+  entries(file: ParsedFile): readonly T[];
 }
 
 export interface CodemodContext<F extends ParsedFile = ParsedFile> {
@@ -351,7 +367,8 @@ export interface Codemod {
    * configuration schema (`schema/harden.schema.json`, `.harden.yaml` validation) is built from these.
    */
   optionsSchema?: JsonSchema;
-  /** Pure: what it needs answered. Called on each pass's parse. */
+  /** Facts it reads from every file of the run (`ctx.project.indexed`), see `RunIndex`. */
+  runIndexes?: readonly RunIndex<unknown>[];
   /**
    * Load heavy dependencies (a shell parser's WASM, ts-morph) before the first run. Called once per process,
    * only when the codemod is enabled and a file of its kind is processed, so `harden --version` stays fast.

@@ -33,6 +33,15 @@ export function kubernetesRole(file: ParsedKubernetes): KubernetesFileRole {
   return 'helm-values';
 }
 
+/**
+ * Whether a Kubernetes file's text may make it a kustomization (`kubernetesRole`), before parsing it: false only when
+ * it names no `Kustomization` and no kustomize key starts a line (a top-level key) or a flow mapping.
+ */
+export function mayBeKustomization(text: string): boolean {
+  return text.includes('Kustomization') || KUSTOMIZE_LINE.test(text) || /^\s*\{/m.test(text);
+}
+const KUSTOMIZE_LINE = new RegExp(`^["']?(?:${KUSTOMIZE_KEYS.join('|')})["']?\\s*:`, 'm');
+
 export interface ManifestImage {
   workload: Workload;
   container: K8sContainer;

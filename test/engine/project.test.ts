@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { check } from '../../src/api.js';
 import { AnswerStore } from '../../src/engine/lookups.js';
-import { runProject, type ProjectFile } from '../../src/engine/project.js';
+import { runProject, type ProjectFile, type RunProjectOptions } from '../../src/engine/project.js';
 import type { EnabledCodemod } from '../../src/engine/run.js';
-import type { Codemod, FileKind, LookupKey, ParsedFile } from '../../src/engine/types.js';
+import type { Codemod, FileKind, LookupKey, ParsedFile, RunIndex } from '../../src/engine/types.js';
 import { parseCompose } from '../../src/engine/parse.js';
 import { services } from '../../src/compose/services.js';
 import { services as envServices, envEntries } from '../../src/secrets/compose.js';
@@ -35,7 +39,7 @@ function recorder() {
   return { seen, enabled: [{ codemod, options: {} }] as EnabledCodemod[] };
 }
 
-async function go(files: ProjectFile[], r: ReturnType<typeof recorder>, extra: { batchFiles?: number; keep?: (f: ParsedFile) => boolean } = {}) {
+async function go(files: ProjectFile[], r: ReturnType<typeof recorder>, extra: Partial<Pick<RunProjectOptions, 'batchFiles' | 'keep' | 'together' | 'shared' | 'indexes'>> = {}) {
   const answers = new AnswerStore();
   const asked: LookupKey[][] = [];
   const out = await runProject(files, {
@@ -62,7 +66,7 @@ describe('runProject', () => {
     expect(objs.size).toBe(1);
   });
 
-  it('processes in batches of whole directories, compose files first, resolving each batch in one request', async () => {
+  it('processes in bounded batches, compose files first, files kept together never apart, resolving each batch in one request', async () => {
     const r = recorder();
     const files = [
       file('/a/Dockerfile', 'dockerfile', 'FROM alpine\n'),
@@ -71,7 +75,7 @@ describe('runProject', () => {
       file('/c/compose.yaml', 'compose', 'services:\n  x:\n    image: alpine\n'),
       file('/c/compose.override.yaml', 'compose', 'services:\n  x:\n    read_only: true\n'),
     ];
-    const out = await go(files, r, { batchFiles: 1, keep: (f) => f.path === 'a/compose.yaml' });
+    const out = await go(files, r, { batchFiles: 1, keep: (f) => f.path === 'a/compose.yaml', together: (f) => (f.path.startsWith('c/') ? 'family' : undefined) });
     expect(out.results.map((x) => x.path)).toEqual(['a/compose.yaml', 'c/compose.yaml', 'c/compose.override.yaml', 'a/Dockerfile', 'b/Dockerfile']);
     // One resolver call per batch: /a compose, /c (both files of the directory together), /a Dockerfile, /b Dockerfile.
     expect(out.asked.map((keys) => keys.length)).toEqual([1, 2, 1, 1]);
@@ -81,12 +85,97 @@ describe('runProject', () => {
     expect(projectOf('b/Dockerfile')).toEqual(['b/Dockerfile', 'a/compose.yaml']);
   });
 
+  it('cuts a large directory into batches of at most batchFiles files, a together group where its first file is', async () => {
+    const r = recorder();
+    const files = [
+      ...['1', '2', '3', '4', '5'].map((n) => file(`/d/Dockerfile.${n}`, 'dockerfile', 'FROM alpine\n')),
+      file('/d/compose.yaml', 'compose', 'services:\n  x:\n    image: alpine\n'),
+      file('/d/other.yaml', 'compose', 'services:\n  y:\n    image: alpine\n'),
+      file('/d/compose.prod.yaml', 'compose', 'services:\n  x:\n    read_only: true\n'),
+    ];
+    const out = await go(files, r, { batchFiles: 2, together: (f) => (/compose/.test(f.path) ? 'family' : undefined) });
+    // compose.yaml and compose.prod.yaml together (at compose.yaml's place), other.yaml alone; Dockerfiles two by two.
+    expect(out.asked.map((keys) => keys.map((k) => (k as { path: string }).path.replace(/^\/d\/|\.other$/g, '')))).toEqual([
+      ['compose.yaml', 'compose.prod.yaml'],
+      ['other.yaml'],
+      ['Dockerfile.1', 'Dockerfile.2'],
+      ['Dockerfile.3', 'Dockerfile.4'],
+      ['Dockerfile.5'],
+    ]);
+    expect(out.results.map((x) => x.path)).toEqual(['d/compose.yaml', 'd/compose.prod.yaml', 'd/other.yaml', 'd/Dockerfile.1', 'd/Dockerfile.2', 'd/Dockerfile.3', 'd/Dockerfile.4', 'd/Dockerfile.5']);
+    const projectOf = (p: string) => r.seen.find((s) => s.phase === 'run' && s.path === p)?.project;
+    expect(projectOf('d/Dockerfile.3')).toEqual(['d/Dockerfile.3', 'd/Dockerfile.4']);
+  });
+
+  it('gives every batch the run index entries of every file and the shared files, each parsed once', async () => {
+    const parsedFor = new Map<string, ParsedFile[]>();
+    const names: RunIndex<string> = {
+      id: 'names',
+      kinds: ['compose'],
+      mayHave: (text) => text.includes('image:'),
+      entries(f) {
+        parsedFor.set(f.path, [...(parsedFor.get(f.path) ?? []), f]);
+        return services(f as never).map((s) => `${f.path}:${s.name}`);
+      },
+    };
+    const seen: Record<string, { indexed: readonly string[]; files: string[] }> = {};
+    const codemod: Codemod = {
+      id: 'reader',
+      fileKinds: ['compose', 'kubernetes'],
+      summary: 'reads the index',
+      safety: 'safe',
+      docs: '',
+      run(ctx) {
+        seen[ctx.file.path] = { indexed: ctx.project.indexed(names), files: ctx.project.files.map((f) => f.path) };
+        parsedFor.set(`run ${ctx.file.path}`, [ctx.file]);
+      },
+    };
+    const files = [
+      file('/a/compose.yaml', 'compose', 'services:\n  web:\n    image: nginx\n'),
+      file('/b/compose.yaml', 'compose', 'services:\n  partial:\n    read_only: true\n'),
+      file('/c/compose.yaml', 'compose', 'services:\n  db:\n    image: postgres\n'),
+      file('/k/kustomization.yaml', 'kubernetes', 'resources:\n  - ../a\n'),
+    ];
+    await go(files, { seen: [], enabled: [{ codemod, options: {} }] }, { batchFiles: 1, indexes: [names as RunIndex<unknown>], shared: { kubernetes: (t) => t.startsWith('resources:') } });
+    // Every file, the first batch's included, sees the entries of files processed later, in the order given.
+    for (const p of ['a/compose.yaml', 'b/compose.yaml', 'c/compose.yaml']) expect(seen[p]?.indexed).toEqual(['a/compose.yaml:web', 'c/compose.yaml:db']);
+    // b/compose.yaml has no `image:`: not parsed for the index.
+    expect(parsedFor.has('b/compose.yaml')).toBe(false);
+    // The index's parse is the one the run uses (parsed once).
+    expect(parsedFor.get('a/compose.yaml')).toEqual([parsedFor.get('run a/compose.yaml')?.[0]]);
+    expect(parsedFor.get('a/compose.yaml')?.[0]).toBe(parsedFor.get('run a/compose.yaml')?.[0]);
+    // The shared kustomization is visible to every batch, before its own.
+    expect(seen['a/compose.yaml']?.files).toEqual(['a/compose.yaml', 'k/kustomization.yaml']);
+    expect(seen['k/kustomization.yaml']?.files).toEqual(['k/kustomization.yaml']);
+  });
+
   it('reports unreadable files as problems, in the order given, and parse errors as file errors', async () => {
     const r = recorder();
     const bad: ProjectFile = { path: 'x/Dockerfile', absPath: '/x/Dockerfile', kind: 'dockerfile', load: async () => ({ problem: 'not valid UTF-8 text' }) };
     const out = await go([bad, file('/y/compose.yaml', 'compose', 'services: [\n')], r);
     expect(out.problems).toEqual([{ path: 'x/Dockerfile', message: 'not valid UTF-8 text' }]);
     expect(out.results[0]?.error?.message).toMatch(/invalid YAML/);
+  });
+});
+
+describe('batches through the API', () => {
+  it('compose-resource-limits takes sizes stated in a file of a later batch (a directory of 70 compose files)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'harden-batches-'));
+    try {
+      const paths: string[] = [];
+      for (let i = 0; i < 70; i++) {
+        const p = join(dir, `stack${String(i).padStart(2, '0')}.yml`);
+        writeFileSync(p, `services:\n  warehouse:\n    image: example/columnstore:24.3\n${i === 69 ? '    mem_limit: 6g\n' : ''}`);
+        paths.push(p);
+      }
+      const r = await check({ paths, kind: 'compose', only: ['compose-resource-limits'], unsafe: true, resolver: { offline: true, noCache: true } });
+      const first = r.files.find((f) => f.path.endsWith('stack00.yml'));
+      expect(first?.findings.map((f) => f.message).join('\n')).toMatch(/stack69\.yml, where the repository states its sizes/);
+      // The file stating them does not take them from itself.
+      expect(r.files.find((f) => f.path.endsWith('stack69.yml'))?.findings.map((f) => f.message).join('\n') ?? '').not.toMatch(/stack69\.yml, where/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

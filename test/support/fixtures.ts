@@ -132,6 +132,7 @@ export async function runCase(c: FixtureCase, text: string = c.input): Promise<F
     answers: resolver.answers,
     resolve: (keys) => resolver.resolveAll(keys, { cwd: c.dir }),
     context,
+    indexes: enabled.flatMap((e) => e.codemod.runIndexes ?? []),
   });
   const r = results[0];
   if (!r) throw new Error(`fixture ${c.codemodId}/${c.name}: no result`);

@@ -219,6 +219,14 @@ export function containerPorts(svc: ComposeService): { published: number[]; expo
 const OVERRIDE = /^(?:.*\.)?((?:docker-)?compose)\.(?!ya?ml$)[^/]+\.ya?ml$/i;
 const BASE = /^(?:.*\.)?(?:docker-)?compose\.ya?ml$/i;
 
+/**
+ * Whether a compose file's name makes it a base or an override that the other compose files of its directory read
+ * (`siblingFiles`): such files must be processed with their directory's others in view.
+ */
+export function isComposeFamilyName(name: string): boolean {
+  return BASE.test(name) || OVERRIDE.test(name);
+}
+
 /** Whether a compose file is an override/overlay (`compose.override.yaml`, `docker-compose.prod.yml`). */
 export function isOverrideFile(file: ParsedCompose): boolean {
   return isOverridePath(file.path);
