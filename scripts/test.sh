@@ -13,6 +13,7 @@ command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
 command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v git >/dev/null 2>&1 || need+=(git)
+command -v script >/dev/null 2>&1 || need+=(bsdutils)   # util-linux `script`: a pseudo-terminal for the colour/progress tests
 command -v curl >/dev/null 2>&1 || need+=(curl)   # the checksum rewrites are run for real in their e2e test
 command -v xz >/dev/null 2>&1 || need+=(xz-utils)
 command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)

@@ -5,7 +5,7 @@
  * `harden` run on a sample outside the repository: the README's install section, for real.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -78,4 +78,28 @@ describe('the published package', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain(".harden.yaml:1:9: 'unsafe' must be true or false");
   }, 600_000);
+});
+
+describe('npm run build', () => {
+  it('starts from an empty dist/: a file an older build left there is not packed', () => {
+    // A copy of the sources (node_modules linked), so the dist/ other tests use is not touched.
+    const copy = mkdtempSync(join(tmpdir(), 'harden-build-'));
+    for (const f of ['src', 'codemods', 'scripts', 'schema', 'docs', 'package.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'LICENSE', 'CHANGELOG.md']) {
+      cpSync(join(ROOT, f), join(copy, f), { recursive: true });
+    }
+    symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
+    mkdirSync(join(copy, 'dist/src/old'), { recursive: true });
+    writeFileSync(join(copy, 'dist/src/old/removed-module.js'), 'export {};\n');
+    writeFileSync(join(copy, 'dist/src/cli.js.map'), '{}\n');
+    const b = spawnSync(npm, ['run', 'build'], { cwd: copy, encoding: 'utf8', timeout: 600_000 });
+    expect(b.status, b.stderr).toBe(0);
+    expect(existsSync(join(copy, 'dist/src/cli.js'))).toBe(true);
+    expect(existsSync(join(copy, 'dist/grammars/tree-sitter-bash.wasm'))).toBe(true);
+    expect(existsSync(join(copy, 'dist/src/old/removed-module.js'))).toBe(false);
+    const json = execFileSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: copy, encoding: 'utf8' });
+    const packed = (JSON.parse(json) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
+    expect(packed).toContain('dist/src/cli.js');
+    expect(packed.filter((f) => f.includes('removed-module') || f.endsWith('.map'))).toEqual([]);
+    rmSync(copy, { recursive: true, force: true });
+  }, 900_000);
 });

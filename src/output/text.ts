@@ -1,6 +1,13 @@
 /** Human-readable output: findings lines, the change log, colouring of diffs. */
-import pc from 'picocolors';
+import picocolors from 'picocolors';
 import type { Finding } from '../engine/types.js';
+
+/*
+ * picocolors' default export decides at import time (from the TTY and the environment) and would print plain text
+ * for `--color` in a pipe. Whether to colour is decided by useColor after the options are parsed; these functions
+ * colour only when told to, so the palette itself is always on.
+ */
+const pc = picocolors.createColors(true);
 
 export interface Colors {
   enabled: boolean;
