@@ -1,6 +1,6 @@
 /** Generated docs are up to date (run `npm run docs` after changing a codemod's docs or summary). */
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { codemods } from '../codemods/index.js';
 import { codemodPage, firstRunWithTable, readmeWithTable, schemaText } from '../scripts/gen-docs.js';
@@ -26,5 +26,33 @@ describe('generated documentation', () => {
     const p = resolve(ROOT, 'docs/codemods', `${id}.md`);
     expect(existsSync(p), `${p} missing: run npm run docs`).toBe(true);
     expect(readFileSync(p, 'utf8'), `${p} is stale: run npm run docs`).toBe(codemodPage(c));
+  });
+});
+
+describe('workflow examples in the docs', () => {
+  const pages = ['README.md', ...readdirSync(resolve(ROOT, 'docs'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.md')).map((f) => join('docs', f))];
+  const version = (JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  const uses = pages.flatMap((p) =>
+    readFileSync(resolve(ROOT, p), 'utf8')
+      .split('\n')
+      .map((line, i) => ({ at: `${p}:${i + 1}`, m: /^\s*(?:-\s+)?uses:\s*(.*)$/.exec(line) }))
+      .filter((x) => x.m)
+      .map((x) => ({ at: x.at, ref: x.m![1]!.trim() })),
+  );
+  it('pin every action by a full commit SHA with its version as a comment; harden itself by its release commit', () => {
+    expect(uses.length).toBeGreaterThan(5);
+    const bad = uses.filter(({ ref }) => {
+      if (ref.startsWith('<owner>/harden@')) return ref !== `<owner>/harden@<v${version} commit sha> # v${version}`;
+      return !/^[\w.-]+\/[\w.-]+(?:\/[\w./-]+)?@[0-9a-f]{40} # v\d+(?:\.\d+)*$/.test(ref);
+    });
+    expect(bad, 'unpinned or placeholder `uses:` lines').toEqual([]);
+    expect(uses.some(({ ref }) => ref.startsWith('<owner>/harden@'))).toBe(true);
+  });
+  it('no acme/harden placeholder, and pre-commit examples pin the current release tag', () => {
+    for (const p of pages) {
+      const text = readFileSync(resolve(ROOT, p), 'utf8');
+      expect(text, p).not.toMatch(/acme\/harden/);
+      for (const m of text.matchAll(/^\s*rev:\s*(\S+)/gm)) expect(m[1], p).toBe(`v${version}`);
+    }
   });
 });
