@@ -12,6 +12,7 @@ import { runProject, type ProjectFile } from './engine/project.js';
 import type { EnabledCodemod, FileResult } from './engine/run.js';
 import { composeBuilds } from './images/compose-images.js';
 import { decodeText } from './engine/text.js';
+import { didYouMean } from './engine/did-you-mean.js';
 import type { Codemod, FileKind, Finding, GlobalSettings, ParsedFile, Preset, Resolver } from './engine/types.js';
 import { atomicWrite, removeStaleTemps } from './engine/write.js';
 import { applyCompanions, hasCompanions, type CompanionOutcome } from './engine/companions.js';
@@ -122,10 +123,15 @@ export function presetCodemods(all: readonly Codemod[], preset: Preset | undefin
   return all.filter((c) => c.presets === undefined || c.presets.includes(p));
 }
 
+/** `a (did you mean 'x'?), b`: unknown names, each with the closest known one. */
+function namesWithHints(names: readonly string[], known: readonly string[]): string {
+  return names.map((n) => `${n}${didYouMean(n, known)}`).join(', ');
+}
+
 /** Every codemod id given is known, or a UsageError. */
 export function checkCodemodIds(ids: readonly string[], known: readonly Codemod[], where: string): void {
   const unknown = ids.filter((id) => !known.some((c) => c.id === id));
-  if (unknown.length) throw new UsageError(`${where}: unknown codemod id${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (see \`harden rules\`)`);
+  if (unknown.length) throw new UsageError(`${where}: unknown codemod id${unknown.length > 1 ? 's' : ''} ${namesWithHints(unknown, known.map((c) => c.id))} (see \`harden rules\`)`);
 }
 
 async function readText(absPath: string): Promise<{ text: string; bom: boolean } | { problem: string }> {
@@ -158,7 +164,7 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
     if (!lc.file || checked.has(lc.file)) return;
     checked.add(lc.file);
     const unknown = mentionedCodemodIds(lc.config).filter((id) => !all.some((c) => c.id === id));
-    if (unknown.length) throw new ConfigError(lc.file, `unknown codemod id${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`);
+    if (unknown.length) throw new ConfigError(lc.file, `unknown codemod id${unknown.length > 1 ? 's' : ''} ${namesWithHints(unknown, all.map((c) => c.id))}`);
   };
   checkConfig(rootConfig);
   const cfg: HardenConfig = rootConfig.config;

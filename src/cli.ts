@@ -363,9 +363,12 @@ async function runRules(flags: { format?: string }): Promise<number> {
 }
 
 async function runExplain(id: string): Promise<number> {
-  const { codemodById } = await import('../codemods/index.js');
+  const { codemodById, codemods } = await import('../codemods/index.js');
   const c = codemodById(id);
-  if (!c) throw new UsageErr(`unknown codemod '${id}' (see \`harden rules\`)`);
+  if (!c) {
+    const { didYouMean } = await import('./engine/did-you-mean.js');
+    throw new UsageErr(`unknown codemod '${id}'${didYouMean(id, codemods.map((m) => m.id))} (see \`harden rules\`)`);
+  }
   process.stdout.write(`# ${c.id}\n\n${c.summary}\n\nFiles: ${c.fileKinds.join(', ')} · Fix safety: ${c.safety}${c.presets ? ` · Presets: ${c.presets.join(', ')}` : ''}${c.roles ? ` · Roles: ${c.roles.join(', ')} files` : ''}${c.sources?.length ? ` · Sources: ${c.sources.join(', ')}` : ''}\n\n${c.docs.trim()}\n`);
   return EXIT_OK;
 }

@@ -22,6 +22,16 @@ describe('harden CLI basics', () => {
     expect(harden(['explain', 'no-such-codemod'], { cwd }).code).toBe(2);
   });
 
+  it('a misspelt codemod id in --only/--skip, explain and .harden.yaml gets the same "did you mean"', () => {
+    const cwd = tmpTree({ Dockerfile: 'FROM a\n' });
+    const only = harden(['fix', '--no-network', '--skip', 'pin-imge-digest,nothing-like-it'], { cwd });
+    expect(only.code).toBe(2);
+    expect(only.stderr).toContain("unknown codemod ids pin-imge-digest (did you mean 'pin-image-digest'?), nothing-like-it (see");
+    const explain = harden(['explain', 'lock-apt-instal'], { cwd });
+    expect(explain.code).toBe(2);
+    expect(explain.stderr).toContain("unknown codemod 'lock-apt-instal' (did you mean 'lock-apt-install'?)");
+  });
+
   it('an unknown flag gets one short error with a hint (and a suggestion), not the whole help', () => {
     const cwd = tmpTree({ Dockerfile: 'FROM a\n' });
     const r = harden(['fix', '--writ'], { cwd });

@@ -8,6 +8,7 @@ import picomatch from 'picomatch';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { configSchema } from './config-schema.js';
+import { didYouMean } from './did-you-mean.js';
 import type { FileRole } from './roles.js';
 import type { Codemod, JsonSchema, Preset, Severity } from './types.js';
 
@@ -118,25 +119,6 @@ function describeValue(v: unknown): string {
   return `${typeof v} ${JSON.stringify(v)}`;
 }
 
-/** Levenshtein distance, for "did you mean" on a misspelt key. */
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!;
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = d[j]!;
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return d[b.length]!;
-}
-
-function suggestion(key: string, known: readonly string[]): string {
-  const best = known.map((k) => [k, distance(key, k)] as const).sort((x, y) => x[1] - y[1])[0];
-  return best && best[1] <= Math.max(2, Math.floor(key.length / 3)) ? ` (did you mean '${best[0]}'?)` : '';
-}
 
 const TYPE_WORDS: Record<string, string> = { boolean: 'true or false', integer: 'a whole number', number: 'a number', string: 'a string', array: 'a list', object: 'a mapping' };
 
@@ -161,12 +143,12 @@ function issuesFrom(errors: readonly ErrorObject[]): { path: string[]; key?: str
           message = "unknown key 'failOn': the threshold for exit code 1 is not a configuration setting; pass --fail-on to `harden check` or `harden review`";
         } else if (inOptions) {
           message = known.length
-            ? `unknown option '${key}' of ${inOptions}${suggestion(key, known)}; its options: ${known.join(', ')}`
+            ? `unknown option '${key}' of ${inOptions}${didYouMean(key, known)}; its options: ${known.join(', ')}`
             : `unknown option '${key}': ${inOptions} takes no options`;
         } else if (path[path.length - 1] === 'codemods' && known.length) {
-          message = `unknown codemod '${key}'${suggestion(key, known)} (see \`harden rules\`)`;
+          message = `unknown codemod '${key}'${didYouMean(key, known)} (see \`harden rules\`)`;
         } else {
-          message = `unknown key '${key}'${where ? ` in '${where}'` : ''}${suggestion(key, known)}`;
+          message = `unknown key '${key}'${where ? ` in '${where}'` : ''}${didYouMean(key, known)}`;
         }
         out.push({ path, key, message });
         break;

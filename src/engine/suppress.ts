@@ -9,6 +9,7 @@
  * `# hadolint global ignore=DL3020` for the file. Unknown harden ids are reported (a typo suppresses nothing), and
  * so are harden directives that suppressed nothing (`--report-unused-ignores`).
  */
+import { didYouMean } from './did-you-mean.js';
 import { lineIndexAt } from './text.js';
 import type { ParsedFile } from './types.js';
 
@@ -135,27 +136,11 @@ export function ignoreNotes(directives: readonly Directive[], known: readonly st
     const at = { line: d.line + 1, column: d.column + 1 };
     for (const id of d.written) {
       if (id === 'all' || known.includes(id)) continue;
-      const near = known.find((k) => k.startsWith(id) || id.startsWith(k) || editDistanceAtMost2(id, k));
-      out.push({ ...at, kind: 'unknown-id', message: `harden-ignore names no codemod '${id}'${near ? ` (did you mean '${near}'?)` : ''}; it suppresses nothing` });
+      out.push({ ...at, kind: 'unknown-id', message: `harden-ignore names no codemod '${id}'${didYouMean(id, known)}; it suppresses nothing` });
     }
     const judged = d.written.filter((id) => (id === 'all' ? ran.size > 0 : ran.has(id)));
     const unused = judged.filter((id) => (id === 'all' ? d.used.size === 0 : !d.used.has(id)));
     if (unused.length) out.push({ ...at, kind: 'unused', message: `unused harden-ignore for ${unused.join(', ')}: nothing was suppressed` });
   }
   return out;
-}
-
-function editDistanceAtMost2(a: string, b: string): boolean {
-  if (Math.abs(a.length - b.length) > 2) return false;
-  const d = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!;
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = d[j]!;
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return d[b.length]! <= 2;
 }
