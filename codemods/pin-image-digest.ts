@@ -20,7 +20,7 @@ import { dockerRuns, fileRange, flagsNamed } from '../src/dockerrun/model.js';
 import { buildOf } from '../src/dockerrun/needs.js';
 import { imageRefs, type DockerfileImageRef } from '../src/dockerfile/images.js';
 import { composeBuilds, composeFilesBuilding, composeImageRefs } from '../src/images/compose-images.js';
-import { pinLookups, pinOptions, pinReport, type PinOptions, type PinTarget } from '../src/images/pin.js';
+import { pinLookups, pinOptions, pinReports, type PinOptions, type PinTarget } from '../src/images/pin.js';
 import { kubernetesPinLookups, kubernetesPinReports } from '../src/kubernetes/pin.js';
 
 const SITE: Record<DockerfileImageRef['site'], string> = {
@@ -181,6 +181,7 @@ export const pinImageDigest: Codemod = {
   safety: 'safe',
   severity: 'warning',
   network: true,
+  offlineFindings: true,
   sources: ['hadolint:DL3006', 'hadolint:DL3007', 'seed:001', 'renovate:pinDigests'],
   defaultOptions: { maxCandidates: 10 },
   optionsSchema: { type: 'object', additionalProperties: false, properties: { maxCandidates: { type: 'integer', minimum: 1, description: 'How many candidate tags --exact-tags may look up per reference.' } } },
@@ -207,8 +208,14 @@ lines in shell scripts, Makefiles, Markdown code blocks and CI workflows (\`--pl
   visible and the pin can be verified and refreshed later (a bare \`node@sha256:…\` cannot).
 - Already pinned references (\`name:tag@sha256:…\`) are verified: a digest that no longer matches its tag is reported,
   and updated with \`--refresh\`. Digest-only references (\`name@sha256:…\`) are left alone.
-- Every failed lookup (unknown tag, auth, rate limit, offline…) is an error finding at that reference; the rest of the
+- A reference whose digest cannot be looked up is still reported for what the file shows: untagged (\`FROM alpine\`
+  means \`alpine:latest\`, hadolint DL3006), \`:latest\` (DL3007), or a tag without a digest. The failed lookup
+  (unknown tag, auth, rate limit, offline cache miss…) is a finding of its own at that reference; the rest of the
   file is still pinned.
+- Under \`--no-network\` (or \`network: false\`) nothing is looked up and nothing is changed: the floating references
+  above are reported, one note says no digest was looked up, and pinned \`name:tag@sha256:…\` references are not
+  verified. \`# hadolint ignore=DL3006\` / \`DL3007\` before the instruction (or \`# harden-ignore pin-image-digest\`)
+  silences the reference.
 - Kubernetes manifests: the \`image:\` of every container, init container and ephemeral container of Deployments,
   StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs and Pods, in every document of the file. A manifest listed in
   the \`resources:\` of a \`kustomization.yaml\` of the same run whose \`images:\` overrides that image is left to the
@@ -271,8 +278,7 @@ and kustomize's \`digest:\` names the same image the tag points to today.
         ctx.report(it.report);
         continue;
       }
-      const r = pinReport(it.target, o, ctx.answers);
-      if (r) ctx.report(r);
+      for (const r of pinReports(it.target, o, ctx.answers)) ctx.report(r);
     }
     if (file.kind === 'dockerfile') {
       for (const ref of imageRefs(file)) {

@@ -188,6 +188,8 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
   const network = opts.network ?? cfg.network ?? true;
   const allowReadOnly = opts.allowReadOnly ?? cfg.allowReadOnly;
   const skippedOffline = new Set<string>();
+  const reportedOffline = new Set<string>();
+  if (!network) global.network = false;
 
   // A file's role (production, dev, CI, test): its config's `overrides:` role, else what its path says.
   async function roleOf(absPath: string | undefined, path: string): Promise<RoleDecision | undefined> {
@@ -236,8 +238,11 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
         continue;
       }
       if (!network && c.network) {
-        skippedOffline.add(c.id);
-        continue;
+        if (c.offlineFindings) reportedOffline.add(c.id);
+        else {
+          skippedOffline.add(c.id);
+          continue;
+        }
       }
       enabled.push({ codemod: c, options: { ...c.defaultOptions, ...ch.options }, severity: ch.severity });
     }
@@ -314,6 +319,7 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
   if (!opts.customResolver) await resolver.close?.();
   const notes = [
     ...[...skippedOffline].sort().map((id) => `${id} skipped: it needs the network (--no-network)`),
+    ...[...reportedOffline].sort().map((id) => `${id}: nothing looked up (--no-network); findings come from the files alone, no fixes`),
     ...[...roleNotes.keys()].sort().map((p) => roleNotes.get(p) as string),
   ];
   return { files: results, problems, requests, companions, notes };

@@ -130,7 +130,7 @@ describe('SARIF output', () => {
     expect(new Set(a.map((x) => x[1])).size).toBe(2);
   });
 
-  it('a lookup that failed is a tool execution notification, not a result, and not a processing error (no exit 2)', async () => {
+  it('a lookup that failed is a tool execution notification, not a result, and not a processing error (no exit 2); the floating reference is the result', async () => {
     const { codemods } = await import('../codemods/index.js');
     const pin = codemods.filter((c) => c.id === 'pin-image-digest');
     const cwd = tmpTree({ '.git/HEAD': 'x', Dockerfile: 'FROM registry.invalid.example/app:1\n' });
@@ -139,7 +139,7 @@ describe('SARIF output', () => {
     const log = toSarif(r, pin, '0.1.0', { cwd });
     expectValid(log);
     const run = log.runs[0]!;
-    expect(run.results).toEqual([]);
+    expect(run.results?.map((x) => x.message.text)).toEqual([expect.stringMatching(/registry\.invalid\.example\/app:1 has a tag but no digest/)]);
     expect(run.invocations?.[0]?.executionSuccessful).toBe(true);
     const n = run.invocations?.[0]?.toolExecutionNotifications ?? [];
     expect(n).toHaveLength(1);

@@ -324,6 +324,8 @@ export interface GlobalSettings {
   knowledge?: Record<string, FileKnowledge>;
   /** The Compose version output must work with (`composeVersion`); undefined: the current Compose Specification. */
   composeVersion?: string;
+  /** false under `--no-network`: only codemods with `offlineFindings` run among the network ones, and look nothing up. */
+  network?: boolean;
 }
 
 export interface Codemod {
@@ -348,6 +350,11 @@ export interface Codemod {
   securitySeverity?: number;
   /** True when its lookups go to registries or package indexes (not just local files): skipped by `--offline` benches. */
   network?: boolean;
+  /**
+   * A network codemod that still runs under `--no-network` (`global.network === false`): it then asks no lookups and
+   * reports what the file alone shows (pin-image-digest: untagged, `:latest` and digest-less references).
+   */
+  offlineFindings?: boolean;
   /**
    * The presets that enable it by default (absent: every preset). A codemod with `presets: ['strict']` runs only with
    * `--preset strict` (or `preset: strict` in the config), unless `--only`, the config's `only:` or

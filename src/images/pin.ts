@@ -23,6 +23,8 @@ export interface PinOptions {
   exactTags: boolean;
   refresh: boolean;
   maxCandidates: number;
+  /** The run has no network (`--no-network`): nothing is looked up, floating references are reported as they are. */
+  offline: boolean;
 }
 
 export function pinOptions(options: Readonly<Record<string, unknown>>, global: GlobalSettings): PinOptions {
@@ -31,6 +33,7 @@ export function pinOptions(options: Readonly<Record<string, unknown>>, global: G
     exactTags: global.exactTags === true || options.exactTags === true,
     refresh: global.refresh === true || options.refresh === true,
     maxCandidates: Number.isInteger(max) && max >= 0 ? Math.min(max, 50) : 10,
+    offline: global.network === false,
   };
 }
 
@@ -47,7 +50,7 @@ function tagged(p: RefParts): { name: string; tag: string; lookupRef: string } {
 /** What to look up for this target, given the answers so far (exact-tag candidates need the tags list first). */
 export function pinLookups(t: PinTarget, o: PinOptions, answers: Answers | undefined): LookupKey[] {
   const p = splitRef(t.ref);
-  if (!p || (p.digest !== undefined && p.tag === undefined)) return [];
+  if (o.offline || !p || (p.digest !== undefined && p.tag === undefined)) return [];
   const { name, tag, lookupRef } = tagged(p);
   const keys: LookupKey[] = [digestKey(lookupRef, t.platform)];
   if (o.exactTags && p.digest === undefined && t.region) {
@@ -71,6 +74,44 @@ function failure(t: PinTarget, ref: string, a: Answer | undefined, pinned: boole
     message: `${ref}: digest lookup failed (${err.code}: ${err.message}); ${pinned ? 'its pinned digest was not verified' : 'not pinned'}`,
     data: { ref, lookupFailed: true, code: err.code },
   };
+}
+
+/**
+ * What is wrong with a reference that has no digest, said from the file alone (no lookup): untagged (hadolint DL3006),
+ * `:latest` (DL3007), or a tag without a digest. Reported when the digest cannot be looked up (`--no-network`, a
+ * failed lookup), so a floating reference is never only "lookup failed".
+ */
+export function floatingReport(t: PinTarget, p: RefParts): Report {
+  const { lookupRef } = tagged(p);
+  const how =
+    p.tag === undefined
+      ? { floating: 'untagged', rule: 'DL3006', message: `${t.ref} has no tag, so it means ${lookupRef}: whatever image that tag names when it is pulled (hadolint DL3006); name a version tag and pin its digest` }
+      : p.tag === 'latest'
+        ? { floating: 'latest', rule: 'DL3007', message: `${lookupRef} uses the latest tag, which moves with every release (hadolint DL3007); name a version tag and pin its digest` }
+        : { floating: 'tag', rule: undefined, message: `${lookupRef} has a tag but no digest: a re-pushed tag changes what is built or run; pin its digest` };
+  return {
+    range: t.range,
+    severity: 'warning',
+    message: how.message,
+    data: { ref: lookupRef, floating: how.floating, ...(how.rule ? { rule: `hadolint:${how.rule}` } : {}) },
+  };
+}
+
+/**
+ * The reports for this target: the pin (or its verification) when the digest is known; else what is wrong with the
+ * reference, from the file alone, and the failed lookup (if one was made) as a report of its own.
+ */
+export function pinReports(t: PinTarget, o: PinOptions, answers: Answers): Report[] {
+  const p = splitRef(t.ref);
+  if (p && !(p.digest !== undefined && p.tag === undefined)) {
+    if (o.offline) return p.digest === undefined ? [floatingReport(t, p)] : [];
+    if (p.digest === undefined && !isOk(answers.get<ImageDigestAnswer>(digestKey(tagged(p).lookupRef, t.platform)))) {
+      const failed = pinReport(t, o, answers);
+      return failed ? [floatingReport(t, p), failed] : [floatingReport(t, p)];
+    }
+  }
+  const r = pinReport(t, o, answers);
+  return r ? [r] : [];
 }
 
 /** Build the edit turning the region into the one spelling `newRef`, or undefined when the prefix does not allow it. */

@@ -6,7 +6,7 @@
  * in a label, where `@` is not allowed).
  */
 import type { Answers, Edit, GlobalSettings, LookupKey, ParsedFile, ParsedKubernetes, Report } from '../engine/types.js';
-import { pinLookups, pinReport, type PinOptions, type PinTarget } from '../images/pin.js';
+import { pinLookups, pinReports, type PinOptions, type PinTarget } from '../images/pin.js';
 import { splitRef } from '../images/reference.js';
 import { insertPair } from '../compose/insert.js';
 import { rangeOf } from '../compose/scalars.js';
@@ -108,10 +108,14 @@ export function kubernetesPinReports(file: ParsedKubernetes, o: PinOptions, glob
   for (const it of items(file, global, project)) {
     if ('report' in it) out.push(it.report);
     else if ('target' in it) {
-      const r = pinReport(it.target, o, answers);
-      if (r) out.push(r);
+      out.push(...pinReports(it.target, o, answers));
     } else {
-      const r = pinReport({ ...it.insert, noFixReason: 'x' }, { ...o, exactTags: false }, answers);
+      const rs = pinReports({ ...it.insert, noFixReason: 'x' }, { ...o, exactTags: false }, answers);
+      if (rs.length !== 1) {
+        out.push(...rs);
+        continue;
+      }
+      const r = rs[0];
       const pinned = typeof r?.data?.pinned === 'string' ? r.data.pinned : undefined;
       const digest = typeof r?.data?.digest === 'string' ? r.data.digest : undefined;
       if (!r || !pinned || !digest || r.fix) {

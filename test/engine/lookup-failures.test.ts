@@ -1,7 +1,8 @@
 /**
  * The contract for failed lookups: a failed digest or version lookup (registry down, offline cache miss, the
  * `# syntax=` line harden itself added) is a finding at that reference, the file's other fixes apply, and the exit
- * code is not 2. `--no-network` skips the codemods that need the network, with one note each.
+ * code is not 2. `--no-network` skips the codemods that need the network, with one note each; pin-image-digest still
+ * runs there, looks nothing up, and reports floating references (untagged, `:latest`, tag without digest).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,26 +28,30 @@ describe('failed lookups are findings, not processing errors', () => {
     expect(check.code).toBe(1);
   }, 180_000);
 
-  it('--no-network: skips the network codemods with one note each, sends nothing, applies the rest (exit 0)', () => {
+  it('--no-network: skips the network codemods with one note each, sends nothing, reports floating references, applies the rest (exit 0)', () => {
     const cwd = tmpTree({ '.git/HEAD': 'x', Dockerfile: DOCKERFILE, 'compose.yaml': 'services:\n  a:\n    image: registry.invalid.example/b:1\n' });
     const r = harden(['fix', '--write', '--no-network', '--verbose', '--only', `${ONLY},lock-apt-install`, '.'], { cwd });
     expect(r.code).toBe(0);
     const notes = r.stderr.split('\n').filter((l) => l.startsWith('note: '));
     expect(notes).toEqual([
       'note: lock-apt-install skipped: it needs the network (--no-network)',
-      'note: pin-image-digest skipped: it needs the network (--no-network)',
+      'note: pin-image-digest: nothing looked up (--no-network); findings come from the files alone, no fixes',
     ]);
     expect(r.stderr).toContain('requests: none');
-    expect(r.stderr).not.toMatch(/pin-image-digest .*registry\.invalid/);
+    expect(r.stderr).toMatch(/^Dockerfile:1:\d+ pin-image-digest .*registry\.invalid\.example\/app:1 has a tag but no digest/m);
+    expect(r.stderr).toMatch(/^compose\.yaml:3:\d+ pin-image-digest .*registry\.invalid\.example\/b:1 has a tag but no digest/m);
+    expect(r.stderr).not.toMatch(/lookup failed/);
+    expect(readFileSync(join(cwd, 'compose.yaml'), 'utf8')).toContain('image: registry.invalid.example/b:1\n');
     expect(readFileSync(join(cwd, 'Dockerfile'), 'utf8')).toContain('RUN apt-get update && apt-get install -y curl');
   }, 180_000);
 
   it('network: false in .harden.yaml works like --no-network', async () => {
     const cwd = tmpTree({ '.git/HEAD': 'x', Dockerfile: DOCKERFILE, '.harden.yaml': 'network: false\n' });
     const r = await fix({ cwd, only: ['pin-image-digest', 'dockerfile-apt-hygiene'] });
-    expect(r.notes).toEqual(['pin-image-digest skipped: it needs the network (--no-network)']);
+    expect(r.notes).toEqual(['pin-image-digest: nothing looked up (--no-network); findings come from the files alone, no fixes']);
     expect(r.files[0]?.changed).toBe(true);
-    expect(r.files[0]?.findings.some((f) => f.codemodId === 'pin-image-digest')).toBe(false);
+    const pins = r.files[0]?.findings.filter((f) => f.codemodId === 'pin-image-digest') ?? [];
+    expect(pins.map((f) => [f.data?.floating, f.fix])).toEqual([['tag', undefined]]);
   });
 
   it('the # syntax= line harden adds for ADD --checksum, whose digest cannot be looked up: a finding, the file still fixed, no exit 2', async () => {
