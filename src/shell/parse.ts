@@ -7,10 +7,12 @@
  *   the heredoc redirect node; those are moved back into the statement.
  * - An escaped blank between two word parts (`a"b"\ c`) splits the word in two; such parts are merged again.
  * Any ERROR/MISSING node makes parseScript throw ShellParseError (no partial trees reach codemods).
- * The builder recurses once per level of nesting; a tree deeper than MAX_SHELL_TREE_DEPTH (measured first, without
- * recursion) throws ShellLimitError instead, so `$($($(…)))` a thousand levels deep cannot overflow the stack.
+ * The tree-sitter tree is read once, with a cursor, into plain objects (`SyntaxNode`): reading a web-tree-sitter node's
+ * type, extent or children crosses into WASM on every access, and the builder looks at each node several times.
+ * The builder recurses once per level of nesting; a tree deeper than MAX_SHELL_TREE_DEPTH (measured while it is read,
+ * without recursion) throws ShellLimitError instead, so `$($($(…)))` a thousand levels deep cannot overflow the stack.
  */
-import type { Node as TSNode } from 'web-tree-sitter';
+import type { Node as TSNode, Tree, TreeCursor } from 'web-tree-sitter';
 import { MAX_SHELL_SCRIPT_CHARS, MAX_SHELL_TREE_DEPTH } from '../engine/limits.js';
 import { getParser } from './load.js';
 import {
@@ -45,10 +47,37 @@ const HEREDOC_PARTS = new Set(['heredoc_body', 'heredoc_end', 'heredoc_start', '
 type Item =
   | { t: 'op'; op: string; range: Range }
   | { t: 'neg'; range: Range }
-  | { t: 'cmd'; node: TSNode | null; redirects: TSNode[]; at: number };
+  | { t: 'cmd'; node: SyntaxNode | null; redirects: SyntaxNode[]; at: number };
 
-const rangeOf = (n: TSNode): Range => ({ start: n.startIndex, end: n.endIndex });
-const isRedirect = (n: TSNode) => n.type.endsWith('_redirect');
+/** A node of the tree-sitter tree, read once into JavaScript (the subset of web-tree-sitter's `Node` the builder uses). */
+class SyntaxNode {
+  readonly children: SyntaxNode[] = [];
+  private named: SyntaxNode[] | undefined;
+  constructor(
+    private readonly source: string,
+    readonly type: string,
+    readonly isNamed: boolean,
+    readonly startIndex: number,
+    readonly endIndex: number,
+    /** The field this node is in its parent (`name`, `body`, `value`…), if any. */
+    readonly field: string | undefined,
+  ) {}
+  get namedChildren(): SyntaxNode[] {
+    return (this.named ??= this.children.filter((c) => c.isNamed));
+  }
+  get text(): string {
+    return this.source.slice(this.startIndex, this.endIndex);
+  }
+  childForFieldName(name: string): SyntaxNode | null {
+    return this.children.find((c) => c.field === name) ?? null;
+  }
+  childrenForFieldName(name: string): SyntaxNode[] {
+    return this.children.filter((c) => c.field === name);
+  }
+}
+
+const rangeOf = (n: SyntaxNode): Range => ({ start: n.startIndex, end: n.endIndex });
+const isRedirect = (n: SyntaxNode) => n.type.endsWith('_redirect');
 
 /** Parse a script. Synchronous; loadShell() must have completed. Throws ShellParseError on invalid syntax. */
 export function parseScript(text: string): ShellScript {
@@ -61,11 +90,11 @@ export function parseScript(text: string): ShellScript {
   const tree = getParser().parse(text);
   if (!tree) throw new ShellParseError('the shell parser returned no tree', 0);
   try {
-    const deep = tooDeep(tree.rootNode);
-    if (deep) {
+    const read = readTree(tree, text);
+    if (typeof read === 'number') {
       throw new ShellLimitError(
-        `a RUN script nests more than ${MAX_SHELL_TREE_DEPTH} levels deep (near offset ${deep.startIndex} of the script): beyond what harden parses, so the file was not processed`,
-        deep.startIndex,
+        `a RUN script nests more than ${MAX_SHELL_TREE_DEPTH} levels deep (near offset ${read} of the script): beyond what harden parses, so the file was not processed`,
+        read,
       );
     }
     const bad = firstError(tree.rootNode);
@@ -74,7 +103,7 @@ export function parseScript(text: string): ShellScript {
       throw new ShellParseError(`shell syntax error at offset ${bad.startIndex}: ${what}`, bad.startIndex);
     }
     const b = new Builder(text);
-    const body = b.statements(tree.rootNode.children);
+    const body = b.statements(read.children);
     const root: Script = node({ kind: 'script' as const, range: { start: 0, end: text.length }, body }, body);
     linkParents(root, null);
     const commands: SimpleCommand[] = [];
@@ -128,44 +157,58 @@ function tryParseText(text: string): ShellScript | null {
 }
 
 /**
- * The first node deeper than the limit, found with a cursor (no recursion), or null. A `list`/`pipeline` inside another
- * (tree-sitter nests `a && b && c` one level per operator) is the same chain, flattened without recursion by the
- * builder: it adds no depth, so a RUN of 20,000 `&&`-joined commands is not "deep".
+ * The tree as `SyntaxNode`s, read with one cursor walk (no recursion), or the offset of the first node deeper than the
+ * limit. A `list`/`pipeline` inside another (tree-sitter nests `a && b && c` one level per operator) is the same chain,
+ * flattened without recursion by the builder: it adds no depth, so a RUN of 20,000 `&&`-joined commands is not "deep".
  */
-function tooDeep(root: TSNode): TSNode | null {
-  const c = root.walk();
+function readTree(tree: Tree, text: string): SyntaxNode | number {
+  const c = tree.walk();
   try {
+    const fields = tree.language.fields;
+    const read = (cursor: TreeCursor): SyntaxNode => {
+      const id = cursor.nodeTypeId;
+      let named = namedType.get(id);
+      if (named === undefined) namedType.set(id, (named = cursor.nodeIsNamed));
+      const field = cursor.currentFieldId;
+      return new SyntaxNode(text, tree.language.types[id] || 'ERROR', named, cursor.startIndex, cursor.endIndex, field ? (fields[field] ?? undefined) : undefined);
+    };
+    const root = read(c);
+    // The nodes from the root to the cursor, and whether each added depth.
+    const path: SyntaxNode[] = [root];
+    const counted: boolean[] = [true];
     let depth = 0;
-    // Per level below the root: the parent's type, and whether the node at that level added depth.
-    const parents: string[] = [];
-    const counted: boolean[] = [];
     const enter = (): boolean => {
-      const chain = CHAINS.has(c.nodeType) && CHAINS.has(parents[parents.length - 1] as string);
+      const n = read(c);
+      const parent = path[path.length - 1] as SyntaxNode;
+      parent.children.push(n);
+      const chain = CHAINS.has(n.type) && CHAINS.has(parent.type);
+      path.push(n);
       counted.push(!chain);
       return !chain && ++depth > MAX_SHELL_TREE_DEPTH;
     };
     for (;;) {
-      const type = c.nodeType;
       if (c.gotoFirstChild()) {
-        parents.push(type);
-        if (enter()) return c.currentNode;
+        if (enter()) return (path[path.length - 1] as SyntaxNode).startIndex;
         continue;
       }
       for (;;) {
-        if (parents.length === 0) return null;
+        path.pop();
+        if (path.length === 0) return root;
         if (counted.pop()) depth--;
         if (c.gotoNextSibling()) {
-          if (enter()) return c.currentNode;
+          if (enter()) return (path[path.length - 1] as SyntaxNode).startIndex;
           break;
         }
         c.gotoParent();
-        parents.pop();
       }
     }
   } finally {
     c.delete();
   }
 }
+
+/** Whether nodes of a type id are named (a property of the grammar's symbol: asked once per type). */
+const namedType = new Map<number, boolean>();
 
 const CHAINS = new Set(['list', 'pipeline']);
 
@@ -183,8 +226,21 @@ function firstError(root: TSNode): TSNode | null {
 
 /** Attach parent/children: every constructor goes through here. */
 function node<T extends object>(fields: T, children: readonly (ShellNode | null | undefined)[]): T & { parent: ShellNode | null; children: ShellNode[] } {
-  const kids = children.filter((c): c is ShellNode => !!c).sort((a, b) => a.range.start - b.range.start);
-  return { ...fields, parent: null, children: kids };
+  // Children mostly come in source order already: copied, and sorted only when they are not (a node is built for
+  // every word of every RUN, so this is hot). `fields` is a fresh literal at every call: completed in place.
+  const kids: ShellNode[] = [];
+  let sorted = true;
+  for (const c of children) {
+    if (!c) continue;
+    const prev = kids[kids.length - 1];
+    if (prev && prev.range.start > c.range.start) sorted = false;
+    kids.push(c);
+  }
+  if (!sorted) kids.sort((a, b) => a.range.start - b.range.start);
+  const out = fields as T & { parent: ShellNode | null; children: ShellNode[] };
+  out.parent = null;
+  out.children = kids;
+  return out;
 }
 
 function linkParents(root: ShellNode, parent: ShellNode | null): void {
@@ -221,10 +277,10 @@ class Builder {
   constructor(private readonly text: string) {}
 
   /** Statements among `children` (keywords and other anonymous tokens are skipped, terminators attached). */
-  statements(children: readonly TSNode[]): Statement[] {
+  statements(children: readonly SyntaxNode[]): Statement[] {
     const out: Statement[] = [];
     for (let k = 0; k < children.length; k++) {
-      const c = children[k] as TSNode;
+      const c = children[k] as SyntaxNode;
       if (!c.isNamed || c.type === 'comment') continue;
       const body = this.statementBody(c);
       let terminator: Statement['terminator'] = { op: this.newlineAfter(c.endIndex) ? '\n' : '', range: null };
@@ -253,26 +309,26 @@ class Builder {
     return false;
   }
 
-  private statementBody(n: TSNode): StatementBody {
+  private statementBody(n: SyntaxNode): StatementBody {
     const items: Item[] = [];
     this.linearize(n, items);
     return this.assemble(items, rangeOf(n));
   }
 
   /** Flatten lists/pipelines (and heredoc tails) into operands and operators, in source order. */
-  private linearize(n: TSNode, out: Item[]): void {
+  private linearize(n: SyntaxNode, out: Item[]): void {
     switch (n.type) {
       case 'list':
       case 'pipeline': {
         // tree-sitter nests a chain one level per operator (`((a && b) && c) && d`): walk it with a stack, not recursion.
-        const todo: TSNode[] = [n];
+        const todo: SyntaxNode[] = [n];
         for (let x = todo.pop(); x; x = todo.pop()) {
           if (!x.isNamed) out.push({ t: 'op', op: x.type, range: rangeOf(x) });
           else if (x !== n && !CHAINS.has(x.type)) this.linearize(x, out);
           else {
             const kids = x.children;
             for (let k = kids.length - 1; k >= 0; k--) {
-              const c = kids[k] as TSNode;
+              const c = kids[k] as SyntaxNode;
               if (c.isNamed ? c.type !== 'comment' : CHAIN_OPS.has(c.type)) todo.push(c);
             }
           }
@@ -287,8 +343,8 @@ class Builder {
         return;
       case 'redirected_statement': {
         const body = n.childForFieldName('body');
-        const redirects: TSNode[] = [];
-        const tails: TSNode[] = [];
+        const redirects: SyntaxNode[] = [];
+        const tails: SyntaxNode[] = [];
         for (const c of n.children) {
           if (body && c.startIndex === body.startIndex && c.type === body.type) continue;
           if (isRedirect(c)) this.splitHeredoc(c, redirects, tails);
@@ -303,7 +359,7 @@ class Builder {
             break;
           }
         } else {
-          const tailsInside: TSNode[] = [];
+          const tailsInside: SyntaxNode[] = [];
           if (body.type === 'command') this.commandTails(body, tailsInside);
           out.push({ t: 'cmd', node: body, redirects, at: body.startIndex });
           for (const t of tailsInside) this.linearizeTail(t, out);
@@ -312,7 +368,7 @@ class Builder {
         return;
       }
       case 'command': {
-        const tails: TSNode[] = [];
+        const tails: SyntaxNode[] = [];
         this.commandTails(n, tails);
         out.push({ t: 'cmd', node: n, redirects: [], at: n.startIndex });
         for (const t of tails) this.linearizeTail(t, out);
@@ -324,7 +380,7 @@ class Builder {
   }
 
   /** Tails nested in a command's own heredoc redirects (the redirects themselves are read by simpleFromCommand). */
-  private commandTails(cmd: TSNode, tails: TSNode[]): void {
+  private commandTails(cmd: SyntaxNode, tails: SyntaxNode[]): void {
     for (const c of cmd.children) if (c.type === 'heredoc_redirect') this.splitHeredoc(c, [], tails);
   }
 
@@ -332,7 +388,7 @@ class Builder {
    * A heredoc redirect: keep the redirect; redirects written after the delimiter on the same line (`<<EOF > f`) are
    * the command's too; anything after the first operator is the rest of the statement (`| sh`, `&& x`).
    */
-  private splitHeredoc(r: TSNode, redirects: TSNode[], tails: TSNode[]): void {
+  private splitHeredoc(r: SyntaxNode, redirects: SyntaxNode[], tails: SyntaxNode[]): void {
     redirects.push(r);
     if (r.type !== 'heredoc_redirect') return;
     let inTail = false;
@@ -346,7 +402,7 @@ class Builder {
     }
   }
 
-  private linearizeTail(t: TSNode, out: Item[]): void {
+  private linearizeTail(t: SyntaxNode, out: Item[]): void {
     if (!t.isNamed) {
       if (CHAIN_OPS.has(t.type)) out.push({ t: 'op', op: t.type, range: rangeOf(t) });
     } else this.linearize(t, out);
@@ -390,7 +446,7 @@ class Builder {
     return p;
   }
 
-  private command(n: TSNode | null, extraRedirects: TSNode[], at: number): Command {
+  private command(n: SyntaxNode | null, extraRedirects: SyntaxNode[], at: number): Command {
     const redirects = extraRedirects.map((r) => this.redirect(r));
     if (!n) return this.simple([], [], redirects, { start: at, end: at });
     const raw = this.text.slice(n.startIndex, n.endIndex);
@@ -404,7 +460,7 @@ class Builder {
         return this.simpleFromBuiltin(n, redirects);
       case 'variable_assignment':
       case 'variable_assignments': {
-        const assigns = n.type === 'variable_assignment' ? [this.assignment(n)] : n.namedChildren.filter((c) => c?.type === 'variable_assignment').map((c) => this.assignment(c as TSNode));
+        const assigns = n.type === 'variable_assignment' ? [this.assignment(n)] : n.namedChildren.filter((c) => c?.type === 'variable_assignment').map((c) => this.assignment(c as SyntaxNode));
         return this.simple(assigns, [], redirects, rangeOf(n));
       }
       case 'subshell': {
@@ -431,7 +487,7 @@ class Builder {
         const body = doGroup ? this.statements(doGroup.children) : [];
         const arithmetic = n.type === 'c_style_for_statement';
         const hasIn = n.children.some((c) => !c.isNamed && c.type === 'in');
-        const words = arithmetic || !hasIn ? null : n.childrenForFieldName('value').filter((c): c is TSNode => !!c).map((c) => this.word([c]));
+        const words = arithmetic || !hasIn ? null : n.childrenForFieldName('value').filter((c): c is SyntaxNode => !!c).map((c) => this.word([c]));
         const variable = arithmetic ? null : (n.childForFieldName('variable')?.text ?? null);
         const f: ForCommand = compound('for', { variable, words, arithmetic, body }, [...(words ?? []), ...body]);
         return f;
@@ -440,7 +496,7 @@ class Builder {
         const value = n.childForFieldName('value');
         const word = value ? this.word([value]) : this.emptyWord(n.startIndex);
         const items = n.namedChildren
-          .filter((c): c is TSNode => c?.type === 'case_item')
+          .filter((c): c is SyntaxNode => c?.type === 'case_item')
           .map((item) => {
             const kids = item.children;
             const close = kids.findIndex((c) => !c.isNamed && c.type === ')');
@@ -463,10 +519,10 @@ class Builder {
     }
   }
 
-  private ifCommand(n: TSNode, redirects: Redirect[]): IfCommand {
+  private ifCommand(n: SyntaxNode, redirects: Redirect[]): IfCommand {
     const clauses: { condition: Statement[]; body: Statement[] }[] = [];
     let elseBody: Statement[] | null = null;
-    const clause = (kids: readonly TSNode[]) => {
+    const clause = (kids: readonly SyntaxNode[]) => {
       const then = kids.findIndex((c) => !c.isNamed && c.type === 'then');
       const end = kids.findIndex((c, i) => i > then && (c.type === 'elif_clause' || c.type === 'else_clause' || (!c.isNamed && c.type === 'fi')));
       clauses.push({
@@ -483,14 +539,14 @@ class Builder {
     return node({ kind: 'if' as const, range: rangeOf(n), redirects, clauses, elseBody }, kids);
   }
 
-  private simpleFromCommand(n: TSNode, redirects: Redirect[]): SimpleCommand {
+  private simpleFromCommand(n: SyntaxNode, redirects: Redirect[]): SimpleCommand {
     const assigns: Assignment[] = [];
-    const wordNodes: TSNode[] = [];
+    const wordNodes: SyntaxNode[] = [];
     const own: Redirect[] = [];
     for (const c of n.children) {
       if (c.type === 'variable_assignment' && wordNodes.length === 0) assigns.push(this.assignment(c));
       else if (isRedirect(c)) {
-        const sink: TSNode[] = [];
+        const sink: SyntaxNode[] = [];
         this.splitHeredoc(c, sink, []);
         own.push(...sink.map((r) => this.redirect(r)));
       } else if (c.isNamed && c.type !== 'comment') wordNodes.push(c);
@@ -500,7 +556,7 @@ class Builder {
   }
 
   /** `export A=1 B`, `local x`, `unset y`: the keyword is the name, the rest are plain words. */
-  private simpleFromBuiltin(n: TSNode, redirects: Redirect[]): SimpleCommand {
+  private simpleFromBuiltin(n: SyntaxNode, redirects: Redirect[]): SimpleCommand {
     const kw = n.children[0];
     const words: Word[] = kw ? [this.word([kw])] : [];
     const rest = n.children.slice(1).filter((c) => (c.isNamed || c.type.startsWith('-')) && c.type !== 'comment' && !isRedirect(c));
@@ -518,8 +574,8 @@ class Builder {
   }
 
   /** Merge word parts the grammar split at an escaped blank (`a\ b` glued to neighbours). */
-  private mergeWords(nodes: readonly TSNode[]): Word[] {
-    const groups: TSNode[][] = [];
+  private mergeWords(nodes: readonly SyntaxNode[]): Word[] {
+    const groups: SyntaxNode[][] = [];
     for (const n of nodes) {
       const last = groups[groups.length - 1];
       const prev = last?.[last.length - 1];
@@ -529,14 +585,14 @@ class Builder {
     return groups.map((g) => this.word(g));
   }
 
-  private word(parts: readonly TSNode[]): Word {
-    const first = parts[0] as TSNode;
-    const last = parts[parts.length - 1] as TSNode;
+  private word(parts: readonly SyntaxNode[]): Word {
+    const first = parts[0] as SyntaxNode;
+    const last = parts[parts.length - 1] as SyntaxNode;
     const range = { start: first.startIndex, end: last.endIndex };
     const raw = this.text.slice(range.start, range.end);
     const substitutions: Substitution[] = [];
     let expands = false;
-    const visit = (n: TSNode) => {
+    const visit = (n: SyntaxNode) => {
       if (n.type === 'command_substitution' || n.type === 'process_substitution') {
         const body = this.statements(n.children);
         substitutions.push(node({ kind: 'substitution' as const, range: rangeOf(n), body }, body));
@@ -555,7 +611,7 @@ class Builder {
     return node({ kind: 'word' as const, range: { start: at, end: at }, raw: '', value: '', quoted: false, substitutions: [] }, []);
   }
 
-  private assignment(n: TSNode): Assignment {
+  private assignment(n: SyntaxNode): Assignment {
     const nameNode = n.childForFieldName('name') ?? n.namedChildren[0] ?? n;
     const valueNode = n.childForFieldName('value');
     const value = valueNode ? this.word([valueNode]) : this.emptyWord(n.endIndex);
@@ -563,7 +619,7 @@ class Builder {
     return node({ kind: 'assignment' as const, range: rangeOf(n), name: nameNode.text, nameRange: rangeOf(nameNode), append, value }, [value]);
   }
 
-  private redirect(r: TSNode): Redirect {
+  private redirect(r: SyntaxNode): Redirect {
     const op = r.children.find((c) => !c.isNamed)?.type ?? '';
     const fdNode = r.childForFieldName('descriptor');
     const fd = fdNode ? fdNode.text : null;
@@ -577,8 +633,8 @@ class Builder {
       const heredoc = { bodyRange: { start: bodyStart, end: bodyEnd }, body: this.text.slice(bodyStart, bodyEnd), expands: !target.quoted };
       return node({ kind: 'redirect' as const, range: { start: r.startIndex, end: target.range.end }, op, fd, target, heredoc }, [target]);
     }
-    const dest = r.childrenForFieldName('destination').filter((c): c is TSNode => !!c);
-    const targetNodes = dest.length ? dest : r.namedChildren.filter((c): c is TSNode => !!c && c !== fdNode && c.type !== 'file_descriptor');
+    const dest = r.childrenForFieldName('destination').filter((c): c is SyntaxNode => !!c);
+    const targetNodes = dest.length ? dest : r.namedChildren.filter((c): c is SyntaxNode => !!c && c !== fdNode && c.type !== 'file_descriptor');
     const target = targetNodes.length ? this.word(targetNodes) : this.emptyWord(r.endIndex);
     return node({ kind: 'redirect' as const, range: rangeOf(r), op, fd, target }, [target]);
   }
