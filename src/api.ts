@@ -2,7 +2,7 @@
  * The programmatic API: `fix()` and `check()`. The CLI is a thin layer over these; bots and CI use them directly.
  */
 import { basename, dirname, relative, resolve } from 'node:path';
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import { MAX_FILE_BYTES, tooLargeMessage } from './engine/limits.js';
 import { codemods as registeredCodemods } from '../codemods/index.js';
 import { ConfigError, ConfigFinder, codemodChoices, configuredRole, loadConfigFile, mentionedCodemodIds, type HardenConfig, type LoadedConfig } from './engine/config.js';
@@ -134,12 +134,16 @@ export function checkCodemodIds(ids: readonly string[], known: readonly Codemod[
   if (unknown.length) throw new UsageError(`${where}: unknown codemod id${unknown.length > 1 ? 's' : ''} ${namesWithHints(unknown, known.map((c) => c.id))} (see \`harden rules\`)`);
 }
 
+/**
+ * A file's decoded text. Read synchronously: files are read one after another anyway, and for files of kilobytes the
+ * promise API's thread-pool round trips cost more CPU than the reads (a tenth of a run over a thousand files).
+ */
 async function readText(absPath: string): Promise<{ text: string; bom: boolean } | { problem: string }> {
   let buf: Buffer;
   try {
-    const { size } = await stat(absPath);
+    const { size } = statSync(absPath);
     if (size > MAX_FILE_BYTES) return { problem: tooLargeMessage(size) };
-    buf = await readFile(absPath);
+    buf = readFileSync(absPath);
   } catch (e) {
     return { problem: `cannot read: ${(e as Error).message}` };
   }

@@ -111,7 +111,20 @@ async function shebangIsShell(path: string): Promise<boolean> {
   }
 }
 
-async function findGitRoot(dir: string): Promise<string | undefined> {
+/**
+ * The nearest directory from `dir` up holding `.git`. Through `cache` (one discovery's), each directory is asked once:
+ * a run naming a thousand files of one directory walks up from it once, not a thousand times.
+ */
+async function findGitRoot(dir: string, cache: Map<string, Promise<string | undefined>>): Promise<string | undefined> {
+  let r = cache.get(dir);
+  if (!r) {
+    r = findGitRootUncached(dir);
+    cache.set(dir, r);
+  }
+  return r;
+}
+
+async function findGitRootUncached(dir: string): Promise<string | undefined> {
   for (let d = dir; ; d = dirname(d)) {
     try {
       await stat(join(d, '.git'));
@@ -155,25 +168,32 @@ async function isBrokenLink(abs: string): Promise<boolean> {
   }
 }
 
+/** What one discovery learns about directories (asked once each). */
+interface DiscoverCache {
+  gitRoots: Map<string, Promise<string | undefined>>;
+  realRepos: Map<string, Promise<string | undefined>>;
+}
+
 /**
  * For a named path reached through a symbolic link (the file itself, or a directory on the way), whether it ends up
  * outside the repository it is named in: the git work tree holding the current directory for paths under it, else the
  * one holding the path's directory, else that directory. A path with no link on the way is never an escape.
  */
-async function linkEscape(abs: string, cwd: string, cwdRepo: string): Promise<{ repo: string; target: string } | undefined> {
+async function linkEscape(abs: string, cwd: string, cwdRepo: string, cache: DiscoverCache): Promise<{ repo: string; target: string } | undefined> {
   let target: string;
   try {
     target = await realpath(abs);
   } catch {
     return undefined;
   }
-  const lexicalRepo = inside(cwdRepo, abs) ? cwdRepo : ((await findGitRoot(dirname(abs))) ?? dirname(abs));
-  let repoReal: string;
-  try {
-    repoReal = await realpath(lexicalRepo);
-  } catch {
-    return undefined;
+  const lexicalRepo = inside(cwdRepo, abs) ? cwdRepo : ((await findGitRoot(dirname(abs), cache.gitRoots)) ?? dirname(abs));
+  let real = cache.realRepos.get(lexicalRepo);
+  if (!real) {
+    real = realpath(lexicalRepo).catch(() => undefined);
+    cache.realRepos.set(lexicalRepo, real);
   }
+  const repoReal = await real;
+  if (repoReal === undefined) return undefined;
   // The same path with the repository's own links resolved: what `abs` is when nothing below the repository is a link.
   const expected = join(repoReal, relative(lexicalRepo, abs));
   if (target === expected || inside(repoReal, target)) return undefined;
@@ -202,7 +222,8 @@ export async function discover(opts: DiscoverOptions): Promise<{ files: Discover
     files.push({ path: displayPath(opts.cwd, abs), absPath: abs, kind, explicit });
   };
 
-  const cwdRepo = (await findGitRoot(opts.cwd)) ?? opts.cwd;
+  const cache: DiscoverCache = { gitRoots: new Map(), realRepos: new Map() };
+  const cwdRepo = (await findGitRoot(opts.cwd, cache.gitRoots)) ?? opts.cwd;
   for (const p of opts.paths) {
     const abs = resolve(opts.cwd, p);
     let st;
@@ -213,7 +234,7 @@ export async function discover(opts: DiscoverOptions): Promise<{ files: Discover
       continue;
     }
     if (!opts.followSymlinks) {
-      const escape = await linkEscape(abs, opts.cwd, cwdRepo);
+      const escape = await linkEscape(abs, opts.cwd, cwdRepo, cache);
       if (escape) {
         problems.push({
           path: displayPath(opts.cwd, abs),
@@ -243,7 +264,7 @@ export async function discover(opts: DiscoverOptions): Promise<{ files: Discover
       continue;
     }
     const root = await realpath(abs);
-    const gitRoot = await findGitRoot(abs);
+    const gitRoot = await findGitRoot(abs, cache.gitRoots);
     const layers: IgnoreLayer[] = [];
     if (gitRoot) {
       // .gitignore files above the walked directory, up to the repository root, apply too.
