@@ -4,7 +4,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { harden } from './support/cli.js';
+import { harden, hardenInProcess } from './support/cli.js';
 
 const EXAMPLE = resolve(import.meta.dirname, '../examples/orchestrator');
 const ONLY = 'compose-secrets,source-read-secret-files';
@@ -29,11 +29,11 @@ function snapshot(root: string, files: string[]): Record<string, string> {
 }
 
 describe('harden fix', () => {
-  it('writes a patch (incl. changes to other files) that git apply accepts from the repository root, equal to --write', () => {
+  it('writes a patch (incl. changes to other files) that git apply accepts from the repository root, equal to --write', async () => {
     const a = repo();
     const b = repo();
     // Run from a subdirectory: patch paths must still be relative to the repository root.
-    const dry = harden(['fix', '--unsafe', '--only', ONLY, '--patch', join(a, 'out.patch'), '.'], { cwd: join(a, 'deploy') });
+    const dry = await hardenInProcess(['fix', '--unsafe', '--only', ONLY, '--patch', join(a, 'out.patch'), '.'], { cwd: join(a, 'deploy') });
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain('+++ b/compose.yaml');
     expect(dry.stdout).toContain('+++ b/app/src/llm.ts');
@@ -42,46 +42,46 @@ describe('harden fix', () => {
     execFileSync('git', ['apply', '--check', 'out.patch'], { cwd: a });
     execFileSync('git', ['apply', 'out.patch'], { cwd: a });
 
-    const wrote = harden(['fix', '--unsafe', '--only', ONLY, '--write', 'deploy'], { cwd: b });
+    const wrote = await hardenInProcess(['fix', '--unsafe', '--only', ONLY, '--write', 'deploy'], { cwd: b });
     expect(wrote.code, wrote.stderr).toBe(0);
     expect(wrote.stdout).toBe('');
     const files = ['deploy/compose.yaml', 'deploy/app/src/llm.ts', 'deploy/app/src/read-secret-env.ts'];
     expect(snapshot(a, files)).toEqual(snapshot(b, files));
 
-    const again = harden(['fix', '--unsafe', '--only', ONLY, 'deploy'], { cwd: b });
+    const again = await hardenInProcess(['fix', '--unsafe', '--only', ONLY, 'deploy'], { cwd: b });
     expect(again.code).toBe(0);
     expect(again.stdout).toBe('');
   });
 
-  it('holds unsafe fixes back without --unsafe and says how many', () => {
+  it('holds unsafe fixes back without --unsafe and says how many', async () => {
     const root = repo();
-    const r = harden(['fix', '--only', ONLY, 'deploy'], { cwd: root });
+    const r = await hardenInProcess(['fix', '--only', ONLY, 'deploy'], { cwd: root });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/\d+ unsafe fix(es were| was) held back \(apply with --unsafe\)/);
   });
 
-  it('--exit-code exits 1 when a dry-run has changes pending, 0 once applied', () => {
+  it('--exit-code exits 1 when a dry-run has changes pending, 0 once applied', async () => {
     const root = repo();
-    expect(harden(['fix', '--unsafe', '--only', ONLY, '--exit-code', 'deploy'], { cwd: root }).code).toBe(1);
-    harden(['fix', '--unsafe', '--only', ONLY, '--write', 'deploy'], { cwd: root });
-    expect(harden(['fix', '--unsafe', '--only', ONLY, '--exit-code', 'deploy'], { cwd: root }).code).toBe(0);
+    expect((await hardenInProcess(['fix', '--unsafe', '--only', ONLY, '--exit-code', 'deploy'], { cwd: root })).code).toBe(1);
+    await hardenInProcess(['fix', '--unsafe', '--only', ONLY, '--write', 'deploy'], { cwd: root });
+    expect((await hardenInProcess(['fix', '--unsafe', '--only', ONLY, '--exit-code', 'deploy'], { cwd: root })).code).toBe(0);
   });
 
-  it('colours only when asked or on a terminal, never with NO_COLOR', () => {
+  it('colours only when asked or on a terminal, never with NO_COLOR', async () => {
     const root = repo();
     const args = ['fix', '--unsafe', '--only', ONLY, 'deploy'];
-    expect(harden(args, { cwd: root }).stdout).not.toMatch(ANSI); // piped
-    expect(harden(args, { cwd: root, env: { FORCE_COLOR: '1' } }).stdout).toMatch(ANSI);
-    expect(harden(args, { cwd: root, env: { FORCE_COLOR: '1', NO_COLOR: '1' } }).stdout).not.toMatch(ANSI);
-    expect(harden([...args, '--color'], { cwd: root, env: { NO_COLOR: '1' } }).stdout).not.toMatch(ANSI);
+    expect(harden(args, { cwd: root }).stdout).not.toMatch(ANSI); // piped: the process's own stdout
+    expect((await hardenInProcess(args, { cwd: root, env: { FORCE_COLOR: '1' } })).stdout).toMatch(ANSI);
+    expect((await hardenInProcess(args, { cwd: root, env: { FORCE_COLOR: '1', NO_COLOR: '1' } })).stdout).not.toMatch(ANSI);
+    expect((await hardenInProcess([...args, '--color'], { cwd: root, env: { NO_COLOR: '1' } })).stdout).not.toMatch(ANSI);
   });
 
-  it('prints one line per change on stderr and a machine-readable result with --format json', () => {
+  it('prints one line per change on stderr and a machine-readable result with --format json', async () => {
     const root = repo();
-    const text = harden(['fix', '--unsafe', '--only', ONLY, 'deploy'], { cwd: root });
+    const text = await hardenInProcess(['fix', '--unsafe', '--only', ONLY, 'deploy'], { cwd: root });
     expect(text.stderr).toMatch(/^deploy\/compose\.yaml:\d+:\d+ compose-secrets /m);
-    const json = harden(['fix', '--unsafe', '--only', ONLY, '--format', 'json', 'deploy'], { cwd: root });
+    const json = await hardenInProcess(['fix', '--unsafe', '--only', ONLY, '--format', 'json', 'deploy'], { cwd: root });
     const out = JSON.parse(json.stdout) as { files: { path: string; changed: boolean; diff: string }[]; companions: { files: { path: string }[] } };
     expect(out.files.find((f) => f.path === 'deploy/compose.yaml')?.changed).toBe(true);
     expect(out.files.find((f) => f.path === 'deploy/compose.yaml')?.diff).toContain('@@');

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { harden } from './support/cli.js';
+import { harden, hardenInProcess } from './support/cli.js';
 import { tmpTree } from './support/tmp.js';
 
 describe('harden CLI basics', () => {
@@ -13,28 +13,28 @@ describe('harden CLI basics', () => {
     expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
-  it('exits 2 on an unknown option, an unknown codemod id, or an unknown explain id', () => {
+  it('exits 2 on an unknown option, an unknown codemod id, or an unknown explain id', async () => {
     const cwd = tmpTree({ Dockerfile: 'FROM a\n' });
-    expect(harden(['fix', '--bogus'], { cwd }).code).toBe(2);
-    const only = harden(['fix', '--only', 'no-such-codemod'], { cwd });
+    expect((await hardenInProcess(['fix', '--bogus'], { cwd })).code).toBe(2);
+    const only = await hardenInProcess(['fix', '--only', 'no-such-codemod'], { cwd });
     expect(only.code).toBe(2);
     expect(only.stderr).toMatch(/unknown codemod id no-such-codemod/);
-    expect(harden(['explain', 'no-such-codemod'], { cwd }).code).toBe(2);
+    expect((await hardenInProcess(['explain', 'no-such-codemod'], { cwd })).code).toBe(2);
   });
 
-  it('a misspelt codemod id in --only/--skip, explain and .harden.yaml gets the same "did you mean"', () => {
+  it('a misspelt codemod id in --only/--skip, explain and .harden.yaml gets the same "did you mean"', async () => {
     const cwd = tmpTree({ Dockerfile: 'FROM a\n' });
-    const only = harden(['fix', '--no-network', '--skip', 'pin-imge-digest,nothing-like-it'], { cwd });
+    const only = await hardenInProcess(['fix', '--no-network', '--skip', 'pin-imge-digest,nothing-like-it'], { cwd });
     expect(only.code).toBe(2);
     expect(only.stderr).toContain("unknown codemod ids pin-imge-digest (did you mean 'pin-image-digest'?), nothing-like-it (see");
-    const explain = harden(['explain', 'lock-apt-instal'], { cwd });
+    const explain = await hardenInProcess(['explain', 'lock-apt-instal'], { cwd });
     expect(explain.code).toBe(2);
     expect(explain.stderr).toContain("unknown codemod 'lock-apt-instal' (did you mean 'lock-apt-install'?)");
   });
 
-  it('an unknown flag gets one short error with a hint (and a suggestion), not the whole help', () => {
+  it('an unknown flag gets one short error with a hint (and a suggestion), not the whole help', async () => {
     const cwd = tmpTree({ Dockerfile: 'FROM a\n' });
-    const r = harden(['fix', '--writ'], { cwd });
+    const r = await hardenInProcess(['fix', '--writ'], { cwd });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown option '--writ'/);
     expect(r.stderr).toMatch(/Did you mean --write\?/);
@@ -51,20 +51,20 @@ describe('harden CLI basics', () => {
     expect(r.stdout).toBe('');
   });
 
-  it('exits 2 on a configuration error, naming the file', () => {
+  it('exits 2 on a configuration error, naming the file', async () => {
     const cwd = tmpTree({ '.git/HEAD': 'x', '.harden.yaml': 'unsafe: true\nbogus: 1\n', Dockerfile: 'FROM a\n' });
-    const r = harden(['check'], { cwd });
+    const r = await hardenInProcess(['check'], { cwd });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/\.harden\.yaml:2:1: unknown key 'bogus'/);
   });
 
-  it('a string "false" for unsafe is a configuration error (exit 2, file:line:col), not unsafe fixes on', () => {
+  it('a string "false" for unsafe is a configuration error (exit 2, file:line:col), not unsafe fixes on', async () => {
     const cwd = tmpTree({
       '.git/HEAD': 'x',
       '.harden.yaml': 'unsafe: "false"\ncodemods:\n  dockerfile-non-root-user: { options: { uidd: 1 } }\n',
       Dockerfile: 'FROM a\n',
     });
-    const r = harden(['fix', '--write'], { cwd });
+    const r = await hardenInProcess(['fix', '--write'], { cwd });
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toEqual([
       `harden: error: ${join(cwd, '.harden.yaml')}:1:9: 'unsafe' must be true or false, not the string "false"`,
@@ -73,7 +73,7 @@ describe('harden CLI basics', () => {
     expect(readFileSync(join(cwd, 'Dockerfile'), 'utf8')).toBe('FROM a\n');
   });
 
-  it('reports every bad file with file:line:col, keeps going, exits 2 and writes nothing for them', () => {
+  it('reports every bad file with file:line:col, keeps going, exits 2 and writes nothing for them', async () => {
     const cwd = tmpTree({
       '.git/HEAD': 'x',
       'a/compose.yaml': 'services:\n  web:\n    image: [nginx\n',
@@ -82,7 +82,7 @@ describe('harden CLI basics', () => {
       'd/compose.yaml': 'services:\n  ok:\n    image: nginx\n',
     });
     mkdirSync(join(cwd, 'e', 'Dockerfile'), { recursive: true }); // a directory where a file is expected: ignored
-    const r = harden(['fix', '--write', '.', 'missing-dir'], { cwd });
+    const r = await hardenInProcess(['fix', '--write', '.', 'missing-dir'], { cwd });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/a\/compose\.yaml:4:1: error: invalid YAML/);
     expect(r.stderr).toMatch(/b\/Dockerfile:2:1: error: unknown instruction 'WRONG'/);
@@ -91,9 +91,9 @@ describe('harden CLI basics', () => {
     expect(readFileSync(join(cwd, 'a/compose.yaml'), 'utf8')).toBe('services:\n  web:\n    image: [nginx\n');
   });
 
-  it('exits 0 on clean input and prints no diff', () => {
+  it('exits 0 on clean input and prints no diff', async () => {
     const cwd = tmpTree({ '.git/HEAD': 'x', 'Dockerfile': '# nothing to do\n' });
-    const r = harden(['fix', '--only', 'none-registered-is-fine'].slice(0, 1), { cwd });
+    const r = await hardenInProcess(['fix', '--only', 'none-registered-is-fine'].slice(0, 1), { cwd });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
   });
@@ -109,44 +109,44 @@ describe('harden CLI basics', () => {
     expect(unknownKind.stderr).toMatch(/--kind or --stdin-filename/);
   });
 
-  it('check --sarif FILE writes SARIF in the same run that prints the findings', () => {
+  it('check --sarif FILE writes SARIF in the same run that prints the findings', async () => {
     const cwd = tmpTree({ '.git/HEAD': 'x', 'compose.yaml': 'services:\n  web:\n    image: nginx:1.25\n    ports: ["8080:80"]\n' });
-    const r = harden(['check', '--offline', '--only', 'compose-bind-localhost', '--sarif', 'out.sarif'], { cwd });
+    const r = await hardenInProcess(['check', '--offline', '--only', 'compose-bind-localhost', '--sarif', 'out.sarif'], { cwd });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^compose\.yaml:4:\d+ compose-bind-localhost /m);
     const log = JSON.parse(readFileSync(join(cwd, 'out.sarif'), 'utf8')) as { runs: { results: { ruleId: string }[] }[] };
     expect(log.runs[0]?.results.map((x) => x.ruleId)).toEqual(['compose-bind-localhost']);
   });
 
-  it('lists rules as JSON', () => {
-    const r = harden(['rules', '--format', 'json'], { cwd: tmpTree() });
+  it('lists rules as JSON', async () => {
+    const r = await hardenInProcess(['rules', '--format', 'json'], { cwd: tmpTree() });
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { version: number; harden: string; rules: { id: string; securitySeverity?: number; sources: string[] }[] };
     expect(out.version).toBe(1);
-    expect(out.harden).toBe(harden(['--version'], { cwd: tmpTree() }).stdout.trim());
+    expect(out.harden).toBe((await hardenInProcess(['--version'], { cwd: tmpTree() })).stdout.trim());
     expect(out.rules.find((x) => x.id === 'compose-secrets')?.securitySeverity).toBeGreaterThan(0);
     expect(out.rules.find((x) => x.id === 'compose-log-limits')).not.toHaveProperty('securitySeverity');
   });
 
-  it('--preset strict adds network isolation to the compose fixes; rules and explain name the preset', () => {
+  it('--preset strict adds network isolation to the compose fixes; rules and explain name the preset', async () => {
     const compose = 'services:\n  app:\n    image: example/app:1.0\n    depends_on: [db]\n  db:\n    image: postgres:16\n  job:\n    image: busybox:1.36\n';
     const cwd = tmpTree({ '.git/HEAD': 'x', 'compose.yaml': compose });
     const args = ['fix', '--unsafe', '--offline', '--only', 'compose-no-new-privileges,compose-network-isolation'];
     // --only names it: it runs without the preset; without --only, only --preset strict runs it.
-    expect(harden(args, { cwd }).stdout).toContain('+    network_mode: none');
-    const standard = harden(['fix', '--unsafe', '--offline', '--skip', 'pin-image-digest'], { cwd });
+    expect((await hardenInProcess(args, { cwd })).stdout).toContain('+    network_mode: none');
+    const standard = await hardenInProcess(['fix', '--unsafe', '--offline', '--skip', 'pin-image-digest'], { cwd });
     expect(standard.stdout).toContain('+      - no-new-privileges:true');
     expect(standard.stdout).not.toContain('network_mode');
-    const strict = harden(['fix', '--unsafe', '--offline', '--skip', 'pin-image-digest', '--preset', 'strict'], { cwd });
+    const strict = await hardenInProcess(['fix', '--unsafe', '--offline', '--skip', 'pin-image-digest', '--preset', 'strict'], { cwd });
     expect(strict.stdout).toContain('+    network_mode: none');
     expect(strict.stdout).toContain('+    internal: true');
     expect(strict.stderr).toMatch(/compose\.yaml:5:3 compose-network-isolation Service `db`/);
-    expect(harden(['fix', '--preset', 'paranoid'], { cwd }).code).toBe(2);
-    const rules = (JSON.parse(harden(['rules', '--format', 'json'], { cwd }).stdout) as { rules: { id: string; presets: string[] }[] }).rules;
+    expect((await hardenInProcess(['fix', '--preset', 'paranoid'], { cwd })).code).toBe(2);
+    const rules = (JSON.parse((await hardenInProcess(['rules', '--format', 'json'], { cwd })).stdout) as { rules: { id: string; presets: string[] }[] }).rules;
     expect(rules.find((r) => r.id === 'compose-network-isolation')?.presets).toEqual(['strict']);
     expect(rules.find((r) => r.id === 'compose-read-only')?.presets).toEqual(['standard', 'strict']);
-    expect(harden(['rules'], { cwd }).stdout).toMatch(/compose-network-isolation .*\(--preset strict\)/);
-    expect(harden(['explain', 'compose-network-isolation'], { cwd }).stdout).toContain('Presets: strict');
+    expect((await hardenInProcess(['rules'], { cwd })).stdout).toMatch(/compose-network-isolation .*\(--preset strict\)/);
+    expect((await hardenInProcess(['explain', 'compose-network-isolation'], { cwd })).stdout).toContain('Presets: strict');
   });
 });
 

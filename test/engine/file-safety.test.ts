@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fix } from '../../src/api.js';
 import { atomicWrite } from '../../src/engine/write.js';
-import { harden } from '../support/cli.js';
+import { hardenInProcess } from '../support/cli.js';
 import { replaceAll } from '../support/test-codemods.js';
 import { tmpTree } from '../support/tmp.js';
 
@@ -39,25 +39,25 @@ describe('owner, group, hard links, read-only', () => {
     expect(temps(root)).toEqual([]);
   });
 
-  it('refuses a read-only (0444) file with a clear error (exit 2), and writes it with --allow-read-only, mode kept', () => {
+  it('refuses a read-only (0444) file with a clear error (exit 2), and writes it with --allow-read-only, mode kept', async () => {
     const root = tmpTree({ Dockerfile: 'FROM alpine:3.19\nRUN apt-get update\nRUN apt-get install -y curl\n' });
     const p = join(root, 'Dockerfile');
     chmodSync(p, 0o444);
-    const refused = harden(['fix', '--write', '--only', 'dockerfile-apt-hygiene', 'Dockerfile'], { cwd: root });
+    const refused = await hardenInProcess(['fix', '--write', '--only', 'dockerfile-apt-hygiene', 'Dockerfile'], { cwd: root });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/^Dockerfile: error: the file is read-only \(mode 0444\); not written \(pass --allow-read-only/m);
     expect(readFileSync(p, 'utf8')).toContain('RUN apt-get update\nRUN');
-    const allowed = harden(['fix', '--write', '--allow-read-only', '--only', 'dockerfile-apt-hygiene', 'Dockerfile'], { cwd: root });
+    const allowed = await hardenInProcess(['fix', '--write', '--allow-read-only', '--only', 'dockerfile-apt-hygiene', 'Dockerfile'], { cwd: root });
     expect(allowed.code).toBe(0);
     expect(readFileSync(p, 'utf8')).not.toContain('RUN apt-get update\nRUN');
     expect(statSync(p).mode & 0o7777).toBe(0o444);
   }, 180_000);
 
-  it('`allowReadOnly: true` in .harden.yaml does what --allow-read-only does', () => {
+  it('`allowReadOnly: true` in .harden.yaml does what --allow-read-only does', async () => {
     const root = tmpTree({ '.git/HEAD': 'ref: refs/heads/main\n', Dockerfile: 'FROM alpine:3.19\nRUN apt-get update\nRUN apt-get install -y curl\n', '.harden.yaml': 'allowReadOnly: true\n' });
     const p = join(root, 'Dockerfile');
     chmodSync(p, 0o444);
-    const r = harden(['fix', '--write', '--only', 'dockerfile-apt-hygiene', 'Dockerfile'], { cwd: root });
+    const r = await hardenInProcess(['fix', '--write', '--only', 'dockerfile-apt-hygiene', 'Dockerfile'], { cwd: root });
     expect(r.stderr).not.toMatch(/read-only/);
     expect(r.code).toBe(0);
     expect(readFileSync(p, 'utf8')).not.toContain('RUN apt-get update\nRUN');
@@ -66,17 +66,17 @@ describe('owner, group, hard links, read-only', () => {
 });
 
 describe('symbolic links named on the command line', () => {
-  it('`followSymlinks: true` in .harden.yaml does what --follow-symlinks does', () => {
+  it('`followSymlinks: true` in .harden.yaml does what --follow-symlinks does', async () => {
     const outside = tmpTree({ Dockerfile: 'FROM alpine:3.19\nRUN apt-get update\nRUN apt-get install -y curl\n' });
     const repo = tmpTree({ '.git/HEAD': 'ref: refs/heads/main\n', '.harden.yaml': 'followSymlinks: true\n' });
     symlinkSync(join(outside, 'Dockerfile'), join(repo, 'Dockerfile'));
     const before = readFileSync(join(outside, 'Dockerfile'), 'utf8');
-    const r = harden(['fix', '--write', '--only', 'dockerfile-apt-hygiene', 'Dockerfile'], { cwd: repo });
+    const r = await hardenInProcess(['fix', '--write', '--only', 'dockerfile-apt-hygiene', 'Dockerfile'], { cwd: repo });
     expect(r.code).toBe(0);
     expect(readFileSync(join(outside, 'Dockerfile'), 'utf8')).not.toBe(before);
   }, 180_000);
 
-  it('refuses a named link leaving the repository (exit 2, nothing written outside), processes it with --follow-symlinks', () => {
+  it('refuses a named link leaving the repository (exit 2, nothing written outside), processes it with --follow-symlinks', async () => {
     const outside = tmpTree({ Dockerfile: 'FROM alpine:3.19\nRUN apt-get update\nRUN apt-get install -y curl\n' });
     const repo = tmpTree({ '.git/HEAD': 'ref: refs/heads/main\n', 'inside/Dockerfile': 'FROM alpine:3.19\n' });
     symlinkSync(join(outside, 'Dockerfile'), join(repo, 'Dockerfile'));
@@ -86,7 +86,7 @@ describe('symbolic links named on the command line', () => {
     const before = readFileSync(join(outside, 'Dockerfile'), 'utf8');
     const args = ['fix', '--write', '--only', 'dockerfile-apt-hygiene'];
 
-    const r = harden([...args, 'Dockerfile', 'sub/linked/Dockerfile', 'sub/linked', 'Dockerfile.in'], { cwd: repo });
+    const r = await hardenInProcess([...args, 'Dockerfile', 'sub/linked/Dockerfile', 'sub/linked', 'Dockerfile.in'], { cwd: repo });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`Dockerfile: error: symbolic link leads outside the repository . (to ${resolve(outside, 'Dockerfile')}); not processed (pass --follow-symlinks, or set followSymlinks: true in .harden.yaml, to process it)`);
     expect(r.stderr).toMatch(/^sub\/linked\/Dockerfile: error: symbolic link leads outside the repository/m);
@@ -94,7 +94,7 @@ describe('symbolic links named on the command line', () => {
     expect(r.stderr).not.toMatch(/^Dockerfile\.in: error/m);
     expect(readFileSync(join(outside, 'Dockerfile'), 'utf8')).toBe(before);
 
-    const followed = harden([...args, '--follow-symlinks', 'Dockerfile'], { cwd: repo });
+    const followed = await hardenInProcess([...args, '--follow-symlinks', 'Dockerfile'], { cwd: repo });
     expect(followed.code).toBe(0);
     expect(readFileSync(join(outside, 'Dockerfile'), 'utf8')).not.toBe(before);
   }, 180_000);

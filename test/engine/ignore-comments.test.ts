@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { check } from '../../src/api.js';
 import { codemods } from '../../codemods/index.js';
 import { hadolintMap } from '../../src/engine/suppress.js';
-import { harden } from '../support/cli.js';
+import { hardenInProcess } from '../support/cli.js';
 import { tmpTree } from '../support/tmp.js';
 
 const only = ['--offline', '--only', 'dockerfile-add-to-copy,npm-install-to-ci'];
@@ -37,26 +37,26 @@ describe('ignore comments', () => {
     expect(r.files.flatMap((f) => f.ignoreNotes ?? [])).toEqual([]);
   });
 
-  it('an unknown id in harden-ignore is a warning with a suggestion (a typo suppresses nothing)', () => {
+  it('an unknown id in harden-ignore is a warning with a suggestion (a typo suppresses nothing)', async () => {
     const cwd = tmpTree({ '.git/HEAD': 'x', Dockerfile: 'FROM node:20\n# harden-ignore dockerfile-add-to-cpy\nADD x.txt /x\n' });
-    const r = harden(['check', ...only, '.'], { cwd });
+    const r = await hardenInProcess(['check', ...only, '.'], { cwd });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^Dockerfile:3:1 dockerfile-add-to-copy /m);
     expect(r.stderr).toContain("Dockerfile:2:1: warning: harden-ignore names no codemod 'dockerfile-add-to-cpy' (did you mean 'dockerfile-add-to-copy'?); it suppresses nothing");
   });
 
-  it('--report-unused-ignores reports directives that suppressed nothing (check counts them as warnings); used ones are not', () => {
+  it('--report-unused-ignores reports directives that suppressed nothing (check counts them as warnings); used ones are not', async () => {
     const text = 'FROM node:20\n# harden-ignore dockerfile-add-to-copy\nRUN echo hi\n# harden-ignore dockerfile-add-to-copy vendored\nADD x.txt /x\n';
     const cwd = tmpTree({ '.git/HEAD': 'x', Dockerfile: text });
-    const quiet = harden(['check', ...only, '.'], { cwd });
+    const quiet = await hardenInProcess(['check', ...only, '.'], { cwd });
     expect(quiet.code).toBe(0);
     expect(quiet.stderr).not.toContain('unused');
-    const r = harden(['check', ...only, '--report-unused-ignores', '.'], { cwd });
+    const r = await hardenInProcess(['check', ...only, '--report-unused-ignores', '.'], { cwd });
     expect(r.code).toBe(1);
     expect(r.stderr.match(/warning: unused harden-ignore/g)).toHaveLength(1);
     expect(r.stderr).toContain('Dockerfile:2:1: warning: unused harden-ignore for dockerfile-add-to-copy: nothing was suppressed');
-    expect(harden(['check', ...only, '--report-unused-ignores', '--fail-on', 'error', '.'], { cwd }).code).toBe(0);
-    const fix = harden(['fix', ...only, '--report-unused-ignores', '.'], { cwd });
+    expect((await hardenInProcess(['check', ...only, '--report-unused-ignores', '--fail-on', 'error', '.'], { cwd })).code).toBe(0);
+    const fix = await hardenInProcess(['fix', ...only, '--report-unused-ignores', '.'], { cwd });
     expect(fix.stderr).toContain('Dockerfile:2:1: warning: unused harden-ignore');
     expect(readFileSync(join(cwd, 'Dockerfile'), 'utf8')).toBe(text);
   });

@@ -23,3 +23,54 @@ export function harden(args: string[], opts: { cwd: string; input?: string; env?
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs the CLI's `main()` in this process with its output captured, for tests of what the CLI prints and returns that
+ * need no process of their own: no standard input, no signals. A subprocess (`harden`) starts Node and compiles the
+ * sources through tsx each time, seconds on a loaded machine; this costs the run alone. Calls are queued one at a time
+ * (each sets the working directory, the environment and process.stdout/stderr.write, and puts them back).
+ */
+export function hardenInProcess(args: string[], opts: { cwd: string; env?: Record<string, string | undefined> }): Promise<CliResult> {
+  const run = queue.then(() => runInProcess(args, opts));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function runInProcess(args: string[], opts: { cwd: string; env?: Record<string, string | undefined> }): Promise<CliResult> {
+  const { main } = await import('../../src/cli.js');
+  const env: Record<string, string | undefined> = { NO_COLOR: undefined, FORCE_COLOR: undefined, XDG_CACHE_HOME: resolve(opts.cwd, '.cache-test'), ...opts.env };
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  const setEnv = (values: Record<string, string | undefined>) => {
+    for (const [k, v] of Object.entries(values)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+  const out: string[] = [];
+  const err: string[] = [];
+  const capture = (sink: string[]) =>
+    ((chunk: string | Uint8Array, enc?: unknown, cb?: unknown) => {
+      sink.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      const done = typeof enc === 'function' ? enc : cb;
+      if (typeof done === 'function') (done as () => void)();
+      return true;
+    }) as typeof process.stdout.write;
+  const writeOut = process.stdout.write;
+  const writeErr = process.stderr.write;
+  const cwd = process.cwd();
+  setEnv(env);
+  process.chdir(opts.cwd);
+  process.stdout.write = capture(out);
+  process.stderr.write = capture(err);
+  try {
+    const code = await main(['node', 'harden', ...args]);
+    return { code, stdout: out.join(''), stderr: err.join('') };
+  } finally {
+    process.stdout.write = writeOut;
+    process.stderr.write = writeErr;
+    process.chdir(cwd);
+    setEnv(saved);
+  }
+}
