@@ -9,7 +9,7 @@ import {
 } from '../src/compose/hardening.js';
 import { capabilityNeeds } from '../src/evidence/index.js';
 import { loadShell } from '../src/shell/index.js';
-import { KNOWLEDGE_SOURCE, serviceKnowledge } from '../src/compose/knowledge.js';
+import { KNOWLEDGE_FILE, KNOWLEDGE_SOURCE, runEvidence, serviceKnowledge, TRIAL_NOTE } from '../src/compose/knowledge.js';
 import { knowledgeBaseTable } from '../src/compose/image-kb.js';
 
 /** Capabilities an entrypoint needs only to chown files and switch from root to another user. */
@@ -47,11 +47,27 @@ function plan(ctx: CodemodContext, view: ServiceView): Plan | { view: ServiceVie
       n = { decided: true, caps: [], because: [`knowledge base entry ${m.name}: it runs as a non-root user, so its processes have no capabilities in effect`] };
     }
     const cfg = readImageConfig(img, ctx.global, ctx.answers);
+    const learned = [...(serviceKnowledge(ctx, svc.name)?.capAdd ?? [])].sort();
     if (!n.decided) {
-      return {
-        view,
-        manual: `Service \`${svc.name}\` runs with docker's default capabilities, and harden has no evidence of what it needs (${guessReason(img, cfg)}): ${n.check}.`,
+      // Only a run is evidence then: a verify run's trial, or what an earlier run recorded (knowledge `verified`).
+      const byRun = runEvidence(ctx, svc.name, 'compose-drop-capabilities');
+      if (!byRun) {
+        return {
+          view,
+          manual: `Service \`${svc.name}\` runs with docker's default capabilities, and harden has no evidence of what it needs (${guessReason(img, cfg)}): ${n.check}.`,
+        };
+      }
+      const kept = learned.length ? `only ${learned.join(', ')}` : 'none';
+      n = {
+        decided: true,
+        caps: learned,
+        because: [byRun === 'verified'
+          ? `verified by a run (${KNOWLEDGE_FILE}): it stayed healthy with ${kept} added back, though harden has no evidence of its own (${guessReason(img, cfg)})`
+          : `proposed ${TRIAL_NOTE}${learned.length ? ` with ${learned.join(', ')} (${KNOWLEDGE_SOURCE})` : ''}: harden has no evidence of what it needs (${guessReason(img, cfg)})`],
       };
+    } else if (learned.some((c) => !n.caps.includes(c))) {
+      const more = learned.filter((c) => !n.caps.includes(c));
+      n = { ...n, caps: [...n.caps, ...more].sort(), because: [...n.because, `a verified run showed it needs ${more.join(', ')} (${KNOWLEDGE_SOURCE})`] };
     }
     const add = n.caps.filter((c) => !adds.includes(c));
     const read = ev.read.length ? ` Evidence read: ${ev.read.join('; ')}.` : '';
@@ -135,7 +151,9 @@ has no \`ALL\`, adds \`ALL\` to \`cap_drop\` and the capabilities the image need
   cites each fact (\`the entrypoint /usr/local/bin/docker-entrypoint.sh, line 5: exec su-exec app …\`).
 - **No evidence, no fix**: a service running as root whose entrypoint could not be read (a binary, a lookup that
   failed, a built image) or does not drop privileges, or whose user is unknown, gets a \`manual\` finding saying what
-  to check, never a guessed list.
+  to check, never a guessed list. A run is evidence too: when \`.harden/knowledge.yaml\` (written by \`harden verify
+  --save\`) lists \`compose-drop-capabilities\` under the service's \`verified\`, the service stayed healthy with ALL
+  dropped and only its \`capAdd\` added back, and it gets exactly that; the finding says it was verified by a run.
 - A tag written as a variable does not hide the image: \`nginx:\${NGINX_IMAGE_TAG}\` is matched as nginx.
 An existing \`cap_drop\` list (e.g. \`[NET_RAW]\`) gets \`ALL\` appended; an existing \`cap_add\` is kept and only the
 missing capabilities are appended. A service that already drops \`ALL\` is left alone (its \`cap_add\` was chosen), and

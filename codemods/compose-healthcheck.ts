@@ -12,8 +12,10 @@ import {
   servicesUsing, type ComposeService, type NewValue,
 } from '../src/compose/index.js';
 import {
-  builtImage, containerPorts, hardeningLookups, kbSource, lookupView, readBaseConfig, readImageConfig, serviceImage, serviceViews, type ServiceView,
+  builtImage, containerPorts, hardeningLookups, kbSource, lookupView, readBaseConfig, readImageConfig, serviceImage, serviceOverrides, serviceViews,
+  type ServiceView,
 } from '../src/compose/hardening.js';
+import { commandPort, probeOnPort, probePort } from '../src/compose/probes.js';
 import { KNOWLEDGE_SOURCE, serviceKnowledge } from '../src/compose/knowledge.js';
 import { knowledgeBaseTable, type Healthcheck } from '../src/compose/image-kb.js';
 
@@ -110,6 +112,24 @@ function longFormEdits(file: ParsedCompose, svc: ComposeService, keyNode: Node, 
   return edits;
 }
 
+/**
+ * The known probe for a service on the host's network: its port is the host's, so the probe is added only when the
+ * service's command names the port the server listens on (the probe moved there when it is another one).
+ */
+function hostNetworkProbe(view: ServiceView, h: Healthcheck): { probe: Healthcheck; why: string } | { skip: string } {
+  const from = h.port ?? probePort(h.test);
+  if (from === undefined) return { probe: h, why: 'a probe that uses no network port' };
+  const o = serviceOverrides(view);
+  const argv = [...(o.entrypoint ?? []), ...(o.command ?? [])].flatMap((w) => w.split(/\s+/)).filter((w) => w !== '');
+  const port = commandPort(argv);
+  if (port === undefined) return { skip: `the server shares the host's ports and its command names no port (the probe's port ${from} holds only with the image's default configuration)` };
+  if (port === from) return { probe: h, why: `its command names port ${port}` };
+  const test = probeOnPort(h.test, from, port);
+  if (test.join('\0') === h.test.join('\0')) return { skip: `its command names port ${port}, and the probe cannot be moved there from port ${from}` };
+  const moved = h.what.replace(new RegExp(`\\bport ${from}\\b`), `port ${port}`);
+  return { probe: { ...h, test, what: moved !== h.what ? moved : `${h.what} on port ${port}`, port }, why: `its command names port ${port}` };
+}
+
 interface HcPlan {
   view: ServiceView;
   h: Healthcheck;
@@ -145,7 +165,11 @@ export const composeHealthcheck: Codemod = {
    Probes only use tools the image contains (\`pg_isready\`, \`redis-cli\`, \`mysqladmin\`, \`mongosh\`, curl or busybox
    wget where the image ships them); database probes go over TCP to 127.0.0.1, so the socket-only server that official
    entrypoints run while initialising does not count as ready. A service publishing container ports that do not include
-   the probe's port (a custom configuration) is reported instead. Images without a probe are left alone, and so are
+   the probe's port (a custom configuration) is reported instead. A service with \`network_mode: host\` shares the
+   host's ports, so its server's port is whatever its configuration says: the probe is added only when the service's
+   \`command:\`/\`entrypoint:\` names the port (\`--port 6380\`, \`-p 5433\`, \`--web.listen-address=:9091\`), moved to
+   that port when it is not the default one; otherwise the service is reported (info), not given a probe that would
+   mark a working server unhealthy. Images without a probe are left alone, and so are
    images that define their own \`HEALTHCHECK\` (the image config's \`Healthcheck\`, read from the registry when it is
    available, or a \`HEALTHCHECK\` in the Dockerfile a built service's final or target stage comes from, else in the
    config of that stage's base image, read from the registry when available; \`HEALTHCHECK NONE\` counts as a decision). Services built here get the probe of their Dockerfile's base image (see
@@ -230,6 +254,19 @@ starting. \`docker-compose\` v1 needs file format 2.1+ semantics for \`condition
         continue;
       }
       if (!m?.healthcheck) continue;
+      if (scalarText(lookupView(view, 'network_mode')?.value) === 'host') {
+        const h = hostNetworkProbe(view, m.healthcheck);
+        if ('skip' in h) {
+          ctx.report({
+            range: rangeOf(svc.keyNode),
+            severity: 'info',
+            message: `Service \`${svc.name}\` (${m.name}) has no healthcheck; it uses \`network_mode: host\`, where ${h.skip}, so the known probe (${m.healthcheck.what}) is not added: add a healthcheck for the port it listens on.`,
+          });
+          continue;
+        }
+        plans.push({ view, h: h.probe, name: m.name, source: `${kbSource(img) ?? `knowledge base entry ${m.name}`}; ${h.why}` });
+        continue;
+      }
       const { published } = containerPorts(svc);
       if (m.healthcheck.port !== undefined && published.length > 0 && !published.includes(m.healthcheck.port)) {
         ctx.report({

@@ -10,7 +10,7 @@ import {
 } from '../src/compose/hardening.js';
 import { SCRATCH_DIRS, writesOutside, type Cited, type FileWrite } from '../src/evidence/index.js';
 import { loadShell } from '../src/shell/index.js';
-import { KNOWLEDGE_SOURCE, serviceKnowledge } from '../src/compose/knowledge.js';
+import { KNOWLEDGE_FILE, KNOWLEDGE_SOURCE, runEvidence, serviceKnowledge, TRIAL_NOTE } from '../src/compose/knowledge.js';
 import { knowledgeBaseTable } from '../src/compose/image-kb.js';
 
 interface Plan {
@@ -89,7 +89,10 @@ function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
     const dir = scratchDir(w.fact.path as string);
     if (!missing.includes(dir) && !writableAt(dir, mounts)) missing.push(dir);
   }
-  if (!known && !already) {
+  // For an image harden does not know, only a run is evidence of every path it writes: a verify run's trial, or what
+  // an earlier run recorded (.harden/knowledge.yaml `verified`).
+  const byRun = known ? undefined : runEvidence(ctx, svc.name, 'compose-read-only');
+  if (!known && !already && !byRun) {
     const wd = 'config' in cfg && cfg.config.workingDir ? ` (its working directory is ${cfg.config.workingDir})` : '';
     const seen = outside.length ? ` Its command or entrypoint writes ${outside.map((w) => w.fact.path).join(', ')}.` : '';
     ctx.report({
@@ -116,7 +119,11 @@ function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
     message = `Service \`${svc.name}\` runs with a writable root filesystem: made read-only${tmpfsPart}, so a compromised process cannot alter its binaries or plant files${sources}.`;
   }
   if (outside.length) message += ` Its own command writes ${outside.map((w) => `${w.fact.path ?? ''} (${w.source})`).join('; ')}.`;
-  if (!known) {
+  if (!known && byRun === 'verified') {
+    message += ` Verified by a run (${KNOWLEDGE_FILE}): it stayed healthy read-only with tmpfs at ${paths}, though harden has no evidence of its own (${guessReason(img, cfg)}); a path it writes only later (uploads, caches filled on demand) needs a volume too.`;
+  } else if (!known && byRun === 'trial') {
+    message += ` Proposed ${TRIAL_NOTE}: harden has no evidence of every path it writes (${guessReason(img, cfg)}).`;
+  } else if (!known) {
     const wd = 'config' in cfg && cfg.config.workingDir ? `, e.g. in its working directory ${cfg.config.workingDir}` : '';
     message += ` The tmpfs paths are a guess: ${guessReason(img, cfg)}. Add tmpfs or volumes for any other path it writes${wd}.`;
   }
@@ -162,7 +169,11 @@ image must write, at the end of the service's mapping:
 - **No evidence, no fix.** Images not in the knowledge base, images that run whatever application they are given
   (node, python, golang), and built services whose base is not in it, get a \`manual\` finding: harden cannot know
   every path the application writes. It names the image's working directory and any writes found in the service's
-  command or the image's entrypoint script (read from its layers).
+  command or the image's entrypoint script (read from its layers). A run is evidence too: when
+  \`.harden/knowledge.yaml\` (written by \`harden verify --save\`) lists \`compose-read-only\` under the service's
+  \`verified\`, the service stayed healthy read-only with \`/tmp\` and the paths listed under its \`writable\` as tmpfs,
+  and it gets exactly that; the finding says it was verified by a run. (\`harden verify\` proposes the change on its
+  scratch copy to find out, and records it only when the service survived.)
 - A tag written as a variable does not hide the image: \`nginx:\${NGINX_IMAGE_TAG}\` is matched as nginx.
 
 An existing \`tmpfs\` list gets the new entries appended. When \`tmpfs\` comes from an anchor (\`<<: *defaults\`), the

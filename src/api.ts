@@ -76,6 +76,11 @@ export interface HardenOptions {
    */
   composeVersion?: string;
   /**
+   * For `harden verify`'s scratch copies: propose the compose changes that need a run's evidence (read-only roots and
+   * dropped capabilities for images harden does not know), so the run can test them. Never for the user's files.
+   */
+  trial?: boolean;
+  /**
    * Each file's result, as soon as it is final (in processing order: compose files first). With it, `files` of the
    * returned result is empty and results are not kept, so memory is bounded by a batch of files rather than the
    * whole run (a changed file's result is held until it is written when `write` is set).
@@ -180,6 +185,7 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
     preset: opts.preset ?? cfg.preset,
     write: opts.write ?? false,
   };
+  if (opts.trial) global.trial = true;
   const composeVersion = opts.composeVersion ?? cfg.composeVersion;
   if (composeVersion !== undefined) {
     if (!/^\d+(?:\.\d+){0,2}$/.test(composeVersion)) throw new UsageError(`composeVersion must be a version like 2.23 or 1.29.2, not '${composeVersion}'`);

@@ -204,9 +204,18 @@ async function runFix(paths: string[], flags: CommonFlags & VerifyCliFlags & { w
       return EXIT_ERROR;
     }
     process.stderr.write(v.printVerify(out.report, 'text'));
-    const { verified, unverified } = v.verifiedPaths(out.report);
+    const { verified, dirs, unverified } = v.verifiedPaths(out.report);
     for (const u of unverified) process.stderr.write(`${u.path}: not written (not verified: ${u.why})\n`);
     if (verified.length === 0) return unverified.length ? EXIT_ERROR : EXIT_OK;
+    // Other files of the verified projects (Dockerfiles no service is built from, scripts, manifests) were not
+    // exercised by the run: their changes are named, not written.
+    const all = await api.fix({ ...opts, paths: dirs.map((d) => relative(process.cwd(), d) || '.'), knowledge: out.report.knowledge, write: false });
+    const exercised = new Set(verified);
+    for (const f of all.files) {
+      if (f.changed && !f.error && f.absPath && !exercised.has(f.absPath)) {
+        process.stderr.write(`${f.path}: not written (${f.applied.length} change${f.applied.length === 1 ? '' : 's'} the verify run did not exercise: no service of a verified project is built from or runs it)\n`);
+      }
+    }
     opts = { ...opts, paths: verified.map((d) => relative(process.cwd(), d) || '.'), knowledge: out.report.knowledge };
   }
   const r = await api.fix({ ...opts, write: flags.write && !opts.stdin, allowReadOnly: flags.allowReadOnly });

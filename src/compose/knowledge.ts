@@ -11,6 +11,12 @@
  *       healthcheck: [CMD, redis-cli, -p, "6380", ping]   # the probe that works: compose-healthcheck writes it
  *       backOff:                  # codemods whose change this service does not survive, with the evidence
  *         compose-read-only: "writes to /app, which holds the image's files"
+ *       verified:                 # codemods whose change (with the paths and capabilities above) it ran with
+ *         - compose-read-only
+ *
+ * `verified` is the evidence compose-read-only and compose-drop-capabilities need for images harden knows nothing
+ * about (no evidence, no fix): the service stayed healthy read-only with exactly these tmpfs paths, or with exactly
+ * these capabilities added back.
  *
  * The codemods consult it through `serviceKnowledge`; `backOff` is applied by the engine to every finding inside the
  * service's mapping (see api.ts).
@@ -25,6 +31,8 @@ export interface ServiceKnowledge {
   capAdd?: string[];
   healthcheck?: string[];
   backOff?: Record<string, string>;
+  /** Codemods whose change the service survived in a verify run (its evidence for images outside the knowledge base). */
+  verified?: string[];
 }
 
 /** Services of one compose file → what was learned. */
@@ -66,6 +74,8 @@ export function parseKnowledge(doc: unknown, where: string): Knowledge {
         if (typeof o.backOff !== 'object' || o.backOff === null || Array.isArray(o.backOff)) throw new KnowledgeError(`${where}: ${file}.${svc}.backOff must map codemod ids to reasons`);
         sk.backOff = Object.fromEntries(Object.entries(o.backOff as Record<string, unknown>).map(([id, r]) => [id, String(r)]));
       }
+      const v = strings(o.verified, `${where}: ${file}.${svc}.verified`);
+      if (v) sk.verified = v;
       fk[svc] = sk;
     }
     out[file] = fk;
@@ -102,6 +112,9 @@ export function mergeServiceKnowledge(a: ServiceKnowledge, b: ServiceKnowledge):
   const h = b.healthcheck ?? a.healthcheck;
   if (h) out.healthcheck = h;
   if (a.backOff || b.backOff) out.backOff = { ...a.backOff, ...b.backOff };
+  // A codemod backed off since is no longer verified.
+  const v = u(a.verified, b.verified)?.filter((id) => !out.backOff?.[id]);
+  if (v?.length) out.verified = v;
   return out;
 }
 
@@ -134,3 +147,16 @@ export function serviceKnowledge(ctx: { file: ParsedFile; global: GlobalSettings
 
 /** How findings name the evidence: "verified by a run (.harden/knowledge.yaml)". */
 export const KNOWLEDGE_SOURCE = `a verified run (${KNOWLEDGE_FILE})`;
+
+/** How a change proposed for a verify run to test says so (verify finds these in the applied fixes' messages). */
+export const TRIAL_NOTE = 'to be verified by this run';
+
+/**
+ * Whether `codemod`'s change may be made to service `name` on the strength of a run: a verify run's own trial
+ * (`trial`, set by `harden verify` on its scratch copy, whose run is the evidence) or the knowledge file's `verified`.
+ * Undefined when neither.
+ */
+export function runEvidence(ctx: { file: ParsedFile; global: GlobalSettings }, name: string, codemod: string): 'trial' | 'verified' | undefined {
+  if (serviceKnowledge(ctx, name)?.verified?.includes(codemod)) return 'verified';
+  return ctx.global.trial ? 'trial' : undefined;
+}

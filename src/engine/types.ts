@@ -326,6 +326,11 @@ export interface GlobalSettings {
   composeVersion?: string;
   /** false under `--no-network`: only codemods with `offlineFindings` run among the network ones, and look nothing up. */
   network?: boolean;
+  /**
+   * Set by `harden verify` on its scratch copy: changes that need evidence of a run are proposed for the run to test
+   * (their messages say so, see TRIAL_NOTE in src/compose/knowledge.ts).
+   */
+  trial?: boolean;
 }
 
 export interface Codemod {

@@ -82,14 +82,21 @@ export async function saveKnowledge(k: Knowledge, log: (l: string) => void): Pro
   }
 }
 
-/** For `fix --verify`: the project directories whose every service ran (so their changes are verified), and the rest. */
-export function verifiedPaths(report: VerifyReport): { verified: string[]; unverified: { path: string; why: string }[] } {
+/**
+ * For `fix --verify`: the files whose changes a run exercised, in projects whose every service ran (the compose file
+ * and the Dockerfiles its services were built from), the directories of those projects, and the projects left out.
+ */
+export function verifiedPaths(report: VerifyReport): { verified: string[]; dirs: string[]; unverified: { path: string; why: string }[] } {
   const verified: string[] = [];
+  const dirs: string[] = [];
   const unverified: { path: string; why: string }[] = [];
   for (const p of report.projects) {
     if (p.error) unverified.push({ path: p.file, why: p.error });
     else if (p.services.some((s) => !s.ok && s.baseline !== s.final)) unverified.push({ path: p.file, why: 'a service still fails hardened' });
-    else verified.push(dirname(p.absPath));
+    else {
+      verified.push(...p.exercised);
+      dirs.push(dirname(p.absPath));
+    }
   }
-  return { verified, unverified };
+  return { verified: [...new Set(verified)], dirs: [...new Set(dirs)], unverified };
 }

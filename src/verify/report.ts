@@ -23,6 +23,7 @@ export function verifyText(r: VerifyReport): string {
       for (const b of s.backedOff) lines.push(`  ${pad('', w)}backed off ${b.codemod}: ${b.reason}  <- ${b.evidence}`);
       for (const n of s.notes) lines.push(`  ${pad('', w)}note: ${n}`);
     }
+    for (const n of p.notes) lines.push(`  note: ${n}`);
   }
   return `${lines.join('\n')}\n`;
 }

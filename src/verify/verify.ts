@@ -9,12 +9,13 @@
 import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { randomBytes } from 'node:crypto';
 import { fix, hasProcessingErrors, UsageError, type HardenOptions } from '../api.js';
 import { ConfigFinder } from '../engine/config.js';
 import { discover } from '../engine/discover.js';
-import type { FileKnowledge, Knowledge, ServiceKnowledge } from '../compose/knowledge.js';
+import { TRIAL_NOTE, type FileKnowledge, type Knowledge, type ServiceKnowledge } from '../compose/knowledge.js';
 import { isSecretName } from '../secrets/names.js';
 import { detectEngine, killChildren, type Engine } from './engine.js';
 import { factsOf, hardeningComplaints, hollowProbe, learn, silentFailure, type Lesson } from './evidence.js';
@@ -63,6 +64,13 @@ export interface ProjectReport {
   services: ServiceReport[];
   /** Set when the project could not be verified at all. */
   error?: string;
+  /**
+   * The files whose changes the hardened run exercised (absolute paths of the originals): the compose file and the
+   * Dockerfiles its services are built from. `harden fix --verify` writes only these.
+   */
+  exercised: string[];
+  /** Project-level notes (e.g. Dockerfile changes left out because the hardened build failed with them). */
+  notes: string[];
   knowledge: FileKnowledge;
 }
 
@@ -230,7 +238,7 @@ async function verifyProject(absPath: string, shown: string, ctx: ProjectCtx): P
   const projectDir = dirname(absPath);
   const name = basename(absPath);
   const id = randomBytes(4).toString('hex');
-  const out: ProjectReport = { file: shown, absPath, rounds: 0, services: [], knowledge: {} };
+  const out: ProjectReport = { file: shown, absPath, rounds: 0, services: [], knowledge: {}, exercised: [], notes: [] };
   const scratch = await mkdtemp(join(tmpdir(), 'harden-verify-'));
   const entry: { stack?: Stack; dir?: string } = { dir: scratch };
   live.add(entry);
@@ -260,14 +268,22 @@ async function verifyProject(absPath: string, shown: string, ctx: ProjectCtx): P
     const maxRounds = ctx.maxRounds ?? 5;
     const baseOk = new Map(base.states.map((s) => [s.service, s.ok]));
     let appliedBy = new Map<string, string[]>();
+    // The Dockerfiles the services are built from get their fixes too, so the run builds and exercises them; when the
+    // hardened build fails with them, they are left out (and not written by fix --verify).
+    const dockerfiles = builtDockerfiles(original, projectDir);
+    let withDockerfiles = dockerfiles.length > 0;
+    /** Changes made only for this run to test (no other evidence): kept as `verified` knowledge when they held. */
+    let trials = new Map<string, string[]>();
     for (let round = 1; round <= maxRounds; round++) {
       out.rounds = round;
       const dir = join(scratch, `hardened-${round}`);
+      await rm(dir, { recursive: true, force: true });
       await copyProject(projectDir, dir);
       const file = join(dir, name);
+      const copies = withDockerfiles ? dockerfiles.map((d) => join(dir, relative(projectDir, d))) : [];
       const fixed = await fix({
-        ...stripVerify(ctx), paths: [file], cwd: dir, write: true, configFile: ctx.configFile ?? config,
-        knowledge: { [file]: knowledge }, composeVersion: ctx.composeVersion ?? ctx.engine.composeVersion,
+        ...stripVerify(ctx), paths: [file, ...copies], cwd: dir, write: true, configFile: ctx.configFile ?? config,
+        knowledge: { [file]: knowledge }, composeVersion: ctx.composeVersion ?? ctx.engine.composeVersion, trial: true,
       });
       if (hasProcessingErrors(fixed)) {
         const why = [...fixed.problems.map((p) => p.message), ...fixed.files.filter((x) => x.error).map((x) => `${x.path}: ${x.error?.message ?? ''}`)].join('; ');
@@ -279,12 +295,28 @@ async function verifyProject(absPath: string, shown: string, ctx: ProjectCtx): P
       if (missingHard.length) throw new UsageError(`${shown} (hardened) needs values for ${missingHard.join(', ')}: set them in the environment or pass --env-file FILE`);
       const names = base.states.map((s) => s.service);
       appliedBy = new Map(names.map((n) => [n, [] as string[]]));
+      trials = new Map(names.map((n) => [n, [] as string[]]));
       for (const r of fixed.files) {
         if (r.absPath !== file) continue;
-        for (const a of r.applied) for (const s of servicesOf(a.message, names)) appliedBy.get(s)?.push(a.codemodId);
+        for (const a of r.applied) {
+          for (const s of servicesOf(a.message, names)) {
+            appliedBy.get(s)?.push(a.codemodId);
+            if (a.message.includes(TRIAL_NOTE)) trials.get(s)?.push(a.codemodId);
+          }
+        }
       }
       ctx.log(`${shown}: hardened run ${round} (project hv${id}h${round})`);
       const hard = await runOnce(file, `hv${id}h${round}`, ctx, entry);
+      const dockerfileChanges = fixed.files.filter((x) => x.changed && x.absPath !== file).map((x) => relative(dir, x.absPath ?? x.path));
+      if (hard.error && withDockerfiles && dockerfileChanges.length && /^the build failed/.test(hard.error)) {
+        out.notes.push(`the hardened build failed with the Dockerfile changes (${dockerfileChanges.join(', ')}), so they are left out: ${red.apply(hard.error).slice(0, 300)}`);
+        ctx.log(`  the build failed with the Dockerfile changes: retrying without them`);
+        withDockerfiles = false;
+        await stackOf(entry)?.down();
+        entry.stack = undefined;
+        round--;
+        continue;
+      }
       if (hard.error) throw new VerifyProjectError(`the hardened copy could not be run: ${red.apply(hard.error)}`);
 
       ctx.log(`  ${hard.states.map((s) => `${s.service}: ${s.status}`).join(', ')}`);
@@ -354,6 +386,15 @@ async function verifyProject(absPath: string, shown: string, ctx: ProjectCtx): P
       const r = reports.get(s.service) as ServiceReport;
       if (!s.ok) r.notes.push(`not healthy in the baseline either (${s.status}${s.exitCode ? `, exit code ${s.exitCode}` : ''}): reported, not fixed`);
     }
+    out.exercised = [absPath, ...(withDockerfiles ? dockerfiles : [])];
+    // What the last hardened run tested and the service survived is evidence for later fix runs.
+    for (const [svc, ids] of trials) {
+      const r = reports.get(svc);
+      if (!r?.ok || ids.length === 0) continue;
+      const k = (knowledge[svc] ??= {});
+      const held = ids.filter((id) => !k.backOff?.[id]);
+      if (held.length) k.verified = [...new Set([...(k.verified ?? []), ...held])];
+    }
     out.services = [...reports.values()].sort((a, b) => a.service.localeCompare(b.service));
     for (const [svc, k] of Object.entries(knowledge)) if (Object.keys(k).length) out.knowledge[svc] = k;
   } catch (e) {
@@ -368,6 +409,29 @@ async function verifyProject(absPath: string, shown: string, ctx: ProjectCtx): P
 }
 
 class VerifyProjectError extends Error {}
+
+/** The Dockerfiles a compose file's services are built from (`build:` string or `context`/`dockerfile`), when they exist. */
+export function builtDockerfiles(text: string, projectDir: string): string[] {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch {
+    return [];
+  }
+  const svcs = ((doc ?? {}) as { services?: Record<string, { build?: unknown } | null> }).services ?? {};
+  const out = new Set<string>();
+  for (const s of Object.values(svcs)) {
+    const b = s?.build;
+    if (b === undefined || b === null) continue;
+    const o = typeof b === 'string' ? { context: b } : (b as { context?: unknown; dockerfile?: unknown; dockerfile_inline?: unknown });
+    if (o.dockerfile_inline !== undefined) continue;
+    const context = typeof o.context === 'string' ? o.context : '.';
+    if (/^[a-z]+:\/\/|^git@|\$/.test(context)) continue;
+    const f = resolve(projectDir, context, typeof o.dockerfile === 'string' ? o.dockerfile : 'Dockerfile');
+    if (f.startsWith(projectDir) && existsSync(f)) out.add(f);
+  }
+  return [...out];
+}
 
 /** The stack currently up (read through a function: the flow analysis cannot see runOnce() setting it). */
 const stackOf = (e: { stack?: Stack }): Stack | undefined => e.stack;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { fix } from '../../src/api.js';
-import { parseKnowledge, KnowledgeError } from '../../src/compose/knowledge.js';
+import { mergeServiceKnowledge, parseKnowledge, KnowledgeError } from '../../src/compose/knowledge.js';
 import { composeAtLeast } from '../../src/compose/target.js';
 import { commandPort, factsOf, learn, pathsIn, probeOnPort, probePort } from '../../src/verify/evidence.js';
 import { runFile, seconds, type ServiceState } from '../../src/verify/stack.js';
@@ -143,5 +143,52 @@ describe('the Compose target and the knowledge file', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('verified entries are the evidence for images harden does not know: read-only and dropped capabilities, said so; without them, manual', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'harden-knowledge-'));
+    try {
+      const compose = 'services:\n  app:\n    image: example.test/acme/app:1\n  other:\n    image: example.test/acme/app:1\n';
+      await writeFile(join(dir, 'compose.yaml'), compose);
+      const only = ['compose-read-only', 'compose-drop-capabilities'];
+      const opts = { paths: [dir], cwd: dir, unsafe: true, only, resolver: { offline: true } };
+      const before = await fix(opts);
+      expect(before.files[0]?.changed).toBe(false);
+      expect(before.files[0]?.findings.filter((f) => f.fix?.safety === 'manual').length).toBe(4);
+
+      await mkdir(join(dir, '.harden'));
+      await writeFile(join(dir, '.harden', 'knowledge.yaml'), [
+        'version: 1', 'compose.yaml:', '  app:', '    writable: [/var/cache/app]', '    capAdd: [NET_BIND_SERVICE]',
+        '    verified: [compose-read-only, compose-drop-capabilities]', '',
+      ].join('\n'));
+      const r = await fix(opts);
+      const doc = parse(r.files[0]?.after ?? '') as { services: Record<string, Record<string, unknown>> };
+      expect(doc.services.app?.read_only).toBe(true);
+      expect(doc.services.app?.tmpfs).toEqual(['/tmp', '/var/cache/app']);
+      expect(doc.services.app?.cap_drop).toEqual(['ALL']);
+      expect(doc.services.app?.cap_add).toEqual(['NET_BIND_SERVICE']);
+      // Only the service the run verified.
+      expect(doc.services.other).toEqual({ image: 'example.test/acme/app:1' });
+      const msgs = r.files[0]?.applied.map((a) => a.message).join('\n') ?? '';
+      expect(msgs).toMatch(/Verified by a run \(\.harden\/knowledge\.yaml\): it stayed healthy read-only with tmpfs at \/tmp, \/var\/cache\/app/);
+      expect(msgs).toMatch(/verified by a run \(\.harden\/knowledge\.yaml\): it stayed healthy with only NET_BIND_SERVICE added back/);
+
+      // A verify run's own copy (trial) proposes the change for the run to test, and says so.
+      await rm(join(dir, '.harden'), { recursive: true });
+      const t = await fix({ ...opts, trial: true });
+      const tdoc = parse(t.files[0]?.after ?? '') as { services: Record<string, Record<string, unknown>> };
+      expect(tdoc.services.other?.read_only).toBe(true);
+      expect(tdoc.services.other?.cap_drop).toEqual(['ALL']);
+      expect(t.files[0]?.applied.every((a) => a.message.includes('to be verified by this run'))).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a back-off removes the codemod from verified when knowledge is merged', () => {
+    expect(mergeServiceKnowledge({ verified: ['compose-read-only', 'compose-drop-capabilities'] }, { backOff: { 'compose-read-only': 'x' } })).toEqual({
+      backOff: { 'compose-read-only': 'x' },
+      verified: ['compose-drop-capabilities'],
+    });
   });
 });

@@ -17,6 +17,8 @@ import { verify, type ProjectReport, type ServiceReport } from '../../src/verify
 import { engineSkipReason, replicaRegistry, startDockerd, type ReplicaRegistry, type TestEngine } from '../support/engine.js';
 
 const skip = await engineSkipReason();
+/** HARDEN_E2E_LOG=1 shows verify's progress lines. */
+const log = process.env.HARDEN_E2E_LOG ? (l: string) => process.stderr.write(`${l}\n`) : undefined;
 const BIN = resolve(import.meta.dirname, '../../src/bin.ts');
 const TSX = import.meta.resolve('tsx');
 
@@ -130,7 +132,7 @@ describe.skipIf(skip !== undefined)(
       MARIADB_ROOT_PASSWORD: example-sql-S3CR3T
 `,
       });
-      const r = await verify({ paths: [dir], cwd: dir, unsafe: true, engine, stableSeconds: 8, resolver: { noCache: true } });
+      const r = await verify({ paths: [dir], cwd: dir, unsafe: true, engine, stableSeconds: 8, resolver: { noCache: true }, log });
       const p = r.projects[0] as ProjectReport;
       expect(p.error).toBeUndefined();
       for (const name of ['db', 'cache', 'web', 'sql']) {
@@ -151,10 +153,7 @@ describe.skipIf(skip !== undefined)(
       expect(await readFile(join(dir, 'compose.yaml'), 'utf8')).toContain('POSTGRES_PASSWORD: example-db-S3CR3T');
     }, 1_200_000);
 
-    // Skipped until verify's adjustments count as evidence for the no-evidence-no-fix rules of compose-read-only and
-    // compose-drop-capabilities (their unknown-image services now get manual findings, so verify has nothing to adjust);
-    // see the issue-15 note.
-    it.skip('reads the evidence and adjusts: a command writing outside the tmpfs paths, a capability the entrypoint needs, a probe on another port, an image that cannot be read-only, nginx templates', async () => {
+    it('reads the evidence and adjusts: a command writing outside the tmpfs paths, a capability the entrypoint needs, a probe on another port, an image that cannot be read-only, nginx templates', async () => {
       const dir = await stack('evidence', {
         'compose.yaml': `services:
   writer:
@@ -193,7 +192,7 @@ while True:
 `,
         'templates/app.conf.template': 'server {\n    listen ${APP_PORT};\n    location / { return 200 "app\\n"; }\n}\n',
       });
-      const r = await verify({ paths: [dir], cwd: dir, unsafe: true, engine, stableSeconds: 8, resolver: { noCache: true }, only: ['compose-read-only', 'compose-drop-capabilities', 'compose-no-new-privileges', 'compose-healthcheck', 'compose-resource-limits'] });
+      const r = await verify({ paths: [dir], cwd: dir, unsafe: true, engine, stableSeconds: 8, resolver: { noCache: true }, log, only: ['compose-read-only', 'compose-drop-capabilities', 'compose-no-new-privileges', 'compose-healthcheck', 'compose-resource-limits'] });
       const p = r.projects[0] as ProjectReport;
       expect(p.error).toBeUndefined();
       for (const s of p.services) expect(s.ok, `${s.service}: ${JSON.stringify(s)}`).toBe(true);
@@ -225,27 +224,41 @@ while True:
       expect(k.writer?.writable).toEqual(['/var/cache/writer']);
       expect(k.chmodder?.capAdd).toContain('FOWNER');
       expect(k.inplace?.backOff?.['compose-read-only']).toBeDefined();
+      // Read-only and dropped capabilities on images harden does not know were tried by the run and held: verified.
+      expect(k.writer?.verified).toEqual(expect.arrayContaining(['compose-read-only', 'compose-drop-capabilities']));
+      expect(k.inplace?.verified ?? []).not.toContain('compose-read-only');
       const fixed = await fix({ paths: [join(dir, 'compose.yaml')], cwd: dir, unsafe: true, knowledge: r.knowledge, only: ['compose-read-only', 'compose-drop-capabilities', 'compose-healthcheck'] });
       const after = fixed.files[0]?.after ?? '';
       expect(after).toMatch(/writer:[\s\S]*?- \/var\/cache\/writer/);
       expect(after).toMatch(/chmodder:[\s\S]*?- FOWNER/);
       expect(after).toMatch(/porty:[\s\S]*?6380/);
       expect(after).not.toMatch(/inplace:\n {4}build: \.\/inplace\n {4}read_only/);
+      const writerFix = fixed.files[0]?.applied.find((a) => a.codemodId === 'compose-read-only' && a.message.includes('`writer`'));
+      expect(writerFix?.message).toMatch(/Verified by a run \(\.harden\/knowledge\.yaml\): it stayed healthy read-only with tmpfs at \/tmp, \/var\/cache\/writer/);
+      const writerCaps = fixed.files[0]?.applied.find((a) => a.codemodId === 'compose-drop-capabilities' && a.message.includes('`writer`'));
+      expect(writerCaps?.message).toMatch(/verified by a run/);
+      // Without the run's knowledge, the same services get no guessed fix (no evidence, no fix).
+      const plain = await fix({ paths: [join(dir, 'compose.yaml')], cwd: dir, unsafe: true, only: ['compose-read-only'] });
+      expect(plain.files[0]?.after ?? '').not.toMatch(/writer:[\s\S]*?- \/var\/cache\/writer/);
       expect(await leftovers()).toEqual([]);
     }, 1_800_000);
 
-    // Skipped until verify's adjustments count as evidence for the no-evidence-no-fix rules of compose-read-only and
-    // compose-drop-capabilities (their unknown-image services now get manual findings, so verify has nothing to adjust);
-    // see the issue-15 note.
-    it.skip('fix --verify --write writes only what the run kept, and --save leaves the knowledge file later fix runs read', async () => {
+    it('fix --verify --write writes only what the run kept (not a Dockerfile no service builds), and --save leaves the knowledge file later fix runs read', async () => {
       const dir = await stack('fixverify', {
         'compose.yaml': 'services:\n  cache:\n    image: redis:7.0\n  inplace:\n    build: ./inplace\n',
-        'inplace/Dockerfile': 'FROM python:3.11-slim\nCOPY app.py /srv/app.py\nCMD ["python3", "/srv/app.py"]\n',
+        'inplace/Dockerfile': 'FROM python:3.11-slim\nADD app.py /srv/app.py\nCMD ["python3", "/srv/app.py"]\n',
+        // Built by no service: the run never exercises its changes.
+        'tools/Dockerfile': 'FROM python:3.11-slim\nADD tool.py /tool.py\n',
+        'tools/tool.py': 'print(1)\n',
         'inplace/app.py': "import time\nopen('/srv/app.pid', 'w').write('1')\nwhile True:\n    time.sleep(1)\n",
       });
-      const r = await cli(['fix', '--verify', '--write', '--save', '--unsafe', '--only', 'compose-read-only,compose-no-new-privileges', '--stable', '8', '--no-cache', '.'], { cwd: dir, env: dockerd.env }).done;
+      const r = await cli(['fix', '--verify', '--write', '--save', '--unsafe', '--only', 'compose-read-only,compose-no-new-privileges,dockerfile-add-to-copy', '--stable', '8', '--no-cache', '.'], { cwd: dir, env: dockerd.env }).done;
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/backed off compose-read-only/);
+      // The Dockerfile the hardened run built is written; the one no service builds is named, not written.
+      expect(await readFile(join(dir, 'inplace', 'Dockerfile'), 'utf8')).toContain('COPY app.py /srv/app.py');
+      expect(await readFile(join(dir, 'tools', 'Dockerfile'), 'utf8')).toContain('ADD tool.py /tool.py');
+      expect(r.stderr).toMatch(/tools\/Dockerfile: not written \(1 change the verify run did not exercise/);
       const text = await readFile(join(dir, 'compose.yaml'), 'utf8');
       expect(text).toMatch(/cache:\n {4}image: redis:7\.0\n(?: {4}.*\n)*? {4}read_only: true\n[\s\S]*inplace:/);
       expect(text).not.toMatch(/inplace:[\s\S]*read_only/);
