@@ -13,7 +13,7 @@ import type { EnabledCodemod, FileResult } from './engine/run.js';
 import { composeBuilds } from './images/compose-images.js';
 import { decodeText } from './engine/text.js';
 import { didYouMean } from './engine/did-you-mean.js';
-import type { Codemod, FileKind, Finding, GlobalSettings, ParsedFile, Preset, Resolver } from './engine/types.js';
+import type { Codemod, FileKind, Finding, GlobalSettings, ParsedFile, Preset, ResolveContext, Resolver } from './engine/types.js';
 import { atomicWrite, removeStaleTemps } from './engine/write.js';
 import { applyCompanions, hasCompanions, type CompanionOutcome } from './engine/companions.js';
 import { createDefaultResolver, type ResolverSettings } from './resolvers/default.js';
@@ -86,6 +86,15 @@ export interface HardenOptions {
    * whole run (a changed file's result is held until it is written when `write` is set).
    */
   onFile?: (result: FileResult) => void | Promise<void>;
+  /** Called as files are processed and lookups answered (the CLI draws it on a terminal: src/output/progress.ts). */
+  onProgress?: (progress: Progress) => void;
+}
+
+/** How far a run is: files processed of those found, and the lookups (network) asked so far and answered. */
+export interface Progress {
+  files: { done: number; total: number };
+  /** Absent until a lookup is asked; `kinds` are the lookup kinds asked (e.g. `image-digest`). */
+  lookups?: { done: number; total: number; kinds: string[] };
 }
 
 export interface FixOptions extends HardenOptions {
@@ -269,6 +278,20 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
   const withCompanions: { seq: number; applied: Finding[] }[] = [];
   const writing = applyFixes && opts.write === true;
   let processed = 0;
+  const lookups = { done: 0, total: 0, kinds: new Set<string>() };
+  const progress = opts.onProgress;
+  const report = progress
+    ? () => progress({ files: { done: processed, total: files.length }, ...(lookups.total ? { lookups: { done: lookups.done, total: lookups.total, kinds: [...lookups.kinds] } } : {}) })
+    : undefined;
+  const onLookup: ResolveContext['onLookup'] = report
+    ? (key, state) => {
+        if (state === 'asked') {
+          lookups.total++;
+          lookups.kinds.add(key.kind);
+        } else lookups.done++;
+        report();
+      }
+    : undefined;
   const done = async (r: FileResult, seq: number): Promise<void> => {
     const applied = applyFixes && !r.error ? r.applied.filter((a) => hasCompanions(a.fix)) : [];
     if (applied.length) withCompanions.push({ seq, applied });
@@ -286,7 +309,7 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
       knownIds: all.map((c) => c.id),
       global,
       answers: resolver.answers,
-      resolve: (keys) => resolver.resolveAll(keys, { cwd }),
+      resolve: (keys) => resolver.resolveAll(keys, { cwd, onLookup }),
       backedOff: global.knowledge ? backedOffIn(global.knowledge) : undefined,
       // Compose files building a Dockerfile of the run stay visible to the Dockerfiles' batches.
       keep: (p) => p.kind === 'compose' && composeBuilds(p).some((b) => dockerfiles.has(b.dockerfile)),
@@ -297,6 +320,7 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
       indexes: all.flatMap((c) => (opts.skip?.includes(c.id) || (opts.only?.length && !opts.only.includes(c.id)) ? [] : (c.runIndexes ?? []))),
       onResult: (r) => {
         const seq = processed++;
+        report?.();
         return writing && r.changed && !r.error && r.absPath ? void toWrite.push({ r, seq }) : done(r, seq);
       },
     });

@@ -131,6 +131,17 @@ async function toOptions(paths: string[], f: CommonFlags): Promise<HardenOptions
 
 class UsageErr extends Error {}
 
+/** Run `work` with a progress line on stderr when it is a terminal (not in CI); the line is gone when it returns. */
+async function withProgress<T>(opts: HardenOptions, work: (opts: HardenOptions) => Promise<T>): Promise<T> {
+  const { noProgress, progressEnabled, terminalProgress } = await import('./output/progress.js');
+  const line = progressEnabled(process.stderr) ? terminalProgress(process.stderr) : noProgress;
+  try {
+    return await work(line === noProgress ? opts : { ...opts, onProgress: (p) => line.update(p) });
+  } finally {
+    line.done();
+  }
+}
+
 /** Ignore comments naming no codemod (always), and unused ones (with --report-unused-ignores); returns how many unused. */
 function printIgnoreNotes(r: HardenResult, reportUnused: boolean | undefined): number {
   let unused = 0;
@@ -218,7 +229,7 @@ async function runFix(paths: string[], flags: CommonFlags & VerifyCliFlags & { w
     }
     opts = { ...opts, paths: verified.map((d) => relative(process.cwd(), d) || '.'), knowledge: out.report.knowledge };
   }
-  const r = await api.fix({ ...opts, write: flags.write && !opts.stdin, allowReadOnly: flags.allowReadOnly });
+  const r = await withProgress(opts, (o) => api.fix({ ...o, write: flags.write && !o.stdin, allowReadOnly: flags.allowReadOnly }));
   const outColor = useColor(process.stdout, flags.color);
   const errColor = useColor(process.stderr, flags.color);
 
@@ -306,7 +317,7 @@ function stripFinding(f: Finding) {
 async function runCheck(paths: string[], flags: CommonFlags & { format?: string; failOn?: string; sarif?: string }): Promise<number> {
   const api = await import('./api.js');
   const opts = await toOptions(paths, flags);
-  const r = await api.check(opts);
+  const r = await withProgress(opts, (o) => api.check(o));
   const findings = r.files.flatMap((f) => f.findings);
   const sarif = async () => {
     const { toSarif } = await import('./output/sarif.js');

@@ -407,4 +407,6 @@ export interface Resolver {
 export interface ResolveContext {
   /** Directory the run is rooted at (for relative config). */
   cwd: string;
+  /** Told of each key that needs an answer ('asked', keys already answered are not) and when it has one. */
+  onLookup?: (key: LookupKey, state: 'asked' | 'answered') => void;
 }

@@ -62,7 +62,7 @@ export interface RegistrySettings {
 
 export interface ImageHandler {
   readonly kinds: readonly string[];
-  resolve(keys: readonly LookupKey[]): Promise<Map<string, Answer>>;
+  resolve(keys: readonly LookupKey[], onAnswer?: (key: LookupKey) => void): Promise<Map<string, Answer>>;
   /** Requests sent, by kind: token, head, get, blob, tags (live object). */
   readonly counters: Readonly<Counters>;
   /** Release connections. */
@@ -107,11 +107,12 @@ export function createImageHandler(settings: RegistrySettings = {}): ImageHandle
   return {
     kinds: IMAGE_KINDS,
     counters: client.counters,
-    async resolve(keys) {
+    async resolve(keys, onAnswer) {
       const out = new Map<string, Answer>();
       await Promise.all(
         keys.map(async (k) => {
           out.set(lookupId(k), await answer(k as ImageKey));
+          onAnswer?.(k);
         }),
       );
       return out;

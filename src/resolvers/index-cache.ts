@@ -185,7 +185,7 @@ export async function* lines(source: AsyncIterable<Buffer | Uint8Array | string>
 /** A LookupHandler over an IndexFetcher: identical keys share one answer; failures become Answer errors. */
 export interface PackageHandler {
   readonly kinds: readonly string[];
-  resolve(keys: readonly LookupKey[]): Promise<Map<string, Answer>>;
+  resolve(keys: readonly LookupKey[], onAnswer?: (key: LookupKey) => void): Promise<Map<string, Answer>>;
   /** Requests sent by purpose (release, index, page, packument, download) and retries (live snapshot). */
   readonly counters: Readonly<Record<string, number>>;
   close(): Promise<void>;
@@ -208,9 +208,14 @@ export function packageHandler(
   };
   return {
     kinds,
-    async resolve(keys) {
+    async resolve(keys, onAnswer) {
       const out = new Map<string, Answer>();
-      await Promise.all(keys.map(async (k) => out.set(lookupId(k), await one(k))));
+      await Promise.all(
+        keys.map(async (k) => {
+          out.set(lookupId(k), await one(k));
+          onAnswer?.(k);
+        }),
+      );
       return out;
     },
     get counters() {

@@ -9,7 +9,8 @@ import { localHandler } from './local.js';
 export interface LookupHandler {
   /** Lookup kinds this handler answers; '*' = any kind no other handler takes. */
   readonly kinds: readonly string[];
-  resolve(keys: readonly LookupKey[]): Promise<Map<string, Answer>>;
+  /** `onAnswer`, if the handler calls it, as each key's answer is ready (else all count as answered at the end). */
+  resolve(keys: readonly LookupKey[], onAnswer?: (key: LookupKey) => void): Promise<Map<string, Answer>>;
   /** Requests sent, by kind (e.g. { token: 1, head: 3 }). */
   readonly counters?: Readonly<Record<string, number>>;
   /** Release connections and other resources. */
@@ -22,9 +23,9 @@ export function lazyHandler(kinds: readonly string[], load: () => Promise<Lookup
   let instance: LookupHandler | undefined;
   return {
     kinds,
-    async resolve(keys) {
+    async resolve(keys, onAnswer) {
       loaded ??= load().then((h) => (instance = h));
-      return (await loaded).resolve(keys);
+      return (await loaded).resolve(keys, onAnswer);
     },
     get counters() {
       return instance?.counters ?? {};
@@ -47,14 +48,17 @@ export class DispatchResolver implements Resolver {
     this.handlers.push(h);
   }
 
-  async resolveAll(keys: readonly LookupKey[], _ctx?: ResolveContext): Promise<void> {
+  async resolveAll(keys: readonly LookupKey[], ctx?: ResolveContext): Promise<void> {
     const pending = dedupeKeys(keys).filter((k) => !this.answers.has(k));
+    const onLookup = ctx?.onLookup;
+    if (onLookup) for (const k of pending) onLookup(k, 'asked');
     const byHandler = new Map<LookupHandler, LookupKey[]>();
     for (const k of pending) {
       const h =
         this.handlers.find((x) => x.kinds.includes(k.kind)) ?? this.handlers.find((x) => x.kinds.includes('*'));
       if (!h) {
         this.answers.set(k, { error: { code: 'unsupported', message: `no resolver handles lookups of kind '${k.kind}'` } });
+        onLookup?.(k, 'answered');
         continue;
       }
       const list = byHandler.get(h);
@@ -64,12 +68,21 @@ export class DispatchResolver implements Resolver {
     await Promise.all(
       [...byHandler].map(async ([h, ks]) => {
         let res: Map<string, Answer>;
+        const told = new Set<LookupKey>();
+        const onAnswer = onLookup
+          ? (k: LookupKey) => {
+              if (told.has(k)) return;
+              told.add(k);
+              onLookup(k, 'answered');
+            }
+          : undefined;
         try {
-          res = await h.resolve(ks);
+          res = await h.resolve(ks, onAnswer);
         } catch (e) {
           const message = e instanceof Error ? e.message : String(e);
           res = new Map(ks.map((k) => [lookupId(k), { error: { code: 'internal', message } }]));
         }
+        if (onAnswer) for (const k of ks) onAnswer(k);
         for (const k of ks) {
           this.answers.set(k, res.get(lookupId(k)) ?? { error: { code: 'internal', message: `no answer for ${k.kind} lookup` } });
         }

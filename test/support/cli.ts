@@ -1,5 +1,5 @@
 /** Runs the real CLI (from source, through tsx) in a child process. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
 const BIN = resolve(import.meta.dirname, '../../src/bin.ts');
@@ -11,9 +11,27 @@ export interface CliResult {
   stderr: string;
 }
 
-export function harden(args: string[], opts: { cwd: string; input?: string; env?: Record<string, string | undefined> }): CliResult {
+function cliEnv(opts: { cwd: string; env?: Record<string, string | undefined> }): NodeJS.ProcessEnv {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, XDG_CACHE_HOME: resolve(opts.cwd, '.cache-test'), ...opts.env };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+  return env as NodeJS.ProcessEnv;
+}
+
+/** Like `harden`, without blocking the event loop (for servers running in the test process). */
+export function hardenAsync(args: string[], opts: { cwd: string; env?: Record<string, string | undefined> }): Promise<CliResult> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, ['--import', TSX, BIN, ...args], { cwd: opts.cwd, env: cliEnv(opts), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+export function harden(args: string[], opts: { cwd: string; input?: string; env?: Record<string, string | undefined> }): CliResult {
+  const env = cliEnv(opts);
   const r = spawnSync(process.execPath, ['--import', TSX, BIN, ...args], {
     cwd: opts.cwd,
     input: opts.input ?? '',
