@@ -172,6 +172,17 @@ async function isBrokenLink(abs: string): Promise<boolean> {
 interface DiscoverCache {
   gitRoots: Map<string, Promise<string | undefined>>;
   realRepos: Map<string, Promise<string | undefined>>;
+  /** Real paths of named files (the link check and the duplicate check both ask). */
+  realFiles: Map<string, Promise<string | undefined>>;
+}
+
+function realpathOnce(cache: Map<string, Promise<string | undefined>>, p: string): Promise<string | undefined> {
+  let r = cache.get(p);
+  if (!r) {
+    r = realpath(p).catch(() => undefined);
+    cache.set(p, r);
+  }
+  return r;
 }
 
 /**
@@ -180,19 +191,10 @@ interface DiscoverCache {
  * one holding the path's directory, else that directory. A path with no link on the way is never an escape.
  */
 async function linkEscape(abs: string, cwd: string, cwdRepo: string, cache: DiscoverCache): Promise<{ repo: string; target: string } | undefined> {
-  let target: string;
-  try {
-    target = await realpath(abs);
-  } catch {
-    return undefined;
-  }
+  const target = await realpathOnce(cache.realFiles, abs);
+  if (target === undefined) return undefined;
   const lexicalRepo = inside(cwdRepo, abs) ? cwdRepo : ((await findGitRoot(dirname(abs), cache.gitRoots)) ?? dirname(abs));
-  let real = cache.realRepos.get(lexicalRepo);
-  if (!real) {
-    real = realpath(lexicalRepo).catch(() => undefined);
-    cache.realRepos.set(lexicalRepo, real);
-  }
-  const repoReal = await real;
+  const repoReal = await realpathOnce(cache.realRepos, lexicalRepo);
   if (repoReal === undefined) return undefined;
   // The same path with the repository's own links resolved: what `abs` is when nothing below the repository is a link.
   const expected = join(repoReal, relative(lexicalRepo, abs));
@@ -210,19 +212,14 @@ export async function discover(opts: DiscoverOptions): Promise<{ files: Discover
     return excludes.some((m) => m(rel) || m(basename(abs)));
   };
 
+  const cache: DiscoverCache = { gitRoots: new Map(), realRepos: new Map(), realFiles: new Map() };
   const add = async (abs: string, kind: FileKind, explicit: boolean) => {
-    let real: string;
-    try {
-      real = await realpath(abs);
-    } catch {
-      real = abs;
-    }
+    const real = (await realpathOnce(cache.realFiles, abs)) ?? abs;
     if (seen.has(real)) return;
     seen.add(real);
     files.push({ path: displayPath(opts.cwd, abs), absPath: abs, kind, explicit });
   };
 
-  const cache: DiscoverCache = { gitRoots: new Map(), realRepos: new Map() };
   const cwdRepo = (await findGitRoot(opts.cwd, cache.gitRoots)) ?? opts.cwd;
   for (const p of opts.paths) {
     const abs = resolve(opts.cwd, p);

@@ -5,15 +5,28 @@ export function lookupId(key: LookupKey): string {
   return stableStringify(key);
 }
 
+/**
+ * JSON with object keys sorted and undefined members left out. Written as loops (no filter/sort/map/join chains):
+ * every answer read and every de-duplication computes one, tens of thousands per run.
+ */
 function stableStringify(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'undefined';
-  if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`;
+  if (Array.isArray(v)) {
+    let s = '[';
+    for (let i = 0; i < v.length; i++) s += (i > 0 ? ',' : '') + stableStringify(v[i]);
+    return `${s}]`;
+  }
   const o = v as Record<string, unknown>;
-  return `{${Object.keys(o)
-    .filter((k) => o[k] !== undefined)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`)
-    .join(',')}}`;
+  const keys = Object.keys(o).sort();
+  let s = '{';
+  let first = true;
+  for (const k of keys) {
+    const x = o[k];
+    if (x === undefined) continue;
+    s += `${first ? '' : ','}${JSON.stringify(k)}:${stableStringify(x)}`;
+    first = false;
+  }
+  return `${s}}`;
 }
 
 /** A mutable answer store: resolvers fill it, codemods read it through the `Answers` interface. */

@@ -1,16 +1,22 @@
 /** Answers 'file' and 'dir' lookups from the local filesystem (build contexts, lockfiles, package.json). */
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { lookupId } from '../engine/lookups.js';
 import type { Answer, DirAnswer, FileAnswer, LookupKey } from '../engine/types.js';
 
 const MAX_TEXT = 1024 * 1024;
 
-async function fileAnswer(path: string): Promise<FileAnswer> {
+/**
+ * Synchronous: most keys ask whether a file exists (a `.dockerignore`, a lockfile), and for a stat of a local file the
+ * promise API's thread-pool round trip costs more CPU than the call.
+ */
+function fileAnswer(path: string): FileAnswer {
   try {
-    const st = await stat(path);
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (!st) return { exists: false };
     if (!st.isFile()) return { exists: st.isDirectory() };
     if (st.size > MAX_TEXT) return { exists: true };
-    return { exists: true, text: await readFile(path, 'utf8') };
+    return { exists: true, text: readFileSync(path, 'utf8') };
   } catch {
     return { exists: false };
   }
@@ -32,7 +38,7 @@ export const localHandler = {
     await Promise.all(
       keys.map(async (k) => {
         const p = String((k as { path?: unknown }).path);
-        out.set(lookupId(k), { ok: k.kind === 'dir' ? await dirAnswer(p) : await fileAnswer(p) });
+        out.set(lookupId(k), { ok: k.kind === 'dir' ? await dirAnswer(p) : fileAnswer(p) });
       }),
     );
     return out;
