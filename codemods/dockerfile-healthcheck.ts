@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { isOk } from '../src/engine/lookups.js';
 import { parseCompose } from '../src/engine/parse.js';
 import type { Codemod, FileAnswer, LookupKey, ParsedCompose, ParsedDockerfile, ParsedFile, ProjectView } from '../src/engine/types.js';
-import { composeFilesBuilding } from '../src/images/compose-images.js';
+import { composeFilesBuilding } from '../src/compose/images.js';
 import { services as composeServices, lookup } from '../src/compose/services.js';
 import { services as buildServices } from '../src/secrets/compose.js';
 import { detectDistro } from '../src/dockerfile/distro.js';

@@ -19,7 +19,7 @@ import { loadShell, shellLoaded } from '../src/shell/index.js';
 import { dockerRuns, fileRange, flagsNamed } from '../src/dockerrun/model.js';
 import { buildOf } from '../src/dockerrun/needs.js';
 import { imageRefs, type DockerfileImageRef } from '../src/dockerfile/images.js';
-import { composeBuilds, composeFilesBuilding, composeImageRefs } from '../src/images/compose-images.js';
+import { composeBuilds, composeFilesBuilding, composeImageRefs } from '../src/compose/images.js';
 import { pinLookups, pinOptions, pinReports, type PinOptions, type PinTarget } from '../src/images/pin.js';
 import { kubernetesPinLookups, kubernetesPinReports } from '../src/kubernetes/pin.js';
 

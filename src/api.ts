@@ -10,7 +10,7 @@ import { actsOn, detectRole, roleNote, rolePath, type RoleDecision } from './eng
 import { discover, kindFromContent, kindFromName } from './engine/discover.js';
 import { runProject, type ProjectFile } from './engine/project.js';
 import type { EnabledCodemod, FileResult } from './engine/run.js';
-import { composeBuilds } from './images/compose-images.js';
+import { composeBuilds } from './compose/images.js';
 import { decodeText } from './engine/text.js';
 import { didYouMean } from './engine/did-you-mean.js';
 import type { Codemod, FileKind, Finding, GlobalSettings, ParsedFile, Preset, ResolveContext, Resolver } from './engine/types.js';

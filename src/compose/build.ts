@@ -17,6 +17,8 @@ import { lookup, ownPair, resolveNode, type ComposeService } from './services.js
 
 /** Where a service's Dockerfile is and how it is built. */
 export interface BuildSpec {
+  /** Absolute path of the build context. */
+  context: string;
   /** Absolute path of the Dockerfile (the `file` lookup). */
   dockerfile: string;
   /** The Dockerfile as findings name it: relative to the compose file, `./Dockerfile`. */
@@ -96,7 +98,7 @@ export function buildSpec(svc: ComposeService, file: ParsedCompose): { spec: Bui
   const abs = isAbsolute(dockerfile) ? dockerfile : resolve(ctxDir, dockerfile);
   const rel = relative(dir, abs).split(sep).join('/');
   const shown = rel.startsWith('../') || isAbsolute(rel) ? rel : `./${rel}`;
-  return { spec: { dockerfile: abs, shown, ...(target !== undefined ? { target } : {}), args } };
+  return { spec: { context: ctxDir, dockerfile: abs, shown, ...(target !== undefined ? { target } : {}), args } };
 }
 
 export const dockerfileKey = (spec: BuildSpec): LookupKey => ({ kind: 'file', path: spec.dockerfile });

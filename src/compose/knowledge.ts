@@ -24,19 +24,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import type { GlobalSettings, ParsedFile } from '../engine/types.js';
+import type { FileKnowledge, GlobalSettings, ParsedFile, ServiceKnowledge } from '../engine/types.js';
 
-export interface ServiceKnowledge {
-  writable?: string[];
-  capAdd?: string[];
-  healthcheck?: string[];
-  backOff?: Record<string, string>;
-  /** Codemods whose change the service survived in a verify run (its evidence for images outside the knowledge base). */
-  verified?: string[];
-}
-
-/** Services of one compose file → what was learned. */
-export type FileKnowledge = Record<string, ServiceKnowledge>;
+export type { FileKnowledge, ServiceKnowledge };
 
 /** Compose files (relative to the knowledge file's directory, or absolute) → their services' knowledge. */
 export type Knowledge = Record<string, FileKnowledge>;

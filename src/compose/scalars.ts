@@ -25,6 +25,24 @@ export function scalarText(node: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * The editable source of a string scalar: its text (between the quotes for a quoted one) when that spells the value
+ * exactly, without escapes or folding; undefined otherwise (block scalars, escapes, multi-line plain scalars).
+ */
+export function scalarSource(text: string, s: Scalar): { range: Range; quoted: boolean } | undefined {
+  const [start, valueEnd] = s.range ?? [0, 0];
+  const src = text.slice(start, valueEnd);
+  const value = typeof s.value === 'string' ? s.value : undefined;
+  if (value === undefined) return undefined;
+  if (s.type === 'PLAIN') return src === value ? { range: { start, end: valueEnd }, quoted: false } : undefined;
+  if (s.type === 'QUOTE_DOUBLE' || s.type === 'QUOTE_SINGLE') {
+    return src.length >= 2 && src.slice(1, -1) === value && !/["'\\]/.test(value)
+      ? { range: { start: start + 1, end: valueEnd - 1 }, quoted: true }
+      : undefined;
+  }
+  return undefined;
+}
+
 export function isBlockScalar(node: Scalar): boolean {
   return node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED';
 }

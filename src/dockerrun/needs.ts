@@ -49,7 +49,7 @@ export function buildOf(file: ParsedShell, ref: string): { spec: BuildSpec; wher
       const abs = b.dockerfile === undefined ? resolve(ctxDir, 'Dockerfile') : isAbsolute(b.dockerfile) ? b.dockerfile : resolve(dir, b.dockerfile);
       const rel = relative(dirname(file.absPath ?? dir), abs).split(sep).join('/');
       const shown = rel.startsWith('../') || isAbsolute(rel) ? rel : `./${rel}`;
-      return { spec: { dockerfile: abs, shown, ...(b.target !== undefined ? { target: b.target } : {}), args: b.args }, where };
+      return { spec: { context: ctxDir, dockerfile: abs, shown, ...(b.target !== undefined ? { target: b.target } : {}), args: b.args }, where };
     }
   }
   return undefined;

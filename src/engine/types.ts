@@ -4,10 +4,22 @@
  * Codemods are pure: they read a parsed file, the already-resolved network answers and their options,
  * and report findings, each optionally carrying a fix made of text edits at exact offsets.
  */
-import type { FileKnowledge } from '../compose/knowledge.js';
 import type { FileRole, RoleDecision } from './roles.js';
 import type { Dockerfile } from 'dockerfile-ast';
 import type { Document, LineCounter } from 'yaml';
+
+/** What a verified run learned about one compose service (see src/compose/knowledge.ts). */
+export interface ServiceKnowledge {
+  writable?: string[];
+  capAdd?: string[];
+  healthcheck?: string[];
+  backOff?: Record<string, string>;
+  /** Codemods whose change the service survived in a verify run (its evidence for images outside the knowledge base). */
+  verified?: string[];
+}
+
+/** Services of one compose file → what was learned. */
+export type FileKnowledge = Record<string, ServiceKnowledge>;
 
 export type FileKind = 'dockerfile' | 'compose' | 'source' | 'kubernetes' | 'shell';
 export const FILE_KINDS: readonly FileKind[] = ['dockerfile', 'compose', 'source', 'kubernetes', 'shell'];

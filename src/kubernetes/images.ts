@@ -10,8 +10,7 @@ import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, type Document, type Node, type Scalar, type YAMLMap } from 'yaml';
 import type { ParsedFile, ParsedKubernetes, Range } from '../engine/types.js';
 import { resolveNode } from '../compose/services.js';
-import { rangeOf, scalarText } from '../compose/scalars.js';
-import { scalarSource } from '../images/compose-images.js';
+import { rangeOf, scalarSource, scalarText } from '../compose/scalars.js';
 import { imageRepository } from '../compose/image-kb.js';
 import { get, workloads, type K8sContainer, type Workload } from './workloads.js';
 

@@ -9,8 +9,7 @@ import type { Answers, Edit, GlobalSettings, LookupKey, ParsedFile, ParsedKubern
 import { pinLookups, pinReports, type PinOptions, type PinTarget } from '../images/pin.js';
 import { splitRef } from '../images/reference.js';
 import { insertPair } from '../compose/insert.js';
-import { rangeOf } from '../compose/scalars.js';
-import { scalarSource } from '../images/compose-images.js';
+import { rangeOf, scalarSource } from '../compose/scalars.js';
 import { helmImages, kubernetesRole, kustomizeImages, kustomizeOverride, manifestImages } from './images.js';
 
 type Item = { target: PinTarget; overridden?: string } | { insert: PinTarget; edit: (digest: string) => Edit; safety: 'safe' | 'unsafe'; how: string } | { report: Report };

@@ -6,7 +6,7 @@
 import { basename, dirname } from 'node:path';
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import type { Answers, CodemodContext, ParsedCompose, ParsedFile } from '../../engine/types.js';
-import { resolveComposeValue } from '../../images/compose-images.js';
+import { resolveComposeValue } from '../images.js';
 import { readBuild, type BuildRead, type BuiltImage } from '../build.js';
 import { imageRepository, KNOWLEDGE_BASE, matchBuilt, matchImage, type KbMatch } from '../image-kb.js';
 import { scalarText } from '../scalars.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCompose } from '../../src/engine/parse.js';
-import { composeBuilds, composeImageRefs, resolveComposeValue } from '../../src/images/compose-images.js';
+import { composeBuilds, composeImageRefs, resolveComposeValue } from '../../src/compose/images.js';
 
 const at = (text: string, r: { start: number; end: number }) => text.slice(r.start, r.end);
 
@@ -15,6 +15,16 @@ describe('composeImageRefs', () => {
     ]);
     const r2 = refs[2]?.resolution;
     expect(r2?.kind === 'resolved' && at(t, r2.region.range)).toBe('redis:7');
+  });
+  it('follows same-file extends: (the extended image is one scalar; build and platform are inherited)', () => {
+    const t = 'services:\n  base:\n    image: node:20\n    platform: linux/amd64\n  web:\n    extends: base\n  job:\n    extends:\n      service: web\n    build: .\n';
+    const refs = composeImageRefs(parseCompose('c.yaml', '/p/c.yaml', t));
+    expect(refs.map((r) => [r.raw, r.services, r.builtBy, r.platform ?? null])).toEqual([['node:20', ['base', 'web', 'job'], ['job'], 'linux/amd64']]);
+    const b = composeBuilds(parseCompose('c.yaml', '/p/c.yaml', 'services:\n  a:\n    build: ./a\n  b:\n    extends: a\n  c:\n    build:\n      dockerfile_inline: FROM x\n'));
+    expect(b.map((x) => [x.service, x.context, x.dockerfile])).toEqual([
+      ['a', '/p/a', '/p/a/Dockerfile'],
+      ['b', '/p/a', '/p/a/Dockerfile'],
+    ]);
   });
   it('resolves ${VAR:-default} to the default word', () => {
     const v = '${IMG:-nginx:1.25}';
