@@ -62,7 +62,7 @@ export interface HardenOptions {
   /** Network settings (they override the config file's). */
   resolver?: Partial<ResolverSettings>;
   /** A resolver to use instead of the default network one (tests, embedding). */
-  customResolver?: Resolver & { counters?(): Record<string, number>; close?(): Promise<void> };
+  customResolver?: Resolver & { counters?(): Record<string, number>; notes?(): string[]; close?(): Promise<void> };
   /** The codemods to choose from (default: every registered codemod). */
   codemods?: readonly Codemod[];
   /**
@@ -350,8 +350,10 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
   const companions = await applyCompanions(withCompanions.flatMap((c) => c.applied), { cwd, write: opts.write ?? false, allowReadOnly });
   results.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const requests = resolver.counters?.() ?? {};
+  const resolverNotes = resolver.notes?.() ?? [];
   if (!opts.customResolver) await resolver.close?.();
   const notes = [
+    ...resolverNotes,
     ...[...skippedOffline].sort().map((id) => `${id} skipped: it needs the network (--no-network)`),
     ...[...reportedOffline].sort().map((id) => `${id}: nothing looked up (--no-network); findings come from the files alone, no fixes`),
     ...[...roleNotes.keys()].sort().map((p) => roleNotes.get(p) as string),

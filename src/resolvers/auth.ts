@@ -11,7 +11,7 @@
 import type { CredentialStore, Credentials } from './credentials.js';
 import { isLoopbackHost } from './endpoint.js';
 import { LookupFailure } from './errors.js';
-import { header, type HttpRequest, type HttpResponse, type Transport } from './transport.js';
+import { header, statusFrom, type HttpRequest, type HttpResponse, type Transport } from './transport.js';
 
 export interface Challenge {
   scheme: string;
@@ -165,7 +165,7 @@ export class Authenticator {
         throw new LookupFailure('unauthorized', `${t.subject}: token server ${realm.host} ${why} (HTTP ${res.status})`);
       }
       if (res.status !== 200) {
-        throw new LookupFailure('registry-error', `${t.subject}: token server ${realm.host} answered HTTP ${res.status}`);
+        throw new LookupFailure('registry-error', `${t.subject}: ${statusFrom(res.url, `token server ${realm.host}`, res.status)}`, res.status);
       }
       return parseTokenResponse(await res.body.text(), t.subject);
     });

@@ -3,8 +3,9 @@
  *
  * - `registries[host].mirror` (e.g. 'http://127.0.0.1:5000'): lookups for that registry go to the mirror; the repository
  *   path is unchanged (Docker Hub names keep `library/`). Keys are normalised like references ('index.docker.io' = 'docker.io').
- *   A mirror without a scheme follows the rules below. There is no fallback to the upstream registry when a mirror fails
- *   (answers stay reproducible and offline set-ups do not leak requests).
+ *   A mirror without a scheme follows the rules below. A mirror that cannot be reached (connection refused, timeout,
+ *   5xx after retries) is given up for the rest of the run and the upstream registry answers instead, as dockerd does
+ *   (registry.ts; one note names the mirror). Any other answer of a mirror (404, 401, …) is its answer: no fallback.
  * - Loopback hosts (localhost, 127.0.0.0/8, [::1]) are spoken to over plain HTTP (as Docker does for them).
  * - Hosts listed in `insecure` ('host' or 'host:port') use plain HTTP.
  * - Every other host uses HTTPS with verified TLS.
@@ -50,10 +51,10 @@ function schemeFor(host: string, insecure: readonly string[]): 'http' | 'https' 
   return insecure.some((x) => x.toLowerCase() === h || x.toLowerCase() === stripPort(h)) ? 'http' : 'https';
 }
 
-/** The endpoint that serves `ref`. */
-export function endpointFor(ref: ImageReference, settings: EndpointSettings): Endpoint {
+/** The endpoint that serves `ref` (`upstream`: the registry itself, whatever mirror is configured). */
+export function endpointFor(ref: ImageReference, settings: EndpointSettings, upstream = false): Endpoint {
   const insecure = settings.insecure ?? [];
-  const mirror = findMirror(ref.registry, settings.registries ?? {});
+  const mirror = upstream ? undefined : findMirror(ref.registry, settings.registries ?? {});
   if (mirror) {
     const withScheme = /^[a-z]+:\/\//i.test(mirror) ? mirror : `${schemeFor(mirror.replace(/\/.*$/, ''), insecure)}://${mirror}`;
     const base = new URL(withScheme);

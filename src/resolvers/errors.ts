@@ -28,6 +28,8 @@ export class LookupFailure extends Error {
   constructor(
     readonly code: LookupErrorCode,
     message: string,
+    /** The HTTP status that caused it, when a server answered. */
+    readonly status?: number,
   ) {
     super(message);
     this.name = 'LookupFailure';
@@ -36,7 +38,12 @@ export class LookupFailure extends Error {
   /** The same failure with a prefix naming the image (applied once). */
   withSubject(subject: string): LookupFailure {
     if (this.message.startsWith(`${subject}:`)) return this;
-    return new LookupFailure(this.code, `${subject}: ${this.message}`);
+    return new LookupFailure(this.code, `${subject}: ${this.message}`, this.status);
+  }
+
+  /** The server could not be reached, did not answer in time, or answered 5xx: what a dead mirror looks like. */
+  get unreachable(): boolean {
+    return this.code === 'network' || this.code === 'timeout' || (this.status !== undefined && this.status >= 500);
   }
 
   toLookupError(): LookupError {

@@ -65,6 +65,8 @@ export interface ImageHandler {
   resolve(keys: readonly LookupKey[], onAnswer?: (key: LookupKey) => void): Promise<Map<string, Answer>>;
   /** Requests sent, by kind: token, head, get, blob, tags (live object). */
   readonly counters: Readonly<Counters>;
+  /** Things to say once per run (a registry mirror given up). */
+  notes(): string[];
   /** Release connections. */
   close(): Promise<void>;
 }
@@ -117,6 +119,7 @@ export function createImageHandler(settings: RegistrySettings = {}): ImageHandle
       );
       return out;
     },
+    notes: () => client.notes(),
     close: () => client.close(),
   };
 }

@@ -17,7 +17,7 @@ import type { Answer, LookupKey } from '../engine/types.js';
 import { LookupCache } from './cache.js';
 import { asLookupFailure, LookupFailure } from './errors.js';
 import type { PackageIndexSettings } from './package-types.js';
-import { header, Transport, type HttpResponse } from './transport.js';
+import { header, statusFrom, Transport, type HttpResponse } from './transport.js';
 import { userAgent } from '../version.js';
 
 /** What a request is for; counted separately. */
@@ -121,7 +121,7 @@ export class IndexFetcher {
             const after = header(res, 'retry-after');
             throw new LookupFailure('rate-limited', `${req.what}: ${req.url.host} rate-limited the request${after ? ` (Retry-After: ${after})` : ''}`);
           }
-          if (res.status >= 500) throw new LookupFailure('network', `${req.what}: ${req.url.host} answered HTTP ${res.status}`);
+          if (res.status >= 500) throw new LookupFailure('network', `${req.what}: ${statusFrom(res.url, req.url.host, res.status)}`, res.status);
           throw new LookupFailure('registry-error', `${req.what}: ${req.url.host} answered HTTP ${res.status}`);
         },
       );

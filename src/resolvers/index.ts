@@ -13,6 +13,8 @@ export interface LookupHandler {
   resolve(keys: readonly LookupKey[], onAnswer?: (key: LookupKey) => void): Promise<Map<string, Answer>>;
   /** Requests sent, by kind (e.g. { token: 1, head: 3 }). */
   readonly counters?: Readonly<Record<string, number>>;
+  /** Things to say once per run, not about a lookup (e.g. a registry mirror given up for its registry). */
+  notes?(): string[];
   /** Release connections and other resources. */
   close?(): Promise<void>;
 }
@@ -29,6 +31,9 @@ export function lazyHandler(kinds: readonly string[], load: () => Promise<Lookup
     },
     get counters() {
       return instance?.counters ?? {};
+    },
+    notes() {
+      return instance?.notes?.() ?? [];
     },
     async close() {
       await instance?.close?.();
@@ -92,6 +97,11 @@ export class DispatchResolver implements Resolver {
 
   async close(): Promise<void> {
     await Promise.all(this.handlers.map((h) => h.close?.()));
+  }
+
+  /** The handlers' notes, in handler order. */
+  notes(): string[] {
+    return this.handlers.flatMap((h) => h.notes?.() ?? []);
   }
 
   /** Requests sent so far, summed over handlers, by kind. */

@@ -37,7 +37,7 @@ import {
 import { formatPlatform, platformOf, platformSatisfies, selectPlatform, type Platform } from './platform.js';
 import { formatRefForLookup, manifestReference, type ImageReference } from './reference.js';
 import { readTar } from './tar.js';
-import { header, Transport, type Counters, type HttpRequest, type HttpResponse, type TransportOptions } from './transport.js';
+import { header, statusFrom, Transport, type Counters, type HttpRequest, type HttpResponse, type TransportOptions } from './transport.js';
 
 export interface RegistryClientOptions extends TransportOptions, EndpointSettings {
   credentials?: CredentialStore;
@@ -98,6 +98,8 @@ export class RegistryClient {
   private readonly tagsPageSize: number;
   private readonly blobs = new Map<string, Promise<Buffer>>();
   private readonly heads = new Map<string, Promise<{ digest: string; mediaType: string } | Manifest>>();
+  /** Mirrors (base URL) found unreachable in this run: their registries are asked directly from then on. */
+  private readonly deadMirrors = new Map<string, string>();
 
   constructor(opts: RegistryClientOptions = {}) {
     this.transport = new Transport(opts);
@@ -111,8 +113,34 @@ export class RegistryClient {
     return this.transport.counters;
   }
 
+  /** The endpoint for `ref`: its mirror, unless that mirror was found unreachable in this run. */
   endpoint(ref: ImageReference): Endpoint {
-    return endpointFor(ref, this.settings);
+    const ep = endpointFor(ref, this.settings);
+    return ep.mirror && this.deadMirrors.has(ep.base.href) ? endpointFor(ref, this.settings, true) : ep;
+  }
+
+  /** One note per mirror given up in this run (for the run's notes). */
+  notes(): string[] {
+    return [...this.deadMirrors.values()];
+  }
+
+  /**
+   * Run a lookup on the ref's endpoint; when that is a mirror which cannot be reached (refused, timeout, 5xx), give the
+   * mirror up and run it on the upstream registry. Each endpoint keeps its own credentials and tokens (auth.ts keys
+   * them by origin and credential host), so the mirror's never go upstream nor the registry's to the mirror.
+   */
+  private async withFallback<T>(ref: ImageReference, lookup: (t: Target) => Promise<T>): Promise<T> {
+    const t = this.target(ref);
+    try {
+      return await lookup(t);
+    } catch (e) {
+      if (!t.ep.mirror || !(e instanceof LookupFailure) || !e.unreachable) throw e;
+      if (!this.deadMirrors.has(t.ep.base.href)) {
+        const why = e.message.startsWith(`${t.subject}: `) ? e.message.slice(t.subject.length + 2) : e.message;
+        this.deadMirrors.set(t.ep.base.href, `registry mirror ${t.ep.base.origin}${t.ep.base.pathname.replace(/\/$/, '')} for ${ref.registry} is unreachable (${why}): its lookups went to ${ref.registry} itself`);
+      }
+      return lookup(this.target(ref));
+    }
   }
 
   private target(ref: ImageReference): Target {
@@ -124,8 +152,11 @@ export class RegistryClient {
   // ---------------------------------------------------------------------------------------------- public lookups
 
   /** The digest the ref points to (index/list digest), or, with a platform, the digest of that platform's manifest. */
-  async resolveDigest(ref: ImageReference, platform?: Platform): Promise<DigestResult> {
-    const t = this.target(ref);
+  resolveDigest(ref: ImageReference, platform?: Platform): Promise<DigestResult> {
+    return this.withFallback(ref, (t) => this.resolveDigestOn(t, platform));
+  }
+
+  private async resolveDigestOn(t: Target, platform?: Platform): Promise<DigestResult> {
     const top = await this.headOrGet(t);
     if (!platform) return { digest: top.digest, mediaType: mediaTypeOf(top), endpoint: t.ep };
     const manifest = 'bytes' in top ? top : await this.manifestByDigest(t, top.digest);
@@ -138,8 +169,12 @@ export class RegistryClient {
   }
 
   /** All tags of the repository, following `Link` pagination. */
-  async listTags(ref: ImageReference): Promise<{ tags: string[]; endpoint: Endpoint }> {
-    const t = this.target(ref);
+  listTags(ref: ImageReference): Promise<{ tags: string[]; endpoint: Endpoint }> {
+    return this.withFallback(ref, (t) => this.listTagsOn(t));
+  }
+
+  private async listTagsOn(t: Target): Promise<{ tags: string[]; endpoint: Endpoint }> {
+    const ref = t.ref;
     const tags: string[] = [];
     let url: URL | undefined = v2Url(t.ep, `${ref.repository}/tags/list?n=${this.tagsPageSize}`);
     for (let page = 0; url && page < MAX_TAG_PAGES; page++) {
@@ -156,16 +191,20 @@ export class RegistryClient {
   }
 
   /** The image config of the ref (for an index: of `platform`, default linux/amd64). */
-  async imageConfig(ref: ImageReference, platform?: Platform): Promise<{ config: ImageConfigAnswer; endpoint: Endpoint }> {
-    const t = this.target(ref);
-    const image = await this.platformImage(t, platform);
-    const doc = image.config ?? (await this.configOf(t, image.manifest));
-    return { config: toConfigAnswer(doc), endpoint: t.ep };
+  imageConfig(ref: ImageReference, platform?: Platform): Promise<{ config: ImageConfigAnswer; endpoint: Endpoint }> {
+    return this.withFallback(ref, async (t) => {
+      const image = await this.platformImage(t, platform);
+      const doc = image.config ?? (await this.configOf(t, image.manifest));
+      return { config: toConfigAnswer(doc), endpoint: t.ep };
+    });
   }
 
   /** The first of `paths` present in the image (for an index: of `platform`, default linux/amd64). */
-  async findFile(ref: ImageReference, platform: Platform | undefined, paths: readonly string[]): Promise<FileFound & { endpoint: Endpoint }> {
-    const t = this.target(ref);
+  findFile(ref: ImageReference, platform: Platform | undefined, paths: readonly string[]): Promise<FileFound & { endpoint: Endpoint }> {
+    return this.withFallback(ref, (t) => this.findFileOn(t, platform, paths));
+  }
+
+  private async findFileOn(t: Target, platform: Platform | undefined, paths: readonly string[]): Promise<FileFound & { endpoint: Endpoint }> {
     const { manifest } = await this.platformImage(t, platform);
     if (manifest.parsed.kind !== 'image') throw new LookupFailure('invalid', 'expected an image manifest');
     const layers = [...manifest.parsed.layers].reverse();
@@ -381,7 +420,7 @@ export class RegistryClient {
       case 429:
         throw new LookupFailure('rate-limited', `${what}: ${host} is rate-limiting requests (HTTP 429, retries exhausted)${detail}`);
       default:
-        throw new LookupFailure('registry-error', `${what}: ${host} answered HTTP ${res.status}${detail}`);
+        throw new LookupFailure('registry-error', `${what}: ${statusFrom(res.url, host, res.status)}${detail}`, res.status);
     }
   }
 

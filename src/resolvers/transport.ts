@@ -233,6 +233,18 @@ export function proxyFor(url: URL, env: NodeJS.ProcessEnv = process.env): string
   }
 }
 
+/**
+ * How to say that `host` answered `status`: a 502/503/504 on a request that went through a proxy may be the proxy's
+ * own (its upstream is down) or relayed from the host, so it is worded as coming through the proxy, named by
+ * host:port (never its credentials).
+ */
+export function statusFrom(url: URL, host: string, status: number, env: NodeJS.ProcessEnv = process.env): string {
+  const proxy = status >= 502 && status <= 504 ? proxyFor(url, env) : undefined;
+  return proxy
+    ? `HTTP ${status} came through the proxy ${proxy} (from the proxy or from ${host} behind it; HTTPS_PROXY/HTTP_PROXY/NO_PROXY decide which requests use it)`
+    : `${host} answered HTTP ${status}`;
+}
+
 export function transportFailure(e: unknown, what: string, url: URL): LookupFailure {
   if (e instanceof LookupFailure) return e.withSubject(what);
   const err = e as { code?: string; cause?: { code?: string; message?: string }; name?: string; message?: string };
