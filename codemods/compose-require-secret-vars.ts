@@ -64,7 +64,7 @@ export const composeRequireSecretVars: Codemod = {
   id: 'compose-require-secret-vars',
   fileKinds: ['compose'],
   summary: 'Secret-looking `${VAR:-default}` interpolations become `${VAR:?VAR must be set}`: no default secret in the file.',
-  safety: 'safe',
+  safety: 'unsafe',
   roles: PRODUCTION_ONLY,
   severity: 'warning',
   sources: ['seed:001', 'compose-lint:CL-0020', 'kics:passwords-and-secrets-generic'],
@@ -112,13 +112,16 @@ services:
 \`\`\`
 
 ## Fix safety
-Safe only when one of the env files the project documents next to the compose file (\`.env\`, \`.env.example\`,
-\`.env.dist\`, \`.env.sample\`) gives the variable a non-empty value: \`docker compose config\` with that env still
-accepts the file, and only the interpolation's characters change, in the scalar's own quoting. Otherwise unsafe: every
-existing deployment that never set the variable runs with the default, and what it stored (a database initialised
-with that password, sessions signed with that key) depends on it; the message says so, and such a deployment must set
-the variable to the value it uses before upgrading. \`\${VAR-default}\` (default only when unset) also becomes \`:?\`,
-which rejects an empty value too.
+Unsafe, always. A literal default secret is a value existing deployments depend on: every deployment that never set
+the variable runs with the default, and what it stored (a database initialised with that password, sessions signed
+with that key, a Grafana admin created with it) was made with it. Requiring the variable makes \`docker compose\`
+refuse to start such a deployment until it sets the variable to the value it uses; the message says so. That one of
+the env files the project documents next to the compose file (\`.env\`, \`.env.example\`, \`.env.dist\`,
+\`.env.sample\`) gives the variable a value is named in the message (\`docker compose config\` with that env still
+accepts the file), but does not make the fix safe: a deployment's own \`.env\` need not have copied that line (a
+\`.env.example\` saying \`GRAFANA_ADMIN_PASSWORD=rc-admin\` documents the very default the fix removes). Only the
+interpolation's characters change, in the scalar's own quoting. \`\${VAR-default}\` (default only when unset) also
+becomes \`:?\`, which rejects an empty value too.
 
 Not touched, because they are not default secrets: empty defaults (\`\${AWS_SESSION_TOKEN:-}\`, an optional feature),
 paths (\`\${REDIS_TLS_KEY:-/certs/redis.key}\`), URLs without credentials, booleans and mode words (\`true\`, \`none\`,
@@ -152,14 +155,15 @@ paths (\`\${REDIS_TLS_KEY:-/certs/redis.key}\`), URLs without credentials, boole
           const range = map ? { start: map(ref.start), end: map(ref.end) } : rangeOf(node);
           const where = env ? `\`${env.name}\` is set from` : 'This value uses';
           const edit = spliceScalar(file, node, ref.start, ref.end, required);
+          const existing = `Existing deployments that never set ${ref.name} run with this default, and data they created (a database's stored password, signed sessions, encrypted values) was initialised with it: set ${ref.name} to the value they use before upgrading.`;
           const why = documented
-            ? ` ${documented} defines it, so \`docker compose config\` with the project's documented env still works.`
-            : ` Existing deployments that never set ${ref.name} run with this default, and data they created (a database's stored password, signed sessions, encrypted values) was initialised with it: set ${ref.name} to the value they use before upgrading.`;
+            ? ` ${documented} defines it, so \`docker compose config\` with the project's documented env still works. ${existing}`
+            : ` ${existing}`;
           ctx.report({
             range,
             message: `${where} \`\${${ref.name}}\` with a default value, and the name looks like a secret: a default secret ships with the file. Require the variable: \`${required}\`.${why}`,
             // The default dropped is a secret: printed diffs show it as ****.
-            ...(edit ? { fix: { ...fix(`Require ${ref.name} to be set`, documented ? 'safe' : 'unsafe', [edit]), redact: [new SecretValue(ref.arg ?? '')] } } : {}),
+            ...(edit ? { fix: { ...fix(`Require ${ref.name} to be set`, 'unsafe', [edit]), redact: [new SecretValue(ref.arg ?? '')] } } : {}),
             data: { variable: ref.name, ...(env ? { environment: env.name } : {}) },
           });
         }
