@@ -15,6 +15,7 @@ import { planDockerfile } from '../src/secrets/dockerfile.js';
 import { SECRET_NAME_OPTIONS, nameOptions, SECRET_PATTERNS } from '../src/secrets/names.js';
 import { MANUAL } from '../src/secrets/report.js';
 import { topLevelEdit } from './compose-secrets.js';
+import { composeFilesBuilding } from '../src/compose/images.js';
 
 export const SYNTAX_LINE = '# syntax=docker/dockerfile:1';
 
@@ -28,9 +29,22 @@ function runDockerfile(ctx: CodemodContext, file: ParsedDockerfile): void {
       fix: MANUAL,
     });
   }
+  // Who provides the secret: a compose file of this run building this Dockerfile gets build.secrets with the fix (its
+  // side of this codemod). Anything else (a CI workflow, a script, a Makefile passing --build-arg) is not seen here,
+  // and would build with a secret mount nobody provides: no such evidence, no fix.
+  const builtByCompose = file.absPath !== undefined && composeFilesBuilding(ctx.project.files, file.absPath).length > 0;
   for (const a of plan.args) {
     if (a.manual) {
       ctx.report({ range: a.arg, message: `ARG ${a.name} passes a secret as a build argument (visible in the image history): ${a.manual}`, fix: MANUAL });
+      continue;
+    }
+    if (!builtByCompose) {
+      ctx.report({
+        range: a.arg,
+        message: `ARG ${a.name} passes a secret as a build argument (visible in the image history). No compose file of this run builds this Dockerfile, so the commands that do (a CI workflow, a script passing --build-arg ${a.name}) are not visible, and a secret mount they do not provide would break that build: change them to --secret id=${a.id},env=${a.name}, then mount it in each RUN using it (RUN --mount=type=secret,id=${a.id},env=${a.name} …) and remove the ARG`,
+        data: { name: a.name, id: a.id },
+        fix: MANUAL,
+      });
       continue;
     }
     const edits: Edit[] = [];
@@ -117,6 +131,10 @@ In Dockerfiles:
   directive: \`env=\` on secret mounts needs the **Dockerfile frontend 1.10 or later** (docker/dockerfile:1 resolves to
   the latest 1.x); a directive pinning an older frontend (e.g. \`docker/dockerfile:1.4\`) gives a manual finding.
   ARGs declared before \`FROM\`, sharing an instruction with other names, or used by other instructions are reported.
+  The mount is written only when a compose file of the same run builds the Dockerfile (and gets the matching
+  \`build.secrets\`, below): otherwise whatever builds it (a CI workflow, a release script passing
+  \`--build-arg TOKEN\`) is out of sight, and would build with a secret mount it does not provide. That ARG is a manual
+  finding saying what to change on both sides.
 
 In compose files: a service whose Dockerfile (one of this run's files, or read from disk) mounts or will mount such
 secrets gets the matching \`build.secrets\` entry and a top-level \`secrets:\` entry taking the value from the
@@ -141,7 +159,9 @@ RUN --mount=type=secret,id=npm_token,env=NPM_TOKEN npm ci
 
 ## Fix safety
 Unsafe: builds must now pass the secret (\`--secret\` / compose \`build.secrets\`) instead of \`--build-arg\`, and need
-BuildKit with Dockerfile frontend 1.10+.
+BuildKit with Dockerfile frontend 1.10+. The evidence that something provides the secret is a compose file of the run
+building the Dockerfile, whose \`build.secrets\` the same run adds; without it the Dockerfile is not changed (a
+build command harden cannot see would break).
 
 ## Options
 - \`secretNames\`, \`ignoreNames\`: as in \`compose-secrets\`.
