@@ -53,9 +53,23 @@ services:
 \`\`\`
 
 ## Fix safety
-Safe: only log retention changes (older logs beyond 3 × 10 MB are dropped). Note that an explicit \`driver: json-file\`
-overrides a different default driver configured in the daemon's \`daemon.json\` (e.g. \`journald\`, \`local\`); skip
-this codemod (\`--skip compose-log-limits\`) on hosts that configure logging centrally.
+Two kinds of fix, with different safety:
+
+- **A service that sets no logging gets a whole block: unsafe.** A service without \`logging\` logs with the driver
+  the Docker daemon is configured with (\`log-driver\` in \`daemon.json\`: \`journald\`, \`fluentd\`, \`syslog\`,
+  \`gelf\`, \`awslogs\`…). Writing \`driver: json-file\` overrides it: on a host that ships logs centrally they stop
+  arriving there, and \`docker logs\`/the aggregator an existing deployment depends on changes. harden cannot see the
+  daemon's configuration, so the fix needs \`--unsafe\`, and its message says so.
+  Writing only \`options:\` (\`max-size\`/\`max-file\`) without a driver is not a safe alternative: the Docker daemon
+  fills an empty driver with its default and then validates the options against that driver
+  (\`mergeAndVerifyLogConfig\` → \`logger.ValidateLogOpts\` in moby's \`daemon/logs.go\`); \`journald\` accepts only
+  \`tag\`, \`labels\`, \`env\` (and their \`-regex\` forms) and the container is not created
+  (\`unknown log opt 'max-file' for journald log driver\`, a failure users of several public stacks have reported).
+  So the codemod writes the driver explicitly, and leaves the choice to the reviewer.
+- **\`max-size\`/\`max-file\` added to a logging block whose driver is explicitly \`json-file\` or \`local\`: safe.** Both
+  drivers take these options (Docker's json-file and local driver documentation); the driver does not change, only
+  how much old log is kept (older logs beyond 3 × 10 MB are dropped). A block with no \`driver\` (the daemon's
+  default) or another driver is left alone, for the reason above.
 
 ## Options
 - \`maxSize\` (string, default \`10m\`): value of \`max-size\`.
@@ -73,8 +87,8 @@ this codemod (\`--skip compose-log-limits\`) on hosts that configure logging cen
         const shared = svc.alias ? ` Added to the anchor \`&${svc.alias.source}\` it is an alias of.` : '';
         ctx.report({
           range: rangeOf(svc.keyNode),
-          message: `Service \`${svc.name}\` sets no logging: its json-file logs grow without limit. Rotate them (max-size ${maxSize}, max-file ${maxFile}).${shared}`,
-          fix: fix('Add bounded json-file logging', 'safe', [
+          message: `Service \`${svc.name}\` sets no logging: with Docker's default json-file driver its logs grow without limit. Rotate them (max-size ${maxSize}, max-file ${maxFile}).${shared} Unsafe: \`driver: json-file\` overrides a log driver the Docker daemon may be configured with (journald, fluentd… in daemon.json); options without a driver fail on such a daemon (\`unknown log opt\`).`,
+          fix: fix('Add bounded json-file logging', 'unsafe', [
             insertPair(file, svc.doc, svc.node, 'logging', { driver: 'json-file', options: { 'max-size': maxSize, 'max-file': maxFile } }),
           ]),
         });

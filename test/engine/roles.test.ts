@@ -146,7 +146,7 @@ describe('file roles in a run', () => {
     expect(roles.stdout).toBe('');
     expect(roles.stderr).toContain('note: cypress/docker-compose.yml: test file (path segment `cypress/`)');
     const all = harden(['fix', '--no-network', '--no-file-roles', 'cypress/docker-compose.yml'], { cwd });
-    expect(all.stdout).toContain('+    logging:');
+    expect(all.stdout).toContain('+    security_opt:');
     expect(all.stderr).not.toContain('test file');
   });
 
