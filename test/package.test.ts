@@ -80,6 +80,24 @@ describe('the published package', () => {
   }, 600_000);
 });
 
+describe('the README\'s other ways in', () => {
+  it('in a project: npm install --save-dev, then npx harden; and npx --package runs it without installing (as the Action does)', () => {
+    const proj = tmpTree({ 'package.json': '{"name":"app","version":"1.0.0","private":true}\n', Dockerfile: 'FROM node:20.11.0\nRUN npm install\n' });
+    const env = { ...process.env, NO_COLOR: '1', XDG_CACHE_HOME: join(proj, '.cache'), npm_config_update_notifier: 'false' };
+    const i = spawnSync(npm, ['install', '--save-dev', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', tarball], { cwd: proj, encoding: 'utf8', timeout: 600_000, env });
+    expect(i.status, i.stderr).toBe(0);
+    const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+    expect(spawnSync(npx, ['harden', '--version'], { cwd: proj, encoding: 'utf8', env }).stdout.trim()).toBe(pkg.version);
+    const c = spawnSync(npx, ['harden', 'check', '--offline', '--only', 'npm-install-to-ci', '.'], { cwd: proj, encoding: 'utf8', env, timeout: 120_000 });
+    expect(c.status, c.stderr).toBe(1);
+    expect(c.stdout).toMatch(/^Dockerfile:2:5 npm-install-to-ci /m);
+    const elsewhere = tmpTree({ Dockerfile: 'FROM node:20.11.0\nRUN npm install\n' });
+    const x = spawnSync(npx, ['--yes', '--prefer-offline', '--package', tarball, '--', 'harden', 'check', '--offline', '--only', 'npm-install-to-ci', '.'], { cwd: elsewhere, encoding: 'utf8', env: { ...env, XDG_CACHE_HOME: join(elsewhere, '.cache') }, timeout: 600_000 });
+    expect(x.status, x.stderr).toBe(1);
+    expect(x.stdout).toMatch(/^Dockerfile:2:5 npm-install-to-ci /m);
+  }, 900_000);
+});
+
 describe('npm run build', () => {
   it('starts from an empty dist/: a file an older build left there is not packed', () => {
     // A copy of the sources (node_modules linked), so the dist/ other tests use is not touched.
