@@ -48,7 +48,7 @@ let queue: Promise<unknown> = Promise.resolve();
  * Runs the CLI's `main()` in this process with its output captured, for tests of what the CLI prints and returns that
  * need no process of their own: no standard input, no signals. A subprocess (`harden`) starts Node and compiles the
  * sources through tsx each time, seconds on a loaded machine; this costs the run alone. Calls are queued one at a time
- * (each sets the working directory, the environment and process.stdout/stderr.write, and puts them back).
+ * (each sets the working directory, the environment and process.stdout/stderr, and puts them back).
  */
 export function hardenInProcess(args: string[], opts: { cwd: string; env?: Record<string, string | undefined> }): Promise<CliResult> {
   const run = queue.then(() => runInProcess(args, opts));
@@ -82,12 +82,17 @@ async function runInProcess(args: string[], opts: { cwd: string; env?: Record<st
   process.chdir(opts.cwd);
   process.stdout.write = capture(out);
   process.stderr.write = capture(err);
+  // Output goes to the captures, not to a terminal (whatever this process's streams are): no colour, no progress.
+  const tty = [process.stdout.isTTY, process.stderr.isTTY];
+  process.stdout.isTTY = false;
+  process.stderr.isTTY = false;
   try {
     const code = await main(['node', 'harden', ...args]);
     return { code, stdout: out.join(''), stderr: err.join('') };
   } finally {
     process.stdout.write = writeOut;
     process.stderr.write = writeErr;
+    [process.stdout.isTTY, process.stderr.isTTY] = tty as [boolean, boolean];
     process.chdir(cwd);
     setEnv(saved);
   }
