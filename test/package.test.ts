@@ -9,6 +9,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statS
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { tmpTree } from './support/tmp.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -95,6 +96,60 @@ describe('the README\'s other ways in', () => {
     const x = spawnSync(npx, ['--yes', '--prefer-offline', '--package', tarball, '--', 'harden', 'check', '--offline', '--only', 'npm-install-to-ci', '.'], { cwd: elsewhere, encoding: 'utf8', env: { ...env, XDG_CACHE_HOME: join(elsewhere, '.cache') }, timeout: 600_000 });
     expect(x.status, x.stderr).toBe(1);
     expect(x.stdout).toMatch(/^Dockerfile:2:5 npm-install-to-ci /m);
+  }, 900_000);
+});
+
+describe('action.yml, run', () => {
+  // The composite step's script, run as GitHub runs a bash step (bash --noprofile --norc -eo pipefail), with the
+  // inputs in the environment as the step's `env:` sets them. `npx` on PATH swaps the package spec the script builds
+  // (harden-containers@<version>, not on npm before the first release) for the packed tarball and logs each call.
+  const action = parseYaml(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as {
+    inputs: Record<string, { default?: string }>;
+    runs: { steps: { id?: string; run?: string; env?: Record<string, string> }[] };
+  };
+  const step = action.runs.steps.find((s) => s.id === 'run')!;
+  const runAction = (cwd: string, inputs: Record<string, string>) => {
+    const shim = mkdtempSync(join(tmpdir(), 'harden-npx-'));
+    const realNpx = execFileSync('bash', ['-c', 'command -v npx'], { encoding: 'utf8' }).trim();
+    writeFileSync(
+      join(shim, 'npx'),
+      `#!/usr/bin/env bash\nprintf '%s\\n' "$*" >> "${shim}/calls"\nargs=()\nfor a in "$@"; do if [ "$a" = "${pkg.name}@${pkg.version}" ]; then args+=("${tarball}"); else args+=("$a"); fi; done\nexec "${realNpx}" --prefer-offline "\${args[@]}"\n`,
+      { mode: 0o755 },
+    );
+    const output = join(shim, 'github-output');
+    writeFileSync(output, '');
+    const env: Record<string, string> = { ...(process.env as Record<string, string>), PATH: `${shim}:${process.env.PATH}`, GITHUB_OUTPUT: output, NO_COLOR: '1', npm_config_update_notifier: 'false' };
+    for (const [k, v] of Object.entries(step.env ?? {})) {
+      const m = /^\$\{\{ inputs\.([\w-]+) \}\}$/.exec(v);
+      if (m) env[k] = inputs[m[1]!] ?? action.inputs[m[1]!]?.default ?? '';
+    }
+    env.ACTION_PATH = ROOT;
+    env.XDG_CACHE_HOME = join(shim, 'cache');
+    env.GITHUB_TOKEN = '';
+    const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', step.run!], { cwd, encoding: 'utf8', env, timeout: 600_000 });
+    return { ...r, calls: existsSync(join(shim, 'calls')) ? readFileSync(join(shim, 'calls'), 'utf8').trim().split('\n') : [], output: readFileSync(output, 'utf8') };
+  };
+
+  it('check mode: one harden run prints the findings, writes the SARIF file and sets exit-code', () => {
+    const repo = tmpTree({ Dockerfile: 'FROM node:20.11.0\nRUN npm install\n' });
+    const r = runAction(repo, { only: 'npm-install-to-ci', sarif: 'harden.sarif', args: '--offline' });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.output).toBe('exit-code=1\n');
+    expect(r.calls).toEqual([`--yes --package ${pkg.name}@${pkg.version} -- harden check --only npm-install-to-ci --fail-on warning --sarif harden.sarif --offline -- .`]);
+    expect(r.stdout).toMatch(/^Dockerfile:2:5 npm-install-to-ci /m);
+    const sarif = JSON.parse(readFileSync(join(repo, 'harden.sarif'), 'utf8')) as { runs: { results: { ruleId: string }[] }[] };
+    expect(sarif.runs[0]!.results.map((x) => x.ruleId)).toEqual(['npm-install-to-ci']);
+  }, 900_000);
+
+  it('a clean tree exits 0; an unknown mode is refused with exit 2 before anything runs', () => {
+    const clean = tmpTree({ 'compose.yaml': 'services: {}\n' });
+    const ok = runAction(clean, { args: '--offline' });
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.output).toBe('exit-code=0\n');
+    const bad = runAction(clean, { mode: 'fix' });
+    expect(bad.status).toBe(2);
+    expect(bad.stdout).toContain("::error::mode must be check, review or pr (got 'fix')");
+    expect(bad.calls).toEqual([]);
   }, 900_000);
 });
 
