@@ -110,7 +110,7 @@ describe('harden CLI basics', () => {
   });
 
   it('check --sarif FILE writes SARIF in the same run that prints the findings', async () => {
-    const cwd = tmpTree({ '.git/HEAD': 'x', 'compose.yaml': 'services:\n  web:\n    image: nginx:1.25\n    ports: ["8080:80"]\n' });
+    const cwd = tmpTree({ '.git/HEAD': 'x', 'compose.yaml': 'services:\n  db:\n    image: postgres:16\n    ports: ["5432:5432"]\n' });
     const r = await hardenInProcess(['check', '--offline', '--only', 'compose-bind-localhost', '--sarif', 'out.sarif'], { cwd });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^compose\.yaml:4:\d+ compose-bind-localhost /m);
