@@ -29,6 +29,23 @@ describe('generated documentation', () => {
   });
 });
 
+describe('codemod ids in the docs', () => {
+  it('every --only/--skip list in README and docs names registered codemods', () => {
+    const known = new Set(codemods.map((c) => c.id));
+    const pages = ['README.md', ...readdirSync(resolve(ROOT, 'docs'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.md')).map((f) => join('docs', f))];
+    const unknown: string[] = [];
+    let lists = 0;
+    for (const p of pages) {
+      for (const m of readFileSync(resolve(ROOT, p), 'utf8').matchAll(/harden [^\n`]*?--(?:only|skip)[ =]([a-z0-9,-]+)/g)) {
+        lists++;
+        for (const id of m[1]!.split(',')) if (!known.has(id)) unknown.push(`${p}: ${id}`);
+      }
+    }
+    expect(lists).toBeGreaterThan(3);
+    expect(unknown).toEqual([]);
+  });
+});
+
 describe('workflow examples in the docs', () => {
   const pages = ['README.md', ...readdirSync(resolve(ROOT, 'docs'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.md')).map((f) => join('docs', f))];
   const version = (JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
