@@ -1,11 +1,23 @@
 /**
- * Splitting an image reference AS WRITTEN into name / tag / digest, for editing. Nothing here normalises: the user's
- * spelling (`node`, `docker.io/library/node`, `localhost:5000/x`, `[::1]:5000/x`) is what gets written back; the
- * registry client normalises for lookup only.
+ * The one image-reference parser. It reads a reference by the distribution grammar (optional registry domain with
+ * port, `/`-separated lowercase path components, tag, digest) and serves two uses:
  *
- * The tag is split on the last ':' after the last '/', so registry ports (`localhost:5000/x`) are never taken for tags.
+ * - **as written** (`splitRef`), for edits: the user's spelling (`node`, `docker.io/library/node`, `localhost:5000/x`,
+ *   `[::1]:5000/x`) is what gets written back, nothing is normalised;
+ * - **normalised** (`normaliseRef`), for lookups, cache keys and messages: the registry (Docker Hub's aliases are
+ *   `docker.io`, served from `registry-1.docker.io`), the repository (single-segment Hub names get `library/`), tag
+ *   and digest. Never written back into user files.
+ *
+ * Rules (Docker's): the first `/`-separated segment is a registry iff it contains '.' or ':', is 'localhost', or has
+ * an uppercase letter; the tag is split on the last ':' after the last '/', so registry ports are never taken for
+ * tags; a tag and a digest may both be present (`name:tag@sha256:…`): both are kept, callers decide which to use.
  */
 
+export const DOCKER_HUB = 'docker.io';
+export const DOCKER_HUB_API_HOST = 'registry-1.docker.io';
+const HUB_ALIASES = new Set([DOCKER_HUB, 'index.docker.io', DOCKER_HUB_API_HOST]);
+
+/** A reference split as written. */
 export interface RefParts {
   /** The name as written, registry and port included: `localhost:5000/team/app`. */
   name: string;
@@ -14,33 +26,143 @@ export interface RefParts {
   digest?: string;
 }
 
-const NAME = /^(?:\[[0-9A-Fa-f:.%]+\](?::\d+)?\/|[A-Za-z0-9][A-Za-z0-9.-]*(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
-const TAG = /^[\w][\w.-]{0,127}$/;
-const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,}$/;
+/** A reference normalised for lookup. */
+export interface ImageReference {
+  /** Canonical registry host (with port if any): 'docker.io', 'ghcr.io', 'localhost:5000', '[::1]:5000'. */
+  registry: string;
+  /** Host (with port) the registry API is served from: 'registry-1.docker.io' for Docker Hub, else `registry`. */
+  apiHost: string;
+  /** Repository path inside the registry, e.g. 'library/node'. */
+  repository: string;
+  tag?: string;
+  /** 'algorithm:hex' */
+  digest?: string;
+  /** The reference exactly as written. */
+  original: string;
+}
 
-/** Split a literal reference; undefined when it is not a well-formed reference (variables, spaces, bad characters). */
-export function splitRef(ref: string): RefParts | undefined {
-  if (ref === '' || /[\s$"'`\\]/.test(ref)) return undefined;
-  let rest = ref;
+const MAX_NAME_LENGTH = 255;
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const DOMAIN_LABEL = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])$/;
+const IPV6_HOST = /^\[[0-9a-fA-F:.]+(?:%[A-Za-z0-9._~-]+)?\]$/;
+const PORT = /^[0-9]+$/;
+const TAG = /^[\w][\w.-]{0,127}$/;
+const DIGEST = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;
+const KNOWN_DIGEST_LENGTHS: Record<string, number> = { sha256: 64, sha512: 128 };
+
+/** A reference read by the grammar, before normalisation. */
+interface Scan {
+  /** The registry domain as written (with port), when the name has one. */
+  domain?: string;
+  /** The repository path as written (without the domain). */
+  path: string;
+  tag?: string;
+  digest?: string;
+}
+
+/** Read a reference by the grammar; a string says why it is not one. */
+function scan(s: string): Scan | string {
+  if (s.length === 0) return 'empty';
+  if (/\s/.test(s)) return 'contains whitespace';
+  let rest = s;
   let digest: string | undefined;
   const at = rest.indexOf('@');
   if (at >= 0) {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!DIGEST.test(digest)) return undefined;
+    const bad = digestError(digest);
+    if (bad) return bad;
   }
   let tag: string | undefined;
   const colon = rest.lastIndexOf(':');
   if (colon > rest.lastIndexOf('/') && !rest.slice(colon).includes(']')) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
-    if (!TAG.test(tag)) return undefined;
+    if (!TAG.test(tag)) return `bad tag "${tag}"`;
   }
-  if (!NAME.test(rest)) return undefined;
-  const out: RefParts = { name: rest };
+  const slash = rest.indexOf('/');
+  const first = slash < 0 ? '' : rest.slice(0, slash);
+  const isDomain = slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase());
+  const out: Scan = { path: isDomain ? rest.slice(slash + 1) : rest };
+  if (isDomain) {
+    const bad = domainError(first);
+    if (bad) return bad;
+    out.domain = first;
+  }
+  const bad = pathError(out.path);
+  if (bad) return bad;
   if (tag !== undefined) out.tag = tag;
   if (digest !== undefined) out.digest = digest;
   return out;
+}
+
+function digestError(digest: string): string | undefined {
+  if (!DIGEST.test(digest)) return `bad digest "${digest}"`;
+  const [algo = '', hex = ''] = digest.split(':');
+  const want = KNOWN_DIGEST_LENGTHS[algo];
+  if (want !== undefined && (hex.length !== want || hex !== hex.toLowerCase())) {
+    return `bad ${algo} digest (expected ${want} lowercase hex characters)`;
+  }
+  return undefined;
+}
+
+function domainError(domain: string): string | undefined {
+  let host = domain;
+  const portMatch = /:([^:\]]*)$/.exec(domain);
+  if (portMatch && !(domain.startsWith('[') && !domain.includes(']:'))) {
+    const port = portMatch[1] ?? '';
+    if (!PORT.test(port)) return `bad registry port "${port}"`;
+    host = domain.slice(0, portMatch.index);
+  }
+  if (host.startsWith('[')) return IPV6_HOST.test(host) ? undefined : `bad IPv6 registry host "${host}"`;
+  return host.split('.').every((l) => DOMAIN_LABEL.test(l)) ? undefined : `bad registry host "${host}"`;
+}
+
+function pathError(path: string): string | undefined {
+  if (path.length === 0) return 'empty repository name';
+  if (path.length > MAX_NAME_LENGTH) return `repository name longer than ${MAX_NAME_LENGTH} characters`;
+  if (path !== path.toLowerCase()) return 'repository name must be lowercase';
+  for (const c of path.split('/')) if (!PATH_COMPONENT.test(c)) return `bad repository path component "${c}"`;
+  return undefined;
+}
+
+/** Split a literal reference as written; undefined when it is not a well-formed reference (variables, spaces, bad characters). */
+export function splitRef(ref: string): RefParts | undefined {
+  const r = scan(ref);
+  if (typeof r === 'string') return undefined;
+  const out: RefParts = { name: r.domain !== undefined ? `${r.domain}/${r.path}` : r.path };
+  if (r.tag !== undefined) out.tag = r.tag;
+  if (r.digest !== undefined) out.digest = r.digest;
+  return out;
+}
+
+/** Normalise a reference for lookup, or say why it is not a reference. */
+export function normaliseRef(s: string): { ok: ImageReference } | { error: string } {
+  const r = scan(s);
+  if (typeof r === 'string') return { error: r };
+  const registry = r.domain === undefined || HUB_ALIASES.has(r.domain.toLowerCase()) ? DOCKER_HUB : r.domain;
+  const repository = registry === DOCKER_HUB && !r.path.includes('/') ? `library/${r.path}` : r.path;
+  const apiHost = registry === DOCKER_HUB ? DOCKER_HUB_API_HOST : registry;
+  const ref: ImageReference = { registry, apiHost, repository, original: s };
+  if (r.tag !== undefined) ref.tag = r.tag;
+  if (r.digest !== undefined) ref.digest = r.digest;
+  return { ok: ref };
+}
+
+/**
+ * The canonical, fully qualified spelling used for lookups, cache keys and messages,
+ * e.g. 'docker.io/library/node:20@sha256:…'. Never written back into user files.
+ */
+export function formatRefForLookup(ref: ImageReference): string {
+  let s = `${ref.registry}/${ref.repository}`;
+  if (ref.tag !== undefined) s += `:${ref.tag}`;
+  if (ref.digest !== undefined) s += `@${ref.digest}`;
+  return s;
+}
+
+/** The manifest reference to look up: the tag when there is one (it is what the user asked to track), else the digest, else 'latest'. */
+export function manifestReference(ref: ImageReference): string {
+  return ref.tag ?? ref.digest ?? 'latest';
 }
 
 export function joinRef(p: RefParts): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { exactTagCandidates, mostSpecific, tagShape } from '../../src/images/exact-tags.js';
-import { joinRef, minimalDiff, shortDigest, splitRef } from '../../src/images/reference.js';
+import { formatRefForLookup, joinRef, minimalDiff, normaliseRef, shortDigest, splitRef } from '../../src/images/reference.js';
 
 const D = `sha256:${'a'.repeat(64)}`;
 
@@ -19,6 +19,31 @@ describe('splitRef', () => {
     expect(joinRef(parts)).toBe(ref);
   });
   it.each(['', '$BASE', 'Node:20', 'a b', 'node:', 'node@sha256:xyz'])('rejects %j', (ref) => expect(splitRef(ref)).toBeUndefined());
+});
+
+describe('one parser, two uses', () => {
+  it.each([
+    ['node:20', 'docker.io/library/node:20'],
+    ['docker.io/library/node:20', 'docker.io/library/node:20'],
+    ['index.docker.io/bitnami/redis', 'docker.io/bitnami/redis'],
+    ['localhost:5000/x:1', 'localhost:5000/x:1'],
+    ['[::1]:5000/app:1.0', '[::1]:5000/app:1.0'],
+    [`ghcr.io/o/app:2@${D}`, `ghcr.io/o/app:2@${D}`],
+  ])('%s splits as written and normalises to %s', (ref, canonical) => {
+    const parts = splitRef(ref);
+    expect(parts && joinRef(parts)).toBe(ref);
+    const n = normaliseRef(ref);
+    expect('ok' in n && formatRefForLookup(n.ok)).toBe(canonical);
+    expect('ok' in n && n.ok.original).toBe(ref);
+  });
+  it.each(['', '$BASE', 'Node:20', 'a b', 'node:', 'node@sha256:xyz', `node@sha256:${'A'.repeat(64)}`, 'a-.b/x', 'host:port/x', 'a//b'])(
+    'rejects %j on both sides, saying why when normalising',
+    (ref) => {
+      expect(splitRef(ref)).toBeUndefined();
+      const n = normaliseRef(ref);
+      expect('error' in n && n.error.length > 0).toBe(true);
+    },
+  );
 });
 
 describe('helpers', () => {
