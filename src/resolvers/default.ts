@@ -3,6 +3,7 @@
  * only when a lookup of their kind is asked, so runs without such lookups never load undici.
  */
 import { DispatchResolver, lazyHandler } from './index.js';
+import { HostLimiter } from './limiter.js';
 import { localHandler } from './local.js';
 import type { PackageIndexSettings } from './package-types.js';
 
@@ -47,9 +48,9 @@ const INDEX_KEYS: Record<string, keyof PackageIndexSettings> = {
 };
 
 /** Package-index settings from the resolver settings (`indexes:` names the mirrors; unknown names are ignored). */
-export function packageIndexSettings(s: Partial<ResolverSettings>): PackageIndexSettings {
+export function packageIndexSettings(s: Partial<ResolverSettings>, limiter?: HostLimiter): PackageIndexSettings {
   const out: PackageIndexSettings = {
-    ...transportSettings(s),
+    ...transportSettings(s, limiter),
     ...(s.cacheTtlSeconds !== undefined ? { indexTtlMs: s.cacheTtlSeconds * 1000 } : {}),
   };
   for (const [name, url] of Object.entries(s.indexes ?? {})) {
@@ -60,30 +61,34 @@ export function packageIndexSettings(s: Partial<ResolverSettings>): PackageIndex
   return out;
 }
 
-/** What every network handler shares: limits, timeouts, retries and the disk cache. */
-function transportSettings(s: Partial<ResolverSettings>) {
+/**
+ * What every network handler shares: the one limit of requests per host (`--concurrency`, whichever handler sends
+ * them), timeouts, retries and the disk cache.
+ */
+function transportSettings(s: Partial<ResolverSettings>, limiter?: HostLimiter) {
   const { concurrency, timeoutMs, retries, cacheDir, noCache, offline } = s;
-  return { concurrency, timeoutMs, retries, cacheDir, noCache, offline };
+  return { concurrency, ...(limiter ? { limiter } : {}), timeoutMs, retries, cacheDir, noCache, offline };
 }
 
 export function createDefaultResolver(s: Partial<ResolverSettings>): DispatchResolver {
   const ttlMs = s.cacheTtlSeconds !== undefined ? s.cacheTtlSeconds * 1000 : undefined;
+  const limiter = new HostLimiter(s.concurrency ?? 8);
   return new DispatchResolver([
     localHandler,
     lazyHandler(LAZY_KINDS.image, async () =>
       (await import('./image.js')).createImageHandler({
         registries: s.registries,
         insecure: s.insecure,
-        ...transportSettings(s),
+        ...transportSettings(s, limiter),
         ...(ttlMs !== undefined ? { cacheTtl: { 'image-digest': ttlMs, 'image-tags': ttlMs } } : {}),
       }),
     ),
-    lazyHandler(LAZY_KINDS.apk, async () => (await import('./apk.js')).createApkHandler(packageIndexSettings(s))),
-    lazyHandler(LAZY_KINDS.apt, async () => (await import('./apt.js')).createAptHandler(packageIndexSettings(s))),
-    lazyHandler(LAZY_KINDS.pypi, async () => (await import('./pypi.js')).createPypiHandler(packageIndexSettings(s))),
-    lazyHandler(LAZY_KINDS.npm, async () => (await import('./npm.js')).createNpmHandler(packageIndexSettings(s))),
+    lazyHandler(LAZY_KINDS.apk, async () => (await import('./apk.js')).createApkHandler(packageIndexSettings(s, limiter))),
+    lazyHandler(LAZY_KINDS.apt, async () => (await import('./apt.js')).createAptHandler(packageIndexSettings(s, limiter))),
+    lazyHandler(LAZY_KINDS.pypi, async () => (await import('./pypi.js')).createPypiHandler(packageIndexSettings(s, limiter))),
+    lazyHandler(LAZY_KINDS.npm, async () => (await import('./npm.js')).createNpmHandler(packageIndexSettings(s, limiter))),
     lazyHandler(LAZY_KINDS.url, async () =>
-      (await import('./url-sha256.js')).createUrlSha256Handler(packageIndexSettings(s)),
+      (await import('./url-sha256.js')).createUrlSha256Handler(packageIndexSettings(s, limiter)),
     ),
   ]);
 }

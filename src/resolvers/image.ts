@@ -1,6 +1,7 @@
 /**
  * The image lookup handler: answers 'image-digest', 'image-tags', 'image-config' and 'image-file' keys from OCI
- * registries, with a disk cache, a concurrency limit and de-duplication of identical lookups in flight.
+ * registries, with a disk cache and de-duplication of identical lookups in flight; requests are limited per host by
+ * the transport's limiter (limiter.ts).
  *
  * Lookup semantics:
  * - A ref with a tag is resolved by its tag even when it also carries a digest (the tag is what the user tracks; a
@@ -12,10 +13,10 @@
  * - 'image-config' answers: user, working dir, VOLUMEs, exposed ports, env, entrypoint, cmd and the HEALTHCHECK
  *   (`healthcheck`, durations in nanoseconds) of the image config.
  */
-import pLimit from 'p-limit';
 import { lookupId } from '../engine/lookups.js';
 import type { Answer, ImageDigestAnswer, ImageTagsAnswer, LookupKey } from '../engine/types.js';
 import { LookupCache, type CacheTtl } from './cache.js';
+import { HostLimiter } from './limiter.js';
 import { CredentialStore } from './credentials.js';
 import { describeEndpoint } from './endpoint.js';
 import { asLookupFailure, LookupFailure } from './errors.js';
@@ -33,8 +34,10 @@ export interface RegistrySettings {
   registries?: Record<string, { mirror?: string }>;
   /** Non-loopback hosts ('host' or 'host:port') spoken to over plain HTTP. */
   insecure?: string[];
-  /** Lookups in flight at once. Default 8. */
+  /** Requests in flight per host at once (when no shared `limiter` is given). Default 8. */
   concurrency?: number;
+  /** The run's limit of requests per host, shared with its other handlers. */
+  limiter?: HostLimiter;
   /** Per-request timeout (ms). Default 30 000. */
   timeoutMs?: number;
   /** Retries on 429/5xx/network errors. Default 3. */
@@ -92,15 +95,15 @@ export function createImageHandler(settings: RegistrySettings = {}): ImageHandle
     tagsPageSize: settings.tagsPageSize,
     credentials: new CredentialStore({ dockerConfigDir: settings.dockerConfigDir, env: settings.env }),
     cache,
+    limiter: settings.limiter ?? new HostLimiter(settings.concurrency ?? 8),
   });
-  const limit = pLimit(settings.concurrency ?? 8);
   const inFlight = new Map<string, Promise<Answer>>();
 
   function answer(key: ImageKey): Promise<Answer> {
     const id = lookupId(key);
     let p = inFlight.get(id);
     if (!p) {
-      p = limit(() => answerUncached(key, id, cache, client)).finally(() => inFlight.delete(id));
+      p = answerUncached(key, id, cache, client).finally(() => inFlight.delete(id));
       inFlight.set(id, p);
     }
     return p;

@@ -9,12 +9,13 @@
  *   URL, or for Debian the URL of the component/arch directory) with its own TTL (settings.indexTtlMs, default 1 h):
  *   entries are stored as never-expiring answers carrying `fetchedAt`, and the TTL is applied here. Offline, stale
  *   entries are used and a miss is 'offline-miss'.
- * - Requests in flight are bounded (settings.concurrency); counters count requests by purpose.
+ * - Requests in flight are bounded per host by the run's shared limiter (settings.limiter, else settings.concurrency);
+ *   counters count requests by purpose.
  */
-import pLimit, { type LimitFunction } from 'p-limit';
 import { lookupId } from '../engine/lookups.js';
 import type { Answer, LookupKey } from '../engine/types.js';
 import { LookupCache } from './cache.js';
+import { HostLimiter } from './limiter.js';
 import { asLookupFailure, LookupFailure } from './errors.js';
 import type { PackageIndexSettings } from './package-types.js';
 import { header, statusFrom, Transport, type HttpResponse } from './transport.js';
@@ -44,7 +45,6 @@ export class IndexFetcher {
   private readonly byKind: IndexCounters = { release: 0, index: 0, page: 0, packument: 0, download: 0 };
   readonly cache: LookupCache;
   private readonly transport: Transport;
-  private readonly limit: LimitFunction;
   private readonly memo = new Map<string, Promise<unknown>>();
   /** Keys answered from the disk cache this run: 'cached' or 'cached, expired' (offline). */
   private readonly fromDisk = new Map<string, string>();
@@ -57,9 +57,9 @@ export class IndexFetcher {
       retryBaseMs: settings.retryBaseMs,
       retryMaxDelayMs: settings.retryMaxDelayMs,
       userAgent: settings.userAgent ?? userAgent(),
+      limiter: settings.limiter ?? new HostLimiter(settings.concurrency ?? 8),
     });
     this.cache = new LookupCache({ cacheDir: settings.cacheDir, noCache: settings.noCache, offline: settings.offline, env: settings.env });
-    this.limit = pLimit(settings.concurrency ?? 8);
     this.ttlMs = settings.indexTtlMs ?? HOUR;
   }
 
@@ -106,26 +106,24 @@ export class IndexFetcher {
    */
   async get<T>(req: IndexGet, consume: (res: HttpResponse) => Promise<T>, onNotFound?: () => T | Promise<T>): Promise<T> {
     if (this.cache.offline) throw new LookupFailure('offline-miss', `${req.what}: not in the cache (offline mode)`);
-    return this.limit(() => {
-      this.byKind[req.kind]++;
-      return this.transport.exchange(
-        { method: 'GET', url: req.url, kind: 'get', followRedirects: true, headers: req.accept ? { accept: req.accept } : {} },
-        req.what,
-        async (res) => {
-          if (res.status >= 200 && res.status < 300) return consume(res);
-          if (res.status === 404 || res.status === 410) {
-            if (onNotFound) return onNotFound();
-            throw new LookupFailure('not-found', `${req.what}: ${redactUrl(req.url)} answered HTTP ${res.status}`);
-          }
-          if (res.status === 429) {
-            const after = header(res, 'retry-after');
-            throw new LookupFailure('rate-limited', `${req.what}: ${req.url.host} rate-limited the request${after ? ` (Retry-After: ${after})` : ''}`);
-          }
-          if (res.status >= 500) throw new LookupFailure('network', `${req.what}: ${statusFrom(res.url, req.url.host, res.status)}`, res.status);
-          throw new LookupFailure('registry-error', `${req.what}: ${req.url.host} answered HTTP ${res.status}`);
-        },
-      );
-    });
+    this.byKind[req.kind]++;
+    return this.transport.exchange(
+      { method: 'GET', url: req.url, kind: 'get', followRedirects: true, headers: req.accept ? { accept: req.accept } : {} },
+      req.what,
+      async (res) => {
+        if (res.status >= 200 && res.status < 300) return consume(res);
+        if (res.status === 404 || res.status === 410) {
+          if (onNotFound) return onNotFound();
+          throw new LookupFailure('not-found', `${req.what}: ${redactUrl(req.url)} answered HTTP ${res.status}`);
+        }
+        if (res.status === 429) {
+          const after = header(res, 'retry-after');
+          throw new LookupFailure('rate-limited', `${req.what}: ${req.url.host} rate-limited the request${after ? ` (Retry-After: ${after})` : ''}`);
+        }
+        if (res.status >= 500) throw new LookupFailure('network', `${req.what}: ${statusFrom(res.url, req.url.host, res.status)}`, res.status);
+        throw new LookupFailure('registry-error', `${req.what}: ${req.url.host} answered HTTP ${res.status}`);
+      },
+    );
   }
 
   /** Requests sent: by purpose, plus `retries` (extra attempts after 429/5xx/network errors/timeouts). */

@@ -11,6 +11,8 @@
  * - 'offline-miss': offline mode and the index is not in the disk cache.
  */
 
+import type { HostLimiter } from './limiter.js';
+
 /** `apk-version`: the version `apk add <name>` would install. */
 export interface ApkVersionKey {
   kind: 'apk-version';
@@ -165,8 +167,10 @@ export interface PackageIndexSettings {
   retryBaseMs?: number;
   /** Longest Retry-After/backoff honoured (ms). Default 30 000. */
   retryMaxDelayMs?: number;
-  /** HTTP requests in flight at once (per handler). Default 8. */
+  /** HTTP requests in flight per host at once (when no shared `limiter` is given). Default 8. */
   concurrency?: number;
+  /** The run's limit of requests per host, shared with its other handlers. */
+  limiter?: HostLimiter;
   /** Disk cache directory (shared layout with the registry cache). Default $XDG_CACHE_HOME/harden or ~/.cache/harden. */
   cacheDir?: string;
   /** How long a downloaded index stays fresh on disk (ms). Default 1 hour. */

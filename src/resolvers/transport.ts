@@ -6,6 +6,7 @@
  */
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { LookupFailure } from './errors.js';
+import { HostLimiter } from './limiter.js';
 import { userAgent } from '../version.js';
 
 export type RequestKind = 'token' | 'head' | 'get' | 'blob' | 'tags';
@@ -27,6 +28,8 @@ export interface TransportOptions {
   userAgent?: string;
   /** Override the dispatcher (tests); default: EnvHttpProxyAgent when a proxy variable is set, else Agent. */
   dispatcher?: Dispatcher;
+  /** Requests in flight per host, shared with the run's other transports. Default: a limit of 8 of its own. */
+  limiter?: HostLimiter;
 }
 
 export interface HttpRequest {
@@ -77,6 +80,7 @@ export class Transport {
   private readonly retryMaxDelayMs: number;
   private readonly userAgent: string;
   private readonly dispatcher: Dispatcher;
+  private readonly limiter: HostLimiter;
 
   constructor(opts: TransportOptions = {}) {
     this.timeoutMs = opts.timeoutMs ?? 30_000;
@@ -85,6 +89,7 @@ export class Transport {
     this.retryMaxDelayMs = opts.retryMaxDelayMs ?? 30_000;
     this.userAgent = opts.userAgent ?? userAgent();
     this.dispatcher = opts.dispatcher ?? defaultDispatcher();
+    this.limiter = opts.limiter ?? new HostLimiter(8);
   }
 
   /**
@@ -96,22 +101,26 @@ export class Transport {
   async exchange<T>(req: HttpRequest, what: string, consume: (res: HttpResponse) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const last = attempt >= this.retries;
-      try {
-        const res = await this.sendFollowing(req, what);
-        if (!last && RETRY_STATUSES.has(res.status)) {
-          const wait = res.status === 429 ? this.retryAfter(res, attempt) : this.backoff(attempt);
-          await res.body.dump().catch(() => undefined);
-          if (wait === undefined) return this.rateLimitedTooLong(res, req, what);
-          await sleep(wait);
-          continue;
+      // One attempt holds a slot of the host's limit; the wait before the next attempt does not.
+      const step = await this.limiter.run(req.url.host, async (): Promise<{ value: T } | { wait: number }> => {
+        try {
+          const res = await this.sendFollowing(req, what);
+          if (!last && RETRY_STATUSES.has(res.status)) {
+            const wait = res.status === 429 ? this.retryAfter(res, attempt) : this.backoff(attempt);
+            await res.body.dump().catch(() => undefined);
+            if (wait === undefined) return this.rateLimitedTooLong(res, req, what);
+            return { wait };
+          }
+          return { value: await consumeAndClose(res, consume) };
+        } catch (e) {
+          if (e instanceof LookupFailure) throw e;
+          const failure = transportFailure(e, what, req.url);
+          if (last || failure.code === 'tls') throw failure;
+          return { wait: this.backoff(attempt) };
         }
-        return await consumeAndClose(res, consume);
-      } catch (e) {
-        if (e instanceof LookupFailure) throw e;
-        const failure = transportFailure(e, what, req.url);
-        if (last || failure.code === 'tls') throw failure;
-        await sleep(this.backoff(attempt));
-      }
+      });
+      if ('value' in step) return step.value;
+      await sleep(step.wait);
     }
   }
 

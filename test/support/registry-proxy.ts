@@ -33,6 +33,10 @@ export interface FaultProxy {
   faults: Fault[];
   requests: ProxyRequest[];
   count(pred: (r: ProxyRequest) => boolean): number;
+  /** Requests being answered now, and the most at once since the last `resetInFlight()`. */
+  readonly inFlight: number;
+  readonly maxInFlight: number;
+  resetInFlight(): void;
   close(): Promise<void>;
 }
 
@@ -74,7 +78,12 @@ export async function startFaultProxy(upstreamUrl: string): Promise<FaultProxy> 
   const upstream = new URL(upstreamUrl);
   const faults: Fault[] = [];
   const requests: ProxyRequest[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
   const server = createServer((req, res) => {
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    res.on('close', () => inFlight--);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -119,6 +128,15 @@ export async function startFaultProxy(upstreamUrl: string): Promise<FaultProxy> 
     faults,
     requests,
     count: (pred) => requests.filter(pred).length,
+    get inFlight() {
+      return inFlight;
+    },
+    get maxInFlight() {
+      return maxInFlight;
+    },
+    resetInFlight: () => {
+      maxInFlight = inFlight;
+    },
     close: () => close(server),
   };
 }
