@@ -18,13 +18,13 @@ import { frontendAtLeast16, parserDirectives } from '../src/dockerfile/directive
 import { commandSites, dockerfileRuns, isLookupFailure, outcome, type ParsedRun } from '../src/dockerfile/package-installs.js';
 import type { RunScript } from '../src/dockerfile/run-script.js';
 import { toRange } from '../src/dockerfile/stages.js';
-import type { UrlSha256Answer, UrlSha256Key } from '../src/resolvers/package-types.js';
+import type { UrlSha256Key } from '../src/engine/lookups.js';
 import { ancestors, findAll, inSubstitution, loadShell, type Pipeline, type SimpleCommand, type Substitution, type Word } from '../src/shell/index.js';
 
 const DEFAULT_FRONTEND = 'docker/dockerfile:1';
 const HTTP_URL = /^https?:\/\/[^\s/$]+/i;
 
-const urlKey = (url: string): UrlSha256Key & LookupKey => ({ kind: 'url-sha256', url });
+const urlKey = (url: string): UrlSha256Key => ({ kind: 'url-sha256', url });
 const hex = (sha: string) => sha.replace(/^sha256:/, '');
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -90,7 +90,7 @@ function addReport(file: ParsedDockerfile, site: AddSite, front: FrontendState, 
     return { range, severity: 'warning', message: `ADD of a remote file without --checksum: ${site.manual}`, fix: { title: 'add --checksum by hand', safety: 'manual', edits: [] } };
   }
   const url = site.url as string;
-  const o = outcome(answers.get<UrlSha256Answer>(urlKey(url)));
+  const o = outcome(answers.get(urlKey(url)));
   if (!o) return undefined;
   if ('error' in o) {
     if (isLookupFailure(o.error)) {
@@ -681,7 +681,7 @@ function substReport(site: SubstSite, file: string, answers: Answers): Report | 
   const url = site.url as string;
   const d = site.download as Download;
   const dl = site.downloadCmd as SimpleCommand;
-  const o = outcome(answers.get<UrlSha256Answer>(urlKey(url)));
+  const o = outcome(answers.get(urlKey(url)));
   if (!o) return undefined;
   if ('error' in o) {
     if (isLookupFailure(o.error)) {
@@ -735,7 +735,7 @@ function pipeReport(site: PipeSite, file: string, answers: Answers): Report | un
     return { range, severity: 'warning', message: `${what} runs whatever the server sends: ${site.manual}`, fix: { title: 'download, verify with sha256sum -c, then run', safety: 'manual', edits: [] } };
   }
   const url = site.url as string;
-  const o = outcome(answers.get<UrlSha256Answer>(urlKey(url)));
+  const o = outcome(answers.get(urlKey(url)));
   if (!o) return undefined;
   if ('error' in o) {
     if (isLookupFailure(o.error)) {

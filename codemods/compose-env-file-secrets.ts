@@ -6,7 +6,7 @@ import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { join, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { isOk } from '../src/engine/lookups.js';
-import type { Codemod, FileAnswer, LookupKey, ParsedCompose, Range } from '../src/engine/types.js';
+import type { Codemod, LookupKey, ParsedCompose, Range } from '../src/engine/types.js';
 import { composeDir, getPair, rangeOf, services } from '../src/secrets/compose.js';
 import { SECRET_NAME_OPTIONS, isSecretName, nameOptions } from '../src/secrets/names.js';
 import { MANUAL } from '../src/secrets/report.js';
@@ -97,7 +97,7 @@ Manual: harden does not move values between files.
     for (const ref of envFileRefs(file)) {
       if (seen.has(ref.absPath)) continue;
       seen.add(ref.absPath);
-      const a = ctx.answers.get<FileAnswer>({ kind: 'file', path: ref.absPath });
+      const a = ctx.answers.get({ kind: 'file', path: ref.absPath });
       if (!isOk(a) || !a.ok.exists || a.ok.text === undefined) continue;
       const keys = dotenvKeys(a.ok.text).filter((k) => isSecretName(k.key, names));
       for (const k of keys) {

@@ -2,11 +2,12 @@
  * compose-require-secret-vars: `${PASSWORD:-changeme}` → `${PASSWORD:?PASSWORD must be set}` for secret-looking
  * variables, so a weak default secret never ships inside the compose file.
  */
+import type { KeyOf } from '../src/engine/lookups.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { dirname, join } from 'node:path';
 import { fix } from '../src/engine/edits.js';
 import { SecretValue } from '../src/engine/redacted.js';
-import type { Answers, Codemod, FileAnswer, LookupKey, ParsedCompose, ParsedFile } from '../src/engine/types.js';
+import type { Answers, Codemod, ParsedCompose, ParsedFile } from '../src/engine/types.js';
 import { looksSecret, parseInterpolation, rangeOf, scalarText, spliceScalar, valueOffsets, walkScalars } from '../src/compose/index.js';
 
 /**
@@ -24,7 +25,7 @@ function hasLiteralDefault(arg: string, depth = 0): boolean {
 /** The env files a project documents (compose reads `.env`; the others are the templates users copy to it). */
 const DOCUMENTED_ENV = ['.env', '.env.example', '.env.dist', '.env.sample'];
 
-function envKeys(file: ParsedFile): LookupKey[] {
+function envKeys(file: ParsedFile): KeyOf<'file'>[] {
   if (!file.absPath) return [];
   const dir = dirname(file.absPath);
   return DOCUMENTED_ENV.map((n) => ({ kind: 'file', path: join(dir, n) }));
@@ -33,7 +34,7 @@ function envKeys(file: ParsedFile): LookupKey[] {
 /** The documented env file that gives `name` a non-empty value, if any. */
 function definedIn(file: ParsedFile, answers: Answers, name: string): string | undefined {
   for (const k of envKeys(file)) {
-    const a = answers.get<FileAnswer>(k);
+    const a = answers.get(k);
     if (!a || 'error' in a || !a.ok.exists || a.ok.text === undefined) continue;
     for (const line of a.ok.text.split(/\r?\n/)) {
       const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);

@@ -6,7 +6,7 @@ import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { dirname, join } from 'node:path';
 import { isOk } from '../src/engine/lookups.js';
 import { parseCompose } from '../src/engine/parse.js';
-import type { Codemod, FileAnswer, LookupKey, ParsedCompose, ParsedDockerfile, ParsedFile, ProjectView } from '../src/engine/types.js';
+import type { Codemod, LookupKey, ParsedCompose, ParsedDockerfile, ParsedFile, ProjectView } from '../src/engine/types.js';
 import { composeFilesBuilding } from '../src/compose/images.js';
 import { services as composeServices, lookup } from '../src/compose/services.js';
 import { services as buildServices } from '../src/secrets/compose.js';
@@ -144,7 +144,7 @@ Manual: the probe (endpoint, command available in the image, timings) depends on
 
     // A compose service building this Dockerfile with a healthcheck settles it.
     const read = (abs: string) => {
-      const a = ctx.answers.get<FileAnswer>({ kind: 'file', path: abs });
+      const a = ctx.answers.get({ kind: 'file', path: abs });
       return isOk(a) && a.ok.exists ? a.ok.text : undefined;
     };
     if (file.absPath) {

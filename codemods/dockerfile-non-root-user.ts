@@ -9,15 +9,12 @@
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { dirname, join, posix } from 'node:path';
 import { fix, insertAt } from '../src/engine/edits.js';
-import { isOk } from '../src/engine/lookups.js';
+import { isOk, lookupKey, type KeyOf } from '../src/engine/lookups.js';
 import type {
   Answers,
   Codemod,
   Edit,
-  FileAnswer,
   GlobalSettings,
-  ImageConfigAnswer,
-  ImageFileAnswer,
   LookupKey,
   ParsedDockerfile,
   Range,
@@ -223,9 +220,9 @@ function analyse(file: ParsedDockerfile, opts: Options, global: GlobalSettings, 
   if (!lastUser && baseRef) {
     // No USER: the base image's user applies.
     if (nonRootByDefault(baseRef, distro)) return null;
-    const key = withPlatform({ kind: 'image-config', ref: baseRef });
+    const key = withPlatform(lookupKey('image-config', { ref: baseRef }));
     lookups.push(key);
-    const cfg = answers.get<ImageConfigAnswer>(key);
+    const cfg = answers.get(key);
     if (isOk(cfg)) {
       const u = (cfg.ok.user ?? '').split(':')[0] ?? '';
       if (u !== '' && isRootUser(u) === false) return null;
@@ -273,9 +270,9 @@ function analyse(file: ParsedDockerfile, opts: Options, global: GlobalSettings, 
     const script = (entrypoint?.[0] ?? cmd?.[0]) as string;
     const src = copiedFrom(file, chain, script);
     if (src) {
-      const key: LookupKey = { kind: 'file', path: join(dirname(file.absPath), src) };
+      const key: KeyOf<'file'> = { kind: 'file', path: join(dirname(file.absPath), src) };
       lookups.push(key);
-      const a = answers.get<FileAnswer>(key);
+      const a = answers.get(key);
       const sm = isOk(a) && a.ok.text ? DROPPER_RE.exec(a.ok.text) : null;
       if (sm) dropper = `${src} (the entrypoint) runs ${sm[1]}`;
     }
@@ -304,7 +301,7 @@ function analyse(file: ParsedDockerfile, opts: Options, global: GlobalSettings, 
     if (t.kind === 'image') {
       lookups.push(...releaseLookups(t.target, answers));
       const key = imageFileKey(t.target, answers, OS_RELEASE_PATHS);
-      const a = key ? answers.get<ImageFileAnswer>(key) : undefined;
+      const a = key ? answers.get(key) : undefined;
       if (isOk(a) && a.ok.path && a.ok.content) distro = detectDistroFromFile(baseRef, a.ok.path, a.ok.content);
     }
     if (!existing && distro.family !== 'unknown') existing = knownImageUser(baseRef, distro);

@@ -9,7 +9,7 @@ import { isMap } from 'yaml';
 import { insertAt, remove } from '../src/engine/edits.js';
 import { isOk } from '../src/engine/lookups.js';
 import { computeLineStarts } from '../src/engine/text.js';
-import type { Codemod, CodemodContext, Edit, FileAnswer, LookupKey, ParsedCompose, ParsedDockerfile } from '../src/engine/types.js';
+import type { Codemod, CodemodContext, Edit, LookupKey, ParsedCompose, ParsedDockerfile } from '../src/engine/types.js';
 import { childIndent, getPair, lineAfter, linesAt, listedSecrets, rangeOf, services, topLevelSecrets } from '../src/secrets/compose.js';
 import { planDockerfile } from '../src/secrets/dockerfile.js';
 import { SECRET_NAME_OPTIONS, nameOptions, SECRET_PATTERNS } from '../src/secrets/names.js';
@@ -64,7 +64,7 @@ function runDockerfile(ctx: CodemodContext, file: ParsedDockerfile): void {
 function dockerfileText(ctx: CodemodContext, abs: string): string | undefined {
   const p = ctx.project.byAbsPath(abs);
   if (p?.kind === 'dockerfile') return p.text;
-  const a = ctx.answers.get<FileAnswer>({ kind: 'file', path: abs });
+  const a = ctx.answers.get({ kind: 'file', path: abs });
   return isOk(a) && a.ok.text !== undefined ? a.ok.text : undefined;
 }
 

@@ -12,8 +12,8 @@
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { dirname, join, posix } from 'node:path';
 import picomatch from 'picomatch';
-import { isOk } from '../src/engine/lookups.js';
-import type { Answers, Codemod, DirAnswer, FileAnswer, LookupKey, ParsedDockerfile, Range } from '../src/engine/types.js';
+import { isOk, type KeyOf } from '../src/engine/lookups.js';
+import type { Answers, Codemod, FileAnswer, LookupKey, ParsedDockerfile, Range } from '../src/engine/types.js';
 import { contextIgnore, dockerignoreKeys } from '../src/dockerfile/dockerignore.js';
 import { staged, type Ins } from '../src/dockerfile/instructions.js';
 import { toRange } from '../src/dockerfile/stages.js';
@@ -261,15 +261,15 @@ function copiedSudoers(file: ParsedDockerfile, answers: Answers): { keys: Lookup
   keys.push(...dockerignoreKeys(file.absPath, contextDir));
   const ignore = contextIgnore(answers, file.absPath, contextDir);
   const readFile = (rel: string): FileAnswer | undefined => {
-    const key: LookupKey = { kind: 'file', path: join(contextDir, rel) };
+    const key: KeyOf<'file'> = { kind: 'file', path: join(contextDir, rel) };
     keys.push(key);
-    const a = answers.get<FileAnswer>(key);
+    const a = answers.get(key);
     return isOk(a) && a.ok.exists ? a.ok : undefined;
   };
   const listDir = (rel: string): readonly string[] | undefined => {
-    const key: LookupKey = { kind: 'dir', path: join(contextDir, rel) };
+    const key: KeyOf<'dir'> = { kind: 'dir', path: join(contextDir, rel) };
     keys.push(key);
-    const a = answers.get<DirAnswer>(key);
+    const a = answers.get(key);
     return isOk(a) && a.ok.exists ? a.ok.entries : undefined;
   };
   const addFile = (source: CopySource, path: string, target: string) => {

@@ -5,13 +5,13 @@
  */
 import { fix, insertAt, replace } from '../src/engine/edits.js';
 import { isOk } from '../src/engine/lookups.js';
-import type { Answers, Codemod, Edit, GlobalSettings, ImageFileAnswer, LookupKey, ParsedDockerfile, ParsedFile, Report } from '../src/engine/types.js';
+import type { Answers, Codemod, Edit, GlobalSettings, LookupKey, ParsedDockerfile, ParsedFile, Report } from '../src/engine/types.js';
 import { alpineArch, imageFileKey } from '../src/dockerfile/base-release.js';
 import {
   afterWordValue, commandName, commandRange, commandSites, dockerfileRuns, insertFlagAfter, lookupFailedReport, mayAddSources,
   PIPE_TO_SHELL, releaseNote, stageRelease, unknownReleaseReport, versionLookups, type ParsedRun,
 } from '../src/dockerfile/package-installs.js';
-import type { ApkVersionAnswer, ApkVersionKey } from '../src/resolvers/package-types.js';
+import type { ApkVersionKey } from '../src/engine/lookups.js';
 import { loadShell, type SimpleCommand, type Word } from '../src/shell/index.js';
 
 const REPOSITORIES = ['etc/apk/repositories'] as const;
@@ -129,7 +129,7 @@ function stageState(file: ParsedDockerfile, stage: number, global: GlobalSetting
   const plan: StagePlan = { kind: 'ready', branch: r.release.release, arch, note: releaseNote(r) };
   if (!r.fallback) {
     const rk = imageFileKey(r.target, answers, REPOSITORIES);
-    const ra = rk ? answers.get<ImageFileAnswer>(rk) : undefined;
+    const ra = rk ? answers.get(rk) : undefined;
     if (!ra) return { kind: 'pending' };
     if (isOk(ra) && ra.ok.content !== null) {
       const repos = imageRepos(ra.ok.content, plan.branch);
@@ -139,8 +139,8 @@ function stageState(file: ParsedDockerfile, stage: number, global: GlobalSetting
   return plan;
 }
 
-function versionKey(plan: StagePlan, site: Site, name: string): ApkVersionKey & LookupKey {
-  const key: ApkVersionKey & LookupKey = { kind: 'apk-version', branch: plan.branch, arch: plan.arch, name };
+function versionKey(plan: StagePlan, site: Site, name: string): ApkVersionKey {
+  const key: ApkVersionKey = { kind: 'apk-version', branch: plan.branch, arch: plan.arch, name };
   const repos = [...(plan.repos ?? (site.repos.length ? ['main', 'community'] : [])), ...site.repos];
   if (repos.length) key.repos = [...new Set(repos)];
   return key;
@@ -172,7 +172,7 @@ function reportSite(file: ParsedDockerfile, site: Site, plan: StagePlan, answers
       message: 'apk add not pinned: an earlier command may add package repositories, so the Alpine index may not say what apk installs',
     };
   }
-  const looked = versionLookups<Pkg, ApkVersionAnswer>(site.pkgs, answers, (pkg) => versionKey(plan, site, pkg.name), (pkg) => pkg.name);
+  const looked = versionLookups(site.pkgs, answers, (pkg) => versionKey(plan, site, pkg.name), (pkg) => pkg.name);
   if (!looked) return undefined;
   const { versions, missing } = looked;
   const where = `Alpine ${plan.branch} (${plan.arch})`;

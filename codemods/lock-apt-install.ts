@@ -12,7 +12,7 @@ import {
   afterWordValue, buildsOn, commandName, commandRange, commandSites, dockerfileRuns, insertFlagAfter, lookupFailedReport,
   mayAddSources, PIPE_TO_SHELL, releaseNote, stageRelease, unknownReleaseReport, versionLookups, type ParsedRun,
 } from '../src/dockerfile/package-installs.js';
-import type { AptVersionAnswer, AptVersionKey } from '../src/resolvers/package-types.js';
+import type { AptVersionKey } from '../src/engine/lookups.js';
 import { loadShell, type SimpleCommand, type Word } from '../src/shell/index.js';
 
 const VALUE_FLAGS = new Set(['-o', '--option', '-c', '--config-file', '-t', '--target-release', '--default-release']);
@@ -124,8 +124,8 @@ function stageState(file: ParsedDockerfile, stage: number, global: GlobalSetting
   return { kind: 'ready', distro: r.release.distro, suite: r.release.release, arch, note: releaseNote(r) };
 }
 
-function versionKey(plan: StagePlan, pkg: Pkg): AptVersionKey & LookupKey {
-  const key: AptVersionKey & LookupKey = { kind: 'apt-version', distro: plan.distro, suite: plan.suite, arch: pkg.arch ?? plan.arch, name: pkg.name };
+function versionKey(plan: StagePlan, pkg: Pkg): AptVersionKey {
+  const key: AptVersionKey = { kind: 'apt-version', distro: plan.distro, suite: plan.suite, arch: pkg.arch ?? plan.arch, name: pkg.name };
   if (plan.distro === 'ubuntu') key.components = ['main', 'universe'];
   return key;
 }
@@ -164,7 +164,7 @@ function pinReport(file: ParsedDockerfile, site: Site, plan: StagePlan, answers:
       message: `${label(site)} not pinned: an earlier command may add package sources, so the ${plan.distro} index may not say what apt installs`,
     };
   }
-  const looked = versionLookups<Pkg, AptVersionAnswer>(site.pkgs, answers, (pkg) => versionKey(plan, pkg), (pkg) => pkg.word.value ?? pkg.name);
+  const looked = versionLookups(site.pkgs, answers, (pkg) => versionKey(plan, pkg), (pkg) => pkg.word.value ?? pkg.name);
   if (!looked) return undefined;
   const { versions, missing } = looked;
   const where = `${plan.distro} ${plan.suite} (${plan.arch})`;

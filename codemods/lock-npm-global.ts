@@ -8,13 +8,13 @@
 import type { Flag, Instruction } from 'dockerfile-ast';
 import { dirname, join, posix } from 'node:path';
 import { fix, insertAt, replace } from '../src/engine/edits.js';
-import { isOk } from '../src/engine/lookups.js';
-import type { Answers, Codemod, Edit, FileAnswer, LookupKey, ParsedDockerfile, ParsedFile, Report } from '../src/engine/types.js';
+import { isOk, type KeyOf } from '../src/engine/lookups.js';
+import type { Answers, Codemod, Edit, LookupKey, ParsedDockerfile, ParsedFile, Report } from '../src/engine/types.js';
 import {
   commandName, commandRange, commandSites, dockerfileRuns, lookupFailedReport, quoteOffset, stageChain, versionLookups, type ParsedRun,
 } from '../src/dockerfile/package-installs.js';
 import { stageAt, toRange } from '../src/dockerfile/stages.js';
-import type { NpmVersionAnswer, NpmVersionKey } from '../src/resolvers/package-types.js';
+import type { NpmVersionKey } from '../src/engine/lookups.js';
 import { loadShell, type SimpleCommand, type Word } from '../src/shell/index.js';
 
 const NPM_INSTALL = new Set(['install', 'i', 'in', 'ins', 'inst', 'insta', 'instal', 'isnt', 'isnta', 'isntal', 'isntall', 'add']);
@@ -232,9 +232,9 @@ function registryState(file: ParsedDockerfile, site: Site, answers: Answers, key
           continue;
         }
         const cf: ConfigFile = { path: join(contextDir, src.replace(/^\/+/, '')), shown: src, yarnrc: base === '.yarnrc' };
-        const key: LookupKey = { kind: 'file', path: cf.path };
+        const key: KeyOf<'file'> = { kind: 'file', path: cf.path };
         keys?.push(key);
-        const a = answers.get<FileAnswer>(key);
+        const a = answers.get(key);
         if (!a) {
           pending = true;
           continue;
@@ -265,8 +265,8 @@ function registryState(file: ParsedDockerfile, site: Site, answers: Answers, key
   return { kind: 'ok', ...state };
 }
 
-function versionKey(reg: Extract<RegistryState, { kind: 'ok' }>, spec: Spec): NpmVersionKey & LookupKey {
-  const key: NpmVersionKey & LookupKey = { kind: 'npm-version', name: spec.name };
+function versionKey(reg: Extract<RegistryState, { kind: 'ok' }>, spec: Spec): NpmVersionKey {
+  const key: NpmVersionKey = { kind: 'npm-version', name: spec.name };
   if (spec.range.trim() !== '') key.range = spec.range.trim();
   const scope = spec.name.startsWith('@') ? spec.name.slice(0, spec.name.indexOf('/')) : undefined;
   const registry = (scope && reg.scopes[scope]) || reg.registry;
@@ -288,7 +288,7 @@ function pinReport(file: ParsedDockerfile, site: Site, answers: Answers): Report
   const reg = registryState(file, site, answers);
   if (reg.kind === 'pending') return undefined;
   if (reg.kind === 'unknown') return { range, severity: 'warning', message: `${what} not pinned: cannot tell which registry it uses: ${reg.reason}` };
-  const looked = versionLookups<Spec, NpmVersionAnswer>(
+  const looked = versionLookups(
     site.specs,
     answers,
     (spec) => versionKey(reg, spec),

@@ -5,15 +5,15 @@
  * its version is known (pythonOf). `-r requirements.txt` without `--require-hashes` gets a manual finding.
  */
 import { fix, insertAt, replace } from '../src/engine/edits.js';
-import { isOk } from '../src/engine/lookups.js';
-import type { Answers, Codemod, Edit, GlobalSettings, ImageConfigAnswer, LookupKey, ParsedDockerfile, ParsedFile, Report } from '../src/engine/types.js';
+import { isOk, type KeyOf } from '../src/engine/lookups.js';
+import type { Answers, Codemod, Edit, GlobalSettings, LookupKey, ParsedDockerfile, ParsedFile, Report } from '../src/engine/types.js';
 import { stageTarget } from '../src/dockerfile/base-release.js';
 import {
   commandName, commandRange, commandSites, dockerfileRuns, lookupFailedReport, quoteOffset, releaseNote, stageChain, stageRelease, versionLookups, type ParsedRun,
 } from '../src/dockerfile/package-installs.js';
 import { stageAt, toRange } from '../src/dockerfile/stages.js';
 import { splitRef } from '../src/images/reference.js';
-import type { PypiVersionAnswer, PypiVersionKey } from '../src/resolvers/package-types.js';
+import type { PypiVersionKey } from '../src/engine/lookups.js';
 import { loadShell, type SimpleCommand, type Word } from '../src/shell/index.js';
 
 /** pip install options taking a value. */
@@ -125,8 +125,8 @@ function sites(file: ParsedDockerfile): Site[] {
   return commandSites(file, classify);
 }
 
-function versionKey(site: Site, req: Req, python: KnownPython | undefined): PypiVersionKey & LookupKey {
-  const key: PypiVersionKey & LookupKey = { kind: 'pypi-version', name: req.name };
+function versionKey(site: Site, req: Req, python: KnownPython | undefined): PypiVersionKey {
+  const key: PypiVersionKey = { kind: 'pypi-version', name: req.name };
   if (req.spec !== '') key.specifier = req.spec.replace(/\s+/g, '');
   if (site.index) key.index = site.index;
   if (python) key.python = python.version;
@@ -243,9 +243,9 @@ function pythonOf(file: ParsedDockerfile, site: Site, global: GlobalSettings, an
   );
   const release = installs.length ? stageRelease(file, site.run.stage, global, answers, keys) : undefined;
 
-  const cfgKey: LookupKey = { kind: 'image-config', ref, ...(global.platform ? { platform: global.platform } : {}) };
+  const cfgKey: KeyOf<'image-config'> = { kind: 'image-config', ref, ...(global.platform ? { platform: global.platform } : {}) };
   keys?.push(cfgKey);
-  const cfg = answers.get<ImageConfigAnswer>(cfgKey);
+  const cfg = answers.get(cfgKey);
   if (!cfg) return { state: 'pending' };
   const env = isOk(cfg) ? (cfg.ok.env ?? []).find((e) => e.startsWith('PYTHON_VERSION=')) : undefined;
   const fromEnv = env ? VERSION_PREFIX.exec(env.slice('PYTHON_VERSION='.length))?.[1] : undefined;
@@ -306,7 +306,7 @@ function pinReport(file: ParsedDockerfile, site: Site, global: GlobalSettings, a
   const py = pythonOf(file, site, global, answers);
   if (py.state === 'pending') return undefined;
   const python = py.state === 'known' ? py : undefined;
-  const looked = versionLookups<Req, PypiVersionAnswer>(
+  const looked = versionLookups(
     site.reqs,
     answers,
     (req) => versionKey(site, req, python),

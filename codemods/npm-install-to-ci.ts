@@ -14,8 +14,8 @@ import { dirname, join, posix } from 'node:path';
 import picomatch from 'picomatch';
 import { fix, replace, insertAt } from '../src/engine/edits.js';
 import { derived } from '../src/engine/derive.js';
-import { isOk } from '../src/engine/lookups.js';
-import type { Answers, Codemod, DirAnswer, Edit, FileAnswer, LookupKey, ParsedDockerfile, ParsedFile } from '../src/engine/types.js';
+import { isOk, type KeyOf } from '../src/engine/lookups.js';
+import type { Answers, Codemod, Edit, LookupKey, ParsedDockerfile, ParsedFile } from '../src/engine/types.js';
 import { contextIgnore, dockerignoreKeys } from '../src/dockerfile/dockerignore.js';
 import { runScript, type RunScript } from '../src/dockerfile/run-script.js';
 import { ancestors, loadShell, shellLoaded, tryParseScript, type ShellNode, type SimpleCommand, type Word } from '../src/shell/index.js';
@@ -231,11 +231,11 @@ const planOf = derived((file: ParsedDockerfile): Plan | null => {
   return { dockerfile: file.absPath, contextDir, sites };
 });
 
-const fileKey = (path: string): LookupKey => ({ kind: 'file', path });
-const dirKey = (path: string): LookupKey => ({ kind: 'dir', path });
+const fileKey = (path: string): KeyOf<'file'> => ({ kind: 'file', path });
+const dirKey = (path: string): KeyOf<'dir'> => ({ kind: 'dir', path });
 
 function fileText(answers: Answers, path: string): string | undefined {
-  const a = answers.get<FileAnswer>(fileKey(path));
+  const a = answers.get(fileKey(path));
   return isOk(a) && a.ok.exists ? (a.ok.text ?? '') : undefined;
 }
 
@@ -323,12 +323,12 @@ byte stay as they are.
     const p = plan(file);
     if (!p) return;
     const { contextDir } = p;
-    const listing = ctx.answers.get<DirAnswer>(dirKey(contextDir));
+    const listing = ctx.answers.get(dirKey(contextDir));
     if (!isOk(listing) || !listing.ok.exists) return; // no context to check: say nothing
     // The build context's ignore file: a lockfile it excludes never reaches the image (and `npm ci` would fail).
     const ignore = contextIgnore(ctx.answers, p.dockerfile, contextDir);
     const exists = (rel: string) => {
-      const a = ctx.answers.get<FileAnswer>(fileKey(join(contextDir, rel)));
+      const a = ctx.answers.get(fileKey(join(contextDir, rel)));
       return isOk(a) && a.ok.exists;
     };
     for (const s of p.sites) {

@@ -7,7 +7,7 @@
 import { fix, insertAt } from '../src/engine/edits.js';
 import { lineStartOf } from '../src/engine/text.js';
 import { isOk } from '../src/engine/lookups.js';
-import type { Answers, Codemod, GlobalSettings, ImageFileAnswer, LookupKey, ParsedDockerfile, ParsedFile, Report } from '../src/engine/types.js';
+import type { Answers, Codemod, GlobalSettings, LookupKey, ParsedDockerfile, ParsedFile, Report } from '../src/engine/types.js';
 import { imageFileKey } from '../src/dockerfile/base-release.js';
 import { commandName, dockerfileRuns, isLookupFailure, releaseNote, stageChain, stageRelease, type ParsedRun } from '../src/dockerfile/package-installs.js';
 import { stageBaseImage } from '../src/dockerfile/images.js';
@@ -25,7 +25,7 @@ const SHELLS = ['etc/shells'] as const;
 function bashInImage(target: Parameters<typeof imageFileKey>[0], answers: Answers, asking: boolean): boolean | undefined | 'pending' {
   const key = imageFileKey(target, answers, SHELLS);
   if (!key) return undefined;
-  const a = answers.get<ImageFileAnswer>(key);
+  const a = answers.get(key);
   if (!a) return asking ? 'pending' : undefined;
   if (!isOk(a)) return undefined;
   return a.ok.content !== null && /^\/(?:usr\/)?bin\/bash\s*$/m.test(a.ok.content);

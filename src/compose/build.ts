@@ -4,11 +4,12 @@
  * VOLUMEs its stages set. The Dockerfile is read through a `file` lookup (local files only: build contexts that are
  * URLs or contain variables are not followed).
  */
+import type { KeyOf } from '../engine/lookups.js';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { Copy, Flag } from 'dockerfile-ast';
 import { isMap, isScalar, isSeq } from 'yaml';
 import { parseDockerfile } from '../engine/parse.js';
-import type { Answers, FileAnswer, LookupKey, ParsedCompose, ParsedDockerfile } from '../engine/types.js';
+import type { Answers, ParsedCompose, ParsedDockerfile } from '../engine/types.js';
 import { stageBaseImage } from '../dockerfile/images.js';
 import { execForm, staged, userOf } from '../dockerfile/instructions.js';
 import { findStage } from '../dockerfile/stages.js';
@@ -101,7 +102,7 @@ export function buildSpec(svc: ComposeService, file: ParsedCompose): { spec: Bui
   return { spec: { context: ctxDir, dockerfile: abs, shown, ...(target !== undefined ? { target } : {}), args } };
 }
 
-export const dockerfileKey = (spec: BuildSpec): LookupKey => ({ kind: 'file', path: spec.dockerfile });
+export const dockerfileKey = (spec: BuildSpec): KeyOf<'file'> => ({ kind: 'file', path: spec.dockerfile });
 
 /** Parsed Dockerfiles by path and text (every codemod asks for every built service). */
 const parsedCache = new Map<string, ParsedDockerfile | null>();
@@ -136,7 +137,7 @@ export function readBuild(svc: ComposeService, file: ParsedCompose, answers: Ans
 
 /** Read the image a build spec makes (compose `build:`, `docker build -f … -t …`) from its Dockerfile's `file` answer. */
 export function readBuildSpec(spec: BuildSpec, answers: Answers): BuildRead {
-  const a = answers.get<FileAnswer>(dockerfileKey(spec));
+  const a = answers.get(dockerfileKey(spec));
   if (!a) return { unknown: `${spec.shown} was not read` };
   if ('error' in a) return { unknown: `${spec.shown} could not be read (${a.error.code})` };
   if (!a.ok.exists) return { unknown: `${spec.shown} was not found` };

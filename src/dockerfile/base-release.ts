@@ -14,7 +14,8 @@
  * (`alpine3.19`, `alpine:3.19`, `bookworm`, `debian:12`, `jammy`, `ubuntu:22.04`), and the result says why, so the
  * codemod can report it.
  */
-import type { Answer, Answers, GlobalSettings, ImageDigestAnswer, ImageFileAnswer, LookupError, LookupKey, ParsedDockerfile } from '../engine/types.js';
+import type { KeyOf } from '../engine/lookups.js';
+import type { Answer, Answers, GlobalSettings, ImageFileAnswer, LookupError, LookupKey, ParsedDockerfile } from '../engine/types.js';
 import { splitRef } from '../images/reference.js';
 import { stageBaseImage } from './images.js';
 import { parseStages } from './stages.js';
@@ -75,7 +76,7 @@ export function stageTarget(file: ParsedDockerfile, stageIndex: number, global: 
 }
 
 /** The `image-digest` key asked for a tag (undefined when the reference carries its digest). */
-export function digestKeyFor(target: StageTarget): LookupKey | undefined {
+export function digestKeyFor(target: StageTarget): KeyOf<'image-digest'> | undefined {
   const parts = splitRef(target.ref);
   if (!parts || parts.digest) return undefined;
   return { kind: 'image-digest', ref: target.ref };
@@ -86,14 +87,14 @@ function digestRef(target: StageTarget, answers: Answers): { ref: string } | { p
   const parts = splitRef(target.ref);
   if (!parts) return { invalid: `${target.ref} is not a valid image reference` };
   if (parts.digest) return { ref: `${parts.name}@${parts.digest}` };
-  const a = answers.get<ImageDigestAnswer>({ kind: 'image-digest', ref: target.ref });
+  const a = answers.get({ kind: 'image-digest', ref: target.ref });
   if (!a) return { pending: true };
   if ('error' in a) return { error: a.error };
   return { ref: `${parts.name}@${a.ok.digest}` };
 }
 
 /** An `image-file` key for `paths` in the base image (by digest), once the digest is known. */
-export function imageFileKey(target: StageTarget, answers: Answers, paths: readonly string[]): LookupKey | undefined {
+export function imageFileKey(target: StageTarget, answers: Answers, paths: readonly string[]): KeyOf<'image-file'> | undefined {
   const d = digestRef(target, answers);
   if (!('ref' in d)) return undefined;
   return { kind: 'image-file', ref: d.ref, platform: target.platform, paths: [...paths] };
@@ -117,8 +118,8 @@ export function releaseOf(target: StageTarget, answers: Answers): ReleaseResult 
   if ('pending' in d) return { state: 'pending' };
   if ('invalid' in d) return { state: 'unknown', reason: d.invalid };
   if ('error' in d) return withTagHint(target, `the image could not be read (${d.error.code}: ${d.error.message})`, d.error);
-  const key = imageFileKey(target, answers, OS_RELEASE_PATHS) as LookupKey;
-  const a: Answer<ImageFileAnswer> | undefined = answers.get<ImageFileAnswer>(key);
+  const key = imageFileKey(target, answers, OS_RELEASE_PATHS);
+  const a: Answer<ImageFileAnswer> | undefined = key ? answers.get(key) : undefined;
   if (!a) return { state: 'pending' };
   if ('error' in a) return withTagHint(target, `the image could not be read (${a.error.code}: ${a.error.message})`, a.error);
   const rel = a.ok.path && a.ok.content !== null ? releaseFromFile(a.ok.path, a.ok.content) : null;

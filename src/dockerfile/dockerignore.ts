@@ -20,7 +20,7 @@
  */
 import { basename, dirname, join, posix } from 'node:path';
 import { isOk } from '../engine/lookups.js';
-import type { Answers, FileAnswer } from '../engine/types.js';
+import type { Answers } from '../engine/types.js';
 
 interface Rule {
   exclusion: boolean;
@@ -214,7 +214,7 @@ export function dockerignoreKeys(dockerfileAbsPath: string, contextDir = dirname
  */
 export function contextIgnore(answers: Answers, dockerfileAbsPath: string, contextDir = dirname(dockerfileAbsPath)): DockerIgnore | null {
   for (const key of dockerignoreKeys(dockerfileAbsPath, contextDir)) {
-    const a = answers.get<FileAnswer>(key);
+    const a = answers.get(key);
     if (isOk(a) && a.ok.exists) return new DockerIgnore(a.ok.text ?? '', basename(key.path));
   }
   return null;

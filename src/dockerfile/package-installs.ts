@@ -8,7 +8,7 @@
  */
 import type { Instruction } from 'dockerfile-ast';
 import { insertAt } from '../engine/edits.js';
-import { isOk } from '../engine/lookups.js';
+import { isOk, type AnswerOf, type KnownLookupKey } from '../engine/lookups.js';
 import type { Answer, Answers, Edit, GlobalSettings, LookupError, LookupKey, ParsedDockerfile, Range, Report } from '../engine/types.js';
 import { shellLoaded, tryParseScript, type ShellScript, type SimpleCommand, type Word } from '../shell/index.js';
 import { releaseLookups, releaseOf, stageTarget, type BaseRelease, type ReleaseResult, type StageTarget } from './base-release.js';
@@ -216,16 +216,16 @@ export interface VersionLookups<T, A> {
  * The version lookups of `items`, once all are answered (undefined before). `name` names an item in `failed`,
  * `missingName` (default: `name`) in `missing`.
  */
-export function versionLookups<T, A>(
+export function versionLookups<T, K extends KnownLookupKey>(
   items: readonly T[],
   answers: Answers,
-  key: (item: T) => LookupKey,
+  key: (item: T) => K,
   name: (item: T) => string,
   missingName: (item: T) => string = name,
-): VersionLookups<T, A> | undefined {
-  const out: VersionLookups<T, A> = { versions: [], missing: [], failed: [] };
+): VersionLookups<T, AnswerOf<K>> | undefined {
+  const out: VersionLookups<T, AnswerOf<K>> = { versions: [], missing: [], failed: [] };
   for (const item of items) {
-    const o = outcome(answers.get<A>(key(item)));
+    const o = outcome(answers.get(key(item)));
     if (!o) return undefined;
     if ('error' in o) {
       if (isLookupFailure(o.error)) {

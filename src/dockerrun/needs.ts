@@ -103,7 +103,7 @@ export function runLookups(file: ParsedFile, project: ProjectView | undefined, g
     if (!img.ref || img.buildUnknown) continue;
     const k = imageKey(img.ref, platform);
     add(k);
-    const cfg = answers?.get<ImageConfigAnswer>(k);
+    const cfg = answers?.get(k);
     if (cfg && 'ok' in cfg) {
       const f = entrypointFile(process(r.run, cfg.ok).argv, cfg.ok);
       if (f) add(entrypointFileKey(img.ref, platform, f.paths));
@@ -201,17 +201,17 @@ export function runNeeds(run: DockerRun, project: ProjectView, global: GlobalSet
   let entrypointFileAnswer: { path: string | null; content: string | null } | { missing: string } | undefined;
   if (img.built) {
     const k = img.built.base !== 'scratch' ? imageKey(img.built.base, platform) : undefined;
-    const a = k ? answers.get<ImageConfigAnswer>(k) : undefined;
+    const a = k ? answers.get(k) : undefined;
     const base = a && 'ok' in a ? a.ok : undefined;
     config = builtConfig(img.built, base, base ? `the base image ${img.built.base}'s config${'source' in (a ?? {}) && a && 'ok' in a && a.source ? ` (registry ${a.source})` : ''}` : undefined);
     entrypointFileAnswer = { missing: 'the image is built here (its files are not read from the build context)' };
   } else if (img.ref && !img.buildUnknown) {
-    const a = answers.get<ImageConfigAnswer>(imageKey(img.ref, platform));
+    const a = answers.get(imageKey(img.ref, platform));
     if (a && 'ok' in a) {
       config = { config: a.ok, describe: `the image config of ${img.ref}${a.source ? ` (registry ${a.source})` : ''}` };
       const f = entrypointFile(process(run, a.ok).argv, a.ok);
       if (f) {
-        const fa = answers.get<{ path: string | null; content: string | null }>(entrypointFileKey(img.ref, platform, f.paths));
+        const fa = answers.get(entrypointFileKey(img.ref, platform, f.paths));
         entrypointFileAnswer = fa ? ('ok' in fa ? fa.ok : { missing: fa.error.code }) : undefined;
       }
     }

@@ -4,6 +4,7 @@
  * Codemods are pure: they read a parsed file, the already-resolved network answers and their options,
  * and report findings, each optionally carrying a fix made of text edits at exact offsets.
  */
+import type { AnswerOf, KnownLookupKey } from './lookups.js';
 import type { FileRole, RoleDecision } from './roles.js';
 import type { Dockerfile } from 'dockerfile-ast';
 import type { Document, LineCounter } from 'yaml';
@@ -201,14 +202,7 @@ export interface ParsedShell extends ParsedBase {
 export type ParsedFile = ParsedDockerfile | ParsedCompose | ParsedSource | ParsedKubernetes | ParsedShell;
 
 /** A network (or local-filesystem) question a codemod needs answered before it runs. */
-export type LookupKey =
-  | { kind: 'image-digest'; ref: string; platform?: string }
-  | { kind: 'image-tags'; ref: string }
-  | { kind: 'image-config'; ref: string; platform?: string }
-  | { kind: 'image-file'; ref: string; platform?: string; paths: readonly string[] }
-  | { kind: 'file'; path: string }
-  | { kind: 'dir'; path: string }
-  | { kind: string; [k: string]: unknown };
+export type LookupKey = KnownLookupKey | { kind: string; [k: string]: unknown };
 
 export interface LookupError {
   /** 'not-found' | 'unauthorized' | 'forbidden' | 'rate-limited' | 'timeout' | 'network' | 'tls' | 'invalid' | 'offline-miss' | 'digest-mismatch' | … */
@@ -219,7 +213,8 @@ export type Answer<T = unknown> = { ok: T; source?: string } | { error: LookupEr
 
 /** Answers by lookup id (see lookupId()). */
 export interface Answers {
-  get<T = unknown>(key: LookupKey): Answer<T> | undefined;
+  /** The answer to `key`, typed by its kind (see `LookupTypes` in src/engine/lookups.ts). */
+  get<K extends LookupKey>(key: K): Answer<AnswerOf<K>> | undefined;
 }
 
 /** Answer payloads for the standard lookup kinds. */

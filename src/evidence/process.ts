@@ -7,7 +7,8 @@
  * Rules, as the engines apply them: an `entrypoint` override replaces the image's Entrypoint and drops its Cmd; a
  * `command` override replaces Cmd only. Init wrappers (tini, dumb-init, catatonit) and `--` are looked through.
  */
-import type { ImageConfigAnswer, LookupKey } from '../engine/types.js';
+import type { KeyOf } from '../engine/lookups.js';
+import type { ImageConfigAnswer } from '../engine/types.js';
 
 export interface ProcessOverrides {
   /** The run's entrypoint override, as an argv (compose's string form split with `splitCommand`). */
@@ -94,7 +95,7 @@ export function entrypointFile(argv: readonly string[], cfg: ImageConfigAnswer |
 }
 
 /** The `image-file` lookup reading an entrypoint file from an image's layers. */
-export function entrypointFileKey(ref: string, platform: string | undefined, paths: readonly string[]): LookupKey {
+export function entrypointFileKey(ref: string, platform: string | undefined, paths: readonly string[]): KeyOf<'image-file'> {
   return { kind: 'image-file', ref, ...(platform ? { platform } : {}), paths: [...paths] };
 }
 

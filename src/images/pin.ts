@@ -2,8 +2,8 @@
  * The decision for ONE image reference, shared by the Dockerfile and compose sides of pin-image-digest:
  * which lookups it needs, and what to report once they are answered.
  */
-import { isOk } from '../engine/lookups.js';
-import type { Answer, Answers, Edit, GlobalSettings, ImageDigestAnswer, ImageTagsAnswer, LookupKey, Range, Report } from '../engine/types.js';
+import { isOk, type KeyOf } from '../engine/lookups.js';
+import type { Answer, Answers, Edit, GlobalSettings, LookupKey, Range, Report } from '../engine/types.js';
 import { exactTagCandidates, mostSpecific } from './exact-tags.js';
 import { minimalDiff, shortDigest, splitRef, type RefParts } from './reference.js';
 
@@ -37,9 +37,9 @@ export function pinOptions(options: Readonly<Record<string, unknown>>, global: G
   };
 }
 
-const digestKey = (ref: string, platform: string | undefined): LookupKey =>
+const digestKey = (ref: string, platform: string | undefined): KeyOf<'image-digest'> =>
   platform ? { kind: 'image-digest', ref, platform } : { kind: 'image-digest', ref };
-const tagsKey = (name: string): LookupKey => ({ kind: 'image-tags', ref: name });
+const tagsKey = (name: string): KeyOf<'image-tags'> => ({ kind: 'image-tags', ref: name });
 
 /** The tag a reference stands for: untagged means `latest`. */
 function tagged(p: RefParts): { name: string; tag: string; lookupRef: string } {
@@ -55,7 +55,7 @@ export function pinLookups(t: PinTarget, o: PinOptions, answers: Answers | undef
   const keys: LookupKey[] = [digestKey(lookupRef, t.platform)];
   if (o.exactTags && p.digest === undefined && t.region) {
     keys.push(tagsKey(name));
-    const tags = answers?.get<ImageTagsAnswer>(tagsKey(name));
+    const tags = answers?.get(tagsKey(name));
     if (isOk(tags)) for (const c of exactTagCandidates(tag, tags.ok.tags, o.maxCandidates)) keys.push(digestKey(`${name}:${c}`, t.platform));
   }
   return keys;
@@ -105,7 +105,7 @@ export function pinReports(t: PinTarget, o: PinOptions, answers: Answers): Repor
   const p = splitRef(t.ref);
   if (p && !(p.digest !== undefined && p.tag === undefined)) {
     if (o.offline) return p.digest === undefined ? [floatingReport(t, p)] : [];
-    if (p.digest === undefined && !isOk(answers.get<ImageDigestAnswer>(digestKey(tagged(p).lookupRef, t.platform)))) {
+    if (p.digest === undefined && !isOk(answers.get(digestKey(tagged(p).lookupRef, t.platform)))) {
       const failed = pinReport(t, o, answers);
       return failed ? [floatingReport(t, p), failed] : [floatingReport(t, p)];
     }
@@ -130,7 +130,7 @@ export function pinReport(t: PinTarget, o: PinOptions, answers: Answers): Report
   }
   if (p.digest !== undefined && p.tag === undefined) return undefined;
   const { name, tag, lookupRef } = tagged(p);
-  const a = answers.get<ImageDigestAnswer>(digestKey(lookupRef, t.platform));
+  const a = answers.get(digestKey(lookupRef, t.platform));
   if (!isOk(a)) return failure(t, lookupRef, a, p.digest !== undefined);
   const { digest, registry, mediaType } = a.ok;
   const kind = digestKind(t.platform, mediaType);
@@ -151,12 +151,12 @@ export function pinReport(t: PinTarget, o: PinOptions, answers: Answers): Report
   let newTag = tag;
   let note = '';
   if (o.exactTags && t.region) {
-    const tags = answers.get<ImageTagsAnswer>(tagsKey(name));
+    const tags = answers.get(tagsKey(name));
     if (!isOk(tags)) note = ` (tags list unavailable: ${'error' in (tags ?? {}) ? (tags as { error: { code: string } }).error.code : 'no answer'})`;
     else {
       const cands = exactTagCandidates(tag, tags.ok.tags, o.maxCandidates);
       const same = cands.filter((c) => {
-        const ca = answers.get<ImageDigestAnswer>(digestKey(`${name}:${c}`, t.platform));
+        const ca = answers.get(digestKey(`${name}:${c}`, t.platform));
         return isOk(ca) && ca.ok.digest === digest;
       });
       const best = mostSpecific(same);

@@ -5,8 +5,9 @@
  * uid `runAsUser` needs), and the container's own `command`/`args`, `securityContext`, `volumeMounts` and `ports`.
  * A project can describe its own images with the codemods' `images` option (a local knowledge-base entry).
  */
+import type { KeyOf } from '../engine/lookups.js';
 import { isMap, isSeq, type YAMLMap } from 'yaml';
-import type { Answers, GlobalSettings, ImageConfigAnswer, ImageFileAnswer, LookupKey, ParsedKubernetes } from '../engine/types.js';
+import type { Answers, GlobalSettings, ImageConfigAnswer, LookupKey, ParsedKubernetes } from '../engine/types.js';
 import { matchImage, type KbMatch } from '../compose/image-kb.js';
 import { resolveNode } from '../compose/services.js';
 import { scalarText } from '../compose/scalars.js';
@@ -46,8 +47,8 @@ const literalRef = (c: K8sContainer): string | undefined => {
   return typeof v === 'string' && v !== '' && !v.includes('$') && !/\s/.test(v) ? v : undefined;
 };
 
-const configKey = (ref: string, global: GlobalSettings): LookupKey => ({ kind: 'image-config', ref, ...(global.platform ? { platform: global.platform } : {}) });
-const passwdKey = (ref: string, global: GlobalSettings): LookupKey => ({ kind: 'image-file', ref, ...(global.platform ? { platform: global.platform } : {}), paths: ['/etc/passwd'] });
+const configKey = (ref: string, global: GlobalSettings): KeyOf<'image-config'> => ({ kind: 'image-config', ref, ...(global.platform ? { platform: global.platform } : {}) });
+const passwdKey = (ref: string, global: GlobalSettings): KeyOf<'image-file'> => ({ kind: 'image-file', ref, ...(global.platform ? { platform: global.platform } : {}), paths: ['/etc/passwd'] });
 
 function overrides(doc: ParsedKubernetes['docs'][number], c: K8sContainer): { entrypoint?: string[]; command?: string[] } {
   const o: { entrypoint?: string[]; command?: string[] } = {};
@@ -69,7 +70,7 @@ export function containerLookups(file: ParsedKubernetes, global: GlobalSettings,
       const ref = literalRef(c);
       if (!ref) continue;
       add(configKey(ref, global));
-      const a = answers?.get<ImageConfigAnswer>(configKey(ref, global));
+      const a = answers?.get(configKey(ref, global));
       if (!a || !('ok' in a)) continue;
       const proc = startedProcess(a.ok, overrides(w.doc, c));
       const ep = entrypointFile(proc.argv, a.ok);
@@ -156,18 +157,18 @@ export function containerFacts(
         if (kb) f.kb = kb;
         const local = localFacts(options, ref);
         if (local) f.local = local;
-        const a = answers.get<ImageConfigAnswer>(configKey(ref, global));
+        const a = answers.get(configKey(ref, global));
         if (a && 'ok' in a) {
           f.config = { config: a.ok, describe: `the image config of ${ref}${a.source ? ` (${a.source})` : ''}` };
           const ep = entrypointFile(startedProcess(a.ok, overrides(w.doc, c)).argv, a.ok);
           if (ep) {
-            const ea = answers.get<ImageFileAnswer>(entrypointFileKey(ref, global.platform, ep.paths));
+            const ea = answers.get(entrypointFileKey(ref, global.platform, ep.paths));
             entry = !ea ? { missing: 'not looked up' } : 'error' in ea ? { missing: ea.error.code } : ea.ok;
           }
           const user = (a.ok.user ?? '').split(':')[0] ?? '';
           if (isNumericUser(user)) f.uid = { uid: Number(user), source: `the image config's User \`${a.ok.user ?? ''}\`` };
           else if (user !== '' && user !== 'root') {
-            const pa = answers.get<ImageFileAnswer>(passwdKey(ref, global));
+            const pa = answers.get(passwdKey(ref, global));
             const text = pa && 'ok' in pa ? pa.ok.content : null;
             const uid = text ? passwdUid(text, user) : undefined;
             if (uid !== undefined) f.uid = { uid, source: `user \`${user}\` of the image config is uid ${uid} in the image's /etc/passwd` };

@@ -14,16 +14,18 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { LOOKUP_KINDS } from '../engine/lookups.js';
 import type { Answer } from '../engine/types.js';
 
 export type CacheTtl = Partial<Record<'image-digest' | 'image-tags' | 'image-config' | 'image-file', number>>;
 
 const HOUR = 3_600_000;
+/** From the lookup declarations (src/engine/lookups.ts). */
 export const DEFAULT_TTL_MS: Required<CacheTtl> = {
-  'image-digest': HOUR,
-  'image-tags': HOUR,
-  'image-config': 7 * 24 * HOUR,
-  'image-file': 7 * 24 * HOUR,
+  'image-digest': LOOKUP_KINDS['image-digest'].ttlMs ?? 0,
+  'image-tags': LOOKUP_KINDS['image-tags'].ttlMs ?? 0,
+  'image-config': LOOKUP_KINDS['image-config'].ttlMs ?? 0,
+  'image-file': LOOKUP_KINDS['image-file'].ttlMs ?? 0,
 };
 
 export interface CacheOptions {

@@ -2,6 +2,7 @@
  * The default resolver: local files, container registries and package indexes. Network handlers load lazily,
  * only when a lookup of their kind is asked, so runs without such lookups never load undici.
  */
+import { kindsOf } from '../engine/lookups.js';
 import { DispatchResolver, lazyHandler } from './index.js';
 import { HostLimiter } from './limiter.js';
 import { localHandler } from './local.js';
@@ -22,17 +23,18 @@ export interface ResolverSettings {
 }
 
 /**
- * Kept in sync with the *_KINDS exports of image.ts, apk.ts, apt.ts, pypi.ts, npm.ts and url-sha256.ts (not imported:
- * that would load undici at start-up; test/resolvers/default.test.ts checks they agree).
+ * The kinds each lazily loaded handler answers, from the lookup declarations (src/engine/lookups.ts: each kind names
+ * its loader); test/resolvers/default.test.ts checks they agree with the *_KINDS exports of the handler modules
+ * (not imported here: that would load undici at start-up).
  */
 export const LAZY_KINDS = {
-  image: ['image-digest', 'image-tags', 'image-config', 'image-file'],
-  apk: ['apk-version'],
-  apt: ['apt-version'],
-  pypi: ['pypi-version'],
-  npm: ['npm-version'],
-  url: ['url-sha256'],
-} as const;
+  image: kindsOf('image'),
+  apk: kindsOf('apk'),
+  apt: kindsOf('apt'),
+  pypi: kindsOf('pypi'),
+  npm: kindsOf('npm'),
+  url: kindsOf('url'),
+};
 
 /** The `indexes:` configuration keys, mapped to the package-index settings they set. */
 const INDEX_KEYS: Record<string, keyof PackageIndexSettings> = {

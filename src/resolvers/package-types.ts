@@ -1,5 +1,5 @@
 /**
- * Lookup keys, answer payloads and settings of the package-index resolvers (apk, apt, PyPI, npm, URL checksums).
+ * Lookup kinds and settings of the package-index resolvers (apk, apt, PyPI, npm, URL checksums).
  *
  * Errors (Answer `{ error: { code, message } }`) use the registry client's codes (see errors.ts):
  * - 'not-found': the package (or a version satisfying the range/specifier) is not in the index; the message names the
@@ -13,130 +13,11 @@
 
 import type { HostLimiter } from './limiter.js';
 
-/** `apk-version`: the version `apk add <name>` would install. */
-export interface ApkVersionKey {
-  kind: 'apk-version';
-  /** 'v3.19' (a bare '3.19' is accepted), 'edge', 'latest-stable'. */
-  branch: string;
-  /** Alpine arch: 'x86_64', 'aarch64', 'armv7', 'armhf', 'x86', 'ppc64le', 's390x', 'riscv64'. Default 'x86_64'. */
-  arch?: string;
-  /**
-   * Repositories searched, in order: names under the mirror's branch ('main', 'community', 'testing') or full
-   * repository URLs as written in /etc/apk/repositories (`https://host/alpine/v3.19/main`; `branch` is then ignored
-   * for that entry). Default ['main', 'community'].
-   */
-  repos?: readonly string[];
-  /**
-   * A package name (`P:`), or a name only provided by packages (`p:` entries such as `cmd:curl`, `so:libcurl.so.4`,
-   * `pc:libcurl` or a virtual name). Provided names resolve to the providing package (see ApkVersionAnswer.provides).
-   */
-  name: string;
-}
-
-export interface ApkVersionAnswer {
-  /** The package to pin: the name asked for, or for a provided name, the providing package's `P:`. */
-  name: string;
-  /** `V:` of the highest version across the repositories searched (apk's own choice without pinned tags). */
-  version: string;
-  /** The repository it came from: the name given in `repos` ('main') or the full URL given there. */
-  repo: string;
-  /** Set when `name` in the key was only a provided name (e.g. 'cmd:curl'): that requested name. */
-  provides?: string;
-  /** The APKINDEX URL the answer came from. */
-  index: string;
-}
-
-/** `apt-version`: the candidate version apt would pick (highest across the suite's pockets). */
-export interface AptVersionKey {
-  kind: 'apt-version';
-  distro: 'debian' | 'ubuntu';
-  /** Codename: 'bookworm', 'trixie', 'jammy', 'noble', … */
-  suite: string;
-  /** Debian arch: 'amd64', 'arm64', 'armhf', 'i386', 'ppc64el', 's390x', … Default 'amd64'. */
-  arch?: string;
-  /** Default ['main'] ('main' and 'universe' are both worth asking for on Ubuntu). */
-  components?: readonly string[];
-  /**
-   * Suffixes of the suite searched. Default ['', '-updates', '-security']. '-security' is fetched from the security
-   * mirror (debianSecurityMirror / ubuntuSecurityMirror).
-   */
-  pockets?: readonly string[];
-  name: string;
-}
-
-export interface AptVersionAnswer {
-  name: string;
-  /** The full Debian version, epoch included when there is one ('1:2.39.5-0+deb12u3'). */
-  version: string;
-  /** The suite (with pocket) holding that version: 'bookworm', 'bookworm-security', … */
-  suite: string;
-  pocket: string;
-  component: string;
-  /** The `Packages` URL the answer came from. */
-  index: string;
-}
-
-/** `pypi-version`: the newest release of a project matching a specifier. */
-export interface PypiVersionKey {
-  kind: 'pypi-version';
-  /** Simple-index base URL (PEP 503), default settings.pypiIndex ('https://pypi.org/simple'). */
-  index?: string;
-  /** Project name in any spelling: normalised per PEP 503 ('Foo_Bar' → 'foo-bar'). */
-  name: string;
-  /**
-   * PEP 440 specifiers, comma-separated: ==, !=, >=, <=, >, <, ~=, ===, and ==/!= with a trailing '.*'. Pre-releases
-   * are considered only when a clause names one (e.g. '>=2.0rc1') or when the project has nothing else matching.
-   */
-  specifier?: string;
-  /**
-   * The interpreter pip runs on, 'X.Y' or 'X.Y.Z' (e.g. '3.8', '3.8.18'). When set, only versions with a non-yanked
-   * file whose Requires-Python is absent, malformed (as pip) or satisfied count; 'X.Y' stands for its patch releases.
-   * Absent: Requires-Python is not checked.
-   */
-  python?: string;
-}
-
-export interface PypiVersionAnswer {
-  /** The normalised project name. */
-  name: string;
-  /** The version as written in the file names (not re-normalised), e.g. '2.32.3'. */
-  version: string;
-  /** The project page that answered. */
-  index: string;
-}
-
-/** `npm-version`: the version `npm install <name>@<range>` would pick from a registry. */
-export interface NpmVersionKey {
-  kind: 'npm-version';
-  /** Registry base URL (from .npmrc, per scope); default settings.npmRegistry ('https://registry.npmjs.org'). */
-  registry?: string;
-  name: string;
-  /**
-   * A node-semver range (see npm.ts for the subset), or a dist-tag ('latest', 'next'). Absent or '' or '*' with a
-   * `latest` tag: dist-tags.latest.
-   */
-  range?: string;
-}
-
-export interface NpmVersionAnswer {
-  name: string;
-  version: string;
-  /** The packument URL that answered. */
-  registry: string;
-}
-
-/** `url-sha256`: the SHA-256 of what a URL serves, for `ADD --checksum=sha256:…`. */
-export interface UrlSha256Key {
-  kind: 'url-sha256';
-  /** https:// (http:// only on loopback hosts). Redirects are followed. */
-  url: string;
-}
-
-export interface UrlSha256Answer {
-  /** 'sha256:<hex>' as ADD --checksum wants it. */
-  sha256: string;
-  size: number;
-}
+// The keys and answers of these lookups are the engine's vocabulary (src/engine/lookups.ts), declared there once.
+export type {
+  ApkVersionAnswer, ApkVersionKey, AptVersionAnswer, AptVersionKey, NpmVersionAnswer, NpmVersionKey, PypiVersionAnswer,
+  PypiVersionKey, UrlSha256Answer, UrlSha256Key,
+} from '../engine/lookups.js';
 
 export const PACKAGE_KINDS = ['apk-version', 'apt-version', 'pypi-version', 'npm-version', 'url-sha256'] as const;
 export type PackageKind = (typeof PACKAGE_KINDS)[number];

@@ -4,8 +4,8 @@
  */
 import { dirname, extname, join, relative, sep } from 'node:path';
 import type * as TsMorph from 'ts-morph';
-import type { Answers, DirAnswer, Edit, FileAnswer, LookupKey } from '../engine/types.js';
-import { isOk } from '../engine/lookups.js';
+import type { Answers, Edit, LookupKey } from '../engine/types.js';
+import { isOk, type KeyOf } from '../engine/lookups.js';
 
 export const HELPER_NAME = 'readSecretEnv';
 export const HELPER_BASENAME = 'read-secret-env';
@@ -29,8 +29,8 @@ export interface ContextTree {
 export function walkContext(context: string, answers: Answers): ContextTree {
   const tree: ContextTree = { dirs: new Map(), files: new Map(), pending: [] };
   const visit = (dir: string, depth: number) => {
-    const key: LookupKey = { kind: 'dir', path: dir };
-    const a = answers.get<DirAnswer>(key);
+    const key: KeyOf<'dir'> = { kind: 'dir', path: dir };
+    const a = answers.get(key);
     if (a === undefined) {
       tree.pending.push(key);
       return;
@@ -44,8 +44,8 @@ export function walkContext(context: string, answers: Answers): ContextTree {
         continue;
       }
       if (e !== 'package.json' && (!SOURCE_EXT.test(e) || /\.d\.[mc]?ts$/.test(e))) continue;
-      const fk: LookupKey = { kind: 'file', path: join(dir, e) };
-      const fa = answers.get<FileAnswer>(fk);
+      const fk: KeyOf<'file'> = { kind: 'file', path: join(dir, e) };
+      const fa = answers.get(fk);
       if (fa === undefined) tree.pending.push(fk);
       else if (isOk(fa) && fa.ok.text !== undefined) tree.files.set(join(dir, e), fa.ok.text);
     }

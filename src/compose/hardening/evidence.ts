@@ -3,8 +3,9 @@
  * script read from the image's layers (an `image-file` lookup asked once the config is answered), and the service's
  * own `entrypoint:`, `command:`, `user:` and ports (base file and overrides of the same run).
  */
+import type { KeyOf } from '../../engine/lookups.js';
 import { isScalar, isSeq } from 'yaml';
-import type { Answers, GlobalSettings, ImageConfigAnswer, ImageFileAnswer, LookupKey, ParsedFile } from '../../engine/types.js';
+import type { Answers, GlobalSettings, ImageConfigAnswer, LookupKey, ParsedFile } from '../../engine/types.js';
 import { entrypointFile, entrypointFileKey, gatherEvidence, splitCommand, startedProcess, type ProcessOverrides, type RuntimeEvidence } from '../../evidence/index.js';
 import { scalarText } from '../scalars.js';
 import { lookup, services, stringItems } from '../services.js';
@@ -29,7 +30,7 @@ export function serviceOverrides(view: ServiceView): ProcessOverrides {
 }
 
 /** The `image-file` lookup of the entrypoint script a pulled image starts with, once its image config is answered. */
-export function entrypointKey(view: ServiceView, img: ServiceImage, global: GlobalSettings, answers: Answers): LookupKey | undefined {
+export function entrypointKey(view: ServiceView, img: ServiceImage, global: GlobalSettings, answers: Answers): KeyOf<'image-file'> | undefined {
   const k = imageConfigKey(img, global);
   if (!k || k.kind !== 'image-config') return undefined;
   const cfg = readImageConfig(img, global, answers);
@@ -72,7 +73,7 @@ export function serviceEvidence(view: ServiceView, img: ServiceImage, global: Gl
   if ('config' in cfgRead) {
     const k = entrypointKey(view, img, global, answers);
     if (k) {
-      const a = answers.get<ImageFileAnswer>(k);
+      const a = answers.get(k);
       entrypoint = !a ? { missing: 'not looked up' } : 'error' in a ? { missing: `lookup failed (${a.error.code})` } : a.ok;
     }
   } else if (built) entrypoint = { missing: `it is built here from ${built.spec.shown}` };

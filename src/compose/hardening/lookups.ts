@@ -2,6 +2,7 @@
  * The lookups the runtime-hardening codemods ask (image configs of pulled images, Dockerfiles of built ones, the image
  * configs of their base images) and typed reads of their answers.
  */
+import type { KeyOf } from '../../engine/lookups.js';
 import type { Answers, GlobalSettings, ImageConfigAnswer, LookupKey, ParsedFile } from '../../engine/types.js';
 import { buildSpec, dockerfileKey } from '../build.js';
 import { lookup, services } from '../services.js';
@@ -9,7 +10,7 @@ import { entrypointLookups } from './evidence.js';
 import { builtImage, serviceImage, type ServiceImage } from './views.js';
 
 /** The image-config lookup for a service's image (none for built images and unresolvable references). */
-export function imageConfigKey(img: ServiceImage, global: GlobalSettings): LookupKey | undefined {
+export function imageConfigKey(img: ServiceImage, global: GlobalSettings): KeyOf<'image-config'> | undefined {
   if (img.built || img.ref === undefined) return undefined;
   const platform = img.platform ?? global.platform;
   return { kind: 'image-config', ref: img.ref, ...(platform ? { platform } : {}) };
@@ -83,7 +84,7 @@ export type ConfigRead = { config: ImageConfigAnswer; source?: string } | { miss
 export function readImageConfig(img: ServiceImage, global: GlobalSettings, answers: Answers): ConfigRead {
   const k = imageConfigKey(img, global);
   if (!k) return { missing: img.built ? 'built here' : 'no literal image' };
-  const a = answers.get<ImageConfigAnswer>(k);
+  const a = answers.get(k);
   if (!a) return { missing: 'not looked up' };
   if ('error' in a) return { missing: a.error.code };
   return { config: a.ok, ...(a.source ? { source: a.source } : {}) };
@@ -105,7 +106,7 @@ export interface BaseConfig {
 export function readBaseConfig(img: ServiceImage, global: GlobalSettings, answers: Answers): BaseConfig | undefined {
   const k = baseConfigKey(img, global);
   if (!k) return undefined;
-  const a = answers.get<ImageConfigAnswer>(k);
+  const a = answers.get(k);
   if (!a || 'error' in a) return undefined;
   return { ref: k.ref, config: a.ok, describe: `the base image ${k.ref}'s config${a.source ? ` (registry ${a.source})` : ''}` };
 }
