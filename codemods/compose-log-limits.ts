@@ -3,6 +3,7 @@ import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { isMap, isScalar } from 'yaml';
 import { fix } from '../src/engine/edits.js';
 import type { Codemod, ParsedCompose } from '../src/engine/types.js';
+import { sharedNote, sharer } from '../src/compose/share.js';
 import { insertPair, lookupMerged, onceGuard, ownPair, rangeOf, resolveNode, scalarText, services, sharedWhere } from '../src/compose/index.js';
 
 export const composeLogLimits: Codemod = {
@@ -29,6 +30,26 @@ A service whose \`logging\` uses the \`json-file\` or \`local\` driver explicitl
 \`max-size\`/\`max-file\` added to its \`options\` (creating \`options\` if needed). Logging with another driver, or
 with no \`driver\` (the daemon's default, which may not accept these options), is left alone. When \`logging\` comes
 from an anchor, the anchor is edited once and no second \`logging\` key is added.
+
+When three or more services of one document get the block, it is written once, as a top-level extension before
+\`services:\`, and each service references it (src/compose/share.ts):
+\`\`\`yaml
+x-logging: &default-logging
+  driver: json-file
+  options:
+    max-size: 10m
+    max-file: "3"
+
+services:
+  app:
+    image: app
+    logging: *default-logging
+\`\`\`
+An anchored node the file already has with the same content is referenced instead, for any number of services. No
+extension is written when the file's \`version:\` is older than 2.1 or 3.4 (those formats reject top-level \`x-\`
+keys), when the root is a flow mapping, or across files: an alias only works inside one YAML document, so an
+override or \`extends\` file gets its own block. A service whose \`logging\` is an alias has logging: a second run
+changes nothing.
 
 ## Why
 Docker's default json-file driver keeps container logs forever; a chatty or crash-looping container fills the host
@@ -70,6 +91,9 @@ Two kinds of fix, with different safety:
   drivers take these options (Docker's json-file and local driver documentation); the driver does not change, only
   how much old log is kept (older logs beyond 3 × 10 MB are dropped). A block with no \`driver\` (the daemon's
   default) or another driver is left alone, for the reason above.
+The shared form (\`x-\` extension + aliases) is the same configuration once the file is read: YAML aliases are
+resolved by the parser, before Compose sees the service, and the extension is written only where the file format
+accepts top-level \`x-\` keys (fixtures pass \`docker-compose config -q\`).
 
 ## Options
 - \`maxSize\` (string, default \`10m\`): value of \`max-size\`.
@@ -80,17 +104,21 @@ Two kinds of fix, with different safety:
     const maxSize = typeof ctx.options.maxSize === 'string' ? ctx.options.maxSize : '10m';
     const maxFile = String(typeof ctx.options.maxFile === 'string' || typeof ctx.options.maxFile === 'number' ? ctx.options.maxFile : '3');
     const once = onceGuard();
-    for (const svc of services(file)) {
+    const value = { driver: 'json-file', options: { 'max-size': maxSize, 'max-file': maxFile } };
+    const all = [...services(file)];
+    // Services that set no logging at all get the same block: shared as one `x-logging` extension when several do.
+    const bare = all.filter((svc) => lookupMerged(svc, 'logging').length === 0);
+    const share = sharer(file, { key: 'logging', value, extension: 'x-logging', anchor: 'default-logging' }, bare.map((svc) => ({ doc: svc.doc, map: svc.node })));
+    for (const svc of all) {
       const found = lookupMerged(svc, 'logging');
       if (found.length === 0) {
         if (!once(svc.node)) continue;
         const shared = svc.alias ? ` Added to the anchor \`&${svc.alias.source}\` it is an alias of.` : '';
+        const block = share(svc.doc, svc.node);
         ctx.report({
           range: rangeOf(svc.keyNode),
-          message: `Service \`${svc.name}\` sets no logging: with Docker's default json-file driver its logs grow without limit. Rotate them (max-size ${maxSize}, max-file ${maxFile}).${shared} Unsafe: \`driver: json-file\` overrides a log driver the Docker daemon may be configured with (journald, fluentd… in daemon.json); options without a driver fail on such a daemon (\`unknown log opt\`).`,
-          fix: fix('Add bounded json-file logging', 'unsafe', [
-            insertPair(file, svc.doc, svc.node, 'logging', { driver: 'json-file', options: { 'max-size': maxSize, 'max-file': maxFile } }),
-          ]),
+          message: `Service \`${svc.name}\` sets no logging: with Docker's default json-file driver its logs grow without limit. Rotate them (max-size ${maxSize}, max-file ${maxFile}).${shared}${sharedNote(block, 'logging')} Unsafe: \`driver: json-file\` overrides a log driver the Docker daemon may be configured with (journald, fluentd… in daemon.json); options without a driver fail on such a daemon (\`unknown log opt\`).`,
+          fix: fix('Add bounded json-file logging', 'unsafe', block?.edits ?? [insertPair(file, svc.doc, svc.node, 'logging', value)]),
         });
         continue;
       }

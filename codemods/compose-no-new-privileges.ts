@@ -6,6 +6,7 @@ import type { Codemod, ParsedCompose } from '../src/engine/types.js';
 import {
   appendItems, fillEmpty, insertPair, lookupMerged, onceGuard, rangeOf, sharedWhere, services, stringItems,
 } from '../src/compose/index.js';
+import { sharedNote, sharer } from '../src/compose/share.js';
 
 const NNP = /^no-new-privileges(?:[:=](.*))?$/;
 
@@ -27,6 +28,12 @@ For each service whose effective \`security_opt\` (own key, \`<<\` merge sources
   style \`security_opt: [no-new-privileges:true]\` in a flow mapping).
 Entries written \`no-new-privileges\`, \`no-new-privileges:true\` or \`no-new-privileges=true\` count as set.
 \`no-new-privileges:false\` (or \`=false\`) is a deliberate choice: it is reported, never changed.
+
+When three or more services of one document have no \`security_opt\` at all, the list is written once as a
+top-level \`x-security-opt: &no-new-privileges\` extension and each of them gets \`security_opt: *no-new-privileges\`
+(an anchored list the file already has with the same content is referenced instead); see compose-log-limits for
+when no extension is written (older \`version:\`, flow-style root, other files). Services with a \`security_opt\` of
+their own get the item appended to it, as before.
 
 ## Why
 With no-new-privileges the kernel refuses to grant more privileges on \`execve\`: setuid/setgid binaries and file
@@ -51,6 +58,9 @@ services:
 Safe for almost every service. It breaks processes that need setuid binaries after start (\`sudo\` inside the container,
 some entrypoints that switch users with setuid helpers rather than \`gosu\`/\`su-exec\` run as root); set
 \`no-new-privileges:false\` explicitly for those, and this codemod will leave them alone.
+The shared form (\`x-\` extension + aliases) is the same configuration once the file is read: YAML aliases are
+resolved by the parser, before Compose sees the service, and the extension is written only where the file format
+accepts top-level \`x-\` keys (fixtures pass \`docker-compose config -q\`).
 
 ## Options
 None.
@@ -58,7 +68,11 @@ None.
   run(ctx) {
     const file = ctx.file as ParsedCompose;
     const once = onceGuard();
-    for (const svc of services(file)) {
+    const all = [...services(file)];
+    // Services with no security_opt at all get the same list: shared as one `x-security-opt` extension when several do.
+    const bare = all.filter((svc) => lookupMerged(svc, 'security_opt').length === 0);
+    const share = sharer(file, { key: 'security_opt', value: ['no-new-privileges:true'], extension: 'x-security-opt', anchor: 'no-new-privileges' }, bare.map((svc) => ({ doc: svc.doc, map: svc.node })));
+    for (const svc of all) {
       const lists = lookupMerged(svc, 'security_opt');
       const entries = lists.flatMap((l) => stringItems(svc.doc, l.value));
       const nnp = entries.map((e) => ({ e, m: NNP.exec(e.value.trim()) })).filter((x) => x.m);
@@ -90,10 +104,11 @@ None.
         continue;
       }
       if (!once(svc.node)) continue;
+      const block = share(svc.doc, svc.node);
       ctx.report({
         range: rangeOf(svc.keyNode),
-        message: svc.alias ? `${message} Added to the anchor \`&${svc.alias.source}\` it is an alias of.` : message,
-        fix: fix('Add security_opt: [no-new-privileges:true]', 'safe', [insertPair(file, svc.doc, svc.node, 'security_opt', ['no-new-privileges:true'])]),
+        message: (svc.alias ? `${message} Added to the anchor \`&${svc.alias.source}\` it is an alias of.` : message) + sharedNote(block, 'security_opt'),
+        fix: fix('Add security_opt: [no-new-privileges:true]', 'safe', block?.edits ?? [insertPair(file, svc.doc, svc.node, 'security_opt', ['no-new-privileges:true'])]),
       });
     }
   },

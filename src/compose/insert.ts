@@ -194,6 +194,15 @@ export function insertPair(file: YamlText, doc: Document.Parsed, map: YAMLMap, k
   return { start: at, end: at, text: linesText(text, at, blockLines(key, value, col, indentStyle(text, doc)), eol) };
 }
 
+/** Like `insertPair`, with the value written as given (`*anchor`: YAML that fits on the key's line). */
+export function insertPairText(file: YamlText, map: YAMLMap, key: string, valueText: string): Edit {
+  const { text, eol } = file;
+  if (map.flow || map.items.length === 0) return flowAppend(text, map, `${formatScalar(key, 'PLAIN', true)}: ${valueText}`);
+  const col = keyColumn(text, map);
+  const at = blockInsertionPoint(text, map, col);
+  return { start: at, end: at, text: linesText(text, at, [`${' '.repeat(col)}${formatScalar(key, 'PLAIN')}: ${valueText}`], eol) };
+}
+
 /** Edit appending items to a sequence (block `- x` or flow `[a, b]`). */
 export function appendItems(file: YamlText, doc: Document.Parsed, seq: YAMLSeq, items: readonly NewValue[]): Edit {
   const { text, eol } = file;

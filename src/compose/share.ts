@@ -1,0 +1,195 @@
+/**
+ * One block for many services: when a codemod gives the same `key: value` to several services of one compose
+ * document, the value is written once, as a top-level `x-` extension with an anchor, and each service gets
+ * `key: *anchor`. A PR on a ten-service stack then adds one block and one line per service, not the block ten times.
+ *
+ * - **Reuse first.** A node of the document that already holds the same content under an anchor (an `x-` extension,
+ *   or the value of another service) is referenced, whatever the number of services, when its anchor name is defined
+ *   once in the document and the node comes before the service (an alias must follow its anchor).
+ * - **A new extension** is written only for at least `SHARE_MIN_SERVICES` services of the same document, when the
+ *   document's root is a block mapping with `services:`, and when the file's `version:` allows top-level `x-` keys
+ *   (absent: the Compose Specification; 2.1+ or 3.4+ in the legacy formats, as docker-compose v1 and
+ *   `docker stack deploy` validate them). It goes right before `services:` (above the comment lines attached to
+ *   it), with the document's indentation and line endings, named `x-<key>`/`&<anchor>` unless those are taken.
+ * - Anchors never cross files or documents: each document is planned on its own, and an override or `extends` file
+ *   gets its own extension or none.
+ * - Otherwise (fewer services, a flow-style root, an older format, a service defined before the extension would be),
+ *   `share` answers undefined and the codemod writes the block in the service, as before.
+ *
+ * The engine applies one creating fix per pass (the extension's insertions of all services land on the same offset
+ * and conflict); on the next pass the codemod sees the extension and the other services reference it. A service whose
+ * value is an alias of the shared block has the key, so a second run changes nothing.
+ */
+import { isAlias, isMap, isPair, isScalar, isSeq, visit, type Document, type Node, type YAMLMap } from 'yaml';
+import type { Edit, ParsedCompose } from '../engine/types.js';
+import { blockBody, columnOf, indentStyle, insertPairText, linesText, type NewValue } from './insert.js';
+import { rangeOf, scalarText } from './scalars.js';
+import { isMergeKey, ownPair, resolveNode } from './services.js';
+
+/** From this many services of one document receiving the same block, a new `x-` extension is written. */
+export const SHARE_MIN_SERVICES = 3;
+
+export interface ShareSpec {
+  /** The service key the block goes under (`logging`). */
+  key: string;
+  value: NewValue;
+  /** Name of the top-level extension to create (`x-logging`). */
+  extension: string;
+  /** Name of its anchor (`default-logging`). */
+  anchor: string;
+}
+
+export interface Shared {
+  /** The edits giving the service the key: the alias, and the extension when this fix creates it. */
+  edits: Edit[];
+  anchor: string;
+  /** The extension's key when the block is (or will be) a top-level `x-` extension; undefined for another node. */
+  extension?: string;
+  /** True when this fix writes the extension (the other services reference it on the next pass). */
+  creates: boolean;
+}
+
+interface DocPlan {
+  anchor: string;
+  extension?: string;
+  /** Aliases must be inserted after this offset. */
+  after: number;
+  define?: Edit;
+}
+
+/**
+ * Plans sharing `spec` among `targets` (the service maps that will receive it, with their documents). The returned
+ * function gives a target's edits, or undefined when that target gets the block written out in full.
+ */
+export function sharer(file: ParsedCompose, spec: ShareSpec, targets: readonly { doc: Document.Parsed; map: YAMLMap }[]): (doc: Document.Parsed, map: YAMLMap) => Shared | undefined {
+  const plans = new Map<Document.Parsed, DocPlan | undefined>();
+  const count = (doc: Document.Parsed) => new Set(targets.filter((t) => t.doc === doc).map((t) => t.map)).size;
+  return (doc, map) => {
+    if (!plans.has(doc)) plans.set(doc, planDoc(file, doc, spec, count(doc)));
+    const plan = plans.get(doc);
+    if (!plan || rangeOf(map).start < plan.after) return undefined;
+    const alias = insertPairText(file, map, spec.key, `*${plan.anchor}`);
+    return {
+      edits: plan.define ? [plan.define, alias] : [alias],
+      anchor: plan.anchor,
+      ...(plan.extension ? { extension: plan.extension } : {}),
+      creates: plan.define !== undefined,
+    };
+  };
+}
+
+/** A sentence for a finding's message about how the block is written. */
+export function sharedNote(s: Shared | undefined, key: string): string {
+  if (!s) return '';
+  if (s.creates) return ` Written once as \`${s.extension}: &${s.anchor}\` and referenced (\`${key}: *${s.anchor}\`) by every service that gets it.`;
+  return s.extension ? ` References the shared \`${s.extension}: &${s.anchor}\`.` : ` References the anchor \`&${s.anchor}\`, which holds the same value.`;
+}
+
+function planDoc(file: ParsedCompose, doc: Document.Parsed, spec: ShareSpec, targets: number): DocPlan | undefined {
+  const root = doc.contents;
+  if (!isMap(root)) return undefined;
+  const anchors = anchorCounts(doc);
+  const existing = findSame(doc, spec.value, anchors);
+  if (existing) {
+    const ext = root.items.find((p) => isPair(p) && resolveNode(doc, p.value) === existing && isScalar(p.key) && String(p.key.value).startsWith('x-'));
+    return {
+      anchor: existing.anchor as string,
+      ...(ext && isPair(ext) && isScalar(ext.key) ? { extension: String(ext.key.value) } : {}),
+      after: rangeOf(existing).end,
+    };
+  }
+  if (targets < SHARE_MIN_SERVICES || root.flow || !extensionsAllowed(doc)) return undefined;
+  const services = ownPair(root, 'services');
+  if (!services || !isScalar(services.key)) return undefined;
+  const { text, eol } = file;
+  const keyStart = rangeOf(services.key).start;
+  const col = columnOf(text, keyStart);
+  if (col !== 0 && text.slice(text.lastIndexOf('\n', keyStart - 1) + 1, keyStart).trim() !== '') return undefined;
+  const at = insertionPoint(text, keyStart - col, rangeOf(root).start);
+  const extension = freeName(spec.extension, (n) => ownPair(root, n) !== undefined);
+  const anchor = freeName(spec.anchor, (n) => anchors.has(n));
+  const pad = ' '.repeat(col);
+  const lines = [`${pad}${extension}: &${anchor}`, ...blockBody(spec.value, col, indentStyle(text, doc)), ''];
+  const prev = text.slice(text.lastIndexOf('\n', at - 2) + 1, Math.max(at - 1, 0)).replace(/\r$/, '');
+  if (at > 0 && prev.trim() !== '' && !prev.startsWith('---')) lines.unshift('');
+  return { anchor, extension, after: at, define: { start: at, end: at, text: linesText(text, at, lines, eol) } };
+}
+
+/**
+ * Where the extension goes: the start of the `services:` line, moved above the comment lines directly over it
+ * (they describe `services`), unless those comments open the document (a file header stays first).
+ */
+function insertionPoint(text: string, servicesLine: number, docStart: number): number {
+  let at = servicesLine;
+  while (at > docStart) {
+    const prevStart = text.lastIndexOf('\n', at - 2) + 1;
+    const line = text.slice(prevStart, at - 1).replace(/\r$/, '');
+    if (!/^\s*#/.test(line)) return at;
+    at = prevStart;
+  }
+  return servicesLine;
+}
+
+function freeName(base: string, taken: (n: string) => boolean): string {
+  if (!taken(base)) return base;
+  for (let i = 2; ; i++) if (!taken(`${base}-${i}`)) return `${base}-${i}`;
+}
+
+/** Whether the file's `version:` allows top-level `x-` keys (compose file format 2.1+ / 3.4+, or no version). */
+export function extensionsAllowed(doc: Document.Parsed): boolean {
+  const root = doc.contents;
+  if (!isMap(root)) return false;
+  const v = ownPair(root, 'version');
+  if (!v) return true;
+  const s = scalarText(resolveNode(doc, v.value));
+  const m = s === undefined ? null : /^\s*(\d+)(?:\.(\d+))?\s*$/.exec(s);
+  if (!m) return false;
+  const major = Number(m[1]);
+  const minor = Number(m[2] ?? 0);
+  return (major === 2 && minor >= 1) || (major === 3 && minor >= 4);
+}
+
+function anchorCounts(doc: Document.Parsed): Map<string, number> {
+  const out = new Map<string, number>();
+  visit(doc, {
+    Node(_, n) {
+      if (!isAlias(n) && n.anchor) out.set(n.anchor, (out.get(n.anchor) ?? 0) + 1);
+    },
+  });
+  return out;
+}
+
+/** An anchored node (its anchor defined once) holding exactly `value`. */
+function findSame(doc: Document.Parsed, value: NewValue, anchors: Map<string, number>): Node | undefined {
+  let found: Node | undefined;
+  visit(doc, {
+    Node(_, n) {
+      if (found || isAlias(n) || !n.anchor || anchors.get(n.anchor) !== 1) return undefined;
+      if (same(doc, n, value)) {
+        found = n;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+/** Whether a node holds exactly `v` (mapping key order aside; scalars compared as text). */
+export function same(doc: Document.Parsed, node: unknown, v: NewValue): boolean {
+  const n = resolveNode(doc, node);
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') {
+    return isScalar(n) && n.value !== null && typeof n.value !== 'object' && String(n.value) === String(v);
+  }
+  if (Array.isArray(v)) {
+    const items = v as readonly NewValue[];
+    return isSeq(n) && n.items.length === items.length && items.every((x, i) => same(doc, n.items[i], x));
+  }
+  if (!isMap(n)) return false;
+  const entries = Object.entries(v as Record<string, NewValue>);
+  if (n.items.length !== entries.length) return false;
+  return entries.every(([k, x]) => {
+    const p = n.items.find((q) => isPair(q) && !isMergeKey(q.key) && isScalar(q.key) && String(q.key.value) === k);
+    return p !== undefined && isPair(p) && same(doc, p.value, x);
+  });
+}

@@ -1,0 +1,74 @@
+/** src/compose/share.ts: when a block is shared as an `x-` extension, reused, or written out per service. */
+import { describe, expect, it } from 'vitest';
+import { parseFile } from '../../src/engine/parse.js';
+import { applyFixes } from '../../src/engine/edits.js';
+import type { ParsedCompose } from '../../src/engine/types.js';
+import { services } from '../../src/compose/index.js';
+import { extensionsAllowed, same, sharer, SHARE_MIN_SERVICES } from '../../src/compose/share.js';
+
+const compose = (text: string) => parseFile('compose', 'compose.yaml', '/srv/app/compose.yaml', text) as ParsedCompose;
+const spec = { key: 'logging', value: { driver: 'json-file', options: { 'max-size': '10m' } }, extension: 'x-logging', anchor: 'default-logging' };
+const svcs = (n: number) => `services:\n${Array.from({ length: n }, (_, i) => `  s${i}:\n    image: i${i}\n`).join('')}`;
+
+function plan(text: string) {
+  const file = compose(text);
+  const all = [...services(file)];
+  const share = sharer(file, spec, all.map((s) => ({ doc: s.doc, map: s.node })));
+  return { file, results: all.map((s) => share(s.doc, s.node)) };
+}
+
+describe('sharer', () => {
+  it(`creates an extension from ${SHARE_MIN_SERVICES} services on, not below`, () => {
+    expect(plan(svcs(SHARE_MIN_SERVICES - 1)).results.every((r) => r === undefined)).toBe(true);
+    const { file, results } = plan(svcs(SHARE_MIN_SERVICES));
+    expect(results.every((r) => r?.creates === true && r.anchor === 'default-logging')).toBe(true);
+    // Applied one at a time (the definitions conflict), the first fix writes the extension before `services:`.
+    const first = results[0];
+    const out = applyFixes(file.text, [{ title: 't', safety: 'safe', edits: first?.edits ?? [] }]).output;
+    expect(out.startsWith('x-logging: &default-logging\n  driver: json-file\n  options:\n    max-size: 10m\n\nservices:\n')).toBe(true);
+    expect(out).toContain('    image: i0\n    logging: *default-logging\n');
+  });
+
+  it('reuses an anchored node with the same content for a single service, and only after its definition', () => {
+    const head = 'x-log: &log\n  options:\n    max-size: 10m\n  driver: json-file\n';
+    const before = plan(`${head}${svcs(1)}`).results;
+    expect(before[0]).toMatchObject({ creates: false, anchor: 'log', extension: 'x-log' });
+    expect(before[0]?.edits).toHaveLength(1);
+    // Defined after the services: an alias there would not resolve, so every service gets the block written out.
+    expect(plan(`${svcs(3)}${head}`).results.every((r) => r === undefined)).toBe(true);
+  });
+
+  it('does not reuse an anchor name defined twice, or a node with other content', () => {
+    const twice = 'x-a: &log\n  driver: json-file\n  options:\n    max-size: 10m\nx-b: &log\n  driver: syslog\n';
+    const r = plan(`${twice}${svcs(3)}`).results;
+    expect(r[0]).toMatchObject({ creates: true, anchor: 'default-logging' });
+    const other = plan(`x-logging: &default-logging\n  driver: json-file\n${svcs(3)}`).results;
+    expect(other[0]).toMatchObject({ creates: true, anchor: 'default-logging-2', extension: 'x-logging-2' });
+  });
+
+  it('writes nothing shared in a flow-style root', () => {
+    expect(plan('{services: {a: {image: a}, b: {image: b}, c: {image: c}}}\n').results.every((r) => r === undefined)).toBe(true);
+  });
+});
+
+describe('extensionsAllowed', () => {
+  it.each([
+    [undefined, true], ['"2"', false], ['"2.0"', false], ['"2.1"', true], ["'2.4'", true], ['"3"', false], ['"3.3"', false],
+    ['"3.4"', true], ['"3.9"', true], ['"${COMPOSE_VERSION}"', false], ['"1"', false],
+  ])('version %s → %s', (v, ok) => {
+    const doc = compose(`${v === undefined ? '' : `version: ${v}\n`}${svcs(1)}`).docs[0];
+    expect(doc && extensionsAllowed(doc)).toBe(ok);
+  });
+});
+
+describe('same', () => {
+  it('compares mappings without key order, sequences in order, scalars as text', () => {
+    const doc = compose('a: {x: 1, y: [p, q]}\nb: [q, p]\nc: {x: 1, <<: {y: 2}}\n').docs[0];
+    const root = doc?.contents as unknown as { items: { value: unknown }[] };
+    if (!doc) throw new Error('no document');
+    expect(same(doc, root.items[0]?.value, { y: ['p', 'q'], x: '1' })).toBe(true);
+    expect(same(doc, root.items[0]?.value, { x: '1' })).toBe(false);
+    expect(same(doc, root.items[1]?.value, ['p', 'q'])).toBe(false);
+    expect(same(doc, root.items[2]?.value, { x: '1' })).toBe(false);
+  });
+});
