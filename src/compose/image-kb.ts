@@ -222,9 +222,11 @@ export const KNOWLEDGE_BASE: readonly KbEntry[] = [
     capAdd: ['CHOWN', 'DAC_OVERRIDE', 'SETGID', 'SETUID'],
     ports: [3306],
     healthcheck: {
-      // TCP, so the socket-only server the entrypoint runs while initialising does not count as ready.
-      test: ['CMD', 'mariadb-admin', 'ping', '-h', '127.0.0.1', '--silent'],
-      what: '`mariadb-admin ping` over TCP',
+      // The image's own script, as its documentation suggests: it logs in as the healthcheck user the entrypoint
+      // creates at initialisation (credentials in /var/lib/mysql/.my-healthcheck.cnf) and checks InnoDB is ready.
+      // `mariadb-admin ping` exits 0 even when the server denies the login (`Access denied for user 'root'`).
+      test: ['CMD', 'healthcheck.sh', '--connect', '--innodb_initialized'],
+      what: "the image's `healthcheck.sh --connect --innodb_initialized` (logs in as the entrypoint's healthcheck user, InnoDB ready)",
       port: 3306,
       startPeriod: '30s',
     },

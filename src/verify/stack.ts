@@ -140,7 +140,8 @@ export class Stack {
   /** Pull (ignoring failures: built images have nothing to pull) and build. The error text when the build fails. */
   async prepare(buildFile: string): Promise<string | undefined> {
     await this.compose(['pull', '--ignore-pull-failures', '--quiet'], 900_000, buildFile);
-    const b = await this.compose(['build'], 1_800_000, buildFile);
+    // docker-compose v1 uses the legacy builder, which keeps the container of a failed step unless told not to.
+    const b = await this.compose(['build', ...(this.opts.engine.compose[0] === 'docker-compose' ? ['--force-rm'] : [])], 1_800_000, buildFile);
     return b.code === 0 ? undefined : tail(b.stderr || b.stdout, 15);
   }
 

@@ -331,6 +331,15 @@ async function verifyProject(absPath: string, shown: string, ctx: ProjectCtx): P
         rep.final = st.status;
         rep.ok = st.ok;
         const hollow = hollowProbe(st);
+        const addedProbe = (factsOf(hard.defs[st.service], base.defs[st.service]).addedHealthcheck?.length ?? 0) > 0;
+        if (hollow && addedProbe && baseOk.get(st.service) && !knowledge[st.service]?.backOff?.['compose-healthcheck']) {
+          // A probe harden added that passes while the server denies its login proves nothing: back it off, with the line.
+          const l: Lesson = { change: { kind: 'backOff', codemod: 'compose-healthcheck', reason: 'the added probe exits 0 while the server denies its login, so it proves nothing' }, evidence: hollow.trim() };
+          applyLesson((knowledge[st.service] ??= {}), l);
+          rep.backedOff.push({ codemod: 'compose-healthcheck', reason: l.change.kind === 'backOff' ? l.change.reason : '', evidence: red.apply(l.evidence).slice(0, 300) });
+          changed = true;
+          continue;
+        }
         if (hollow && !rep.notes.some((n) => n.startsWith('the probe passes'))) rep.notes.push(`the probe passes while the server reports an error: ${red.apply(hollow.slice(0, 160))}`);
         if (!baseOk.get(st.service)) continue;
         // Not started because a dependency failed: what that dependency learns decides; nothing to read here.

@@ -44,8 +44,8 @@ describe('image knowledge base', () => {
     expect(matchImage('mongo:4.4')?.healthcheck?.test[1]).toBe('mongo');
     expect(matchImage('mongo')?.healthcheck?.test[1]).toBe('mongosh');
     expect(matchImage('mariadb:10.3')?.healthcheck?.test[1]).toBe('mysqladmin');
-    expect(matchImage('mariadb:10.11')?.healthcheck?.test[1]).toBe('mariadb-admin');
-    expect(matchImage('mariadb:11.4')?.healthcheck?.test[1]).toBe('mariadb-admin');
+    expect(matchImage('mariadb:10.11')?.healthcheck?.test).toEqual(['CMD', 'healthcheck.sh', '--connect', '--innodb_initialized']);
+    expect(matchImage('mariadb:11.4')?.healthcheck?.test[1]).toBe('healthcheck.sh');
     expect(matchImage('grafana/grafana:10.2.2-ubuntu')?.name).toBe('grafana (ubuntu)');
     expect(matchImage('postgres:18')?.volumes).toEqual(['/var/lib/postgresql']);
     expect(matchImage('postgres:16-alpine')?.volumes).toEqual(['/var/lib/postgresql/data']);

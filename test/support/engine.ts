@@ -4,8 +4,9 @@
  * `--registry-mirror` pointing at a test `docker-registry` on 127.0.0.1, so `postgres:15` pulls from it as if from
  * Docker Hub. Root only. See ../shared/notes/registry-and-containers.md (§5 bonus, §7).
  *
- * The registry serves **replica images** (see ./replicas/): Debian bookworm's own postgresql, redis, nginx and mariadb
- * packages on one shared debootstrap base, with the official images' users and uids, data and run paths, VOLUMEs and
+ * The registry serves **replica images** (see ./replicas/): Debian bookworm's own postgresql, redis, nginx, mariadb,
+ * python3, nodejs/npm and prometheus packages on one shared debootstrap base, and stand-ins for mongo and grafana
+ * (which Debian does not package) that behave as those images do where hardening cares, with the official images' users and uids, data and run paths, VOLUMEs and
  * entrypoint behaviour (chown, gosu, template rendering — scripts written for these tests). They are pushed under the
  * official names (library/postgres:15, …), so pinning and the knowledge base apply to them. Built once and cached
  * (as registry storage) under ~/.cache/harden-test/replicas-<hash of ./replicas and the base>, like the debootstrap base.
@@ -99,10 +100,18 @@ const REPLICAS_DIR = fileURLToPath(new URL('./replicas/', import.meta.url));
 /** Each replica, its build directory under ./replicas and the official names it is pushed as. */
 export const REPLICAS: readonly { dir: string; names: readonly string[] }[] = [
   { dir: 'postgres', names: ['library/postgres:15', 'library/postgres:15-bookworm'] },
-  { dir: 'redis', names: ['library/redis:7.0', 'library/redis:7'] },
+  // Also as seed 001's 7.0.10-alpine: where hardening cares (user 999, /data, root entrypoint that chowns and drops
+  // privileges) the Alpine image does the same (with su-exec instead of gosu).
+  { dir: 'redis', names: ['library/redis:7.0', 'library/redis:7', 'library/redis:7.0.10-alpine'] },
   { dir: 'nginx', names: ['library/nginx:1.22', 'library/nginx:1.22.1'] },
   { dir: 'mariadb', names: ['library/mariadb:10.11'] },
   { dir: 'python', names: ['library/python:3.11-slim'] },
+  // Seed 001's stack (examples/orchestrator): node (Debian's nodejs and npm), prometheus (Debian's package), and
+  // stand-ins for mongo and grafana, which Debian does not package (see their Dockerfiles).
+  { dir: 'node', names: ['library/node:20-alpine'] },
+  { dir: 'mongo', names: ['library/mongo:7.0.3', 'library/mongo:7.0'] },
+  { dir: 'prometheus', names: ['prom/prometheus:v2.48.0'] },
+  { dir: 'grafana', names: ['grafana/grafana:10.2.2'] },
 ];
 
 function filesUnder(dir: string): string[] {

@@ -1,22 +1,26 @@
 /**
  * `harden verify` end to end under a REAL engine: Debian's dockerd started by the test (own data root and socket, no
  * bridge, no iptables), docker-compose 1.29, and a real docker-registry on 127.0.0.1 as Docker Hub's mirror serving
- * REPLICA images (postgres, redis, nginx, mariadb, python: Debian's packages with the official images' users, paths,
- * VOLUMEs and entrypoint behaviour; see test/support/engine.ts). Built once, cached under ~/.cache/harden-test.
+ * REPLICA images (postgres, redis, nginx, mariadb, python, node, prometheus: Debian's packages with the official
+ * images' users, paths, VOLUMEs and entrypoint behaviour; mongo and grafana: stand-ins, as Debian has no packages; see
+ * test/support/engine.ts). Built once, cached under ~/.cache/harden-test.
  * Root only; skipped (saying why) without dockerd. The no-engine case runs everywhere.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fix } from '../../src/api.js';
 import { detectEngine, type Engine } from '../../src/verify/engine.js';
 import { verify, type ProjectReport, type ServiceReport } from '../../src/verify/verify.js';
+import { verifyText } from '../../src/verify/report.js';
 import { engineSkipReason, replicaRegistry, startDockerd, type ReplicaRegistry, type TestEngine } from '../support/engine.js';
 
 const skip = await engineSkipReason();
+const EXAMPLE = resolve(import.meta.dirname, '../../examples/orchestrator');
+const ROOT = resolve(import.meta.dirname, '../..');
 /** HARDEN_E2E_LOG=1 shows verify's progress lines. */
 const log = process.env.HARDEN_E2E_LOG ? (l: string) => process.stderr.write(`${l}\n`) : undefined;
 const BIN = resolve(import.meta.dirname, '../../src/bin.ts');
@@ -95,7 +99,7 @@ async function leftovers(): Promise<string[]> {
 }
 
 describe.skipIf(skip !== undefined)(
-  skip ? `harden verify under a real dockerd with replica images: skipped, ${skip}` : 'harden verify under a real dockerd with replica images (postgres, redis, nginx, mariadb, python replicas)',
+  skip ? `harden verify under a real dockerd with replica images: skipped, ${skip}` : 'harden verify under a real dockerd with replica images (postgres, redis, nginx, mariadb, python, node, prometheus replicas; mongo and grafana stand-in replicas)',
   () => {
     beforeAll(async () => {
       work = await mkdtemp(join(tmpdir(), 'harden-verify-e2e-'));
@@ -274,6 +278,70 @@ while True:
       expect(out).not.toMatch(/inplace:[\s\S]*read_only/);
       expect(await leftovers()).toEqual([]);
     }, 1_200_000);
+
+    it("the mariadb replica's healthcheck.sh denied its login (a data directory from before the healthcheck user): verify backs the probe off with the line", async () => {
+      const dir = await stack('denied', {
+        'compose.yaml': `services:
+  olddb:
+    image: mariadb:10.11
+    environment:
+      MARIADB_ROOT_PASSWORD: example-old-S3CR3T
+      # The replica then initialises without the healthcheck user, as a data directory of an older image has none.
+      HARDEN_REPLICA_NO_HEALTHCHECK_USER: "1"
+`,
+      });
+      const r = await verify({ paths: [dir], cwd: dir, unsafe: true, engine, stableSeconds: 8, resolver: { noCache: true }, log, only: ['compose-healthcheck'] });
+      const p = r.projects[0] as ProjectReport;
+      expect(p.error).toBeUndefined();
+      const s = svc(p, 'olddb');
+      expect(s.baseline).toBe('running');
+      expect(s.hardened).toBe('unhealthy');
+      expect(s.ok, JSON.stringify(s)).toBe(true);
+      expect(s.backedOff.map((b) => b.codemod)).toEqual(['compose-healthcheck']);
+      expect(s.backedOff[0]?.reason).toMatch(/denies the login/);
+      expect(s.backedOff[0]?.evidence).toMatch(/Access denied for user 'root'/);
+      expect(JSON.stringify(r)).not.toContain('S3CR3T');
+      expect(r.knowledge[join(dir, 'compose.yaml')]?.olddb?.backOff?.['compose-healthcheck']).toBeDefined();
+      expect(await leftovers()).toEqual([]);
+    }, 1_200_000);
+
+    // The example's own Dockerfile installs its build tools with `npm ci`, which needs the npm registry from inside a
+    // container build; this machine's containers cannot reach it (TLS: self-signed certificate in chain). So the app is
+    // compiled here with the project's TypeScript and @types/node, and built from the final stage of its Dockerfile.
+    // verify's pod gives every service one loopback network, where the app and grafana would both take port 3000: the
+    // app is moved to 3001 with its own PORT variable.
+    it("seed 001's stack (examples/orchestrator; its app compiled on the host and moved to port 3001, built on the node replica; mongo and grafana stand-in replicas, redis and prometheus replicas) is healthy hardened", async () => {
+      const compose = (await readFile(join(EXAMPLE, 'compose.yaml'), 'utf8')).replace('      NODE_ENV: production\n', '      NODE_ENV: production\n      PORT: "3001"\n');
+      expect(compose).toContain('PORT: "3001"');
+      const files: Record<string, string> = { 'compose.yaml': compose };
+      for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'src/index.ts', 'src/llm.ts']) files[`app/${f}`] = await readFile(join(EXAMPLE, 'app', f), 'utf8');
+      const dockerfile = await readFile(join(EXAMPLE, 'app', 'Dockerfile'), 'utf8');
+      const final = dockerfile.slice(dockerfile.lastIndexOf('\nFROM ') + 1).replace('COPY --from=builder /app/dist ./dist', 'COPY dist ./dist');
+      expect(final).toMatch(/^FROM node:20-alpine\n[\s\S]*COPY dist \.\/dist\n[\s\S]*USER node\n/);
+      files['app/Dockerfile'] = final;
+      const dir = await stack('orchestrator', files);
+      await symlink(join(ROOT, 'node_modules'), join(dir, 'app', 'node_modules'), 'dir');
+      const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'app/tsconfig.json'), '--rootDir', join(dir, 'app/src')], { encoding: 'utf8' });
+      expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
+      await rm(join(dir, 'app', 'node_modules'));
+      // Hardened, GRAFANA_PASSWORD is required (compose-require-secret-vars drops its `admin` default): given, as a user would.
+      await writeFile(join(work, 'orchestrator.env'), 'GRAFANA_PASSWORD=example-grafana-S3CR3T\nOPENAI_API_KEY=example-openai-S3CR3T\n');
+      const r = await verify({ paths: [dir], cwd: dir, unsafe: true, engine, stableSeconds: 10, resolver: { noCache: true }, log, envFile: join(work, 'orchestrator.env') });
+      if (log) log(verifyText(r));
+      const p = r.projects[0] as ProjectReport;
+      expect(p.error).toBeUndefined();
+      expect(p.services.map((s) => s.service)).toEqual(['grafana', 'mongo', 'orchestrator', 'prometheus', 'redis']);
+      for (const s of p.services) {
+        expect(s.baseline, s.service).toMatch(/running|healthy/);
+        expect(s.ok, `${s.service}: ${JSON.stringify(s)}`).toBe(true);
+        expect(s.final, s.service).toMatch(/running|healthy/);
+      }
+      // The knowledge base's probes (mongosh, redis-cli, prometheus's /-/healthy, grafana's /api/health) pass.
+      for (const name of ['mongo', 'redis', 'prometheus', 'grafana']) expect(svc(p, name).final, name).toBe('healthy');
+      expect(JSON.stringify(r)).not.toContain('S3CR3T');
+      expect(p.exercised.map((f) => f.slice(dir.length + 1)).sort()).toEqual(['app/Dockerfile', 'compose.yaml']);
+      expect(await leftovers()).toEqual([]);
+    }, 1_800_000);
 
     it('removes everything it created when interrupted with SIGINT', async () => {
       const dir = await stack('sigint', { 'compose.yaml': 'services:\n  db:\n    image: postgres:15\n    environment:\n      POSTGRES_PASSWORD: example\n  cache:\n    image: redis:7.0\n' });

@@ -20,8 +20,17 @@ if [ ! -d /var/lib/mysql/mysql ]; then
   "$@" --skip-networking --socket=/run/mysqld/mysqld.sock &
   pid=$!
   for _ in $(seq 60); do mariadb-admin --socket=/run/mysqld/mysqld.sock ping --silent 2>/dev/null && break; sleep 1; done
-  sql="ALTER USER 'root'@'localhost' IDENTIFIED BY '${pw//\'/\'\'}'; CREATE USER 'root'@'%' IDENTIFIED BY '${pw//\'/\'\'}'; GRANT ALL ON *.* TO 'root'@'%' WITH GRANT OPTION;"
+  # mariadb-install-db also creates root@127.0.0.1, root@::1 and root@<hostname> without a password: removed, as the
+  # official entrypoint keeps only root@localhost (and root@% with the password).
+  sql="DROP USER IF EXISTS 'root'@'127.0.0.1', 'root'@'::1', 'root'@'$(hostname)'; ALTER USER 'root'@'localhost' IDENTIFIED BY '${pw//\'/\'\'}'; CREATE USER 'root'@'%' IDENTIFIED BY '${pw//\'/\'\'}'; GRANT ALL ON *.* TO 'root'@'%' WITH GRANT OPTION;"
   if [ -n "${MARIADB_DATABASE:-}" ]; then sql="$sql CREATE DATABASE IF NOT EXISTS \`$MARIADB_DATABASE\`;"; fi
+  # The healthcheck user healthcheck.sh logs in as (the official entrypoint creates one too), unless told not to.
+  if [ -z "${HARDEN_REPLICA_NO_HEALTHCHECK_USER:-}" ]; then
+    hpw="$(head -c 18 /dev/urandom | base64 | tr -d '/+=')"
+    sql="$sql CREATE USER 'healthcheck'@'127.0.0.1' IDENTIFIED BY '$hpw'; CREATE USER 'healthcheck'@'localhost' IDENTIFIED BY '$hpw'; GRANT USAGE ON *.* TO 'healthcheck'@'127.0.0.1', 'healthcheck'@'localhost';"
+    printf '[mariadb-client]\nport=3306\nsocket=/run/mysqld/mysqld.sock\nuser=healthcheck\npassword=%s\n' "$hpw" > /var/lib/mysql/.my-healthcheck.cnf
+    chmod 600 /var/lib/mysql/.my-healthcheck.cnf
+  fi
   mariadb --socket=/run/mysqld/mysqld.sock -uroot -e "$sql"
   kill "$pid"; wait "$pid" || true
   echo 'MariaDB init process done. Ready for start up.'
