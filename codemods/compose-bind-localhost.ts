@@ -80,8 +80,13 @@ interface PortItem {
   binding: 'all' | 'explicit-all' | 'loopback' | 'specific' | 'variable';
 }
 
-function shortFacts(spec: string): { facts: PortFacts; ip: string | undefined } | undefined {
-  const resolved = spec.includes('$') ? withDefaults(spec) : spec;
+/** Stands for a variable without a default when the literal parts of a port are read (`$BIND_ADDRESS4:25:25`). */
+const UNSET = '\u00a7';
+
+/** Ports, protocol and host IP of a short-syntax port, variables read with their defaults (`partial`: some have none). */
+function shortFacts(spec: string): { facts: PortFacts; ip: string | undefined; partial: boolean } | undefined {
+  const full = spec.includes('$') ? withDefaults(spec) : spec;
+  const resolved = full ?? withDefaults(spec, UNSET);
   const p = resolved === undefined ? undefined : parsePortSpec(resolved);
   if (!p) return undefined;
   const range = /\d-\d/.test(p.container) || (p.hostPort !== undefined && /\d-\d/.test(p.hostPort));
@@ -90,10 +95,12 @@ function shortFacts(spec: string): { facts: PortFacts; ip: string | undefined } 
   return {
     facts: { ...(host !== undefined ? { host } : {}), ...(container !== undefined ? { container } : {}), ...(p.protocol ? { protocol: p.protocol } : {}), range },
     ip: p.hostIp?.text,
+    partial: full === undefined,
   };
 }
 
 function bindingOf(ip: string | undefined, rawHasVar: boolean): PortItem['binding'] {
+  if (ip?.includes(UNSET) === true) return 'variable';
   if (ip === undefined || ip === '') return rawHasVar ? 'variable' : 'all';
   if (ALL_V4.has(ip) || ALL_V6.has(ip)) return rawHasVar ? 'variable' : 'explicit-all';
   if (isLoopback(ip)) return 'loopback';
@@ -257,8 +264,9 @@ and \`/udp\` kept); a container-only port (\`- "5432"\`, published by Docker on 
 its random host port: \`"127.0.0.1::5432"\`; an explicit \`0.0.0.0:\`, \`[::]:\` or \`::\` becomes \`127.0.0.1\` / \`[::1]\`;
 long syntax without \`host_ip\` gets \`host_ip: 127.0.0.1\` as its last key, \`host_ip: 0.0.0.0\` / \`"::"\` becomes
 \`127.0.0.1\` / \`::1\`. Ports written with \`\${VAR}\` are reported without a fix (the binding depends on the
-environment; when their defaults make them a public entry point the finding is info), as are long-syntax ports with
-\`mode: ingress\` (the swarm routing mesh ignores \`host_ip\`). Ports already bound to a specific address
+environment); their defaults and literal parts are read: \`\${BIND:-127.0.0.1}:5432:5432\` is left alone (bound by
+default), \`$BIND_ADDRESS4:25:25\` or \`\${HTTP_PORT:-80}:80\` get an info finding (a public entry point). Long-syntax
+ports with \`mode: ingress\` are reported too (the swarm routing mesh ignores \`host_ip\`). Ports already bound to a specific address
 (\`127.0.0.1\`, \`[::1]\`, \`192.168.1.10\`…) and services with \`network_mode: host\` are left alone. The stack is the
 file and the base/override compose files of its directory that are read with it. Every message names the evidence
 (the knowledge-base entry or known image, the port's well-known use, the stack's lack of a proxy).
@@ -372,10 +380,13 @@ function checkShort(report: (r: Report) => void, file: ParsedCompose, node: Scal
   if (rawIp !== undefined && !rawIp.includes('$') && !ALL_V4.has(rawIp) && !ALL_V6.has(rawIp)) return;
   if (spec.includes('$')) {
     const f = shortFacts(spec);
+    // Bound to loopback or a specific address by default (`${BIND_IP:-127.0.0.1}:5432:5432`): the project chose it.
+    const binding = f ? bindingOf(f.ip, true) : 'variable';
+    if (binding === 'loopback' || binding === 'specific') return;
     const d = f ? decide(at.svc, f.facts, at.stack) : undefined;
-    const dflt = f && withDefaults(spec);
-    if (d && !d.fix && d.severity === 'info') {
-      report({ range, severity: 'info', message: `Port \`${spec}\` uses variables${at.where}; with their defaults (\`${dflt ?? ''}\`), ${d.why}: it stays as it is.` });
+    if (f && d && !d.fix && d.severity === 'info') {
+      const dflt = f.partial ? '' : ` with their defaults (\`${withDefaults(spec) ?? ''}\`),`;
+      report({ range, severity: 'info', message: `Port \`${spec}\` uses variables${at.where};${dflt} ${d.why}: it stays as it is.` });
       return;
     }
     report({ range, message: `Port \`${spec}\` uses variables, so whether it is published on all interfaces depends on the environment${at.where}; bind it to ${address} explicitly if it is for local use.` });

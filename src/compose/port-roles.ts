@@ -227,12 +227,15 @@ export function portRole(p: PortFacts, image: ImageIdentity | undefined, command
   return cls ?? wellKnownInternal(p);
 }
 
-/** `${VAR:-default}` / `${VAR-default}` resolved to their defaults; undefined when a variable has none. */
-export function withDefaults(text: string): string | undefined {
+/**
+ * `${VAR:-default}` / `${VAR-default}` resolved to their defaults; undefined when a variable has none, unless
+ * `placeholder` is given: variables without a default are then replaced by it (to read the literal parts).
+ */
+export function withDefaults(text: string, placeholder?: string): string | undefined {
   let unresolved = false;
   const out = text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_m, _n: string, def: string | undefined) => {
     if (def === undefined) unresolved = true;
-    return def ?? '';
+    return def ?? placeholder ?? '';
   });
-  return unresolved || out.includes('$') ? undefined : out;
+  return (unresolved && placeholder === undefined) || out.includes('$') ? undefined : out;
 }

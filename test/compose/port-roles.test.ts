@@ -38,5 +38,6 @@ describe('port roles', () => {
     expect(withDefaults('${PORT}:80')).toBeUndefined();
     expect(withDefaults('$PORT:80')).toBeUndefined();
     expect(withDefaults('${PORT:?required}:80')).toBeUndefined();
+    expect(withDefaults('$BIND_ADDRESS4:25:25', '?')).toBe('?:25:25');
   });
 });
