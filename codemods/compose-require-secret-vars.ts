@@ -2,12 +2,11 @@
  * compose-require-secret-vars: `${PASSWORD:-changeme}` → `${PASSWORD:?PASSWORD must be set}` for secret-looking
  * variables, so a weak default secret never ships inside the compose file.
  */
-import type { KeyOf } from '../src/engine/lookups.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
-import { dirname, join } from 'node:path';
 import { fix } from '../src/engine/edits.js';
 import { SecretValue } from '../src/engine/redacted.js';
-import type { Answers, Codemod, ParsedCompose, ParsedFile } from '../src/engine/types.js';
+import type { Codemod, ParsedCompose } from '../src/engine/types.js';
+import { documentedEnvKeys, documentedIn, notASecretValue } from '../src/compose/documented-env.js';
 import { looksSecret, parseInterpolation, rangeOf, scalarText, spliceScalar, valueOffsets, walkScalars } from '../src/compose/index.js';
 
 /**
@@ -20,43 +19,6 @@ function hasLiteralDefault(arg: string, depth = 0): boolean {
   for (const r of [...refs].reverse()) rest = rest.slice(0, r.start) + rest.slice(r.end);
   if (rest !== '' || refs.length === 0) return true;
   return depth < 10 && refs.some((r) => (r.op === ':-' || r.op === '-') && hasLiteralDefault(r.arg ?? '', depth + 1));
-}
-
-/** The env files a project documents (compose reads `.env`; the others are the templates users copy to it). */
-const DOCUMENTED_ENV = ['.env', '.env.example', '.env.dist', '.env.sample'];
-
-function envKeys(file: ParsedFile): KeyOf<'file'>[] {
-  if (!file.absPath) return [];
-  const dir = dirname(file.absPath);
-  return DOCUMENTED_ENV.map((n) => ({ kind: 'file', path: join(dir, n) }));
-}
-
-/** The documented env file that gives `name` a non-empty value, if any. */
-function definedIn(file: ParsedFile, answers: Answers, name: string): string | undefined {
-  for (const k of envKeys(file)) {
-    const a = answers.get(k);
-    if (!a || 'error' in a || !a.ok.exists || a.ok.text === undefined) continue;
-    for (const line of a.ok.text.split(/\r?\n/)) {
-      const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
-      if (m?.[1] !== name) continue;
-      const v = (m[2] ?? '').replace(/\s+#.*$/, '').trim().replace(/^(['"])(.*)\1$/, '$2');
-      const path = (k as { path: string }).path;
-      if (v !== '') return path.slice(path.lastIndexOf('/') + 1);
-    }
-  }
-  return undefined;
-}
-
-/**
- * Whether a default is not a secret value: empty (`${TOKEN:-}`: an optional feature), a path (`/certs/redis.key`,
- * `./secrets/x`), a URL without credentials, a boolean or a mode word.
- */
-function notASecretValue(arg: string): boolean {
-  const v = arg.trim();
-  if (v === '') return true;
-  if (/^(?:\/|\.{1,2}\/|~\/)/.test(v)) return true;
-  if (/^[a-z][a-z0-9+.-]*:\/\/[^@\s]*$/i.test(v)) return true;
-  return /^(?:true|false|yes|no|on|off|none|null|nil|disabled?|enabled?|login|plain|auto|required|optional)$/i.test(v);
 }
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
@@ -133,7 +95,7 @@ paths (\`\${REDIS_TLS_KEY:-/certs/redis.key}\`), URLs without credentials, boole
 - \`ignore\` (string[], default []): glob patterns of names never treated as secrets; wins over everything.
 `,
   lookups(file) {
-    return envKeys(file);
+    return documentedEnvKeys(file);
   },
   run(ctx) {
     const file = ctx.file as ParsedCompose;
@@ -150,7 +112,7 @@ paths (\`\${REDIS_TLS_KEY:-/certs/redis.key}\`), URLs without credentials, boole
           if (!looksSecret(ref.name, opts) && !envSecret) continue;
           if (!hasLiteralDefault(ref.arg ?? '')) continue;
           if (notASecretValue(ref.arg ?? '')) continue;
-          const documented = definedIn(file, ctx.answers, ref.name);
+          const documented = documentedIn(file, ctx.answers, ref.name);
           const required = `\${${ref.name}:?${ref.name} must be set}`;
           const map = valueOffsets(file, node);
           const range = map ? { start: map(ref.start), end: map(ref.end) } : rangeOf(node);

@@ -13,10 +13,14 @@ import {
   topLevelSecrets, type EnvEntry, type ServiceInfo,
 } from '../src/secrets/compose.js';
 import { fileFormFor, repositoryOf } from '../src/secrets/images.js';
-import { SECRET_NAME_OPTIONS, isSecretName, nameOptions, secretNameFor, SECRET_PATTERNS } from '../src/secrets/names.js';
+import { SECRET_NAME_OPTIONS, isSecretName, nameOptions, secretNameFor, SECRET_PATTERNS, type NameOptions } from '../src/secrets/names.js';
 import { SecretValue } from '../src/engine/redacted.js';
 import { reporter } from '../src/secrets/report.js';
 import { composeAtLeast } from '../src/compose/target.js';
+import { documentedEnvKeys, documentedIn, notASecretValue } from '../src/compose/documented-env.js';
+import { looksSecret, scalarText, walkScalars } from '../src/compose/index.js';
+import { decodedPassword, maskedUrl, passwordIsLiteral, passwordVariable, urlCredentials } from '../src/secrets/urls.js';
+import type { Scalar } from 'yaml';
 
 export const SECRETS_DIR = 'secrets';
 
@@ -125,6 +129,66 @@ function targetFor(svc: ServiceInfo, name: string): { fileVar: string } | { manu
   return { fileVar: form.fileVar };
 }
 
+
+interface DocScalar {
+  node: Scalar;
+  path: readonly (string | number)[];
+  text: string;
+  env?: { name: string; valueStart: number };
+}
+
+function docScalars(doc: Document.Parsed): DocScalar[] {
+  const out: DocScalar[] = [];
+  walkScalars(doc, ({ node, path, env }) => {
+    const text = scalarText(node);
+    if (text !== undefined) out.push({ node, path, text, ...(env ? { env } : {}) });
+  });
+  return out;
+}
+
+/** `DATABASE_URL of service app`, or the key path outside services. */
+function whereOf(s: DocScalar): string {
+  const { path } = s;
+  if (path[0] === 'services' && typeof path[1] === 'string') {
+    const what = s.env?.name ?? path.slice(2).filter((k) => typeof k === 'string').join('.');
+    return `${what || 'a value'} of service ${path[1]}`;
+  }
+  return path.filter((k) => typeof k === 'string').join('.') || 'a value';
+}
+
+/** Command-line flags whose argument is a credential (`--requirepass x`, `--password=x`, `-p x`). */
+const PASSWORD_FLAG = /^-{1,2}[a-z-]*(?:pass|auth|secret|token|key|pwd)[a-z-]*$|^-p$/i;
+
+/**
+ * Other places of the file holding the same literal secret: secret-named variables with that value, URLs with it
+ * as their password, a command's password flag with it as argument. Moving one copy to a file would split values
+ * that must stay equal (the database's password and the application's connection URL).
+ */
+function sharedCopies(all: readonly DocScalar[], value: string, self: readonly unknown[], names: NameOptions): string[] {
+  const out = new Set<string>();
+  all.forEach((s, i) => {
+    if (self.includes(s.node)) return;
+    if (s.env) {
+      const v = s.text.slice(s.env.valueStart);
+      if (v === value && (isSecretName(s.env.name, names) || looksSecret(s.env.name))) out.add(whereOf(s));
+    }
+    for (const c of urlCredentials(s.text)) if (c.password === value || decodedPassword(c) === value) out.add(`${whereOf(s)} (inside a URL)`);
+    if (s.env) return;
+    const tokens = s.text.split(/\s+/);
+    const prev = all[i - 1];
+    const last = s.path[s.path.length - 1];
+    const prevItem = typeof last === 'number' && prev && prev.path.length === s.path.length && prev.path[prev.path.length - 1] === last - 1 ? prev.text : undefined;
+    tokens.forEach((t, j) => {
+      const before = j > 0 ? tokens[j - 1] : prevItem;
+      const eq = /^(-{1,2}[a-z-]+)=(.*)$/i.exec(t);
+      if ((t === value && before !== undefined && PASSWORD_FLAG.test(before)) || (eq && eq[2] === value && PASSWORD_FLAG.test(eq[1] ?? ''))) {
+        out.add(`${whereOf(s)} (a command-line password)`);
+      }
+    });
+  });
+  return [...out];
+}
+
 export const composeSecrets: Codemod = {
   id: 'compose-secrets',
   fileKinds: ['compose'],
@@ -136,6 +200,9 @@ export const composeSecrets: Codemod = {
   securitySeverity: 8.0,
   defaultOptions: { secretNames: [], ignoreNames: [] },
   optionsSchema: SECRET_NAME_OPTIONS,
+  lookups(file) {
+    return documentedEnvKeys(file);
+  },
   docs: `## What it does
 For each service, environment entries whose **names look like secrets** and whose value is a literal, \`\${VAR}\`,
 \`\${VAR:-default}\` or nothing (passed from the host) are moved to compose \`secrets:\`:
@@ -156,6 +223,22 @@ Other images (and redis, which takes its password only on the command line) get 
 
 Secret-looking names (case-insensitive): ${SECRET_PATTERNS.map((p) => `\`${p}\``).join(', ')}; never names ending
 in \`_FILE\`, \`*_PUBLIC_KEY\` or the official images' switches (\`MYSQL_ALLOW_EMPTY_PASSWORD\`, …).
+
+Not moved, with a \`manual\` finding that says why:
+- a **literal shared with another place** of the file: a secret-named variable of another service with the same value
+  (\`DB_PASS\` of the app and \`POSTGRES_PASSWORD\` of its database), a URL holding it as its password
+  (\`postgresql://app:PASSWORD@db/app\`), a command's password flag (\`--requirepass PASSWORD\`). Moving one copy to a
+  file splits values that must stay equal: the next person to change the password changes one of them;
+- a variable with a **default** (\`\${VAR:-admin}\`, or the \`\${VAR:?VAR must be set}\` that compose-require-secret-vars writes in
+  its place in the same run) that no documented env file (\`.env\`, \`.env.example\`, \`.env.dist\`, \`.env.sample\`) sets:
+  a secret read from a variable has no default, and Compose refuses to start a container whose secret's variable is
+  unset (docker/compose \`pkg/compose/secrets.go\`: \`environment variable "X" required by secret "x" is not set\`), so every
+  deployment that relied on the default would stop starting. Values that are not secrets (empty, paths, URLs without
+  credentials, booleans and mode words such as \`SMTP_AUTH: login\`) are left alone.
+
+**URLs with credentials** are reported, never rewritten (the password is masked in the message): a literal password in
+a URL (\`DATABASE_URL: postgresql://app:PASSWORD@db/app\`, \`redis://:PASSWORD@cache\`), and a URL that still holds
+\`\${VAR}\` after VAR became a compose secret (the value stays in that container's environment).
 
 Literal values are **never** copied into the patch, the findings or any output: the diff shows the reference, and
 with \`--write\` the value is written to \`./${SECRETS_DIR}/<name>\` (mode 0600, directory 0700) and \`${SECRETS_DIR}/\` is added
@@ -206,6 +289,10 @@ YAML merge key, values mixing text and variables, and block scalars are reported
     for (const doc of file.docs) {
       const top = topLevelSecrets(doc);
       const taken = new Set(top.keys());
+      const scalars = docScalars(doc);
+      // Variables whose value a compose secret now carries: a URL still holding one keeps it in an environment.
+      const secretOfVar = new Map<string, string>();
+      for (const [name, def] of top) if (def.environment) secretOfVar.set(def.environment, name);
       let merged: Record<string, { environment?: unknown }> | undefined;
       for (const svc of services(file, doc)) {
         if (svc.envFromMerge) {
@@ -227,7 +314,7 @@ YAML merge key, values mixing text and variables, and block scalars are reported
         for (const entry of svc.env) {
           if (!isSecretName(entry.name, names)) continue;
           const v = entry.value;
-          if (v.kind === 'literal' && v.value === '') continue;
+          if (v.kind === 'literal' && notASecretValue(v.value)) continue;
           if (v.kind === 'complex') {
             report({ range: entry.range, message: `${entry.name} of service ${svc.name} looks like a secret inside a larger value; move it to a secret by hand` });
             continue;
@@ -246,6 +333,15 @@ YAML merge key, values mixing text and variables, and block scalars are reported
             continue;
           }
           if (v.kind === 'literal') {
+            const copies = sharedCopies(scalars, v.value, [entry.keyNode, entry.valueNode], names);
+            if (copies.length) {
+              report({
+                range: entry.range,
+                message: `${entry.name} of service ${svc.name} holds a literal secret that is also written in ${copies.join(', ')}: moving only this copy to a file splits values that must stay equal. Put the value in one variable (or one secret file) that every copy reads, by hand. If this file is committed, rotate it.`,
+                data: { service: svc.name, variable: entry.name },
+              });
+              continue;
+            }
             let secret = secretNameFor(entry.name);
             if (taken.has(secret)) secret = secretNameFor(`${svc.name}_${entry.name}`);
             for (let i = 2; taken.has(secret); i++) secret = secretNameFor(`${svc.name}_${entry.name}_${i}`);
@@ -257,6 +353,19 @@ YAML merge key, values mixing text and variables, and block scalars are reported
             planned.push({ entry, fileVar: target.fileVar, secret, source: 'literal', droppedDefault: false });
           } else {
             const variable = v.kind === 'variable' ? v.name : entry.name;
+            // compose-require-secret-vars writes `${V:?V must be set}` in place of a default earlier in the same run:
+            // that is still a default existing deployments depend on.
+            const hardenRequired = v.kind === 'variable' && v.required === `${variable} must be set`;
+            if (v.kind === 'variable' && (v.hasDefault || hardenRequired) && !documentedIn(file, ctx.answers, variable)) {
+              // Compose refuses to start a container whose secret's variable is unset (`environment variable "X"
+              // required by secret "x" is not set`), and such a secret has no default.
+              report({
+                range: entry.range,
+                message: `${entry.name} of service ${svc.name} is set from \${${variable}} with a default, and no documented env file (.env, .env.example, .env.dist, .env.sample) sets ${variable}: a secret read from a variable has no default, and Compose refuses to start the service while ${variable} is unset, so a deployment that never set it would stop starting (and its data was initialised with the default). Set ${variable} in the documented env (then harden moves it), or move it by hand.`,
+                data: { service: svc.name, variable: entry.name },
+              });
+              continue;
+            }
             let secret = secretNameFor(variable);
             const def = top.get(secret);
             const mine = add.find((a) => a.name === secret);
@@ -329,6 +438,25 @@ YAML merge key, values mixing text and variables, and block scalars are reported
           fix,
         };
         report(finding);
+        for (const p of planned) if (p.variable) secretOfVar.set(p.variable, p.secret);
+      }
+      for (const s of scalars) {
+        for (const c of urlCredentials(s.text)) {
+          const variable = passwordVariable(c);
+          const secret = variable !== undefined ? secretOfVar.get(variable) : undefined;
+          if (secret !== undefined) {
+            report({
+              range: rangeOf(s.node),
+              message: `${whereOf(s)} still holds the password of secret ${secret} (\${${variable}}) inside a URL (${maskedUrl(c)}): the value stays in this container's environment. Have the application build the URL from /run/secrets/${secret}, or read the whole URL from a secret file.`,
+              data: { secret, variable },
+            });
+          } else if (passwordIsLiteral(c)) {
+            report({
+              range: rangeOf(s.node),
+              message: `${whereOf(s)} holds a password inside a URL (${maskedUrl(c)}): it is written in the compose file and passed in the container's environment. Take it from a variable or a secret file the application reads, by hand; if this file is committed, rotate it.`,
+            });
+          }
+        }
       }
     }
   },

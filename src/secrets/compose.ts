@@ -10,7 +10,7 @@ import { derived } from '../engine/derive.js';
 
 export type EnvValue =
   | { kind: 'literal'; value: string }
-  | { kind: 'variable'; name: string; hasDefault: boolean; default?: string }
+  | { kind: 'variable'; name: string; hasDefault: boolean; default?: string; /** The message of `${VAR:?message}`. */ required?: string }
   /** `KEY` with no value: compose passes the host's variable of the same name. */
   | { kind: 'host' }
   /** A value mixing text and variables, a block scalar, or anything else we do not rewrite. */
@@ -49,7 +49,8 @@ export function parseEnvValue(raw: string): EnvValue {
   if (m) {
     const name = (m[1] ?? m[4]) as string;
     const hasDefault = m[2] !== undefined && m[2].endsWith('-');
-    return { kind: 'variable', name, hasDefault, ...(hasDefault && m[3] ? { default: m[3] } : {}) };
+    const required = m[2] !== undefined && m[2].endsWith('?') ? m[3] ?? '' : undefined;
+    return { kind: 'variable', name, hasDefault, ...(hasDefault && m[3] ? { default: m[3] } : {}), ...(required !== undefined ? { required } : {}) };
   }
   // `$$` is a literal dollar; any other `$` is interpolation mixed with text.
   if (raw.replace(/\$\$/g, '').includes('$')) return { kind: 'complex' };

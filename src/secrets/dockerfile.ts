@@ -3,6 +3,7 @@ import type { Arg, Dockerfile, Env, Instruction } from 'dockerfile-ast';
 import { offsetAt } from '../engine/text.js';
 import type { Range } from '../engine/types.js';
 import { isSecretName, secretNameFor, type NameOptions } from './names.js';
+import { notASecretValue } from '../compose/documented-env.js';
 
 export interface ArgPlan {
   name: string;
@@ -65,7 +66,7 @@ export function planDockerfile(ast: Dockerfile, text: string, lineStarts: readon
     if (kw === 'ENV') {
       for (const p of (i as Env).getProperties()) {
         const n = p.getName();
-        if (isSecretName(n, names) && (p.getValue() ?? '') !== '') plan.valued.push({ kind: 'ENV', name: n, range: rangeOfIns(lineStarts, i) });
+        if (isSecretName(n, names) && !notASecretValue(p.getValue() ?? '')) plan.valued.push({ kind: 'ENV', name: n, range: rangeOfIns(lineStarts, i) });
       }
     }
     if (kw !== 'ARG') return;

@@ -13,6 +13,9 @@ export const SECRET_PATTERNS: readonly string[] = [
   'TOKEN', '*_TOKEN', '*_AUTH_TOKEN', '*_ACCESS_TOKEN', '*_REFRESH_TOKEN',
   'API_KEY', '*_API_KEY', '*_APIKEY', '*_ACCESS_KEY', '*_PRIVATE_KEY', '*_SIGNING_KEY', '*_ENCRYPTION_KEY',
   '*_CREDENTIALS', '*_DSN_PASSWORD', '*_CONNECTION_STRING',
+  // The value is the credential itself: redis `masterauth`/`requirepass` (`REDIS_AUTH`), hashing salts (WordPress
+  // `*_SALT`, `PASSWORD_SALT`), key passphrases.
+  '*_AUTH', 'SALT', '*_SALT', 'PASSPHRASE', '*_PASSPHRASE', '*_AUTH_KEY',
 ];
 
 /** Names that match a secret pattern but hold flags, not secrets (official images' switches). */

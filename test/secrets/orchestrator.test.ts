@@ -46,16 +46,12 @@ services:
   grafana:
     image: grafana/grafana:10.2.2
     environment:
-      GF_SECURITY_ADMIN_PASSWORD__FILE: /run/secrets/grafana_password
-    secrets:
-      - grafana_password
+      GF_SECURITY_ADMIN_PASSWORD: \${GRAFANA_PASSWORD:-admin}
 secrets:
   openai_api_key:
     environment: OPENAI_API_KEY
   mongo_initdb_root_password:
     file: ./secrets/mongo_initdb_root_password
-  grafana_password:
-    environment: GRAFANA_PASSWORD
 `;
 
 describe('examples/orchestrator (seed 001)', () => {
