@@ -18,7 +18,7 @@ import { SecretValue } from '../src/engine/redacted.js';
 import { reporter } from '../src/secrets/report.js';
 import { composeAtLeast } from '../src/compose/target.js';
 import { documentedEnvKeys, documentedIn, notASecretValue } from '../src/compose/documented-env.js';
-import { looksSecret, scalarText, walkScalars } from '../src/compose/index.js';
+import { looksSecret, lookupAll, mergeSources, resolveNode, scalarText, services as composeServices, walkScalars, type ComposeService } from '../src/compose/index.js';
 import { decodedPassword, maskedUrl, passwordIsLiteral, passwordVariable, urlCredentials } from '../src/secrets/urls.js';
 import type { Scalar } from 'yaml';
 
@@ -36,6 +36,8 @@ interface Planned {
   source: 'variable' | 'literal';
   variable?: string;
   droppedDefault: boolean;
+  /** Other services that get this entry through an anchor (alias or merge key), and whether their own list is edited. */
+  heirs?: { heir: ServiceInfo; list: boolean }[];
 }
 
 /** Text of the new top-level `secrets:` entries, or undefined when the existing `secrets:` cannot take them. */
@@ -71,9 +73,11 @@ function serviceListEdit(file: ParsedCompose, svc: ServiceInfo, names: readonly 
   const envKey = svc.envPair?.key as { range?: [number, number, number] } | undefined;
   const keyCol = columnOf(text, rangeOf((sp?.key ?? envKey) as never).start);
   if (!sp) {
-    if (!svc.envPair) return undefined;
-    const at = lineAfter(text, rangeOf(svc.envPair.value as never).end);
-    const ind = ' '.repeat(keyCol);
+    // After `environment:`, or after the service's last key when its environment comes from a merge key.
+    const last = svc.envPair ?? svc.node.items[svc.node.items.length - 1];
+    if (!last || svc.node.flow) return undefined;
+    const at = lineAfter(text, rangeOf((last.value ?? last.key) as never).end);
+    const ind = ' '.repeat(svc.envPair ? keyCol : columnOf(text, rangeOf(svc.node.items[0]?.key as never).start));
     return insertAt(at, linesAt(text, at, [`${ind}secrets:`, ...names.map((n) => `${ind}  - ${n}`)], eol));
   }
   if (sp.value === null || (isScalar(sp.value) && sp.value.value === null)) {
@@ -129,6 +133,114 @@ function targetFor(svc: ServiceInfo, name: string): { fileVar: string } | { manu
   return { fileVar: form.fileVar };
 }
 
+
+/** A service's environment as Compose sees it: the entries (name → key node) and the nodes they come from. */
+interface EffectiveEnv {
+  entries: Map<string, unknown>;
+  nodes: Set<unknown>;
+  /** How the first environment reaches the service: its own mapping, an alias, or a YAML merge key. */
+  via: 'own' | 'alias' | 'merge';
+}
+
+function effectiveEnv(cs: ComposeService): EffectiveEnv {
+  const entries = new Map<string, unknown>();
+  const nodes = new Set<unknown>();
+  let via: EffectiveEnv['via'] = 'own';
+  lookupAll(cs, 'environment').forEach((l, i) => {
+    if (i === 0) via = l.via === 'merge' ? 'merge' : l.alias ? 'alias' : 'own';
+    const v = l.value;
+    if (isMap(v)) {
+      for (const m of [v, ...mergeSources(cs.doc, v)]) {
+        nodes.add(m);
+        if (m !== v && i === 0 && via === 'own') via = 'merge';
+        for (const p of m.items) {
+          if (!isScalar(p.key) || p.key.value === '<<' || typeof p.key.value === 'symbol') continue;
+          const name = String(p.key.value);
+          if (!entries.has(name)) entries.set(name, p.key);
+        }
+      }
+    } else if (isSeq(v)) {
+      nodes.add(v);
+      for (const it of v.items) {
+        const n = resolveNode(cs.doc, it);
+        if (!isScalar(n) || typeof n.value !== 'string') continue;
+        const name = n.value.split('=')[0] ?? '';
+        if (!entries.has(name)) entries.set(name, n);
+      }
+    }
+  });
+  return { entries, nodes, via };
+}
+
+/** Whether a mapping merged into the service's own environment also sets `name` (the own entry shadows it). */
+function shadows(eff: EffectiveEnv, svc: ServiceInfo, name: string): boolean {
+  const own = svc.envPair?.value;
+  for (const n of eff.nodes) {
+    if (n === own || !isMap(n)) continue;
+    if (n.items.some((p) => isScalar(p.key) && String(p.key.value) === name)) return true;
+  }
+  return false;
+}
+
+/** What a service that inherits a changed environment entry needs: nothing, names on its own secrets: list, or a refusal. */
+type HeirNeed = { heir: ServiceInfo; list: boolean } | { refuse: string };
+
+/**
+ * The other services that get `entry` from `owner`'s environment mapping (an anchor they alias or merge): each must
+ * read the same file variable and end up with the secret in its `secrets:` list, or the move is refused.
+ */
+function heirsOf(
+  file: ParsedCompose, all: readonly ComposeService[], infos: readonly ServiceInfo[], owner: ServiceInfo, entry: EnvEntry, fileVar: string,
+): HeirNeed[] {
+  const own = owner.envPair?.value;
+  if (!own) return [];
+  const ownerCs = all.find((c) => c.name === owner.name);
+  const anchor = (own as { anchor?: string }).anchor;
+  const via = anchor ? `the anchor &${anchor}` : `service ${owner.name}'s mapping`;
+  const out: HeirNeed[] = [];
+  for (const cs of all) {
+    if (cs.name === owner.name) continue;
+    const eff = effectiveEnv(cs);
+    if (!eff.nodes.has(own)) continue;
+    const how = eff.via === 'alias' ? 'an alias' : 'a YAML merge key';
+    const info = infos.find((i) => i.name === cs.name);
+    // Its image may itself come from a merge key (`<<: *db`).
+    const image = info && !info.image && !info.hasBuild ? scalarText(lookupAll(cs, 'image')[0]?.value) : undefined;
+    const heir = info && image !== undefined ? { ...info, image } : info;
+    if (eff.entries.get(entry.name) !== entry.keyNode) {
+      out.push({ refuse: `service ${cs.name} gets the environment of ${via} through ${how} but sets ${entry.name} itself: renaming it there would give ${cs.name} both ${entry.name} and ${fileVar}` });
+      continue;
+    }
+    if (eff.entries.has(fileVar) || !heir) {
+      out.push({ refuse: `service ${cs.name} gets ${entry.name} from ${via} through ${how} and already sets ${fileVar}` });
+      continue;
+    }
+    const t = targetFor(heir, entry.name);
+    if ('manual' in t || t.fileVar !== fileVar) {
+      out.push({ refuse: `service ${cs.name} gets ${entry.name} from ${via} through ${how}, and ${'manual' in t ? `harden cannot tell whether its image reads ${fileVar}` : `its image reads ${t.fileVar}, not ${fileVar}`}` });
+      continue;
+    }
+    // Its secrets: list after the move: its own list (edited here), or one it inherits from the owner's service map.
+    const ownSecrets = getPair(heir.node, 'secrets');
+    const inheritsOwner = ownerCs !== undefined && cs.sources.some((src) => src.map === ownerCs.node && src.via !== 'own');
+    if (ownSecrets) {
+      if (!serviceListEdit(file, heir, ['x'])) {
+        out.push({ refuse: `service ${cs.name} gets ${entry.name} from ${via} through ${how}, and its secrets: list has a form harden does not edit` });
+        continue;
+      }
+      out.push({ heir, list: true });
+      continue;
+    }
+    const inherited = lookupAll(cs, 'secrets')[0];
+    if (inherited) {
+      if (inheritsOwner && inherited.owner === ownerCs?.node) out.push({ heir, list: false });
+      else out.push({ refuse: `service ${cs.name} gets ${entry.name} from ${via} through ${how}, and its secrets: list comes from another anchor` });
+      continue;
+    }
+    out.push(inheritsOwner ? { heir, list: false } : { heir, list: true });
+  }
+  return out;
+}
 
 interface DocScalar {
   node: Scalar;
@@ -273,8 +385,17 @@ secrets:
 
 ## Fix safety
 Unsafe: the value must exist at deploy time (the variable must be set, the default is dropped), and code reading
-the variable directly must read the file instead (see \`source-read-secret-files\`). Environments coming from a
-YAML merge key, values mixing text and variables, and block scalars are reported, not changed.
+the variable directly must read the file instead (see \`source-read-secret-files\`). Values mixing text and
+variables, and block scalars are reported, not changed.
+
+**Anchors.** An \`environment: &anchor\` mapping (or list) of one service that other services alias
+(\`environment: *anchor\`) or merge (\`<<: *anchor\`, also through a merged whole service \`<<: *db\`) is changed for all of
+them at once, so every such service gets the secret in its own \`secrets:\` list too (or inherits the owner's list when
+it merges the owner's whole service). The move is refused, with a \`manual\` finding naming the service and the reason,
+when one of them runs an image harden does not know reads the same file variable, sets the variable itself (renaming it
+in the anchor would give it both \`NAME\` and \`NAME_FILE\`), already sets the file variable, or takes its \`secrets:\`
+from another anchor; and when a service's own entry shadows the same name from a mapping it merges. Secrets in an \`x-\`
+extension that services merge or alias are reported on each service (changing the anchor changes every user).
 
 ## Options
 - \`secretNames\`: extra name patterns (\`*\` wildcard) treated as secrets (allow list).
@@ -293,18 +414,23 @@ YAML merge key, values mixing text and variables, and block scalars are reported
       // Variables whose value a compose secret now carries: a URL still holding one keeps it in an environment.
       const secretOfVar = new Map<string, string>();
       for (const [name, def] of top) if (def.environment) secretOfVar.set(def.environment, name);
-      let merged: Record<string, { environment?: unknown }> | undefined;
-      for (const svc of services(file, doc)) {
-        if (svc.envFromMerge) {
-          merged ??= ((doc.toJS({ maxAliasCount: -1 }) as { services?: Record<string, { environment?: unknown }> })?.services ?? {});
-          const env = merged[svc.name]?.environment;
-          const keys = Array.isArray(env) ? env.map((e) => String(e).split('=')[0] ?? '') : env && typeof env === 'object' ? Object.keys(env) : [];
-          const secretKeys = keys.filter((k) => isSecretName(k, names));
-          if (secretKeys.length) {
-            report({ range: svc.keyRange, message: `service ${svc.name} gets ${secretKeys.join(', ')} from a YAML merge key; move ${secretKeys.length > 1 ? 'them' : 'it'} to secrets by hand (changing the anchor would change every service using it)` });
+      const infos = services(file, doc);
+      const all = composeServices(file).filter((c) => c.doc === doc);
+      // Entry key nodes that sit in some service's own environment mapping: that service's plan moves them.
+      const ownedBySomeService = new Set<unknown>(infos.flatMap((i) => i.env.map((e) => e.keyNode)));
+      for (const svc of infos) {
+        // Secret-looking entries this service inherits from a mapping that is not a service's own environment (an
+        // `x-` anchor): changing the anchor would change every service using it.
+        const cs = all.find((c) => c.name === svc.name);
+        if (cs) {
+          const eff = effectiveEnv(cs);
+          const foreign = [...eff.entries].filter(([k, node]) => isSecretName(k, names) && !ownedBySomeService.has(node)).map(([k]) => k);
+          if (foreign.length) {
+            const how = eff.via === 'alias' ? 'a YAML alias' : 'a YAML merge key';
+            report({ range: svc.keyRange, message: `service ${svc.name} gets ${foreign.join(', ')} from ${how}; move ${foreign.length > 1 ? 'them' : 'it'} to secrets by hand (changing the anchor would change every service using it)` });
           }
-          continue;
         }
+        const ownEff = cs ? effectiveEnv(cs) : undefined;
         const existingNames = new Set(svc.env.map((e) => e.name));
         const planned: Planned[] = [];
         const add: NewSecret[] = [];
@@ -328,6 +454,30 @@ YAML merge key, values mixing text and variables, and block scalars are reported
             report({ range: entry.range, message: `service ${svc.name} sets both ${entry.name} and ${target.fileVar}; remove ${entry.name} by hand` });
             continue;
           }
+          const effOwn = ownEff?.entries;
+          if (effOwn && effOwn.has(target.fileVar)) {
+            report({ range: entry.range, message: `service ${svc.name} sets both ${entry.name} and ${target.fileVar} (through a merge key); remove ${entry.name} by hand` });
+            continue;
+          }
+          if (ownEff && shadows(ownEff, svc, entry.name)) {
+            report({
+              range: entry.range,
+              message: `${entry.name} of service ${svc.name} is not moved: its environment merges an anchor that sets ${entry.name} too, so renaming it here would let the anchor's ${entry.name} through next to ${target.fileVar}. Move it in the anchor and every service using it by hand.`,
+              data: { service: svc.name, variable: entry.name },
+            });
+            continue;
+          }
+          const needs = heirsOf(file, all, infos, svc, entry, target.fileVar);
+          const refusals = needs.flatMap((n) => ('refuse' in n ? [n.refuse] : []));
+          if (refusals.length) {
+            report({
+              range: entry.range,
+              message: `${entry.name} of service ${svc.name} is not moved: ${refusals.join('; ')}. Move it to a secret in every service using that environment by hand.`,
+              data: { service: svc.name, variable: entry.name },
+            });
+            continue;
+          }
+          const heirs = needs.flatMap((n) => ('heir' in n ? [n] : []));
           if (v.kind === 'literal' && !dir) {
             report({ range: entry.range, message: `${entry.name} of service ${svc.name} holds a literal secret; move it to a secret file by hand (no directory to write it to). If this file is committed, rotate it.` });
             continue;
@@ -350,7 +500,7 @@ YAML merge key, values mixing text and variables, and block scalars are reported
             const absPath = join(dir as string, SECRETS_DIR, secret);
             sideEffects.push({ kind: 'write-secret-file', absPath, value: new SecretValue(v.value) });
             sideEffects.push({ kind: 'gitignore-entry', absPath: join(dir as string, '.gitignore'), entry: `${SECRETS_DIR}/` });
-            planned.push({ entry, fileVar: target.fileVar, secret, source: 'literal', droppedDefault: false });
+            planned.push({ entry, fileVar: target.fileVar, secret, source: 'literal', droppedDefault: false, heirs });
           } else {
             const variable = v.kind === 'variable' ? v.name : entry.name;
             // compose-require-secret-vars writes `${V:?V must be set}` in place of a default earlier in the same run:
@@ -388,12 +538,28 @@ YAML merge key, values mixing text and variables, and block scalars are reported
                 add.push({ name: secret, def: { environment: variable } });
               }
             }
-            planned.push({ entry, fileVar: target.fileVar, secret, source: 'variable', variable, droppedDefault: v.kind === 'variable' && v.hasDefault });
+            planned.push({ entry, fileVar: target.fileVar, secret, source: 'variable', variable, droppedDefault: v.kind === 'variable' && v.hasDefault, heirs });
             if (v.kind === 'variable' && v.default) redact.push(new SecretValue(v.default));
           }
         }
         if (!planned.length) continue;
         const edits: Edit[] = planned.flatMap((p) => entryEdits(file, p));
+        // Services that inherit a moved entry through an anchor get the secret in their own list too.
+        const heirNames = new Map<ServiceInfo, Set<string>>();
+        for (const p of planned) for (const h of p.heirs ?? []) if (h.list) heirNames.set(h.heir, (heirNames.get(h.heir) ?? new Set()).add(p.secret));
+        let heirFailed = false;
+        for (const [heir, set] of heirNames) {
+          const have = new Set(listedSecrets(getPair(heir.node, 'secrets')?.value));
+          const missing = [...set].filter((n) => !have.has(n));
+          if (!missing.length) continue;
+          const e = serviceListEdit(file, heir, missing);
+          if (!e) heirFailed = true;
+          else edits.push(e);
+        }
+        if (heirFailed) {
+          report({ range: svc.keyRange, message: `service ${svc.name}: a service sharing its environment has a secrets: list harden does not edit; move ${planned.map((p) => p.entry.name).join(', ')} to secrets by hand` });
+          continue;
+        }
         const newListed = [...new Set(planned.map((p) => p.secret))].filter((s) => !listed.has(s));
         if (newListed.length) {
           const e = serviceListEdit(file, svc, newListed);
@@ -423,6 +589,10 @@ YAML merge key, values mixing text and variables, and block scalars are reported
         const rotate = planned.some((p) => p.source === 'literal' || p.droppedDefault)
           ? ' A secret value was written in this file: if it is committed, rotate it.'
           : '';
+        const heirList = [...new Set(planned.flatMap((p) => (p.heirs ?? []).map((h) => h.heir.name)))];
+        const inherit = heirList.length
+          ? ` ${heirList.length > 1 ? 'Services' : 'Service'} ${heirList.join(', ')} ${heirList.length > 1 ? 'get' : 'gets'} this environment through an anchor: ${heirList.length > 1 ? 'they get' : 'it gets'} the secret too.`
+          : '';
         const built = svc.hasBuild ? ' The code built here must read the _FILE variable (source-read-secret-files).' : '';
         const fix: Fix = {
           title: `move ${planned.map((p) => p.entry.name).join(', ')} of ${svc.name} to compose secrets`,
@@ -433,7 +603,7 @@ YAML merge key, values mixing text and variables, and block scalars are reported
         };
         const finding: Report = {
           range: planned[0]?.entry.range ?? svc.keyRange,
-          message: `service ${svc.name} passes secrets in its environment: ${parts.join('; ')}.${rotate}${built}`,
+          message: `service ${svc.name} passes secrets in its environment: ${parts.join('; ')}.${inherit}${rotate}${built}`,
           data: { service: svc.name, variables: planned.map((p) => p.entry.name), secrets: planned.map((p) => p.secret) },
           fix,
         };
