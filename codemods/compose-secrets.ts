@@ -24,6 +24,16 @@ import type { Scalar } from 'yaml';
 
 export const SECRETS_DIR = 'secrets';
 
+/**
+ * The mode of a secret file harden writes. Outside swarm, Compose bind-mounts a \`file:\` secret: the container sees
+ * the host file's owner and mode, and the long syntax's uid/gid/mode are ignored for it (Compose warns since v2.21,
+ * docker/compose#10904; the Compose file reference says so). A service running as another user (\`user: postgres\`,
+ * an image's non-root USER, an entrypoint that drops to one with gosu) reads the file as "other": it must be
+ * world-readable. The 0700 directory keeps other users of the host out; inside the container it is what Compose
+ * gives \`environment:\` secrets anyway (0444).
+ */
+export const SECRET_FILE_MODE = 0o644;
+
 interface NewSecret {
   name: string;
   def: { environment: string } | { file: string };
@@ -353,9 +363,22 @@ a URL (\`DATABASE_URL: postgresql://app:PASSWORD@db/app\`, \`redis://:PASSWORD@c
 \`\${VAR}\` after VAR became a compose secret (the value stays in that container's environment).
 
 Literal values are **never** copied into the patch, the findings or any output: the diff shows the reference, and
-with \`--write\` the value is written to \`./${SECRETS_DIR}/<name>\` (mode 0600, directory 0700) and \`${SECRETS_DIR}/\` is added
+with \`--write\` the value is written to \`./${SECRETS_DIR}/<name>\` (mode 0644, directory 0700; see *Secret file mode*) and \`${SECRETS_DIR}/\` is added
 to \`.gitignore\`; a dry run only says it would. A literal (or a \`:-default\`) was in the compose file: if that file
 is committed, the finding tells you to rotate the secret (harden cannot know whether it was committed).
+
+## Secret file mode
+Outside swarm, Docker Compose v2 **bind-mounts** a \`file:\` secret into \`/run/secrets/\`: the container sees the host
+file's owner and mode, and \`uid\`, \`gid\` and \`mode\` of the long syntax are ignored for it (the Compose file reference
+says so; Compose prints "secrets \`uid\`, \`gid\` and \`mode\` are not supported, they will be ignored" since
+docker/compose#10904; tracked in docker/compose#9648). An \`environment:\` secret is copied into the container instead,
+owned by root with mode 0444 unless \`uid\`/\`gid\`/\`mode\` say otherwise (docker/compose#10784).
+So a secret file written 0600 by the host user is unreadable for a service that runs as another user — \`user: postgres\`,
+an image whose USER is not root, an entrypoint that drops to its user with gosu/su-exec (postgres, mariadb and mongo
+read \`*_FILE\` again after the drop). harden writes the file **0644 inside a 0700 directory**: readable by whatever user
+the container runs as, while other users of the host cannot reach it (the directory is checked on the host path, not
+in the container). harden writes no \`uid\`/\`gid\`/\`mode\` (Compose would only warn). A file an older run wrote 0600 with
+the same value is made readable (\`--write\`).
 
 ## Why
 Environment variables show up in \`docker inspect\`, in crash dumps and in child processes; compose secrets are
@@ -498,7 +521,7 @@ extension that services merge or alias are reported on each service (changing th
             taken.add(secret);
             add.push({ name: secret, def: { file: `./${SECRETS_DIR}/${secret}` } });
             const absPath = join(dir as string, SECRETS_DIR, secret);
-            sideEffects.push({ kind: 'write-secret-file', absPath, value: new SecretValue(v.value) });
+            sideEffects.push({ kind: 'write-secret-file', absPath, value: new SecretValue(v.value), mode: SECRET_FILE_MODE });
             sideEffects.push({ kind: 'gitignore-entry', absPath: join(dir as string, '.gitignore'), entry: `${SECRETS_DIR}/` });
             planned.push({ entry, fileVar: target.fileVar, secret, source: 'literal', droppedDefault: false, heirs });
           } else {
@@ -583,7 +606,7 @@ extension that services merge or alias are reported on each service (changing th
         }
         const parts = planned.map((p) => {
           const to = `${p.fileVar} (secret ${p.secret}`;
-          if (p.source === 'literal') return `${p.entry.name} → ${to}, value ${ctx.global.write ? 'written' : 'to be written with --write'} to ./${SECRETS_DIR}/${p.secret})`;
+          if (p.source === 'literal') return `${p.entry.name} → ${to}, value ${ctx.global.write ? 'written' : 'to be written with --write'} to ./${SECRETS_DIR}/${p.secret}, mode 0644 in a 0700 directory)`;
           return `${p.entry.name} → ${to} from \${${p.variable}}${p.droppedDefault ? `, default dropped: set ${p.variable}` : ''})`;
         });
         const rotate = planned.some((p) => p.source === 'literal' || p.droppedDefault)
@@ -592,6 +615,10 @@ extension that services merge or alias are reported on each service (changing th
         const heirList = [...new Set(planned.flatMap((p) => (p.heirs ?? []).map((h) => h.heir.name)))];
         const inherit = heirList.length
           ? ` ${heirList.length > 1 ? 'Services' : 'Service'} ${heirList.join(', ')} ${heirList.length > 1 ? 'get' : 'gets'} this environment through an anchor: ${heirList.length > 1 ? 'they get' : 'it gets'} the secret too.`
+          : '';
+        const user = cs ? scalarText(lookupAll(cs, 'user')[0]?.value) : undefined;
+        const readable = planned.some((p) => p.source === 'literal')
+          ? ` Compose bind-mounts a file secret with the host file's owner and mode (uid/gid/mode are ignored outside swarm), so the file is world-readable for whichever user the container runs as${user ? ` (user: ${user})` : ''}; its directory keeps other host users out.`
           : '';
         const built = svc.hasBuild ? ' The code built here must read the _FILE variable (source-read-secret-files).' : '';
         const fix: Fix = {
@@ -603,7 +630,7 @@ extension that services merge or alias are reported on each service (changing th
         };
         const finding: Report = {
           range: planned[0]?.entry.range ?? svc.keyRange,
-          message: `service ${svc.name} passes secrets in its environment: ${parts.join('; ')}.${inherit}${rotate}${built}`,
+          message: `service ${svc.name} passes secrets in its environment: ${parts.join('; ')}.${inherit}${readable}${rotate}${built}`,
           data: { service: svc.name, variables: planned.map((p) => p.entry.name), secrets: planned.map((p) => p.secret) },
           fix,
         };

@@ -3,7 +3,7 @@
  *  - `files`: text edits to OTHER files (source files read through `{kind:'file'}` lookups, or new files),
  *    each guarded by the SHA-256 of the text the edits were computed against (null: the file must not exist);
  *  - `sideEffects`: things to do only when the run writes (--write), never printed: writing a secret value
- *    to a file (mode 0600 in a 0700 directory) and adding a line to a .gitignore.
+ *    to a file (in a 0700 directory; the file's mode is the side effect's, 0600 unless it says) and adding a line to a .gitignore.
  * Dry runs show the companion files' diffs and one line per side effect ("would write secrets/x"), never a value.
  */
 import { createHash } from 'node:crypto';
@@ -114,7 +114,7 @@ export async function applyCompanions(findings: readonly Finding[], opts: { cwd:
   for (const s of effects.values()) {
     const path = display(opts.cwd, s.absPath);
     try {
-      if (s.kind === 'write-secret-file') out.messages.push(await secretFile(s.absPath, s.value, path, opts.write));
+      if (s.kind === 'write-secret-file') out.messages.push(await secretFile(s.absPath, s.value, path, opts.write, s.mode ?? 0o600));
       else out.messages.push(await gitignoreEntry(s.absPath, s.entry, path, opts.write));
     } catch (e) {
       // Error messages name the path only: fs errors never contain file contents.
@@ -124,25 +124,31 @@ export async function applyCompanions(findings: readonly Finding[], opts: { cwd:
   return out;
 }
 
-async function secretFile(absPath: string, value: Redacted, path: string, write: boolean): Promise<string> {
+async function secretFile(absPath: string, value: Redacted, path: string, write: boolean, mode: number): Promise<string> {
   const existing = await readOrNull(absPath);
   const wanted = `${value.reveal()}\n`;
+  const octal = `0${mode.toString(8)}`;
   if (existing !== null) {
-    if (existing === wanted || existing === value.reveal()) return `${path} already holds this secret`;
-    throw new Error('exists with a different value; not overwritten (move the value there by hand)');
+    if (existing !== wanted && existing !== value.reveal()) throw new Error('exists with a different value; not overwritten (move the value there by hand)');
+    // A file an older run wrote 0600: the container's user could not read it through the bind mount.
+    const has = (await stat(absPath)).mode & 0o777;
+    if ((has & mode) === mode) return `${path} already holds this secret`;
+    if (!write) return `${path} already holds this secret; would set its mode to ${octal}`;
+    await chmod(absPath, has | mode);
+    return `${path} already holds this secret; mode set to 0${(has | mode).toString(8)}`;
   }
-  if (!write) return `would write the secret value to ${path} (mode 0600, directory 0700)`;
+  if (!write) return `would write the secret value to ${path} (mode ${octal}, directory 0700)`;
   const dir = dirname(absPath);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
   const fh = await open(absPath, 'wx', 0o600);
   try {
     await fh.writeFile(wanted, 'utf8');
-    await fh.chmod(0o600);
+    await fh.chmod(mode);
   } finally {
     await fh.close();
   }
-  return `wrote the secret value to ${path} (mode 0600)`;
+  return `wrote the secret value to ${path} (mode ${octal}, directory 0700)`;
 }
 
 async function gitignoreEntry(absPath: string, entry: string, path: string, write: boolean): Promise<string> {

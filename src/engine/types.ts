@@ -62,7 +62,7 @@ export interface Fix {
    * text they were computed against (null: create the file; it must not exist). Shown in the diff, written with --write.
    */
   files?: readonly CompanionFileChange[];
-  /** Done only on --write, never printed with their values: e.g. writing a secret value to a 0600 file. */
+  /** Done only on --write, never printed with their values: e.g. writing a secret value to a file in a 0700 directory. */
   sideEffects?: readonly SideEffect[];
   /**
    * Secret values this fix removes from the file: printed or posted diffs show them as `****` (the values of
@@ -85,7 +85,8 @@ export interface Redacted {
 }
 
 export type SideEffect =
-  | { kind: 'write-secret-file'; absPath: string; value: Redacted }
+  /** `mode`: the file's permission bits (default 0o600); its directory is always made 0700. */
+  | { kind: 'write-secret-file'; absPath: string; value: Redacted; mode?: number }
   | { kind: 'gitignore-entry'; absPath: string; entry: string };
 
 /** What a codemod reports. */

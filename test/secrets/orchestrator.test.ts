@@ -62,13 +62,13 @@ describe('examples/orchestrator (seed 001)', () => {
     const compose = r.files.find((f) => f.path === 'compose.yaml');
     expect(compose?.after).toBe(AFTER_COMPOSE);
     expect(readFileSync(join(dir, 'compose.yaml'), 'utf8')).toBe(readFileSync(join(EXAMPLE, 'compose.yaml'), 'utf8'));
-    expect(r.companions.messages).toContain('would write the secret value to secrets/mongo_initdb_root_password (mode 0600, directory 0700)');
+    expect(r.companions.messages).toContain('would write the secret value to secrets/mongo_initdb_root_password (mode 0644, directory 0700)');
     expect(r.companions.messages).toContain('would add secrets/ to .gitignore');
     expect(r.companions.files.map((f) => f.path).sort()).toEqual(['app/src/llm.ts', 'app/src/read-secret-env.ts']);
     expect(JSON.stringify(r.companions) + JSON.stringify(r.files.map((f) => [f.applied, f.findings]))).not.toContain('S3CR3T-MARKER');
   });
 
-  it('--write: migrates compose, writes the secret file 0600, rewrites the app, which type-checks', async () => {
+  it('--write: migrates compose, writes the secret file 0644 in a 0700 directory, rewrites the app, which type-checks', async () => {
     const dir = tmpTree();
     cpSync(EXAMPLE, dir, { recursive: true });
     const r = await fixWithCompanions({ cwd: dir, write: true, unsafe: true, only: ONLY, resolver: { offline: true } });
@@ -76,7 +76,7 @@ describe('examples/orchestrator (seed 001)', () => {
     expect(readFileSync(join(dir, 'compose.yaml'), 'utf8')).toBe(AFTER_COMPOSE);
     const secret = join(dir, 'secrets/mongo_initdb_root_password');
     expect(readFileSync(secret, 'utf8')).toBe('example-S3CR3T-MARKER-mongo\n');
-    expect(statSync(secret).mode & 0o777).toBe(0o600);
+    expect(statSync(secret).mode & 0o777).toBe(0o644);
     expect(statSync(join(dir, 'secrets')).mode & 0o777).toBe(0o700);
     expect(readFileSync(join(dir, '.gitignore'), 'utf8')).toBe('secrets/\n');
     const llm = readFileSync(join(dir, 'app/src/llm.ts'), 'utf8');
