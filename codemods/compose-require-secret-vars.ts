@@ -7,7 +7,7 @@ import { fix } from '../src/engine/edits.js';
 import { SecretValue } from '../src/engine/redacted.js';
 import type { Codemod, ParsedCompose } from '../src/engine/types.js';
 import { documentedEnvKeys, documentedIn, notASecretValue } from '../src/compose/documented-env.js';
-import { looksSecret, parseInterpolation, rangeOf, scalarText, spliceScalar, valueOffsets, walkScalars } from '../src/compose/index.js';
+import { afterPasswordFlag, looksSecret, parseInterpolation, rangeOf, scalarText, spliceScalar, valueOffsets, walkScalars } from '../src/compose/index.js';
 
 /**
  * Whether a default ends in literal text somewhere: `admin`, `` (empty), `${OTHER:-admin}`; not `${OTHER}` alone
@@ -39,6 +39,10 @@ Finds compose interpolations with a default value, \`\${VAR:-default}\` and \`\$
 or the environment variable it is assigned to looks like a secret, and makes the variable required instead:
 \`\${VAR:?VAR must be set}\`. Every scalar value of the file is checked (environment in map form \`KEY: value\` and list
 form \`- KEY=value\`, build \`args\`, \`command\`, extension fields, anchors), whatever its quoting.
+
+A value is also a secret when it is the argument of a password flag in a command, whatever the variable is called:
+\`--requirepass \${REDIS_PW:-…}\`, \`--masterauth=…\`, \`["--password", "\${DB_PW:-…}"]\` (flags ending in requirepass, masterauth,
+password, passwd, pass, pwd, secret, token, apikey, api-key, access-key, secret-key, auth; numeric defaults are left alone).
 
 A name looks like a secret when one of its words (split at \`_\`, \`-\`, \`.\` and camelCase) is PASSWORD, PASSWD, PASS,
 PWD, PASSPHRASE, SECRET, TOKEN, CREDENTIAL(S), APIKEY, ACCESSKEY, SECRETKEY, PRIVATEKEY, SALT; or it ends with the word AUTH
@@ -101,15 +105,22 @@ paths (\`\${REDIS_TLS_KEY:-/certs/redis.key}\`), URLs without credentials, boole
     const file = ctx.file as ParsedCompose;
     const opts = { patterns: list(ctx.options.patterns), ignore: list(ctx.options.ignore) };
     for (const doc of file.docs) {
-      walkScalars(doc, ({ node, env }) => {
+      let previous: { path: readonly (string | number)[]; text: string | undefined } | undefined;
+      walkScalars(doc, ({ node, env, path }) => {
         const value = scalarText(node);
+        // The item before this one in the same list (`command: ["--requirepass", "${X:-…}"]`).
+        const last = path[path.length - 1];
+        const prevItem = typeof last === 'number' && previous && previous.path.length === path.length && previous.path[path.length - 1] === last - 1 && previous.path.slice(0, -1).every((k, i) => k === path[i]) ? previous.text : undefined;
+        previous = { path, text: value };
         if (value === undefined || !value.includes('$')) return;
         const { refs } = parseInterpolation(value);
         for (const ref of refs) {
           if (ref.op !== ':-' && ref.op !== '-') continue;
           if (env && ref.start < env.valueStart) continue;
           const envSecret = env !== undefined && looksSecret(env.name, opts);
-          if (!looksSecret(ref.name, opts) && !envSecret) continue;
+          // A password flag's argument is a secret whatever the variable is called (`--requirepass ${REDIS_PW:-…}`).
+          const flagSecret = !env && afterPasswordFlag(value, ref.start, prevItem) && !/^\d+$/.test((ref.arg ?? '').trim());
+          if (!looksSecret(ref.name, opts) && !envSecret && !flagSecret) continue;
           if (!hasLiteralDefault(ref.arg ?? '')) continue;
           if (notASecretValue(ref.arg ?? '')) continue;
           const documented = documentedIn(file, ctx.answers, ref.name);
@@ -124,7 +135,7 @@ paths (\`\${REDIS_TLS_KEY:-/certs/redis.key}\`), URLs without credentials, boole
             : ` ${existing}`;
           ctx.report({
             range,
-            message: `${where} \`\${${ref.name}}\` with a default value, and the name looks like a secret: a default secret ships with the file. Require the variable: \`${required}\`.${why}`,
+            message: `${where} \`\${${ref.name}}\` with a default value, and ${looksSecret(ref.name, opts) || envSecret ? 'the name looks like a secret' : 'it is the argument of a password flag'}: a default secret ships with the file. Require the variable: \`${required}\`.${why}`,
             // The default dropped is a secret: printed diffs show it as ****.
             ...(edit ? { fix: { ...fix(`Require ${ref.name} to be set`, 'unsafe', [edit]), redact: [new SecretValue(ref.arg ?? '')] } } : {}),
             data: { variable: ref.name, ...(env ? { environment: env.name } : {}) },

@@ -18,7 +18,7 @@ import { SecretValue } from '../src/engine/redacted.js';
 import { reporter } from '../src/secrets/report.js';
 import { composeAtLeast } from '../src/compose/target.js';
 import { documentedEnvKeys, documentedIn, notASecretValue } from '../src/compose/documented-env.js';
-import { looksSecret, lookupAll, mergeSources, resolveNode, scalarText, services as composeServices, walkScalars, type ComposeService } from '../src/compose/index.js';
+import { PASSWORD_FLAG, afterPasswordFlag, looksSecret, lookupAll, mergeSources, resolveNode, scalarText, services as composeServices, walkScalars, type ComposeService } from '../src/compose/index.js';
 import { decodedPassword, maskedUrl, passwordIsLiteral, passwordVariable, urlCredentials } from '../src/secrets/urls.js';
 import type { Scalar } from 'yaml';
 
@@ -278,9 +278,6 @@ function whereOf(s: DocScalar): string {
   return path.filter((k) => typeof k === 'string').join('.') || 'a value';
 }
 
-/** Command-line flags whose argument is a credential (`--requirepass x`, `--password=x`, `-p x`). */
-const PASSWORD_FLAG = /^-{1,2}[a-z-]*(?:pass|auth|secret|token|key|pwd)[a-z-]*$|^-p$/i;
-
 /**
  * Other places of the file holding the same literal secret: secret-named variables with that value, URLs with it
  * as their password, a command's password flag with it as argument. Moving one copy to a file would split values
@@ -357,6 +354,10 @@ Not moved, with a \`manual\` finding that says why:
   unset (docker/compose \`pkg/compose/secrets.go\`: \`environment variable "X" required by secret "x" is not set\`), so every
   deployment that relied on the default would stop starting. Values that are not secrets (empty, paths, URLs without
   credentials, booleans and mode words such as \`SMTP_AUTH: login\`) are left alone.
+
+**Passwords on a command line** (\`command:\`/\`entrypoint:\` arguments of \`--requirepass\`, \`--masterauth\`, \`--password\`…) are
+reported, literal or from a variable: they show in \`docker inspect\` and the process list (redis reads its password only
+this way or from a config file). An argument that reads a file (\`$(cat /run/secrets/x)\`) is not reported.
 
 **URLs with credentials** are reported, never rewritten (the password is masked in the message): a literal password in
 a URL (\`DATABASE_URL: postgresql://app:PASSWORD@db/app\`, \`redis://:PASSWORD@cache\`), and a URL that still holds
@@ -637,7 +638,31 @@ extension that services merge or alias are reported on each service (changing th
         report(finding);
         for (const p of planned) if (p.variable) secretOfVar.set(p.variable, p.secret);
       }
+      let previous: DocScalar | undefined;
       for (const s of scalars) {
+        const prev = previous;
+        previous = s;
+        const key = s.path[2];
+        if (s.path[0] === 'services' && (key === 'command' || key === 'entrypoint')) {
+          const last = s.path[s.path.length - 1];
+          const prevItem = typeof last === 'number' && prev && prev.path.length === s.path.length && prev.path[s.path.length - 1] === last - 1 ? prev.text : undefined;
+          for (const m of s.text.matchAll(/[^\s=]+/g)) {
+            const start = m.index ?? 0;
+            if (!afterPasswordFlag(s.text, start, prevItem)) continue;
+            const arg = m[0].replace(/^['"]+|['"]+$/g, '');
+            // `$(cat /run/secrets/x)` already reads a file; `$$VAR` is the container's variable, `${VAR}` compose's.
+            if (arg === '' || arg.startsWith('$(') || arg.startsWith('`')) continue;
+            const variable = /^\$\$?\{?([A-Za-z_][A-Za-z0-9_]*)/.exec(arg)?.[1];
+            const shown = arg.startsWith('$$') ? `the container's $${variable ?? ''}` : `\${${variable ?? ''}}`;
+            report({
+              range: rangeOf(s.node),
+              message: variable
+                ? `${whereOf(s)} passes ${shown} as a password on the command line: it shows in \`docker inspect\` and the container's process list. Give the program a config file or a wrapper that reads /run/secrets/<name> instead, by hand.`
+                : `${whereOf(s)} holds a literal password on the command line: it is written in the compose file and shows in \`docker inspect\` and the process list. Pass it from a secret file (a config file or a wrapper reading /run/secrets/<name>), by hand; if this file is committed, rotate it.`,
+              ...(variable ? { data: { variable } } : {}),
+            });
+          }
+        }
         for (const c of urlCredentials(s.text)) {
           const variable = passwordVariable(c);
           const secret = variable !== undefined ? secretOfVar.get(variable) : undefined;

@@ -56,3 +56,20 @@ export function looksSecret(name: string, opts: SecretNameOptions = {}): boolean
   if (last === 'AUTH' && words.length > 1) return true; // REDIS_AUTH, MASTER_AUTH: the value is the credential
   return words.some((w, i) => w === 'KEY' && i > 0 && KEY_QUALIFIERS.has(words[i - 1] as string));
 }
+
+/**
+ * Command-line flags whose argument is a credential: `--requirepass`, `--masterauth`, `--password`, `--db-password`,
+ * `--auth`, `--token`, `--api-key`… (the whole flag, so `--token-ttl` or `--key-file` are not).
+ */
+export const PASSWORD_FLAG = /^-{1,2}(?:[a-z0-9]+-)*(?:requirepass|masterauth|password|passwd|pass|pwd|secret|token|apikey|api-key|access-key|secret-key|auth)$/i;
+
+/**
+ * Whether the text at `start` of a command scalar is a password flag's argument: `--requirepass ${X}`,
+ * `--password=${X}` in the same string, or the whole item after a flag item of a list (`["--requirepass", "${X}"]`).
+ */
+export function afterPasswordFlag(text: string, start: number, previousItem?: string): boolean {
+  const before = text.slice(0, start);
+  const m = /(?:^|\s)(-{1,2}[A-Za-z0-9-]+)(?:\s+|=)$/.exec(before);
+  if (m) return PASSWORD_FLAG.test(m[1] ?? '');
+  return before === '' && previousItem !== undefined && PASSWORD_FLAG.test(previousItem.trim());
+}
