@@ -17,8 +17,11 @@ import type {
   GlobalSettings,
   LookupKey,
   ParsedDockerfile,
+  ParsedFile,
   Range,
 } from '../src/engine/types.js';
+import { buildingServicesData } from '../src/compose/build-mounts.js';
+import { inlineScripts, readScript } from '../src/evidence/index.js';
 import { imageFileKey, OS_RELEASE_PATHS, releaseLookups, stageTarget } from '../src/dockerfile/base-release.js';
 import { detectDistro, detectDistroFromFile, type Distro } from '../src/dockerfile/distro.js';
 import { stageBaseImage } from '../src/dockerfile/images.js';
@@ -191,7 +194,78 @@ function copiedFrom(file: ParsedDockerfile, chain: readonly Ins[], target: strin
   return found;
 }
 
-function analyse(file: ParsedDockerfile, opts: Options, global: GlobalSettings, answers: Answers): Plan | null {
+/** The exec form's argv read as JSON (the words keep their spaces: `sh -c "a && b"`), or null. */
+function jsonArgv(i: Ins): string[] | null {
+  const content = i.ins.getArgumentsContent()?.trim() ?? '';
+  if (!content.startsWith('[')) return null;
+  try {
+    const v: unknown = JSON.parse(content);
+    return Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Programs that change the system: a start command running them needs root. */
+const SYSTEM_PROGRAMS = new Set(['apt-get', 'apt', 'apk', 'yum', 'dnf', 'microdnf', 'zypper', 'useradd', 'adduser', 'groupadd', 'addgroup', 'usermod', 'setcap', 'sysctl', 'update-ca-certificates', 'ldconfig', 'mount']);
+
+/**
+ * What shows that the final stage's process needs root (so USER would break it), naming the evidence; undefined when
+ * nothing does. Read: ports below 1024 in EXPOSE; the start command's shell scripts (shell-form CMD/ENTRYPOINT,
+ * `sh -c '…'`, the entrypoint script copied from the build context) changing ownership or modes, writing outside
+ * /tmp and the VOLUMEs, or running package managers and user tools; persistent data of the compose services of the
+ * run that build this stage (what existing deployments wrote there as root stays root-owned).
+ */
+function rootNeeds(
+  file: ParsedDockerfile,
+  chain: readonly Ins[],
+  script: { src: string; text: string } | undefined,
+  files: readonly ParsedFile[] | undefined,
+  finalName: string | undefined,
+): string | undefined {
+  const low = chain
+    .filter((i) => i.kw === 'EXPOSE')
+    .flatMap((i) => i.ins.getArguments().map((a) => a.getValue()))
+    .map((a) => /^(\d+)(?:-\d+)?(?:\/(?:tcp|udp|sctp))?$/i.exec(a.trim()))
+    .map((m) => (m ? Number(m[1]) : 0))
+    .filter((p) => p > 0 && p < 1024);
+  if (low.length) return `it exposes port ${low.join(', ')} (EXPOSE): binding a port below 1024 needs root or CAP_NET_BIND_SERVICE`;
+
+  const volumes = chain.filter((i) => i.kw === 'VOLUME').flatMap((i) => execForm(file, i.ins) ?? (i.ins.getArgumentsContent() ?? '').trim().split(/\s+/));
+  const writable = (p: string) => /^\/(?:tmp|var\/tmp|dev)(?:\/|$)/.test(p) || volumes.some((v) => v.startsWith('/') && (p === v || p.startsWith(`${v.replace(/\/+$/, '')}/`)));
+  const texts: { where: string; text: string }[] = [];
+  const last = [...chain].reverse();
+  for (const kw of ['ENTRYPOINT', 'CMD']) {
+    const i = last.find((x) => x.kw === kw);
+    if (!i) continue;
+    const exec = jsonArgv(i) ?? execForm(file, i.ins);
+    if (exec === null) texts.push({ where: `the shell-form ${kw}`, text: i.ins.getArgumentsContent() ?? '' });
+    else for (const t of inlineScripts(exec)) texts.push({ where: `the ${kw}'s shell script`, text: t });
+  }
+  if (script) texts.push({ where: `${script.src} (the entrypoint)`, text: script.text });
+  if (shellLoaded()) {
+    for (const t of texts) {
+      const r = readScript(t.text);
+      if (!('evidence' in r)) continue;
+      const ev = r.evidence;
+      const own = ev.ownership[0];
+      if (own) return `${t.where} runs ${own.tool} (line ${own.line}: \`${own.text}\`)`;
+      const w = ev.writes.find((x) => x.how !== 'rm' && x.path !== undefined && x.path.startsWith('/') && !writable(x.path));
+      if (w) return `${t.where} writes ${w.path} (line ${w.line}: \`${w.text}\`)`;
+      const prog = ev.programs.find((p) => SYSTEM_PROGRAMS.has(p));
+      if (prog) return `${t.where} runs ${prog}`;
+    }
+  }
+  if (files && file.absPath) {
+    const data = buildingServicesData(files, file.absPath, finalName);
+    if (data.length) {
+      return `${data.slice(0, 3).join('; ')}${data.length > 3 ? ` (and ${data.length - 3} more)` : ''}: files existing deployments wrote there as root stay root-owned, and a non-root user could not write them`;
+    }
+  }
+  return undefined;
+}
+
+function analyse(file: ParsedDockerfile, opts: Options, global: GlobalSettings, answers: Answers, files?: readonly ParsedFile[]): Plan | null {
   const sf: StagedFile = staged(file);
   if (sf.stages.length === 0) return null;
   const final = sf.stages.length - 1;
@@ -266,16 +340,20 @@ function analyse(file: ParsedDockerfile, opts: Options, global: GlobalSettings, 
       if (dropper) break;
     }
   }
-  if (!dropper && file.absPath && (entrypoint?.[0] ?? cmd?.[0])?.startsWith('/')) {
-    const script = (entrypoint?.[0] ?? cmd?.[0]) as string;
-    const src = copiedFrom(file, chain, script);
+  // The entrypoint script copied from the build context, when the start command names one.
+  let script: { src: string; text: string } | undefined;
+  if (file.absPath && (entrypoint?.[0] ?? cmd?.[0])?.startsWith('/')) {
+    const src = copiedFrom(file, chain, (entrypoint?.[0] ?? cmd?.[0]) as string);
     if (src) {
       const key: KeyOf<'file'> = { kind: 'file', path: join(dirname(file.absPath), src) };
       lookups.push(key);
       const a = answers.get(key);
-      const sm = isOk(a) && a.ok.text ? DROPPER_RE.exec(a.ok.text) : null;
-      if (sm) dropper = `${src} (the entrypoint) runs ${sm[1]}`;
+      if (isOk(a) && a.ok.text) script = { src, text: a.ok.text };
     }
+  }
+  if (!dropper && script) {
+    const sm = DROPPER_RE.exec(script.text);
+    if (sm) dropper = `${script.src} (the entrypoint) runs ${sm[1]}`;
   }
   if (!dropper && !ep && baseRef && ROOT_ENTRYPOINT_IMAGES.has(baseName(baseRef))) {
     dropper = `${baseName(baseRef)}'s own entrypoint starts as root and drops privileges (or needs root to bind its port)`;
@@ -285,6 +363,16 @@ function analyse(file: ParsedDockerfile, opts: Options, global: GlobalSettings, 
       `the final stage runs as root (${who}), but ${dropper}: a USER instruction would break that, so nothing is changed. Make sure the process it starts really runs unprivileged, and that nothing else (sudo, the docker group) hands root back`,
       undefined,
       { reason: 'drops-privileges' },
+    );
+  }
+
+  // Evidence that the process needs root: no USER then.
+  const needs = rootNeeds(file, chain, script, files, sf.stages[final]?.name);
+  if (needs) {
+    return plan(
+      `the final stage runs as root (${who}), and ${needs}: a USER instruction would break that, so nothing is changed. Give the user what it needs first (chown the data and the paths it writes to it, move ports above 1024), then add USER before CMD/ENTRYPOINT`,
+      undefined,
+      { reason: 'needs-root' },
     );
   }
 
@@ -410,6 +498,13 @@ No fix, a manual finding instead, when:
 - the entrypoint drops privileges itself: it runs \`gosu\`, \`su-exec\`, \`setpriv\`, \`s6-setuidgid\`, \`chpst\`, \`runuser\`,
   is s6-overlay's \`/init\`, the image installs one of them, or the entrypoint script copied from the build context
   calls one; or the base is a server image whose own entrypoint does (postgres, redis, mysql, nginx, httpd…);
+- the process needs root, on evidence the finding names: a port below 1024 in \`EXPOSE\`; the start command's shell
+  (shell-form \`CMD\`/\`ENTRYPOINT\`, \`sh -c '…'\`, the entrypoint script copied from the build context) running
+  chown/chmod, writing outside \`/tmp\` and the VOLUMEs (\`sed -i\`, redirections, \`envsubst > …\`, \`mkdir\`, \`cp\`
+  into \`/etc\`), or running a package manager or user tool; or a compose service of the run that builds this final
+  stage (\`build:\` with no \`target:\` or the final stage's name, also when \`build:\` is in an override file and
+  \`volumes:\` in its base file) keeping data in a writable volume or bind mount: files existing deployments wrote
+  there as root stay root-owned, and the new user could not write them;
 - the image is a Windows image (\`USER ContainerUser\` is the advice);
 - the base image is a minimal variant without \`useradd\`, or its distribution cannot be determined.
 
@@ -441,7 +536,8 @@ CMD ["gunicorn", "app:app"]
 \`\`\`
 
 ## Fix safety
-Unsafe: the application loses root. Anything it writes outside the VOLUME directories (its working directory, \`/tmp\`
+Unsafe: the application loses root. It is written only when nothing above shows that the process needs root (no
+evidence of a need is not proof of none: the application's own code may write its working directory). Anything it writes outside the VOLUME directories (its working directory, \`/tmp\`
 is fine, \`/var/run\`, caches under \`$HOME\` — there is no home directory) now fails, and ports below 1024 cannot be
 bound without \`CAP_NET_BIND_SERVICE\`. Review, then run with \`--unsafe\`. The edit is an insertion only: existing
 lines, comments (a \`# harden-ignore\` above CMD stays attached to it), CRLF and the escape character are kept.
@@ -459,7 +555,7 @@ lines, comments (a \`# harden-ignore\` above CMD stays attached to it), CRLF and
   run(ctx) {
     const file = ctx.file;
     if (file.kind !== 'dockerfile') return;
-    const p = analyse(file, options(ctx.options), ctx.global, ctx.answers);
+    const p = analyse(file, options(ctx.options), ctx.global, ctx.answers, ctx.project.files);
     if (!p) return;
     ctx.report({
       range: p.range,

@@ -273,6 +273,7 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
   if (Object.keys(knowledge).length) global.knowledge = knowledge;
   const resolver = opts.customResolver ?? createDefaultResolver(withAptSnapshot(resolverSettings(cfg, opts.resolver, rootConfig.dir), aptSnapshot));
   const dockerfiles = new Set(files.filter((f) => f.kind === 'dockerfile').map((f) => f.absPath));
+  const dockerfileDirs = new Set(files.flatMap((f) => (f.kind === 'dockerfile' && f.absPath ? [dirname(f.absPath)] : [])));
   const results: FileResult[] = [];
   /** Applied fixes carrying changes to other files (applied after the run, for files whose own changes went through). */
   const withCompanions: { seq: number; applied: Finding[] }[] = [];
@@ -311,8 +312,13 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
       answers: resolver.answers,
       resolve: (keys) => resolver.resolveAll(keys, { cwd, onLookup }),
       backedOff: global.knowledge ? backedOffIn(global.knowledge) : undefined,
-      // Compose files building a Dockerfile of the run stay visible to the Dockerfiles' batches.
-      keep: (p) => p.kind === 'compose' && composeBuilds(p).some((b) => dockerfiles.has(b.dockerfile)),
+      // Compose files building a Dockerfile of the run stay visible to the Dockerfiles' batches, and so do the compose
+      // base/override files beside a Dockerfile of the run (`build:` in compose.dev.yaml, the service's volumes in
+      // compose.yaml: dockerfile-non-root-user reads them together).
+      keep: (p) =>
+        p.kind === 'compose' &&
+        (composeBuilds(p).some((b) => dockerfiles.has(b.dockerfile)) ||
+          (p.absPath !== undefined && dockerfileDirs.has(dirname(p.absPath)) && isComposeFamilyName(basename(p.absPath)))),
       // A directory's compose base and override files read each other (same batch); kustomizations name resources
       // anywhere in the run (every batch sees them).
       together: (f) => (f.kind === 'compose' && isComposeFamilyName(basename(f.path)) ? 'compose' : undefined),
