@@ -317,14 +317,32 @@ export interface ConfigCheck {
   originalOk: boolean;
   writtenOk: boolean;
   stderr: string;
+  /** Variables the written files' check set because a fix's message says to set them (`variablesToSet`). */
+  required: string[];
+}
+
+/**
+ * The variables an applied fix makes required and tells the operator to set (compose-require-secret-vars turns
+ * `\${VAR:-default}` into `\${VAR:?…}`: "set VAR to the value they use before upgrading"). A written file rejected only
+ * for them is the fix working as its message says; `composeConfigChecks` sets them for the written files' check.
+ */
+export function variablesToSet(r: HardenResult): string[] {
+  const out = new Set<string>();
+  for (const f of r.files) {
+    for (const a of f.applied) if (a.codemodId === 'compose-require-secret-vars' && typeof a.data?.variable === 'string') out.add(a.data.variable);
+  }
+  return [...out].sort();
 }
 
 /**
  * For every compose file a run changes: `docker-compose config -q` on the original and on the written files (with
- * their composeSets partners), in a copy of the project with the documented env file as `.env`. Originals are
- * checked once per project (`cache`), and two checks run at a time.
+ * their composeSets partners), in a copy of the project with the documented env file as `.env`. The written files are
+ * checked with the variables the run's fixes say to set (`variablesToSet`) given a value, so a rejection is something
+ * else breaking; `required` lists those variables. Originals are checked once per project (`cache`), and two checks
+ * run at a time.
  */
 export async function composeConfigChecks(p: Project, r: HardenResult, cache = new Map<string, Promise<{ ok: boolean; stderr: string }>>()): Promise<ConfigCheck[]> {
+  const required = variablesToSet(r);
   if (!COMPOSE_BIN) return [];
   const changed = r.files.filter((f) => f.kind === 'compose' && f.changed && !f.error);
   if (!changed.length) return [];
@@ -339,10 +357,10 @@ export async function composeConfigChecks(p: Project, r: HardenResult, cache = n
     copy(orig);
     copy(written);
     for (const f of r.files) if (f.changed && !f.error) writeFileSync(join(written, f.path), f.after);
-    const check = async (root: string, set: readonly string[]) => {
+    const check = async (root: string, set: readonly string[], extra: Record<string, string> = {}) => {
       const args = ['-p', 'harden-realworld', ...set.flatMap((s) => ['-f', s]), 'config', '-q'];
       try {
-        const x = await run(COMPOSE_BIN as string, args, { cwd: root, env: { PATH: process.env.PATH, HOME: process.env.HOME }, timeout: 120_000 });
+        const x = await run(COMPOSE_BIN as string, args, { cwd: root, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...extra }, timeout: 120_000 });
         return { ok: true, stderr: x.stderr };
       } catch (e) {
         return { ok: false, stderr: (e as { stderr?: string }).stderr ?? String(e) };
@@ -356,8 +374,8 @@ export async function composeConfigChecks(p: Project, r: HardenResult, cache = n
       const key = set.join('+');
       if (!cache.has(key)) cache.set(key, check(orig, set));
       const a = await (cache.get(key) as Promise<{ ok: boolean; stderr: string }>);
-      const b = a.ok ? await check(written, set) : { ok: false, stderr: '' };
-      return { files: [...set], originalOk: a.ok, writtenOk: b.ok, stderr: b.stderr.replace(/^WARNING: .*\n?/gm, '') };
+      const b = a.ok ? await check(written, set, Object.fromEntries(required.map((v) => [v, 'set-by-the-operator']))) : { ok: false, stderr: '' };
+      return { files: [...set], originalOk: a.ok, writtenOk: b.ok, stderr: b.stderr.replace(/^WARNING: .*\n?/gm, ''), required };
     };
     const out: ConfigCheck[] = [];
     for (let i = 0; i < sets.length; i += 2) out.push(...(await Promise.all(sets.slice(i, i + 2).map(one))));
