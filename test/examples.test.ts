@@ -161,7 +161,9 @@ describe.skipIf(!hasRegistry)('examples/ against a seeded local registry', () =>
           );
           const copy = join(work, f.path.replace(/compose\.yaml$/, 'compose.legacy.yaml'));
           writeFileSync(copy, legacy);
-          execFileSync(compose, ['-f', copy, 'config', '-q'], { cwd: join(copy, '..'), stdio: 'pipe' });
+          // A variable compose-require-secret-vars made required is one its message tells the user to set: set it.
+          const required = Object.fromEntries([...legacy.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*):\?/g)].map((m) => [m[1], 'set-by-test']));
+          execFileSync(compose, ['-f', copy, 'config', '-q'], { cwd: join(copy, '..'), stdio: 'pipe', env: { ...process.env, ...required } });
           rmSync(copy);
         }
       }
