@@ -47,7 +47,7 @@ export function parseDockerfile(path: string, absPath: string | undefined, text:
 
 export function parseCompose(path: string, absPath: string | undefined, text: string): ParsedCompose {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { keepSourceTokens: true, lineCounter, uniqueKeys: true, merge: true });
+  const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, merge: true });
   if (!Array.isArray(docs)) {
     // An empty stream parses to an EmptyStream; treat as zero documents.
     return { kind: 'compose', path, absPath, text, eol: detectEol(text), lineStarts: computeLineStarts(text), docs: [], lineCounter };
@@ -72,7 +72,7 @@ export function parseCompose(path: string, absPath: string | undefined, text: st
 /** Kubernetes manifests, kustomization.yaml, Helm values.yaml: every document a mapping (or empty), as in compose files. */
 export function parseKubernetes(path: string, absPath: string | undefined, text: string): ParsedKubernetes {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { keepSourceTokens: true, lineCounter, uniqueKeys: true, merge: true });
+  const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, merge: true });
   const base = { kind: 'kubernetes' as const, path, absPath, text, eol: detectEol(text), lineStarts: computeLineStarts(text), lineCounter };
   if (!Array.isArray(docs)) return { ...base, docs: [] };
   for (const doc of docs) {

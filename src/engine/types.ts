@@ -149,7 +149,7 @@ export interface ParsedDockerfile extends ParsedBase {
 
 export interface ParsedCompose extends ParsedBase {
   kind: 'compose';
-  /** All YAML documents in the file (usually one). Parsed with keepSourceTokens so ranges are exact. */
+  /** All YAML documents in the file (usually one), with node ranges (no CST tokens kept: nothing reads them, and they doubled the memory a parse holds). */
   docs: readonly Document.Parsed[];
   lineCounter: LineCounter;
 }
