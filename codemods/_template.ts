@@ -2,25 +2,37 @@
  * Copy this file to start a codemod, then register it in codemods/index.ts and add fixtures/<id>/<case>/.
  * A codemod is pure: it reads ctx.file (parsed), ctx.answers (resolved lookups) and ctx.options, and reports.
  *
+ * Declare it with `defineCodemod`: `ctx.file` (and the `file` of `lookups`) is then the parsed type of `fileKinds`
+ * (here a `ParsedDockerfile`: `file.ast` without a cast or a kind check), and `ctx.options` the options type given
+ * as the second type argument.
+ *
  * Lookups: ask in `lookups()` with keys of the kinds declared in src/engine/lookups.ts (`lookupKey(kind, fields)`),
  * read the answer in `run()` with `ctx.answers.get(key)`: it is typed by the key's kind (here an `ImageConfigAnswer`),
  * no cast. A lookup not answered yet is `undefined`; a failed one is `{ error }`: say so, do not guess.
- * Options: declare them in `optionsSchema` (unknown keys are rejected when the configuration is read) and give
- * their defaults in `defaultOptions`.
+ * Options: declare them in `optionsSchema`, the one source for them: `.harden.yaml` validation and
+ * schema/harden.schema.json are built from it, options given any other way (the API, fixtures' options.json) are
+ * checked against it before a run, an unknown key is an error naming the codemod and the key, and `defaultOptions`
+ * may hold only keys it declares. Describe each option under `## Options` in `docs`.
  */
+import { defineCodemod } from '../src/engine/define.js';
 import { fix, replace } from '../src/engine/edits.js';
 import { isOk, lookupKey, type KeyOf } from '../src/engine/lookups.js';
-import type { Codemod, GlobalSettings, ParsedFile } from '../src/engine/types.js';
+import type { GlobalSettings, ParsedDockerfile } from '../src/engine/types.js';
 
 /** The first `FROM` image of a Dockerfile, as written (the real codemods read src/dockerfile/images.ts). */
-function baseImage(file: ParsedFile): string | undefined {
+function baseImage(file: ParsedDockerfile): string | undefined {
   return /^FROM\s+(?:--\S+\s+)*(\S+)/im.exec(file.text)?.[1];
 }
 
 const configKey = (ref: string, global: GlobalSettings): KeyOf<'image-config'> =>
   lookupKey('image-config', { ref, ...(global.platform ? { platform: global.platform } : {}) });
 
-export const templateCodemod: Codemod = {
+/** The options `optionsSchema` declares, as `ctx.options` has them (defaults merged in). */
+interface TemplateOptions {
+  keyword?: string;
+}
+
+export const templateCodemod = defineCodemod<'dockerfile', TemplateOptions>({
   id: 'template-codemod',
   fileKinds: ['dockerfile'],
   summary: 'One line saying what it changes.',
@@ -38,7 +50,7 @@ export const templateCodemod: Codemod = {
     return ref ? [configKey(ref, global)] : [];
   },
   run(ctx) {
-    const needle = String(ctx.options.keyword ?? 'MAINTAINER');
+    const needle = ctx.options.keyword ?? 'MAINTAINER';
     const at = ctx.file.text.indexOf(needle);
     if (at < 0) return;
     const range = { start: at, end: at + needle.length };
@@ -49,4 +61,4 @@ export const templateCodemod: Codemod = {
     const why = user !== undefined ? ` (the base image ${ref} runs as ${user || 'root'})` : '';
     ctx.report({ range, message: `Example finding${why}.`, fix: fix('Example fix', 'safe', [replace(range, 'LABEL')]) });
   },
-};
+});

@@ -11,9 +11,10 @@
  *   `perl -e`, `ruby -e`, `node -e`, run as `python3 /tmp/<name> args…`.
  * The SHA-256 comes from a `url-sha256` lookup (downloaded once, hashed while streaming, cached by URL).
  */
+import { defineCodemod } from '../src/engine/define.js';
 import type { Flag, Instruction } from 'dockerfile-ast';
 import { fix, insertAt, replace } from '../src/engine/edits.js';
-import type { Answers, Codemod, Edit, LookupKey, ParsedDockerfile, ParsedFile, Report } from '../src/engine/types.js';
+import type { Answers, Edit, LookupKey, ParsedDockerfile, Report } from '../src/engine/types.js';
 import { frontendAtLeast16, parserDirectives } from '../src/dockerfile/directives.js';
 import { commandSites, dockerfileRuns, isLookupFailure, outcome, type ParsedRun } from '../src/dockerfile/package-installs.js';
 import type { RunScript } from '../src/dockerfile/run-script.js';
@@ -492,7 +493,7 @@ function pipeReport(site: PipeSite, file: string, answers: Answers): Report | un
   };
 }
 
-export const addDownloadChecksum: Codemod = {
+export const addDownloadChecksum = defineCodemod({
   id: 'add-download-checksum',
   fileKinds: ['dockerfile'],
   summary: 'Verify remote downloads: `ADD --checksum=sha256:…` for `ADD https://…`, and `curl|wget … | sh` (or `| python3 -`, `bash -c "$(curl …)"`) → download, `sha256sum -c`, run.',
@@ -583,8 +584,7 @@ RUN curl -fsSL https://example.com/install.sh -o /tmp/install.sh && echo "9a1e�
   async prepare() {
     await loadShell();
   },
-  lookups(file: ParsedFile) {
-    if (file.kind !== 'dockerfile') return [];
+  lookups(file) {
     const keys: LookupKey[] = [];
     for (const s of addSites(file)) if (s.url) keys.push(urlKey(s.url));
     for (const s of pipeSites(file)) if (s.url) keys.push(urlKey(s.url));
@@ -593,7 +593,6 @@ RUN curl -fsSL https://example.com/install.sh -o /tmp/install.sh && echo "9a1e�
   },
   run(ctx) {
     const file = ctx.file;
-    if (file.kind !== 'dockerfile') return;
     const adds = addSites(file);
     if (adds.length) {
       const front = frontendState(file, ctx.options);
@@ -620,4 +619,4 @@ RUN curl -fsSL https://example.com/install.sh -o /tmp/install.sh && echo "9a1e�
       if (r) ctx.report(r);
     }
   },
-};
+});

@@ -4,10 +4,11 @@
  * voice/video media, the only application port of a stack with no proxy) are left alone; ports harden has no evidence
  * about get a manual finding. The roles come from src/compose/port-roles.ts.
  */
+import { defineCodemod } from '../src/engine/define.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { isMap, isScalar, isSeq, type Document, type Scalar, type YAMLMap } from 'yaml';
 import { fix } from '../src/engine/edits.js';
-import type { Codemod, CodemodContext, Edit, ParsedCompose, Range, Report } from '../src/engine/types.js';
+import type { CodemodContext, Edit, ParsedCompose, Range, Report } from '../src/engine/types.js';
 import { serviceImage, siblingFiles } from '../src/compose/hardening/views.js';
 import { describeImage, identifyImage, portRole, withDefaults, type ImageIdentity, type PortFacts, type PortRole } from '../src/compose/port-roles.js';
 import {
@@ -316,7 +317,7 @@ result is double-quoted.
 - \`address\` (string, default \`127.0.0.1\`): the host IP to bind to (e.g. \`::1\`, or a private interface address).
 `;
 
-export const composeBindLocalhost: Codemod = {
+export const composeBindLocalhost = defineCodemod({
   id: 'compose-bind-localhost',
   fileKinds: ['compose'],
   summary: 'Published ports of data stores, caches, queues, metrics, admin and debug endpoints are bound to 127.0.0.1; public entry points are left alone.',
@@ -329,7 +330,7 @@ export const composeBindLocalhost: Codemod = {
   optionsSchema: { type: 'object', additionalProperties: false, properties: { address: { type: 'string', minLength: 1, description: 'The host IP to bind to (127.0.0.1, ::1, a private interface address).' } } },
   docs: DOCS,
   run(ctx) {
-    const file = ctx.file as ParsedCompose;
+    const file = ctx.file;
     const address = typeof ctx.options.address === 'string' && ctx.options.address !== '' ? ctx.options.address : '127.0.0.1';
     const once = onceGuard();
     const stack = stackFacts(ctx, file);
@@ -350,7 +351,7 @@ export const composeBindLocalhost: Codemod = {
       }
     }
   },
-};
+});
 
 interface At {
   svc: ComposeService;

@@ -1,7 +1,7 @@
 /** compose-dangerous-options: report options that hand a container (part of) the host. Advice only, no fix. */
+import { defineCodemod } from '../src/engine/define.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { isMap, isScalar, type Node } from 'yaml';
-import type { Codemod, ParsedCompose } from '../src/engine/types.js';
 import { lookup, lookupMerged, onceGuard, ownPair, rangeOf, resolveNode, scalarText, services, sharedWhere, stringItems, type Lookup } from '../src/compose/index.js';
 
 interface Risk {
@@ -21,7 +21,7 @@ const HOST_MODES: Record<string, Risk> = {
 
 const SOCK = /(^|\/)(docker|podman|containerd)\.sock$/;
 
-export const composeDangerousOptions: Codemod = {
+export const composeDangerousOptions = defineCodemod({
   id: 'compose-dangerous-options',
   fileKinds: ['compose'],
   summary: 'Reports privileged mode, docker.sock mounts, host namespaces, cap_add ALL, unconfined seccomp/AppArmor and root users.',
@@ -66,7 +66,7 @@ Suppress a finding you have reviewed with \`# harden-ignore compose-dangerous-op
 None.
 `,
   run(ctx) {
-    const file = ctx.file as ParsedCompose;
+    const file = ctx.file;
     const once = onceGuard();
     for (const svc of services(file)) {
       const report = (node: Node | null | undefined, l: Lookup | undefined, r: Risk) => {
@@ -120,4 +120,4 @@ None.
       }
     }
   },
-};
+});

@@ -1,7 +1,8 @@
 /** compose-drop-capabilities: `cap_drop: [ALL]` plus the minimal `cap_add` the image is known to need. */
+import { defineCodemod } from '../src/engine/define.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { fix } from '../src/engine/edits.js';
-import type { Codemod, CodemodContext, Edit, ParsedCompose } from '../src/engine/types.js';
+import type { CodemodContext, Edit } from '../src/engine/types.js';
 import { lookup, lookupMerged, rangeOf, scalarText, services, servicesUsing, stringItems, type ComposeService, type Lookup, type NewValue } from '../src/compose/index.js';
 import {
   aliasAnchorNote, builtImage, describeSources, extendedPlans, guessReason, hardeningLookups, insertPairs, kbSource, listAddition,
@@ -117,7 +118,7 @@ function plan(ctx: CodemodContext, view: ServiceView): Plan | { view: ServiceVie
   return { view, addDrop: true, add, drop: lookup(svc, 'cap_drop'), capAdd: lookup(svc, 'cap_add'), message };
 }
 
-export const composeDropCapabilities: Codemod = {
+export const composeDropCapabilities = defineCodemod({
   id: 'compose-drop-capabilities',
   fileKinds: ['compose'],
   summary: 'Adds `cap_drop: [ALL]` and adds back only the capabilities the image is known to need (`cap_add`).',
@@ -208,7 +209,7 @@ None.
     return hardeningLookups(file, global, answers);
   },
   run(ctx) {
-    const file = ctx.file as ParsedCompose;
+    const file = ctx.file;
     const all = services(file);
     const results = serviceViews(ctx).filter((v) => !v.skip).map((v) => plan(ctx, v));
     for (const r of results) {
@@ -250,4 +251,4 @@ None.
       ctx.report({ range: rangeOf(svc.keyNode), message: p.message + note, fix: fix('Drop all capabilities, add back what the image needs', 'unsafe', mergeInsertions(edits)) });
     }
   },
-};
+});

@@ -2,11 +2,12 @@
  * compose-env-file-secrets: `env_file:` files and the `.env` next to a compose file that hold secret-looking keys.
  * Advice only; the finding names the key and the file, never the value.
  */
+import { defineCodemod } from '../src/engine/define.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { join, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { isOk } from '../src/engine/lookups.js';
-import type { Codemod, LookupKey, ParsedCompose, Range } from '../src/engine/types.js';
+import type { LookupKey, ParsedCompose, Range } from '../src/engine/types.js';
 import { composeDir, getPair, rangeOf, services } from '../src/secrets/compose.js';
 import { SECRET_NAME_OPTIONS, isSecretName, nameOptions } from '../src/secrets/names.js';
 import { MANUAL } from '../src/secrets/report.js';
@@ -53,7 +54,7 @@ export function dotenvKeys(text: string): { key: string; line: number }[] {
   return out;
 }
 
-export const composeEnvFileSecrets: Codemod = {
+export const composeEnvFileSecrets = defineCodemod({
   id: 'compose-env-file-secrets',
   fileKinds: ['compose'],
   summary: 'Report secret-looking keys in env_file files and the .env next to a compose file (never their values).',
@@ -86,12 +87,10 @@ Manual: harden does not move values between files.
 - \`ignoreNames\`: name patterns never treated as secrets.
 `,
   lookups(file) {
-    if (file.kind !== 'compose') return [];
     return envFileRefs(file).map((r): LookupKey => ({ kind: 'file', path: r.absPath }));
   },
   run(ctx) {
     const file = ctx.file;
-    if (file.kind !== 'compose') return;
     const names = nameOptions(ctx.options);
     const seen = new Set<string>();
     for (const ref of envFileRefs(file)) {
@@ -110,4 +109,4 @@ Manual: harden does not move values between files.
       }
     }
   },
-};
+});

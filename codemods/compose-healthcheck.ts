@@ -2,11 +2,12 @@
  * compose-healthcheck: a `healthcheck:` for services running known images, and `depends_on` on such services in the
  * long form with `condition: service_healthy`, so a dependency that is down fails start-up instead of failing silently.
  */
+import { defineCodemod } from '../src/engine/define.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { derived } from '../src/engine/derive.js';
 import { isMap, isScalar, isSeq, type Node, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 import { fix } from '../src/engine/edits.js';
-import type { Codemod, CodemodContext, Edit, ParsedCompose } from '../src/engine/types.js';
+import type { CodemodContext, Edit, ParsedCompose } from '../src/engine/types.js';
 import {
   columnOf, fillEmpty, flowText, formatScalar, indentStyle, insertPair, lookup, ownPair, rangeOf, resolveNode, scalarText, services,
   servicesUsing, type ComposeService, type NewValue,
@@ -138,7 +139,7 @@ interface HcPlan {
   source: string;
 }
 
-export const composeHealthcheck: Codemod = {
+export const composeHealthcheck = defineCodemod({
   id: 'compose-healthcheck',
   fileKinds: ['compose'],
   summary: 'Adds a `healthcheck:` to services running known images and makes `depends_on` wait for them (`condition: service_healthy`).',
@@ -232,8 +233,8 @@ starting. \`docker-compose\` v1 needs file format 2.1+ semantics for \`condition
   lookups(file, _options, global, answers) {
     return hardeningLookups(file, global, answers);
   },
-  run(ctx: CodemodContext) {
-    const file = ctx.file as ParsedCompose;
+  run(ctx) {
+    const file = ctx.file;
     const views = serviceViews(ctx);
     const all = services(file);
     const plans: HcPlan[] = [];
@@ -348,7 +349,7 @@ starting. \`docker-compose\` v1 needs file format 2.1+ semantics for \`condition
       ctx.report({ range: rangeOf(l.keyNode), message, fix: fix('Wait for healthy dependencies', 'unsafe', edits) });
     }
   },
-};
+});
 
 /** The services a service depends on (own/merged `depends_on`, short or long form), with an explicit condition if any. */
 /** The services of `all` that depend on each name, in order: an index built once per service list. */

@@ -1,12 +1,12 @@
 /** compose-log-limits: bounded json-file logs (`max-size`, `max-file`) for services that set no logging. */
+import { defineCodemod } from '../src/engine/define.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { isMap, isScalar } from 'yaml';
 import { fix } from '../src/engine/edits.js';
-import type { Codemod, ParsedCompose } from '../src/engine/types.js';
 import { sharedNote, sharer } from '../src/compose/share.js';
 import { insertPair, lookupMerged, onceGuard, ownPair, rangeOf, resolveNode, scalarText, services, sharedWhere } from '../src/compose/index.js';
 
-export const composeLogLimits: Codemod = {
+export const composeLogLimits = defineCodemod({
   id: 'compose-log-limits',
   fileKinds: ['compose'],
   summary: 'Services without `logging:` get json-file logs with `max-size`/`max-file`, so logs cannot fill the disk.',
@@ -100,7 +100,7 @@ accepts top-level \`x-\` keys (fixtures pass \`docker-compose config -q\`).
 - \`maxFile\` (string, default \`3\`): value of \`max-file\` (written quoted: the driver wants a string).
 `,
   run(ctx) {
-    const file = ctx.file as ParsedCompose;
+    const file = ctx.file;
     const maxSize = typeof ctx.options.maxSize === 'string' ? ctx.options.maxSize : '10m';
     const maxFile = String(typeof ctx.options.maxFile === 'string' || typeof ctx.options.maxFile === 'number' ? ctx.options.maxFile : '3');
     const once = onceGuard();
@@ -153,4 +153,4 @@ accepts top-level \`x-\` keys (fixtures pass \`docker-compose config -q\`).
       }
     }
   },
-};
+});

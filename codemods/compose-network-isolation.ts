@@ -3,10 +3,11 @@
  * by anything, and an `internal: true` network for back-end services (databases, caches, queues, search) that only
  * other services of the stack reach.
  */
+import { defineCodemod } from '../src/engine/define.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { isMap, isScalar, type Document, type Node, type YAMLMap } from 'yaml';
 import { fix } from '../src/engine/edits.js';
-import type { Codemod, CodemodContext, Edit, ParsedCompose } from '../src/engine/types.js';
+import type { CodemodContext, Edit, ParsedCompose } from '../src/engine/types.js';
 import {
   fillEmpty, insertPair, lookup, lookupMerged, ownPair, rangeOf, resolveNode, scalarText, services, servicesUsing, stringItems, type ComposeService, type NewValue,
 } from '../src/compose/index.js';
@@ -182,7 +183,7 @@ function declareNetwork(file: ParsedCompose, doc: Document.Parsed, name: string)
   return undefined;
 }
 
-export const composeNetworkIsolation: Codemod = {
+export const composeNetworkIsolation = defineCodemod({
   id: 'compose-network-isolation',
   fileKinds: ['compose'],
   summary: 'Strict preset: `network_mode: none` for services nothing reaches and that reach nothing; back-end services only other services reach move to an `internal: true` network.',
@@ -319,7 +320,7 @@ fails. Review the diff; undo per service by removing the key.
     return imageConfigLookups(file, global);
   },
   run(ctx) {
-    const file = ctx.file as ParsedCompose;
+    const file = ctx.file;
     const net = networkName(ctx);
     const applications = ctx.options.applications === true;
     const views = serviceViews(ctx);
@@ -433,7 +434,7 @@ fails. Review the diff; undo per service by removing the key.
       backend(ctx, file, views, b.view, b.reachedBy, attach, b.extendedBy, net, blocked);
     }
   },
-};
+});
 
 /** Plan and report the internal network for one back-end service and the services reaching it. */
 function backend(

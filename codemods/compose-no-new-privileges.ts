@@ -1,8 +1,8 @@
 /** compose-no-new-privileges: `security_opt: [no-new-privileges:true]` for every service that does not set it. */
+import { defineCodemod } from '../src/engine/define.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { isScalar, isSeq, type Node } from 'yaml';
 import { fix } from '../src/engine/edits.js';
-import type { Codemod, ParsedCompose } from '../src/engine/types.js';
 import {
   appendItems, fillEmpty, insertPair, lookupMerged, onceGuard, rangeOf, sharedWhere, services, stringItems,
 } from '../src/compose/index.js';
@@ -10,7 +10,7 @@ import { sharedNote, sharer } from '../src/compose/share.js';
 
 const NNP = /^no-new-privileges(?:[:=](.*))?$/;
 
-export const composeNoNewPrivileges: Codemod = {
+export const composeNoNewPrivileges = defineCodemod({
   id: 'compose-no-new-privileges',
   fileKinds: ['compose'],
   summary: 'Adds `security_opt: [no-new-privileges:true]` to services, merged into an existing `security_opt` list.',
@@ -66,7 +66,7 @@ accepts top-level \`x-\` keys (fixtures pass \`docker-compose config -q\`).
 None.
 `,
   run(ctx) {
-    const file = ctx.file as ParsedCompose;
+    const file = ctx.file;
     const once = onceGuard();
     const all = [...services(file)];
     // Services with no security_opt at all get the same list: shared as one `x-security-opt` extension when several do.
@@ -112,4 +112,4 @@ None.
       });
     }
   },
-};
+});

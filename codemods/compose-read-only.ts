@@ -1,8 +1,9 @@
 /** compose-read-only: `read_only: true` plus the `tmpfs:` mounts the image needs to keep running. */
+import { defineCodemod } from '../src/engine/define.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { isScalar } from 'yaml';
 import { fix } from '../src/engine/edits.js';
-import type { Codemod, CodemodContext, Edit, ParsedCompose } from '../src/engine/types.js';
+import type { CodemodContext, Edit } from '../src/engine/types.js';
 import { lookup, rangeOf, resolveNode, services, servicesUsing, type ComposeService, type Lookup, type NewValue } from '../src/compose/index.js';
 import {
   aliasAnchorNote, builtImage, describeSources, extendedPlans, guessReason, hardeningLookups, insertPairs, kbSource, listAddition, lookupView,
@@ -133,7 +134,7 @@ function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
 
 const same = (a: Plan, b: Plan): boolean => a.addReadOnly === b.addReadOnly && a.missing.join('\n') === b.missing.join('\n');
 
-export const composeReadOnly: Codemod = {
+export const composeReadOnly = defineCodemod({
   id: 'compose-read-only',
   fileKinds: ['compose'],
   summary: 'Adds `read_only: true` with `tmpfs:` for the paths the image writes (from a knowledge base of official images).',
@@ -230,7 +231,7 @@ None.
     return hardeningLookups(file, global, answers);
   },
   run(ctx) {
-    const file = ctx.file as ParsedCompose;
+    const file = ctx.file;
     const all = services(file);
     const planned = serviceViews(ctx).filter((v) => !v.skip).map((v) => plan(ctx, v)).filter((p): p is Plan => p !== undefined);
     // A service extending one that gets the settings in this run inherits them (read_only; compose merges tmpfs lists).
@@ -272,4 +273,4 @@ None.
       ctx.report({ range: rangeOf(svc.keyNode), message: p.message + note, fix: fix('Make the root filesystem read-only, with tmpfs for the paths it writes', 'unsafe', mergeInsertions(edits)) });
     }
   },
-};
+});

@@ -2,10 +2,10 @@
  * compose-require-secret-vars: `${PASSWORD:-changeme}` → `${PASSWORD:?PASSWORD must be set}` for secret-looking
  * variables, so a weak default secret never ships inside the compose file.
  */
+import { defineCodemod } from '../src/engine/define.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { fix } from '../src/engine/edits.js';
 import { SecretValue } from '../src/engine/redacted.js';
-import type { Codemod, ParsedCompose } from '../src/engine/types.js';
 import { documentedEnvKeys, documentedIn, notASecretValue } from '../src/compose/documented-env.js';
 import { afterPasswordFlag, looksSecret, parseInterpolation, rangeOf, scalarText, spliceScalar, valueOffsets, walkScalars } from '../src/compose/index.js';
 
@@ -23,7 +23,7 @@ function hasLiteralDefault(arg: string, depth = 0): boolean {
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
-export const composeRequireSecretVars: Codemod = {
+export const composeRequireSecretVars = defineCodemod({
   id: 'compose-require-secret-vars',
   fileKinds: ['compose'],
   summary: 'Secret-looking `${VAR:-default}` interpolations become `${VAR:?VAR must be set}`: no default secret in the file.',
@@ -102,7 +102,7 @@ paths (\`\${REDIS_TLS_KEY:-/certs/redis.key}\`), URLs without credentials, boole
     return documentedEnvKeys(file);
   },
   run(ctx) {
-    const file = ctx.file as ParsedCompose;
+    const file = ctx.file;
     const opts = { patterns: list(ctx.options.patterns), ignore: list(ctx.options.ignore) };
     for (const doc of file.docs) {
       let previous: { path: readonly (string | number)[]; text: string | undefined } | undefined;
@@ -144,4 +144,4 @@ paths (\`\${REDIS_TLS_KEY:-/certs/redis.key}\`), URLs without credentials, boole
       });
     }
   },
-};
+});

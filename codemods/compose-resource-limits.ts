@@ -1,9 +1,10 @@
 /** compose-resource-limits: `deploy.resources` limits/reservations and `pids_limit`, with defaults per image family. */
+import { defineCodemod } from '../src/engine/define.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { isMap, isScalar, type YAMLMap } from 'yaml';
 import { derived } from '../src/engine/derive.js';
 import { fix } from '../src/engine/edits.js';
-import type { Codemod, CodemodContext, Edit, JsonSchema, ParsedCompose, RunIndex } from '../src/engine/types.js';
+import type { CodemodContext, Edit, JsonSchema, ParsedCompose, RunIndex } from '../src/engine/types.js';
 import { fillEmpty, insertPair, lookup, lookupMerged, ownPair, rangeOf, resolveNode, services, servicesUsing, sharedWhere, type ComposeService, type NewValue } from '../src/compose/index.js';
 import {
   aliasAnchorNote, buildLookups, extendedPlans, insertPairs, kbSource, lookupView, mergeInsertions, serviceImage, serviceViews, siblingFiles, type ServiceImage, type ServiceView,
@@ -150,8 +151,8 @@ const statedByName = derived((entries: readonly StatedEntry[]): Map<string, Stat
  * Sizes the repository states for a service of the same name in another compose file of this run (not this file, nor
  * the override files whose definitions of the service merge into this one).
  */
-function statedSizes(ctx: CodemodContext, view: ServiceView): Stated | undefined {
-  const self = ctx.file as ParsedCompose;
+function statedSizes(ctx: CodemodContext<ParsedCompose>, view: ServiceView): Stated | undefined {
+  const self = ctx.file;
   const candidates = statedByName(ctx.project.indexed(STATED_SIZES) as StatedEntry[]).get(view.svc.name);
   if (!candidates) return undefined;
   const skip = new Set<string>();
@@ -170,7 +171,7 @@ function outside(img: ServiceImage): string {
   return img.ref !== undefined ? ` (\`${img.ref}\`)` : '';
 }
 
-function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
+function plan(ctx: CodemodContext<ParsedCompose>, view: ServiceView): Plan | undefined {
   const { svc } = view;
   const img = serviceImage(svc, ctx);
   const m = img.match;
@@ -324,7 +325,7 @@ function nestedEdits(file: ParsedCompose, svc: ComposeService, deploy: YAMLMap, 
   return edits;
 }
 
-export const composeResourceLimits: Codemod = {
+export const composeResourceLimits = defineCodemod({
   id: 'compose-resource-limits',
   fileKinds: ['compose'],
   runIndexes: [STATED_SIZES as RunIndex<unknown>],
@@ -433,7 +434,7 @@ codemods:
 \`\`\`
 `,
   run(ctx) {
-    const file = ctx.file as ParsedCompose;
+    const file = ctx.file;
     const all = services(file);
     const planned = serviceViews(ctx).filter((v) => !v.skip).map((v) => plan(ctx, v)).filter((p): p is Plan => p !== undefined);
     // A service extending one that gets limits in this run inherits them (compose merges deploy across extends).
@@ -514,4 +515,4 @@ codemods:
       ctx.report({ range: rangeOf(svc.keyNode), message: p.message + note, fix: fix('Add resource limits', p.safety, mergeInsertions(edits)) });
     }
   },
-};
+});

@@ -2,11 +2,12 @@
  * compose-secrets: move secret-looking environment variables of compose services to compose `secrets:`,
  * giving the service `<NAME>_FILE` (or the image's own file form) instead of the value.
  */
+import { defineCodemod } from '../src/engine/define.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { join } from 'node:path';
 import { isMap, isScalar, isSeq, type Document, type YAMLMap } from 'yaml';
 import { insertAt, replace } from '../src/engine/edits.js';
-import type { Codemod, Edit, ParsedCompose, Report } from '../src/engine/types.js';
+import type { Edit, ParsedCompose, Report } from '../src/engine/types.js';
 import type { Fix, SideEffect } from '../src/engine/types.js';
 import {
   childIndent, columnOf, composeDir, getPair, lineAfter, linesAt, listedSecrets, quoteLike, rangeOf, services,
@@ -308,7 +309,7 @@ function sharedCopies(all: readonly DocScalar[], value: string, self: readonly u
   return [...out];
 }
 
-export const composeSecrets: Codemod = {
+export const composeSecrets = defineCodemod({
   id: 'compose-secrets',
   fileKinds: ['compose'],
   summary: 'Move secret-looking environment variables of services to compose secrets read from files.',
@@ -427,7 +428,6 @@ extension that services merge or alias are reported on each service (changing th
 `,
   run(ctx) {
     const file = ctx.file;
-    if (file.kind !== 'compose') return;
     const names = nameOptions(ctx.options);
     const dir = composeDir(file);
     const report = reporter(ctx);
@@ -682,4 +682,4 @@ extension that services merge or alias are reported on each service (changing th
       }
     }
   },
-};
+});

@@ -1,11 +1,11 @@
 /** docker-run-dangerous-options: report `--privileged`, the docker socket, host namespaces and unconfined profiles. */
+import { defineCodemod } from '../src/engine/define.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
-import type { Codemod } from '../src/engine/types.js';
 import { fileRange, prepareShell, runLabel, runsOf } from '../src/dockerrun/index.js';
 
 const SOCKET = /^\/(?:var\/)?run\/(?:docker|podman\/podman|containerd\/containerd)\.sock$|^\/run\/user\/\d+\/(?:docker|podman\/podman)\.sock$/;
 
-export const dockerRunDangerousOptions: Codemod = {
+export const dockerRunDangerousOptions = defineCodemod({
   id: 'docker-run-dangerous-options',
   fileKinds: ['shell'],
   summary: 'Reports `--privileged`, docker.sock mounts, host namespaces (`--net=host`, `--pid=host`…), `--cap-add ALL` and unconfined profiles on `docker run` lines.',
@@ -60,4 +60,4 @@ Manual: reported with advice only.
       }
     }
   },
-};
+});

@@ -1,14 +1,14 @@
 /** docker-run-drop-capabilities: `--cap-drop ALL` plus the `--cap-add` the evidence says the container needs. */
+import { defineCodemod } from '../src/engine/define.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { fix } from '../src/engine/edits.js';
-import type { Codemod } from '../src/engine/types.js';
 import { canInsert, flagsNamed, insertFlags, kbWhere, prepareShell, runLabel, runLookups, runNeeds, runRange, runsOf } from '../src/dockerrun/index.js';
 import { knowledgeBaseTable } from '../src/compose/image-kb.js';
 
 const USER_SWITCH = new Set(['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID']);
 const capName = (c: string): string => c.trim().toUpperCase().replace(/^CAP_/, '');
 
-export const dockerRunDropCapabilities: Codemod = {
+export const dockerRunDropCapabilities = defineCodemod({
   id: 'docker-run-drop-capabilities',
   fileKinds: ['shell'],
   summary: '`docker run` lines get `--cap-drop ALL` and a `--cap-add` for each capability the evidence says the container needs.',
@@ -88,4 +88,4 @@ files it does not own) fails with "Operation not permitted" until that capabilit
       ctx.report({ range, message, fix: fix('Drop every capability but the ones it needs', 'unsafe', [insertFlags(run, flags)]) });
     }
   },
-};
+});

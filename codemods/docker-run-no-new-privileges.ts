@@ -1,12 +1,12 @@
 /** docker-run-no-new-privileges: `--security-opt no-new-privileges` on `docker run` / `podman run` lines. */
+import { defineCodemod } from '../src/engine/define.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { fix } from '../src/engine/edits.js';
-import type { Codemod } from '../src/engine/types.js';
 import { canInsert, flagsNamed, insertFlags, prepareShell, runLabel, runRange, runsOf } from '../src/dockerrun/index.js';
 
 const NNP = /^no-new-privileges(?:[:=](.*))?$/;
 
-export const dockerRunNoNewPrivileges: Codemod = {
+export const dockerRunNoNewPrivileges = defineCodemod({
   id: 'docker-run-no-new-privileges',
   fileKinds: ['shell'],
   summary: '`docker run` / `podman run` lines get `--security-opt no-new-privileges` (before the image, in the line\'s style).',
@@ -56,4 +56,4 @@ only gaining privileges through setuid/setgid binaries or file capabilities stop
       ctx.report({ range: runRange(run), message, fix: fix('Add --security-opt no-new-privileges', 'safe', [insertFlags(run, flags)]) });
     }
   },
-};
+});

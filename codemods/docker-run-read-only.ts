@@ -1,11 +1,11 @@
 /** docker-run-read-only: `--read-only` with `--tmpfs` for the paths the container writes, from evidence. */
+import { defineCodemod } from '../src/engine/define.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { fix } from '../src/engine/edits.js';
-import type { Codemod } from '../src/engine/types.js';
 import { canInsert, flagsNamed, insertFlags, prepareShell, readOnlyPlan, runLabel, runLookups, runNeeds, runRange, runsOf } from '../src/dockerrun/index.js';
 import { knowledgeBaseTable } from '../src/compose/image-kb.js';
 
-export const dockerRunReadOnly: Codemod = {
+export const dockerRunReadOnly = defineCodemod({
   id: 'docker-run-read-only',
   fileKinds: ['shell'],
   summary: '`docker run` lines get `--read-only` with a `--tmpfs` for each path the container writes, when the knowledge base or the image says which.',
@@ -85,4 +85,4 @@ there, and tmpfs content is lost when the container stops. Review the paths.
       ctx.report({ range, message, fix: fix('Make the root filesystem read-only, with tmpfs for the paths it writes', 'unsafe', [insertFlags(run, flags)]) });
     }
   },
-};
+});

@@ -1,10 +1,10 @@
 /** docker-run-resource-limits: `--memory` and `--pids-limit` per image family, from the knowledge base. */
+import { defineCodemod } from '../src/engine/define.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { fix } from '../src/engine/edits.js';
-import type { Codemod } from '../src/engine/types.js';
 import { canInsert, flagsNamed, insertFlags, kbWhere, prepareShell, resourceProfile, runImage, runLabel, runLookups, runRange, runsOf } from '../src/dockerrun/index.js';
 
-export const dockerRunResourceLimits: Codemod = {
+export const dockerRunResourceLimits = defineCodemod({
   id: 'docker-run-resource-limits',
   fileKinds: ['shell'],
   summary: '`docker run` lines get `--memory` and `--pids-limit` from the image family\'s defaults (safe only for images the knowledge base knows).',
@@ -63,4 +63,4 @@ applications: their memory use depends on the application and its load.
       ctx.report({ range, message, fix: fix('Limit memory and processes', p.guess ? 'unsafe' : 'safe', [insertFlags(run, flags)]) });
     }
   },
-};
+});

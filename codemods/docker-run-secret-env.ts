@@ -1,7 +1,8 @@
 /** docker-run-secret-env: a literal secret in `-e NAME=value` becomes `-e NAME`, passed from the caller's environment. */
+import { defineCodemod } from '../src/engine/define.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { fix } from '../src/engine/edits.js';
-import type { Codemod, Edit } from '../src/engine/types.js';
+import type { Edit } from '../src/engine/types.js';
 import { fileRange, flagsNamed, prepareShell, runLabel, runsOf, type RunFlag } from '../src/dockerrun/index.js';
 import { isSecretName, nameOptions, SECRET_NAME_OPTIONS } from '../src/secrets/names.js';
 
@@ -21,7 +22,7 @@ function dropValue(f: RunFlag): { start: number; end: number } | undefined {
   return { start: v.range.start + eq, end: v.range.end };
 }
 
-export const dockerRunSecretEnv: Codemod = {
+export const dockerRunSecretEnv = defineCodemod({
   id: 'docker-run-secret-env',
   fileKinds: ['shell'],
   summary: 'A literal secret in `docker run -e NAME=value` becomes `-e NAME` (passed through from the caller\'s environment); the value is never printed.',
@@ -91,4 +92,4 @@ container starts without it (an application that requires it fails at start-up, 
       }
     }
   },
-};
+});

@@ -6,9 +6,10 @@
  * archive, or a glob that could match one, is left alone; URLs and git repositories (what ADD is for), variables,
  * and ADD-only flags (`--checksum`, `--keep-git-dir`, `--unpack`) too.
  */
+import { defineCodemod } from '../src/engine/define.js';
 import type { Flag, Instruction } from 'dockerfile-ast';
 import { fix, replace } from '../src/engine/edits.js';
-import type { Codemod, ParsedDockerfile } from '../src/engine/types.js';
+import type { ParsedDockerfile } from '../src/engine/types.js';
 import { toRange } from '../src/dockerfile/stages.js';
 
 /** Extensions of what ADD may unpack (tar, and compressed tar by the usual names; single-file compressors too). */
@@ -57,7 +58,7 @@ function check(file: ParsedDockerfile, ins: Instruction): { keyword: ReturnType<
   return { keyword, verdict: { ok: true } };
 }
 
-export const dockerfileAddToCopy: Codemod = {
+export const dockerfileAddToCopy = defineCodemod({
   id: 'dockerfile-add-to-copy',
   fileKinds: ['dockerfile'],
   summary: '`ADD` of local files that are not archives becomes `COPY` (hadolint DL3020), flags kept.',
@@ -95,7 +96,6 @@ and copied by COPY — name such files honestly.)
 `,
   run(ctx) {
     const file = ctx.file;
-    if (file.kind !== 'dockerfile') return;
     for (const top of file.ast.getInstructions()) {
       const kw = top.getKeyword().toUpperCase();
       const ins = kw === 'ONBUILD' ? (top as unknown as { getTriggerInstruction(): Instruction | null }).getTriggerInstruction() : top;
@@ -116,4 +116,4 @@ and copied by COPY — name such files honestly.)
       });
     }
   },
-};
+});

@@ -7,9 +7,10 @@
  * - `apt-get upgrade` / `dist-upgrade` / `full-upgrade`: a manual finding.
  * Scripts are parsed (src/shell); RUNs under a non-POSIX SHELL (Windows) are left alone.
  */
+import { defineCodemod } from '../src/engine/define.js';
 import { fix, insertAt, remove } from '../src/engine/edits.js';
 import { positionAt } from '../src/engine/text.js';
-import type { Codemod, Edit, ParsedDockerfile, Report } from '../src/engine/types.js';
+import type { Edit, ParsedDockerfile, Report } from '../src/engine/types.js';
 import { posixShellAt, staged, type Ins, type StagedFile } from '../src/dockerfile/instructions.js';
 import { runScript, type RunScript } from '../src/dockerfile/run-script.js';
 import { loadShell, shellLoaded, tryParseScript, walk, type ShellScript, type SimpleCommand, type Statement } from '../src/shell/index.js';
@@ -171,7 +172,7 @@ function updateReport(file: ParsedDockerfile, sf: StagedFile, own: readonly Ins[
   };
 }
 
-export const dockerfileAptHygiene: Codemod = {
+export const dockerfileAptHygiene = defineCodemod({
   id: 'dockerfile-apt-hygiene',
   fileKinds: ['dockerfile'],
   summary: '`apt-get update` in a RUN of its own is merged into the RUN that installs; `apt-get upgrade` is reported.',
@@ -232,7 +233,7 @@ newer base image (pinned by digest) instead, or install the packages that need a
   },
   run(ctx) {
     const file = ctx.file;
-    if (file.kind !== 'dockerfile' || !shellLoaded()) return;
+    if (!shellLoaded()) return;
     const sf = staged(file);
     for (const stage of sf.stages) {
       const own = sf.of(stage.index);
@@ -254,4 +255,4 @@ newer base image (pinned by digest) instead, or install the packages that need a
       });
     }
   },
-};
+});

@@ -6,7 +6,8 @@
  *   to pin a package, so a default build installs whatever is newest.
  * Report only, recommending an exact pin (the build is then reproducible and the cache key changes with the pin).
  */
-import type { Codemod, ParsedDockerfile } from '../src/engine/types.js';
+import { defineCodemod } from '../src/engine/define.js';
+import type { ParsedDockerfile } from '../src/engine/types.js';
 import { staged, type Ins } from '../src/dockerfile/instructions.js';
 import { runScript } from '../src/dockerfile/run-script.js';
 import { ancestors, loadShell, shellLoaded, tryParseScript, walk, type ShellNode, type ShellScript, type SimpleCommand } from '../src/shell/index.js';
@@ -96,7 +97,7 @@ function guardedBy(node: ShellNode, name: string, text: string): boolean {
   return false;
 }
 
-export const dockerfileCacheBustArg: Codemod = {
+export const dockerfileCacheBustArg = defineCodemod({
   id: 'dockerfile-cache-bust-arg',
   fileKinds: ['dockerfile'],
   summary: 'Report ARGs that only change the cache key of an unpinned pip/npm install: pin the version instead.',
@@ -142,8 +143,8 @@ Manual: choosing the version to pin needs a decision (and pinning it is what the
   },
   run(ctx) {
     const file = ctx.file;
-    if (file.kind !== 'dockerfile' || !shellLoaded()) return;
-    const sf = staged(file as ParsedDockerfile);
+    if (!shellLoaded()) return;
+    const sf = staged(file);
     for (const stage of sf.stages) {
       const ins = sf.of(stage.index);
       ins.forEach((argIns, k) => {
@@ -155,7 +156,7 @@ Manual: choosing the version to pin needs a decision (and pinning it is what the
           const later = ins.slice(k + 1);
           // A real use outside RUN (ENV, LABEL, COPY, WORKDIR…), or a redeclaration: not a cache buster.
           if (later.some((i) => i.kw !== 'RUN' && (i.kw === 'ARG' ? i.ins.getArgumentsContent()?.split(/[\s=]/)[0] === name : refersTo(i.ins.getArgumentsContent() ?? '', name)))) continue;
-          const runs = later.filter((i) => i.kw === 'RUN').map((i) => ({ i, p: parse(file as ParsedDockerfile, i) }));
+          const runs = later.filter((i) => i.kw === 'RUN').map((i) => ({ i, p: parse(file, i) }));
           if (runs.some((r) => !r.p)) continue;
           const parsed = runs.map((r) => r.p as NonNullable<typeof r.p>);
           const refs: ShellNode[] = [];
@@ -193,7 +194,7 @@ Manual: choosing the version to pin needs a decision (and pinning it is what the
       });
     }
   },
-};
+});
 
 /** A reference inside an if/while condition (`[ -n "$X" ]`): a test, not a use. */
 function isCondition(n: ShellNode): boolean {

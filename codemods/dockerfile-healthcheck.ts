@@ -2,11 +2,12 @@
  * dockerfile-healthcheck: the final stage of a service image has no HEALTHCHECK and no compose service building it
  * declares a `healthcheck:` → a finding. Build and tool images (no EXPOSE, no long-running CMD/ENTRYPOINT) are skipped.
  */
+import { defineCodemod } from '../src/engine/define.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { dirname, join } from 'node:path';
 import { isOk } from '../src/engine/lookups.js';
 import { parseCompose } from '../src/engine/parse.js';
-import type { Codemod, LookupKey, ParsedCompose, ParsedDockerfile, ParsedFile, ProjectView } from '../src/engine/types.js';
+import type { LookupKey, ParsedCompose, ParsedDockerfile, ProjectView } from '../src/engine/types.js';
 import { composeFilesBuilding } from '../src/compose/images.js';
 import { services as composeServices, lookup } from '../src/compose/services.js';
 import { services as buildServices } from '../src/secrets/compose.js';
@@ -64,12 +65,12 @@ function composeFiles(file: ParsedDockerfile, project: ProjectView, read: (abs: 
   return out;
 }
 
-function candidatePaths(file: ParsedFile): string[] {
-  if (file.kind !== 'dockerfile' || !file.absPath) return [];
+function candidatePaths(file: ParsedDockerfile): string[] {
+  if (!file.absPath) return [];
   return [dirname(file.absPath), dirname(dirname(file.absPath))].flatMap((d) => COMPOSE_NAMES.map((n) => join(d, n)));
 }
 
-export const dockerfileHealthcheck: Codemod = {
+export const dockerfileHealthcheck = defineCodemod({
   id: 'dockerfile-healthcheck',
   fileKinds: ['dockerfile'],
   summary: 'Report service images without a HEALTHCHECK (in the Dockerfile or the compose service building it).',
@@ -113,7 +114,6 @@ Manual: the probe (endpoint, command available in the image, timings) depends on
   },
   run(ctx) {
     const file = ctx.file;
-    if (file.kind !== 'dockerfile') return;
     const sf = staged(file);
     if (sf.stages.length === 0) return;
     const final = sf.stages.length - 1;
@@ -176,4 +176,4 @@ Manual: the probe (endpoint, command available in the image, timings) depends on
       ...(port ? { data: { port } } : {}),
     });
   },
-};
+});

@@ -6,13 +6,13 @@
  * (gosu, su-exec, setpriv, s6…), server images whose entrypoint needs root to start, Windows images, and bases whose
  * distribution is unknown.
  */
+import { defineCodemod } from '../src/engine/define.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { dirname, join, posix } from 'node:path';
 import { fix, insertAt } from '../src/engine/edits.js';
 import { isOk, lookupKey, type KeyOf } from '../src/engine/lookups.js';
 import type {
   Answers,
-  Codemod,
   Edit,
   GlobalSettings,
   LookupKey,
@@ -457,7 +457,7 @@ function analyse(file: ParsedDockerfile, opts: Options, global: GlobalSettings, 
   );
 }
 
-export const dockerfileNonRootUser: Codemod = {
+export const dockerfileNonRootUser = defineCodemod({
   id: 'dockerfile-non-root-user',
   fileKinds: ['dockerfile'],
   summary: 'A final stage running as root gets a system user with a fixed uid/gid and a USER before CMD/ENTRYPOINT.',
@@ -549,12 +549,10 @@ lines, comments (a \`# harden-ignore\` above CMD stays attached to it), CRLF and
     await loadShell();
   },
   lookups(file, opts, global, answers) {
-    if (file.kind !== 'dockerfile') return [];
     return analyse(file, options(opts), global, answers)?.lookups ?? [];
   },
   run(ctx) {
     const file = ctx.file;
-    if (file.kind !== 'dockerfile') return;
     const p = analyse(file, options(ctx.options), ctx.global, ctx.answers, ctx.project.files);
     if (!p) return;
     ctx.report({
@@ -564,4 +562,4 @@ lines, comments (a \`# harden-ignore\` above CMD stays attached to it), CRLF and
       ...(p.data ? { data: p.data } : {}),
     });
   },
-};
+});

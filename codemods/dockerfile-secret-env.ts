@@ -3,13 +3,14 @@
  * RUN becomes a secret mount (`RUN --mount=type=secret,id=…,env=…`), and compose files building that Dockerfile
  * get the matching `build.secrets` entry.
  */
+import { defineCodemod } from '../src/engine/define.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { DockerfileParser } from 'dockerfile-ast';
 import { isMap } from 'yaml';
 import { insertAt, remove } from '../src/engine/edits.js';
 import { isOk } from '../src/engine/lookups.js';
 import { computeLineStarts } from '../src/engine/text.js';
-import type { Codemod, CodemodContext, Edit, LookupKey, ParsedCompose, ParsedDockerfile } from '../src/engine/types.js';
+import type { CodemodContext, Edit, LookupKey, ParsedCompose, ParsedDockerfile } from '../src/engine/types.js';
 import { childIndent, getPair, lineAfter, linesAt, listedSecrets, rangeOf, services, topLevelSecrets } from '../src/secrets/compose.js';
 import { planDockerfile } from '../src/secrets/dockerfile.js';
 import { SECRET_NAME_OPTIONS, nameOptions, SECRET_PATTERNS } from '../src/secrets/names.js';
@@ -109,7 +110,7 @@ function runCompose(ctx: CodemodContext, file: ParsedCompose): void {
   }
 }
 
-export const dockerfileSecretEnv: Codemod = {
+export const dockerfileSecretEnv = defineCodemod({
   id: 'dockerfile-secret-env',
   fileKinds: ['dockerfile', 'compose'],
   summary: 'Report secrets in ENV/ARG and turn secret build arguments used by RUN into secret mounts.',
@@ -174,4 +175,4 @@ build command harden cannot see would break).
     if (ctx.file.kind === 'dockerfile') runDockerfile(ctx, ctx.file);
     else if (ctx.file.kind === 'compose') runCompose(ctx, ctx.file);
   },
-};
+});

@@ -9,8 +9,9 @@
  * errexit comes from the stage's SHELL (`["/bin/bash", "-eo", "pipefail", "-c"]`, inherited from a parent stage) or
  * from `set -e` / `set -o errexit` earlier in the same script, in the same (sub)shell; `set +e` turns it off again.
  */
+import { defineCodemod } from '../src/engine/define.js';
 import { fix, insertAt, remove, replace } from '../src/engine/edits.js';
-import type { Codemod, Edit, ParsedDockerfile } from '../src/engine/types.js';
+import type { Edit } from '../src/engine/types.js';
 import { execForm, posixShellAt, shellErrexit, staged } from '../src/dockerfile/instructions.js';
 import { runScript, type RunScript } from '../src/dockerfile/run-script.js';
 import {
@@ -303,7 +304,7 @@ function edits(rs: RunScript, s: Site, script: ShellScript): Edit[] {
   return out;
 }
 
-export const dockerfileSetEExitCapture: Codemod = {
+export const dockerfileSetEExitCapture = defineCodemod({
   id: 'dockerfile-set-e-exit-capture',
   fileKinds: ['dockerfile'],
   summary: 'Under `set -e`, `cmd; rc=$?` aborts before capturing the status: rewritten to `rc=0; cmd || rc=$?`.',
@@ -407,8 +408,8 @@ Shell functions, \`eval\` and \`source\` inside the substitution are skipped (or
   },
   run(ctx) {
     const file = ctx.file;
-    if (file.kind !== 'dockerfile' || !shellLoaded()) return;
-    const sf = staged(file as ParsedDockerfile);
+    if (!shellLoaded()) return;
+    const sf = staged(file);
     for (const i of sf.all) {
       if (i.kw !== 'RUN') continue;
       const rs = runScript(file, i.ins);
@@ -464,4 +465,4 @@ Shell functions, \`eval\` and \`source\` inside the substitution are skipped (or
       }
     }
   },
-};
+});

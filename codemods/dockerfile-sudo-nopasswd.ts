@@ -9,11 +9,12 @@
  * Only the final stage (and the stages it is built FROM) counts: a builder stage's sudo never ships.
  * Report only: removing them changes what the image can do, and the owner must decide.
  */
+import { defineCodemod } from '../src/engine/define.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { dirname, join, posix } from 'node:path';
 import picomatch from 'picomatch';
 import { isOk, type KeyOf } from '../src/engine/lookups.js';
-import type { Answers, Codemod, FileAnswer, LookupKey, ParsedDockerfile, Range } from '../src/engine/types.js';
+import type { Answers, FileAnswer, LookupKey, ParsedDockerfile, Range } from '../src/engine/types.js';
 import { contextIgnore, dockerignoreKeys } from '../src/dockerfile/dockerignore.js';
 import { staged, type Ins } from '../src/dockerfile/instructions.js';
 import { toRange } from '../src/dockerfile/stages.js';
@@ -327,7 +328,7 @@ export function nopasswdAllRules(text: string): { line: number; rule: string }[]
   return out;
 }
 
-export const dockerfileSudoNopasswd: Codemod = {
+export const dockerfileSudoNopasswd = defineCodemod({
   id: 'dockerfile-sudo-nopasswd',
   fileKinds: ['dockerfile'],
   summary: 'Report passwordless sudo, docker group membership, a world-writable docker.sock and sudo in the final image.',
@@ -392,11 +393,10 @@ then belongs in a separate, clearly named image, and the finding can be silenced
     await loadShell();
   },
   lookups(file, _options, _global, answers) {
-    return file.kind === 'dockerfile' ? copiedSudoers(file, answers).keys : [];
+    return copiedSudoers(file, answers).keys;
   },
   run(ctx) {
     const file = ctx.file;
-    if (file.kind !== 'dockerfile') return;
     for (const c of copiedSudoers(file, ctx.answers).found) {
       // sudo's `@includedir /etc/sudoers.d` skips names containing `.` or ending in `~` (only an explicit @include reads them).
       const name = posix.basename(c.target);
@@ -430,4 +430,4 @@ then belongs in a separate, clearly named image, and the finding can be silenced
       }
     }
   },
-};
+});

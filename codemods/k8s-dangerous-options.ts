@@ -1,7 +1,8 @@
 /** k8s-dangerous-options: report pod and container settings that hand the node to the workload (manual). */
+import { defineCodemod } from '../src/engine/define.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { isMap, isSeq } from 'yaml';
-import type { Codemod, ParsedKubernetes, Range } from '../src/engine/types.js';
+import type { Range } from '../src/engine/types.js';
 import { rangeOf, scalarText } from '../src/compose/scalars.js';
 import { resolveNode } from '../src/compose/services.js';
 import { boolValue, get, pairOf, stringList, workloads } from '../src/kubernetes/workloads.js';
@@ -10,7 +11,7 @@ import { boolValue, get, pairOf, stringList, workloads } from '../src/kubernetes
 const SOCKET = /^\/(?:var\/)?run(?:\/(?:docker|containerd\/containerd|crio\/crio|podman\/podman|k3s\/containerd\/containerd)\.sock|\/docker|\/containerd|\/crio)?\/?$|\.sock$/;
 const DANGEROUS_CAPS = new Set(['ALL', 'SYS_ADMIN', 'NET_ADMIN', 'SYS_PTRACE', 'SYS_MODULE', 'DAC_READ_SEARCH', 'BPF', 'PERFMON', 'SYS_RAWIO']);
 
-export const k8sDangerousOptions: Codemod = {
+export const k8sDangerousOptions = defineCodemod({
   id: 'k8s-dangerous-options',
   fileKinds: ['kubernetes'],
   summary: 'Reports privileged containers, container-engine sockets and the host root mounted with hostPath, host namespaces, and dangerous added capabilities.',
@@ -50,7 +51,7 @@ Manual: never changed automatically.
 None.
 `,
   run(ctx) {
-    const file = ctx.file as ParsedKubernetes;
+    const file = ctx.file;
     for (const w of workloads(file)) {
       const doc = w.doc;
       const at = (node: unknown): Range => rangeOf(node as { range?: [number, number, number] });
@@ -96,4 +97,4 @@ None.
       }
     }
   },
-};
+});

@@ -2,13 +2,13 @@
  * k8s-no-privilege-escalation: `allowPrivilegeEscalation: false` for every container, and `runAsNonRoot: true` with the
  * uid the image already runs as (see src/kubernetes/security.ts).
  */
+import { defineCodemod } from '../src/engine/define.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
-import type { Codemod } from '../src/engine/types.js';
 import { loadShell } from '../src/shell/index.js';
 import { containerLookups } from '../src/kubernetes/evidence.js';
 import { runSecurityContext } from '../src/kubernetes/security.js';
 
-export const k8sNoPrivilegeEscalation: Codemod = {
+export const k8sNoPrivilegeEscalation = defineCodemod({
   id: 'k8s-no-privilege-escalation',
   fileKinds: ['kubernetes'],
   summary: 'Adds `allowPrivilegeEscalation: false` to containers, and `runAsNonRoot: true` with `runAsUser` when the image already runs as a non-root uid.',
@@ -68,9 +68,9 @@ None.
     await loadShell();
   },
   lookups(file, _options, global, answers) {
-    return file.kind === 'kubernetes' ? containerLookups(file, global, answers) : [];
+    return containerLookups(file, global, answers);
   },
   run(ctx) {
     runSecurityContext(ctx, 'safe');
   },
-};
+});

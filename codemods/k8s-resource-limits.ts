@@ -1,8 +1,9 @@
 /** k8s-resource-limits: container `resources` requests and limits, from the same image families as compose-resource-limits. */
+import { defineCodemod } from '../src/engine/define.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { isMap } from 'yaml';
 import { fix } from '../src/engine/edits.js';
-import type { Codemod, Edit, JsonSchema, ParsedKubernetes } from '../src/engine/types.js';
+import type { Edit, JsonSchema } from '../src/engine/types.js';
 import { FAMILY_RESOURCES, matchImage, type Family } from '../src/compose/image-kb.js';
 import { mergeInsertions } from '../src/compose/hardening.js';
 import { scalarText } from '../src/compose/scalars.js';
@@ -48,7 +49,7 @@ function over(base: Profile, p: PartialProfile | undefined): Profile {
 const asRecord = (v: unknown): Record<string, PartialProfile> => (v && typeof v === 'object' ? (v as Record<string, PartialProfile>) : {});
 const show = (p: Profile) => `requests cpu ${p.requests.cpu}, memory ${p.requests.memory}; limits cpu ${p.limits.cpu}, memory ${p.limits.memory}`;
 
-export const k8sResourceLimits: Codemod = {
+export const k8sResourceLimits = defineCodemod({
   id: 'k8s-resource-limits',
   fileKinds: ['kubernetes'],
   summary: 'Adds container `resources` requests and limits (cpu, memory) for images the knowledge base knows, or that the `images` option sizes.',
@@ -117,7 +118,7 @@ so review the sizes for large data sets.
   knowledge base).
 `,
   run(ctx) {
-    const file = ctx.file as ParsedKubernetes;
+    const file = ctx.file;
     if (kustomizationsOf(file, ctx.project.files).some((k) => k.patch)) return;
     const fam = asRecord(ctx.options.families);
     const imgs = asRecord(ctx.options.images);
@@ -163,4 +164,4 @@ so review the sizes for large data sets.
       }
     }
   },
-};
+});

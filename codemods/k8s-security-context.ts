@@ -2,14 +2,14 @@
  * k8s-security-context: the capabilities, read-only root filesystem (with emptyDir volumes) and seccomp profile a
  * workload can run with, from evidence (see src/kubernetes/security.ts).
  */
+import { defineCodemod } from '../src/engine/define.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
-import type { Codemod } from '../src/engine/types.js';
 import { loadShell } from '../src/shell/index.js';
 import { knowledgeBaseTable } from '../src/compose/image-kb.js';
 import { containerLookups } from '../src/kubernetes/evidence.js';
 import { runSecurityContext } from '../src/kubernetes/security.js';
 
-export const k8sSecurityContext: Codemod = {
+export const k8sSecurityContext = defineCodemod({
   id: 'k8s-security-context',
   fileKinds: ['kubernetes'],
   summary: 'Adds the `securityContext` a workload can run with: `capabilities.drop: [ALL]` + the adds it needs, `readOnlyRootFilesystem` with emptyDir volumes, seccomp RuntimeDefault.',
@@ -121,9 +121,9 @@ Unsafe: an application that does something the evidence does not show
     await loadShell();
   },
   lookups(file, _options, global, answers) {
-    return file.kind === 'kubernetes' ? containerLookups(file, global, answers) : [];
+    return containerLookups(file, global, answers);
   },
   run(ctx) {
     runSecurityContext(ctx, 'unsafe');
   },
-};
+});

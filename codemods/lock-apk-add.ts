@@ -3,9 +3,10 @@
  * branch the stage's base image really runs (read from the image through the registry; see
  * src/dockerfile/base-release.ts), for the stage's architecture.
  */
+import { defineCodemod } from '../src/engine/define.js';
 import { fix, insertAt, replace } from '../src/engine/edits.js';
 import { isOk } from '../src/engine/lookups.js';
-import type { Answers, Codemod, Edit, GlobalSettings, LookupKey, ParsedDockerfile, ParsedFile, Report } from '../src/engine/types.js';
+import type { Answers, Edit, GlobalSettings, LookupKey, ParsedDockerfile, Report } from '../src/engine/types.js';
 import { alpineArch, imageFileKey } from '../src/dockerfile/base-release.js';
 import {
   afterWordValue, commandName, commandRange, commandSites, dockerfileRuns, insertFlagAfter, lookupFailedReport, mayAddSources,
@@ -201,7 +202,7 @@ function reportSite(file: ParsedDockerfile, site: Site, plan: StagePlan, answers
   };
 }
 
-export const lockApkAdd: Codemod = {
+export const lockApkAdd = defineCodemod({
   id: 'lock-apk-add',
   fileKinds: ['dockerfile'],
   summary: 'Pin `apk add` packages to the exact versions in the APKINDEX of the base image\'s Alpine release, adding --no-cache.',
@@ -261,8 +262,7 @@ Pinning the base image by digest (pin-image-digest) keeps the release itself fix
   async prepare() {
     await loadShell();
   },
-  lookups(file: ParsedFile, _options, global, answers) {
-    if (file.kind !== 'dockerfile') return [];
+  lookups(file, _options, global, answers) {
     const keys: LookupKey[] = [];
     const byStage = new Map<number, StageState>();
     for (const site of sites(file)) {
@@ -278,7 +278,6 @@ Pinning the base image by digest (pin-image-digest) keeps the release itself fix
   },
   run(ctx) {
     const file = ctx.file;
-    if (file.kind !== 'dockerfile') return;
     const byStage = new Map<number, StageState>();
     for (const site of sites(file)) {
       let st = byStage.get(site.run.stage);
@@ -295,4 +294,4 @@ Pinning the base image by digest (pin-image-digest) keeps the release itself fix
       if (r) ctx.report(r);
     }
   },
-};
+});

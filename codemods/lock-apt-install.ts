@@ -5,8 +5,9 @@
  * RUN when missing, and `--no-install-recommends` (an unsafe fix of its own), and optionally points apt at a
  * snapshot.debian.org timestamp so the pins stay installable.
  */
+import { defineCodemod } from '../src/engine/define.js';
 import { fix, insertAt } from '../src/engine/edits.js';
-import type { Answers, Codemod, Edit, GlobalSettings, LookupKey, ParsedDockerfile, ParsedFile, Report } from '../src/engine/types.js';
+import type { Answers, Edit, GlobalSettings, LookupKey, ParsedDockerfile, Report } from '../src/engine/types.js';
 import { debianArch, type Distro } from '../src/dockerfile/base-release.js';
 import {
   afterWordValue, buildsOn, commandName, commandRange, commandSites, dockerfileRuns, insertFlagAfter, lookupFailedReport,
@@ -253,7 +254,7 @@ function snapshotReport(file: ParsedDockerfile, run: ParsedRun, plan: StagePlan,
   };
 }
 
-export const lockAptInstall: Codemod = {
+export const lockAptInstall = defineCodemod({
   id: 'lock-apt-install',
   fileKinds: ['dockerfile'],
   summary: 'Pin `apt-get install` packages to the exact versions in the base image\'s Debian/Ubuntu suite, and drop the apt lists.',
@@ -326,8 +327,7 @@ them, and then they are kept). \`--no-install-recommends\` is unsafe.
   async prepare() {
     await loadShell();
   },
-  lookups(file: ParsedFile, _options, global, answers) {
-    if (file.kind !== 'dockerfile') return [];
+  lookups(file, _options, global, answers) {
     const keys: LookupKey[] = [];
     const byStage = new Map<number, StageState>();
     for (const site of sites(file)) {
@@ -344,7 +344,6 @@ them, and then they are kept). \`--no-install-recommends\` is unsafe.
   },
   run(ctx) {
     const file = ctx.file;
-    if (file.kind !== 'dockerfile') return;
     const all = sites(file);
     const byStage = new Map<number, StageState>();
     // --apt-snapshot (GlobalSettings.aptSnapshot) wins over the codemod option.
@@ -388,4 +387,4 @@ them, and then they are kept). \`--no-install-recommends\` is unsafe.
       }
     }
   },
-};
+});

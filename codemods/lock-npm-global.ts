@@ -5,11 +5,12 @@
  * `.npmrc`/`.yarnrc` copied from the build context, read through a 'file' lookup), else config `indexes: { npm: … }`,
  * else registry.npmjs.org.
  */
+import { defineCodemod } from '../src/engine/define.js';
 import type { Flag, Instruction } from 'dockerfile-ast';
 import { dirname, join, posix } from 'node:path';
 import { fix, insertAt, replace } from '../src/engine/edits.js';
 import { isOk, type KeyOf } from '../src/engine/lookups.js';
-import type { Answers, Codemod, Edit, LookupKey, ParsedDockerfile, ParsedFile, Report } from '../src/engine/types.js';
+import type { Answers, Edit, LookupKey, ParsedDockerfile, Report } from '../src/engine/types.js';
 import {
   commandName, commandRange, commandSites, dockerfileRuns, lookupFailedReport, quoteOffset, stageChain, versionLookups, type ParsedRun,
 } from '../src/dockerfile/package-installs.js';
@@ -314,7 +315,7 @@ function pinReport(file: ParsedDockerfile, site: Site, answers: Answers): Report
   };
 }
 
-export const lockNpmGlobal: Codemod = {
+export const lockNpmGlobal = defineCodemod({
   id: 'lock-npm-global',
   fileKinds: ['dockerfile'],
   summary: 'Pin `npm install -g` / `yarn global add` / `pnpm add -g` packages to the exact version the npm registry serves today.',
@@ -365,8 +366,7 @@ still float (a global install reads no lockfile).
   async prepare() {
     await loadShell();
   },
-  lookups(file: ParsedFile, _options, _global, answers) {
-    if (file.kind !== 'dockerfile') return [];
+  lookups(file, _options, _global, answers) {
     const keys: LookupKey[] = [];
     for (const site of sites(file)) {
       if (site.skip || site.unresolvable.length || site.specs.length === 0) continue;
@@ -378,10 +378,9 @@ still float (a global install reads no lockfile).
   },
   run(ctx) {
     const file = ctx.file;
-    if (file.kind !== 'dockerfile') return;
     for (const site of sites(file)) {
       const r = pinReport(file, site, ctx.answers);
       if (r) ctx.report(r);
     }
   },
-};
+});

@@ -4,9 +4,10 @@
  * and environment markers are kept; releases whose Requires-Python excludes the stage's interpreter are skipped when
  * its version is known (pythonOf). `-r requirements.txt` without `--require-hashes` gets a manual finding.
  */
+import { defineCodemod } from '../src/engine/define.js';
 import { fix, insertAt, replace } from '../src/engine/edits.js';
 import { isOk, type KeyOf } from '../src/engine/lookups.js';
-import type { Answers, Codemod, Edit, GlobalSettings, LookupKey, ParsedDockerfile, ParsedFile, Report } from '../src/engine/types.js';
+import type { Answers, Edit, GlobalSettings, LookupKey, ParsedDockerfile, Report } from '../src/engine/types.js';
 import { stageTarget } from '../src/dockerfile/base-release.js';
 import {
   commandName, commandRange, commandSites, dockerfileRuns, lookupFailedReport, quoteOffset, releaseNote, stageChain, stageRelease, versionLookups, type ParsedRun,
@@ -345,7 +346,7 @@ function hashReports(site: Site): Report[] {
   }));
 }
 
-export const lockPipInstall: Codemod = {
+export const lockPipInstall = defineCodemod({
   id: 'lock-pip-install',
   fileKinds: ['dockerfile'],
   summary: 'Pin `pip install` requirements to the exact version the package index serves today (extras and markers kept).',
@@ -408,8 +409,7 @@ not, and the finding says so: check such pins against the Python the image reall
   async prepare() {
     await loadShell();
   },
-  lookups(file: ParsedFile, _options, global, answers) {
-    if (file.kind !== 'dockerfile') return [];
+  lookups(file, _options, global, answers) {
     const keys: LookupKey[] = [];
     for (const site of sites(file)) {
       if (site.skip || site.unresolvable.length || site.reqs.length === 0 || customIndex(file, site)) continue;
@@ -421,11 +421,10 @@ not, and the finding says so: check such pins against the Python the image reall
   },
   run(ctx) {
     const file = ctx.file;
-    if (file.kind !== 'dockerfile') return;
     for (const site of sites(file)) {
       const r = pinReport(file, site, ctx.global, ctx.answers);
       if (r) ctx.report(r);
       for (const h of hashReports(site)) ctx.report(h);
     }
   },
-};
+});

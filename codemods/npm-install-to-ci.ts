@@ -9,13 +9,14 @@
  * resolved against the same assumed directory, so they still agree. Unknown directories (`cd $X`, `WORKDIR $APP`)
  * mean: say nothing.
  */
+import { defineCodemod } from '../src/engine/define.js';
 import type { Dockerfile, Instruction } from 'dockerfile-ast';
 import { dirname, join, posix } from 'node:path';
 import picomatch from 'picomatch';
 import { fix, replace, insertAt } from '../src/engine/edits.js';
 import { derived } from '../src/engine/derive.js';
 import { isOk, type KeyOf } from '../src/engine/lookups.js';
-import type { Answers, Codemod, Edit, LookupKey, ParsedDockerfile, ParsedFile } from '../src/engine/types.js';
+import type { Answers, Edit, LookupKey, ParsedDockerfile } from '../src/engine/types.js';
 import { contextIgnore, dockerignoreKeys } from '../src/dockerfile/dockerignore.js';
 import { runScript, type RunScript } from '../src/dockerfile/run-script.js';
 import { ancestors, loadShell, shellLoaded, tryParseScript, type ShellNode, type SimpleCommand, type Word } from '../src/shell/index.js';
@@ -252,7 +253,7 @@ function packageManagerMajor(pkgText: string | undefined): number | null {
 
 const TOOL_CMD: Record<Tool, string> = { npm: 'npm install', yarn: 'yarn install', pnpm: 'pnpm install' };
 
-export const npmInstallToCi: Codemod = {
+export const npmInstallToCi = defineCodemod({
   id: 'npm-install-to-ci',
   fileKinds: ['dockerfile'],
   summary: 'Install exactly the lockfile: npm install → npm ci, yarn/pnpm install → frozen lockfile.',
@@ -304,8 +305,7 @@ byte stay as they are.
   async prepare() {
     await loadShell();
   },
-  lookups(file: ParsedFile) {
-    if (file.kind !== 'dockerfile') return [];
+  lookups(file) {
     const p = plan(file);
     if (!p || p.sites.length === 0) return [];
     const keys: LookupKey[] = [dirKey(p.contextDir), ...dockerignoreKeys(p.dockerfile, p.contextDir), fileKey(join(p.contextDir, 'package.json'))];
@@ -319,7 +319,6 @@ byte stay as they are.
   },
   run(ctx) {
     const file = ctx.file;
-    if (file.kind !== 'dockerfile') return;
     const p = plan(file);
     if (!p) return;
     const { contextDir } = p;
@@ -375,4 +374,4 @@ byte stay as they are.
       ctx.report({ range, message, fix: fix(title, 'safe', edits), data: { tool: s.tool, lockfile: lock } });
     }
   },
-};
+});

@@ -3,9 +3,9 @@
  * (`node:20-alpine@sha256:…`), in Dockerfiles (FROM, COPY --from, RUN --mount from=, ONBUILD, `# syntax=`) and compose
  * files (`services.*.image`). Pure: the digests come from 'image-digest' lookups the engine resolves.
  */
+import { defineCodemod } from '../src/engine/define.js';
 import type {
   Answers,
-  Codemod,
   CodemodContext,
   GlobalSettings,
   LookupKey,
@@ -174,7 +174,7 @@ function composeOverrides(ctx: CodemodContext, file: ParsedDockerfile, ref: Dock
   return out;
 }
 
-export const pinImageDigest: Codemod = {
+export const pinImageDigest = defineCodemod({
   id: 'pin-image-digest',
   fileKinds: ['dockerfile', 'compose', 'kubernetes', 'shell'],
   summary: 'Pin image references (FROM, COPY --from, RUN --mount from=, # syntax=, compose and Kubernetes image:, docker run) to the digest their tag points to.',
@@ -294,4 +294,4 @@ and kustomize's \`digest:\` names the same image the tag points to today.
       }
     }
   },
-};
+});

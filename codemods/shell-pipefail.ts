@@ -4,10 +4,11 @@
  * /etc/shells lists it, or `apk add bash` ran earlier in the stage), otherwise a manual finding.
  * The distribution comes from the base image itself (src/dockerfile/base-release.ts), as for lock-apk-add.
  */
+import { defineCodemod } from '../src/engine/define.js';
 import { fix, insertAt } from '../src/engine/edits.js';
 import { lineStartOf } from '../src/engine/text.js';
 import { isOk } from '../src/engine/lookups.js';
-import type { Answers, Codemod, GlobalSettings, LookupKey, ParsedDockerfile, ParsedFile, Report } from '../src/engine/types.js';
+import type { Answers, GlobalSettings, LookupKey, ParsedDockerfile, Report } from '../src/engine/types.js';
 import { imageFileKey } from '../src/dockerfile/base-release.js';
 import { commandName, dockerfileRuns, isLookupFailure, releaseNote, stageChain, stageRelease, type ParsedRun } from '../src/dockerfile/package-installs.js';
 import { stageBaseImage } from '../src/dockerfile/images.js';
@@ -149,7 +150,7 @@ function stageReport(file: ParsedDockerfile, info: StageInfo, global: GlobalSett
   };
 }
 
-export const shellPipefail: Codemod = {
+export const shellPipefail = defineCodemod({
   id: 'shell-pipefail',
   fileKinds: ['dockerfile'],
   summary: 'RUN with pipes under /bin/sh → `SHELL ["/bin/bash", "-o", "pipefail", "-c"]` before the stage\'s first one, when the image has bash.',
@@ -203,8 +204,7 @@ and later RUNs relying on sh-only behaviour may change. Review the stage's RUNs 
   async prepare() {
     await loadShell();
   },
-  lookups(file: ParsedFile, _options, global, answers) {
-    if (file.kind !== 'dockerfile') return [];
+  lookups(file, _options, global, answers) {
     const keys: LookupKey[] = [];
     for (const info of candidates(file)) {
       if (isWindows(file, info.stage)) continue;
@@ -214,11 +214,10 @@ and later RUNs relying on sh-only behaviour may change. Review the stage's RUNs 
   },
   run(ctx) {
     const file = ctx.file;
-    if (file.kind !== 'dockerfile') return;
     for (const info of candidates(file)) {
       if (isWindows(file, info.stage)) continue;
       const r = stageReport(file, info, ctx.global, ctx.answers);
       if (r && r !== 'pending') ctx.report(r);
     }
   },
-};
+});

@@ -2,11 +2,12 @@
  * source-read-secret-files: when a compose service built here gets `X_FILE` (from compose-secrets), the code in its
  * build context that reads `process.env.X` is rewritten to read the file. The fix edits OTHER files (companions).
  */
+import { defineCodemod } from '../src/engine/define.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import type * as TsMorph from 'ts-morph';
-import type { Codemod, Edit, ParsedCompose } from '../src/engine/types.js';
+import type { Edit, ParsedCompose } from '../src/engine/types.js';
 import { sha256 } from '../src/engine/companions.js';
 import type { CompanionFileChange, Fix } from '../src/engine/types.js';
 import { composeDir, services, type ServiceInfo } from '../src/secrets/compose.js';
@@ -42,7 +43,7 @@ function builtServices(file: ParsedCompose): { svc: ServiceInfo; vars: Set<strin
 
 const rel = (from: string | undefined, p: string) => (from ? relative(from, p).split(sep).join('/') : p);
 
-export const sourceReadSecretFiles: Codemod = {
+export const sourceReadSecretFiles = defineCodemod({
   id: 'source-read-secret-files',
   fileKinds: ['compose'],
   summary: 'Rewrite code built by a compose service to read secrets from the `<NAME>_FILE` files the service now gets.',
@@ -96,13 +97,11 @@ and dynamic names are not rewritten (writes and patterns get a manual finding). 
 \`ProcessEnv\` with \`X: string\`, the helper's \`string | undefined\` may need a \`!\` or a check.
 `,
   lookups(file, _options, _global, answers) {
-    if (file.kind !== 'compose') return [];
     // Build contexts are asked level by level: the engine calls lookups again with the answers so far.
     return builtServices(file).flatMap(({ svc }) => walkContext(svc.build?.context as string, answers).pending);
   },
   run(ctx) {
     const file = ctx.file;
-    if (file.kind !== 'compose') return;
     const base = composeDir(file);
     for (const { svc, vars } of builtServices(file)) {
       const context = svc.build?.context as string;
@@ -174,5 +173,5 @@ and dynamic names are not rewritten (writes and patterns get a manual finding). 
       }
     }
   },
-};
+});
 

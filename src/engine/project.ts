@@ -17,6 +17,7 @@
  * - anything else a codemod reads of another file goes through a `file` lookup (the resolver reads it from disk).
  * Which files share a batch therefore changes no result.
  */
+import { checkOptions } from './options.js';
 import { ParseError, parseFile } from './parse.js';
 import { BOM } from './text.js';
 import { crashError, processFile, resolveLookups, type EnabledCodemod, type FileError, type FileResult, type ProcessOptions } from './run.js';
@@ -205,6 +206,8 @@ export async function runProject(files: readonly ProjectFile[], opts: RunProject
     }
     for (const l of loaded) {
       for (const e of l.codemods) {
+        // Options the codemod's schema does not allow fail the run, naming the codemod and the key.
+        checkOptions(e.codemod, e.options);
         if (prepared.has(e.codemod)) continue;
         prepared.add(e.codemod);
         await e.codemod.prepare?.();

@@ -297,10 +297,19 @@ export interface RunIndex<T> {
   entries(file: ParsedFile): readonly T[];
 }
 
-export interface CodemodContext<F extends ParsedFile = ParsedFile> {
+/** The parsed file of one kind: `FileOf<'compose'>` is `ParsedCompose`, `FileOf<'dockerfile' | 'compose'>` either. */
+export type FileOf<K extends FileKind> = Extract<ParsedFile, { kind: K }>;
+
+/** Codemod options as the engine hands them over: what the codemod's `optionsSchema` allows. */
+export type CodemodOptions = Readonly<Record<string, unknown>>;
+
+export interface CodemodContext<F extends ParsedFile = ParsedFile, O extends object = CodemodOptions> {
   file: F;
-  /** Codemod options: config `codemods.<id>.options` merged over defaults, plus global settings under `global`. */
-  options: Readonly<Record<string, unknown>>;
+  /**
+   * Codemod options: config `codemods.<id>.options` merged over `defaultOptions`, checked against `optionsSchema`
+   * before the run (src/engine/options.ts). Global settings are under `global`.
+   */
+  options: Readonly<O>;
   global: GlobalSettings;
   answers: Answers;
   project: ProjectView;
