@@ -101,6 +101,26 @@ function servicesMap(doc: Document.Parsed): YAMLMap | undefined {
   return isMap(v) ? v : undefined;
 }
 
+/**
+ * The service pairs of a `services:` mapping as YAML reads it: its own keys, then the keys of the mappings it merges
+ * with `<<:` (`services: {<<: *shared, web: …}`) that it does not set itself, in merge-precedence order. The merge key
+ * itself is no service.
+ */
+function serviceEntries(doc: Document.Parsed, sm: YAMLMap): (Pair & { key: Scalar })[] {
+  const out: (Pair & { key: Scalar })[] = [];
+  const seen = new Set<string>();
+  for (const map of [sm, ...mergeSources(doc, sm)]) {
+    for (const p of map.items) {
+      if (!isPair(p) || !isScalar(p.key) || isMergeKey(p.key)) continue;
+      const name = String(p.key.value);
+      if (seen.has(name)) continue;
+      seen.add(name);
+      out.push(p as Pair & { key: Scalar });
+    }
+  }
+  return out;
+}
+
 /** First value of `key` among these sources. */
 function firstIn(doc: Document.Parsed, sources: readonly ServiceSource[], key: string): Lookup | undefined {
   return allIn(doc, sources, key, true)[0];
@@ -138,9 +158,9 @@ function computeServices(file: ParsedCompose): ComposeService[] {
   file.docs.forEach((doc, docIndex) => {
     const sm = servicesMap(doc);
     if (!sm) return;
+    const entries = serviceEntries(doc, sm);
     const byName = new Map<string, YAMLMap>();
-    for (const p of sm.items) {
-      if (!isPair(p) || !isScalar(p.key)) continue;
+    for (const p of entries) {
       const v = resolveNode(doc, p.value);
       if (isMap(v)) byName.set(String(p.key.value), v);
     }
@@ -169,8 +189,7 @@ function computeServices(file: ParsedCompose): ComposeService[] {
       const rest = chain(target, seen);
       return { sources: [...own, ...rest.sources], ...(rest.unknown ? { unknown: rest.unknown } : {}) };
     };
-    for (const p of sm.items) {
-      if (!isPair(p) || !isScalar(p.key)) continue;
+    for (const p of entries) {
       const node = resolveNode(doc, p.value);
       if (!isMap(node)) continue;
       const name = String(p.key.value);
