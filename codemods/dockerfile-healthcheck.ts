@@ -13,6 +13,7 @@ import { services as composeServices, lookup } from '../src/compose/services.js'
 import { services as buildServices } from '../src/secrets/compose.js';
 import { detectDistro } from '../src/dockerfile/distro.js';
 import { stageBaseImage } from '../src/dockerfile/images.js';
+import { shortRepository } from '../src/images/reference.js';
 import { execForm, staged } from '../src/dockerfile/instructions.js';
 
 const MANUAL = { title: 'add a HEALTHCHECK by hand', safety: 'manual' as const, edits: [] };
@@ -123,7 +124,7 @@ Manual: the probe (endpoint, command available in the image, timings) depends on
     const fromIns = own[0];
     if (!fromIns) return;
     const base = stageBaseImage(file, final);
-    const baseName = base.kind === 'image' ? (base.ref.split('@')[0] as string).replace(/:[^/:]*$/, '').replace(/^docker\.io\/(library\/)?/, '') : '';
+    const baseName = base.kind === 'image' ? shortRepository(base.ref).name : '';
     const expose = chain.filter((i) => i.kw === 'EXPOSE').flatMap((i) => (i.ins.getArgumentsContent() ?? '').trim().split(/\s+/)).filter(Boolean);
     let entrypoint: string[] | null = null;
     let cmd: string[] | null = null;

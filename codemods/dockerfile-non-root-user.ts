@@ -25,6 +25,7 @@ import { inlineScripts, readScript } from '../src/evidence/index.js';
 import { imageFileKey, OS_RELEASE_PATHS, releaseLookups, stageTarget } from '../src/dockerfile/base-release.js';
 import { detectDistro, detectDistroFromFile, type Distro } from '../src/dockerfile/distro.js';
 import { stageBaseImage } from '../src/dockerfile/images.js';
+import { shortRepository } from '../src/images/reference.js';
 import { execForm, isRootUser, staged, userOf, type Ins, type StagedFile } from '../src/dockerfile/instructions.js';
 import { runScript } from '../src/dockerfile/run-script.js';
 import { loadShell, shellLoaded, tryParseScript } from '../src/shell/index.js';
@@ -39,8 +40,7 @@ const DROPPER_PACKAGES = /^(gosu|su-exec|s6|s6-overlay|runit|util-linux-setpriv|
 
 /** Images that run as a non-root user by default (their config sets USER). */
 function nonRootByDefault(ref: string, d: Distro): string | null {
-  const r = ref.toLowerCase().replace(/^docker\.io\//, '').split('@')[0] as string;
-  const [name = '', tag = ''] = r.includes(':', r.lastIndexOf('/') + 1) ? [r.slice(0, r.lastIndexOf(':')), r.slice(r.lastIndexOf(':') + 1)] : [r, ''];
+  const { name, tag = '' } = lowerShort(ref);
   if (d.family === 'distroless' && name.includes('distroless') && /nonroot/.test(tag)) return 'nonroot';
   if (name.startsWith('cgr.dev/chainguard/') && !/(^|-)dev$/.test(tag)) return 'nonroot';
   if (name.startsWith('bitnami/')) return '1001';
@@ -60,10 +60,7 @@ const ROOT_ENTRYPOINT_IMAGES = new Set([
 
 /** A named non-root user the image already has, meant for running applications. */
 function knownImageUser(ref: string, d: Distro): string | null {
-  const r = ref.toLowerCase().replace(/^docker\.io\//, '').replace(/^library\//, '').split('@')[0] as string;
-  const colon = r.lastIndexOf(':');
-  const name = colon > r.lastIndexOf('/') ? r.slice(0, colon) : r;
-  const tag = colon > r.lastIndexOf('/') ? r.slice(colon + 1) : '';
+  const { name, tag = '' } = lowerShort(ref);
   if (name === 'node') return 'node';
   if (name === 'oven/bun') return 'bun';
   if (name === 'denoland/deno') return 'deno';
@@ -74,9 +71,13 @@ function knownImageUser(ref: string, d: Distro): string | null {
 }
 
 function baseName(ref: string): string {
-  const r = ref.toLowerCase().replace(/^docker\.io\//, '').replace(/^library\//, '').split('@')[0] as string;
-  const colon = r.lastIndexOf(':');
-  return colon > r.lastIndexOf('/') ? r.slice(0, colon) : r;
+  return shortRepository(ref).name;
+}
+
+/** The image's short name and its tag, lower-cased for matching. */
+function lowerShort(ref: string): { name: string; tag?: string } {
+  const r = shortRepository(ref);
+  return r.tag !== undefined ? { name: r.name, tag: r.tag.toLowerCase() } : r;
 }
 
 interface Options {

@@ -23,7 +23,7 @@
  * match a Dockerfile whose final stage starts from one of `bases` and copies files from a stage built on one of
  * `builders` (a Go binary on `scratch`). Other built images match the entry of their final stage's base image.
  */
-import { splitRef } from '../images/reference.js';
+import { shortRepository, splitRef } from '../images/reference.js';
 
 export type Family = 'database' | 'cache' | 'queue' | 'search' | 'web' | 'proxy' | 'monitoring' | 'runtime';
 
@@ -472,11 +472,8 @@ export const FAMILY_RESOURCES: Readonly<Record<Family | 'default', ResourceProfi
   default: { limits: { cpus: '1', memory: '512M' }, reservations: { cpus: '0.25', memory: '128M' }, pids: 256 },
 };
 
-/** Registry prefixes that serve Docker Hub's official images under another name (for matching only). */
-const HUB_PREFIXES = [
-  'docker.io/library/', 'index.docker.io/library/', 'registry-1.docker.io/library/', 'docker.io/', 'index.docker.io/',
-  'registry-1.docker.io/', 'library/', 'public.ecr.aws/docker/library/', 'mirror.gcr.io/library/', 'mirror.gcr.io/',
-];
+/** Mirrors that serve Docker Hub's images under another name (for matching only; Hub's own names are shortRepository's). */
+const HUB_MIRRORS = ['public.ecr.aws/docker/library/', 'mirror.gcr.io/library/', 'mirror.gcr.io/'];
 
 /**
  * The repository of an image reference for knowledge-base matching: lower-cased, Docker Hub prefixes removed
@@ -484,16 +481,16 @@ const HUB_PREFIXES = [
  * not a reference (variables, spaces).
  */
 export function imageRepository(ref: string): { repository: string; tag: string | undefined } | undefined {
-  const parts = splitRef(ref.trim());
-  if (!parts) return undefined;
-  let repo = parts.name.toLowerCase();
-  for (const p of HUB_PREFIXES) {
+  if (!splitRef(ref.trim())) return undefined;
+  const short = shortRepository(ref);
+  let repo = short.name;
+  for (const p of HUB_MIRRORS) {
     if (repo.startsWith(p) && repo.length > p.length) {
       repo = repo.slice(p.length);
       break;
     }
   }
-  return { repository: repo, tag: parts.tag };
+  return { repository: repo, tag: short.tag };
 }
 
 /** The knowledge-base entry for an image reference, with the variant of its tag family applied. */

@@ -19,6 +19,7 @@
  * start-up.
  */
 import { DEB_RELEASES, parseOsRelease, releaseFromFile, releaseFromTag } from './base-release.js';
+import { shortRepository } from '../images/reference.js';
 
 export { parseOsRelease };
 
@@ -93,7 +94,7 @@ const RHEL_BASED: Record<string, { id: string; pm: PackageManager; minimal?: boo
 };
 
 interface Parts {
-  /** Full name as written, lower-cased, without a `docker.io/` or `docker.io/library/` / `library/` prefix. */
+  /** The short name (shortRepository: lower-cased, no Docker Hub registry or `library/`). */
   name: string;
   /** Last path component of the name. */
   base: string;
@@ -101,18 +102,8 @@ interface Parts {
 }
 
 function split(ref: string): Parts {
-  let rest = ref.trim().toLowerCase();
-  const at = rest.indexOf('@');
-  if (at >= 0) rest = rest.slice(0, at);
-  const slash = rest.lastIndexOf('/');
-  const colon = rest.lastIndexOf(':');
-  let tag = '';
-  if (colon > slash) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-  }
-  const name = rest.replace(/^(?:index\.)?docker\.io\//, '').replace(/^library\//, '');
-  return { name, base: name.slice(name.lastIndexOf('/') + 1), tag };
+  const { name, tag = '' } = shortRepository(ref);
+  return { name, base: name.slice(name.lastIndexOf('/') + 1), tag: tag.toLowerCase() };
 }
 
 const alpineBranch = (version: string | undefined): string | undefined => {

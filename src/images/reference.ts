@@ -149,6 +149,102 @@ export function normaliseRef(s: string): { ok: ImageReference } | { error: strin
   return { ok: ref };
 }
 
+/** A reference as tables name it (see shortRepository). */
+export interface ShortRepository {
+  /** Lower-cased, Docker Hub's registry and `library/` left out: `postgres`, `bitnami/redis`, `ghcr.io/x/y`. */
+  name: string;
+  /** The tag as written (variables included), when there is one. */
+  tag?: string;
+}
+
+/**
+ * The repository as the project's tables name it (the secrets table, the image knowledge base, distribution and user
+ * hints), never for lookups: lower-cased, Docker Hub's registry (`docker.io`, `index.docker.io`,
+ * `registry-1.docker.io`) and its `library/` left out, digest dropped, tag kept aside as written:
+ * `docker.io/library/postgres:16@sha256:…` → `postgres` (tag `16`), `ghcr.io/x/y:1` → `ghcr.io/x/y`.
+ *
+ * Unlike normaliseRef it reads what is not (yet) a reference, by the same splitting rules: compose variables are kept
+ * whole and as written, and their `:`, `/` and `@` are not separators (`postgres:${TAG:-17}` → `postgres` with tag
+ * `${TAG:-17}`; `${REGISTRY}/app:1` → `${REGISTRY}/app`, a registry that is not known to be Docker Hub), and malformed
+ * text (spaces, uppercase) is split rather than refused. Callers that must only match real references check
+ * splitRef first.
+ */
+export function shortRepository(ref: string): ShortRepository {
+  const text = ref.trim();
+  const vars = variableSpans(text);
+  const outside = (i: number): boolean => !vars.some(([a, b]) => i >= a && i < b);
+  let end = text.length;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '@' && outside(i)) {
+      end = i;
+      break;
+    }
+  }
+  let first = -1;
+  let slash = -1;
+  let colon = -1;
+  for (let i = 0; i < end; i++) {
+    if (!outside(i)) continue;
+    if (text[i] === '/') {
+      if (first < 0) first = i;
+      slash = i;
+    } else if (text[i] === ':') colon = i;
+  }
+  // A `:` before the last `/` is a registry port; one inside an IPv6 host (`[::1]`) is neither.
+  const tagAt = colon > slash && !text.slice(colon, end).includes(']') ? colon : -1;
+  const nameEnd = tagAt >= 0 ? tagAt : end;
+  const domain = first < 0 ? '' : text.slice(0, first).toLowerCase();
+  const hub = first < 0 || HUB_ALIASES.has(domain) || !(domain.includes('.') || domain.includes(':') || domain === 'localhost');
+  let start = first >= 0 && HUB_ALIASES.has(domain) ? first + 1 : 0;
+  if (hub && text.slice(start, start + 8).toLowerCase() === 'library/' && nameEnd > start + 8) start += 8;
+  // Lower-cased outside the variables (repository names are lower-case; variable names are not ours to change).
+  let name = '';
+  let at = start;
+  for (const [a, b] of vars) {
+    if (b <= start) continue;
+    if (a >= nameEnd) break;
+    name += text.slice(at, a).toLowerCase() + text.slice(a, Math.min(b, nameEnd));
+    at = Math.min(b, nameEnd);
+  }
+  name += text.slice(at, nameEnd).toLowerCase();
+  return tagAt >= 0 ? { name, tag: text.slice(tagAt + 1, end) } : { name };
+}
+
+/**
+ * The `[start, end)` spans of compose variable references (`$NAME`, `${…}` with nesting; `$$` is an escaped `$`), so
+ * the separators found around them are the reference's own. Plain text has none (no allocation beyond the array).
+ */
+function variableSpans(s: string): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = s.indexOf('$'); i >= 0 && i < s.length; i = s.indexOf('$', i)) {
+    const next = s[i + 1];
+    if (next === '$') {
+      i += 2;
+      continue;
+    }
+    if (next === '{') {
+      let depth = 0;
+      let j = i + 1;
+      for (; j < s.length; j++) {
+        if (s[j] === '{') depth++;
+        else if (s[j] === '}' && --depth === 0) break;
+      }
+      out.push([i, Math.min(j + 1, s.length)]);
+      i = j + 1;
+      continue;
+    }
+    if (next !== undefined && /[A-Za-z_]/.test(next)) {
+      let j = i + 2;
+      while (j < s.length && /\w/.test(s[j] as string)) j++;
+      out.push([i, j]);
+      i = j;
+      continue;
+    }
+    i++;
+  }
+  return out;
+}
+
 /**
  * The canonical, fully qualified spelling used for lookups, cache keys and messages,
  * e.g. 'docker.io/library/node:20@sha256:…'. Never written back into user files.

@@ -2,7 +2,7 @@
  * Images whose entrypoints can read a secret from a file instead of an environment variable.
  * Each entry is checked against the image's documentation (see `doc`); test/secrets/images.test.ts covers every entry.
  */
-import { parseInterpolation } from '../compose/vars.js';
+import { shortRepository } from '../images/reference.js';
 
 export type FileForm =
   /** Set `<fileVar>` to the secret's path instead of `<name>`. */
@@ -37,33 +37,9 @@ export const IMAGE_TABLE: readonly ImageEntry[] = [
   { repos: ['redis', 'redis/redis-stack-server', 'valkey/valkey'], fileForm: (name) => (/PASS|SECRET|TOKEN/i.test(name) ? { kind: 'command' } : undefined), doc: 'redis reads its password only from `--requirepass` / a config file: the command is wrapped to read /run/secrets/<name>' },
 ];
 
-/**
- * `docker.io/library/postgres:16@sha256:…` → `postgres`; `ghcr.io/x/y:1` → `ghcr.io/x/y`. Compose variables are
- * kept whole and as written: the `:` of `${TAG:-17}` is not the tag separator (`postgres:${TAG:-17}` → `postgres`),
- * and `${REGISTRY}/app:1` → `${REGISTRY}/app`.
- */
+/** The table's name for an image (`docker.io/library/postgres:${TAG:-17}` → `postgres`): see shortRepository. */
 export function repositoryOf(image: string): string {
-  const text = image.trim();
-  // Variable references masked (same length, no `/`, `:` or `@`), so the separators found are the reference's own.
-  const vars = parseInterpolation(text).refs;
-  let masked = text;
-  for (const v of vars) masked = masked.slice(0, v.start) + 'x'.repeat(v.end - v.start) + masked.slice(v.end);
-  let end = masked.indexOf('@');
-  if (end < 0) end = masked.length;
-  const slash = masked.lastIndexOf('/', end - 1);
-  const colon = masked.lastIndexOf(':', end - 1);
-  if (colon > slash) end = colon;
-  // Lower-cased outside the variables (repository names are lower-case; variable names are not ours to change).
-  let ref = '';
-  let at = 0;
-  for (const v of vars.filter((x) => x.start < end)) {
-    ref += text.slice(at, v.start).toLowerCase() + text.slice(v.start, Math.min(v.end, end));
-    at = Math.min(v.end, end);
-  }
-  ref += text.slice(at, end).toLowerCase();
-  for (const p of ['docker.io/', 'index.docker.io/', 'registry-1.docker.io/']) if (ref.startsWith(p)) ref = ref.slice(p.length);
-  if (ref.startsWith('library/')) ref = ref.slice('library/'.length);
-  return ref;
+  return shortRepository(image).name;
 }
 
 export function imageEntry(image: string): ImageEntry | undefined {

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { exactTagCandidates, mostSpecific, tagShape } from '../../src/images/exact-tags.js';
-import { formatRefForLookup, joinRef, minimalDiff, normaliseRef, shortDigest, splitRef } from '../../src/images/reference.js';
+import { formatRefForLookup, joinRef, minimalDiff, normaliseRef, shortDigest, shortRepository, splitRef } from '../../src/images/reference.js';
+import { detectDistro } from '../../src/dockerfile/distro.js';
+import { imageRepository } from '../../src/compose/image-kb.js';
+import { repositoryOf } from '../../src/secrets/images.js';
 
 const D = `sha256:${'a'.repeat(64)}`;
 
@@ -77,5 +80,44 @@ describe('exact tags', () => {
   it('mostSpecific', () => {
     expect(mostSpecific(['20.11-alpine', '20.11.0-alpine3.19', '20.11.0-alpine'])).toBe('20.11.0-alpine3.19');
     expect(mostSpecific([])).toBeUndefined();
+  });
+});
+
+describe('shortRepository (the one name tables match on)', () => {
+  it.each([
+    ['postgres', { name: 'postgres' }],
+    [`docker.io/library/postgres:16@${D}`, { name: 'postgres', tag: '16' }],
+    ['index.docker.io/bitnami/redis:7', { name: 'bitnami/redis', tag: '7' }],
+    ['registry-1.docker.io/library/ubuntu:22.04', { name: 'ubuntu', tag: '22.04' }],
+    ['library/node', { name: 'node' }],
+    ['ghcr.io/x/y:1', { name: 'ghcr.io/x/y', tag: '1' }],
+    ['ghcr.io/library/y', { name: 'ghcr.io/library/y' }],
+    ['localhost:5000/app', { name: 'localhost:5000/app' }],
+    ['[::1]:5000/app:2', { name: '[::1]:5000/app', tag: '2' }],
+    ['postgres:${TAG}', { name: 'postgres', tag: '${TAG}' }],
+    ['postgres:$TAG', { name: 'postgres', tag: '$TAG' }],
+    ['postgres:${POSTGRES_VERSION:-17.10-alpine}', { name: 'postgres', tag: '${POSTGRES_VERSION:-17.10-alpine}' }],
+    ['Postgres:${TAG:-16}@sha256:abc', { name: 'postgres', tag: '${TAG:-16}' }],
+    ['${REGISTRY}/Team/App:1', { name: '${REGISTRY}/team/app', tag: '1' }],
+    ['${REGISTRY:-docker.io}/library/app', { name: '${REGISTRY:-docker.io}/library/app' }],
+    ['${IMAGE:-nginx:1.25}', { name: '${IMAGE:-nginx:1.25}' }],
+    ['${IMAGE:-ghcr.io/x/${NAME}:1}:${TAG}', { name: '${IMAGE:-ghcr.io/x/${NAME}:1}', tag: '${TAG}' }],
+  ])('%s', (ref, want) => {
+    expect(shortRepository(ref)).toEqual(want);
+  });
+
+  it('is the name the secrets table, the knowledge base and distribution hints all match on', () => {
+    for (const ref of ['docker.io/library/nginx:1.27', 'index.docker.io/library/nginx:1.27', 'registry-1.docker.io/library/nginx:1.27', 'library/nginx:1.27']) {
+      expect(repositoryOf(ref)).toBe('nginx');
+      expect(imageRepository(ref)).toEqual({ repository: 'nginx', tag: '1.27' });
+    }
+    // Knowledge-base matching stays on real references only.
+    expect(imageRepository('nginx:${TAG}')).toBeUndefined();
+    expect(imageRepository('mirror.gcr.io/library/nginx')).toEqual({ repository: 'nginx', tag: undefined });
+  });
+
+  it('fixes distribution hints for Docker Hub spelled as registry-1.docker.io (it was taken for another registry)', () => {
+    expect(detectDistro('registry-1.docker.io/library/ubuntu:22.04')).toMatchObject({ family: 'debian', id: 'ubuntu', version: '22.04' });
+    expect(detectDistro('registry-1.docker.io/library/alpine:3.20')).toMatchObject({ family: 'alpine', version: '3.20' });
   });
 });
