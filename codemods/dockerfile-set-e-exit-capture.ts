@@ -176,6 +176,9 @@ function sites(script: ShellScript, initial: boolean, functions: ReadonlySet<str
   return out;
 }
 
+/** Where a script reads `$?` (`$?`, `${?}`): sites need one. */
+const STATUS_READ = /\$\{?\?/;
+
 /** `$?` (quoted or braced) as a whole test operand. */
 const STATUS_OPERANDS = new Set(['$?', '"$?"', '${?}', '"${?}"']);
 const ZERO_OPERANDS = new Set(['0', '"0"', "'0'"]);
@@ -413,7 +416,8 @@ Shell functions, \`eval\` and \`source\` inside the substitution are skipped (or
     for (const i of sf.all) {
       if (i.kw !== 'RUN') continue;
       const rs = runScript(file, i.ins);
-      if (!rs || !posixShellAt(file, sf, i)) continue;
+      // Every site reads the status (`$?`, `${?}`, quoted or not): a script without it has none, and is not parsed here.
+      if (!rs || !STATUS_READ.test(rs.script) || !posixShellAt(file, sf, i)) continue;
       // SHELL applies up to this RUN only: recompute with the SHELLs before it in the chain.
       let initial = false;
       for (const x of sf.chain(i.stage)) {

@@ -104,9 +104,13 @@ interface Hit {
 function hits(script: ShellScript, finalStage: boolean): Hit[] {
   const out: Hit[] = [];
   const seenStatements = new Set<unknown>();
+  // A sudoers rule written by the script needs both words in it (quotes and backslashes aside: word values are
+  // unquoted text of the script): without them no statement is walked.
+  const literal = script.text.replace(/["'\\]/g, '');
+  const writesRules = literal.includes('sudoers') && (literal.includes('NOPASSWD') || literal.includes('authenticate'));
   for (const cmd of script.commands) {
     // sudoers NOPASSWD: ALL, judged per statement (`echo … | tee /etc/sudoers.d/x`, `printf … > /etc/sudoers.d/x`).
-    const stmt = enclosingStatement(cmd);
+    const stmt = writesRules ? enclosingStatement(cmd) : null;
     if (stmt && !seenStatements.has(stmt)) {
       seenStatements.add(stmt);
       const texts: string[] = [];

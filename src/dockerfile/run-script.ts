@@ -63,36 +63,12 @@ function computeRunScript(file: ParsedDockerfile, ins: Instruction): RunScript |
   const start = offsetAt(file.lineStarts, r.start.line, r.start.character);
   const esc = file.escapeChar;
 
-  // The first logical line (continuations joined), as [char, fileOffset] pairs.
-  const chars: string[] = [];
-  const offs: number[] = [];
-  let p = start;
+  // The first logical line (continuations joined), and the file offset of each of its characters.
+  const { line, offs, end: firstLineEnd } = firstLogicalLine(text, start, esc);
   const lineEnd = (i: number) => {
     const n = text.indexOf('\n', i);
     return n < 0 ? text.length : n;
   };
-  // End of the physical line p is on, found once per line (not once per escape character: that was quadratic).
-  let eol = -1;
-  while (p < text.length) {
-    const c = text[p] as string;
-    if (eol < p) eol = lineEnd(p);
-    if (c === esc && onlyBlanksUntil(text, p + 1, eol)) {
-      // Line continuation: drop it, then comment and blank lines that follow.
-      p = eol + 1;
-      while (p < text.length) {
-        const e = lineEnd(p);
-        if (/^[ \t]*(#.*)?\r?$/.test(text.slice(p, e)) && e < text.length) p = e + 1;
-        else break;
-      }
-      continue;
-    }
-    if (c === '\n' || (c === '\r' && text[p + 1] === '\n')) break;
-    chars.push(c);
-    offs.push(p);
-    p++;
-  }
-  const firstLineEnd = p; // at '\r', '\n' or end of text
-  const line = chars.join('');
 
   // Keyword(s) and flags.
   let i = 0;
@@ -203,6 +179,48 @@ function computeRunScript(file: ParsedDockerfile, ins: Instruction): RunScript |
     range: { start, end: Math.max(end, firstLineEnd > 0 && text[firstLineEnd - 1] === '\r' ? firstLineEnd - 1 : firstLineEnd) },
     onbuild,
   };
+}
+
+/**
+ * The logical line starting at `start`: physical lines joined where one ends in the escape character (blanks after
+ * it allowed), comment and blank lines after a continuation dropped. Each physical line's text is taken as one slice
+ * up to its next escape character (not character by character: RUN lines are most of a Dockerfile's text).
+ * `end` is where the logical line stops: at its `\r\n` or `\n`, or the end of the text (past it after a
+ * continuation on the last line).
+ */
+function firstLogicalLine(text: string, start: number, esc: string): { line: string; offs: number[]; end: number } {
+  const parts: string[] = [];
+  const offs: number[] = [];
+  const take = (from: number, to: number) => {
+    if (to <= from) return;
+    parts.push(text.slice(from, to));
+    for (let k = from; k < to; k++) offs.push(k);
+  };
+  let p = start;
+  while (p < text.length) {
+    const nl = text.indexOf('\n', p);
+    const eol = nl < 0 ? text.length : nl;
+    // The line's characters stop before its `\n`, or before the `\r` of a `\r\n`.
+    const contentEnd = nl >= 0 && eol > p && text[eol - 1] === '\r' ? eol - 1 : eol;
+    const from = p;
+    let k = text.indexOf(esc, from);
+    while (k >= 0 && k < contentEnd && !onlyBlanksUntil(text, k + 1, eol)) k = text.indexOf(esc, k + 1);
+    if (k < 0 || k >= contentEnd) {
+      take(from, contentEnd);
+      p = contentEnd;
+      break;
+    }
+    // Line continuation: drop it, then comment and blank lines that follow.
+    take(from, k);
+    p = eol + 1;
+    while (p < text.length) {
+      const n = text.indexOf('\n', p);
+      const e = n < 0 ? text.length : n;
+      if (/^[ \t]*(#.*)?\r?$/.test(text.slice(p, e)) && e < text.length) p = e + 1;
+      else break;
+    }
+  }
+  return { line: parts.join(''), offs, end: p };
 }
 
 interface HeredocMarker {
