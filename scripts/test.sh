@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 # System packages: a real registry for the registry client's tests, htpasswd/openssl for its auth variants,
 # docker-compose (v1, without the engine) to validate compose output, git for the bot tests, xz for index files, curl,
 # buildah + debootstrap for the build that proves apt pins install (vfs storage, chroot isolation: no runtime needed),
-# docker.io (dockerd, started by the `harden verify` end-to-end tests with no bridge and no iptables, its own data root).
+# docker.io (dockerd, started by the `harden verify` end-to-end tests with no bridge and no iptables, its own data root),
+# podman + runc (the podman end-to-end test of `harden verify`: rootful, runc, its own storage; no podman-compose).
 need=()
 command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
 command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
@@ -20,6 +21,8 @@ command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 command -v buildah >/dev/null 2>&1 || need+=(buildah)
 { command -v debootstrap || [ -x /usr/sbin/debootstrap ]; } >/dev/null 2>&1 || need+=(debootstrap)   # in /usr/sbin
 [ -x /usr/sbin/dockerd ] || need+=(docker.io)
+command -v podman >/dev/null 2>&1 || need+=(podman)
+command -v runc >/dev/null 2>&1 || need+=(runc)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive

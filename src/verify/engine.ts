@@ -1,10 +1,12 @@
 /**
  * Finding the container engine the user has, the way their own `docker`/`docker compose` would: `DOCKER_HOST` (or the
- * default socket) with the docker CLI and Compose v2 (`docker compose`) or v1 (`docker-compose`); podman with
- * `podman compose`/`podman-compose` when no Docker engine answers.
+ * default socket) with the docker CLI and Compose v2 (`docker compose`) or v1 (`docker-compose`); podman when no
+ * Docker engine answers, through its Docker-compatible API driven by the same Compose (see podman.ts for why not
+ * podman-compose).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { podmanEngine } from './podman.js';
 
 export interface Exec {
   code: number | null;
@@ -64,6 +66,15 @@ export interface Engine {
   /** How it was found, for the report: "DOCKER_HOST=unix:///…", "/var/run/docker.sock". */
   where: string;
   env: NodeJS.ProcessEnv;
+  /** False when the engine does not run healthchecks itself (podman without systemd): verify runs them. */
+  runsHealthchecks?: boolean;
+  /**
+   * False when a container joining another's network namespace does not share its /etc/hosts (podman): the run file
+   * then mounts a hosts file naming the services.
+   */
+  sharedHosts?: boolean;
+  /** Stops what detection started (podman's API service); verify calls it when done. */
+  close?: () => Promise<void>;
 }
 
 export class NoEngineError extends Error {}
@@ -71,7 +82,7 @@ export class NoEngineError extends Error {}
 const VERSION = /(\d+\.\d+\.\d+)/;
 
 async function composeFor(cli: string, env: NodeJS.ProcessEnv): Promise<{ compose: string[]; version: string } | undefined> {
-  const candidates: string[][] = cli === 'podman' ? [['podman', 'compose'], ['podman-compose']] : [[cli, 'compose'], ['docker-compose']];
+  const candidates: string[][] = [[cli, 'compose'], ['docker-compose']];
   for (const c of candidates) {
     const [cmd, ...rest] = c as [string, ...string[]];
     const r = await exec(cmd, [...rest, 'version'], { env, timeoutMs: 20_000 });
@@ -104,12 +115,8 @@ export async function detectEngine(opts: { env?: NodeJS.ProcessEnv; cli?: 'docke
     }
   }
   if (opts.cli !== 'docker') {
-    const v = await exec('podman', ['version', '--format', '{{.Server.Version}}'], { env, timeoutMs: 20_000 });
-    if (v.code === 0) {
-      const c = await composeFor('podman', env);
-      if (c) return { cli: 'podman', compose: c.compose, composeVersion: c.version, serverVersion: v.stdout.trim(), where: 'podman', env };
-      tried.push('podman (installed, but no podman compose / podman-compose)');
-    } else tried.push(v.code === null ? 'podman (not installed)' : `podman (${v.stderr.trim().split('\n').pop() ?? ''})`);
+    const p = await podmanEngine(env, tried);
+    if (p) return p;
   }
   throw new NoEngineError(`no container engine reachable; looked for ${tried.join(', ')}`);
 }

@@ -7,6 +7,7 @@ export function verifyText(r: VerifyReport): string {
   const lines: string[] = [];
   const e = r.engine;
   lines.push(`engine: ${e.cli} ${e.serverVersion} (${e.where}), ${e.compose} ${e.composeVersion}`);
+  if (e.healthchecks) lines.push(`healthchecks: ${e.healthchecks}`);
   for (const p of r.projects) {
     lines.push('');
     if (p.error) {

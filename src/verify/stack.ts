@@ -12,6 +12,7 @@
 import { isAbsolute } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { composeGlobalArgs, exec, type Engine, type Exec } from './engine.js';
+import { HealthRunner } from './podman.js';
 
 export interface RunFile {
   text: string;
@@ -27,8 +28,19 @@ export interface RunFile {
 /** Keys that cannot be combined with `network_mode: container:…` (or would clash with the user's own project). */
 const DROPPED = ['ports', 'networks', 'links', 'container_name', 'hostname', 'domainname', 'mac_address', 'dns', 'dns_search', 'dns_opt', 'extra_hosts', 'expose'];
 
-/** The compose file verify runs, from the project's own (already hardened or not) text. */
-export function runFile(source: string, pod: string): RunFile {
+/** Where the run file mounts the hosts file naming the services, when the engine does not share the pod's (podman). */
+export const HOSTS_FILE = '.harden-verify.hosts';
+
+/** The hosts file for engines whose joined containers do not share the pod's /etc/hosts: every service on 127.0.0.1. */
+export function hostsText(services: readonly string[]): string {
+  return `127.0.0.1\tlocalhost ${services.join(' ')}\n::1\tlocalhost\n`;
+}
+
+/**
+ * The compose file verify runs, from the project's own (already hardened or not) text. `opts.hostsFile`: mount
+ * ./.harden-verify.hosts on /etc/hosts in every service of the pod (engines that do not share the pod's hosts file).
+ */
+export function runFile(source: string, pod: string, opts: { hostsFile?: boolean } = {}): RunFile {
   const doc = (parse(source, { maxAliasCount: -1, merge: true }) ?? {}) as Record<string, unknown>;
   const svcs = (doc.services ?? {}) as Record<string, Record<string, unknown> | null>;
   const notes: Record<string, string[]> = {};
@@ -45,6 +57,9 @@ export function runFile(source: string, pod: string): RunFile {
     else if (mode === 'none' || mode?.startsWith('service:') || mode?.startsWith('container:')) {
       // joins another service or has no network: left as it is
     } else s.network_mode = `container:${pod}`;
+    if (opts.hostsFile && mode !== 'host' && mode !== 'none') {
+      s.volumes = [...(Array.isArray(s.volumes) ? (s.volumes as unknown[]) : []), `./${HOSTS_FILE}:/etc/hosts:ro`];
+    }
     if (s.build !== undefined) {
       const b = typeof s.build === 'string' ? { context: s.build } : ((s.build ?? {}) as Record<string, unknown>);
       if (b.network === undefined) b.network = 'host';
@@ -80,7 +95,7 @@ export interface ServiceState {
 
 interface Inspect {
   Id: string;
-  Config: { Labels?: Record<string, string> };
+  Config: { Labels?: Record<string, string>; Healthcheck?: { Test?: string[]; Interval?: number } };
   State: {
     Status: string;
     Running: boolean;
@@ -111,9 +126,17 @@ export interface StackOptions {
 export class Stack {
   readonly pod: string;
   private podStarted = false;
+  /** Runs the healthchecks when the engine does not (podman without systemd). */
+  readonly health?: HealthRunner;
 
   constructor(readonly opts: StackOptions) {
     this.pod = `${opts.project}-pod`;
+    if (opts.engine.runsHealthchecks === false) this.health = new HealthRunner(opts.engine);
+  }
+
+  /** `rm -f` without the 10 s stop grace podman gives before it kills (the pod's `sleep` ignores SIGTERM). */
+  private rmForce(): string[] {
+    return this.opts.engine.cli === 'podman' ? ['rm', '-f', '--time', '0'] : ['rm', '-f'];
   }
 
   private compose(args: readonly string[], timeoutMs = 900_000, file = this.opts.file): Promise<Exec> {
@@ -158,7 +181,7 @@ export class Stack {
         if (st.stdout.trim() === 'true') return undefined;
       }
       last = (r.stderr || r.stdout).trim();
-      await this.cli(['rm', '-f', this.pod]);
+      await this.cli([...this.rmForce(), this.pod]);
       this.podStarted = false;
     }
     return `could not start the network pod from any of the stack's images (${images.join(', ')}): ${last}`;
@@ -180,7 +203,17 @@ export class Stack {
 
   /** `up -d`; its error text (dependencies that never became healthy make it fail: their state is read anyway). */
   async up(): Promise<string | undefined> {
-    const r = await this.compose(['up', '-d', '--no-build'], 900_000);
+    const running = this.compose(['up', '-d', '--no-build'], 900_000);
+    if (this.health) {
+      // `up` waits for `depends_on: condition: service_healthy`: the probes must run while it does.
+      let done = false;
+      void running.finally(() => (done = true));
+      while (!done) {
+        await this.health.tick(await this.inspectAll());
+        await Promise.race([running, new Promise((res) => setTimeout(res, 1000))]);
+      }
+    }
+    const r = await running;
     return r.code === 0 ? undefined : tail(r.stderr || r.stdout, 10);
   }
 
@@ -208,6 +241,7 @@ export class Stack {
       states = services.map((service) => stateOf(service, all, now, stableSeconds));
       const pending = states.filter((s) => s.status === 'starting' || (s.status === 'running' && !s.ok));
       if (pending.length === 0 || now - t0 > budget * 1000) break;
+      await this.health?.tick(all);
       await new Promise((r) => setTimeout(r, 1000));
     }
     for (const s of states) {
@@ -227,7 +261,8 @@ export class Stack {
 
   /** The TCP ports the container's processes listen on (from /proc, when readable here), or undefined. */
   async listeningPorts(container: string): Promise<number[] | undefined> {
-    const r = await this.cli(['top', container, '-eo', 'pid']);
+    // podman's `top` lists the container's own PIDs unless asked for the host's (hpid).
+    const r = await this.cli(this.opts.engine.cli === 'podman' ? ['top', container, 'hpid'] : ['top', container, '-eo', 'pid']);
     if (r.code !== 0) return undefined;
     const pids = r.stdout.split('\n').slice(1).map((l) => l.trim()).filter((l) => /^\d+$/.test(l));
     return listeningPortsOf(pids);
@@ -239,8 +274,9 @@ export class Stack {
     // Whatever `down` missed (a container created by a failed `up`, volumes of removed services).
     const left = await this.cli(['ps', '-aq', '--filter', `label=com.docker.compose.project=${this.opts.project}`]);
     const ids = left.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
-    if (ids.length) await this.cli(['rm', '-f', '-v', ...ids]);
-    if (this.podStarted || ids.length >= 0) await this.cli(['rm', '-f', this.pod]);
+    if (ids.length) await this.cli([...this.rmForce(), '-v', ...ids]);
+    // -v: the anonymous volumes of the pod image's VOLUMEs go with it.
+    if (this.podStarted || ids.length >= 0) await this.cli([...this.rmForce(), '-v', this.pod]);
     this.podStarted = false;
     const vols = await this.cli(['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${this.opts.project}`]);
     const v = vols.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
@@ -295,7 +331,8 @@ function stateOf(service: string, all: readonly Inspect[], now: number, stableSe
     return { ...base, status: oneShot ? 'completed' : 'exited', ok: oneShot };
   }
   if (st.Status === 'created') return { ...base, status: 'not started' };
-  if (st.Health) {
+  // podman reports `Health: { Status: "" }` for containers without a healthcheck.
+  if (st.Health?.Status) {
     if (st.Health.Status === 'healthy') return { ...base, status: 'healthy', ok: true };
     if (st.Health.Status === 'unhealthy') return { ...base, status: 'unhealthy' };
     return { ...base, status: 'starting' };

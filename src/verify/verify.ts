@@ -18,8 +18,9 @@ import { discover } from '../engine/discover.js';
 import { TRIAL_NOTE, type FileKnowledge, type Knowledge, type ServiceKnowledge } from '../compose/knowledge.js';
 import { isSecretName } from '../secrets/names.js';
 import { detectEngine, killChildren, type Engine } from './engine.js';
+import { healthcheckNote, stopPodmanServices } from './podman.js';
 import { factsOf, hardeningComplaints, hollowProbe, learn, silentFailure, type Lesson } from './evidence.js';
-import { runFile, Stack, type ServiceState, type Status } from './stack.js';
+import { HOSTS_FILE, hostsText, runFile, Stack, type ServiceState, type Status } from './stack.js';
 
 export interface VerifyOptions extends Omit<HardenOptions, 'stdin' | 'knowledge'> {
   /** Values for `${VAR}` in the compose files (a dotenv file), passed to compose as `--env-file`. */
@@ -75,7 +76,11 @@ export interface ProjectReport {
 }
 
 export interface VerifyReport {
-  engine: { cli: string; compose: string; composeVersion: string; serverVersion: string; where: string };
+  engine: {
+    cli: string; compose: string; composeVersion: string; serverVersion: string; where: string;
+    /** Set when verify runs the healthchecks itself (the engine does not): how and why. */
+    healthchecks?: string;
+  };
   projects: ProjectReport[];
   /** What was learned, keyed by the compose file's absolute path (for `fix({ knowledge })`). */
   knowledge: Knowledge;
@@ -92,6 +97,7 @@ export async function cleanupVerify(): Promise<void> {
     if (it.stack) await it.stack.down().catch(() => undefined);
     if (it.dir) await rm(it.dir, { recursive: true, force: true }).catch(() => undefined);
   }
+  await stopPodmanServices();
 }
 
 const RUN_FILE = '.harden-verify.compose.yaml';
@@ -203,17 +209,29 @@ interface RunResult {
 
 export async function verify(opts: VerifyOptions = {}): Promise<VerifyReport> {
   const cwd = resolve(opts.cwd ?? process.cwd());
-  const log = opts.log ?? (() => undefined);
-  const engine = opts.engine ?? (await detectEngine());
   const envFile = opts.envFile ? resolve(cwd, opts.envFile) : undefined;
   if (envFile && !existsSync(envFile)) throw new UsageError(`--env-file ${opts.envFile}: no such file`);
+  const engine = opts.engine ?? (await detectEngine());
+  try {
+    return await verifyWith(engine, cwd, envFile, opts);
+  } finally {
+    // What detection started for this run (podman's API service); an engine passed in belongs to the caller.
+    if (!opts.engine) await engine.close?.();
+  }
+}
+
+async function verifyWith(engine: Engine, cwd: string, envFile: string | undefined, opts: VerifyOptions): Promise<VerifyReport> {
+  const log = opts.log ?? (() => undefined);
   const envValues = envFile ? parseDotenv(readFileSync(envFile, 'utf8')) : {};
 
   const found = await discover({ paths: opts.paths?.length ? opts.paths : ['.'], cwd, exclude: opts.exclude ?? [], kind: opts.kind });
   if (found.problems.length) throw new UsageError(found.problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
   const composeFiles = found.files.filter((f) => f.kind === 'compose' && !OVERRIDE.test(basename(f.absPath)));
   const report: VerifyReport = {
-    engine: { cli: engine.cli, compose: engine.compose.join(' '), composeVersion: engine.composeVersion, serverVersion: engine.serverVersion, where: engine.where },
+    engine: {
+      cli: engine.cli, compose: engine.compose.join(' '), composeVersion: engine.composeVersion, serverVersion: engine.serverVersion, where: engine.where,
+      ...(healthcheckNote(engine) ? { healthchecks: healthcheckNote(engine) } : {}),
+    },
     projects: [],
     knowledge: {},
   };
@@ -455,7 +473,9 @@ async function runOnce(file: string, project: string, ctx: ProjectCtx, entry: { 
   const dir = dirname(file);
   const text = await readFile(file, 'utf8');
   const pod = `${project}-pod`;
-  const rf = runFile(text, pod);
+  const hostsFile = ctx.engine.sharedHosts === false;
+  const rf = runFile(text, pod, { hostsFile });
+  if (hostsFile) await writeFile(join(dir, HOSTS_FILE), hostsText(rf.services));
   await writeFile(join(dir, RUN_FILE), rf.text);
   await writeFile(join(dir, BUILD_FILE), rf.buildText);
   const stack = new Stack({

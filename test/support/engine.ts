@@ -141,9 +141,29 @@ export interface ReplicaRegistry {
  * The debootstrap base is shared with the apt build test (bookwormMinbaseTar).
  */
 export async function replicaRegistry(): Promise<ReplicaRegistry> {
-  const mirrors = debianMirrors();
   const root = cacheDir();
   mkdirSync(root, { recursive: true });
+  // Test files run in parallel (the docker and podman e2e files both need the replicas): one builds, the other waits.
+  return withFileLock(join(root, 'replicas.lock'), () => replicaRegistryLocked(root));
+}
+
+/** Runs fn while holding an exclusive flock(1) on `file` (released when fn settles, or when this process dies). */
+async function withFileLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  const holder = spawn('flock', ['-x', file, 'sh', '-c', 'echo locked; read _'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  await new Promise<void>((res, rej) => {
+    holder.stdout?.on('data', (d: Buffer) => d.toString().includes('locked') && res());
+    holder.on('error', rej);
+    holder.on('exit', (code) => rej(new Error(`flock ${file} exited with ${code}`)));
+  });
+  try {
+    return await fn();
+  } finally {
+    holder.stdin?.end();
+  }
+}
+
+async function replicaRegistryLocked(root: string): Promise<ReplicaRegistry> {
+  const mirrors = debianMirrors();
   const work = await mkdtemp(join(tmpdir(), 'harden-replicas-'));
   try {
     const { tar } = await bookwormMinbaseTar(mirrors, work);
