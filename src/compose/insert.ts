@@ -191,7 +191,7 @@ export function insertPair(file: YamlText, doc: Document.Parsed, map: YAMLMap, k
   if (map.flow || map.items.length === 0) return flowAppend(text, map, `${formatScalar(key, 'PLAIN', true)}: ${flowText(value)}`);
   const col = keyColumn(text, map);
   const at = blockInsertionPoint(text, map, col);
-  return { start: at, end: at, text: linesText(text, at, blockLines(key, value, col, indentStyle(text, doc)), eol) };
+  return { start: at, end: at, text: linesText(text, at, blockLines(key, value, col, indentStyle(text, doc)), eol), adds: { to: rangeOf(map).start, keys: [key] } };
 }
 
 /** Like `insertPair`, with the value written as given (`*anchor`: YAML that fits on the key's line). */
@@ -200,7 +200,7 @@ export function insertPairText(file: YamlText, map: YAMLMap, key: string, valueT
   if (map.flow || map.items.length === 0) return flowAppend(text, map, `${formatScalar(key, 'PLAIN', true)}: ${valueText}`);
   const col = keyColumn(text, map);
   const at = blockInsertionPoint(text, map, col);
-  return { start: at, end: at, text: linesText(text, at, [`${' '.repeat(col)}${formatScalar(key, 'PLAIN')}: ${valueText}`], eol) };
+  return { start: at, end: at, text: linesText(text, at, [`${' '.repeat(col)}${formatScalar(key, 'PLAIN')}: ${valueText}`], eol), adds: { to: rangeOf(map).start, keys: [key] } };
 }
 
 /** Edit appending items to a sequence (block `- x` or flow `[a, b]`). */

@@ -21,9 +21,21 @@ export function applies(safety: Safety, allowed: 'safe' | 'unsafe'): boolean {
   return safety !== 'manual' && SAFETY_RANK[safety] >= SAFETY_RANK[allowed];
 }
 
-/** Two edits conflict when their ranges overlap or touch: the later one waits for the next pass. */
+/**
+ * Two edits conflict when their ranges overlap or touch: the later one waits for the next pass. Except two
+ * insertions of entries at the end of the same mapping (`adds`, same `to`, no key in common): they go in one pass,
+ * in fix order (see `applyFixes`).
+ */
 function conflicts(a: Edit, b: Edit): boolean {
+  if (sameMappingEnd(a, b)) return false;
   return a.start <= b.end && b.start <= a.end;
+}
+
+function sameMappingEnd(a: Edit, b: Edit): boolean {
+  if (!a.adds || !b.adds || a.adds.to !== b.adds.to) return false;
+  if (a.start !== a.end || b.start !== b.end || a.start !== b.start) return false;
+  const keys = new Set(a.adds.keys);
+  return !b.adds.keys.some((k) => keys.has(k));
 }
 
 /** What is wrong with a fix's edits against `text` (out of range, reversed, overlapping, nothing to do), or undefined. */
@@ -60,6 +72,10 @@ export function companionOnly(f: Fix): boolean {
 /**
  * Apply as many fixes as possible in one pass, in the given order: a fix whose edits conflict with an
  * already accepted fix waits for the next pass. Returns the new text and the indexes of applied fixes.
+ *
+ * Insertions of entries at the end of one mapping (several codemods adding their keys to one compose service,
+ * marked by `adds`) are applied together, in the order of the fixes: the text of the earlier fix comes first, as it
+ * did when each waited for its own pass and the later one found the mapping ending after the earlier one's entry.
  */
 export function applyFixes(text: string, fixes: readonly Fix[]): { output: string; applied: number[]; edits: Edit[] } {
   // Accepted edits, sorted by (start, end). They never overlap (a fix's own edits may touch), so their ends are sorted
@@ -78,17 +94,25 @@ export function applyFixes(text: string, fixes: readonly Fix[]): { output: strin
     return lo;
   };
   const clashes = (e: Edit): boolean => {
-    const before = accepted[firstAfter(e.end) - 1];
-    return before !== undefined && conflicts(before, e);
+    let i = firstAfter(e.end) - 1;
+    const before = accepted[i];
+    if (before === undefined) return false;
+    if (!sameMappingEnd(before, e)) return conflicts(before, e);
+    // Entries already accepted at the end of the same mapping: each must leave room for this one.
+    for (; i >= 0 && (accepted[i] as Edit).start === e.start; i--) if (conflicts(accepted[i] as Edit, e)) return true;
+    return false;
   };
   fixes.forEach((f, i) => {
     if (!validFix(text, f)) return;
     if (f.edits.some(clashes)) return;
+    const own = new Set<Edit>();
     for (const e of [...f.edits].sort(byStartEnd)) {
+      // After the edits of earlier fixes at the same place; before this fix's own equal edits: a fix's edits at the
+      // same place come out last-applied first, as applying them one by one would.
       let at = firstAfter(e.start);
-      // Before equal edits: edits at the same place come out last-applied first, as applying them one by one would.
-      while (at > 0 && byStartEnd(accepted[at - 1] as Edit, e) >= 0) at--;
+      while (at > 0 && own.has(accepted[at - 1] as Edit) && byStartEnd(accepted[at - 1] as Edit, e) >= 0) at--;
       accepted.splice(at, 0, e);
+      own.add(e);
     }
     applied.push(i);
   });

@@ -49,6 +49,12 @@ export interface Range {
 /** Replace text[start, end) by `text`. Insertion: start === end. Deletion: text === ''. */
 export interface Edit extends Range {
   text: string;
+  /**
+   * Set on an insertion adding `keys` as the last entries of the mapping that starts at offset `to` (what
+   * `insertPair` writes). Such insertions from different fixes at the end of one mapping go in one pass, in fix order,
+   * when they add different keys; any other edits that touch wait for the next pass.
+   */
+  adds?: { to: number; keys: readonly string[] };
 }
 
 /** A set of edits applied whole or not at all. */

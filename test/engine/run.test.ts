@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { applyFixes, offsetBefore } from '../../src/engine/edits.js';
 import { processText, type EnabledCodemod } from '../../src/engine/run.js';
 import { AnswerStore } from '../../src/engine/lookups.js';
-import type { Codemod, FileKind } from '../../src/engine/types.js';
+import { isMap } from 'yaml';
+import { insertPair } from '../../src/compose/insert.js';
+import { rangeOf } from '../../src/compose/scalars.js';
+import { services } from '../../src/compose/services.js';
+import { fix } from '../../src/engine/edits.js';
+import type { Codemod, FileKind, ParsedCompose } from '../../src/engine/types.js';
 import { insertOnce, replaceAll, reportOnly, throwing } from '../support/test-codemods.js';
 
 function run(kind: FileKind, text: string, codemods: Codemod[], opts: { unsafe?: boolean; check?: boolean } = {}) {
@@ -212,5 +217,47 @@ describe('finding positions after earlier passes', () => {
     expect(f).toMatchObject({ line: 3, column: 1, endLine: 3, endColumn: 9 });
     const applied = r.applied.find((x) => x.codemodId === 'add-header');
     expect(applied).toMatchObject({ line: 1, column: 1 });
+  });
+});
+
+describe('entries added to one mapping by different codemods', () => {
+  /** Adds `key: value` at the end of every service (or of its `deploy:` with `nested`) that lacks it, through insertPair. */
+  const adder = (id: string, key: string, value: string | boolean, nested = false): Codemod => ({
+    id,
+    fileKinds: ['compose'],
+    summary: 'test',
+    safety: 'safe',
+    docs: 'test',
+    run(ctx) {
+      const file = ctx.file as ParsedCompose;
+      for (const svc of services(file)) {
+        const deploy = svc.node.get('deploy', true);
+        const map = nested ? deploy : svc.node;
+        if (!isMap(map) || map.has(key)) continue;
+        ctx.report({ range: rangeOf(svc.keyNode), message: `${svc.name}: ${key}`, fix: fix(`add ${key}`, 'safe', [insertPair(file, svc.doc, map, key, value)]) });
+      }
+    },
+  });
+  const compose = 'services:\n  web:\n    image: nginx\n  db:\n    image: postgres\n    deploy:\n      replicas: 1\n';
+  const passes = (r: { applied: { pass?: number }[] }) => Math.max(...r.applied.map((a) => a.pass ?? 0));
+
+  it('go in one pass, in codemod order, with the output of one pass each', async () => {
+    const r = await run('compose', compose, [adder('a-read-only', 'read_only', true), adder('b-init', 'init', true), adder('c-user', 'user', '1000')]);
+    expect(r.error).toBeUndefined();
+    expect(passes(r)).toBe(1); // it took 3 passes when touching insertions waited for the next pass
+    expect(r.after).toBe(
+      'services:\n  web:\n    image: nginx\n    read_only: true\n    init: true\n    user: "1000"\n  db:\n    image: postgres\n    deploy:\n      replicas: 1\n    read_only: true\n    init: true\n    user: "1000"\n',
+    );
+  });
+
+  it('the same key twice, or entries of a nested mapping ending at the same place, still wait for the next pass', async () => {
+    const same = await run('compose', compose, [adder('a-init', 'init', true), adder('b-init', 'init', false)]);
+    expect(same.applied.map((a) => a.codemodId)).toEqual(['a-init', 'a-init']);
+    expect(same.after).not.toContain('init: false');
+    const nested = await run('compose', compose, [adder('a-read-only', 'read_only', true), adder('b-resources', 'resources', 'x', true)]);
+    expect(passes(nested)).toBe(2);
+    expect(nested.after).toBe(
+      'services:\n  web:\n    image: nginx\n    read_only: true\n  db:\n    image: postgres\n    deploy:\n      replicas: 1\n      resources: x\n    read_only: true\n',
+    );
   });
 });

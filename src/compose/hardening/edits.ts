@@ -37,7 +37,8 @@ export function insertPairs(file: ParsedCompose, svc: ComposeService, map: YAMLM
   const edits = pairs.map(([k, v]) => insertPair(file, svc.doc, map, k, v));
   const first = edits[0] as Edit;
   const sep = map.items.length === 0 ? ', ' : '';
-  return { start: first.start, end: first.end, text: edits.map((e) => e.text).join(sep) };
+  const joined: Edit = { start: first.start, end: first.end, text: edits.map((e) => e.text).join(sep) };
+  return first.adds ? { ...joined, adds: { to: first.adds.to, keys: pairs.map(([k]) => k) } } : joined;
 }
 
 /**
