@@ -51,7 +51,8 @@ export interface LookupSpec {
   loader: LookupLoader;
   /**
    * How long a successful answer stays fresh in the disk cache (ms); `--cache-ttl` overrides it for image digests and
-   * tags. Package answers are kept as the indexes they come from, for this long. Absent: not cached on disk.
+   * tags, and for the package indexes. Package answers are kept as the indexes they come from (IndexFetcher), for this
+   * long. Absent: not cached on disk.
    */
   ttlMs?: number;
 }

@@ -35,7 +35,7 @@ export interface ApkIndex {
 }
 
 export function createApkHandler(settings: PackageIndexSettings = {}): PackageHandler {
-  const fetcher = new IndexFetcher(settings);
+  const fetcher = new IndexFetcher('apk-version', settings);
   const mirror = settings.apkMirror ?? DEFAULT_MIRROR;
   return packageHandler(APK_KINDS, fetcher, (key) => resolveApk(key, fetcher, mirror));
 }

@@ -48,7 +48,7 @@ export type ReleaseFiles = Map<string, { sha256: string; size: number }>;
 export type DebIndex = Record<string, string>;
 
 export function createAptHandler(settings: PackageIndexSettings = {}): PackageHandler {
-  const fetcher = new IndexFetcher(settings);
+  const fetcher = new IndexFetcher('apt-version', settings);
   const mirrors = { ...DEFAULTS, ...definedOnly(settings) };
   const releases = new Map<string, Promise<ReleaseFiles | null>>();
   return packageHandler(APT_KINDS, fetcher, (key) => resolveApt(key, fetcher, mirrors, releases));

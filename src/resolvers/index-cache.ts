@@ -6,13 +6,14 @@
  * - Each index is downloaded at most once per run: `load(key, produce)` memoises the parsed, compact form in memory
  *   (in-flight promises included, so concurrent lookups share one download), whatever the number of packages asked.
  * - On disk, the compact form is kept under the lookup cache keyed by `package-index <key>` (the key is the index
- *   URL, or for Debian the URL of the component/arch directory) with its own TTL (settings.indexTtlMs, default 1 h):
- *   entries are stored as never-expiring answers carrying `fetchedAt`, and the TTL is applied here. Offline, stale
+ *   URL, or for Debian the URL of the component/arch directory) with the TTL its lookup kind declares in
+ *   LOOKUP_KINDS (src/engine/lookups.ts; settings.indexTtlMs, i.e. `--cache-ttl`, overrides it): entries are stored
+ *   as never-expiring answers carrying `fetchedAt`, and the TTL is applied here, by settings.now. Offline, stale
  *   entries are used and a miss is 'offline-miss'.
  * - Requests in flight are bounded per host by the run's shared limiter (settings.limiter, else settings.concurrency);
  *   counters count requests by purpose.
  */
-import { lookupId } from '../engine/lookups.js';
+import { LOOKUP_KINDS, lookupId, type LookupKind } from '../engine/lookups.js';
 import type { Answer, LookupKey } from '../engine/types.js';
 import { LookupCache } from './cache.js';
 import { HostLimiter } from './limiter.js';
@@ -49,8 +50,10 @@ export class IndexFetcher {
   /** Keys answered from the disk cache this run: 'cached' or 'cached, expired' (offline). */
   private readonly fromDisk = new Map<string, string>();
   private readonly ttlMs: number;
+  private readonly now: () => number;
 
-  constructor(settings: PackageIndexSettings = {}) {
+  /** `kind`: the lookup kind answered from these indexes; its declared TTL is how long a downloaded index stays fresh. */
+  constructor(kind: LookupKind, settings: PackageIndexSettings = {}) {
     this.transport = new Transport({
       timeoutMs: settings.timeoutMs,
       retries: settings.retries,
@@ -60,7 +63,8 @@ export class IndexFetcher {
       limiter: settings.limiter ?? new HostLimiter(settings.concurrency ?? 8),
     });
     this.cache = new LookupCache({ cacheDir: settings.cacheDir, noCache: settings.noCache, offline: settings.offline, env: settings.env });
-    this.ttlMs = settings.indexTtlMs ?? HOUR;
+    this.ttlMs = settings.indexTtlMs ?? LOOKUP_KINDS[kind].ttlMs ?? HOUR;
+    this.now = settings.now ?? Date.now;
   }
 
   /**
@@ -81,7 +85,7 @@ export class IndexFetcher {
     const hit = await this.cache.get(id);
     if (hit) {
       const stored = hit.answer as { ok: CachedIndex<T> };
-      const fresh = typeof stored.ok?.fetchedAt === 'number' && Date.now() - stored.ok.fetchedAt < this.ttlMs;
+      const fresh = typeof stored.ok?.fetchedAt === 'number' && this.now() - stored.ok.fetchedAt < this.ttlMs;
       if (fresh || this.cache.offline) {
         this.fromDisk.set(key, fresh ? 'cached' : 'cached, expired');
         return stored.ok.data;
@@ -89,7 +93,7 @@ export class IndexFetcher {
     }
     if (this.cache.offline) throw new LookupFailure('offline-miss', `${key} is not in the cache (offline mode)`);
     const data = await produce();
-    const entry: CachedIndex<T> = { fetchedAt: Date.now(), data };
+    const entry: CachedIndex<T> = { fetchedAt: this.now(), data };
     await this.cache.set(id, 'package-index', { ok: entry }, true);
     return data;
   }

@@ -31,7 +31,7 @@ export interface Packument {
 }
 
 export function createNpmHandler(settings: PackageIndexSettings = {}): PackageHandler {
-  const fetcher = new IndexFetcher(settings);
+  const fetcher = new IndexFetcher('npm-version', settings);
   const defaultRegistry = settings.npmRegistry ?? DEFAULT_REGISTRY;
   return packageHandler(NPM_KINDS, fetcher, (key) => resolveNpm(key, fetcher, defaultRegistry));
 }

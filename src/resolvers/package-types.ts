@@ -54,8 +54,10 @@ export interface PackageIndexSettings {
   limiter?: HostLimiter;
   /** Disk cache directory (shared layout with the registry cache). Default $XDG_CACHE_HOME/harden or ~/.cache/harden. */
   cacheDir?: string;
-  /** How long a downloaded index stays fresh on disk (ms). Default 1 hour. */
+  /** How long a downloaded index stays fresh on disk (ms). Default: the TTL its lookup kind declares (LOOKUP_KINDS). */
   indexTtlMs?: number;
+  /** The clock the index TTL is measured by (ms since the epoch). Default Date.now. */
+  now?: () => number;
   /** Neither read nor write the disk cache. */
   noCache?: boolean;
   /** Disk cache only (expired entries are used); a miss is 'offline-miss'. */

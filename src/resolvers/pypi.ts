@@ -34,7 +34,7 @@ const MAX_PAGE_BYTES = 64 * 1024 * 1024;
 export const PYPI_ACCEPT = 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01';
 
 export function createPypiHandler(settings: PackageIndexSettings = {}): PackageHandler {
-  const fetcher = new IndexFetcher(settings);
+  const fetcher = new IndexFetcher('pypi-version', settings);
   const defaultIndex = settings.pypiIndex ?? DEFAULT_INDEX;
   return packageHandler(PYPI_KINDS, fetcher, (key) => resolvePypi(key, fetcher, defaultIndex));
 }

@@ -3,7 +3,7 @@
  *
  * The body is downloaded once (redirects followed) and hashed as it streams, never buffered. Only https:// URLs are
  * fetched, plus http:// on loopback hosts (127.0.0.0/8, ::1, localhost) for tests and local mirrors; anything else
- * is 'invalid'. Answers are cached per run and on disk (TTL settings.indexTtlMs), keyed by URL.
+ * is 'invalid'. Answers are cached per run and on disk (the TTL url-sha256 declares in LOOKUP_KINDS, or settings.indexTtlMs), keyed by URL.
  */
 import { createHash } from 'node:crypto';
 import type { LookupKey } from '../engine/types.js';
@@ -14,7 +14,7 @@ import type { PackageIndexSettings, UrlSha256Answer } from './package-types.js';
 export const URL_SHA256_KINDS = ['url-sha256'] as const;
 
 export function createUrlSha256Handler(settings: PackageIndexSettings = {}): PackageHandler {
-  const fetcher = new IndexFetcher(settings);
+  const fetcher = new IndexFetcher('url-sha256', settings);
   return packageHandler(URL_SHA256_KINDS, fetcher, (key) => resolveUrlSha256(key, fetcher));
 }
 
