@@ -7,6 +7,8 @@ import AjvModule from 'ajv-draft-04';
 import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { check } from '../src/api.js';
+import { lineTableOf } from '../src/engine/run.js';
+import { computeLineStarts } from '../src/engine/text.js';
 import { toSarif } from '../src/output/sarif.js';
 import { createLocalResolver } from '../src/resolvers/index.js';
 import { replaceAll, reportOnly } from './support/test-codemods.js';
@@ -146,5 +148,31 @@ describe('SARIF output', () => {
     expect(n[0]?.associatedRule?.id).toBe('pin-image-digest');
     expect(n[0]?.message.text).toMatch(/digest lookup failed/);
     expect(n[0]?.locations?.[0]?.physicalLocation?.artifactLocation).toEqual({ uri: 'Dockerfile', uriBaseId: '%SRCROOT%' });
+  });
+});
+
+describe('SARIF line tables', () => {
+  it("reuses the engine's line table of each file as read, with the same output as a table computed from the text", async () => {
+    const cwd = tmpTree({
+      '.git/HEAD': 'x',
+      // CRLF, a BOM, and fixes that change line lengths: findings and the table keep the lines as read.
+      'Dockerfile': '\uFEFFFROM nginx:1\r\nRUN a\r\n\r\nRUN b b\r\n',
+      'compose.yaml': 'services:\n  web:\n    image: nginx:1\n',
+    });
+    const codemods = [replaceAll('swap-tag', 'nginx:1', 'nginx:2'), replaceAll('b-to-cc', 'b', 'cc'), reportOnly('advice', 'RUN cc')];
+    const { fix } = await import('../src/api.js');
+    const r = await fix({ cwd, codemods, customResolver: createLocalResolver(), write: false });
+    expect(r.files.length).toBe(2);
+    for (const f of r.files) {
+      const table = lineTableOf(f);
+      expect(table, f.path).toBeDefined();
+      expect(table).toEqual(computeLineStarts(f.before.replace(/^\uFEFF/, '')));
+    }
+    const reused = toSarif(r, codemods, '0.1.0', { cwd });
+    // Copies of the results carry no engine table: SARIF computes one from the text.
+    const computed = toSarif({ ...r, files: r.files.map((f) => ({ ...f })) }, codemods, '0.1.0', { cwd });
+    expect(r.files.every((f) => lineTableOf({ ...f }) === undefined)).toBe(true);
+    expect(reused).toEqual(computed);
+    expect(reused.runs[0]?.results?.filter((x) => x.ruleId === 'advice').map((x) => x.locations?.[0]?.physicalLocation?.region?.startLine)).toEqual([4]);
   });
 });
