@@ -11,9 +11,9 @@ export { dockerBuilds, dockerRuns, fileRange, flagsNamed, type DockerBuild, type
 export { kbWhere, readOnlyPlan, resourceProfile, runImage, runLookups, runMounts, runNeeds, type RunImage, type RunNeeds } from './needs.js';
 
 /** The parsed runs of the file being processed (a `shell` file; the shell parser loaded by prepare()). */
-export function runsOf(ctx: CodemodContext): DockerRun[] {
-  if (ctx.file.kind !== 'shell' || !shellLoaded()) return [];
-  return dockerRuns(ctx.file as ParsedShell).flatMap((r) => ('run' in r ? [r.run] : []));
+export function runsOf(ctx: CodemodContext<ParsedShell>): DockerRun[] {
+  if (!shellLoaded()) return [];
+  return dockerRuns(ctx.file).flatMap((r) => ('run' in r ? [r.run] : []));
 }
 
 /** Where a run's findings go: its `docker`/`podman` word (suppression comments before its first line apply). */

@@ -218,8 +218,8 @@ export function podSeccomp(ctx: CodemodContext, file: ParsedKubernetes, w: Workl
 
 
 /** Runs one part of the securityContext hardening over a manifest. */
-export function runSecurityContext(ctx: CodemodContext, part: 'safe' | 'unsafe'): void {
-  const file = ctx.file as ParsedKubernetes;
+export function runSecurityContext(ctx: CodemodContext<ParsedKubernetes>, part: 'safe' | 'unsafe'): void {
+  const file = ctx.file;
   if (kustomizationsOf(file, ctx.project.files).some((k) => k.patch)) {
     ctx.report({ range: { start: 0, end: 0 }, severity: 'info', message: `${file.path} is a patch of a kustomization of this run: partial manifests are not hardened (the resources it patches are).` });
     return;

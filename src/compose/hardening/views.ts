@@ -293,8 +293,8 @@ export interface ServiceView {
  * gets the settings. In a base file, the same service's definitions in override files of this run are returned
  * alongside, so their mounts and settings count.
  */
-export function serviceViews(ctx: CodemodContext): ServiceView[] {
-  const file = ctx.file as ParsedCompose;
+export function serviceViews(ctx: CodemodContext<ParsedCompose>): ServiceView[] {
+  const file = ctx.file;
   const { bases, overrides } = siblingFiles(ctx, file);
   const override = isOverrideFile(file);
   const overrideSvcs = override ? [] : overrides.flatMap((o) => services(o));
