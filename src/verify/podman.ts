@@ -78,7 +78,9 @@ async function startService(env: NodeJS.ProcessEnv): Promise<{ socket: string; s
   const socket = join(dir, 'podman.sock');
   let child: ChildProcess;
   try {
-    child = spawn('podman', ['system', 'service', '--time=0', `unix://${socket}`], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    // Its own process group: a Ctrl-C at the terminal reaches verify, which still needs the service to remove what it
+    // created, and stops it after that; a verify that dies any other way takes the service with it (the exit hook).
+    child = spawn('podman', ['system', 'service', '--time=0', `unix://${socket}`], { env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   } catch (e) {
     await rm(dir, { recursive: true, force: true });
     return { error: (e as Error).message };
@@ -86,7 +88,12 @@ async function startService(env: NodeJS.ProcessEnv): Promise<{ socket: string; s
   let stderr = '';
   let exited = false;
   child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
-  child.on('exit', () => (exited = true));
+  const onExit = () => child.kill('SIGKILL');
+  process.once('exit', onExit);
+  child.on('exit', () => {
+    exited = true;
+    process.removeListener('exit', onExit);
+  });
   child.on('error', (e) => {
     exited = true;
     stderr += e.message;

@@ -126,6 +126,8 @@ export interface StackOptions {
 export class Stack {
   readonly pod: string;
   private podStarted = false;
+  /** The images this stack built (removed by down(), also when the pod was started from one). */
+  private built: string[] = [];
   /** Runs the healthchecks when the engine does not (podman without systemd). */
   readonly health?: HealthRunner;
 
@@ -191,13 +193,16 @@ export class Stack {
   async images(buildFile: string): Promise<string[]> {
     const r = await this.compose(['config'], 120_000, buildFile);
     const doc = (parse(r.stdout) ?? {}) as { services?: Record<string, { image?: string; build?: unknown }> };
-    const out: string[] = [];
+    const pulled: string[] = [];
+    const built: string[] = [];
     for (const [name, s] of Object.entries(doc.services ?? {})) {
-      if (s.image) out.push(s.image);
-      else if (s.build) out.push(`${this.opts.project}_${name}`, `${this.opts.project}-${name}`);
+      if (s.image) pulled.push(s.image);
+      else if (s.build) built.push(`${this.opts.project}_${name}`, `${this.opts.project}-${name}`);
     }
+    // Pulled images first: a pod started from a built image keeps `down --rmi local` from removing that image.
     const present: string[] = [];
-    for (const i of out) if ((await this.cli(['image', 'inspect', '--format', '{{.Id}}', i])).code === 0) present.push(i);
+    for (const i of [...pulled, ...built]) if ((await this.cli(['image', 'inspect', '--format', '{{.Id}}', i])).code === 0) present.push(i);
+    this.built = built.filter((b) => present.includes(b));
     return present;
   }
 
@@ -278,6 +283,9 @@ export class Stack {
     // -v: the anonymous volumes of the pod image's VOLUMEs go with it.
     if (this.podStarted || ids.length >= 0) await this.cli([...this.rmForce(), '-v', this.pod]);
     this.podStarted = false;
+    // Built images `down` could not remove while the pod (started from one of them) still ran.
+    for (const b of this.built) if ((await this.cli(['image', 'inspect', '--format', '{{.Id}}', b])).code === 0) await this.cli(['rmi', b]);
+    this.built = [];
     const vols = await this.cli(['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${this.opts.project}`]);
     const v = vols.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
     if (v.length) await this.cli(['volume', 'rm', '-f', ...v]);

@@ -73,7 +73,7 @@ describe.skipIf(skip !== undefined)(skip ? `harden verify under a real podman: s
     expect(r.stdout).toBe('');
   }, 120_000);
 
-  it('a redis + nginx replica stack is healthy as it is and hardened; verify runs the healthchecks podman does not, and leaves nothing behind', async () => {
+  it('a redis + nginx replica stack with a service built on the redis replica is healthy as it is and hardened; verify runs the healthchecks podman does not (also while up waits for service_healthy), and leaves nothing behind', async () => {
     const dir = join(work, 'shop');
     await mkdir(dir, { recursive: true });
     // The probe reaches redis by its service name: the pod's hosts file must reach every service under podman.
@@ -88,8 +88,16 @@ describe.skipIf(skip !== undefined)(skip ? `harden verify under a real podman: s
   web:
     image: nginx:1.22
     depends_on: [cache]
+  app:
+    build: ./app
+    depends_on:
+      cache:
+        condition: service_healthy
 `;
     await writeFile(join(dir, 'compose.yaml'), compose);
+    // Built through podman's API; sorts first, so the pod may start from it; starts only once cache is healthy.
+    await mkdir(join(dir, 'app'), { recursive: true });
+    await writeFile(join(dir, 'app', 'Dockerfile'), 'FROM redis:7.0\nCMD ["sh", "-c", "redis-cli -h cache ping && exec sleep infinity"]\n');
     await writeFile(join(dir, '.harden.yaml'), `registries:\n  docker.io: { mirror: "${replicas.registry.url}" }\n`);
     // The user's own running project (compose's default project name is the directory's): verify must not touch it.
     await pm.podman(['pull', 'redis:7.0'], 600_000);
@@ -115,6 +123,9 @@ describe.skipIf(skip !== undefined)(skip ? `harden verify under a real podman: s
     expect(cache.baseline, text).toBe('healthy');
     expect(cache.hardened, text).toBe('healthy');
     expect(cache.ok, text).toBe(true);
+    const app = svc(p, 'app');
+    expect(app.baseline, text).toBe('running');
+    expect(app.ok, text).toBe(true);
     const web = svc(p, 'web');
     expect(web.baseline, text).toMatch(/running|healthy/);
     expect(web.ok, text).toBe(true);
@@ -140,5 +151,6 @@ describe.skipIf(skip !== undefined)(skip ? `harden verify under a real podman: s
     // The project itself is as it was.
     expect((await readdir(dir)).sort()).toEqual(before.sort());
     expect(await readFile(join(dir, 'compose.yaml'), 'utf8')).toBe(compose);
+    expect(await readdir(join(dir, 'app'))).toEqual(['Dockerfile']);
   }, 1_200_000);
 });
