@@ -22,7 +22,8 @@ For each container and init container of a Deployment, StatefulSet, DaemonSet, R
 its \`securityContext\` (created when missing; keys already there are never changed):
 
 - \`allowPrivilegeEscalation: false\`, unless the container is \`privileged\` or adds \`SYS_ADMIN\` (Kubernetes rejects
-  that combination; \`k8s-dangerous-options\` reports those).
+  that combination; \`k8s-dangerous-options\` reports those): safe for images of the knowledge base, unsafe otherwise
+  (see Fix safety).
 - \`runAsNonRoot: true\` and \`runAsUser: <uid>\` when the image already runs as a non-root user: the image config's numeric
   \`User\` (\`1001\`, \`472:0\`), or a user name (\`nobody\`) looked up in the image's own \`/etc/passwd\`, read from its layers
   (the kubelet refuses \`runAsNonRoot\` with a user name it cannot check). Nothing is added when the pod or the container
@@ -56,10 +57,20 @@ becomes
 \`\`\`
 
 ## Fix safety
-Safe. \`allowPrivilegeEscalation: false\` is what \`no-new-privileges\` is for compose (\`compose-no-new-privileges\`, also
-safe): a root entrypoint switching user (gosu, su-exec, setpriv) uses its capabilities, not a setuid bit, and keeps
-working; only setuid programs such as \`sudo\` stop raising privileges. \`runAsNonRoot\`/\`runAsUser\` name the uid the image
-already runs as, so nothing changes at run time; they only make the kubelet refuse a future image that runs as root.
+\`runAsNonRoot\`/\`runAsUser\` are safe: they name the uid the image already runs as, so nothing changes at run time;
+they only make the kubelet refuse a future image that runs as root.
+
+\`allowPrivilegeEscalation: false\` (the kernel's \`no_new_privs\`, compose's \`no-new-privileges\`) is safe only where
+harden has evidence that nothing in the container gains privileges on exec, and a fix of its own, unsafe, otherwise
+(so a safe run still gets the non-root user). It does not stop a process from giving privileges up: a root entrypoint
+switching user with gosu, su-exec or setpriv uses the capabilities it has, and a process that stays root needs nothing
+more. What stops working is a non-root process relying on a setuid bit or file capability: \`sudo\`, \`su\`, \`ping\`
+with \`cap_net_raw\` file capabilities, \`fusermount\`, a browser's setuid sandbox. The evidence rules are
+compose-no-new-privileges': safe for an image of the knowledge base (an image, not a runtime that runs any application;
+caddy, whose binary carries a file capability, only while it runs as root), unsafe for other images and when the
+container's \`command\`/\`args\` or the image's entrypoint script (read from its layers) runs sudo, su or ping as a
+non-root user; the message cites the evidence and says what to check. Set \`allowPrivilegeEscalation: true\` for a
+container that needs it, and this codemod leaves it alone.
 
 ## Options
 None.

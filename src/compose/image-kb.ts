@@ -56,6 +56,11 @@ export interface KbFacts {
   /** One line on anything users should know (shown in the docs table). */
   note?: string;
   /**
+   * Set when the image's program gains privileges on exec when started by a non-root user (a setuid bit, a file
+   * capability): no-new-privileges is then safe only while it runs as root. Says what gains them.
+   */
+  privilegeGain?: string;
+  /**
    * The image (tag) a real run confirmed the entry on: test/verify/verify.e2e.test.ts runs a replica of it (the same users,
    * paths, VOLUMEs and entrypoint behaviour on Debian's packages; test/support/replicas) read-only with these tmpfs paths,
    * `cap_drop: [ALL]` plus these capabilities, the family's limits and this probe, and it stays healthy.
@@ -107,6 +112,7 @@ export const KNOWLEDGE_BASE: readonly KbEntry[] = [
     runsAsRoot: true,
     // The caddy binary carries the file capability cap_net_bind_service: exec fails if it is not in the bounding set.
     capAdd: ['NET_BIND_SERVICE'],
+    privilegeGain: 'the caddy binary carries the file capability cap_net_bind_service, which a non-root user gets only on exec',
     ports: [80, 443],
     noHealthcheck: 'what caddy serves depends on the Caddyfile; add a probe for a route you know',
   },
@@ -521,8 +527,8 @@ export function matchBuilt(base: string, copiedFrom: readonly string[]): KbMatch
 }
 
 /** A Markdown table of the knowledge base, for the codemods' docs. */
-export function knowledgeBaseTable(columns: readonly ('writable' | 'capAdd' | 'healthcheck' | 'family')[]): string {
-  const head: Record<string, string> = { writable: 'writable paths (tmpfs)', capAdd: 'cap_add after cap_drop ALL', healthcheck: 'healthcheck', family: 'family' };
+export function knowledgeBaseTable(columns: readonly ('writable' | 'capAdd' | 'healthcheck' | 'family' | 'privilegeGain')[]): string {
+  const head: Record<string, string> = { writable: 'writable paths (tmpfs)', capAdd: 'cap_add after cap_drop ALL', healthcheck: 'healthcheck', family: 'family', privilegeGain: 'no-new-privileges' };
   const cell = (e: KbFacts, c: string): string => {
     if (c === 'writable') {
       const t = ['/tmp', ...e.writable].map((p) => `\`${p}\``).join(', ');
@@ -532,6 +538,10 @@ export function knowledgeBaseTable(columns: readonly ('writable' | 'capAdd' | 'h
     }
     if (c === 'capAdd') return e.capAdd.length ? e.capAdd.join(', ') : 'none';
     if (c === 'healthcheck') return e.healthcheck ? e.healthcheck.what : `none: ${e.noHealthcheck ?? 'unknown'}`;
+    if (c === 'privilegeGain') {
+      if (e.appDependent) return 'unsafe: it runs whatever application it is given';
+      return e.privilegeGain ? `safe while it runs as root (its default); unsafe as a non-root user: ${e.privilegeGain}` : 'safe: no setuid or file-capability program is used';
+    }
     return e.family;
   };
   const rows = KNOWLEDGE_BASE.flatMap((e) => {

@@ -19,9 +19,20 @@
  * The engine applies one creating fix per pass (the extension's insertions of all services land on the same offset
  * and conflict); on the next pass the codemod sees the extension and the other services reference it. A service whose
  * value is an alias of the shared block has the key, so a second run changes nothing.
+ *
+ * **Grouped by safety.** A codemod's fixes for the services of one file need not have the same safety
+ * (compose-no-new-privileges is safe for an image the knowledge base knows, unsafe for one it does not). Every fix that
+ * may create the extension carries the whole definition, never an alias alone, so no run can apply an alias without the
+ * block it names: a run of safe fixes only writes the block from one of them, and a service whose fix is not applied
+ * keeps no reference. The threshold is counted within each safety: a new extension is written only for
+ * `SHARE_MIN_SERVICES` services whose fixes have the same safety, so a safe run never adds a block for one or two services
+ * because unsafe fixes it does not apply would have shared it. Both classes write the same definition at the same offset
+ * (same extension and anchor name), so when both reach the threshold the first fix applied writes it and the others
+ * reference it on the next pass: one block, whichever run applies it. An extension the file already has is referenced by
+ * fixes of any safety (it is there whether or not a fix is applied).
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, visit, type Document, type Node, type YAMLMap } from 'yaml';
-import type { Edit, ParsedCompose } from '../engine/types.js';
+import type { Edit, ParsedCompose, Safety } from '../engine/types.js';
 import { blockBody, columnOf, indentStyle, insertPairText, linesText, type NewValue } from './insert.js';
 import { rangeOf, scalarText } from './scalars.js';
 import { isMergeKey, ownPair, resolveNode } from './services.js';
@@ -51,23 +62,37 @@ export interface Shared {
 
 interface DocPlan {
   anchor: string;
+  /** True for an anchored node the document already has; false for a new extension (subject to the threshold). */
+  existing: boolean;
   extension?: string;
   /** Aliases must be inserted after this offset. */
   after: number;
   define?: Edit;
 }
 
+/** A service map that will receive the block, with its document and the safety of the fix that gives it. */
+export interface ShareTarget {
+  doc: Document.Parsed;
+  map: YAMLMap;
+  /** The safety of this service's fix (default `safe`): a new extension is counted per safety (see the module comment). */
+  safety?: Safety;
+}
+
 /**
- * Plans sharing `spec` among `targets` (the service maps that will receive it, with their documents). The returned
- * function gives a target's edits, or undefined when that target gets the block written out in full.
+ * Plans sharing `spec` among `targets` (the service maps that will receive it, with their documents and their fixes'
+ * safety). The returned function gives a target's edits, or undefined when that target gets the block written out in
+ * full.
  */
-export function sharer(file: ParsedCompose, spec: ShareSpec, targets: readonly { doc: Document.Parsed; map: YAMLMap }[]): (doc: Document.Parsed, map: YAMLMap) => Shared | undefined {
+export function sharer(file: ParsedCompose, spec: ShareSpec, targets: readonly ShareTarget[]): (doc: Document.Parsed, map: YAMLMap) => Shared | undefined {
   const plans = new Map<Document.Parsed, DocPlan | undefined>();
-  const count = (doc: Document.Parsed) => new Set(targets.filter((t) => t.doc === doc).map((t) => t.map)).size;
+  const safetyOf = (doc: Document.Parsed, map: YAMLMap): Safety => targets.find((t) => t.doc === doc && t.map === map)?.safety ?? 'safe';
+  const count = (doc: Document.Parsed, safety: Safety) =>
+    new Set(targets.filter((t) => t.doc === doc && (t.safety ?? 'safe') === safety).map((t) => t.map)).size;
   return (doc, map) => {
-    if (!plans.has(doc)) plans.set(doc, planDoc(file, doc, spec, count(doc)));
+    if (!plans.has(doc)) plans.set(doc, planDoc(file, doc, spec));
     const plan = plans.get(doc);
     if (!plan || rangeOf(map).start < plan.after) return undefined;
+    if (!plan.existing && count(doc, safetyOf(doc, map)) < SHARE_MIN_SERVICES) return undefined;
     const alias = insertPairText(file, map, spec.key, `*${plan.anchor}`);
     return {
       edits: plan.define ? [plan.define, alias] : [alias],
@@ -85,7 +110,7 @@ export function sharedNote(s: Shared | undefined, key: string): string {
   return s.extension ? ` References the shared \`${s.extension}: &${s.anchor}\`.` : ` References the anchor \`&${s.anchor}\`, which holds the same value.`;
 }
 
-function planDoc(file: ParsedCompose, doc: Document.Parsed, spec: ShareSpec, targets: number): DocPlan | undefined {
+function planDoc(file: ParsedCompose, doc: Document.Parsed, spec: ShareSpec): DocPlan | undefined {
   const root = doc.contents;
   if (!isMap(root)) return undefined;
   const anchors = anchorCounts(doc);
@@ -94,11 +119,12 @@ function planDoc(file: ParsedCompose, doc: Document.Parsed, spec: ShareSpec, tar
     const ext = root.items.find((p) => isPair(p) && resolveNode(doc, p.value) === existing && isScalar(p.key) && String(p.key.value).startsWith('x-'));
     return {
       anchor: existing.anchor as string,
+      existing: true,
       ...(ext && isPair(ext) && isScalar(ext.key) ? { extension: String(ext.key.value) } : {}),
       after: rangeOf(existing).end,
     };
   }
-  if (targets < SHARE_MIN_SERVICES || root.flow || !extensionsAllowed(doc)) return undefined;
+  if (root.flow || !extensionsAllowed(doc)) return undefined;
   const services = ownPair(root, 'services');
   if (!services || !isScalar(services.key)) return undefined;
   const { text, eol } = file;
@@ -112,7 +138,7 @@ function planDoc(file: ParsedCompose, doc: Document.Parsed, spec: ShareSpec, tar
   const lines = [`${pad}${extension}: &${anchor}`, ...blockBody(spec.value, col, indentStyle(text, doc)), ''];
   const prev = text.slice(text.lastIndexOf('\n', at - 2) + 1, Math.max(at - 1, 0)).replace(/\r$/, '');
   if (at > 0 && prev.trim() !== '' && !prev.startsWith('---')) lines.unshift('');
-  return { anchor, extension, after: at, define: { start: at, end: at, text: linesText(text, at, lines, eol) } };
+  return { anchor, extension, existing: false, after: at, define: { start: at, end: at, text: linesText(text, at, lines, eol) } };
 }
 
 /**

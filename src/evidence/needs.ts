@@ -16,7 +16,7 @@
  */
 import type { ImageConfigAnswer } from '../engine/types.js';
 import { entrypointFile, inlineScripts, startedProcess, type ProcessOverrides } from './process.js';
-import { readScript, type FileWrite, type OwnershipChange, type PrivilegeDrop, type ScriptEvidence } from './script.js';
+import { readScript, type FileWrite, type OwnershipChange, type PrivilegeDrop, type ScriptEvidence, type SetuidUse } from './script.js';
 
 export interface Cited<T> {
   fact: T;
@@ -44,6 +44,8 @@ export interface RuntimeEvidence {
   /** The user the container starts as, when known; `root` undefined when it is a variable. */
   user?: { value: string; root: boolean | undefined; source: string };
   privilegeDrops: readonly Cited<PrivilegeDrop>[];
+  /** Setuid or file-capability programs a script runs (sudo, su, ping…): what no-new-privileges stops for non-root users. */
+  setuidUse: readonly Cited<SetuidUse>[];
   ownership: readonly Cited<OwnershipChange>[];
   writes: readonly Cited<FileWrite>[];
   lowPorts: readonly { port: number; source: string }[];
@@ -66,9 +68,9 @@ export function isRootUser(user: string): boolean | undefined {
   return name === '0' || name === 'root';
 }
 
-function cite(evidence: ScriptEvidence, where: string): Pick<RuntimeEvidence, 'privilegeDrops' | 'ownership' | 'writes'> {
+function cite(evidence: ScriptEvidence, where: string): Pick<RuntimeEvidence, 'privilegeDrops' | 'setuidUse' | 'ownership' | 'writes'> {
   const c = <T extends { line: number; text: string }>(f: T): Cited<T> => ({ fact: f, source: `${where}, line ${f.line}: \`${f.text}\`` });
-  return { privilegeDrops: evidence.privilegeDrops.map(c), ownership: evidence.ownership.map(c), writes: evidence.writes.map(c) };
+  return { privilegeDrops: evidence.privilegeDrops.map(c), setuidUse: evidence.setuidUse.map(c), ownership: evidence.ownership.map(c), writes: evidence.writes.map(c) };
 }
 
 /** Everything the evidence says about a container. The shell parser must be loaded (`loadShell()`). */
@@ -76,6 +78,7 @@ export function gatherEvidence(input: EvidenceInput): RuntimeEvidence {
   const read: string[] = [];
   const unread: string[] = [];
   const drops: Cited<PrivilegeDrop>[] = [];
+  const setuidUse: Cited<SetuidUse>[] = [];
   const ownership: Cited<OwnershipChange>[] = [];
   const writes: Cited<FileWrite>[] = [];
   let entrypointRead = false;
@@ -85,6 +88,7 @@ export function gatherEvidence(input: EvidenceInput): RuntimeEvidence {
   const add = (e: ScriptEvidence, where: string) => {
     const c = cite(e, where);
     drops.push(...c.privilegeDrops);
+    setuidUse.push(...c.setuidUse);
     ownership.push(...c.ownership);
     writes.push(...c.writes);
   };
@@ -129,6 +133,7 @@ export function gatherEvidence(input: EvidenceInput): RuntimeEvidence {
   return {
     ...(user ? { user } : {}),
     privilegeDrops: drops,
+    setuidUse,
     ownership,
     writes,
     lowPorts,
@@ -192,4 +197,69 @@ export const SCRATCH_DIRS = /^\/(?:tmp|run|var\/run|var\/tmp|var\/cache(?:\/[^/]
  */
 export function writesOutside(writes: readonly Cited<FileWrite>[], writable: (path: string) => boolean): Cited<FileWrite>[] {
   return writes.filter((w) => w.fact.path === undefined || w.fact.path.startsWith('$HOME') || !writable(w.fact.path));
+}
+
+export interface PrivilegeGainInput {
+  /** The knowledge-base entry the image matched (`appDependent`: it runs whatever application it is given). */
+  kb?: { name: string; appDependent?: boolean; runsAsRoot?: boolean; privilegeGain?: string };
+  /** Why the knowledge base cannot speak for the image when it does not match, or matched only a base image. */
+  unknown?: string;
+  /** Set when a run showed the service healthy with no-new-privileges (how to name that run). */
+  verified?: string;
+  /** How the run states the flag is off on purpose (default `no-new-privileges:false`), for what to check. */
+  optOut?: string;
+}
+
+export interface PrivilegeGainNeeds {
+  /** True when the evidence shows the container gains no privileges through setuid or file-capability binaries. */
+  none: boolean;
+  /** The evidence, as a sentence fragment for the finding. */
+  because: string;
+  /** When not `none`: what a maintainer should check before forbidding privilege gain. */
+  check?: string;
+}
+
+/**
+ * Whether a container may run with no-new-privileges (`security_opt: [no-new-privileges:true]`,
+ * `allowPrivilegeEscalation: false`). The flag only stops gaining privileges on `execve`: a root entrypoint that
+ * switches user with gosu, su-exec or setpriv uses its own capabilities and keeps working, and so does a process that
+ * stays root; what breaks is a non-root process running sudo, su, or a setuid/file-capability binary (ping with
+ * cap_net_raw, fusermount, a browser's setuid sandbox). That cannot be read from an entrypoint script alone (the
+ * application may run such a program later), so only these count as evidence that nothing breaks:
+ * - a knowledge-base entry for the image itself (not one for a runtime that runs any application): every entry
+ *   describes an image whose entrypoint and server gain no privileges through setuid or file-capability binaries;
+ * - a run that stayed healthy with the flag (`verified`).
+ * A script that runs sudo, su, ping… (see SETUID_PROGRAMS in ./script.ts) while the container runs as a non-root (or
+ * unknown) user is evidence that it breaks, and
+ * so is an entry's `privilegeGain` (caddy's file capability) when the container does not run as root.
+ */
+export function privilegeGainNeeds(ev: RuntimeEvidence, input: PrivilegeGainInput): PrivilegeGainNeeds {
+  const off = input.optOut ?? '`no-new-privileges:false`';
+  const check = `check that no process of it runs sudo, su from a non-root user, or a setuid or file-capability binary (ping, fusermount, a browser's setuid sandbox) after start; if one does, set ${off} explicitly`;
+  // Root needs nothing from a setuid bit: only a caller that is (or may be) another user counts.
+  const root = ev.user ? ev.user.root === true : input.kb?.runsAsRoot === true && !input.kb.appDependent;
+  const gain = root ? undefined : ev.setuidUse[0];
+  if (gain) {
+    const as = ev.user ? (ev.user.root === false ? `as user \`${ev.user.value}\` (${ev.user.source})` : `as user \`${ev.user.value}\` (${ev.user.source}), which may not be root`) : 'as a user that is not known to be root';
+    return {
+      none: false,
+      because: `${gain.source} runs ${gain.fact.tool} ${as}, which works only through its setuid bit or file capability`,
+      check: `with no-new-privileges that command fails; check whether it still runs after start, and if so set ${off} explicitly instead`,
+    };
+  }
+  if (input.verified) return { none: true, because: input.verified };
+  const kbGain = input.kb?.privilegeGain;
+  const nonRoot = ev.user ? ev.user.root !== true : input.kb?.runsAsRoot === false;
+  if (input.kb && kbGain && nonRoot && !input.unknown) {
+    return {
+      none: false,
+      because: `knowledge base entry ${input.kb.name}: ${kbGain}, and it runs ${ev.user ? `as user \`${ev.user.value}\` (${ev.user.source})` : 'as a non-root user'}`,
+      check: `with no-new-privileges it cannot bind ports below 1024; check that it listens on higher ports only, or set ${off} explicitly`,
+    };
+  }
+  if (input.kb && !input.kb.appDependent && !input.unknown) {
+    return { none: true, because: `knowledge base entry ${input.kb.name}: its entrypoint and server gain no privileges through setuid or file-capability binaries (a switch from root to its own user with gosu, su-exec or setpriv keeps working)` };
+  }
+  const why = input.unknown ?? (input.kb ? `${input.kb.name} runs whatever application it is given` : 'the image is not in the knowledge base');
+  return { none: false, because: `harden has no evidence that it gains no privileges through setuid binaries (${why})`, check };
 }

@@ -40,8 +40,15 @@ export interface FileWrite extends ScriptFact {
   path?: string;
 }
 
+/** A program that works for a non-root user only through its setuid bit or a file capability (`sudo`, `ping`). */
+export interface SetuidUse extends ScriptFact {
+  tool: string;
+}
+
 export interface ScriptEvidence {
   privilegeDrops: readonly PrivilegeDrop[];
+  /** Programs run that gain privileges on exec when the caller is not root (see SETUID_PROGRAMS). */
+  setuidUse: readonly SetuidUse[];
   ownership: readonly OwnershipChange[];
   writes: readonly FileWrite[];
   /** Programs it runs (literal command names, after `exec`/`command`/`env` prefixes), for "what it starts". */
@@ -51,6 +58,11 @@ export interface ScriptEvidence {
 export type ScriptRead = { evidence: ScriptEvidence } | { unreadable: string };
 
 const DROP_TOOLS = new Set(['gosu', 'su-exec', 'setpriv', 'su', 's6-setuidgid', 'runuser', 'chpst', 'setuidgid', 'sudo', 'chroot']);
+/**
+ * Programs installed setuid root or with file capabilities in common distributions, which a non-root user can use only
+ * through that: what no-new-privileges stops (a root caller needs nothing from them).
+ */
+const SETUID_PROGRAMS = new Set(['sudo', 'su', 'doas', 'pkexec', 'newgrp', 'sg', 'passwd', 'chsh', 'chfn', 'mount', 'umount', 'ping', 'ping6', 'fusermount', 'fusermount3', 'crontab', 'postdrop', 'postqueue', 'chrome-sandbox']);
 const PREFIXES = new Set(['exec', 'command', 'nohup', 'builtin', 'time', 'nice', 'ionice', 'stdbuf', 'timeout']);
 const IGNORED_TARGET = /^\/(?:dev|proc)\//;
 
@@ -192,6 +204,7 @@ export function readScript(text: string): ScriptRead {
     return n;
   };
   const privilegeDrops: PrivilegeDrop[] = [];
+  const setuidUse: SetuidUse[] = [];
   const ownership: OwnershipChange[] = [];
   const writes: FileWrite[] = [];
   const programs: string[] = [];
@@ -204,6 +217,7 @@ export function readScript(text: string): ScriptRead {
     const args = argv.slice(1);
     const line = lineOf(cmd.range.start);
     if (!programs.includes(tool)) programs.push(tool);
+    if (SETUID_PROGRAMS.has(tool)) setuidUse.push({ tool, line, text: textOf(cmd.range) });
     if (DROP_TOOLS.has(tool)) {
       const d = dropOf(tool, args);
       if (d.drop) privilegeDrops.push({ tool, line, text: textOf(cmd.range), ...(d.user ? { user: d.user } : {}) });
@@ -241,5 +255,5 @@ export function readScript(text: string): ScriptRead {
     writes.push({ how: r.op.includes('>>') ? '>>' : '>', line: lineOf(r.range.start), text: textOf(range), ...(p !== undefined ? { path: p } : {}) });
   }
   writes.sort((a, b) => a.line - b.line);
-  return { evidence: { privilegeDrops, ownership, writes, programs } };
+  return { evidence: { privilegeDrops, setuidUse, ownership, writes, programs } };
 }

@@ -8,7 +8,7 @@ import { fix } from '../engine/edits.js';
 import type { CodemodContext, Edit, ParsedKubernetes } from '../engine/types.js';
 import { mergeInsertions } from '../compose/hardening.js';
 import { scalarText } from '../compose/scalars.js';
-import { capabilityNeeds, SCRATCH_DIRS } from '../evidence/index.js';
+import { capabilityNeeds, privilegeGainNeeds, SCRATCH_DIRS } from '../evidence/index.js';
 import { containerFacts, type ContainerFacts } from './evidence.js';
 import { ensure, extendList } from './edits.js';
 import { boolValue, get, stringList, workloads, type Workload } from './workloads.js';
@@ -46,6 +46,8 @@ function noEvidence(f: ContainerFacts): string {
 export interface ContainerPlan {
   safe: [string, unknown][];
   safeWhy: string[];
+  /** `allowPrivilegeEscalation: false` when the evidence does not show it safe: a fix of its own, unsafe. */
+  escalation?: { pair: [string, unknown]; why: string };
   unsafe: [string, unknown][];
   unsafeWhy: string[];
   /** Extra items for the container's `capabilities.add` when it already has one. */
@@ -66,8 +68,17 @@ export function planContainer(ctx: CodemodContext, f: ContainerFacts, podVolumeN
   if (privileged) return p; // a privileged container gets everything anyway: reported by k8s-dangerous-options
   // allowPrivilegeEscalation: false — not with privileged or CAP_SYS_ADMIN, which Kubernetes rejects together with it.
   if (part === 'safe' && !has(sc, 'allowPrivilegeEscalation') && !privileged && !adds.includes('SYS_ADMIN') && !adds.includes('ALL')) {
-    p.safe.push(['allowPrivilegeEscalation', false]);
-    p.safeWhy.push('allowPrivilegeEscalation: false (setuid binaries and file capabilities can no longer raise privileges; a user switch by a root entrypoint still works)');
+    const kb = f.kb;
+    const n = privilegeGainNeeds(f.evidence, {
+      ...(kb ? { kb: { name: kb.name, runsAsRoot: kb.runsAsRoot, ...(kb.appDependent ? { appDependent: true } : {}), ...(kb.privilegeGain ? { privilegeGain: kb.privilegeGain } : {}) } } : {}),
+      ...(!kb || kb.appDependent ? { unknown: noEvidence(f) } : {}),
+      optOut: '`allowPrivilegeEscalation: true`',
+    });
+    const what = 'allowPrivilegeEscalation: false (setuid binaries and file capabilities can no longer raise privileges';
+    if (n.none) {
+      p.safe.push(['allowPrivilegeEscalation', false]);
+      p.safeWhy.push(`${what}; safe: ${n.because})`);
+    } else p.escalation = { pair: ['allowPrivilegeEscalation', false], why: `${what}; unsafe: ${n.because}; ${n.check ?? ''})` };
   }
 
   // runAsNonRoot + runAsUser: only the uid the image already runs as.
@@ -239,6 +250,16 @@ export function runSecurityContext(ctx: CodemodContext<ParsedKubernetes>, part: 
     const several = mine.length > 1;
     for (const f of mine) {
       const p = planContainer(ctx, f, names, several, part);
+      if (p.escalation) {
+        // Its own fix: a run of safe fixes still gets runAsNonRoot (a second fix, applied on the next pass when both
+        // create the securityContext).
+        const message = `${who(f)}: added ${p.escalation.why}.`;
+        try {
+          ctx.report({ range: f.container.range, message, fix: fix('Forbid privilege escalation', 'unsafe', mergeInsertions(containerEdits(file, f, [p.escalation.pair], []))) });
+        } catch (e) {
+          ctx.report({ range: f.container.range, message: `${message} Not changed: ${(e as Error).message}.` });
+        }
+      }
       const why = part === 'safe' ? p.safeWhy : p.unsafeWhy;
       const pairs = part === 'safe' ? p.safe : p.unsafe;
       if (!pairs.length) continue;

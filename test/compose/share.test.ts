@@ -46,6 +46,39 @@ describe('sharer', () => {
     expect(other[0]).toMatchObject({ creates: true, anchor: 'default-logging-2', extension: 'x-logging-2' });
   });
 
+  it('counts services per fix safety: a safe run never references a block only unsafe fixes would write', () => {
+    const file = compose(svcs(5));
+    const all = [...services(file)];
+    // Two safe fixes, three unsafe ones: the safe services get the block written out; the unsafe ones share it.
+    const safety = (i: number) => (i < 2 ? 'safe' : 'unsafe') as 'safe' | 'unsafe';
+    const share = sharer(file, spec, all.map((s, i) => ({ doc: s.doc, map: s.node, safety: safety(i) })));
+    const results = all.map((s) => share(s.doc, s.node));
+    expect(results.slice(0, 2)).toEqual([undefined, undefined]);
+    expect(results.slice(2).every((r) => r?.creates === true)).toBe(true);
+    // Every fix that references the new block carries its definition: no alias without its anchor in any run.
+    for (const r of results) if (r) expect(r.edits.some((e) => e.text.includes('&default-logging'))).toBe(true);
+  });
+
+  it('gives safe and unsafe fixes the same definition when both reach the threshold: one block, whichever applies first', () => {
+    const file = compose(svcs(6));
+    const all = [...services(file)];
+    const share = sharer(file, spec, all.map((s, i) => ({ doc: s.doc, map: s.node, safety: (i % 2 ? 'unsafe' : 'safe') as 'safe' | 'unsafe' })));
+    const results = all.map((s) => share(s.doc, s.node));
+    const defs = new Set(results.map((r) => JSON.stringify(r?.edits[0])));
+    expect(defs.size).toBe(1);
+    // A safe run: only the safe fixes, applied pass after pass as the engine does (the definitions conflict).
+    const safeOut = applyFixes(file.text, results.filter((_, i) => i % 2 === 0).map((r) => ({ title: 't', safety: 'safe', edits: r?.edits ?? [] }))).output;
+    expect(safeOut.match(/&default-logging/g)).toHaveLength(1);
+  });
+
+  it('references an extension the file already has from fixes of any safety, whatever their number', () => {
+    const head = 'x-log: &log\n  options:\n    max-size: 10m\n  driver: json-file\n';
+    const file = compose(`${head}${svcs(2)}`);
+    const all = [...services(file)];
+    const share = sharer(file, spec, all.map((s, i) => ({ doc: s.doc, map: s.node, safety: (i ? 'unsafe' : 'safe') as 'safe' | 'unsafe' })));
+    expect(all.map((s) => share(s.doc, s.node)?.anchor)).toEqual(['log', 'log']);
+  });
+
   it('writes nothing shared in a flow-style root', () => {
     expect(plan('{services: {a: {image: a}, b: {image: b}, c: {image: c}}}\n').results.every((r) => r === undefined)).toBe(true);
   });

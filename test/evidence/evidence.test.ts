@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { capabilityNeeds, entrypointFile, gatherEvidence, inlineScripts, readScript, splitCommand, startedProcess, withoutInit, writesOutside } from '../../src/evidence/index.js';
+import { capabilityNeeds, entrypointFile, gatherEvidence, inlineScripts, privilegeGainNeeds, readScript, splitCommand, startedProcess, withoutInit, writesOutside } from '../../src/evidence/index.js';
 import { loadShell } from '../../src/shell/index.js';
 
 beforeAll(async () => {
@@ -142,5 +142,34 @@ describe('gatherEvidence / capabilityNeeds', () => {
   it('lists the writes a read-only root breaks', () => {
     const ev = gatherEvidence({ config, overrides: { command: ['sh', '-c', 'echo x > /etc/app.conf; echo y > /data/x; echo z > "$HOME/.rc"'] } });
     expect(writesOutside(ev.writes, (p) => p.startsWith('/data')).map((w) => w.fact.path)).toEqual(['/etc/app.conf', '$HOME/.rc']);
+  });
+});
+
+describe('privilegeGainNeeds (no-new-privileges)', () => {
+  const root = { config: { user: '' }, describe: 'cfg' };
+  it('is safe for an image the knowledge base describes, and for a verified run; not for a runtime or an unknown image', () => {
+    const ev = gatherEvidence({ config: root, overrides: { command: ['sh', '-c', 'exec gosu postgres postgres'] } });
+    expect(privilegeGainNeeds(ev, { kb: { name: 'postgres', runsAsRoot: true } })).toMatchObject({ none: true });
+    expect(privilegeGainNeeds(ev, { kb: { name: 'node', runsAsRoot: true, appDependent: true } })).toMatchObject({ none: false });
+    expect(privilegeGainNeeds(ev, { unknown: '`x:1` is not in the knowledge base' }).because).toContain('`x:1` is not in the knowledge base');
+    expect(privilegeGainNeeds(ev, { unknown: 'unknown', verified: 'verified by a run' })).toEqual({ none: true, because: 'verified by a run' });
+  });
+
+  it('cites sudo, su or ping run by a non-root user, not by root', () => {
+    const asUser = gatherEvidence({ user: { value: '1000', describe: "the service's `user:`" }, overrides: { command: ['sh', '-c', 'ping -c1 db && exec app'], commandDescribe: "the service's `command:`" } });
+    const n = privilegeGainNeeds(asUser, { kb: { name: 'redis', runsAsRoot: true } });
+    expect(n.none).toBe(false);
+    expect(n.because).toContain("line 1: `ping -c1 db` runs ping as user `1000`");
+    expect(n.check).toContain('`no-new-privileges:false`');
+    const asRoot = gatherEvidence({ config: root, overrides: { command: ['sh', '-c', 'su -c "app" app'] } });
+    expect(privilegeGainNeeds(asRoot, { kb: { name: 'redis', runsAsRoot: true } }).none).toBe(true);
+  });
+
+  it('is unsafe for an entry whose program gains a file capability, when it does not run as root', () => {
+    const kb = { name: 'caddy', runsAsRoot: true, privilegeGain: 'the caddy binary carries a file capability' };
+    expect(privilegeGainNeeds(gatherEvidence({}), kb.runsAsRoot ? { kb } : {}).none).toBe(true);
+    const n = privilegeGainNeeds(gatherEvidence({ user: { value: '1000', describe: 'user' } }), { kb, optOut: '`allowPrivilegeEscalation: true`' });
+    expect(n).toMatchObject({ none: false });
+    expect(n.check).toContain('`allowPrivilegeEscalation: true`');
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Kubernetes manifests through the CLI (dist/): discovered in a directory walk next to a compose file and a workflow,
- * fixed in place with --write (a safe fix that needs no registry), reported as SARIF, and left alone by a second run.
+ * fixed in place with --write (a safe fix that needs no registry: the image is in the knowledge base), reported as SARIF, and left alone by a second run.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,7 +23,7 @@ spec:
     spec:
       containers:
         - name: api
-          image: registry.example/api:2.0
+          image: nginx:1.27
       volumes:
         - name: sock
           hostPath:
@@ -40,7 +40,7 @@ describe('Kubernetes manifests through the CLI', () => {
     const r = await hardenInProcess(['fix', '--write', '--offline', '--only', 'k8s-no-privilege-escalation', '.'], { cwd: root });
     expect(r.code, r.stderr).toBe(0);
     const after = readFileSync(join(root, 'deploy/api.yaml'), 'utf8');
-    expect(after).toBe(DEPLOY.replace('          image: registry.example/api:2.0\n', '          image: registry.example/api:2.0\n          securityContext:\n            allowPrivilegeEscalation: false\n'));
+    expect(after).toBe(DEPLOY.replace('          image: nginx:1.27\n', '          image: nginx:1.27\n          securityContext:\n            allowPrivilegeEscalation: false\n'));
     expect(k8sProblems(after)).toEqual([]);
     expect(r.stderr).toMatch(/deploy\/api\.yaml:14:17 k8s-no-privilege-escalation .*allowPrivilegeEscalation: false/);
     expect(r.stderr).toMatch(/runAsNonRoot not added: which user it runs as is not known/);
