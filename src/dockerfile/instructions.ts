@@ -49,18 +49,23 @@ export function staged(file: ParsedDockerfile): StagedFile {
   };
 }
 
-/** The JSON array of an exec-form instruction (`SHELL`, `CMD`, `ENTRYPOINT`, `RUN`), or null for shell form. */
+/**
+ * The JSON array of an exec-form instruction (`SHELL`, `CMD`, `ENTRYPOINT`, `RUN`, `VOLUME`), or null for shell form.
+ * The array is read as JSON, so words keep their spaces (`["sh", "-c", "a && b"]`, `VOLUME ["/data dir"]`): the
+ * parser's own JSON strings drop them. They are used only when the text is not plain JSON once line continuations
+ * are removed.
+ */
 export function execForm(file: ParsedDockerfile, ins: Instruction): string[] | null {
-  const json = (ins as unknown as { getJSONStrings?(): { getJSONValue(): string }[] }).getJSONStrings?.();
   const content = ins.getArgumentsContent()?.trim() ?? '';
   if (!content.startsWith('[')) return null;
-  if (json && json.length > 0) return json.map((j) => j.getJSONValue());
   try {
-    const v: unknown = JSON.parse(content);
+    const v: unknown = JSON.parse(content.replace(/\\[ \t]*\r?\n/g, ' '));
     if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
   } catch {
-    // not JSON
+    // not plain JSON: the parser's reading, when it has one
   }
+  const json = (ins as unknown as { getJSONStrings?(): { getJSONValue(): string }[] }).getJSONStrings?.();
+  if (json && json.length > 0) return json.map((j) => j.getJSONValue());
   void file;
   return null;
 }
