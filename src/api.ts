@@ -3,22 +3,24 @@
  */
 import { basename, dirname, relative, resolve } from 'node:path';
 import { readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { MAX_FILE_BYTES, tooLargeMessage } from './engine/limits.js';
 import { codemods as registeredCodemods } from '../codemods/index.js';
 import { ConfigError, ConfigFinder, codemodChoices, configuredRole, loadConfigFile, mentionedCodemodIds, type HardenConfig, type LoadedConfig } from './engine/config.js';
 import { actsOn, detectRole, roleNote, rolePath, type RoleDecision } from './engine/roles.js';
 import { discover, kindFromContent, kindFromName } from './engine/discover.js';
-import { runProject, type ProjectFile } from './engine/project.js';
+import { runProject, type FileRef, type ProjectFile } from './engine/project.js';
 import type { EnabledCodemod, FileResult } from './engine/run.js';
-import { composeBuilds } from './compose/images.js';
 import { decodeText } from './engine/text.js';
 import { didYouMean } from './engine/did-you-mean.js';
-import type { Codemod, FileKind, Finding, GlobalSettings, ParsedFile, Preset, ResolveContext, Resolver } from './engine/types.js';
+import type { Codemod, FileKind, Finding, GlobalSettings, Preset, ResolveContext, Resolver } from './engine/types.js';
 import { atomicWrite, removeStaleTemps } from './engine/write.js';
 import { applyCompanions, hasCompanions, type CompanionOutcome } from './engine/companions.js';
 import { createDefaultResolver, type ResolverSettings } from './resolvers/default.js';
-import { knowledgeForFiles, type FileKnowledge, type Knowledge } from './compose/knowledge.js';
-import { services as composeServices } from './compose/services.js';
+import { knowledgeForFiles, type Knowledge } from './compose/knowledge.js';
+import { backedOffIn, keepRule } from './project-rules.js';
+import { entryBeside } from './engine/workers.js';
+import type { ApiWorkerSetup } from './worker.js';
 import { isComposeFamilyName } from './compose/hardening/views.js';
 import { mayBeKustomization } from './kubernetes/images.js';
 
@@ -88,6 +90,29 @@ export interface HardenOptions {
   onFile?: (result: FileResult) => void | Promise<void>;
   /** Called as files are processed and lookups answered (the CLI draws it on a terminal: src/output/progress.ts). */
   onProgress?: (progress: Progress) => void;
+  /**
+   * Threads processing files (`--jobs`): 1 = this thread only; N = N worker threads, each taking every N-th batch of
+   * files. Default: the config's `jobs`, else `auto`: as many as there are cores (at most 4) when there are at least
+   * `AUTO_JOBS_MIN_FILES` files, else 1. Results and lookups are the same whatever the number.
+   */
+  jobs?: number | 'auto';
+  /**
+   * With `codemods`: a module (file URL) exporting the same codemods as `codemods`, for worker threads to load.
+   * Without it, a run given `codemods` uses one thread.
+   */
+  codemodsModule?: string;
+}
+
+/** Below this many files, `jobs: auto` starts no worker thread: starting one (loading every codemod) costs more than it saves. */
+export const AUTO_JOBS_MIN_FILES = 256;
+/** `jobs: auto` starts at most this many worker threads. */
+export const AUTO_JOBS_MAX = 4;
+
+/** How many worker threads a run of `files` files uses (0: none, this thread processes them). */
+export function workerThreads(jobs: number | 'auto', files: number): number {
+  if (jobs !== 'auto' && (!Number.isInteger(jobs) || jobs < 1)) throw new UsageError(`jobs must be a positive integer or auto, not '${jobs}'`);
+  const n = jobs === 'auto' ? (files >= AUTO_JOBS_MIN_FILES ? Math.min(availableParallelism(), AUTO_JOBS_MAX) : 1) : jobs;
+  return n > 1 ? n : 0;
 }
 
 /** How far a run is: files processed of those found, and the lookups (network) asked so far and answered. */
@@ -239,7 +264,7 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
   }
 
   // 2. Per file: choose codemods (config, preset, --only/--skip); then parse, resolve and process in batches.
-  const codemodsFor = async (parsed: ParsedFile): Promise<EnabledCodemod[]> => {
+  const codemodsFor = async (parsed: FileRef): Promise<EnabledCodemod[]> => {
     const lc = parsed.absPath ? await configFor(dirname(parsed.absPath)) : rootConfig;
     checkConfig(lc);
     const choices = codemodChoices(all.map((c) => c.id), lc, parsed.absPath, (id) => inPreset.has(id));
@@ -272,8 +297,10 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
   const knowledge = knowledgeForFiles(files.filter((f) => f.kind === 'compose' && f.absPath).map((f) => f.absPath as string), opts.knowledge);
   if (Object.keys(knowledge).length) global.knowledge = knowledge;
   const resolver = opts.customResolver ?? createDefaultResolver(withAptSnapshot(resolverSettings(cfg, opts.resolver, rootConfig.dir), aptSnapshot));
-  const dockerfiles = new Set(files.filter((f) => f.kind === 'dockerfile').map((f) => f.absPath));
-  const dockerfileDirs = new Set(files.flatMap((f) => (f.kind === 'dockerfile' && f.absPath ? [dirname(f.absPath)] : [])));
+  const dockerfiles = files.flatMap((f) => (f.kind === 'dockerfile' && f.absPath ? [f.absPath] : []));
+  // Worker threads load the codemods themselves: the registered ones, or the module given with custom ones.
+  const threads = opts.stdin || (opts.codemods && !opts.codemodsModule) ? 0 : workerThreads(opts.jobs ?? cfg.jobs ?? 'auto', files.length);
+  const setup: ApiWorkerSetup = { dockerfiles, ...(opts.codemods && opts.codemodsModule ? { codemodsModule: opts.codemodsModule } : {}) };
   const results: FileResult[] = [];
   /** Applied fixes carrying changes to other files (applied after the run, for files whose own changes went through). */
   const withCompanions: { seq: number; applied: Finding[] }[] = [];
@@ -312,18 +339,14 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
       answers: resolver.answers,
       resolve: (keys) => resolver.resolveAll(keys, { cwd, onLookup }),
       backedOff: global.knowledge ? backedOffIn(global.knowledge) : undefined,
-      // Compose files building a Dockerfile of the run stay visible to the Dockerfiles' batches, and so do the compose
-      // base/override files beside a Dockerfile of the run (`build:` in compose.dev.yaml, the service's volumes in
-      // compose.yaml: dockerfile-non-root-user reads them together).
-      keep: (p) =>
-        p.kind === 'compose' &&
-        (composeBuilds(p).some((b) => dockerfiles.has(b.dockerfile)) ||
-          (p.absPath !== undefined && dockerfileDirs.has(dirname(p.absPath)) && isComposeFamilyName(basename(p.absPath)))),
+      // Compose files building a Dockerfile of the run (or beside one) stay visible to the Dockerfiles' batches.
+      keep: keepRule(setup),
       // A directory's compose base and override files read each other (same batch); kustomizations name resources
       // anywhere in the run (every batch sees them).
       together: (f) => (f.kind === 'compose' && isComposeFamilyName(basename(f.path)) ? 'compose' : undefined),
       shared: { kubernetes: mayBeKustomization },
       indexes: all.flatMap((c) => (opts.skip?.includes(c.id) || (opts.only?.length && !opts.only.includes(c.id)) ? [] : (c.runIndexes ?? []))),
+      ...(threads > 0 ? { workers: { jobs: threads, ...entryBeside(import.meta.url, 'worker'), setup } } : {}),
       onResult: (r) => {
         const seq = processed++;
         report?.();
@@ -365,21 +388,6 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
     ...[...roleNotes.keys()].sort().map((p) => roleNotes.get(p) as string),
   ];
   return { files: results, problems, requests, companions, notes };
-}
-
-/** A finding inside the mapping of a compose service whose knowledge backs that codemod off is dropped. */
-function backedOffIn(knowledge: Record<string, FileKnowledge>): (parsed: ParsedFile, codemodId: string, offset: number) => boolean {
-  return (parsed, codemodId, offset) => {
-    if (parsed.kind !== 'compose' || !parsed.absPath) return false;
-    const fk = knowledge[parsed.absPath];
-    if (!fk) return false;
-    return composeServices(parsed).some((svc) => {
-      if (!fk[svc.name]?.backOff?.[codemodId]) return false;
-      const start = svc.keyNode.range?.[0] ?? -1;
-      const end = svc.node.range?.[2] ?? -1;
-      return offset >= start && offset <= end;
-    });
-  };
 }
 
 function resolverSettings(cfg: HardenConfig, over: Partial<ResolverSettings> | undefined, configDir: string): Partial<ResolverSettings> {

@@ -39,6 +39,7 @@ interface CommonFlags {
   network?: boolean;
   cache?: boolean;
   concurrency?: string;
+  jobs?: string;
   timeout?: string;
   verbose?: boolean;
   color?: boolean;
@@ -66,6 +67,7 @@ function addCommon(cmd: Command): Command {
     .option('--no-network', 'skip the codemods that need the network (registries, package indexes, downloads); run the rest')
     .option('--no-cache', 'neither read nor write the lookup cache')
     .option('--concurrency <n>', 'parallel network requests (default 8)')
+    .option('--jobs <n>', 'threads processing files: 1 = no worker thread, auto (default) = one per core from 256 files on')
     .option('--timeout <seconds>', 'per-request timeout (default 30)')
     .option('--verbose', 'print request counts and more detail on standard error')
     .option('--report-unused-ignores', 'report harden-ignore comments that suppressed nothing (check: they count as warnings)')
@@ -119,6 +121,7 @@ async function toOptions(paths: string[], f: CommonFlags): Promise<HardenOptions
     preset: f.preset,
     network: f.network === false ? false : undefined,
     composeVersion: f.composeVersion,
+    jobs: jobsFlag(f.jobs),
     resolver: {
       offline: f.offline,
       noCache: f.cache === false ? true : undefined,
@@ -130,6 +133,12 @@ async function toOptions(paths: string[], f: CommonFlags): Promise<HardenOptions
 }
 
 class UsageErr extends Error {}
+
+function jobsFlag(v: string | undefined): number | 'auto' | undefined {
+  if (v === undefined || v === 'auto') return v;
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageErr('--jobs must be a positive integer or auto');
+  return Number(v);
+}
 
 /** Run `work` with a progress line on stderr when it is a terminal (not in CI); the line is gone when it returns. */
 async function withProgress<T>(opts: HardenOptions, work: (opts: HardenOptions) => Promise<T>): Promise<T> {

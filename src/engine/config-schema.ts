@@ -104,6 +104,10 @@ export function configSchema(codemods?: readonly Codemod[]): JsonSchema {
       },
       insecure: strings('Registries reached over plain HTTP (loopback registries always are).'),
       concurrency: { type: 'integer', minimum: 1, description: 'Requests at once (default 8).' },
+      jobs: {
+        anyOf: [{ type: 'integer', minimum: 1 }, { const: 'auto' }],
+        description: 'Like --jobs: threads processing files (1: no worker thread). Default auto: one per core (at most 4) from 256 files on. Read from the root configuration.',
+      },
       timeout: { type: 'number', exclusiveMinimum: 0, description: 'Seconds per request (default 30).' },
       retries: { type: 'integer', minimum: 0, description: 'Retries of a failed request.' },
       cache: {

@@ -54,6 +54,8 @@ export interface HardenConfig {
   /** Registries reached over plain HTTP. */
   insecure?: string[];
   concurrency?: number;
+  /** Like --jobs: threads processing files (1: no worker thread; `auto`, the default, decides on the number of files). */
+  jobs?: number | 'auto';
   timeout?: number;
   retries?: number;
   cache?: { dir?: string; ttl?: number };

@@ -22,10 +22,14 @@ import { ParseError, parseFile } from './parse.js';
 import { BOM } from './text.js';
 import { crashError, processFile, resolveLookups, type EnabledCodemod, type FileError, type FileResult, type ProcessOptions } from './run.js';
 import type { RoleDecision } from './roles.js';
-import type { FileKind, LookupKey, ParsedFile, ProjectView, RunIndex } from './types.js';
+import type { Answers, FileKind, LookupKey, ParsedFile, ProjectView, RunIndex } from './types.js';
+import type { WorkerOptions } from './workers.js';
 
 /** At most this much text (characters) of files parsed before the first batch is kept for their batch. */
 const EARLY_CHARS = 2 * 1024 * 1024;
+
+/** What names a file of the run: enough to choose its codemods before it is parsed. */
+export type FileRef = Pick<ProjectFile, 'path' | 'absPath' | 'kind' | 'role'>;
 
 /** A file to process; its text is read when its batch comes. */
 export interface ProjectFile {
@@ -39,8 +43,8 @@ export interface ProjectFile {
 }
 
 export interface RunProjectOptions extends Pick<ProcessOptions, 'allowed' | 'applyFixes' | 'global' | 'answers' | 'knownIds' | 'backedOff'> {
-  /** The codemods to run on a parsed file (config, --only/--skip). */
-  codemodsFor(file: ParsedFile): EnabledCodemod[] | Promise<EnabledCodemod[]>;
+  /** The codemods to run on a file (config, --only/--skip): chosen on its path, kind and role, before it is parsed. */
+  codemodsFor(file: FileRef): EnabledCodemod[] | Promise<EnabledCodemod[]>;
   /** Resolve these lookup keys into `answers`. */
   resolve(keys: readonly LookupKey[]): Promise<void>;
   /** Parsed files visible to codemods through `ctx.project` without being processed (tests' `project.*` files). */
@@ -69,6 +73,11 @@ export interface RunProjectOptions extends Pick<ProcessOptions, 'allowed' | 'app
    * kept: `ProjectOutcome.results` stays empty, so memory holds one batch, not the whole run.
    */
   onResult?(result: FileResult): void | Promise<void>;
+  /**
+   * Process the batches in worker threads (src/engine/workers.ts): results, their order and the lookups asked are
+   * the same as in one thread. Absent: this thread processes every batch.
+   */
+  workers?: WorkerOptions;
 }
 
 export interface ProjectOutcome {
@@ -128,25 +137,115 @@ function batches(files: readonly ProjectFile[], size: number, together?: (f: Pro
   return out;
 }
 
-function failedResult(file: ProjectFile, t: { text: string; bom: boolean }, error: FileError): FileResult {
+export function failedResult(file: FileRef, t: { text: string; bom: boolean }, error: FileError): FileResult {
   const before = (t.bom ? BOM : '') + t.text;
   return { path: file.path, absPath: file.absPath, kind: file.kind, before, after: before, changed: false, applied: [], findings: [], heldBack: 0, suppressed: 0, error };
 }
 
-export async function runProject(files: readonly ProjectFile[], opts: RunProjectOptions): Promise<ProjectOutcome> {
-  const results: FileResult[] = [];
-  const emit = async (r: FileResult): Promise<void> => {
-    if (opts.onResult) await opts.onResult(r);
-    else results.push(r);
-  };
-  const problems = new Map<ProjectFile, { path: string; message: string }>();
-  const prepared = new Set<EnabledCodemod['codemod']>();
-  /** Processed files kept visible to later batches (`opts.keep`). */
-  const kept: ParsedFile[] = [];
+/** A file of a batch, read and parsed, with its codemods. */
+export interface LoadedFile {
+  file: FileRef;
+  text: string;
+  bom: boolean;
+  parsed: ParsedFile;
+  codemods: EnabledCodemod[];
+}
 
-  // Before the first batch: the shared files (parsed, kept for the run) and the run indexes' entries. A parse made here
-  // is the one its batch uses while the parses kept so far are within EARLY_CHARS of text; past that, the file is
-  // parsed again in its batch (memory stays bounded, the index still covers every file).
+/** A file's parse, with its role; or the result reporting why it does not parse. */
+export function parseLoaded(file: FileRef, t: { text: string; bom: boolean }): { parsed: ParsedFile } | { failed: FileResult } {
+  try {
+    const parsed = parseFile(file.kind, file.path, file.absPath, t.text);
+    if (file.role) parsed.role = file.role;
+    return { parsed };
+  } catch (e) {
+    const error: FileError = e instanceof ParseError ? { message: e.message, line: e.line, column: e.column } : crashError(e);
+    return { failed: failedResult(file, t, error) };
+  }
+}
+
+/** What one batch is processed with: the same in this thread and in a worker. */
+export interface BatchEnv extends Pick<ProcessOptions, 'allowed' | 'applyFixes' | 'global' | 'knownIds' | 'backedOff'> {
+  answers: Answers & { has?(k: LookupKey): boolean };
+  resolve(keys: readonly LookupKey[]): Promise<void>;
+  /** Codemods whose `prepare` already ran in this thread. */
+  prepared: Set<EnabledCodemod['codemod']>;
+  /** Files every batch sees besides its own: kept from earlier batches, shared, context (in that order). */
+  visibleToo: readonly ParsedFile[];
+  indexed: ProjectView['indexed'];
+  /** Told before each file is processed (its index in the batch). */
+  onStart?(index: number): void;
+}
+
+/**
+ * One batch, its files read and parsed: load the codemods' dependencies, resolve every lookup of the batch at once,
+ * then process file by file, each result handed to `emit` as it is made.
+ */
+export async function processBatch(loaded: readonly LoadedFile[], env: BatchEnv, emit: (r: FileResult) => Promise<void>): Promise<void> {
+  for (const l of loaded) {
+    for (const e of l.codemods) {
+      // Options the codemod's schema does not allow fail the run, naming the codemod and the key.
+      checkOptions(e.codemod, e.options);
+      if (env.prepared.has(e.codemod)) continue;
+      env.prepared.add(e.codemod);
+      await e.codemod.prepare?.();
+    }
+  }
+  const parsedHere = loaded.map((l) => l.parsed);
+  const byParsed = new Map(loaded.map((l) => [l.parsed, l.codemods] as const));
+  // A file whose codemods throw while declaring lookups (or that goes beyond a limit) fails alone.
+  const lookupFailures = new Map<ParsedFile, FileError>();
+  await resolveLookups(parsedHere, (p) => byParsed.get(p) ?? [], env.global, env.answers, env.resolve, (p, err) => lookupFailures.set(p, err));
+
+  const visible = [...new Set([...parsedHere, ...env.visibleToo])];
+  const byAbs = new Map<string, ParsedFile>();
+  for (const f of visible) if (f.absPath !== undefined && !byAbs.has(f.absPath)) byAbs.set(f.absPath, f);
+  const project: ProjectView = { files: visible, byAbsPath: (p) => byAbs.get(p), indexed: env.indexed };
+  for (const [i, l] of loaded.entries()) {
+    env.onStart?.(i);
+    const early = lookupFailures.get(l.parsed);
+    if (early) {
+      await emit(failedResult(l.file, l, early));
+      continue;
+    }
+    let result: FileResult;
+    try {
+      result = await processFile(
+        { path: l.file.path, absPath: l.file.absPath, kind: l.file.kind, text: l.text, bom: l.bom, parsed: l.parsed, role: l.file.role },
+        {
+          allowed: env.allowed,
+          applyFixes: env.applyFixes,
+          global: env.global,
+          answers: env.answers,
+          knownIds: env.knownIds,
+          backedOff: env.backedOff,
+          codemods: l.codemods,
+          project,
+          resolveMissing: env.resolve,
+        },
+      );
+    } catch (e) {
+      // Whatever goes wrong inside one file (a stack overflow on pathological input included) is that file's error.
+      result = failedResult(l.file, l, crashError(e));
+    }
+    await emit(result);
+  }
+}
+
+/** What runs before the first batch: the run indexes' entries, the shared files, and early parses. */
+export interface PrePass {
+  /** Each run index's entries, from every file of the run (and the context files). */
+  entries: Map<RunIndex<unknown>, unknown[]>;
+  shared: ParsedFile[];
+  /** Files parsed before their batch, whose parse their batch uses. */
+  early: Map<ProjectFile, { text: string; bom: boolean; parsed: ParsedFile }>;
+}
+
+/**
+ * Before the first batch: the shared files (parsed, kept for the run) and the run indexes' entries. A parse made here
+ * is the one its batch uses while the parses kept so far are within `earlyChars` of text; past that, the file is parsed
+ * again in its batch (memory stays bounded, the index still covers every file).
+ */
+export async function prePass(files: readonly ProjectFile[], opts: Pick<RunProjectOptions, 'shared' | 'indexes' | 'context'>, earlyBudget = EARLY_CHARS): Promise<PrePass> {
   const early = new Map<ProjectFile, { text: string; bom: boolean; parsed: ParsedFile }>();
   const shared: ParsedFile[] = [];
   const indexes = [...new Set(opts.indexes ?? [])];
@@ -170,22 +269,43 @@ export async function runProject(files: readonly ProjectFile[], opts: RunProject
     }
     for (const ix of hits) (entries.get(ix) as unknown[]).push(...ix.entries(parsed));
     if (forRun) shared.push(parsed);
-    if (forRun || earlyChars + t.text.length <= EARLY_CHARS) {
+    if (forRun || earlyChars + t.text.length <= earlyBudget) {
       early.set(file, { text: t.text, bom: t.bom, parsed });
       if (!forRun) earlyChars += t.text.length;
     }
   }
   for (const p of opts.context ?? []) for (const ix of indexes) if (ix.kinds.includes(p.kind)) (entries.get(ix) as unknown[]).push(...ix.entries(p));
+  return { entries, shared, early };
+}
+
+export async function runProject(files: readonly ProjectFile[], opts: RunProjectOptions): Promise<ProjectOutcome> {
+  const results: FileResult[] = [];
+  const emit = async (r: FileResult): Promise<void> => {
+    if (opts.onResult) await opts.onResult(r);
+    else results.push(r);
+  };
+  const problems = new Map<ProjectFile, { path: string; message: string }>();
+  const order = batches(files, opts.batchFiles ?? 64, opts.together);
+  if (opts.workers) {
+    const { runInWorkers } = await import('./workers.js');
+    const pre = await prePass(files, opts, 0);
+    await runInWorkers(order, pre, opts, opts.workers, emit, (f, message) => problems.set(f, { path: f.path, message }));
+    return { results, problems: files.flatMap((f) => problems.get(f) ?? []) };
+  }
+  const { entries, shared, early } = await prePass(files, opts);
   const isShared = new Set(shared);
   const indexed = <T>(ix: RunIndex<T>): readonly T[] => (entries.get(ix as RunIndex<unknown>) ?? []) as T[];
+  /** Processed files kept visible to later batches (`opts.keep`). */
+  const kept: ParsedFile[] = [];
+  const prepared = new Set<EnabledCodemod['codemod']>();
 
-  for (const batch of batches(files, opts.batchFiles ?? 64, opts.together)) {
-    const loaded: { file: ProjectFile; text: string; bom: boolean; parsed: ParsedFile; codemods: EnabledCodemod[] }[] = [];
+  for (const batch of order) {
+    const loaded: LoadedFile[] = [];
     for (const file of batch) {
       const pre = early.get(file);
       early.delete(file);
       if (pre) {
-        loaded.push({ file, ...pre, codemods: await opts.codemodsFor(pre.parsed) });
+        loaded.push({ file, ...pre, codemods: await opts.codemodsFor(file) });
         continue;
       }
       const t = await file.load();
@@ -193,55 +313,19 @@ export async function runProject(files: readonly ProjectFile[], opts: RunProject
         problems.set(file, { path: file.path, message: t.problem });
         continue;
       }
-      let parsed: ParsedFile;
-      try {
-        parsed = parseFile(file.kind, file.path, file.absPath, t.text);
-        if (file.role) parsed.role = file.role;
-      } catch (e) {
-        const error: FileError = e instanceof ParseError ? { message: e.message, line: e.line, column: e.column } : crashError(e);
-        await emit(failedResult(file, t, error));
+      const p = parseLoaded(file, t);
+      if ('failed' in p) {
+        await emit(p.failed);
         continue;
       }
-      loaded.push({ file, text: t.text, bom: t.bom, parsed, codemods: await opts.codemodsFor(parsed) });
+      loaded.push({ file, text: t.text, bom: t.bom, parsed: p.parsed, codemods: await opts.codemodsFor(file) });
     }
-    for (const l of loaded) {
-      for (const e of l.codemods) {
-        // Options the codemod's schema does not allow fail the run, naming the codemod and the key.
-        checkOptions(e.codemod, e.options);
-        if (prepared.has(e.codemod)) continue;
-        prepared.add(e.codemod);
-        await e.codemod.prepare?.();
-      }
-    }
-    const parsedHere = loaded.map((l) => l.parsed);
-    const byParsed = new Map(loaded.map((l) => [l.parsed, l.codemods] as const));
-    // A file whose codemods throw while declaring lookups (or that goes beyond a limit) fails alone.
-    const lookupFailures = new Map<ParsedFile, FileError>();
-    await resolveLookups(parsedHere, (p) => byParsed.get(p) ?? [], opts.global, opts.answers, opts.resolve, (p, err) => lookupFailures.set(p, err));
-
-    const visible = [...new Set([...parsedHere, ...kept, ...shared, ...(opts.context ?? [])])];
-    const byAbs = new Map<string, ParsedFile>();
-    for (const f of visible) if (f.absPath !== undefined && !byAbs.has(f.absPath)) byAbs.set(f.absPath, f);
-    const project: ProjectView = { files: visible, byAbsPath: (p) => byAbs.get(p), indexed };
-    for (const l of loaded) {
-      const early = lookupFailures.get(l.parsed);
-      if (early) {
-        await emit(failedResult(l.file, l, early));
-        continue;
-      }
-      let result: FileResult;
-      try {
-        result = await processFile(
-          { path: l.file.path, absPath: l.file.absPath, kind: l.file.kind, text: l.text, bom: l.bom, parsed: l.parsed, role: l.file.role },
-          { ...opts, codemods: l.codemods, project, resolveMissing: opts.resolve },
-        );
-      } catch (e) {
-        // Whatever goes wrong inside one file (a stack overflow on pathological input included) is that file's error.
-        result = failedResult(l.file, l, crashError(e));
-      }
-      await emit(result);
-    }
-    if (opts.keep) for (const p of parsedHere) if (opts.keep(p) && !isShared.has(p)) kept.push(p);
+    await processBatch(
+      loaded,
+      { ...opts, answers: opts.answers, resolve: opts.resolve, prepared, visibleToo: [...kept, ...shared, ...(opts.context ?? [])], indexed },
+      emit,
+    );
+    if (opts.keep) for (const l of loaded) if (opts.keep(l.parsed) && !isShared.has(l.parsed)) kept.push(l.parsed);
   }
   return { results, problems: files.flatMap((f) => problems.get(f) ?? []) };
 }
