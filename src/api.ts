@@ -92,8 +92,8 @@ export interface HardenOptions {
   onProgress?: (progress: Progress) => void;
   /**
    * Threads processing files (`--jobs`): 1 = this thread only; N = N worker threads, each taking every N-th batch of
-   * files. Default: the config's `jobs`, else `auto`: as many as there are cores (at most 4) when there are at least
-   * `AUTO_JOBS_MIN_FILES` files, else 1. Results and lookups are the same whatever the number.
+   * files. Default: the config's `jobs`, else `auto`: one worker per core but one (at most 4) when there are at least
+   * `AUTO_JOBS_MIN_FILES` files and 3 cores or more, else none. Results and lookups are the same whatever the number.
    */
   jobs?: number | 'auto';
   /**
@@ -103,15 +103,23 @@ export interface HardenOptions {
   codemodsModule?: string;
 }
 
-/** Below this many files, `jobs: auto` starts no worker thread: starting one (loading every codemod) costs more than it saves. */
-export const AUTO_JOBS_MIN_FILES = 256;
+/**
+ * Below this many files, `jobs: auto` starts no worker thread: each costs its start-up (loading every codemod, about
+ * 0.2 s of CPU), its own warm-up, and the files the pre-pass parsed are parsed again in the workers.
+ */
+export const AUTO_JOBS_MIN_FILES = 1000;
 /** `jobs: auto` starts at most this many worker threads. */
 export const AUTO_JOBS_MAX = 4;
 
-/** How many worker threads a run of `files` files uses (0: none, this thread processes them). */
-export function workerThreads(jobs: number | 'auto', files: number): number {
+/**
+ * How many worker threads a run of `files` files uses (0: none, this thread processes them). `auto` leaves a core to
+ * this thread and V8's own helper threads: one thread already keeps more than one core busy (garbage collection runs
+ * beside it), and on 2 cores two workers cost about 35% more CPU than one thread for no shorter run (see the README's
+ * figures), so auto starts workers from 3 cores on.
+ */
+export function workerThreads(jobs: number | 'auto', files: number, cores = availableParallelism()): number {
   if (jobs !== 'auto' && (!Number.isInteger(jobs) || jobs < 1)) throw new UsageError(`jobs must be a positive integer or auto, not '${jobs}'`);
-  const n = jobs === 'auto' ? (files >= AUTO_JOBS_MIN_FILES ? Math.min(availableParallelism(), AUTO_JOBS_MAX) : 1) : jobs;
+  const n = jobs === 'auto' ? (files >= AUTO_JOBS_MIN_FILES ? Math.min(cores - 1, AUTO_JOBS_MAX) : 1) : jobs;
   return n > 1 ? n : 0;
 }
 

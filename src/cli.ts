@@ -67,7 +67,7 @@ function addCommon(cmd: Command): Command {
     .option('--no-network', 'skip the codemods that need the network (registries, package indexes, downloads); run the rest')
     .option('--no-cache', 'neither read nor write the lookup cache')
     .option('--concurrency <n>', 'parallel network requests (default 8)')
-    .option('--jobs <n>', 'threads processing files: 1 = no worker thread, auto (default) = one per core from 256 files on')
+    .option('--jobs <n>', 'threads processing files: 1 = no worker thread, auto (default) = one per core but one, from 1000 files and 3 cores')
     .option('--timeout <seconds>', 'per-request timeout (default 30)')
     .option('--verbose', 'print request counts and more detail on standard error')
     .option('--report-unused-ignores', 'report harden-ignore comments that suppressed nothing (check: they count as warnings)')

@@ -106,7 +106,7 @@ export function configSchema(codemods?: readonly Codemod[]): JsonSchema {
       concurrency: { type: 'integer', minimum: 1, description: 'Requests at once (default 8).' },
       jobs: {
         anyOf: [{ type: 'integer', minimum: 1 }, { const: 'auto' }],
-        description: 'Like --jobs: threads processing files (1: no worker thread). Default auto: one per core (at most 4) from 256 files on. Read from the root configuration.',
+        description: 'Like --jobs: threads processing files (1: no worker thread). Default auto: one per core but one (at most 4) from 1000 files and 3 cores on. Read from the root configuration.',
       },
       timeout: { type: 'number', exclusiveMinimum: 0, description: 'Seconds per request (default 30).' },
       retries: { type: 'integer', minimum: 0, description: 'Retries of a failed request.' },

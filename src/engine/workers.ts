@@ -23,6 +23,7 @@ import { dirname, join } from 'node:path';
 import { failedResult, parseLoaded, processBatch, type FileRef, type LoadedFile, type PrePass, type ProjectFile, type RunProjectOptions } from './project.js';
 import { AnswerStore, dedupeKeys } from './lookups.js';
 import { SecretValue } from './redacted.js';
+import { BOM } from './text.js';
 import type { EnabledCodemod, FileResult } from './run.js';
 import type { Answer, Codemod, GlobalSettings, LookupKey, ParsedFile, RunIndex } from './types.js';
 
@@ -98,7 +99,8 @@ export interface WorkerData {
 }
 
 type ToWorker =
-  | { type: 'batch'; seq: number; files: WireFile[]; kept: WireKept[] }
+  /** `careful`: say which file is being parsed or processed, and post each result at once (after a worker died). */
+  | { type: 'batch'; seq: number; files: WireFile[]; kept: WireKept[]; careful: boolean }
   | { type: 'answers'; id: number; answers: (Answer | undefined)[] }
   | { type: 'answers'; id: number; error: string };
 
@@ -107,7 +109,8 @@ type FromWorker =
   | { type: 'kept'; seq: number; indices: number[] }
   | { type: 'at'; seq: number; index: number }
   | { type: 'result'; seq: number; index: number; result: unknown }
-  | { type: 'done'; seq: number }
+  /** The batch's results (those not posted one by one), in the order made. */
+  | { type: 'done'; seq: number; results: [number, unknown][] }
   | { type: 'resolve'; id: number; keys: LookupKey[] }
   | { type: 'fatal'; message: string };
 
@@ -138,6 +141,22 @@ export function fromWire(v: unknown): unknown {
   return o;
 }
 
+/**
+ * A result as posted by a worker: its texts are left out when the host has them (the text read, and the same text
+ * when nothing changed), each replaced by 0 so that the result keeps its shape.
+ */
+function resultToWire(r: FileResult): unknown {
+  return toWire({ ...r, before: 0, after: r.after === r.before ? 0 : r.after });
+}
+
+function resultFromWire(v: unknown, f: WireText): FileResult {
+  const r = fromWire(v) as Omit<FileResult, 'before' | 'after'> & { before: string | 0; after: string | 0 };
+  const before = (f.bom ? BOM : '') + f.text;
+  r.before = before;
+  if (r.after === 0) r.after = before;
+  return r as FileResult;
+}
+
 const wireText = (p: { path: string; absPath: string | undefined; kind: ParsedFile['kind']; role?: ParsedFile['role']; text: string }, bom = false): WireText => ({
   ref: { path: p.path, absPath: p.absPath, kind: p.kind, ...(p.role ? { role: p.role } : {}) },
   text: p.text,
@@ -151,8 +170,10 @@ interface BatchState {
   files: WireFile[];
   /** Indices (WireFile.index) with a result. */
   done: Set<number>;
-  /** The file being parsed or processed. */
+  /** The file being parsed or processed (careful batches only). */
   at?: number;
+  /** Sent again after a worker died while on it: its worker says which file it is on. */
+  careful: boolean;
   kept?: number[];
   finished: boolean;
   buffer: FileResult[];
@@ -283,8 +304,12 @@ export async function runInWorkers(
     else if (m.type === 'at') b.at = m.index;
     else if (m.type === 'result') {
       b.done.add(m.index);
-      deliver(b, fromWire(m.result) as FileResult);
+      deliver(b, resultFromWire(m.result, b.files.find((f) => f.index === m.index) as WireFile));
     } else if (m.type === 'done') {
+      for (const [index, r] of m.results) {
+        b.done.add(index);
+        deliver(b, resultFromWire(r, b.files.find((f) => f.index === index) as WireFile));
+      }
       b.finished = true;
       slot.batches = slot.batches.filter((x) => x !== b);
       // Only the kept files' texts are needed any more (for workers that have not seen them yet).
@@ -300,8 +325,10 @@ export async function runInWorkers(
     const pending = slot.batches;
     const next = start(i);
     for (const [n, b] of pending.entries()) {
-      // The file it was on; a crash before the first file of its batch is blamed on that file.
-      const blamed = n === 0 ? [b.at, ...b.files.map((x) => x.index)].find((x) => x !== undefined && !b.done.has(x)) : undefined;
+      // The batch it was on is sent again, carefully; if it was already, the file it was on fails (a crash before its
+      // first file is blamed on that file).
+      const blamed = n === 0 && b.careful ? [b.at, ...b.files.map((x) => x.index)].find((x) => x !== undefined && !b.done.has(x)) : undefined;
+      if (n === 0) b.careful = true;
       if (blamed !== undefined) {
         const f = b.files.find((x) => x.index === blamed) as WireFile;
         b.done.add(f.index);
@@ -324,7 +351,7 @@ export async function runInWorkers(
     }
     slot.keptUpTo = b.seq;
     slot.batches.push(b);
-    slot.worker.postMessage({ type: 'batch', seq: b.seq, files, kept } satisfies ToWorker);
+    slot.worker.postMessage({ type: 'batch', seq: b.seq, files, kept, careful: b.careful } satisfies ToWorker);
   };
 
   const until = async (ok: () => boolean) => {
@@ -352,7 +379,7 @@ export async function runInWorkers(
         const codemods = enabled.map((e) => ({ id: e.codemod.id, options: e.options, ...(e.severity ? { severity: e.severity } : {}) }));
         files.push({ ref: { path: file.path, absPath: file.absPath, kind: file.kind, ...(file.role ? { role: file.role } : {}) }, text: t.text, bom: t.bom, index: files.length, codemods });
       }
-      const b: BatchState = { seq, files, done: new Set(), finished: false, buffer: [] };
+      const b: BatchState = { seq, files, done: new Set(), careful: false, finished: false, buffer: [] };
       states.push(b);
       if (files.length === 0) {
         b.kept = [];
@@ -428,8 +455,11 @@ export function serveWorker(port: Port, data: WorkerData, side: WorkerSide): voi
       const p = own ?? parseAll([k])[0];
       if (p) kept.push(p);
     }
-    const at = (index: number) => port.postMessage({ type: 'at', seq: m.seq, index });
-    const post = (index: number, r: FileResult) => port.postMessage({ type: 'result', seq: m.seq, index, result: toWire(r) });
+    const at = m.careful ? (index: number) => port.postMessage({ type: 'at', seq: m.seq, index }) : () => {};
+    const results: [number, unknown][] = [];
+    const post = m.careful
+      ? (index: number, r: FileResult) => port.postMessage({ type: 'result', seq: m.seq, index, result: resultToWire(r) })
+      : (index: number, r: FileResult) => void results.push([index, resultToWire(r)]);
     const loaded: (LoadedFile & { index: number })[] = [];
     for (const f of m.files) {
       at(f.index);
@@ -469,7 +499,7 @@ export function serveWorker(port: Port, data: WorkerData, side: WorkerSide): voi
         post((loaded[i++] as LoadedFile & { index: number }).index, r);
       },
     );
-    port.postMessage({ type: 'done', seq: m.seq });
+    port.postMessage({ type: 'done', seq: m.seq, results });
   };
 
   let queue: Promise<void> = Promise.resolve();

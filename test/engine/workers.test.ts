@@ -48,8 +48,11 @@ function crossFileTree(): Record<string, string> {
 }
 
 describe('jobs', () => {
-  it('auto starts no worker below the threshold, one per core above it; 1 starts none', () => {
-    expect(workerThreads('auto', AUTO_JOBS_MIN_FILES - 1)).toBe(0);
+  it('auto starts no worker below the threshold or on 2 cores, one per core but one above it; 1 starts none', () => {
+    expect(workerThreads('auto', AUTO_JOBS_MIN_FILES - 1, 8)).toBe(0);
+    expect(workerThreads('auto', AUTO_JOBS_MIN_FILES, 8)).toBe(4);
+    expect(workerThreads('auto', AUTO_JOBS_MIN_FILES, 3)).toBe(2);
+    expect(workerThreads('auto', AUTO_JOBS_MIN_FILES, 2)).toBe(0);
     expect(workerThreads(1, 10_000)).toBe(0);
     expect(workerThreads(3, 5)).toBe(3);
     expect(() => workerThreads(0, 5)).toThrow(/positive integer/);
