@@ -24,6 +24,7 @@ import { failedResult, parseLoaded, processBatch, type FileRef, type LoadedFile,
 import { AnswerStore, dedupeKeys } from './lookups.js';
 import { SecretValue } from './redacted.js';
 import { BOM } from './text.js';
+import { checkOptions } from './options.js';
 import type { EnabledCodemod, FileResult } from './run.js';
 import type { Answer, Codemod, GlobalSettings, LookupKey, ParsedFile, RunIndex } from './types.js';
 
