@@ -24,16 +24,28 @@ const TSX = import.meta.resolve('tsx');
 const log = process.env.HARDEN_E2E_LOG ? (l: string) => process.stderr.write(`${l}\n`) : undefined;
 
 function cli(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return start(args, opts).done;
+}
+
+function start(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): { pid: number | undefined; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
   const child = spawn(process.execPath, ['--import', TSX, BIN, ...args], { cwd: opts.cwd, env: { ...opts.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
-  return new Promise((res) => child.on('close', (code) => {
-    clearTimeout(timer);
-    res({ code, stdout, stderr });
-  }));
+  return {
+    pid: child.pid,
+    done: new Promise((res) => child.on('close', (code) => {
+      clearTimeout(timer);
+      res({ code, stdout, stderr });
+    })),
+  };
+}
+
+/** Directories of podman API services verify started (one per run, removed when it stops the service). */
+async function serviceDirs(): Promise<string[]> {
+  return (await readdir(tmpdir())).filter((f) => f.startsWith('harden-verify-podman-') && !f.startsWith('harden-verify-podman-e2e'));
 }
 
 const svc = (p: ProjectReport, name: string): ServiceReport => {
@@ -104,7 +116,7 @@ describe.skipIf(skip !== undefined)(skip ? `harden verify under a real podman: s
     await pm.podman(['run', '-d', '--name', 'shop_cache_1', '--network', 'none', '--label', 'com.docker.compose.project=shop', '--label', 'com.docker.compose.service=cache', 'redis:7.0']);
     const before = await readdir(dir);
     const volumesBefore = (await pm.podman(['volume', 'ls', '-q'])).stdout.trim().split('\n').filter(Boolean).sort();
-    const socketsBefore = (await readdir(tmpdir())).filter((f) => f.startsWith('harden-verify-podman-') && !f.startsWith('harden-verify-podman-e2e'));
+    const socketsBefore = await serviceDirs();
 
     const engine = await detectEngine({ env: pm.env, cli: 'podman' });
     expect(engine.cli).toBe('podman');
@@ -146,11 +158,44 @@ describe.skipIf(skip !== undefined)(skip ? `harden verify under a real podman: s
     expect(nets.filter((n) => /^hv[0-9a-f]{8}/.test(n))).toEqual([]);
     const imgs = (await pm.podman(['images', '--format', '{{.Repository}}'])).stdout.trim().split('\n').filter(Boolean);
     expect(imgs.filter((n) => /hv[0-9a-f]{8}/.test(n))).toEqual([]);
-    const socketsAfter = (await readdir(tmpdir())).filter((f) => f.startsWith('harden-verify-podman-') && !f.startsWith('harden-verify-podman-e2e'));
+    const socketsAfter = await serviceDirs();
     expect(socketsAfter).toEqual(socketsBefore);
     // The project itself is as it was.
     expect((await readdir(dir)).sort()).toEqual(before.sort());
     expect(await readFile(join(dir, 'compose.yaml'), 'utf8')).toBe(compose);
     expect(await readdir(join(dir, 'app'))).toEqual(['Dockerfile']);
   }, 1_200_000);
+
+  it('interrupted with SIGINT: removes what it created and stops the API service it started', async () => {
+    const dir = join(work, 'sigint');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'compose.yaml'), 'services:\n  cache:\n    image: redis:7.0\n');
+    await writeFile(join(dir, '.harden.yaml'), `registries:\n  docker.io: { mirror: "${replicas.registry.url}" }\n`);
+    const servicesBefore = await serviceDirs();
+    const run = start(['verify', '--unsafe', '.'], { cwd: dir, env: pm.env });
+    // Interrupt once the baseline's container exists.
+    let sent = false;
+    const t0 = Date.now();
+    while (!sent && Date.now() - t0 < 300_000) {
+      const ps = await pm.podman(['ps', '-a', '--filter', 'label=com.docker.compose.service=cache', '--format', '{{.Names}}']);
+      if (ps.stdout.split('\n').some((n) => /^hv[0-9a-f]{8}/.test(n))) {
+        process.kill(run.pid as number, 'SIGINT');
+        sent = true;
+      } else await new Promise((res) => setTimeout(res, 500));
+    }
+    expect(sent).toBe(true);
+    const r = await run.done;
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/SIGINT: removing/);
+    const ps = (await pm.podman(['ps', '-a', '--format', '{{.Names}}'])).stdout.split('\n').filter((n) => /^hv[0-9a-f]{8}/.test(n));
+    expect(ps).toEqual([]);
+    expect(await serviceDirs()).toEqual(servicesBefore);
+    const procs = (await readdir('/proc')).filter((d) => /^\d+$/.test(d));
+    const services = [];
+    for (const d of procs) {
+      const cmd = await readFile(`/proc/${d}/cmdline`, 'utf8').catch(() => '');
+      if (cmd.includes('system\0service') && /harden-verify-podman-(?!e2e)/.test(cmd)) services.push(cmd);
+    }
+    expect(services).toEqual([]);
+  }, 600_000);
 });
