@@ -8,9 +8,18 @@
  * resolves to 127.0.0.1 through the pod's /etc/hosts), nothing is published on the host, no bridge or firewall rule is
  * created, and the baseline and the hardened copy never clash with each other or with the user's own running project.
  * Services with `network_mode: host` keep it (and then share the host's ports: the report says so).
+ *
+ * Port clashes: two services that listen on the same port (grafana and a Node app both on 3000) cannot share one
+ * loopback. The ports each service listens on are read from the file (`ports:` container side, `expose:`, a `PORT`
+ * variable, `--port N` in its command), the image (`ExposedPorts`) and the knowledge base (podPlan()); services that
+ * clash go to further pods. Only then do the pods need a network between them: an `--internal` network of the
+ * verify run's own (no route out, nothing published), each pod at a fixed address, and every pod's /etc/hosts names
+ * the services of its own pod 127.0.0.1 and the others by their pod's address, so service names resolve as before.
  */
 import { isAbsolute } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { matchImage } from '../compose/image-kb.js';
+import { commandPort } from '../compose/probes.js';
 import { composeGlobalArgs, exec, type Engine, type Exec } from './engine.js';
 import { HealthRunner } from './podman.js';
 
@@ -23,6 +32,8 @@ export interface RunFile {
   notes: Record<string, string[]>;
   /** Per service: the hardened definition, as compose reads it (plain values). */
   defs: Record<string, Record<string, unknown>>;
+  /** Per service in a pod: the ports the file says it listens on; `explicit` when a PORT variable or its command names them. */
+  ports: Record<string, { ports: number[]; explicit: boolean }>;
 }
 
 /** Keys that cannot be combined with `network_mode: container:…` (or would clash with the user's own project). */
@@ -31,16 +42,26 @@ const DROPPED = ['ports', 'networks', 'links', 'container_name', 'hostname', 'do
 /** Where the run file mounts the hosts file naming the services, when the engine does not share the pod's (podman). */
 export const HOSTS_FILE = '.harden-verify.hosts';
 
-/** The hosts file for engines whose joined containers do not share the pod's /etc/hosts: every service on 127.0.0.1. */
-export function hostsText(services: readonly string[]): string {
-  return `127.0.0.1\tlocalhost ${services.join(' ')}\n::1\tlocalhost\n`;
+/** The hosts file of the pods after the first (`.harden-verify.hosts2`, …). */
+export const hostsFileOf = (i: number): string => `${HOSTS_FILE}${i === 0 ? '' : i + 1}`;
+
+/**
+ * The hosts file for engines whose joined containers do not share the pod's /etc/hosts: the pod's own services on
+ * 127.0.0.1, those of other pods (`remote`: name and address) at their pod's address.
+ */
+export function hostsText(services: readonly string[], remote: readonly (readonly [string, string])[] = []): string {
+  return `127.0.0.1\tlocalhost ${services.join(' ')}\n::1\tlocalhost\n${remote.map(([n, ip]) => `${ip}\t${n}\n`).join('')}`;
 }
 
 /**
- * The compose file verify runs, from the project's own (already hardened or not) text. `opts.hostsFile`: mount
- * ./.harden-verify.hosts on /etc/hosts in every service of the pod (engines that do not share the pod's hosts file).
+ * The compose file verify runs, from the project's own (already hardened or not) text; `pod` names each service's pod.
+ * `opts.hostsFile`: mount a hosts file (./.harden-verify.hosts, or the one the function names for the service) on
+ * /etc/hosts in every service of a pod (engines that do not share the pod's hosts file).
  */
-export function runFile(source: string, pod: string, opts: { hostsFile?: boolean } = {}): RunFile {
+export function runFile(source: string, pod: string | ((service: string) => string), opts: { hostsFile?: boolean | ((service: string) => string) } = {}): RunFile {
+  const podOf = typeof pod === 'string' ? () => pod : pod;
+  const hostsOf = typeof opts.hostsFile === 'function' ? opts.hostsFile : () => HOSTS_FILE;
+  const ports: RunFile['ports'] = {};
   const doc = (parse(source, { maxAliasCount: -1, merge: true }) ?? {}) as Record<string, unknown>;
   const svcs = (doc.services ?? {}) as Record<string, Record<string, unknown> | null>;
   const notes: Record<string, string[]> = {};
@@ -49,6 +70,7 @@ export function runFile(source: string, pod: string, opts: { hostsFile?: boolean
     const s = raw ?? {};
     svcs[name] = s;
     const n: string[] = [];
+    const declared = declaredPorts(s);
     const dropped = DROPPED.filter((k) => k in s && k !== 'container_name');
     for (const k of DROPPED) delete s[k];
     if (dropped.includes('ports')) n.push('ports not published (the verify pod is loopback-only)');
@@ -56,9 +78,12 @@ export function runFile(source: string, pod: string, opts: { hostsFile?: boolean
     if (mode === 'host') n.push('network_mode: host kept: it uses the host\'s ports, which may be taken');
     else if (mode === 'none' || mode?.startsWith('service:') || mode?.startsWith('container:')) {
       // joins another service or has no network: left as it is
-    } else s.network_mode = `container:${pod}`;
+    } else {
+      s.network_mode = `container:${podOf(name)}`;
+      ports[name] = declared;
+    }
     if (opts.hostsFile && mode !== 'host' && mode !== 'none') {
-      s.volumes = [...(Array.isArray(s.volumes) ? (s.volumes as unknown[]) : []), `./${HOSTS_FILE}:/etc/hosts:ro`];
+      s.volumes = [...(Array.isArray(s.volumes) ? (s.volumes as unknown[]) : []), `./${hostsOf(name)}:/etc/hosts:ro`];
     }
     if (s.build !== undefined) {
       const b = typeof s.build === 'string' ? { context: s.build } : ((s.build ?? {}) as Record<string, unknown>);
@@ -71,8 +96,120 @@ export function runFile(source: string, pod: string, opts: { hostsFile?: boolean
   delete doc.networks;
   delete doc.name;
   const text = stringify(doc, { aliasDuplicateObjects: false });
-  for (const s of Object.values(svcs)) if (s && s.network_mode === `container:${pod}`) delete s.network_mode;
-  return { text, buildText: stringify(doc, { aliasDuplicateObjects: false }), services: Object.keys(svcs), notes, defs };
+  for (const [name, s] of Object.entries(svcs)) if (s && s.network_mode === `container:${podOf(name)}`) delete s.network_mode;
+  return { text, buildText: stringify(doc, { aliasDuplicateObjects: false }), services: Object.keys(svcs), notes, defs, ports };
+}
+
+/** `${VAR:-default}` / `${VAR-default}` → default (the value compose uses when VAR is not set); other variables stay. */
+function withDefaults(v: string): string {
+  return v.replace(/\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^}]*)\}/g, '$1');
+}
+
+/** `3000`, `8000-8002` → the port numbers (a range of at most 100 ports). */
+function portList(v: string): number[] {
+  const m = /^(\d+)(?:-(\d+))?(?:\/tcp)?$/.exec(v.trim());
+  if (!m) return [];
+  const a = Number(m[1]);
+  const b = m[2] ? Number(m[2]) : a;
+  if (b < a || b - a > 100) return [a];
+  return Array.from({ length: b - a + 1 }, (_, i) => a + i);
+}
+
+/** The ports a service definition says it listens on: `ports:` (container side), `expose:`, a PORT variable, `--port N`. */
+export function declaredPorts(s: Record<string, unknown>): { ports: number[]; explicit: boolean } {
+  const out = new Set<number>();
+  for (const p of Array.isArray(s.ports) ? (s.ports as unknown[]) : []) {
+    if (typeof p === 'number') out.add(p);
+    else if (typeof p === 'string') {
+      const v = withDefaults(p);
+      if (/\/udp$/.test(v)) continue;
+      for (const n of portList(v.slice(v.lastIndexOf(':') + 1))) out.add(n);
+    } else if (p && typeof p === 'object') {
+      const o = p as { target?: unknown; protocol?: unknown };
+      if (o.protocol === 'udp') continue;
+      for (const n of portList(withDefaults(String(o.target ?? '')))) out.add(n);
+    }
+  }
+  for (const p of Array.isArray(s.expose) ? (s.expose as unknown[]) : []) for (const n of portList(withDefaults(String(p)))) out.add(n);
+  let explicit = false;
+  const env = s.environment;
+  let port: string | undefined;
+  if (Array.isArray(env)) {
+    const e = (env as unknown[]).map(String).find((x) => x.startsWith('PORT='));
+    port = e?.slice(5);
+  } else if (env && typeof env === 'object') {
+    const v = (env as Record<string, unknown>).PORT;
+    if (typeof v === 'string' || typeof v === 'number') port = String(v);
+  }
+  if (port !== undefined && /^\d+$/.test(withDefaults(port).trim())) {
+    out.add(Number(withDefaults(port).trim()));
+    explicit = true;
+  }
+  const cmd = Array.isArray(s.command) ? (s.command as unknown[]).map(String) : typeof s.command === 'string' ? s.command.split(/\s+/) : [];
+  const fromCommand = commandPort(cmd);
+  if (fromCommand !== undefined) {
+    out.add(fromCommand);
+    explicit = true;
+  }
+  return { ports: [...out].sort((a, b) => a - b), explicit };
+}
+
+export interface PodPlan {
+  /** The services of each pod (the first pod is the one every stack has). */
+  pods: string[][];
+  /** Per service: the ports it was placed by (file, image, knowledge base). */
+  ports: Record<string, number[]>;
+  /** Per service not in the first pod: the services it clashes with, and on which port. */
+  moved: Record<string, { port: number; with: string }>;
+}
+
+/**
+ * Which services share a pod: each goes to the first pod where no service listens on one of its ports. The ports are
+ * the file's; with no PORT variable or `--port` in the command, also the image's `ExposedPorts` and the knowledge
+ * base's (a server keeps its default port unless told otherwise).
+ */
+export function podPlan(rf: Pick<RunFile, 'services' | 'ports' | 'defs'>, exposed: Record<string, number[]>): PodPlan {
+  const plan: PodPlan = { pods: [], ports: {}, moved: {} };
+  for (const name of rf.services) {
+    const d = rf.ports[name];
+    if (!d) continue;
+    const ports = new Set(d.ports);
+    if (!d.explicit) {
+      for (const p of exposed[name] ?? []) ports.add(p);
+      const image = rf.defs[name]?.image;
+      if (typeof image === 'string') for (const p of matchImage(image)?.ports ?? []) ports.add(p);
+    }
+    const mine = [...ports].sort((a, b) => a - b);
+    plan.ports[name] = mine;
+    let i = plan.pods.findIndex((pod) => !pod.some((o) => (plan.ports[o] ?? []).some((p) => ports.has(p))));
+    if (i < 0) {
+      i = plan.pods.length;
+      plan.pods.push([]);
+    }
+    if (i > 0) {
+      const first = plan.pods[0] ?? [];
+      const other = first.find((o) => (plan.ports[o] ?? []).some((p) => ports.has(p))) ?? '';
+      plan.moved[name] = { port: (plan.ports[other] ?? []).find((p) => ports.has(p)) ?? 0, with: other };
+    }
+    (plan.pods[i] as string[]).push(name);
+  }
+  if (plan.pods.length === 0) plan.pods.push([]);
+  return plan;
+}
+
+/** The name of pod `i` of a project (the first is `<project>-pod`, as when there is one). */
+export const podName = (project: string, i: number): string => `${project}-pod${i === 0 ? '' : i + 1}`;
+
+/** The address of host `n` (1-based) of an IPv4 subnet `a.b.c.d/len`. */
+export function subnetHost(subnet: string, n: number): string | undefined {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(subnet.trim());
+  if (!m) return undefined;
+  const len = Number(m[5]);
+  if (len > 28) return undefined;
+  const base = ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 0;
+  const mask = len === 0 ? 0 : (~0 << (32 - len)) >>> 0;
+  const ip = ((base & mask) + n) >>> 0;
+  return [ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255].join('.');
 }
 
 export type Status = 'healthy' | 'running' | 'completed' | 'unhealthy' | 'exited' | 'restarting' | 'starting' | 'not started';
@@ -124,15 +261,17 @@ export interface StackOptions {
 }
 
 export class Stack {
-  readonly pod: string;
-  private podStarted = false;
-  /** The images this stack built (removed by down(), also when the pod was started from one). */
+  /** The pods' internal network (created only when services clash on a port). */
+  readonly network: string;
+  private readonly pods = new Set<string>();
+  private networkCreated = false;
+  /** The images this stack built (removed by down(), also when a pod was started from one). */
   private built: string[] = [];
   /** Runs the healthchecks when the engine does not (podman without systemd). */
   readonly health?: HealthRunner;
 
   constructor(readonly opts: StackOptions) {
-    this.pod = `${opts.project}-pod`;
+    this.network = `${opts.project}-net`;
     if (opts.engine.runsHealthchecks === false) this.health = new HealthRunner(opts.engine);
   }
 
@@ -170,40 +309,107 @@ export class Stack {
     return b.code === 0 ? undefined : tail(b.stderr || b.stdout, 15);
   }
 
-  /** Start the pod from the first service image that has `sleep` (the pod only holds the network namespace). */
-  async startPod(services: readonly string[], images: readonly string[]): Promise<string | undefined> {
-    const hosts = services.flatMap((s) => ['--add-host', `${s}:127.0.0.1`]);
+  /**
+   * Start the pods (plan.pods) from the first service image that has `sleep` (a pod only holds a network namespace).
+   * One pod: loopback only (`--network none`). More: an internal network of this run's own joins them.
+   */
+  async startPods(plan: PodPlan, images: readonly string[]): Promise<string | undefined> {
+    const n = Math.max(1, plan.pods.length);
+    this.addresses = undefined;
+    if (n > 1) {
+      const net = await this.createNetwork();
+      if (typeof net === 'string') return net;
+      this.addresses = net.addresses(n);
+    }
+    for (let i = 0; i < n; i++) {
+      const ip = this.addresses?.[i];
+      const network = ip ? ['--network', this.network, '--ip', ip] : ['--network', 'none'];
+      const hosts = this.podHosts(plan, i).flatMap(([s, a]) => ['--add-host', `${s}:${a}`]);
+      const err = await this.startPod(podName(this.opts.project, i), network, hosts, images);
+      if (err) return err;
+    }
+    return undefined;
+  }
+
+  /** The pods' addresses on the internal network (after startPods(), when there is more than one pod). */
+  addresses?: string[];
+
+  /** What pod `i`'s /etc/hosts names: its own services 127.0.0.1, the others their pod's address. */
+  podHosts(plan: PodPlan, i: number): [string, string][] {
+    return plan.pods.flatMap((pod, j) => pod.map((s): [string, string] => [s, i === j || !this.addresses ? '127.0.0.1' : (this.addresses[j] as string)]));
+  }
+
+  /** This run's internal network, at a subnet the engine picked (asked back, so the pods get fixed addresses). */
+  private async createNetwork(): Promise<{ addresses: (n: number) => string[] } | string> {
+    const label = ['--label', `harden.verify=${this.opts.project}`];
+    const first = await this.cli(['network', 'create', '--internal', ...label, this.network]);
+    if (first.code !== 0) return `could not create the network the pods of clashing services need: ${(first.stderr || first.stdout).trim()}`;
+    this.networkCreated = true;
+    const sub = await this.cli(['network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Subnet}} {{end}}', this.network]);
+    const subnet = sub.stdout.trim().split(/\s+/).find((x) => subnetHost(x, 2) !== undefined);
+    if (!subnet) return `the network ${this.network} has no IPv4 subnet (${sub.stdout.trim() || sub.stderr.trim()})`;
+    // Fixed addresses need a subnet given by the user: the same one again, now named.
+    await this.cli(['network', 'rm', this.network]);
+    const again = await this.cli(['network', 'create', '--internal', '--subnet', subnet, ...label, this.network]);
+    if (again.code !== 0) return `could not create the network ${this.network} at ${subnet}: ${(again.stderr || again.stdout).trim()}`;
+    return { addresses: (count) => Array.from({ length: count }, (_, i) => subnetHost(subnet, i + 2) as string) };
+  }
+
+  private async startPod(name: string, network: readonly string[], hosts: readonly string[], images: readonly string[]): Promise<string | undefined> {
     let last = '';
     for (const image of images) {
-      const r = await this.cli(['run', '-d', '--name', this.pod, '--network', 'none', '--label', `harden.verify=${this.opts.project}`, ...hosts, '--entrypoint', 'sleep', image, 'infinity']);
+      const r = await this.cli(['run', '-d', '--name', name, ...network, '--label', `harden.verify=${this.opts.project}`, ...hosts, '--entrypoint', 'sleep', image, 'infinity']);
       if (r.code === 0) {
-        this.podStarted = true;
+        this.pods.add(name);
         await new Promise((res) => setTimeout(res, 500));
-        const st = await this.cli(['inspect', '-f', '{{.State.Running}}', this.pod]);
+        const st = await this.cli(['inspect', '-f', '{{.State.Running}}', name]);
         if (st.stdout.trim() === 'true') return undefined;
       }
       last = (r.stderr || r.stdout).trim();
-      await this.cli([...this.rmForce(), this.pod]);
-      this.podStarted = false;
+      await this.cli([...this.rmForce(), name]);
+      this.pods.delete(name);
     }
     return `could not start the network pod from any of the stack's images (${images.join(', ')}): ${last}`;
   }
 
-  /** The images of the services (after prepare()), for the pod. */
-  async images(buildFile: string): Promise<string[]> {
+  /** Each service's image (after prepare()): its `image:`, or the one compose built for it. */
+  async serviceImages(buildFile: string): Promise<Record<string, string>> {
     const r = await this.compose(['config'], 120_000, buildFile);
     const doc = (parse(r.stdout) ?? {}) as { services?: Record<string, { image?: string; build?: unknown }> };
-    const pulled: string[] = [];
-    const built: string[] = [];
+    const out: Record<string, string> = {};
     for (const [name, s] of Object.entries(doc.services ?? {})) {
-      if (s.image) pulled.push(s.image);
-      else if (s.build) built.push(`${this.opts.project}_${name}`, `${this.opts.project}-${name}`);
+      const candidates = s.image ? [s.image] : s.build ? [`${this.opts.project}_${name}`, `${this.opts.project}-${name}`] : [];
+      for (const i of candidates) {
+        if ((await this.cli(['image', 'inspect', '--format', '{{.Id}}', i])).code === 0) {
+          out[name] = i;
+          if (!s.image) this.built.push(i);
+          break;
+        }
+      }
     }
-    // Pulled images first: a pod started from a built image keeps `down --rmi local` from removing that image.
-    const present: string[] = [];
-    for (const i of [...pulled, ...built]) if ((await this.cli(['image', 'inspect', '--format', '{{.Id}}', i])).code === 0) present.push(i);
-    this.built = built.filter((b) => present.includes(b));
-    return present;
+    return out;
+  }
+
+  /** The images to start a pod from: pulled ones first (a pod started from a built image keeps `down --rmi local` from removing it). */
+  podImages(images: Record<string, string>): string[] {
+    const all = [...new Set(Object.values(images))];
+    return [...all.filter((i) => !this.built.includes(i)), ...all.filter((i) => this.built.includes(i))];
+  }
+
+  /** The TCP ports each image declares (`EXPOSE`). */
+  async exposedPorts(images: Record<string, string>): Promise<Record<string, number[]>> {
+    const out: Record<string, number[]> = {};
+    for (const [name, image] of Object.entries(images)) {
+      const r = await this.cli(['image', 'inspect', '--format', '{{json .Config.ExposedPorts}}', image]);
+      let ports: Record<string, unknown> | null;
+      try {
+        ports = JSON.parse(r.stdout.trim() || 'null') as Record<string, unknown> | null;
+      } catch {
+        ports = null;
+      }
+      out[name] = Object.keys(ports ?? {}).filter((k) => /^\d+\/tcp$/.test(k)).map((k) => Number.parseInt(k, 10));
+    }
+    return out;
   }
 
   /** `up -d`; its error text (dependencies that never became healthy make it fail: their state is read anyway). */
@@ -280,10 +486,13 @@ export class Stack {
     const left = await this.cli(['ps', '-aq', '--filter', `label=com.docker.compose.project=${this.opts.project}`]);
     const ids = left.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
     if (ids.length) await this.cli([...this.rmForce(), '-v', ...ids]);
-    // -v: the anonymous volumes of the pod image's VOLUMEs go with it.
-    if (this.podStarted || ids.length >= 0) await this.cli([...this.rmForce(), '-v', this.pod]);
-    this.podStarted = false;
-    // Built images `down` could not remove while the pod (started from one of them) still ran.
+    // Every pod, also one whose start was interrupted before it was recorded; -v: the anonymous volumes of the pod
+    // image's VOLUMEs go with it.
+    const pods = await this.cli(['ps', '-aq', '--filter', `label=harden.verify=${this.opts.project}`]);
+    const podIds = [...new Set([...this.pods, podName(this.opts.project, 0), ...pods.stdout.split('\n').map((x) => x.trim()).filter(Boolean)])];
+    await this.cli([...this.rmForce(), '-v', ...podIds]);
+    this.pods.clear();
+    // Built images `down` could not remove while a pod (started from one of them) still ran.
     for (const b of this.built) if ((await this.cli(['image', 'inspect', '--format', '{{.Id}}', b])).code === 0) await this.cli(['rmi', b]);
     this.built = [];
     const vols = await this.cli(['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${this.opts.project}`]);
@@ -292,6 +501,10 @@ export class Stack {
     const nets = await this.cli(['network', 'ls', '-q', '--filter', `label=com.docker.compose.project=${this.opts.project}`]);
     const n = nets.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
     if (n.length) await this.cli(['network', 'rm', ...n]);
+    const own = await this.cli(['network', 'ls', '-q', '--filter', `label=harden.verify=${this.opts.project}`]);
+    const o = own.stdout.split('\n').map((x) => x.trim()).filter(Boolean);
+    if (o.length || this.networkCreated) await this.cli(['network', 'rm', ...(o.length ? o : [this.network])]);
+    this.networkCreated = false;
   }
 }
 

@@ -20,7 +20,7 @@ import { isSecretName } from '../secrets/names.js';
 import { detectEngine, killChildren, type Engine } from './engine.js';
 import { healthcheckNote, stopPodmanServices } from './podman.js';
 import { factsOf, hardeningComplaints, hollowProbe, learn, silentFailure, type Lesson } from './evidence.js';
-import { HOSTS_FILE, hostsText, runFile, Stack, type ServiceState, type Status } from './stack.js';
+import { HOSTS_FILE, hostsFileOf, hostsText, podName, podPlan, runFile, Stack, type ServiceState, type Status } from './stack.js';
 
 export interface VerifyOptions extends Omit<HardenOptions, 'stdin' | 'knowledge'> {
   /** Values for `${VAR}` in the compose files (a dotenv file), passed to compose as `--env-file`. */
@@ -487,7 +487,27 @@ async function runOnce(file: string, project: string, ctx: ProjectCtx, entry: { 
   if (rejected) return { states: [], defs: rf.defs, notes: rf.notes, error: `${ctx.engine.compose.join(' ')} ${ctx.engine.composeVersion} rejects the file: ${rejected}` };
   const built = await stack.prepare(BUILD_FILE);
   if (built) return { states: [], defs: rf.defs, notes: rf.notes, error: `the build failed: ${built}` };
-  const podErr = await stack.startPod(rf.services, await stack.images(BUILD_FILE));
+  // Services that listen on the same port go to pods of their own (see podPlan()).
+  const images = await stack.serviceImages(BUILD_FILE);
+  const plan = podPlan(rf, await stack.exposedPorts(images));
+  const podIndex = new Map(plan.pods.flatMap((p, i) => p.map((s) => [s, i] as const)));
+  if (plan.pods.length > 1) {
+    const split = runFile(text, (s) => podName(project, podIndex.get(s) ?? 0), { hostsFile: hostsFile ? (s) => hostsFileOf(podIndex.get(s) ?? 0) : false });
+    await writeFile(join(dir, RUN_FILE), split.text);
+    for (const [s, m] of Object.entries(plan.moved)) {
+      rf.notes[s]?.push(`in a network namespace of its own (${podName(project, podIndex.get(s) ?? 0)}): it listens on port ${m.port}, as ${m.with} does; the pods share an internal network and service names resolve across them`);
+    }
+    ctx.log(`  pods: ${plan.pods.map((p) => p.join(' ')).join(' | ')} (port clash)`);
+  }
+  const podErr = await stack.startPods(plan, stack.podImages(images));
+  if (!podErr && hostsFile && plan.pods.length > 1) {
+    for (let i = 0; i < plan.pods.length; i++) {
+      const entries = stack.podHosts(plan, i);
+      const own = entries.filter(([, a]) => a === '127.0.0.1').map(([n]) => n);
+      const notInPods = rf.services.filter((s) => !podIndex.has(s));
+      await writeFile(join(dir, hostsFileOf(i)), hostsText([...own, ...(i === 0 ? notInPods : [])], entries.filter(([, a]) => a !== '127.0.0.1')));
+    }
+  }
   if (podErr) return { states: [], defs: rf.defs, notes: rf.notes, error: podErr };
   await stack.up();
   const states = await stack.wait(rf.services, rf.defs);

@@ -14,7 +14,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { cp, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -118,6 +118,21 @@ function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
 }
 
+/**
+ * The machine's own CA certificates (Debian's local CA directory, as a corporate CA is installed): the node replica
+ * carries them, as a company's base image would, so `npm ci` in a build trusts an HTTPS-intercepting proxy here.
+ * HARDEN_TEST_EXTRA_CA_DIR names another directory of `*.crt` files.
+ */
+export const EXTRA_CA_DIR = process.env.HARDEN_TEST_EXTRA_CA_DIR || '/usr/local/share/ca-certificates';
+
+function extraCaFiles(): string[] {
+  if (!existsSync(EXTRA_CA_DIR)) return [];
+  return filesUnder(EXTRA_CA_DIR).filter((f) => f.endsWith('.crt')).sort();
+}
+
+/** The replicas that get the machine's CA certificates in their build context (as `extra-ca/`). */
+const WITH_EXTRA_CA = new Set(['node']);
+
 /** Hashes naming the cache: `servers` (the shared layer and the base tarball) and `all` (every replica source). */
 function replicasKeys(baseTar: string): { servers: string; all: string } {
   const hash = (files: string[]) => {
@@ -125,7 +140,8 @@ function replicasKeys(baseTar: string): { servers: string; all: string } {
     for (const f of files.sort()) h.update(relative(REPLICAS_DIR, f)).update('\0').update(readFileSync(f)).update('\0');
     return h.digest('hex').slice(0, 12);
   };
-  return { servers: hash(filesUnder(join(REPLICAS_DIR, 'servers'))), all: hash(filesUnder(REPLICAS_DIR)) };
+  // The machine's CA certificates are part of the node replica: another set of them rebuilds it.
+  return { servers: hash(filesUnder(join(REPLICAS_DIR, 'servers'))), all: hash([...filesUnder(REPLICAS_DIR), ...extraCaFiles()]) };
 }
 
 export interface ReplicaRegistry {
@@ -178,10 +194,10 @@ async function replicaRegistryLocked(root: string): Promise<ReplicaRegistry> {
       const t0 = Date.now();
       if (existsSync(join(store, 'servers-complete'))) {
         // Same shared layer: rebuild only the replicas on top of it, in place.
-        await buildReplicas(tar, store, true);
+        await buildReplicas(tar, store, true, work);
       } else {
         const data = join(work, 'data');
-        await buildReplicas(tar, data, false);
+        await buildReplicas(tar, data, false, work);
         writeFileSync(join(data, 'servers-complete'), `${new Date().toISOString()}\n`);
         rmSync(store, { recursive: true, force: true });
         renameSync(data, store);
@@ -198,7 +214,7 @@ async function replicaRegistryLocked(root: string): Promise<ReplicaRegistry> {
   }
 }
 
-async function buildReplicas(baseTar: string, dataDir: string, serversCached: boolean): Promise<void> {
+async function buildReplicas(baseTar: string, dataDir: string, serversCached: boolean, work: string): Promise<void> {
   const reg = await startRegistry({ dataDir });
   const engine = await startDockerd({ insecure: [reg.host] });
   try {
@@ -216,7 +232,15 @@ async function buildReplicas(baseTar: string, dataDir: string, serversCached: bo
     }
     for (const r of REPLICAS) {
       const first = `${reg.host}/${r.names[0] ?? ''}`;
-      await engine.docker(['build', '--network', 'host', '--build-arg', `SERVERS=${servers}`, '-t', first, join(REPLICAS_DIR, r.dir)], 600_000);
+      let context = join(REPLICAS_DIR, r.dir);
+      if (WITH_EXTRA_CA.has(r.dir)) {
+        context = join(work, `context-${r.dir}`);
+        await cp(join(REPLICAS_DIR, r.dir), context, { recursive: true });
+        mkdirSync(join(context, 'extra-ca'), { recursive: true });
+        writeFileSync(join(context, 'extra-ca', 'README'), `CA certificates of the machine that built this replica (${EXTRA_CA_DIR}).\n`);
+        for (const f of extraCaFiles()) await cp(f, join(context, 'extra-ca', relative(EXTRA_CA_DIR, f).replace(/\//g, '_')));
+      }
+      await engine.docker(['build', '--network', 'host', '--build-arg', `SERVERS=${servers}`, '-t', first, context], 600_000);
       for (const n of r.names) {
         const tag = `${reg.host}/${n}`;
         if (tag !== first) await engine.docker(['tag', first, tag]);

@@ -67,9 +67,10 @@ describe('verify with Compose v2 (recorded command lines from a stand-in docker;
     const stack = new Stack({ engine, dir, file: 'run.yaml', project: 'hvtest', stableSeconds: 1, timeoutSeconds: 30 });
     expect(await stack.validate()).toBeUndefined();
     expect(await stack.prepare('build.yaml')).toBeUndefined();
-    const images = await stack.images('build.yaml');
-    expect(images).toEqual(['redis:7.0']);
-    expect(await stack.startPod(['cache'], images)).toBeUndefined();
+    const images = await stack.serviceImages('build.yaml');
+    expect(images).toEqual({ cache: 'redis:7.0' });
+    expect(await stack.exposedPorts(images)).toEqual({ cache: [] });
+    expect(await stack.startPods({ pods: [['cache']], ports: { cache: [6379] }, moved: {} }, Object.values(images))).toBeUndefined();
     expect(await stack.up()).toBeUndefined();
     const states = await stack.wait(['cache'], { cache: { healthcheck: { test: ['CMD', 'redis-cli', 'ping'] } } });
     expect(states.map((s) => [s.service, s.status, s.ok])).toEqual([['cache', 'healthy', true]]);
@@ -81,6 +82,7 @@ describe('verify with Compose v2 (recorded command lines from a stand-in docker;
       'compose -p hvtest -f build.yaml build',
       'compose -p hvtest -f build.yaml config',
       'image inspect --format {{.Id}} redis:7.0',
+      'image inspect --format {{json .Config.ExposedPorts}} redis:7.0',
       'run -d --name hvtest-pod --network none --label harden.verify=hvtest --add-host cache:127.0.0.1 --entrypoint sleep redis:7.0 infinity',
       'inspect -f {{.State.Running}} hvtest-pod',
       'compose -p hvtest -f run.yaml up -d --no-build',
@@ -89,9 +91,11 @@ describe('verify with Compose v2 (recorded command lines from a stand-in docker;
       'logs --tail 200 c1',
       'compose -p hvtest -f run.yaml down -v --remove-orphans --rmi local --timeout 5',
       'ps -aq --filter label=com.docker.compose.project=hvtest',
+      'ps -aq --filter label=harden.verify=hvtest',
       'rm -f -v hvtest-pod',
       'volume ls -q --filter label=com.docker.compose.project=hvtest',
       'network ls -q --filter label=com.docker.compose.project=hvtest',
+      'network ls -q --filter label=harden.verify=hvtest',
     ]);
     expect(lines.join('\n')).not.toContain('--compatibility');
   });

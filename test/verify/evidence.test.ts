@@ -11,7 +11,7 @@ import { fix } from '../../src/api.js';
 import { mergeServiceKnowledge, parseKnowledge, KnowledgeError } from '../../src/compose/knowledge.js';
 import { composeAtLeast } from '../../src/compose/target.js';
 import { commandPort, factsOf, learn, pathsIn, probeOnPort, probePort } from '../../src/verify/evidence.js';
-import { runFile, seconds, type ServiceState } from '../../src/verify/stack.js';
+import { declaredPorts, podName, podPlan, runFile, seconds, subnetHost, type ServiceState } from '../../src/verify/stack.js';
 import { missingRequired } from '../../src/verify/verify.js';
 
 const state = (over: Partial<ServiceState>): ServiceState => ({ service: 's', status: 'exited', ok: false, health: [], logs: [], ...over });
@@ -94,6 +94,37 @@ describe('the run file', () => {
     expect(rf.notes.h?.[0]).toMatch(/network_mode: host kept/);
     const build = parse(rf.buildText) as { services: Record<string, Record<string, unknown>> };
     expect(build.services.web?.network_mode).toBeUndefined();
+  });
+
+  it('reads the ports a service listens on from the file: ports (container side), expose, PORT, --port', () => {
+    expect(declaredPorts({ ports: ['3000:3000', '127.0.0.1:8080:80/tcp', '53:53/udp', 9090, { target: 443, published: 8443 }, '${P:-7000}:7001'] })).toEqual({ ports: [80, 443, 3000, 7001, 9090], explicit: false });
+    expect(declaredPorts({ expose: ['5000-5002'], environment: { PORT: '3001' } })).toEqual({ ports: [3001, 5000, 5001, 5002], explicit: true });
+    expect(declaredPorts({ environment: ['NODE_ENV=production', 'PORT=4000'] })).toEqual({ ports: [4000], explicit: true });
+    expect(declaredPorts({ command: ['redis-server', '--port', '6380'] })).toEqual({ ports: [6380], explicit: true });
+    expect(declaredPorts({ image: 'redis' })).toEqual({ ports: [], explicit: false });
+  });
+
+  it('gives services that listen on the same port pods of their own; the others share the first', () => {
+    const rf = runFile(
+      'services:\n  app:\n    build: ./app\n    ports: ["3000:3000"]\n  db:\n    image: mongo:7.0.3\n  grafana:\n    image: grafana/grafana:10.2.2\n  other:\n    image: grafana/grafana:10.2.2\n    environment:\n      GF_SERVER_HTTP_PORT: "3100"\n      PORT: "3100"\n  h:\n    image: nginx\n    network_mode: host\n',
+      'hvX-pod',
+    );
+    // The image's EXPOSE as the engine reports it; mongo's and grafana's default ports come from the knowledge base too.
+    const plan = podPlan(rf, { grafana: [3000], db: [] });
+    expect(plan.pods).toEqual([['app', 'db', 'other'], ['grafana']]);
+    expect(plan.ports.db).toEqual([27017]);
+    // PORT names the port: the image's default (3000) is not assumed.
+    expect(plan.ports.other).toEqual([3100]);
+    expect(plan.moved).toEqual({ grafana: { port: 3000, with: 'app' } });
+    expect(podPlan(runFile('services:\n  a:\n    image: redis\n  b:\n    image: postgres\n', 'p'), {}).pods).toEqual([['a', 'b']]);
+    const split = runFile('services:\n  a:\n    image: redis\n  b:\n    image: redis\n', (s) => (s === 'b' ? 'p-pod2' : 'p-pod'));
+    expect((parse(split.text) as { services: Record<string, { network_mode?: string }> }).services.b?.network_mode).toBe('container:p-pod2');
+    expect((parse(split.buildText) as { services: Record<string, { network_mode?: string }> }).services.b?.network_mode).toBeUndefined();
+    expect(podName('hv1b', 0)).toBe('hv1b-pod');
+    expect(podName('hv1b', 1)).toBe('hv1b-pod2');
+    expect(subnetHost('172.18.0.0/16', 2)).toBe('172.18.0.2');
+    expect(subnetHost('10.0.5.128/25', 3)).toBe('10.0.5.131');
+    expect(subnetHost('fd00::/64', 2)).toBeUndefined();
   });
 
   it('reads compose durations', () => {
