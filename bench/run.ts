@@ -3,6 +3,7 @@
  *  1. start-up time of `harden --version` (compiled CLI), median of 15 runs;
  *  2. `check` over ../shared/corpus and 2×/4×/8× copies (network codemods skipped): files, wall, CPU, peak RSS, growth;
  *     a `fix --unsafe` dry-run at 1×;
+ *     and worker threads: `check` at 1× and 8× with --jobs 1 against --jobs 2 (wall, CPU, peak RSS, same output);
  *  3. the registry benchmark (bench/registry.ts): requests cold and warm;
  *  4. long input (bench/long-input.ts): size against CPU for long RUN lines, continuations, many services, 50 MB.
  */
@@ -38,13 +39,15 @@ interface RunFigures {
   wallMs: number;
   cpuMs: number;
   maxRssKiB: number;
+  hash?: string;
 }
 
 /** One measured run in a fresh process (so peak RSS is this run's). */
-function measure(mode: 'check' | 'fix', copies: readonly string[]): RunFigures {
+function measure(mode: 'check' | 'fix', copies: readonly string[], env: Record<string, string> = {}): RunFigures {
   const r = spawnSync(process.execPath, [resolve(ROOT, 'bench/scale-worker.mjs'), mode, resolve(ROOT, 'dist'), ...copies], {
     encoding: 'utf8',
     cwd: ROOT,
+    env: { ...process.env, ...env },
     maxBuffer: 64 * 1024 * 1024,
   });
   if (r.status !== 0) throw new Error(`scale worker failed: ${r.stderr}`);
@@ -102,8 +105,30 @@ function corpus(): void {
       `corpus fix --unsafe dry-run: ${f.files} files, ${(f.wallMs / 1000).toFixed(2)} s wall, ${(f.cpuMs / 1000).toFixed(2)} s CPU, ` +
         `peak ${(f.maxRssKiB / 1024).toFixed(0)} MiB, ${f.findings} findings, ${f.errors} files with errors`,
     );
+    jobs(copies);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Worker threads: `check` at 1× and 8× with --jobs 1 and --jobs 2 (results hashed in the order received: the same
+ * hash is the same output in the same order). The load of the machine shows in wall time; CPU is user + system of
+ * every thread.
+ */
+function jobs(copies: readonly string[]): void {
+  console.log('worker threads (check, network codemods skipped; output hashed, which costs CPU of its own):');
+  console.log('  copies   files  jobs    wall s    CPU s   peak MiB   output');
+  for (const n of [1, 8].filter((k) => k <= copies.length)) {
+    const one = measure('check', copies.slice(0, n), { HARDEN_BENCH_JOBS: '1', HARDEN_BENCH_HASH: '1' });
+    const two = measure('check', copies.slice(0, n), { HARDEN_BENCH_JOBS: '2', HARDEN_BENCH_HASH: '1' });
+    for (const [j, x] of [[1, one], [2, two]] as const) {
+      console.log(
+        `  ${`${n}×`.padStart(6)} ${String(x.files).padStart(7)} ${String(j).padStart(5)} ${(x.wallMs / 1000).toFixed(2).padStart(9)} ` +
+          `${(x.cpuMs / 1000).toFixed(2).padStart(8)} ${(x.maxRssKiB / 1024).toFixed(0).padStart(10)}   ` +
+          (j === 1 ? (x.hash ?? '').slice(0, 12) : x.hash === one.hash ? 'same as --jobs 1' : `DIFFERENT (${(x.hash ?? '').slice(0, 12)})`),
+      );
+    }
   }
 }
 

@@ -5,11 +5,14 @@
  * Plain JavaScript on purpose: it only imports dist/, so it runs without a TypeScript loader whose module hooks would be
  * measured too.
  * Usage: scale-worker.mjs <check|fix> <dist dir> <copy dir>...   (each copy dir holds dockerfiles/ and compose/)
+ * HARDEN_BENCH_JOBS=N runs with `jobs: N`; HARDEN_BENCH_HASH=1 adds `hash`, the SHA-256 of every result as JSON in
+ * the order received (to show two runs gave the same output; it costs CPU of its own).
  */
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { createHash } from 'node:crypto';
 
 const [mode, dist, ...copies] = process.argv.slice(2);
 if ((mode !== 'check' && mode !== 'fix') || !dist || copies.length === 0) throw new Error('usage: scale-worker.mjs <check|fix> <dist> <copy>...');
@@ -22,6 +25,8 @@ const skip = codemods.filter((c) => c.network).map((c) => c.id);
 let files = 0;
 let findings = 0;
 let errors = 0;
+const jobs = process.env.HARDEN_BENCH_JOBS ? Number(process.env.HARDEN_BENCH_JOBS) : undefined;
+const hash = process.env.HARDEN_BENCH_HASH ? createHash('sha256') : undefined;
 for (const [dir, kind] of [['dockerfiles', 'dockerfile'], ['compose', 'compose']]) {
   const paths = copies.flatMap((c) => readdirSync(join(c, dir)).sort().map((n) => join(c, dir, n)));
   // Results are streamed (counted, then dropped): peak RSS is what processing needs, not what keeping every result costs.
@@ -29,8 +34,9 @@ for (const [dir, kind] of [['dockerfiles', 'dockerfile'], ['compose', 'compose']
     files++;
     findings += f.findings.length + f.applied.length;
     if (f.error) errors++;
+    hash?.update(`${JSON.stringify(f)}\n`);
   };
-  const opts = { paths, kind, skip, unsafe: true, resolver: { offline: true, noCache: true }, onFile };
+  const opts = { paths, kind, skip, unsafe: true, resolver: { offline: true, noCache: true }, onFile, ...(jobs ? { jobs } : {}) };
   const r = mode === 'check' ? await api.check(opts) : await api.fix(opts);
   errors += r.problems.length;
 }
@@ -43,5 +49,6 @@ process.stdout.write(
     wallMs: performance.now() - t0,
     cpuMs: (cpu.user + cpu.system) / 1000,
     maxRssKiB: process.resourceUsage().maxRSS,
+    ...(hash ? { hash: hash.digest('hex') } : {}),
   }),
 );
