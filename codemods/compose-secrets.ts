@@ -552,6 +552,16 @@ extension that services merge or alias are reported on each service (changing th
               });
               continue;
             }
+            if (readOnlyRoot(svc.node)) {
+              // Compose copies a secret defined from a variable into the container when it creates it; a read-only root
+              // filesystem refuses the copy (`container rootfs is marked read-only`), so the service would not start.
+              report({
+                range: entry.range,
+                message: `${entry.name} of service ${svc.name} comes from \${${variable}}, and the service runs with \`read_only: true\`: Compose copies a secret from a variable (\`secrets: ${secret}: environment: ${variable}\`) into the container's /run/secrets when it creates it, which a read-only root filesystem refuses (\`container rootfs is marked read-only\`); left in the environment. Move it to a secret file (\`file:\`, which Compose mounts) by hand.`,
+                data: { service: svc.name, variable: entry.name },
+              });
+              continue;
+            }
             if (mine || (def && def.environment === variable)) {
               // already defined with the same source: reuse it
             } else {
@@ -683,3 +693,9 @@ extension that services merge or alias are reported on each service (changing th
     }
   },
 });
+
+/** Whether the service's own mapping sets `read_only: true`. */
+function readOnlyRoot(node: YAMLMap): boolean {
+  const v = node.items.find((p) => isScalar(p.key) && p.key.value === 'read_only')?.value;
+  return isScalar(v) && (v.value === true || String(v.value).toLowerCase() === 'true');
+}
