@@ -65,7 +65,14 @@ export interface KbFacts {
    * paths, VOLUMEs and entrypoint behaviour on Debian's packages; test/support/replicas) read-only with these tmpfs paths,
    * `cap_drop: [ALL]` plus these capabilities, the family's limits and this probe, and it stays healthy.
    */
-  verified?: string;
+  verified?: string | readonly string[];
+  /** What the replica of a `verified` run is, when not the same build (e.g. Debian's package of the same server). */
+  replica?: string;
+  /**
+   * The image a run checked the entry against a stand-in of (a small server written for the tests with the image's
+   * users, paths, VOLUMEs and entrypoint behaviour, not the software itself): weaker than `verified`.
+   */
+  standIn?: string;
 }
 
 export interface KbVariant {
@@ -177,6 +184,7 @@ export const KNOWLEDGE_BASE: readonly KbEntry[] = [
   {
     id: 'grafana',
     repositories: ['grafana/grafana', 'grafana/grafana-oss', 'grafana/grafana-enterprise'],
+    standIn: 'grafana/grafana:10.2.2',
     family: 'monitoring',
     writable: [],
     volumes: [],
@@ -265,6 +273,7 @@ export const KNOWLEDGE_BASE: readonly KbEntry[] = [
   {
     id: 'mongo',
     repositories: ['mongo'],
+    standIn: 'mongo:7.0.3',
     family: 'database',
     writable: [],
     volumes: ['/data/db', '/data/configdb'],
@@ -346,6 +355,8 @@ export const KNOWLEDGE_BASE: readonly KbEntry[] = [
   {
     id: 'node',
     repositories: ['node'],
+    verified: 'node:20-alpine',
+    replica: "Debian's nodejs 18 and npm; seed 001's app built and ran hardened on it; the app decides its paths",
     family: 'runtime',
     writable: [],
     volumes: [],
@@ -382,6 +393,8 @@ export const KNOWLEDGE_BASE: readonly KbEntry[] = [
   {
     id: 'prometheus',
     repositories: ['prom/prometheus', 'quay.io/prometheus/prometheus'],
+    verified: 'prom/prometheus:v2.48.0',
+    replica: "Debian's prometheus 2.42 package",
     family: 'monitoring',
     writable: [],
     volumes: ['/prometheus'],
@@ -425,7 +438,8 @@ export const KNOWLEDGE_BASE: readonly KbEntry[] = [
   {
     id: 'redis',
     repositories: ['redis'],
-    verified: 'redis:7.0',
+    verified: ['redis:7.0', 'redis:7.0.10-alpine'],
+    replica: "Debian's redis-server 7.0 package for both",
     family: 'cache',
     writable: [],
     volumes: ['/data'],
@@ -545,7 +559,10 @@ export function knowledgeBaseTable(columns: readonly ('writable' | 'capAdd' | 'h
     return e.family;
   };
   const rows = KNOWLEDGE_BASE.flatMap((e) => {
-    const main = `| ${e.label ?? e.repositories.map((r) => `\`${r}\``).join(', ')}${e.verified ? ` (verified by a run: \`${e.verified}\` replica)` : ''} | ${columns.map((c) => cell(e, c)).join(' | ')} |`;
+    const tags = e.verified === undefined ? [] : typeof e.verified === 'string' ? [e.verified] : e.verified;
+    const verified = tags.length ? ` (verified by a run: ${tags.map((t) => `\`${t}\``).join(', ')} replica${tags.length > 1 ? 's' : ''}${e.replica ? `, ${e.replica}` : ''})` : '';
+    const standIn = e.standIn ? ` (run against a stand-in for \`${e.standIn}\`, not the server itself: its users, paths and probe held)` : '';
+    const main = `| ${e.label ?? e.repositories.map((r) => `\`${r}\``).join(', ')}${verified}${standIn} | ${columns.map((c) => cell(e, c)).join(' | ')} |`;
     const vs = (e.variants ?? [])
       .filter((v) => columns.some((c) => c in v.facts || (c === 'writable' && ('volumes' in v.facts || 'writable' in v.facts))))
       .map((v) => `| ${v.name} (tags matching \`${v.tags.source}\`) | ${columns.map((c) => cell({ ...e, ...v.facts }, c)).join(' | ')} |`);
