@@ -92,6 +92,9 @@ export class Authenticator {
   private readonly challenges = new Map<string, Challenge>();
   private readonly tokens = new Map<string, CachedToken>();
   private readonly pending = new Map<string, Promise<CachedToken>>();
+  /** Origins that have answered once (their challenge, if any, is known), and the first request to each still out. */
+  private readonly contacted = new Set<string>();
+  private readonly probes = new Map<string, Promise<void>>();
 
   constructor(
     private readonly transport: Transport,
@@ -110,6 +113,29 @@ export class Authenticator {
     const cached = this.tokens.get(`${t.origin} ${t.scope}`);
     const fresh = rejected !== undefined && cached !== undefined && `Bearer ${cached.token}` === rejected;
     return `Bearer ${(await this.token(ch, t, fresh)).token}`;
+  }
+
+  /**
+   * Until an origin has answered once, further requests to it wait for that first answer: sent at once, before its
+   * challenge is known, each would go without authorization and be refused (one 401 and a retry per repository of a
+   * cold run). Returns the function to call when the first request's answer is in (idempotent), or undefined when
+   * this request need not report.
+   */
+  async firstContact(origin: string): Promise<(() => void) | undefined> {
+    for (;;) {
+      if (this.contacted.has(origin)) return undefined;
+      const probe = this.probes.get(origin);
+      if (!probe) break;
+      await probe;
+    }
+    let done!: () => void;
+    this.probes.set(origin, new Promise<void>((r) => (done = r)));
+    return () => {
+      if (this.contacted.has(origin)) return;
+      this.contacted.add(origin);
+      this.probes.delete(origin);
+      done();
+    };
   }
 
   /**

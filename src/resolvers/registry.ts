@@ -394,14 +394,20 @@ export class RegistryClient {
     const retry = Symbol('retry');
     let rejected: string | undefined;
     for (let attempt = 0; ; attempt++) {
-      const authorization = await this.auth.authorization(t.auth, attempt > 0 ? (rejected ?? '') : undefined);
-      rejected = authorization;
-      const headers = { ...req.headers, ...(authorization ? { authorization } : {}) };
-      const out = await this.transport.exchange({ ...req, headers }, `${t.subject}: ${what}`, async (res) => {
-        if (res.status === 401 && attempt === 0 && (await this.auth.onUnauthorized(t.auth, res))) return retry;
-        return consume(res);
-      });
-      if (out !== retry) return out as T;
+      const answered = attempt === 0 ? await this.auth.firstContact(t.auth.origin) : undefined;
+      try {
+        const authorization = await this.auth.authorization(t.auth, attempt > 0 ? (rejected ?? '') : undefined);
+        rejected = authorization;
+        const headers = { ...req.headers, ...(authorization ? { authorization } : {}) };
+        const out = await this.transport.exchange({ ...req, headers }, `${t.subject}: ${what}`, async (res) => {
+          const unauthorized = res.status === 401 && attempt === 0 && (await this.auth.onUnauthorized(t.auth, res));
+          answered?.();
+          return unauthorized ? retry : consume(res);
+        });
+        if (out !== retry) return out as T;
+      } finally {
+        answered?.();
+      }
     }
   }
 

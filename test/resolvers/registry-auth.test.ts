@@ -284,3 +284,22 @@ describe('anonymous token auth', () => {
     expect(reg.token!.requests.at(-1)).toMatchObject({ via: 'anonymous', scope: 'repository:library/alpine:pull' });
   });
 });
+
+describe('a cold run against a token registry', () => {
+  let reg: TestRegistry;
+  beforeAll(async () => {
+    reg = await startRegistry({ auth: 'token' });
+    for (let i = 0; i < 12; i++) await seedImage(reg, `many/app${i}`, ['1', '2']);
+  });
+  afterAll(() => reg?.stop());
+
+  it('sends one HEAD per unique reference: only the first request to the registry is refused for its challenge', async () => {
+    const keys: LookupKey[] = [];
+    for (let i = 0; i < 12; i++) for (const tag of ['1', '2']) keys.push({ kind: 'image-digest', ref: `${reg.host}/many/app${i}:${tag}` });
+    const { answers, counters } = await ask(keys, {});
+    expect(answers.every((a) => 'ok' in a)).toBe(true);
+    // 24 unique references, plus the one unauthenticated first request that learns the Bearer challenge.
+    expect(counters.head).toBe(keys.length + 1);
+    expect(counters.token).toBe(12);
+  });
+});
