@@ -22,7 +22,7 @@ import { toRange } from '../src/dockerfile/stages.js';
 import type { UrlSha256Key } from '../src/engine/lookups.js';
 import { ancestors, inSubstitution, loadShell, type Pipeline, type SimpleCommand, type Substitution, type Word } from '../src/shell/index.js';
 import {
-  classifyDownload, classifyInterpreter, classifyShell, downloadToolIn, interpreterKind, program, SHELLS, substDownload,
+  classifyDownload, classifyInterpreter, classifyShell, downloadToolIn, interpreterKind, program, shellOptions, SHELLS, substDownload,
   type Download, type InterpreterKind, type ShellRun,
 } from '../src/shell/classify.js';
 
@@ -204,38 +204,9 @@ function classifyShellC(cmd: SimpleCommand, run: ParsedRun): SubstSite | null {
   const p = program(cmd);
   if (!p || !SHELLS.has(p.name)) return null;
   const { words, i, word: shellWord, name: sh, rest } = p;
-  const opts: string[] = [];
-  let sawC = false;
-  let j = 0;
-  for (; j < rest.length; j++) {
-    const w = rest[j] as Word;
-    const v = w.value;
-    if (v === null) break;
-    if (v === '--') {
-      j++;
-      break;
-    }
-    if (/^-[a-zA-Z]+$/.test(v)) {
-      if (v.includes('c')) {
-        sawC = true;
-        const without = v.replace(/c/g, '');
-        if (without !== '-') opts.push(without);
-      } else opts.push(w.raw);
-      continue;
-    }
-    if (/^[-+]o$/.test(v)) {
-      const next = rest[j + 1];
-      if (!next || next.value === null) return null;
-      opts.push(w.raw, next.raw);
-      j++;
-      continue;
-    }
-    if (v.startsWith('-') || v.startsWith('+')) {
-      opts.push(w.raw);
-      continue;
-    }
-    break;
-  }
+  const walked = shellOptions(rest, 'c');
+  if (!walked) return null;
+  const { opts, j, letter: sawC } = walked;
   const scriptWord = rest[j];
   if (!sawC || !scriptWord || scriptWord.substitutions.length === 0) return null;
   const script = run.rs.script;

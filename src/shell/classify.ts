@@ -155,19 +155,25 @@ export function program(cmd: SimpleCommand): { words: Word[]; i: number; word: W
   return { ...u, word, name, rest: u.words.slice(u.i + 1) };
 }
 
-export function classifyShell(cmd: SimpleCommand): ShellRun | null {
-  const p = program(cmd);
-  if (!p || !SHELLS.has(p.name)) return null;
-  const { words, i, word: shellWord, name: sh, rest } = p;
+/**
+ * A shell's options, read up to `--`, `-`/`/dev/stdin` (`dash`, stdin) or the first operand: letter clusters (`-eux`),
+ * `-o name` / `+o name`, and other `-x`/`+x` words, kept as written in `opts`, except that `letter` ('s': the script
+ * comes from stdin; 'c': it is the next word) is taken out of its cluster and reported. `j` is the index in `rest` of
+ * the first word after them. Null when an option's value cannot be read. Serves classifyShell and the `sh -c "$(curl …)"`
+ * classifier of add-download-checksum.
+ */
+export function shellOptions(rest: readonly Word[], letter: 's' | 'c'): { opts: string[]; j: number; letter: boolean; dash: boolean; lettersSeen: string } | null {
   const opts: string[] = [];
-  let stdin = false;
+  let saw = false;
+  let dash = false;
+  let lettersSeen = '';
   let j = 0;
   for (; j < rest.length; j++) {
     const w = rest[j] as Word;
     const v = w.value;
     if (v === null) break;
-    if (v === '-' || v === '/dev/stdin') {
-      stdin = true;
+    if (letter === 's' && (v === '-' || v === '/dev/stdin')) {
+      dash = true;
       j++;
       break;
     }
@@ -176,14 +182,12 @@ export function classifyShell(cmd: SimpleCommand): ShellRun | null {
       break;
     }
     if (/^-[a-zA-Z]+$/.test(v)) {
-      if (v.includes('c')) return null; // `sh -c 'string'` does not read stdin
-      if (v.includes('s')) {
-        stdin = true;
-        const without = v.replace(/s/g, '');
+      lettersSeen += v.slice(1);
+      if (v.includes(letter)) {
+        saw = true;
+        const without = v.split(letter).join('');
         if (without !== '-') opts.push(without);
-        continue;
-      }
-      opts.push(w.raw);
+      } else opts.push(w.raw);
       continue;
     }
     if (/^[-+]o$/.test(v)) {
@@ -199,6 +203,17 @@ export function classifyShell(cmd: SimpleCommand): ShellRun | null {
     }
     break;
   }
+  return { opts, j, letter: saw, dash, lettersSeen };
+}
+
+export function classifyShell(cmd: SimpleCommand): ShellRun | null {
+  const p = program(cmd);
+  if (!p || !SHELLS.has(p.name)) return null;
+  const { words, i, word: shellWord, name: sh, rest } = p;
+  const walked = shellOptions(rest, 's');
+  if (!walked || walked.lettersSeen.includes('c')) return null; // `sh -c 'string'` does not read stdin
+  const { opts, j } = walked;
+  const stdin = walked.letter || walked.dash;
   const scriptArgs = rest.slice(j);
   // Without -s or `-`, a shell given an argument runs that file, not what the pipe sends.
   if (!stdin && scriptArgs.length > 0) return null;

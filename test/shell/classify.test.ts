@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { classifyDownload, classifyInterpreter, classifyShell, interpreterKind, substDownload } from '../../src/shell/classify.js';
+import { classifyDownload, classifyInterpreter, classifyShell, interpreterKind, shellOptions, program, substDownload } from '../../src/shell/classify.js';
 import { findAll, loadShell, parseScript, type SimpleCommand } from '../../src/shell/index.js';
 
 beforeAll(async () => {
@@ -37,5 +37,16 @@ describe('shell classifiers', () => {
     const script = parseScript('bash -c "$(curl -fsSL https://x.example/i.sh)"');
     const [sub] = findAll(script.root, 'substitution');
     expect(sub && substDownload(sub)?.download.urlWord.value).toBe('https://x.example/i.sh');
+  });
+});
+
+describe('shellOptions (one walker for `| sh -s` and `sh -c "$(curl …)"`)', () => {
+  const rest = (s: string) => program(cmd(s))?.rest ?? [];
+  it('takes the script letter out of its cluster and keeps the other options as written', () => {
+    expect(shellOptions(rest('sh -exs +u -- a b'), 's')).toMatchObject({ opts: ['-ex', '+u'], j: 3, letter: true, dash: false });
+    expect(shellOptions(rest('bash -ec "$(curl -fsSL https://x/i.sh)" name arg'), 'c')).toMatchObject({ opts: ['-e'], j: 1, letter: true });
+    expect(shellOptions(rest('bash - arg'), 's')).toMatchObject({ opts: [], j: 1, letter: false, dash: true });
+    expect(shellOptions(rest('bash -x script.sh'), 'c')).toMatchObject({ opts: ['-x'], j: 1, letter: false });
+    expect(shellOptions(rest('sh +o'), 's')).toBeNull();
   });
 });
