@@ -61,8 +61,8 @@ describe('jobs', () => {
   it('gives the same results with 2 worker threads as with one thread, in check and fix, cross-file facts included', async () => {
     const cwd = tmpTree(crossFileTree());
     for (const f of [check, fix]) {
-      const one = await run(f, { cwd, network: false, jobs: 1 });
-      const two = await run(f, { cwd, network: false, jobs: 2 });
+      const one = await run(f, { cwd, network: false, jobs: 1, resolver: { offline: true, noCache: true } });
+      const two = await run(f, { cwd, network: false, jobs: 2, resolver: { offline: true, noCache: true } });
       expect(one.files.length).toBe(5 + 6 + 90 + 140);
       expect(two.order).toEqual(one.order);
       expect(outputOf(two)).toEqual(outputOf(one));
@@ -81,7 +81,8 @@ describe('jobs', () => {
     const { readdirSync } = await import('node:fs');
     for (const [dir, kind] of [['compose', 'compose'], ['dockerfiles', 'dockerfile']] as const) {
       const paths = readdirSync(resolve(corpus, dir)).sort().slice(0, 150).map((n) => resolve(corpus, dir, n));
-      const opts: HardenOptions = { paths, kind, network: false, unsafe: true };
+      // Offline as well: whatever a codemod would look up is answered from nothing, never from the network.
+      const opts: HardenOptions = { paths, kind, network: false, unsafe: true, resolver: { offline: true, noCache: true } };
       const one = await run(fix, { ...opts, jobs: 1 });
       const two = await run(fix, { ...opts, jobs: 2 });
       expect(one.files.length).toBe(150);
