@@ -345,7 +345,9 @@ export class Stack {
     const first = await this.cli(['network', 'create', '--internal', ...label, this.network]);
     if (first.code !== 0) return `could not create the network the pods of clashing services need: ${(first.stderr || first.stdout).trim()}`;
     this.networkCreated = true;
-    const sub = await this.cli(['network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Subnet}} {{end}}', this.network]);
+    // podman's network inspect has `.Subnets`, Docker's `.IPAM.Config`.
+    const format = this.opts.engine.cli === 'podman' ? '{{range .Subnets}}{{.Subnet}} {{end}}' : '{{range .IPAM.Config}}{{.Subnet}} {{end}}';
+    const sub = await this.cli(['network', 'inspect', '-f', format, this.network]);
     const subnet = sub.stdout.trim().split(/\s+/).find((x) => subnetHost(x, 2) !== undefined);
     if (!subnet) return `the network ${this.network} has no IPv4 subnet (${sub.stdout.trim() || sub.stderr.trim()})`;
     // Fixed addresses need a subnet given by the user: the same one again, now named.
