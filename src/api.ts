@@ -20,6 +20,7 @@ import { createDefaultResolver, type ResolverSettings } from './resolvers/defaul
 import { knowledgeForFiles, type Knowledge } from './compose/knowledge.js';
 import { backedOffIn, keepRule } from './project-rules.js';
 import { entryBeside } from './engine/workers.js';
+import { noNetworkGate } from './engine/no-network.js';
 import type { ApiWorkerSetup } from './worker.js';
 import { isComposeFamilyName } from './compose/hardening/views.js';
 import { mayBeKustomization } from './kubernetes/images.js';
@@ -336,6 +337,7 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
   };
   /** Changed files to write once every file is processed (a later file's codemods may read an earlier one from disk). */
   const toWrite: { r: FileResult; seq: number }[] = [];
+  const gate = network ? undefined : noNetworkGate(resolver.answers);
   let outcome: Awaited<ReturnType<typeof runProject>>;
   try {
     outcome = await runProject(files, {
@@ -344,8 +346,8 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
       applyFixes,
       knownIds: all.map((c) => c.id),
       global,
-      answers: resolver.answers,
-      resolve: (keys) => resolver.resolveAll(keys, { cwd, onLookup }),
+      answers: gate?.answers ?? resolver.answers,
+      resolve: (keys) => resolver.resolveAll(gate ? gate.pass(keys) : keys, { cwd, onLookup }),
       backedOff: global.knowledge ? backedOffIn(global.knowledge) : undefined,
       // Compose files building a Dockerfile of the run (or beside one) stay visible to the Dockerfiles' batches.
       keep: keepRule(setup),
@@ -392,7 +394,7 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
   const notes = [
     ...resolverNotes,
     ...[...skippedOffline].sort().map((id) => `${id} skipped: it needs the network (--no-network)`),
-    ...[...reportedOffline].sort().map((id) => `${id}: nothing looked up (--no-network); findings come from the files alone, no fixes`),
+    ...[...reportedOffline].sort().map((id) => `${id}: nothing looked up (--no-network); only what the files and the knowledge base show`),
     ...[...roleNotes.keys()].sort().map((p) => roleNotes.get(p) as string),
   ];
   return { files: results, problems, requests, companions, notes };

@@ -141,9 +141,10 @@ function jobsFlag(v: string | undefined): number | 'auto' | undefined {
 }
 
 /** Run `work` with a progress line on stderr when it is a terminal (not in CI); the line is gone when it returns. */
-async function withProgress<T>(opts: HardenOptions, work: (opts: HardenOptions) => Promise<T>): Promise<T> {
+async function withProgress<T>(opts: HardenOptions, color: boolean | undefined, work: (opts: HardenOptions) => Promise<T>): Promise<T> {
   const { noProgress, progressEnabled, terminalProgress } = await import('./output/progress.js');
-  const line = progressEnabled(process.stderr) ? terminalProgress(process.stderr) : noProgress;
+  const { useColor } = await import('./output/text.js');
+  const line = progressEnabled(process.stderr) ? terminalProgress(process.stderr, { plain: !useColor(process.stderr, color) }) : noProgress;
   try {
     return await work(line === noProgress ? opts : { ...opts, onProgress: (p) => line.update(p) });
   } finally {
@@ -238,7 +239,7 @@ async function runFix(paths: string[], flags: CommonFlags & VerifyCliFlags & { w
     }
     opts = { ...opts, paths: verified.map((d) => relative(process.cwd(), d) || '.'), knowledge: out.report.knowledge };
   }
-  const r = await withProgress(opts, (o) => api.fix({ ...o, write: flags.write && !o.stdin, allowReadOnly: flags.allowReadOnly }));
+  const r = await withProgress(opts, flags.color, (o) => api.fix({ ...o, write: flags.write && !o.stdin, allowReadOnly: flags.allowReadOnly }));
   const outColor = useColor(process.stdout, flags.color);
   const errColor = useColor(process.stderr, flags.color);
 
@@ -326,7 +327,7 @@ function stripFinding(f: Finding) {
 async function runCheck(paths: string[], flags: CommonFlags & { format?: string; failOn?: string; sarif?: string }): Promise<number> {
   const api = await import('./api.js');
   const opts = await toOptions(paths, flags);
-  const r = await withProgress(opts, (o) => api.check(o));
+  const r = await withProgress(opts, flags.color, (o) => api.check(o));
   const findings = r.files.flatMap((f) => f.findings);
   const sarif = async () => {
     const { toSarif } = await import('./output/sarif.js');

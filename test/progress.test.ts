@@ -5,7 +5,7 @@
  */
 /* eslint-disable no-control-regex -- terminal output is matched with its escape sequences */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { progressEnabled, progressText } from '../src/output/progress.js';
+import { progressEnabled, progressText, terminalProgress } from '../src/output/progress.js';
 import { hardenAsync } from './support/cli.js';
 import { hardenPtyAsync, hasScript } from './support/pty.js';
 import { startFaultProxy, type FaultProxy } from './support/registry-proxy.js';
@@ -28,6 +28,25 @@ describe('when progress is drawn', () => {
     expect(progressText({ files: { done: 0, total: 3 }, lookups: { done: 12, total: 40, kinds: ['image-digest'] } })).toBe('resolving 12/40 image digests…');
     expect(progressText({ files: { done: 0, total: 3 }, lookups: { done: 1, total: 4, kinds: ['image-digest', 'apt-version'] } })).toBe('resolving 1/4 lookups…');
     expect(progressText({ files: { done: 2, total: 3 }, lookups: { done: 4, total: 4, kinds: ['apt-version'] } })).toBe('processing 2/3 files…');
+  });
+  it('with colour off, redraws and erases with carriage returns and spaces only (no escape sequence)', async () => {
+    const out: string[] = [];
+    const stream = { isTTY: true, columns: 80, write: (s: string) => out.push(s) } as unknown as NodeJS.WriteStream;
+    const draw = async (plain: boolean) => {
+      out.length = 0;
+      const line = terminalProgress(stream, { delayMs: 0, intervalMs: 5, plain });
+      line.update({ files: { done: 0, total: 3 }, lookups: { done: 9, total: 10, kinds: ['image-digest'] } });
+      await new Promise((r) => setTimeout(r, 30));
+      line.update({ files: { done: 1, total: 3 } });
+      await new Promise((r) => setTimeout(r, 30));
+      line.done();
+      return out.join('');
+    };
+    const plain = await draw(true);
+    expect(plain).not.toContain('\u001b');
+    // The shorter second line pads over the first one; erasing blanks the longest and returns to column 0.
+    expect(plain).toBe(`\rresolving 9/10 image digests…\rprocessing 1/3 files…${' '.repeat(8)}\r${' '.repeat(21)}\r`);
+    expect(await draw(false)).toContain('\u001b[K');
   });
 });
 

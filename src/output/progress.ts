@@ -43,7 +43,11 @@ export interface ProgressLine {
 
 export const noProgress: ProgressLine = { update() {}, done() {} };
 
-export function terminalProgress(stream: NodeJS.WriteStream, opts: { delayMs?: number; intervalMs?: number } = {}): ProgressLine {
+/**
+ * With `plain` (colour off: NO_COLOR, FORCE_COLOR=0, --no-color) the line is redrawn and erased with carriage returns
+ * and spaces only, so a terminal asked to stay plain sees no escape sequence at all.
+ */
+export function terminalProgress(stream: NodeJS.WriteStream, opts: { delayMs?: number; intervalMs?: number; plain?: boolean } = {}): ProgressLine {
   const delayMs = opts.delayMs ?? 300;
   const intervalMs = opts.intervalMs ?? 100;
   let latest: Progress | undefined;
@@ -56,14 +60,14 @@ export function terminalProgress(stream: NodeJS.WriteStream, opts: { delayMs?: n
     if (latest) {
       const width = Math.max(20, (stream.columns || 80) - 1); // a terminal of unknown size reports 0 columns
       const text = progressText(latest).slice(0, width);
-      if (text !== drawn) stream.write(`\r${text}\u001b[K`);
+      if (text !== drawn) stream.write(opts.plain ? `\r${text}${' '.repeat(Math.max(0, drawn.length - text.length))}` : `\r${text}\u001b[K`);
       drawn = text;
     }
     timer = setTimeout(draw, intervalMs);
     timer.unref();
   };
   const erase = () => {
-    if (drawn) stream.write('\r\u001b[K');
+    if (drawn) stream.write(opts.plain ? `\r${' '.repeat(drawn.length)}\r` : '\r\u001b[K');
     drawn = '';
   };
   process.once('exit', erase);

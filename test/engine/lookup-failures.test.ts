@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fix, hasProcessingErrors } from '../../src/api.js';
+import { check, fix, hasProcessingErrors } from '../../src/api.js';
 import { AnswerStore } from '../../src/engine/lookups.js';
 import type { LookupKey, Resolver } from '../../src/engine/types.js';
 import { harden } from '../support/cli.js';
@@ -35,7 +35,7 @@ describe('failed lookups are findings, not processing errors', () => {
     const notes = r.stderr.split('\n').filter((l) => l.startsWith('note: '));
     expect(notes).toEqual([
       'note: lock-apt-install skipped: it needs the network (--no-network)',
-      'note: pin-image-digest: nothing looked up (--no-network); findings come from the files alone, no fixes',
+      'note: pin-image-digest: nothing looked up (--no-network); only what the files and the knowledge base show',
     ]);
     expect(r.stderr).toContain('requests: none');
     expect(r.stderr).toMatch(/^Dockerfile:1:\d+ pin-image-digest .*registry\.invalid\.example\/app:1 has a tag but no digest/m);
@@ -48,10 +48,27 @@ describe('failed lookups are findings, not processing errors', () => {
   it('network: false in .harden.yaml works like --no-network', async () => {
     const cwd = tmpTree({ '.git/HEAD': 'x', Dockerfile: DOCKERFILE, '.harden.yaml': 'network: false\n' });
     const r = await fix({ cwd, only: ['pin-image-digest', 'dockerfile-apt-hygiene'] });
-    expect(r.notes).toEqual(['pin-image-digest: nothing looked up (--no-network); findings come from the files alone, no fixes']);
+    expect(r.notes).toEqual(['pin-image-digest: nothing looked up (--no-network); only what the files and the knowledge base show']);
     expect(r.files[0]?.changed).toBe(true);
     const pins = r.files[0]?.findings.filter((f) => f.codemodId === 'pin-image-digest') ?? [];
     expect(pins.map((f) => [f.data?.floating, f.fix])).toEqual([['tag', undefined]]);
+  });
+
+  it('network: false: the network codemods that still run (no-new-privileges, pin-image-digest) ask the resolver nothing', async () => {
+    const cwd = tmpTree({ 'compose.yaml': 'services:\n  web:\n    image: nginx\n' });
+    const asked: LookupKey[] = [];
+    const answers = new AnswerStore();
+    const resolver: Resolver = {
+      answers,
+      async resolveAll(keys) {
+        asked.push(...keys);
+      },
+    };
+    const r = await check({ cwd, network: false, customResolver: resolver });
+    expect(r.notes).toContain('compose-no-new-privileges: nothing looked up (--no-network); only what the files and the knowledge base show');
+    expect(asked.filter((k) => k.kind !== 'file')).toEqual([]);
+    // The knowledge base is local: nginx's no-new-privileges fix stands without a lookup.
+    expect(r.files[0]?.findings.find((f) => f.codemodId === 'compose-no-new-privileges')?.fix?.safety).toBe('safe');
   });
 
   it('the # syntax= line harden adds for ADD --checksum, whose digest cannot be looked up: a finding, the file still fixed, no exit 2', async () => {
