@@ -9,6 +9,12 @@ import { services } from '../../src/compose/services.js';
 import { fix } from '../../src/engine/edits.js';
 import type { Codemod, FileKind, ParsedCompose } from '../../src/engine/types.js';
 import { insertOnce, replaceAll, reportOnly, throwing } from '../support/test-codemods.js';
+import { mergeInsertions } from '../../src/compose/hardening.js';
+import { composeDropCapabilities } from '../../codemods/compose-drop-capabilities.js';
+import { composeLogLimits } from '../../codemods/compose-log-limits.js';
+import { composeNoNewPrivileges } from '../../codemods/compose-no-new-privileges.js';
+import { composeReadOnly } from '../../codemods/compose-read-only.js';
+import { composeResourceLimits } from '../../codemods/compose-resource-limits.js';
 
 function run(kind: FileKind, text: string, codemods: Codemod[], opts: { unsafe?: boolean; check?: boolean } = {}) {
   const enabled: EnabledCodemod[] = codemods.map((codemod) => ({ codemod, options: {} }));
@@ -259,5 +265,29 @@ describe('entries added to one mapping by different codemods', () => {
     expect(nested.after).toBe(
       'services:\n  web:\n    image: nginx\n    read_only: true\n  db:\n    image: postgres\n    deploy:\n      replicas: 1\n      resources: x\n    read_only: true\n',
     );
+  });
+
+  it('mergeInsertions keeps `adds` when every insertion it merges adds other keys to the same mapping', () => {
+    const at = (text: string, adds?: { to: number; keys: string[] }) => ({ start: 9, end: 9, text, ...(adds ? { adds } : {}) });
+    expect(mergeInsertions([at('    a: 1\n', { to: 3, keys: ['a'] }), at('    b: 2\n', { to: 3, keys: ['b'] })])).toEqual([
+      { start: 9, end: 9, text: '    a: 1\n    b: 2\n', adds: { to: 3, keys: ['a', 'b'] } },
+    ]);
+    expect(mergeInsertions([at('    a: 1\n', { to: 3, keys: ['a'] })])[0]?.adds).toEqual({ to: 3, keys: ['a'] });
+    // Entries of another (nested) mapping, an insertion that is no entry, or the same key twice: no `adds`.
+    expect(mergeInsertions([at('    a: 1\n', { to: 3, keys: ['a'] }), at('      b: 2\n', { to: 5, keys: ['b'] })])[0]?.adds).toBeUndefined();
+    expect(mergeInsertions([at('    a: 1\n', { to: 3, keys: ['a'] }), at('      - x\n')])[0]?.adds).toBeUndefined();
+    expect(mergeInsertions([at('    a: 1\n', { to: 3, keys: ['a'] }), at('    a: 2\n', { to: 3, keys: ['a'] })])[0]?.adds).toBeUndefined();
+  });
+
+  it('the compose hardening codemods add their keys to a service in one pass, as one pass each would', async () => {
+    const all = [composeDropCapabilities, composeLogLimits, composeNoNewPrivileges, composeReadOnly, composeResourceLimits];
+    const text = 'services:\n  db:\n    image: postgres:16\n  cache:\n    image: redis:7\n';
+    const together = await run('compose', text, all, { unsafe: true });
+    expect(together.error).toBeUndefined();
+    expect(new Set(together.applied.map((a) => a.codemodId))).toEqual(new Set(all.map((c) => c.id)));
+    expect(passes(together)).toBe(1); // 4 passes when merged insertions lost their `adds`
+    let oneByOne = text;
+    for (const c of all) oneByOne = (await run('compose', oneByOne, [c], { unsafe: true })).after;
+    expect(together.after).toBe(oneByOne);
   });
 });

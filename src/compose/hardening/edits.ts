@@ -91,7 +91,9 @@ export function listAddition(
 /**
  * Insertions at the same offset merged into one edit (the engine's order for them is unspecified). Whole-line block
  * insertions are ordered deepest indentation first, so entries for a nested mapping stay inside it when its parent gets
- * entries at the same place; others keep the given order.
+ * entries at the same place; others keep the given order. When every merged insertion adds entries at the end of the
+ * same mapping (`adds`, different keys), the merged edit says so with all their keys, so the engine still applies it in
+ * the same pass as other fixes' entries at the end of that mapping.
  */
 export function mergeInsertions(edits: readonly Edit[]): Edit[] {
   const depth = (t: string): number => /^(?:\r?\n)?( *)/.exec(t)?.[1]?.length ?? 0;
@@ -109,7 +111,17 @@ export function mergeInsertions(edits: readonly Edit[]): Edit[] {
   for (const [at, g] of groups) {
     const block = g.every((e) => /^(?:\r?\n)? /.test(e.text) || /^[^\s,]/.test(e.text) === false);
     const sorted = block ? [...g].sort((a, b) => depth(b.text) - depth(a.text)) : g;
-    out.push({ start: at, end: at, text: sorted.map((e) => e.text).join('') });
+    const merged: Edit = { start: at, end: at, text: sorted.map((e) => e.text).join('') };
+    const adds = sameMappingAdds(sorted);
+    out.push(adds ? { ...merged, adds } : merged);
   }
   return out;
+}
+
+/** The `adds` of insertions that all add different keys at the end of one mapping, in order; else undefined. */
+function sameMappingAdds(edits: readonly Edit[]): Edit['adds'] {
+  const to = edits[0]?.adds?.to;
+  if (to === undefined || !edits.every((e) => e.adds?.to === to)) return undefined;
+  const keys = edits.flatMap((e) => e.adds?.keys ?? []);
+  return new Set(keys).size === keys.length ? { to, keys } : undefined;
 }
