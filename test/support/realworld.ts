@@ -117,6 +117,9 @@ export function recordedResolver(
       const res = await localHandler.resolve(keys);
       for (const k of keys) {
         asked.push(relKey(k));
+        // A file committed here is read from the checkout: a recorded `exists` without its text must not hide it.
+        const own = res.get(lookupId(k));
+        if (k.kind === 'file' && own && 'ok' in own && (own.ok as { text?: string }).text !== undefined) continue;
         const a = recorded.get(lookupId(relKey(k))) ?? onMiss?.(relKey(k));
         if (a) res.set(lookupId(k), a);
       }
