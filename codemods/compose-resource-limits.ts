@@ -7,7 +7,7 @@ import { fix } from '../src/engine/edits.js';
 import type { CodemodContext, Edit, JsonSchema, ParsedCompose, RunIndex } from '../src/engine/types.js';
 import { fillEmpty, insertPair, lookup, lookupMerged, ownPair, rangeOf, resolveNode, services, servicesUsing, sharedWhere, type ComposeService, type NewValue } from '../src/compose/index.js';
 import {
-  aliasAnchorNote, buildLookups, extendedPlans, insertPairs, kbSource, lookupView, mergeInsertions, serviceImage, serviceViews, siblingFiles, type ServiceImage, type ServiceView,
+  aliasAnchorNote, buildLookups, extendedPlans, insertPairs, kbSource, lookupView, mergeInsertions, serviceImage, serviceOverrides, serviceViews, siblingFiles, type ServiceImage, type ServiceView,
 } from '../src/compose/hardening.js';
 import { FAMILY_RESOURCES, type Family, type ResourceProfile } from '../src/compose/image-kb.js';
 
@@ -41,6 +41,41 @@ function amount(v: string): number | undefined {
 }
 
 const FAMILIES = Object.keys(FAMILY_RESOURCES) as (Family | 'default')[];
+
+/** A redis-style size (`256mb`, `1gb`, `100000000`: `k`/`m`/`g` count in 1000s, `kb`/`mb`/`gb` in 1024s) in bytes. */
+function serverBytes(v: string): number | undefined {
+  const m = /^(\d+)(?:([kmg])(b?))?$/i.exec(v.trim());
+  if (!m) return undefined;
+  const unit = (m[2] ?? '').toLowerCase();
+  const exp = unit === '' ? 0 : unit === 'k' ? 1 : unit === 'm' ? 2 : 3;
+  return Number(m[1]) * (m[3] ? 1024 : 1000) ** exp;
+}
+
+/** The value an argv gives an option (`--maxmemory 256mb` or `--maxmemory=256mb`); the last one wins, as in redis. */
+function optionValue(argv: readonly string[], flag: string): string | undefined {
+  let out: string | undefined;
+  argv.forEach((a, i) => {
+    if (a === flag && i + 1 < argv.length) out = argv[i + 1];
+    else if (a.startsWith(`${flag}=`)) out = a.slice(flag.length + 1);
+  });
+  return out;
+}
+
+/**
+ * For a server that keeps its whole data set in memory (`memoryBound` in the knowledge base): why the family's memory
+ * limit does not fit it, or undefined when the service's command bounds the data to at most half the limit (the other
+ * half is for the server itself and a save's copy-on-write).
+ */
+function unboundedMemory(view: ServiceView, flag: string, limit: string): string | undefined {
+  const v = optionValue(serviceOverrides(view).command ?? [], flag);
+  if (v === undefined) return `the service's command sets no \`${flag}\``;
+  const bytes = serverBytes(v);
+  const max = amount(limit);
+  if (bytes === 0) return `its \`${flag} 0\` sets no bound`;
+  if (bytes === undefined) return `its \`${flag} ${v}\` is not a size harden can read`;
+  if (max === undefined || bytes * 2 > max) return `its \`${flag} ${v}\` leaves less than half of ${limit} for the server and a save's copy-on-write`;
+  return undefined;
+}
 
 function merge(base: ResourceProfile, p: PartialProfile | undefined): { limits: Record<string, string>; reservations: Record<string, string>; pids: number | false } {
   const str = (v: unknown, d: string): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : d);
@@ -223,10 +258,16 @@ function plan(ctx: CodemodContext<ParsedCompose>, view: ServiceView): Plan | und
   };
   // Outside the knowledge base, only the sizes the repository states are added (no guessed defaults beside them).
   const onlyStated = !known && !optioned;
+  // A server holding its data set in memory needs what its data needs: no guessed memory limit unless its command bounds it.
+  const unbounded = m?.memoryBound && known && !optioned && stated?.limits.memory === undefined
+    ? unboundedMemory(view, m.memoryBound, prof.limits.memory as string)
+    : undefined;
+  let memorySkipped = false;
   const want = (section: 'limits' | 'reservations', key: 'cpus' | 'memory', top: string | undefined) => {
     if (onlyStated && stated?.[section][key] === undefined) return;
     if (top && has(top)) kept.push(top);
     else if (nested(['resources', section, key])) return;
+    else if (unbounded && section === 'limits' && key === 'memory') memorySkipped = true;
     else wanted[section][key] = prof[section][key] as string;
   };
   want('limits', 'cpus', 'cpus');
@@ -273,8 +314,11 @@ function plan(ctx: CodemodContext<ParsedCompose>, view: ServiceView): Plan | und
         ? `the ${family} defaults of ${kbSource(img) ?? ''}`
         : `the defaults for images outside the knowledge base${outside(img)}; tune them to the service`;
   const safety = known || optioned ? 'safe' : 'unsafe';
-  const none = Object.keys(wanted.limits).length === 2;
-  const message = `Service \`${svc.name}\` ${none ? 'has no resource limits: a runaway or attacked process can exhaust the host\'s memory, CPU or process table' : 'has incomplete resource limits'}. Added ${parts.join('; ')} (from ${origin}).${kept.length ? ` Its existing ${kept.join(', ')} ${kept.length > 1 ? 'are' : 'is'} kept.` : ''}`;
+  const none = Object.keys(wanted.limits).length + (memorySkipped ? 1 : 0) === 2;
+  const noMemory = memorySkipped && m
+    ? ` No memory limit: ${m.name} keeps its whole data set in memory, so its data, not the server, decides what it needs, and ${unbounded}; a limit below the data set gets it killed, losing what it held since its last save. Set \`${m.memoryBound ?? ''}\` and a memory limit above it by hand, or give its sizes in this codemod's \`images\` option.`
+    : '';
+  const message = `Service \`${svc.name}\` ${none ? 'has no resource limits: a runaway or attacked process can exhaust the host\'s memory, CPU or process table' : 'has incomplete resource limits'}. Added ${parts.join('; ')} (from ${origin}).${kept.length ? ` Its existing ${kept.join(', ')} ${kept.length > 1 ? 'are' : 'is'} kept.` : ''}${noMemory}`;
   return { view, wanted, deploy: lookup(svc, 'deploy'), message, safety };
 }
 
@@ -409,7 +453,10 @@ services:
 \`\`\`
 
 ## Fix safety
-Safe for images the knowledge base knows: their family's sizes fit what the image's server does with its defaults,
+Safe for images the knowledge base knows: their family's sizes fit what the image's server does with its defaults
+(servers that keep their whole data set in memory, redis and valkey, get a memory limit only when the service's
+command bounds the data with \`--maxmemory\` to at most half of it: redis bounds nothing by default, so its data, not the
+server, decides what it needs, and a queue or store with \`noeviction\` grows until a limit kills it; the finding says so),
 limits only take effect when a service exceeds them, and nothing that \`docker compose config\` accepted is rejected
 (no reservation above a limit, no key set twice). A service that really needs more memory than its limit is killed
 when it does; tune the values (options below) for heavy services. Unsafe for sizes copied from another compose file of

@@ -56,6 +56,12 @@ export interface KbFacts {
   /** One line on anything users should know (shown in the docs table). */
   note?: string;
   /**
+   * For servers that keep their whole data set in memory (redis, valkey): the command-line option that bounds it
+   * (`--maxmemory`). Their memory use is the data they are given, not the server's defaults (redis bounds nothing by
+   * default): a family memory limit is safe only when the service's command sets this option to at most half of it.
+   */
+  memoryBound?: string;
+  /**
    * Set when the image's program gains privileges on exec when started by a non-root user (a setuid bit, a file
    * capability): no-new-privileges is then safe only while it runs as root. Says what gains them.
    */
@@ -446,6 +452,7 @@ export const KNOWLEDGE_BASE: readonly KbEntry[] = [
     runsAsRoot: true,
     // The entrypoint chowns /data, then switches to user redis.
     capAdd: [...ROOT_DROPS_TO_USER],
+    memoryBound: '--maxmemory',
     ports: [6379],
     healthcheck: { test: ['CMD', 'redis-cli', 'ping'], what: '`redis-cli ping`', port: 6379 },
   },
@@ -468,6 +475,7 @@ export const KNOWLEDGE_BASE: readonly KbEntry[] = [
     volumes: ['/data'],
     runsAsRoot: true,
     capAdd: [...ROOT_DROPS_TO_USER],
+    memoryBound: '--maxmemory',
     ports: [6379],
     healthcheck: { test: ['CMD', 'valkey-cli', 'ping'], what: '`valkey-cli ping`', port: 6379 },
   },
