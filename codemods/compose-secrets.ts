@@ -201,11 +201,11 @@ type HeirNeed = { heir: ServiceInfo; list: boolean } | { refuse: string };
  * read the same file variable and end up with the secret in its `secrets:` list, or the move is refused.
  */
 function heirsOf(
-  file: ParsedCompose, all: readonly ComposeService[], infos: readonly ServiceInfo[], owner: ServiceInfo, entry: EnvEntry, fileVar: string,
+  file: ParsedCompose, all: readonly ComposeService[], infos: ReadonlyMap<ComposeService, ServiceInfo>, owner: ServiceInfo, entry: EnvEntry, fileVar: string,
 ): HeirNeed[] {
   const own = owner.envPair?.value;
   if (!own) return [];
-  const ownerCs = all.find((c) => c.name === owner.name);
+  const ownerCs = owner.service;
   const anchor = (own as { anchor?: string }).anchor;
   const via = anchor ? `the anchor &${anchor}` : `service ${owner.name}'s mapping`;
   const out: HeirNeed[] = [];
@@ -214,7 +214,7 @@ function heirsOf(
     const eff = effectiveEnv(cs);
     if (!eff.nodes.has(own)) continue;
     const how = eff.via === 'alias' ? 'an alias' : 'a YAML merge key';
-    const info = infos.find((i) => i.name === cs.name);
+    const info = infos.get(cs);
     // Its image may itself come from a merge key (`<<: *db`).
     const image = info && !info.image && !info.hasBuild ? scalarText(lookupAll(cs, 'image')[0]?.value) : undefined;
     const heir = info && image !== undefined ? { ...info, image } : info;
@@ -233,7 +233,7 @@ function heirsOf(
     }
     // Its secrets: list after the move: its own list (edited here), or one it inherits from the owner's service map.
     const ownSecrets = getPair(heir.node, 'secrets');
-    const inheritsOwner = ownerCs !== undefined && cs.sources.some((src) => src.map === ownerCs.node && src.via !== 'own');
+    const inheritsOwner = cs.sources.some((src) => src.map === ownerCs.node && src.via !== 'own');
     if (ownSecrets) {
       if (!serviceListEdit(file, heir, ['x'])) {
         out.push({ refuse: `service ${cs.name} gets ${entry.name} from ${via} through ${how}, and its secrets: list has a form harden does not edit` });
@@ -244,7 +244,7 @@ function heirsOf(
     }
     const inherited = lookupAll(cs, 'secrets')[0];
     if (inherited) {
-      if (inheritsOwner && inherited.owner === ownerCs?.node) out.push({ heir, list: false });
+      if (inheritsOwner && inherited.owner === ownerCs.node) out.push({ heir, list: false });
       else out.push({ refuse: `service ${cs.name} gets ${entry.name} from ${via} through ${how}, and its secrets: list comes from another anchor` });
       continue;
     }
@@ -442,19 +442,16 @@ extension that services merge or alias are reported on each service (changing th
       const all = composeServices(file).filter((c) => c.doc === doc);
       // Entry key nodes that sit in some service's own environment mapping: that service's plan moves them.
       const ownedBySomeService = new Set<unknown>(infos.flatMap((i) => i.env.map((e) => e.keyNode)));
+      const infoOf = new Map(infos.map((i) => [i.service, i]));
       for (const svc of infos) {
         // Secret-looking entries this service inherits from a mapping that is not a service's own environment (an
         // `x-` anchor): changing the anchor would change every service using it.
-        const cs = all.find((c) => c.name === svc.name);
-        if (cs) {
-          const eff = effectiveEnv(cs);
-          const foreign = [...eff.entries].filter(([k, node]) => isSecretName(k, names) && !ownedBySomeService.has(node)).map(([k]) => k);
-          if (foreign.length) {
-            const how = eff.via === 'alias' ? 'a YAML alias' : 'a YAML merge key';
-            report({ range: svc.keyRange, message: `service ${svc.name} gets ${foreign.join(', ')} from ${how}; move ${foreign.length > 1 ? 'them' : 'it'} to secrets by hand (changing the anchor would change every service using it)` });
-          }
+        const ownEff = effectiveEnv(svc.service);
+        const foreign = [...ownEff.entries].filter(([k, node]) => isSecretName(k, names) && !ownedBySomeService.has(node)).map(([k]) => k);
+        if (foreign.length) {
+          const how = ownEff.via === 'alias' ? 'a YAML alias' : 'a YAML merge key';
+          report({ range: svc.keyRange, message: `service ${svc.name} gets ${foreign.join(', ')} from ${how}; move ${foreign.length > 1 ? 'them' : 'it'} to secrets by hand (changing the anchor would change every service using it)` });
         }
-        const ownEff = cs ? effectiveEnv(cs) : undefined;
         const existingNames = new Set(svc.env.map((e) => e.name));
         const planned: Planned[] = [];
         const add: NewSecret[] = [];
@@ -478,12 +475,11 @@ extension that services merge or alias are reported on each service (changing th
             report({ range: entry.range, message: `service ${svc.name} sets both ${entry.name} and ${target.fileVar}; remove ${entry.name} by hand` });
             continue;
           }
-          const effOwn = ownEff?.entries;
-          if (effOwn && effOwn.has(target.fileVar)) {
+          if (ownEff.entries.has(target.fileVar)) {
             report({ range: entry.range, message: `service ${svc.name} sets both ${entry.name} and ${target.fileVar} (through a merge key); remove ${entry.name} by hand` });
             continue;
           }
-          if (ownEff && shadows(ownEff, svc, entry.name)) {
+          if (shadows(ownEff, svc, entry.name)) {
             report({
               range: entry.range,
               message: `${entry.name} of service ${svc.name} is not moved: its environment merges an anchor that sets ${entry.name} too, so renaming it here would let the anchor's ${entry.name} through next to ${target.fileVar}. Move it in the anchor and every service using it by hand.`,
@@ -491,7 +487,7 @@ extension that services merge or alias are reported on each service (changing th
             });
             continue;
           }
-          const needs = heirsOf(file, all, infos, svc, entry, target.fileVar);
+          const needs = heirsOf(file, all, infoOf, svc, entry, target.fileVar);
           const refusals = needs.flatMap((n) => ('refuse' in n ? [n.refuse] : []));
           if (refusals.length) {
             report({
@@ -627,7 +623,7 @@ extension that services merge or alias are reported on each service (changing th
         const inherit = heirList.length
           ? ` ${heirList.length > 1 ? 'Services' : 'Service'} ${heirList.join(', ')} ${heirList.length > 1 ? 'get' : 'gets'} this environment through an anchor: ${heirList.length > 1 ? 'they get' : 'it gets'} the secret too.`
           : '';
-        const user = cs ? scalarText(lookupAll(cs, 'user')[0]?.value) : undefined;
+        const user = scalarText(lookupAll(svc.service, 'user')[0]?.value);
         const readable = planned.some((p) => p.source === 'literal')
           ? ` Compose bind-mounts a file secret with the host file's owner and mode (uid/gid/mode are ignored outside swarm), so the file is world-readable for whichever user the container runs as${user ? ` (user: ${user})` : ''}; its directory keeps other host users out.`
           : '';

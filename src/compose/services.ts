@@ -36,6 +36,8 @@ export interface ComposeService {
   sources: readonly ServiceSource[];
   /** Set when `extends:` points to another file or to a service we cannot find: what it inherits is unknown. */
   extendsUnknown?: string;
+  /** Set when the service is not written under `services:` but comes from a mapping merged into it (`<<: *shared`). */
+  fromMerge?: true;
 }
 
 export interface Lookup {
@@ -103,21 +105,25 @@ function servicesMap(doc: Document.Parsed): YAMLMap | undefined {
 
 /**
  * The service pairs of a `services:` mapping as YAML reads it: its own keys, then the keys of the mappings it merges
- * with `<<:` (`services: {<<: *shared, web: …}`) that it does not set itself, in merge-precedence order. The merge key
- * itself is no service.
+ * with `<<:` (`services: {<<: *shared, web: …}`) that it does not set itself, in merge-precedence order (marked
+ * `merged`). The merge key itself is no service. The mapping is read once (twice when it has a merge key).
  */
-function serviceEntries(doc: Document.Parsed, sm: YAMLMap): (Pair & { key: Scalar })[] {
-  const out: (Pair & { key: Scalar })[] = [];
+function serviceEntries(doc: Document.Parsed, sm: YAMLMap): { pair: Pair & { key: Scalar }; merged: boolean }[] {
+  const out: { pair: Pair & { key: Scalar }; merged: boolean }[] = [];
   const seen = new Set<string>();
-  for (const map of [sm, ...mergeSources(doc, sm)]) {
-    for (const p of map.items) {
-      if (!isPair(p) || !isScalar(p.key) || isMergeKey(p.key)) continue;
-      const name = String(p.key.value);
-      if (seen.has(name)) continue;
-      seen.add(name);
-      out.push(p as Pair & { key: Scalar });
-    }
+  let merges = false;
+  const add = (p: unknown, merged: boolean): void => {
+    if (!isPair(p) || !isScalar(p.key)) return;
+    const name = String(p.key.value);
+    if (seen.has(name)) return;
+    seen.add(name);
+    out.push({ pair: p as Pair & { key: Scalar }, merged });
+  };
+  for (const p of sm.items) {
+    if (isPair(p) && isMergeKey(p.key)) merges = true;
+    else add(p, false);
   }
+  if (merges) for (const map of mergeSources(doc, sm)) for (const p of map.items) if (!(isPair(p) && isMergeKey(p.key))) add(p, true);
   return out;
 }
 
@@ -160,7 +166,7 @@ function computeServices(file: ParsedCompose): ComposeService[] {
     if (!sm) return;
     const entries = serviceEntries(doc, sm);
     const byName = new Map<string, YAMLMap>();
-    for (const p of entries) {
+    for (const { pair: p } of entries) {
       const v = resolveNode(doc, p.value);
       if (isMap(v)) byName.set(String(p.key.value), v);
     }
@@ -189,7 +195,7 @@ function computeServices(file: ParsedCompose): ComposeService[] {
       const rest = chain(target, seen);
       return { sources: [...own, ...rest.sources], ...(rest.unknown ? { unknown: rest.unknown } : {}) };
     };
-    for (const p of entries) {
+    for (const { pair: p, merged } of entries) {
       const node = resolveNode(doc, p.value);
       if (!isMap(node)) continue;
       const name = String(p.key.value);
@@ -203,6 +209,7 @@ function computeServices(file: ParsedCompose): ComposeService[] {
         ...(isAlias(p.value) ? { alias: p.value } : {}),
         sources,
         ...(unknown ? { extendsUnknown: unknown } : {}),
+        ...(merged ? { fromMerge: true as const } : {}),
       });
     }
   });

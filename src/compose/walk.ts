@@ -1,6 +1,7 @@
 /** Visiting every scalar value of a compose document, with its key path and (for environment-like maps) its variable name. */
 import { isMap, isPair, isScalar, isSeq, type Document, type Scalar } from 'yaml';
 import { isMergeKey } from './services.js';
+import { derived } from '../engine/derive.js';
 
 export interface ScalarVisit {
   node: Scalar;
@@ -15,8 +16,16 @@ export interface ScalarVisit {
 
 const ENV_KEYS = new Set(['environment', 'args']);
 
-/** Every scalar value (not keys) of the document, depth first, in document order. Aliases are not followed. */
+/**
+ * Every scalar value (not keys) of the document, depth first, in document order. Aliases are not followed. The
+ * document is walked once per parse; later calls replay the same visits.
+ */
 export function walkScalars(doc: Document.Parsed, cb: (v: ScalarVisit) => void): void {
+  for (const v of scalarVisits(doc)) cb(v);
+}
+
+const scalarVisits = derived((doc: Document.Parsed): readonly ScalarVisit[] => {
+  const out: ScalarVisit[] = [];
   const walk = (n: unknown, path: (string | number)[]): void => {
     if (isScalar(n)) {
       const parent = path[path.length - 2];
@@ -29,7 +38,7 @@ export function walkScalars(doc: Document.Parsed, cb: (v: ScalarVisit) => void):
           if (eq > 0) env = { name: n.value.slice(0, eq), valueStart: eq + 1 };
         }
       }
-      cb({ node: n, path, ...(env ? { env } : {}) });
+      out.push({ node: n, path, ...(env ? { env } : {}) });
       return;
     }
     if (isMap(n)) {
@@ -41,4 +50,5 @@ export function walkScalars(doc: Document.Parsed, cb: (v: ScalarVisit) => void):
     } else if (isSeq(n)) n.items.forEach((it, i) => walk(it, [...path, i]));
   };
   walk(doc.contents, []);
-}
+  return out;
+});

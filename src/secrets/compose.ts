@@ -1,12 +1,14 @@
 /**
- * The minimum of compose handling the secrets codemods need (src/compose was not available when this was written):
- * services with their environment entries and exact ranges, `${VAR:-default}` parsing, and text insertions that
- * reuse the neighbours' indentation and the file's line ending.
+ * What the secrets codemods read of a compose file: each service's environment entries with exact ranges, its image
+ * and local build, `${VAR:-default}` parsing, and text insertions that reuse the neighbours' indentation and the
+ * file's line ending. The services are src/compose's (`services`, computed once per parse): this module adds its
+ * view of each, once per parse too, and walks no `services:` mapping of its own.
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, isPair, isScalar, isSeq, type Document, type Node, type Pair, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { ParsedCompose, Range } from '../engine/types.js';
 import { derived } from '../engine/derive.js';
+import { services as composeServices, type ComposeService } from '../compose/services.js';
 
 export type EnvValue =
   | { kind: 'literal'; value: string }
@@ -29,6 +31,8 @@ export interface EnvEntry {
 }
 
 export interface ServiceInfo {
+  /** The service in the compose model (its merge sources, `extends`, aliases). */
+  service: ComposeService;
   name: string;
   keyRange: Range;
   node: YAMLMap;
@@ -116,53 +120,59 @@ export function composeDir(file: ParsedCompose): string | undefined {
   return file.absPath ? dirname(file.absPath) : undefined;
 }
 
-/** Computed once per parsed document and shared (treat the result as read-only). */
-export const services: (file: ParsedCompose, doc: Document.Parsed) => ServiceInfo[] = (file, doc) => servicesOfDoc(file)(doc);
+/**
+ * The services of one document written under its `services:` (not an alias of an anchored mapping, nor merged in with
+ * `<<`: their mappings are shared, so these codemods leave them alone), in order. Computed once per parse from the
+ * compose model's services and shared (treat the result as read-only).
+ */
+export const services: (file: ParsedCompose, doc: Document.Parsed) => ServiceInfo[] = (file, doc) => servicesByDoc(file).get(doc) ?? [];
 
-const servicesOfDoc = derived((file: ParsedCompose) => derived((doc: Document.Parsed) => computeServices(file, doc)));
-
-function computeServices(file: ParsedCompose, doc: Document.Parsed): ServiceInfo[] {
-  if (!isMap(doc.contents)) return [];
-  const sp = getPair(doc.contents, 'services');
-  if (!sp || !isMap(sp.value)) return [];
+const servicesByDoc = derived((file: ParsedCompose): Map<Document.Parsed, ServiceInfo[]> => {
   const dir = composeDir(file);
-  const out: ServiceInfo[] = [];
-  for (const p of sp.value.items) {
-    if (!isScalar(p.key) || !isMap(p.value)) continue;
-    const node = p.value;
-    const img = getPair(node, 'image');
-    const image = img && isScalar(img.value) && typeof img.value.value === 'string' ? img.value.value : undefined;
-    const bp = getPair(node, 'build');
-    let build: ServiceInfo['build'];
-    if (bp && dir) {
-      let ctx: string | undefined;
-      let dockerfile = 'Dockerfile';
-      if (isScalar(bp.value) && typeof bp.value.value === 'string') ctx = bp.value.value;
-      else if (isMap(bp.value)) {
-        const c = getPair(bp.value, 'context');
-        ctx = c && isScalar(c.value) && typeof c.value.value === 'string' ? c.value.value : '.';
-        const d = getPair(bp.value, 'dockerfile');
-        if (d && isScalar(d.value) && typeof d.value.value === 'string') dockerfile = d.value.value;
-      }
-      if (ctx !== undefined && !/^[a-z]+:\/\/|^git@|\.git(#|$)|\$/.test(ctx)) {
-        const context = resolve(dir, ctx);
-        build = { context, dockerfile: isAbsolute(dockerfile) ? dockerfile : resolve(context, dockerfile), node: bp.value as Node };
-      }
-    }
-    const envPair = getPair(node, 'environment');
-    out.push({
-      name: String(p.key.value),
-      keyRange: rangeOf(p.key),
-      node,
-      image,
-      build,
-      hasBuild: bp !== undefined,
-      envPair,
-      env: envPair ? envEntries(envPair.value) : [],
-      envFromMerge: !envPair && hasMergeKey(node),
-    });
+  const out = new Map<Document.Parsed, ServiceInfo[]>();
+  for (const svc of composeServices(file)) {
+    if (svc.alias || svc.fromMerge) continue;
+    const infos = out.get(svc.doc) ?? [];
+    if (infos.length === 0) out.set(svc.doc, infos);
+    infos.push(serviceInfo(svc, dir));
   }
   return out;
+});
+
+function serviceInfo(svc: ComposeService, dir: string | undefined): ServiceInfo {
+  const node = svc.node;
+  const img = getPair(node, 'image');
+  const image = img && isScalar(img.value) && typeof img.value.value === 'string' ? img.value.value : undefined;
+  const bp = getPair(node, 'build');
+  let build: ServiceInfo['build'];
+  if (bp && dir) {
+    let ctx: string | undefined;
+    let dockerfile = 'Dockerfile';
+    if (isScalar(bp.value) && typeof bp.value.value === 'string') ctx = bp.value.value;
+    else if (isMap(bp.value)) {
+      const c = getPair(bp.value, 'context');
+      ctx = c && isScalar(c.value) && typeof c.value.value === 'string' ? c.value.value : '.';
+      const d = getPair(bp.value, 'dockerfile');
+      if (d && isScalar(d.value) && typeof d.value.value === 'string') dockerfile = d.value.value;
+    }
+    if (ctx !== undefined && !/^[a-z]+:\/\/|^git@|\.git(#|$)|\$/.test(ctx)) {
+      const context = resolve(dir, ctx);
+      build = { context, dockerfile: isAbsolute(dockerfile) ? dockerfile : resolve(context, dockerfile), node: bp.value as Node };
+    }
+  }
+  const envPair = getPair(node, 'environment');
+  return {
+    service: svc,
+    name: svc.name,
+    keyRange: rangeOf(svc.keyNode),
+    node,
+    image,
+    build,
+    hasBuild: bp !== undefined,
+    envPair,
+    env: envPair ? envEntries(envPair.value) : [],
+    envFromMerge: !envPair && hasMergeKey(node),
+  };
 }
 
 /** Top-level `secrets:` definitions: name → `environment` variable or `file` path (as written). */

@@ -6,11 +6,17 @@ import { check } from '../../src/api.js';
 import { AnswerStore } from '../../src/engine/lookups.js';
 import { runProject, type ProjectFile, type RunProjectOptions } from '../../src/engine/project.js';
 import type { EnabledCodemod } from '../../src/engine/run.js';
-import type { Codemod, FileKind, LookupKey, ParsedFile, RunIndex } from '../../src/engine/types.js';
+import type { Codemod, FileKind, LookupKey, ParsedCompose, ParsedFile, RunIndex } from '../../src/engine/types.js';
 import { parseCompose } from '../../src/engine/parse.js';
 import { services } from '../../src/compose/services.js';
 import { services as envServices, envEntries } from '../../src/secrets/compose.js';
 import { derived } from '../../src/engine/derive.js';
+import { processFile } from '../../src/engine/run.js';
+import { walkScalars } from '../../src/compose/walk.js';
+import { indentStyle } from '../../src/compose/insert.js';
+import { codemods as allCodemods } from '../../codemods/index.js';
+import { isMap, type Scalar } from 'yaml';
+import { scalarInFlow } from '../../src/compose/scalars.js';
 
 const file = (absPath: string, kind: FileKind, text: string): ProjectFile => ({
   path: absPath.slice(1),
@@ -193,6 +199,70 @@ describe('derived views', () => {
     const env = envServices(a, doc)[0]?.envPair?.value;
     expect(envEntries(env)).toBe(envEntries(env));
     expect(envEntries(env).map((e) => e.name)).toEqual(['A']);
+  });
+
+  it("every compose codemod together walks a file's services once per parse, through the shared views", async () => {
+    const text = [
+      'services:',
+      '  web:',
+      '    build: .',
+      '    image: nginx:1.25',
+      '    ports: ["8080:80"]',
+      '    environment:',
+      '      DB_PASSWORD: hunter2',
+      '    depends_on: [db]',
+      '  db:',
+      '    image: postgres:16',
+      '    environment:',
+      '      - POSTGRES_PASSWORD=${PG_PASSWORD:-postgres}',
+      '',
+    ].join('\n');
+    /** Counts every iteration of the `services:` mapping's entries (for…of, find, some, map…). */
+    const counted = (parsed: ParsedCompose): (() => number) => {
+      const root = parsed.docs[0]?.contents;
+      const sm = isMap(root) ? root.get('services', true) : undefined;
+      if (!isMap(sm)) throw new Error('no services mapping');
+      let walks = 0;
+      const iterating = new Set<string | symbol>([Symbol.iterator, 'forEach', 'find', 'findIndex', 'some', 'every', 'map', 'flatMap', 'filter', 'reduce', 'indexOf', 'includes']);
+      sm.items = new Proxy(sm.items, {
+        get(target, key, receiver) {
+          if (iterating.has(key)) walks++;
+          return Reflect.get(target, key, receiver) as unknown;
+        },
+      });
+      return () => walks;
+    };
+    const a = parseCompose('compose.yaml', '/p/compose.yaml', text);
+    const walks = counted(a);
+    const doc = a.docs[0];
+    if (!doc) throw new Error('no document');
+    // The services view walks it once; three whole-document views (every scalar, the indentation style, the scalars
+    // inside flow collections) pass through it once each. All four are kept per parse.
+    services(a);
+    expect(walks()).toBe(1);
+    let first: Scalar | undefined;
+    walkScalars(doc, (v) => (first ??= v.node));
+    indentStyle(a.text, doc);
+    if (first) scalarInFlow(a, first);
+    expect(walks()).toBe(4);
+    // Every compose codemod, lookups and fixes included, walks it no more: each reads those views.
+    const compose = allCodemods.filter((c) => c.fileKinds.includes('compose'));
+    expect(compose.length).toBeGreaterThan(10);
+    const project = { files: [], byAbsPath: () => undefined, indexed: () => [] };
+    for (const allowed of ['safe', 'unsafe'] as const) {
+      const r = await processFile(
+        { kind: 'compose', path: 'compose.yaml', absPath: '/p/compose.yaml', text, bom: false, parsed: a },
+        { codemods: compose.map((codemod) => ({ codemod, options: codemod.defaultOptions ?? {} })), allowed, applyFixes: false, global: {}, answers: new AnswerStore(), project },
+      );
+      expect(r.error).toBeUndefined();
+      expect(r.findings.length).toBeGreaterThan(5);
+    }
+    expect(walks()).toBe(4);
+    // A new parse (a later pass's) gets its own views.
+    const b = parseCompose('compose.yaml', '/p/compose.yaml', text);
+    const walksB = counted(b);
+    services(b);
+    expect(walksB()).toBe(1);
   });
 
   it('derived() calls the function once per object', () => {
