@@ -12,7 +12,8 @@
  * Options: declare them in `optionsSchema`, the one source for them: `.harden.yaml` validation and
  * schema/harden.schema.json are built from it, options given any other way (the API, fixtures' options.json) are
  * checked against it before a run, an unknown key is an error naming the codemod and the key, and `defaultOptions`
- * may hold only keys it declares. Describe each option under `## Options` in `docs`.
+ * may hold only keys it declares. Give each option a `description`: the page's `## Options` section (docs/codemods/,
+ * `harden explain`) is generated from the schema and `defaultOptions` (src/engine/codemod-docs.ts), so `docs` has none.
  */
 import { defineCodemod } from '../src/engine/define.js';
 import { fix, replace } from '../src/engine/edits.js';

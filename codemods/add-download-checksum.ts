@@ -474,7 +474,7 @@ export const addDownloadChecksum = defineCodemod({
   sources: ['hadolint:DL4001', 'seed:001', 'seed:002'],
   securitySeverity: 6.0,
   defaultOptions: { addSyntax: true, frontend: DEFAULT_FRONTEND },
-  optionsSchema: { type: 'object', additionalProperties: false, properties: { addSyntax: { type: 'boolean', description: 'Add a # syntax= directive when the file has none.' }, frontend: { type: 'string', minLength: 1, description: 'The frontend that directive names (1.6 or later).' } } },
+  optionsSchema: { type: 'object', additionalProperties: false, properties: { addSyntax: { type: 'boolean', description: 'Add a `# syntax=` directive when the file has none.' }, frontend: { type: 'string', minLength: 1, description: 'The frontend that directive names: any 1.6-or-later reference (the `1` tag follows every 1.x release, all of which are 1.6 or later now).' } } },
   docs: `## What it does
 Pins what a build downloads to the bytes the URL serves today, by SHA-256 (the \`url-sha256\` lookup downloads each URL
 once, hashes it while streaming and caches the answer by URL; only https:// is fetched, plus http:// on loopback).
@@ -546,11 +546,6 @@ RUN curl -fsSL https://example.com/install.sh -o /tmp/install.sh && echo "9a1eâ€
   \`sys.argv[0]\` or their own path, can behave differently; python puts \`/tmp\` first on \`sys.path\` for a file where
   \`-c\` puts the current directory), the file stays in \`/tmp\` of that layer, \`sha256sum\` must exist in the
   image (coreutils, busybox), and installer scripts at moving URLs change often, so the next build may fail.
-
-## Options
-- \`addSyntax\` (default true): add a \`# syntax=\` directive when the file has none.
-- \`frontend\` (default \`${DEFAULT_FRONTEND}\`): the frontend that directive names (any 1.6-or-later reference; the
-  \`1\` tag follows every 1.x release, all of which are 1.6 or later now).
 `,
   async prepare() {
     await loadShell();

@@ -312,9 +312,6 @@ for the usual deployment, not impossible to break, so it is never \`safe\`. Port
 Only the needed characters are inserted, inside the user's quotes. An unquoted port stays unquoted when the result
 still reads as a string in both YAML 1.2 and YAML 1.1 (PyYAML read \`22:22\` as the base-60 number 1342); otherwise the
 result is double-quoted.
-
-## Options
-- \`address\` (string, default \`127.0.0.1\`): the host IP to bind to (e.g. \`::1\`, or a private interface address).
 `;
 
 export const composeBindLocalhost = defineCodemod({

@@ -61,9 +61,6 @@ the API calls it needs (read-only), or rootless Docker."
 ## Fix safety
 No fix (manual): each option is usually there for a reason, and the alternative depends on what the service does.
 Suppress a finding you have reviewed with \`# harden-ignore compose-dangerous-options\`.
-
-## Options
-None.
 `,
   run(ctx) {
     const file = ctx.file;

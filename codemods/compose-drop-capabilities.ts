@@ -198,9 +198,6 @@ Unsafe: a process that needs a capability not listed fails (\`Operation not perm
 knowledge base (what the image's own entrypoint does) or from evidence read from the image and the service; what a
 compiled program does after the entrypoint hands over to it cannot be read, so a configuration that makes it bind a
 port below 1024 or chown files still needs the capability added by hand. Without evidence the finding is manual.
-
-## Options
-None.
 `,
   async prepare() {
     await loadShell();

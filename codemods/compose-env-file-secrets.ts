@@ -81,10 +81,6 @@ compose \`secrets:\` entry (\`environment: GRAFANA_PASSWORD\`) and keep \`.env\`
 
 ## Fix safety
 Manual: harden does not move values between files.
-
-## Options
-- \`secretNames\`: extra name patterns treated as secrets.
-- \`ignoreNames\`: name patterns never treated as secrets.
 `,
   lookups(file) {
     return envFileRefs(file).map((r): LookupKey => ({ kind: 'file', path: r.absPath }));

@@ -148,7 +148,17 @@ export const composeHealthcheck = defineCodemod({
   severity: 'warning',
   network: true,
   sources: ['seed:001', 'kics:healthcheck-not-set', 'hadolint:DL3057'],
-  optionsSchema: { type: 'object', additionalProperties: false, properties: { interval: { type: 'string', pattern: DURATION }, timeout: { type: 'string', pattern: DURATION }, retries: { type: 'integer', minimum: 1 }, startPeriod: { type: 'string', pattern: DURATION } } },
+  defaultOptions: { interval: '10s', timeout: '5s', retries: 5, startPeriod: '10s' },
+  optionsSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      interval: { type: 'string', pattern: DURATION, description: 'Time between two probes.' },
+      timeout: { type: 'string', pattern: DURATION, description: 'How long one probe may take.' },
+      retries: { type: 'integer', minimum: 1, description: 'Failed probes in a row before the service counts as unhealthy.' },
+      startPeriod: { type: 'string', pattern: DURATION, description: 'Time after start during which failed probes do not count; slow starters in the knowledge base use their own.' },
+    },
+  },
   docs: `## What it does
 1. For each service without a \`healthcheck\` (own, \`<<\` merge sources, same-file \`extends\`, override files of the
    same run) whose image is in the knowledge base below with a probe, adds at the end of the service's mapping:
@@ -225,10 +235,6 @@ services:
 Unsafe: a probe can fail where the service works (authentication required by a customised configuration, a port moved
 by configuration), which marks the container unhealthy and — through \`service_healthy\` — stops its dependants from
 starting. \`docker-compose\` v1 needs file format 2.1+ semantics for \`condition\`; Compose v2 supports it.
-
-## Options
-- \`interval\`, \`timeout\` (strings, default \`10s\`, \`5s\`), \`retries\` (number, default 5), \`startPeriod\` (default
-  \`10s\`; slow starters in the knowledge base use their own).
 `,
   lookups(file, _options, global, answers) {
     return hardeningLookups(file, global, answers);

@@ -15,7 +15,7 @@ export const composeLogLimits = defineCodemod({
   severity: 'info',
   sources: ['seed:001', 'kics:logging-not-configured'],
   defaultOptions: { maxSize: '10m', maxFile: '3' },
-  optionsSchema: { type: 'object', additionalProperties: false, properties: { maxSize: { type: 'string', pattern: '^[0-9]+[kmg]?$', description: 'Value of max-size (10m).' }, maxFile: { type: ['string', 'integer'], pattern: '^[1-9][0-9]*$', minimum: 1, description: 'Value of max-file (3).' } } },
+  optionsSchema: { type: 'object', additionalProperties: false, properties: { maxSize: { type: 'string', pattern: '^[0-9]+[kmg]?$', description: 'Value of `max-size`.' }, maxFile: { type: ['string', 'integer'], pattern: '^[1-9][0-9]*$', minimum: 1, description: 'Value of `max-file` (written quoted: the driver wants a string).' } } },
   docs: `## What it does
 For each service with no \`logging:\` (own key, \`<<\` merge sources or same-file \`extends\`), adds at the end of the
 service's mapping:
@@ -94,10 +94,6 @@ Two kinds of fix, with different safety:
 The shared form (\`x-\` extension + aliases) is the same configuration once the file is read: YAML aliases are
 resolved by the parser, before Compose sees the service, and the extension is written only where the file format
 accepts top-level \`x-\` keys (fixtures pass \`docker-compose config -q\`).
-
-## Options
-- \`maxSize\` (string, default \`10m\`): value of \`max-size\`.
-- \`maxFile\` (string, default \`3\`): value of \`max-file\` (written quoted: the driver wants a string).
 `,
   run(ctx) {
     const file = ctx.file;

@@ -195,7 +195,7 @@ export const composeNetworkIsolation = defineCodemod({
   sources: ['seed:001', 'seed:003'],
   securitySeverity: 4.0,
   defaultOptions: { network: 'backend', applications: false },
-  optionsSchema: { type: 'object', additionalProperties: false, properties: { network: { type: 'string', pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]*$', description: 'Name of the internal network.' }, applications: { type: 'boolean', description: 'Also isolate services built here or running a runtime image.' } } },
+  optionsSchema: { type: 'object', additionalProperties: false, properties: { network: { type: 'string', pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]*$', description: 'Name of the internal network.' }, applications: { type: 'boolean', description: 'Also give `network_mode: none` to services that are built here or run a runtime image (node, python, golang), when everything else above holds.' } } },
   docs: `## What it does
 Runs with \`--preset strict\` only (or when \`--only compose-network-isolation\` or the config names it). Two changes,
 each decided from the whole file (services through anchors, merge keys and same-file \`extends\`, plus the override
@@ -310,11 +310,6 @@ process, prometheus scraping through its config file) loses access to a back-end
 network, and a back-end that needs outbound access (replication to another host, plugin downloads at start) loses
 it. A service given \`network_mode: none\` that does call out (an endpoint in a config file or baked into the image)
 fails. Review the diff; undo per service by removing the key.
-
-## Options
-- \`network\` (string, default \`backend\`): the name of the internal network.
-- \`applications\` (boolean, default \`false\`): also give \`network_mode: none\` to services that are built here or run
-  a runtime image (node, python, golang), when everything else above holds.
 `,
   lookups(file, _options, global) {
     return imageConfigLookups(file, global);

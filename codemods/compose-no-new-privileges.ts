@@ -94,9 +94,6 @@ safe fixes only never references a block it did not write.
 ### Knowledge base
 
 ${knowledgeBaseTable(['privilegeGain'])}
-
-## Options
-None.
 `,
   async prepare() {
     await loadShell();

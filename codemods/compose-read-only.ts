@@ -220,9 +220,6 @@ system" until you mount a volume or tmpfs there, and tmpfs content is lost on re
 container's memory. The fix is offered only where the knowledge base states what the image writes (what its own
 entrypoint and server do with their defaults), plus what the service's own command is seen to write; a configuration
 that moves those paths still needs them mounted by hand.
-
-## Options
-None.
 `,
   async prepare() {
     await loadShell();

@@ -33,7 +33,7 @@ export const composeRequireSecretVars = defineCodemod({
   sources: ['seed:001', 'compose-lint:CL-0020', 'kics:passwords-and-secrets-generic'],
   securitySeverity: 7.0,
   defaultOptions: { patterns: [], ignore: [] },
-  optionsSchema: { type: 'object', additionalProperties: false, properties: { patterns: { type: 'array', items: { type: 'string' }, description: 'Extra glob patterns of secret names.' }, ignore: { type: 'array', items: { type: 'string' }, description: 'Glob patterns of names never treated as secrets.' } } },
+  optionsSchema: { type: 'object', additionalProperties: false, properties: { patterns: { type: 'array', items: { type: 'string' }, description: 'Extra glob patterns (`*` only, case-insensitive, whole name) of secret names.' }, ignore: { type: 'array', items: { type: 'string' }, description: 'Glob patterns of names never treated as secrets; wins over everything.' } } },
   docs: `## What it does
 Finds compose interpolations with a default value, \`\${VAR:-default}\` and \`\${VAR-default}\`, where the variable name
 or the environment variable it is assigned to looks like a secret, and makes the variable required instead:
@@ -93,10 +93,6 @@ becomes \`:?\`, which rejects an empty value too.
 Not touched, because they are not default secrets: empty defaults (\`\${AWS_SESSION_TOKEN:-}\`, an optional feature),
 paths (\`\${REDIS_TLS_KEY:-/certs/redis.key}\`), URLs without credentials, booleans and mode words (\`true\`, \`none\`,
 \`login\`).
-
-## Options
-- \`patterns\` (string[], default []): extra glob patterns (\`*\` only, case-insensitive, whole name) of secret names.
-- \`ignore\` (string[], default []): glob patterns of names never treated as secrets; wins over everything.
 `,
   lookups(file) {
     return documentedEnvKeys(file);

@@ -379,7 +379,7 @@ export const composeResourceLimits = defineCodemod({
   severity: 'warning',
   sources: ['seed:001', 'seed:003', 'kics:memory-not-limited', 'kics:cpus-not-limited', 'kics:pids-limit-not-set'],
   defaultOptions: {},
-  optionsSchema: { type: 'object', additionalProperties: false, properties: { families: { type: 'object', additionalProperties: false, properties: Object.fromEntries([...Object.keys(FAMILY_RESOURCES)].map((f) => [f, PROFILE_SCHEMA])), description: 'Per image family, values replacing the defaults.' }, images: { type: 'object', additionalProperties: PROFILE_SCHEMA, description: 'Per repository (postgres, ghcr.io/acme/api), winning over families.' } } },
+  optionsSchema: { type: 'object', additionalProperties: false, properties: { families: { type: 'object', additionalProperties: false, properties: Object.fromEntries([...Object.keys(FAMILY_RESOURCES)].map((f) => [f, PROFILE_SCHEMA])), description: 'Per family (`database`, `cache`, `queue`, `search`, `web`, `proxy`, `monitoring`, `runtime`, `default`), values replacing the defaults: `{ limits: { cpus, memory }, reservations: { cpus, memory }, pids }` (`pids: false` adds no `pids_limit`).' }, images: { type: 'object', additionalProperties: PROFILE_SCHEMA, description: 'The same, per repository (`postgres`, `grafana/grafana`, `ghcr.io/acme/api`), winning over `families`.' } } },
   lookups(file) {
     return buildLookups(file);
   },
@@ -464,13 +464,7 @@ the repository onto an image outside the knowledge base (that file may describe 
 all without evidence. \`docker-compose\` v1 applies \`deploy.resources\` only with \`--compatibility\`; Compose v2
 applies them.
 
-## Options
-- \`families\` (object): per family (\`database\`, \`cache\`, \`queue\`, \`search\`, \`web\`, \`proxy\`, \`monitoring\`,
-  \`runtime\`, \`default\`), values replacing the defaults: \`{ limits: { cpus, memory }, reservations: { cpus, memory },
-  pids }\` (\`pids: false\` adds no \`pids_limit\`).
-- \`images\` (object): the same, per repository (\`postgres\`, \`grafana/grafana\`, \`ghcr.io/acme/api\`), winning over
-  \`families\`.
-
+## Example configuration
 \`\`\`yaml
 # .harden.yaml
 codemods:

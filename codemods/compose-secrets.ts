@@ -421,10 +421,6 @@ when one of them runs an image harden does not know reads the same file variable
 in the anchor would give it both \`NAME\` and \`NAME_FILE\`), already sets the file variable, or takes its \`secrets:\`
 from another anchor; and when a service's own entry shadows the same name from a mapping it merges. Secrets in an \`x-\`
 extension that services merge or alias are reported on each service (changing the anchor changes every user).
-
-## Options
-- \`secretNames\`: extra name patterns (\`*\` wildcard) treated as secrets (allow list).
-- \`ignoreNames\`: name patterns never treated as secrets (deny list; wins).
 `,
   run(ctx) {
     const file = ctx.file;

@@ -60,10 +60,6 @@ variables to a file outside the repository and use \`--env-file\`.
 ## Fix safety
 Unsafe: the command now needs the variable in its environment. If it is not set, docker passes nothing and the
 container starts without it (an application that requires it fails at start-up, one that has a default uses it).
-
-## Options
-- \`secretNames\`: extra name patterns (\`*\` wildcards) treated as secrets.
-- \`ignoreNames\`: name patterns never treated as secrets.
 `,
   defaultOptions: { secretNames: [], ignoreNames: [] },
   optionsSchema: SECRET_NAME_OPTIONS,

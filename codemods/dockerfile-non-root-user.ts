@@ -468,8 +468,8 @@ export const dockerfileNonRootUser = defineCodemod({
   sources: ['hadolint:DL3002', 'seed:002'],
   securitySeverity: 6.0,
   network: true,
-  defaultOptions: { uid: 10001, gid: 10001, name: 'app' },
-  optionsSchema: { type: 'object', additionalProperties: false, properties: { uid: { type: 'integer', minimum: 1, description: 'UID of the user created (10001).' }, gid: { type: 'integer', minimum: 1, description: 'GID (defaults to uid).' }, name: { type: 'string', pattern: '^[a-z_][a-z0-9_-]{0,30}$', description: 'Name of the user created (app).' } } },
+  defaultOptions: { uid: 10001, name: 'app' },
+  optionsSchema: { type: 'object', additionalProperties: false, properties: { uid: { type: 'integer', minimum: 1, description: 'UID of the user created.' }, gid: { type: 'integer', minimum: 1, description: 'GID of its group (default: the same as `uid`).' }, name: { type: 'string', pattern: '^[a-z_][a-z0-9_-]{0,30}$', description: 'Name of the user and group created.' } } },
   docs: `## What it does
 Looks at the final stage (with the stages it is built \`FROM\`, whose USER it inherits). When it runs as root — its last
 \`USER\` is \`root\`/\`0\`, or there is no \`USER\` and the base image's config names no other user (asked from the
@@ -542,9 +542,6 @@ evidence of a need is not proof of none: the application's own code may write it
 is fine, \`/var/run\`, caches under \`$HOME\` — there is no home directory) now fails, and ports below 1024 cannot be
 bound without \`CAP_NET_BIND_SERVICE\`. Review, then run with \`--unsafe\`. The edit is an insertion only: existing
 lines, comments (a \`# harden-ignore\` above CMD stays attached to it), CRLF and the escape character are kept.
-
-## Options
-- \`uid\` (10001), \`gid\` (defaults to \`uid\`), \`name\` (\`app\`): the user created.
 `,
   async prepare() {
     await loadShell();

@@ -163,9 +163,6 @@ Unsafe: builds must now pass the secret (\`--secret\` / compose \`build.secrets\
 BuildKit with Dockerfile frontend 1.10+. The evidence that something provides the secret is a compose file of the run
 building the Dockerfile, whose \`build.secrets\` the same run adds; without it the Dockerfile is not changed (a
 build command harden cannot see would break).
-
-## Options
-- \`secretNames\`, \`ignoreNames\`: as in \`compose-secrets\`.
 `,
   lookups(file) {
     if (file.kind !== 'compose') return [];

@@ -46,9 +46,6 @@ Each of these lets a compromised container escape to the node (seed 001's CI exa
 
 ## Fix safety
 Manual: never changed automatically.
-
-## Options
-None.
 `,
   run(ctx) {
     const file = ctx.file;

@@ -71,9 +71,6 @@ caddy, whose binary carries a file capability, only while it runs as root), unsa
 container's \`command\`/\`args\` or the image's entrypoint script (read from its layers) runs sudo, su or ping as a
 non-root user; the message cites the evidence and says what to check. Set \`allowPrivilegeEscalation: true\` for a
 container that needs it, and this codemod leaves it alone.
-
-## Options
-None.
 `,
   async prepare() {
     await loadShell();

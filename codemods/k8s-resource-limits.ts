@@ -62,8 +62,8 @@ export const k8sResourceLimits = defineCodemod({
     type: 'object',
     additionalProperties: false,
     properties: {
-      families: { type: 'object', additionalProperties: false, properties: Object.fromEntries(Object.keys(FAMILY_RESOURCES).map((f) => [f, PROFILE_SCHEMA])), description: 'Per image family, values replacing the defaults.' },
-      images: { type: 'object', additionalProperties: PROFILE_SCHEMA, description: 'Per repository (postgres, registry.example/app): requests and limits, winning over families.' },
+      families: { type: 'object', additionalProperties: false, properties: Object.fromEntries(Object.keys(FAMILY_RESOURCES).map((f) => [f, PROFILE_SCHEMA])), description: 'Per family, `{ requests: { cpu, memory }, limits: { cpu, memory } }` replacing the defaults.' },
+      images: { type: 'object', additionalProperties: PROFILE_SCHEMA, description: 'Per repository (`postgres`, `registry.example/app`), the same shape; wins over the family (and counts as the evidence for images outside the knowledge base).' },
     },
   },
   docs: `## What it does
@@ -111,11 +111,6 @@ Safe, on the same terms as \`compose-resource-limits\`: only for images whose fa
 database, a cache, a proxy…) or that you sized in the \`images\` option, with limits well above what those images use
 at rest; anything else is a finding, not a fix. A memory limit below what the service really needs gets it OOM-killed,
 so review the sizes for large data sets.
-
-## Options
-- \`families\`: per family, \`{ requests: { cpu, memory }, limits: { cpu, memory } }\` replacing the defaults.
-- \`images\`: per repository, the same shape; wins over the family (and counts as the evidence for images outside the
-  knowledge base).
 `,
   run(ctx) {
     const file = ctx.file;

@@ -25,7 +25,8 @@ export const k8sSecurityContext = defineCodemod({
     properties: {
       images: {
         type: 'object',
-        description: 'The project\'s own images, by repository (or repository:tag): the paths each writes and the capabilities it needs.',
+        description:
+          'A project\'s own knowledge-base entries, by repository (or repository:tag), for images harden cannot know: `{ "registry.example/app": { "writable": ["/app/logs", "/app/data"], "capAdd": [] } }`. An entry counts as the evidence for the read-only root (its `writable` paths get emptyDir volumes unless a volume is mounted there) and, with `capAdd`, for the capabilities.',
         additionalProperties: {
           type: 'object',
           additionalProperties: false,
@@ -110,12 +111,6 @@ becomes (with \`--unsafe\`)
 Unsafe: an application that does something the evidence does not show
   (writes to another path, binds a low port from its own configuration, uses an unusual syscall) fails until you add
   a volume, a capability or a profile. tmpfs-like emptyDir volumes are empty at start and lost with the pod.
-
-## Options
-- \`images\`: a project's own knowledge-base entries, by repository (or repository:tag), for images harden cannot know:
-  \`{ "registry.example/app": { "writable": ["/app/logs", "/app/data"], "capAdd": [] } }\`. An entry counts as the
-  evidence for the read-only root (its \`writable\` paths get emptyDir volumes unless a volume is mounted there) and,
-  with \`capAdd\`, for the capabilities.
 `,
   async prepare() {
     await loadShell();

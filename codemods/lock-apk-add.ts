@@ -211,7 +211,7 @@ export const lockApkAdd = defineCodemod({
   network: true,
   sources: ['hadolint:DL3018', 'hadolint:DL3019', 'seed:001'],
   defaultOptions: { addNoCache: true },
-  optionsSchema: { type: 'object', additionalProperties: false, properties: { addNoCache: { type: 'boolean', description: 'Add --no-cache when missing.' } } },
+  optionsSchema: { type: 'object', additionalProperties: false, properties: { addNoCache: { type: 'boolean', description: 'Add `--no-cache` when missing.' } } },
   docs: `## What it does
 Pins every package of \`apk add\` in RUN to the version \`apk\` would install today: \`curl\` → \`curl=8.5.0-r0\`.
 
@@ -255,9 +255,8 @@ superseded package versions from a branch, so a pinned build fails loudly (\`una
 newer release replaces the pin, instead of silently installing something else; re-run harden (or bump by hand) then.
 Pinning the base image by digest (pin-image-digest) keeps the release itself fixed.
 
-## Options
-- \`addNoCache\` (default true): add \`--no-cache\` when missing.
-- Global: \`--platform\` / config \`platform\`; the mirror is config \`indexes: { apk: "https://…/alpine" }\`.
+## Related settings
+- \`--platform\` / config \`platform\`; the mirror is config \`indexes: { apk: "https://…/alpine" }\`.
 `,
   async prepare() {
     await loadShell();

@@ -263,7 +263,7 @@ export const lockAptInstall = defineCodemod({
   network: true,
   sources: ['hadolint:DL3008', 'hadolint:DL3009', 'hadolint:DL3015', 'seed:002'],
   defaultOptions: { snapshot: null },
-  optionsSchema: { type: 'object', additionalProperties: false, properties: { snapshot: { type: ['string', 'null'], pattern: '^[0-9]{8}T[0-9]{6}Z$', description: 'A snapshot.debian.org timestamp (20240115T000000Z) to point Debian stages at.' } } },
+  optionsSchema: { type: 'object', additionalProperties: false, properties: { snapshot: { type: ['string', 'null'], pattern: '^[0-9]{8}T[0-9]{6}Z$', description: 'A snapshot.debian.org timestamp (`20240115T000000Z`); `null`: off. Debian stages then get their `sources.list`/`debian.sources` rewritten to `http://snapshot.debian.org/archive/debian/<timestamp>` (and `debian-security`) before `apt-get update`, which gets `-o Acquire::Check-Valid-Until=false` (an unsafe fix).' } } },
   docs: `## What it does
 Pins every package of \`apt-get install\` / \`apt install\` in RUN to the version apt would pick today:
 \`curl\` → \`curl=7.88.1-10+deb12u15\`.
@@ -314,11 +314,8 @@ apt at a fixed snapshot.debian.org timestamp where those versions stay forever (
 updates only arrive when you move the timestamp). Removing the lists is safe (a later install in the stage would need
 them, and then they are kept). \`--no-install-recommends\` is unsafe.
 
-## Options
-- \`snapshot\` (default off): a snapshot.debian.org timestamp such as \`"20240115T000000Z"\`. Debian stages then get
-  their \`sources.list\`/\`debian.sources\` rewritten to \`http://snapshot.debian.org/archive/debian/<timestamp>\` (and
-  \`debian-security\`) before \`apt-get update\`, which gets \`-o Acquire::Check-Valid-Until=false\` (an unsafe fix).
-  Resolve the pins from the same snapshot by setting \`indexes: { debian: "https://snapshot.debian.org/archive/debian/<timestamp>",
+## Related settings
+- Resolve the pins from the same snapshot as the \`snapshot\` option by setting \`indexes: { debian: "https://snapshot.debian.org/archive/debian/<timestamp>",
   debian-security: "https://snapshot.debian.org/archive/debian-security/<timestamp>" }\`.
 - Command line: \`harden fix --apt-snapshot <timestamp>\` sets the same (over the option) and, unless \`indexes.debian\`
   / \`indexes.debian-security\` are configured, resolves the pins from that snapshot too. The snapshot loop it inserts

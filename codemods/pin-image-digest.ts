@@ -184,7 +184,7 @@ export const pinImageDigest = defineCodemod({
   offlineFindings: true,
   sources: ['hadolint:DL3006', 'hadolint:DL3007', 'seed:001', 'renovate:pinDigests'],
   defaultOptions: { maxCandidates: 10 },
-  optionsSchema: { type: 'object', additionalProperties: false, properties: { maxCandidates: { type: 'integer', minimum: 1, description: 'How many candidate tags --exact-tags may look up per reference.' } } },
+  optionsSchema: { type: 'object', additionalProperties: false, properties: { maxCandidates: { type: 'integer', minimum: 1, description: 'How many candidate tags `--exact-tags` may look up per reference.' } } },
   docs: `## What it does
 Adds the digest the tag points to now to every image reference, keeping the tag and your spelling of the name:
 \`FROM node:20-alpine\` becomes \`FROM node:20-alpine@sha256:…\`. It covers \`FROM\` (with \`--platform\` and \`AS\`),
@@ -249,10 +249,10 @@ built: it is opt-in. One exception is unsafe: a Helm \`values.yaml\` image mappi
 also puts the tag in a label (labels cannot hold \`@\`). Kubernetes' own \`image:\` field accepts \`name:tag@digest\`,
 and kustomize's \`digest:\` names the same image the tag points to today.
 
-## Options
+## Related flags
 - \`--exact-tags\` (global): also replace a floating tag by the most specific tag with the same digest
-  (\`node:20-alpine\` → \`node:20.11.0-alpine3.19@sha256:…\`); only tags of the same shape are tried, most specific first.
-- \`maxCandidates\` (default 10): how many candidate tags \`--exact-tags\` may look up per reference.
+  (\`node:20-alpine\` → \`node:20.11.0-alpine3.19@sha256:…\`); only tags of the same shape are tried, most specific first,
+  at most \`maxCandidates\` per reference.
 - \`--platform os/arch[/variant]\` (global): pin that platform's manifest digest instead of the index digest.
 - \`--refresh\` (global): update pinned digests that no longer match their tag.
 `,

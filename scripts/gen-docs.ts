@@ -1,5 +1,5 @@
 /**
- * `npm run docs`: writes docs/codemods/<id>.md from each codemod's `docs`, and the codemod table in README.md
+ * `npm run docs`: writes docs/codemods/<id>.md from each codemod's `docs` and options schema (its `## Options`), and the codemod table in README.md
  * (between the codemod-table markers), and schema/harden.schema.json (the configuration's JSON Schema, with every
  * codemod's options). test/docs.test.ts fails when these are out of date.
  */
@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { codemods } from '../codemods/index.js';
 import { configSchema } from '../src/engine/config-schema.js';
+import { optionsSection } from '../src/engine/codemod-docs.js';
 import type { Codemod } from '../src/engine/types.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -21,9 +22,8 @@ export function codemodPage(c: Codemod): string {
     `- **File roles:** ${c.roles ? `${c.roles.join(', ')} files only (dev, CI and test files are left to pinning and locking: see [File roles](../../README.md#file-roles-production-dev-ci-test))` : 'every file (production, dev, CI, test)'}`,
     ...(c.presets ? [`- **Presets:** ${c.presets.map((p) => `\`${p}\``).join(', ')} only (off by default; \`--preset ${c.presets[0] ?? ''}\` or \`--only ${c.id}\` runs it)`] : []),
     ...(c.sources?.length ? [`- **Sources:** ${c.sources.join(', ')}`] : []),
-    ...(c.defaultOptions && Object.keys(c.defaultOptions).length ? [`- **Default options:** \`${JSON.stringify(c.defaultOptions)}\``] : []),
   ];
-  return `# ${c.id}\n\n${c.summary}\n\n${meta.join('\n')}\n\n${c.docs.trim()}\n`;
+  return `# ${c.id}\n\n${c.summary}\n\n${meta.join('\n')}\n\n${c.docs.trim()}\n\n${optionsSection(c)}`;
 }
 
 export function codemodTable(): string {

@@ -399,7 +399,8 @@ async function runExplain(id: string): Promise<number> {
     const { didYouMean } = await import('./engine/did-you-mean.js');
     throw new UsageErr(`unknown codemod '${id}'${didYouMean(id, codemods.map((m) => m.id))} (see \`harden rules\`)`);
   }
-  process.stdout.write(`# ${c.id}\n\n${c.summary}\n\nFiles: ${c.fileKinds.join(', ')} · Fix safety: ${c.safety}${c.presets ? ` · Presets: ${c.presets.join(', ')}` : ''}${c.roles ? ` · Roles: ${c.roles.join(', ')} files` : ''}${c.sources?.length ? ` · Sources: ${c.sources.join(', ')}` : ''}\n\n${c.docs.trim()}\n`);
+  const { explainText } = await import('./engine/codemod-docs.js');
+  process.stdout.write(explainText(c));
   return EXIT_OK;
 }
 

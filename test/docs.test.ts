@@ -1,9 +1,13 @@
-/** Generated docs are up to date (run `npm run docs` after changing a codemod's docs or summary). */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+/** Generated docs are up to date (run `npm run docs` after changing a codemod's docs, summary or options schema). */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { codemods } from '../codemods/index.js';
 import { codemodPage, firstRunWithTable, readmeWithTable, schemaText } from '../scripts/gen-docs.js';
+import { typeText } from '../src/engine/codemod-docs.js';
+import type { JsonSchema } from '../src/engine/types.js';
+import { hardenInProcess } from './support/cli.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -26,6 +30,47 @@ describe('generated documentation', () => {
     const p = resolve(ROOT, 'docs/codemods', `${id}.md`);
     expect(existsSync(p), `${p} missing: run npm run docs`).toBe(true);
     expect(readFileSync(p, 'utf8'), `${p} is stale: run npm run docs`).toBe(codemodPage(c));
+  });
+});
+
+describe('codemod options documented from their schemas', () => {
+  /** The `## Options` section of a page: its option lines parsed, or 'None.'. */
+  const optionsOf = (page: string): { name: string; type: string; default?: string; description: string }[] | 'None.' => {
+    const sections = page.split(/^## Options\n/m);
+    expect(sections, 'one ## Options section').toHaveLength(2);
+    const body = (sections[1] ?? '').split(/^## /m)[0]?.trim() ?? '';
+    if (body === 'None.') return body;
+    return body.split('\n').map((line) => {
+      const m = /^- `([^`]+)` \((.+?)(?:, default `(.*?)`)?\): (.+)$/.exec(line);
+      if (!m) throw new Error(`not an option line: ${line}`);
+      return { name: m[1] as string, type: m[2] as string, ...(m[3] !== undefined ? { default: m[3] } : {}), description: m[4] as string };
+    });
+  };
+  const tmp = mkdtempSync(join(tmpdir(), 'harden-explain-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it.each(codemods.map((c) => [c.id, c] as const))('%s: its page and `harden explain` list the options of its schema, with their defaults', async (id, c) => {
+    expect(c.docs, 'the options section is generated: docs must not have their own').not.toMatch(/^## Options$/m);
+    const page = readFileSync(resolve(ROOT, 'docs/codemods', `${id}.md`), 'utf8');
+    const props = c.optionsSchema?.properties ?? {};
+    const documented = optionsOf(page);
+    if (Object.keys(props).length === 0) expect(documented).toBe('None.');
+    else {
+      expect(documented).not.toBe('None.');
+      const opts = documented === 'None.' ? [] : documented;
+      expect(opts.map((o) => o.name)).toEqual(Object.keys(props));
+      for (const o of opts) {
+        const s = props[o.name] as JsonSchema;
+        expect(s.description, `${o.name} has a description in the schema`).toBeTruthy();
+        expect(o.description).toBe(s.description);
+        expect(o.type).toBe(typeText(s));
+        const d = c.defaultOptions?.[o.name];
+        expect(o.default, `${o.name}'s default`).toBe(d === undefined ? undefined : typeof d === 'string' ? d : JSON.stringify(d));
+      }
+    }
+    const explained = await hardenInProcess(['explain', id], { cwd: tmp });
+    expect(explained.code).toBe(0);
+    expect(optionsOf(explained.stdout)).toEqual(documented);
   });
 });
 
