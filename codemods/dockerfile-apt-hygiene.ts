@@ -13,7 +13,7 @@ import { positionAt } from '../src/engine/text.js';
 import type { Edit, ParsedDockerfile, Report } from '../src/engine/types.js';
 import { posixShellAt, staged, type Ins, type StagedFile } from '../src/dockerfile/instructions.js';
 import { runScript, type RunScript } from '../src/dockerfile/run-script.js';
-import { loadShell, shellLoaded, tryParseScript, walk, type ShellScript, type SimpleCommand, type Statement } from '../src/shell/index.js';
+import { loadShell, mayMention, shellLoaded, tryParseScript, walk, type ShellScript, type SimpleCommand, type Statement } from '../src/shell/index.js';
 
 const MANUAL = { title: 'fix the apt usage by hand', safety: 'manual' as const, edits: [] };
 
@@ -239,6 +239,9 @@ newer base image (pinned by digest) instead, or install the packages that need a
       const own = sf.of(stage.index);
       own.forEach((i, k) => {
         if (i.kw !== 'RUN' || !posixShellAt(file, sf, i)) return;
+        // Upgrades and update-only RUNs are apt commands: a script never spelling `apt` needs no parse.
+        const rs = runScript(file, i.ins);
+        if (!rs || !mayMention(rs.script, ['apt'])) return;
         const p = parseRun(file, i);
         if (!p) return;
         for (const c of p.script.commands) {

@@ -10,7 +10,7 @@ import { defineCodemod } from '../src/engine/define.js';
 import type { ParsedDockerfile } from '../src/engine/types.js';
 import { staged, type Ins } from '../src/dockerfile/instructions.js';
 import { runScript } from '../src/dockerfile/run-script.js';
-import { ancestors, loadShell, shellLoaded, tryParseScript, walk, type ShellNode, type ShellScript, type SimpleCommand } from '../src/shell/index.js';
+import { ancestors, loadShell, mayHitLimit, mayMention, shellLoaded, tryParseScript, walk, type ShellNode, type ShellScript, type SimpleCommand } from '../src/shell/index.js';
 
 const MANUAL = { title: 'pin the package version exactly', safety: 'manual' as const, edits: [] };
 
@@ -31,6 +31,9 @@ interface Install {
   /** Package specs (or `-r file`) that are not exact pins. */
   unpinned: string[];
 }
+
+/** What the text of a script holding an install `install` accepts contains (`pnpm` holds `npm`, `pip3` `pip`). */
+const INSTALLERS = ['pip', 'uv', 'npm', 'yarn'];
 
 /** pip/npm/yarn/pnpm installs of a command, with the specs that are not exact pins. */
 function install(cmd: SimpleCommand): Install | null {
@@ -156,7 +159,13 @@ Manual: choosing the version to pin needs a decision (and pinning it is what the
           const later = ins.slice(k + 1);
           // A real use outside RUN (ENV, LABEL, COPY, WORKDIR…), or a redeclaration: not a cache buster.
           if (later.some((i) => i.kw !== 'RUN' && (i.kw === 'ARG' ? i.ins.getArgumentsContent()?.split(/[\s=]/)[0] === name : refersTo(i.ins.getArgumentsContent() ?? '', name)))) continue;
-          const runs = later.filter((i) => i.kw === 'RUN').map((i) => ({ i, p: parse(file, i) }));
+          const laterRuns = later.filter((i) => i.kw === 'RUN');
+          // Only an install in the first RUN after the ARG is reported: when its text spells no installer, nothing is
+          // (and no RUN is parsed, unless one may be over a parser limit, which its parse reports).
+          const first = laterRuns[0] ? runScript(file, laterRuns[0].ins) : null;
+          if (!first) continue;
+          if (!mayMention(first.script, INSTALLERS) && !laterRuns.some((i) => mayHitLimit(runScript(file, i.ins)?.script ?? ''))) continue;
+          const runs = laterRuns.map((i) => ({ i, p: parse(file, i) }));
           if (runs.some((r) => !r.p)) continue;
           const parsed = runs.map((r) => r.p as NonNullable<typeof r.p>);
           const refs: ShellNode[] = [];

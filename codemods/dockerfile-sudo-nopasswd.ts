@@ -19,7 +19,7 @@ import { contextIgnore, dockerignoreKeys } from '../src/dockerfile/dockerignore.
 import { staged, type Ins } from '../src/dockerfile/instructions.js';
 import { toRange } from '../src/dockerfile/stages.js';
 import { runScript } from '../src/dockerfile/run-script.js';
-import { enclosingStatement, loadShell, shellLoaded, tryParseScript, walk, type ShellScript, type SimpleCommand, type Word } from '../src/shell/index.js';
+import { enclosingStatement, loadShell, mayMention, shellLoaded, tryParseScript, walk, type ShellScript, type SimpleCommand, type Word } from '../src/shell/index.js';
 
 const MANUAL = { title: 'remove the escalation path by hand', safety: 'manual' as const, edits: [] };
 
@@ -99,6 +99,14 @@ interface Hit {
   cmd: SimpleCommand;
   message: string;
   kind: string;
+}
+
+/**
+ * Whether `hits` may find something in a script, from its text: sudoers rules and sudo installs spell `sudo`; the
+ * docker group and socket spell `docker`, with a user-management command or chmod.
+ */
+function mayHit(script: string): boolean {
+  return mayMention(script, ['sudo']) || (mayMention(script, ['docker']) && mayMention(script, ['usermod', 'useradd', 'gpasswd', 'adduser', 'addgroup', 'chmod']));
 }
 
 function hits(script: ShellScript, finalStage: boolean): Hit[] {
@@ -426,7 +434,7 @@ then belongs in a separate, clearly named image, and the finding can be silenced
     for (const i of sf.chain(final)) {
       if (i.kw !== 'RUN') continue;
       const rs = runScript(file, i.ins);
-      if (!rs) continue;
+      if (!rs || !mayHit(rs.script)) continue;
       const script = tryParseScript(rs);
       if (!script) continue;
       for (const h of hits(script, true)) {

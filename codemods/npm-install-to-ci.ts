@@ -19,7 +19,7 @@ import { isOk, type KeyOf } from '../src/engine/lookups.js';
 import type { Answers, Edit, LookupKey, ParsedDockerfile } from '../src/engine/types.js';
 import { contextIgnore, dockerignoreKeys } from '../src/dockerfile/dockerignore.js';
 import { runScript, type RunScript } from '../src/dockerfile/run-script.js';
-import { ancestors, loadShell, shellLoaded, tryParseScript, type ShellNode, type SimpleCommand, type Word } from '../src/shell/index.js';
+import { ancestors, loadShell, mayMention, shellLoaded, tryParseScript, type ShellNode, type SimpleCommand, type Word } from '../src/shell/index.js';
 
 type Tool = 'npm' | 'yarn' | 'pnpm';
 
@@ -91,6 +91,9 @@ interface Install {
 }
 
 /** Whether `cmd` is a lockfile-less install this codemod can change (and how). */
+/** What the text of a script holding an install `classify` accepts contains (`pnpm` holds `npm`). */
+const INSTALLERS = ['npm', 'yarn'];
+
 function classify(cmd: SimpleCommand): Install | null {
   const name = cmd.name?.value;
   if (name !== 'npm' && name !== 'yarn' && name !== 'pnpm') return null;
@@ -216,7 +219,8 @@ const planOf = derived((file: ParsedDockerfile): Plan | null => {
       if (op) stage.copies.push(op);
     } else if (kw === 'RUN') {
       const rs = runScript(file, ins);
-      if (!rs) continue;
+      // No `npm`, `yarn` or `pnpm` in its text: no install command to find, and no need to parse it.
+      if (!rs || !mayMention(rs.script, INSTALLERS)) continue;
       const commands = tryParseScript(rs)?.commands;
       if (!commands) continue;
       for (const cmd of commands) {

@@ -14,6 +14,7 @@
 export { loadShell, shellLoaded } from './load.js';
 export { parseScript, tryParseScript } from './parse.js';
 export { unquote } from './words.js';
+export { mayHitLimit, mayMention } from './mentions.js';
 export { ancestors, commandName, enclosingStatement, findAll, inSubstitution, isErrexitExempt, statementSiblings, walk } from './walk.js';
 export {
   ShellLimitError,
