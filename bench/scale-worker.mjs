@@ -2,6 +2,8 @@
  * One measured run for bench/run.ts, in its own process: `check` (or a `fix` dry-run) over the corpus files listed in
  * the given copies, with every network codemod skipped, through the compiled API (dist/) like the CLI. Prints JSON:
  * files, wall and CPU (user + system, every thread) of the run itself, and the process's peak RSS.
+ * It runs with the CLI's V8 settings (dist/src/v8-flags.js, which bin.js imports first), so the figures are those of
+ * `harden check`; HARDEN_BENCH_V8_DEFAULTS=1 leaves V8's defaults instead (to compare).
  * Plain JavaScript on purpose: it only imports dist/, so it runs without a TypeScript loader whose module hooks would be
  * measured too.
  * Usage: scale-worker.mjs <check|fix> <dist dir> <copy dir>...   (each copy dir holds dockerfiles/ and compose/)
@@ -19,6 +21,7 @@ if ((mode !== 'check' && mode !== 'fix') || !dist || copies.length === 0) throw 
 
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
+if (!process.env.HARDEN_BENCH_V8_DEFAULTS) await import(pathToFileURL(resolve(dist, 'src/v8-flags.js')).href);
 const api = await import(pathToFileURL(resolve(dist, 'src/api.js')).href);
 const { codemods } = await import(pathToFileURL(resolve(dist, 'codemods/index.js')).href);
 const skip = codemods.filter((c) => c.network).map((c) => c.id);
