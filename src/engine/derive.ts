@@ -49,16 +49,12 @@ export function memoiseDockerfileArguments(proto: object): void {
   const p = proto as { getRawArguments?: (this: object) => unknown[]; [MEMOISED]?: true };
   if (p[MEMOISED] || typeof p.getRawArguments !== 'function') return;
   const scan = p.getRawArguments;
-  const cache = new WeakMap<object, unknown[]>();
-  p.getRawArguments = function (this: object): unknown[] {
-    let args = cache.get(this);
-    if (!args) {
-      args = scan.call(this);
-      cache.set(this, args);
-    }
-    return args.slice();
+  // Kept on the instruction itself (a symbol-keyed property, read on every call: cheaper than a WeakMap lookup).
+  p.getRawArguments = function (this: { [RAW_ARGS]?: unknown[] }): unknown[] {
+    return (this[RAW_ARGS] ??= scan.call(this)).slice();
   };
   p[MEMOISED] = true;
 }
 
 const MEMOISED = Symbol('memoised');
+const RAW_ARGS = Symbol('raw arguments');
