@@ -14,7 +14,16 @@ import { ancestors, loadShell, mayHitLimit, mayMention, shellLoaded, tryParseScr
 
 const MANUAL = { title: 'pin the package version exactly', safety: 'manual' as const, edits: [] };
 
-const refersTo = (text: string, name: string) => new RegExp(`\\$(?:\\{${name}(?:[^A-Za-z0-9_]|\\})|${name}(?![A-Za-z0-9_]))`).test(text);
+/** `$name` or `${name…}` in a text (one expression per ARG name, made once). */
+const references = new Map<string, RegExp>();
+function refersTo(text: string, name: string): boolean {
+  let re = references.get(name);
+  if (!re) {
+    re = new RegExp(`\\$(?:\\{${name}(?:[^A-Za-z0-9_]|\\})|${name}(?![A-Za-z0-9_]))`);
+    references.set(name, re);
+  }
+  return re.test(text);
+}
 
 /** pip install options that take the next word as their value. */
 const PIP_VALUE_OPTIONS = new Set([

@@ -20,12 +20,15 @@ import { MAX_SHELL_SCRIPT_CHARS, MAX_SHELL_TREE_DEPTH } from '../engine/limits.j
 const OPENERS = /[({[`!]|\b(?:if|elif|while|until|for|select|case|function)\b/g;
 const MAX_OPENERS = Math.floor(MAX_SHELL_TREE_DEPTH / 8);
 
-/** The script's text with quoting removed (backslash-newline continuations, the `$` of `$"…"`, quotes, backslashes). */
-const literals = new Map<string, string>();
-function literal(script: string): string {
+/**
+ * Per script text: its text with quoting removed (backslash-newline continuations, the `$` of `$"…"`, quotes,
+ * backslashes), or null when the text alone cannot tell (`$'…'`, or a parse that may hit a limit).
+ */
+const literals = new Map<string, string | null>();
+function literal(script: string): string | null {
   let l = literals.get(script);
   if (l === undefined) {
-    l = script.replace(/\\\r?\n/g, '').replace(/\$(?=")/g, '').replace(/["'\\]/g, '');
+    l = script.includes("$'") || mayHitLimit(script) ? null : script.replace(/\\\r?\n/g, '').replace(/\$(?=")/g, '').replace(/["'\\]/g, '');
     // The most recent scripts only: codemods ask about the same RUN one after another.
     if (literals.size >= 64) literals.delete(literals.keys().next().value as string);
     literals.set(script, l);
@@ -47,7 +50,6 @@ export function mayHitLimit(script: string): boolean {
  * any of `needles`, and cannot throw a limit error; true: it may (parse it to know). Needles are case-sensitive.
  */
 export function mayMention(script: string, needles: readonly string[]): boolean {
-  if (script.includes("$'") || mayHitLimit(script)) return true;
   const l = literal(script);
-  return needles.some((n) => l.includes(n));
+  return l === null || needles.some((n) => l.includes(n));
 }
