@@ -12,10 +12,11 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectEngine } from '../../src/verify/engine.js';
 import { systemdRunning } from '../../src/verify/podman.js';
-import { verify, type ProjectReport, type ServiceReport } from '../../src/verify/verify.js';
+import { verify, type ProjectReport, type ServiceReport, type VerifyReport } from '../../src/verify/verify.js';
 import { verifyText } from '../../src/verify/report.js';
 import { replicaRegistry, type ReplicaRegistry } from '../support/engine.js';
 import { podmanSkipReason, startPodman, type TestPodman } from '../support/podman.js';
+import { expectTwoNginxHealthy, TWO_NGINX } from '../support/verify-stacks.js';
 
 const skip = await podmanSkipReason();
 const BIN = resolve(import.meta.dirname, '../../src/bin.ts');
@@ -64,6 +65,29 @@ describe.skipIf(skip !== undefined)(skip ? `harden verify under a real podman: s
     replicas = await replicaRegistry();
     pm = await startPodman({ mirror: replicas.registry.host });
   }, 1_800_000);
+
+  /** verify under podman the way the CLI finds it (docker-compose on an API service verify starts and stops). */
+  async function verifyUnderPodman(dir: string): Promise<VerifyReport> {
+    const engine = await detectEngine({ env: pm.env, cli: 'podman' });
+    expect(engine.cli).toBe('podman');
+    expect(engine.compose).toEqual(['docker-compose']);
+    expect(engine.where).toMatch(/^podman API socket unix:\/\/.*, started for this run$/);
+    try {
+      return await verify({ paths: [dir], cwd: dir, unsafe: true, engine, stableSeconds: 8, resolver: { noCache: true }, log });
+    } finally {
+      await engine.close?.();
+    }
+  }
+
+  /** Containers, networks and images of verify's hv* projects still in podman. */
+  async function hvLeftovers(): Promise<string[]> {
+    const list = async (args: string[]) => (await pm.podman(args)).stdout.split('\n').map((l) => l.trim()).filter((n) => /hv[0-9a-f]{8}/.test(n));
+    return [
+      ...(await list(['ps', '-a', '--format', '{{.Names}}'])).map((n) => `container ${n}`),
+      ...(await list(['network', 'ls', '--format', '{{.Name}}'])).map((n) => `network ${n}`),
+      ...(await list(['images', '--format', '{{.Repository}}'])).map((n) => `image ${n}`),
+    ];
+  }
 
   afterAll(async () => {
     await pm?.stop();
@@ -118,16 +142,7 @@ describe.skipIf(skip !== undefined)(skip ? `harden verify under a real podman: s
     const volumesBefore = (await pm.podman(['volume', 'ls', '-q'])).stdout.trim().split('\n').filter(Boolean).sort();
     const socketsBefore = await serviceDirs();
 
-    const engine = await detectEngine({ env: pm.env, cli: 'podman' });
-    expect(engine.cli).toBe('podman');
-    expect(engine.compose).toEqual(['docker-compose']);
-    expect(engine.where).toMatch(/^podman API socket unix:\/\/.*, started for this run$/);
-    let r;
-    try {
-      r = await verify({ paths: [dir], cwd: dir, unsafe: true, engine, stableSeconds: 8, resolver: { noCache: true }, log });
-    } finally {
-      await engine.close?.();
-    }
+    const r = await verifyUnderPodman(dir);
     const text = verifyText(r);
     const p = r.projects[0] as ProjectReport;
     expect(p.error, text).toBeUndefined();
@@ -154,16 +169,25 @@ describe.skipIf(skip !== undefined)(skip ? `harden verify under a real podman: s
     expect((await pm.podman(['inspect', '-f', '{{.State.Running}}', 'shop_cache_1'])).stdout.trim()).toBe('true');
     const volumesAfter = (await pm.podman(['volume', 'ls', '-q'])).stdout.trim().split('\n').filter(Boolean).sort();
     expect(volumesAfter).toEqual(volumesBefore);
-    const nets = (await pm.podman(['network', 'ls', '--format', '{{.Name}}'])).stdout.trim().split('\n').filter(Boolean);
-    expect(nets.filter((n) => /^hv[0-9a-f]{8}/.test(n))).toEqual([]);
-    const imgs = (await pm.podman(['images', '--format', '{{.Repository}}'])).stdout.trim().split('\n').filter(Boolean);
-    expect(imgs.filter((n) => /hv[0-9a-f]{8}/.test(n))).toEqual([]);
+    expect(await hvLeftovers()).toEqual([]);
     const socketsAfter = await serviceDirs();
     expect(socketsAfter).toEqual(socketsBefore);
     // The project itself is as it was.
     expect((await readdir(dir)).sort()).toEqual(before.sort());
     expect(await readFile(join(dir, 'compose.yaml'), 'utf8')).toBe(compose);
     expect(await readdir(join(dir, 'app'))).toEqual(['Dockerfile']);
+  }, 1_200_000);
+
+  it('two nginx replicas on port 80 in separate pods reach each other by service name through the mounted hosts files, baseline and hardened', async () => {
+    const dir = join(work, 'twoweb');
+    for (const [f, text] of Object.entries(TWO_NGINX)) {
+      await mkdir(join(dir, f, '..'), { recursive: true });
+      await writeFile(join(dir, f), text);
+    }
+    await writeFile(join(dir, '.harden.yaml'), `registries:\n  docker.io: { mirror: "${replicas.registry.url}" }\n`);
+    const r = await verifyUnderPodman(dir);
+    expectTwoNginxHealthy(r.projects[0] as ProjectReport, verifyText(r));
+    expect(await hvLeftovers()).toEqual([]);
   }, 1_200_000);
 
   it('interrupted with SIGINT: removes what it created and stops the API service it started', async () => {

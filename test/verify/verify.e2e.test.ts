@@ -17,6 +17,7 @@ import { detectEngine, type Engine } from '../../src/verify/engine.js';
 import { verify, type ProjectReport, type ServiceReport } from '../../src/verify/verify.js';
 import { verifyText } from '../../src/verify/report.js';
 import { engineSkipReason, replicaRegistry, startDockerd, type ReplicaRegistry, type TestEngine } from '../support/engine.js';
+import { expectTwoNginxHealthy, TWO_NGINX } from '../support/verify-stacks.js';
 
 const skip = await engineSkipReason();
 const EXAMPLE = resolve(import.meta.dirname, '../../examples/orchestrator');
@@ -66,7 +67,7 @@ let dockerd: TestEngine;
 let engine: Engine;
 let work: string;
 
-async function stack(name: string, files: Record<string, string>): Promise<string> {
+async function stack(name: string, files: Readonly<Record<string, string>>): Promise<string> {
   const dir = join(work, name);
   for (const [f, text] of Object.entries(files)) {
     await mkdir(join(dir, f, '..'), { recursive: true });
@@ -335,6 +336,13 @@ while True:
       expect(p.notes.join('\n')).not.toMatch(/build failed/);
       expect(await leftovers()).toEqual([]);
     }, 1_800_000);
+
+    it('two nginx replicas on port 80 in separate pods reach each other by service name (each probe fetches a file only the other serves), baseline and hardened', async () => {
+      const dir = await stack('twoweb', TWO_NGINX);
+      const r = await verify({ paths: [dir], cwd: dir, unsafe: true, engine, stableSeconds: 8, resolver: { noCache: true }, log });
+      expectTwoNginxHealthy(r.projects[0] as ProjectReport, verifyText(r));
+      expect(await leftovers()).toEqual([]);
+    }, 1_200_000);
 
     it('removes everything it created when interrupted with SIGINT', async () => {
       const dir = await stack('sigint', { 'compose.yaml': 'services:\n  db:\n    image: postgres:15\n    environment:\n      POSTGRES_PASSWORD: example\n  cache:\n    image: redis:7.0\n' });
