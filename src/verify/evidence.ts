@@ -184,3 +184,31 @@ export function hardeningComplaints(state: ServiceState, baselineLogs: readonly 
 export function hollowProbe(state: ServiceState): string | undefined {
   return state.health.find((h) => /^exit 0:/.test(h) && /Access denied/i.test(h));
 }
+
+/** A server that could not bind its port because something else in its network namespace holds it. */
+export interface PortClash {
+  /** The line it logged (`bind() to 0.0.0.0:80 failed (98: Address already in use)`). */
+  line: string;
+  /** The port, when the line (or the hint after it, as postgres logs) names one. */
+  port?: number;
+}
+
+const IN_USE = /address already in use|EADDRINUSE/i;
+/** `0.0.0.0:80`, `[::]:80`, `:::3000`, `*:6379`, ` :8080` (Go's `listen tcp :8080`); not a time of day (`06:12:01`). */
+const HOST_PORT = /(?:\b\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:.]*\]|::|\*|(?<=[\s"'(]|^)):(\d{1,5})\b/;
+const PORT_WORD = /\bport (\d{1,5})\b/i;
+
+function portOf(line: string): number | undefined {
+  const m = HOST_PORT.exec(line) ?? PORT_WORD.exec(line);
+  const n = m?.[1] ? Number(m[1]) : undefined;
+  return n !== undefined && n > 0 && n < 65536 ? n : undefined;
+}
+
+/** The first `Address already in use` / `EADDRINUSE` line of a service's logs, with the port it names. */
+export function portClash(lines: readonly string[]): PortClash | undefined {
+  const i = lines.findIndex((l) => IN_USE.test(l));
+  if (i < 0) return undefined;
+  const line = (lines[i] as string).trim();
+  const port = portOf(line) ?? (/\bport \d/i.test(lines[i + 1] ?? '') ? portOf(lines[i + 1] as string) : undefined);
+  return port === undefined ? { line } : { line, port };
+}

@@ -18,7 +18,7 @@ export function verifyText(r: VerifyReport): string {
     const w = Math.max(7, ...p.services.map((s) => s.service.length)) + 2;
     lines.push(`  ${pad('SERVICE', w)}${pad('BASELINE', 13)}${pad('HARDENED', 13)}${pad('FINAL', 13)}RESULT`);
     for (const s of p.services) {
-      const result = !s.ok ? (s.baseline === s.final ? 'unchanged (baseline not healthy)' : 'FAILED') : s.adjusted.length || s.backedOff.length ? 'healthy after changes' : 'healthy';
+      const result = !s.ok ? (s.portClash ? 'port clash (address already in use)' : s.baseline === s.final ? 'unchanged (baseline not healthy)' : 'FAILED') : s.adjusted.length || s.backedOff.length ? 'healthy after changes' : 'healthy';
       lines.push(`  ${pad(s.service, w)}${pad(s.baseline, 13)}${pad(s.hardened, 13)}${pad(s.final, 13)}${result}`);
       for (const a of s.adjusted) lines.push(`  ${pad('', w)}adjusted: ${a.change}  <- ${a.evidence}`);
       for (const b of s.backedOff) lines.push(`  ${pad('', w)}backed off ${b.codemod}: ${b.reason}  <- ${b.evidence}`);

@@ -166,10 +166,13 @@ export interface PodPlan {
 /**
  * Which services share a pod: each goes to the first pod where no service listens on one of its ports. The ports are
  * the file's; with no PORT variable or `--port` in the command, also the image's `ExposedPorts` and the knowledge
- * base's (a server keeps its default port unless told otherwise).
+ * base's (a server keeps its default port unless told otherwise). Services in `alone` could not bind a port in a
+ * shared pod in an earlier run (a port nothing declares, e.g. hard-coded in the app): each gets a pod of its own.
  */
-export function podPlan(rf: Pick<RunFile, 'services' | 'ports' | 'defs'>, exposed: Record<string, number[]>): PodPlan {
+export function podPlan(rf: Pick<RunFile, 'services' | 'ports' | 'defs'>, exposed: Record<string, number[]>, alone: ReadonlySet<string> = new Set()): PodPlan {
   const plan: PodPlan = { pods: [], ports: {}, moved: {} };
+  // Pods that hold a service which could not bind its port in a shared pod (see `alone`): nobody else joins them.
+  const closed = new Set<number>();
   for (const name of rf.services) {
     const d = rf.ports[name];
     if (!d) continue;
@@ -181,7 +184,14 @@ export function podPlan(rf: Pick<RunFile, 'services' | 'ports' | 'defs'>, expose
     }
     const mine = [...ports].sort((a, b) => a - b);
     plan.ports[name] = mine;
-    let i = plan.pods.findIndex((pod) => !pod.some((o) => (plan.ports[o] ?? []).some((p) => ports.has(p))));
+    if (alone.has(name)) {
+      // The first pod is every stack's, even when its first service is one of these.
+      if (plan.pods.length === 0) plan.pods.push([]);
+      closed.add(plan.pods.length);
+      plan.pods.push([name]);
+      continue;
+    }
+    let i = plan.pods.findIndex((pod, j) => !closed.has(j) && !pod.some((o) => (plan.ports[o] ?? []).some((p) => ports.has(p))));
     if (i < 0) {
       i = plan.pods.length;
       plan.pods.push([]);

@@ -19,7 +19,7 @@ import { TRIAL_NOTE, type FileKnowledge, type Knowledge, type ServiceKnowledge }
 import { isSecretName } from '../secrets/names.js';
 import { detectEngine, killChildren, type Engine } from './engine.js';
 import { healthcheckNote, stopPodmanServices } from './podman.js';
-import { factsOf, hardeningComplaints, hollowProbe, learn, silentFailure, type Lesson } from './evidence.js';
+import { factsOf, hardeningComplaints, hollowProbe, learn, portClash, silentFailure, type Lesson, type PortClash } from './evidence.js';
 import { HOSTS_FILE, hostsFileOf, hostsText, podName, podPlan, runFile, Stack, type ServiceState, type Status } from './stack.js';
 
 export interface VerifyOptions extends Omit<HardenOptions, 'stdin' | 'knowledge'> {
@@ -55,6 +55,8 @@ export interface ServiceReport {
   adjusted: { change: string; evidence: string }[];
   backedOff: BackOff[];
   notes: string[];
+  /** Set when it failed because a port it binds was taken and verify could not give it another network namespace: the line. */
+  portClash?: string;
 }
 
 export interface ProjectReport {
@@ -200,11 +202,44 @@ function applyLesson(k: ServiceKnowledge, l: Lesson): boolean {
   return true;
 }
 
+interface Clash extends PortClash {
+  /** The service that listens on the port in the same pod, when its processes could be read. */
+  holder?: string;
+  /** In one of verify's pods (not `network_mode: host` or another container's network). */
+  inPod: boolean;
+  /** Already alone in a pod of its own. */
+  alone: boolean;
+  /** In a shared pod: a pod of its own may let it bind. */
+  movable: boolean;
+}
+
 interface RunResult {
   states: ServiceState[];
   defs: Record<string, Record<string, unknown>>;
   notes: Record<string, string[]>;
+  /** Services that failed because a port they bind was taken (`Address already in use`). */
+  clashes: Record<string, Clash>;
   error?: string;
+}
+
+/** Baseline runs per project: the first, and one more for each set of services found clashing on a port nobody declared. */
+const MAX_BASELINE_RUNS = 3;
+
+function movedText(c: Clash): string {
+  const port = c.port !== undefined ? `port ${c.port}` : 'its port';
+  return `in the shared pod it could not bind ${port}${c.holder ? `, which ${c.holder} listens on` : ''} (${c.line.slice(0, 200)})`;
+}
+
+/** Why a pod of its own did not (or could not) help a service whose port was taken, for the report. */
+function unmovableText(c: Clash, def: Record<string, unknown> | undefined): string {
+  const port = c.port !== undefined ? `port ${c.port}` : 'a port it binds';
+  const mode = typeof def?.network_mode === 'string' ? def.network_mode : '';
+  let why: string;
+  if (!c.inPod && mode === 'host') why = `it runs with network_mode: host, so it needs ${port} free on this machine, and something here holds it`;
+  else if (!c.inPod) why = `it shares another container's network (network_mode: ${mode || 'none'}), where ${port} is taken`;
+  else if (c.alone) why = `${port} was taken even in a network namespace of its own`;
+  else why = `${port} was still taken after ${MAX_BASELINE_RUNS} baseline runs, each moving the services that could not bind to pods of their own`;
+  return `${why} (${c.line.slice(0, 200)})`;
 }
 
 export async function verify(opts: VerifyOptions = {}): Promise<VerifyReport> {
@@ -273,11 +308,21 @@ async function verifyProject(absPath: string, shown: string, ctx: ProjectCtx): P
     // Baseline.
     const baseDir = join(scratch, 'baseline');
     await copyProject(projectDir, baseDir);
-    ctx.log(`${shown}: baseline (project hv${id}b)`);
-    const base = await runOnce(join(baseDir, name), `hv${id}b`, ctx, entry);
-    ctx.log(`  ${base.states.map((s) => `${s.service}: ${s.status}`).join(', ')}`);
-    await entry.stack?.down();
-    entry.stack = undefined;
+    // Services that could not bind a port in a shared pod (one nothing declares): a pod of their own from then on.
+    const alone = new Map<string, string>();
+    let base: RunResult;
+    for (let attempt = 1; ; attempt++) {
+      const project = `hv${id}b${attempt === 1 ? '' : attempt}`;
+      ctx.log(`${shown}: baseline (project ${project})`);
+      base = await runOnce(join(baseDir, name), project, ctx, entry, alone);
+      ctx.log(`  ${base.states.map((s) => `${s.service}: ${s.status}`).join(', ')}`);
+      await entry.stack?.down();
+      entry.stack = undefined;
+      const movable = Object.entries(base.clashes).filter(([, c]) => c.movable);
+      if (base.error || movable.length === 0 || attempt >= MAX_BASELINE_RUNS) break;
+      for (const [svc, c] of movable) alone.set(svc, red.apply(movedText(c)));
+      ctx.log(`  address already in use: ${movable.map(([svc]) => svc).join(', ')} could not bind in the shared pod; the baseline runs again with ${movable.length === 1 ? 'it' : 'each'} in a pod of its own`);
+    }
     if (base.error) throw new VerifyProjectError(`the baseline could not be run: ${red.apply(base.error)}`);
 
     // Hardened rounds.
@@ -324,7 +369,7 @@ async function verifyProject(absPath: string, shown: string, ctx: ProjectCtx): P
         }
       }
       ctx.log(`${shown}: hardened run ${round} (project hv${id}h${round})`);
-      const hard = await runOnce(file, `hv${id}h${round}`, ctx, entry);
+      const hard = await runOnce(file, `hv${id}h${round}`, ctx, entry, alone);
       const dockerfileChanges = fixed.files.filter((x) => x.changed && x.absPath !== file).map((x) => relative(dir, x.absPath ?? x.path));
       if (hard.error && withDockerfiles && dockerfileChanges.length && /^the build failed/.test(hard.error)) {
         out.notes.push(`the hardened build failed with the Dockerfile changes (${dockerfileChanges.join(', ')}), so they are left out: ${red.apply(hard.error).slice(0, 300)}`);
@@ -360,6 +405,21 @@ async function verifyProject(absPath: string, shown: string, ctx: ProjectCtx): P
         }
         if (hollow && !rep.notes.some((n) => n.startsWith('the probe passes'))) rep.notes.push(`the probe passes while the server reports an error: ${red.apply(hollow.slice(0, 160))}`);
         if (!baseOk.get(st.service)) continue;
+        const clash = hard.clashes[st.service];
+        if (clash?.movable) {
+          // Which server binds first in a shared pod is a race: the baseline won it, this run did not.
+          alone.set(st.service, red.apply(movedText(clash)));
+          rep.notes.push(`the next hardened run puts it in a pod of its own: ${alone.get(st.service) ?? ''}`);
+          changed = true;
+          continue;
+        }
+        if (clash) {
+          // Not the hardening's doing (the baseline bound it): nothing to adjust or back off.
+          rep.portClash = red.apply(clash.line);
+          const n = `port clash in the hardened run, not a hardening failure: ${red.apply(unmovableText(clash, hard.defs[st.service]))}`;
+          if (!rep.notes.includes(n)) rep.notes.push(n);
+          continue;
+        }
         // Not started because a dependency failed: what that dependency learns decides; nothing to read here.
         if (st.status === 'not started' && hard.states.some((o) => o !== st && !o.ok)) continue;
         const silent = st.ok ? silentFailure(st, b?.logs ?? []) : undefined;
@@ -411,7 +471,11 @@ async function verifyProject(absPath: string, shown: string, ctx: ProjectCtx): P
     for (const s of base.states) {
       if (!reports.has(s.service)) reports.set(s.service, { service: s.service, baseline: s.status, hardened: 'not started', final: 'not started', ok: false, adjusted: [], backedOff: [], notes: [] });
       const r = reports.get(s.service) as ServiceReport;
-      if (!s.ok) r.notes.push(`not healthy in the baseline either (${s.status}${s.exitCode ? `, exit code ${s.exitCode}` : ''}): reported, not fixed`);
+      const clash = base.clashes[s.service];
+      if (!s.ok && clash) {
+        r.portClash = red.apply(clash.line);
+        r.notes.push(`port clash in the baseline, not a hardening failure: ${red.apply(unmovableText(clash, base.defs[s.service]))}`);
+      } else if (!s.ok) r.notes.push(`not healthy in the baseline either (${s.status}${s.exitCode ? `, exit code ${s.exitCode}` : ''}): reported, not fixed`);
     }
     out.exercised = [absPath, ...(withDockerfiles ? dockerfiles : [])];
     // What the last hardened run tested and the service survived is evidence for later fix runs.
@@ -469,7 +533,7 @@ function stripVerify(o: ProjectCtx): HardenOptions {
 }
 
 /** Bring one copy up, wait, read the states; the stack stays up (entry.stack) until the caller takes it down. */
-async function runOnce(file: string, project: string, ctx: ProjectCtx, entry: { stack?: Stack }): Promise<RunResult> {
+async function runOnce(file: string, project: string, ctx: ProjectCtx, entry: { stack?: Stack }, alone: ReadonlyMap<string, string>): Promise<RunResult> {
   const dir = dirname(file);
   const text = await readFile(file, 'utf8');
   const pod = `${project}-pod`;
@@ -484,12 +548,12 @@ async function runOnce(file: string, project: string, ctx: ProjectCtx, entry: { 
   });
   entry.stack = stack;
   const rejected = await stack.validate();
-  if (rejected) return { states: [], defs: rf.defs, notes: rf.notes, error: `${ctx.engine.compose.join(' ')} ${ctx.engine.composeVersion} rejects the file: ${rejected}` };
+  if (rejected) return { states: [], defs: rf.defs, notes: rf.notes, clashes: {}, error: `${ctx.engine.compose.join(' ')} ${ctx.engine.composeVersion} rejects the file: ${rejected}` };
   const built = await stack.prepare(BUILD_FILE);
-  if (built) return { states: [], defs: rf.defs, notes: rf.notes, error: `the build failed: ${built}` };
+  if (built) return { states: [], defs: rf.defs, notes: rf.notes, clashes: {}, error: `the build failed: ${built}` };
   // Services that listen on the same port go to pods of their own (see podPlan()).
   const images = await stack.serviceImages(BUILD_FILE);
-  const plan = podPlan(rf, await stack.exposedPorts(images));
+  const plan = podPlan(rf, await stack.exposedPorts(images), new Set(alone.keys()));
   const podIndex = new Map(plan.pods.flatMap((p, i) => p.map((s) => [s, i] as const)));
   if (plan.pods.length > 1) {
     const split = runFile(text, (s) => podName(project, podIndex.get(s) ?? 0), { hostsFile: hostsFile ? (s) => hostsFileOf(podIndex.get(s) ?? 0) : false });
@@ -497,7 +561,10 @@ async function runOnce(file: string, project: string, ctx: ProjectCtx, entry: { 
     for (const [s, m] of Object.entries(plan.moved)) {
       rf.notes[s]?.push(`in a network namespace of its own (${podName(project, podIndex.get(s) ?? 0)}): it listens on port ${m.port}, as ${m.with} does; the pods share an internal network and service names resolve across them`);
     }
-    ctx.log(`  pods: ${plan.pods.map((p) => p.join(' ')).join(' | ')} (port clash)`);
+    for (const [s, why] of alone) {
+      if (podIndex.has(s)) rf.notes[s]?.push(`in a network namespace of its own (${podName(project, podIndex.get(s) ?? 0)}): ${why}; the pods share an internal network and service names resolve across them`);
+    }
+    ctx.log(`  pods: ${plan.pods.map((p) => p.join(' ') || '-').join(' | ')} (port clash)`);
   }
   const podErr = await stack.startPods(plan, stack.podImages(images));
   if (!podErr && hostsFile && plan.pods.length > 1) {
@@ -508,13 +575,33 @@ async function runOnce(file: string, project: string, ctx: ProjectCtx, entry: { 
       await writeFile(join(dir, hostsFileOf(i)), hostsText([...own, ...(i === 0 ? notInPods : [])], entries.filter(([, a]) => a !== '127.0.0.1')));
     }
   }
-  if (podErr) return { states: [], defs: rf.defs, notes: rf.notes, error: podErr };
+  if (podErr) return { states: [], defs: rf.defs, notes: rf.notes, clashes: {}, error: podErr };
   await stack.up();
   const states = await stack.wait(rf.services, rf.defs);
   if (states.length === 0) {
     const left = await readdir(dir).catch(() => []);
-    return { states, defs: rf.defs, notes: rf.notes, error: `no service started (${left.length} files in the copy)` };
+    return { states, defs: rf.defs, notes: rf.notes, clashes: {}, error: `no service started (${left.length} files in the copy)` };
   }
-  return { states, defs: rf.defs, notes: rf.notes };
+  // Servers that could not bind their port: in a shared pod, the service holding it is read from /proc.
+  const clashes: Record<string, Clash> = {};
+  for (const st of states) {
+    if (st.ok) continue;
+    const c = portClash([...st.logs, ...(st.error ? [st.error] : [])]);
+    if (!c) continue;
+    const pod = podIndex.get(st.service);
+    let holder: string | undefined;
+    if (c.port !== undefined && pod !== undefined) {
+      for (const o of states) {
+        if (o === st || !o.container || podIndex.get(o.service) !== pod) continue;
+        if ((await stack.listeningPorts(o.container))?.includes(c.port)) {
+          holder = o.service;
+          break;
+        }
+      }
+    }
+    const inPod = pod !== undefined;
+    clashes[st.service] = { ...c, ...(holder ? { holder } : {}), inPod, alone: alone.has(st.service), movable: inPod && !alone.has(st.service) };
+  }
+  return { states, defs: rf.defs, notes: rf.notes, clashes };
 }
 

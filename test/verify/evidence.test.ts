@@ -10,9 +10,10 @@ import { describe, expect, it } from 'vitest';
 import { fix } from '../../src/api.js';
 import { mergeServiceKnowledge, parseKnowledge, KnowledgeError } from '../../src/compose/knowledge.js';
 import { composeAtLeast } from '../../src/compose/target.js';
-import { commandPort, factsOf, learn, pathsIn, probeOnPort, probePort } from '../../src/verify/evidence.js';
+import { commandPort, factsOf, learn, pathsIn, portClash, probeOnPort, probePort } from '../../src/verify/evidence.js';
 import { declaredPorts, podName, podPlan, runFile, seconds, subnetHost, type ServiceState } from '../../src/verify/stack.js';
 import { missingRequired } from '../../src/verify/verify.js';
+import { verifyText } from '../../src/verify/report.js';
 
 const state = (over: Partial<ServiceState>): ServiceState => ({ service: 's', status: 'exited', ok: false, health: [], logs: [], ...over });
 
@@ -125,6 +126,47 @@ describe('the run file', () => {
     expect(subnetHost('172.18.0.0/16', 2)).toBe('172.18.0.2');
     expect(subnetHost('10.0.5.128/25', 3)).toBe('10.0.5.131');
     expect(subnetHost('fd00::/64', 2)).toBeUndefined();
+  });
+
+  it('reads a port another process holds from the line a server logs (Address already in use, EADDRINUSE), not from a time of day', () => {
+    const port = (lines: string[]) => portClash(lines)?.port;
+    expect(port(['2026/12/03 06:12:01 [emerg] 1#1: bind() to 0.0.0.0:80 failed (98: Address already in use)'])).toBe(80);
+    expect(port(['nginx: [emerg] bind() to [::]:8080 failed (98: Address already in use)'])).toBe(8080);
+    expect(port(['Error: listen EADDRINUSE: address already in use :::3000'])).toBe(3000);
+    expect(port(['1:M 03 Dec 2026 06:12:01.123 # Warning: Could not create server TCP listening socket *:6379: bind: Address already in use'])).toBe(6379);
+    expect(port(['2026/12/03 06:12:01 listen tcp :9090: bind: address already in use'])).toBe(9090);
+    // postgres names the port in the hint after the line.
+    expect(port(['LOG:  could not bind IPv4 address "0.0.0.0": Address already in use', 'HINT:  Is another postmaster already running on port 5432? If not, wait a few seconds and retry.'])).toBe(5432);
+    // Python's http.server names none.
+    expect(portClash(['Traceback (most recent call last):', 'OSError: [Errno 98] Address already in use'])).toEqual({ line: 'OSError: [Errno 98] Address already in use' });
+    expect(portClash(['listening on 0.0.0.0:80'])).toBeUndefined();
+  });
+
+  it('a service that could not bind a port in a shared pod gets a pod of its own, which nobody joins', () => {
+    const rf = runFile('services:\n  a:\n    build: ./a\n  b:\n    build: ./b\n  c:\n    image: redis\n  d:\n    image: postgres\n', 'p');
+    expect(podPlan(rf, {}).pods).toEqual([['a', 'b', 'c', 'd']]);
+    const plan = podPlan(rf, {}, new Set(['b']));
+    expect(plan.pods).toEqual([['a', 'c', 'd'], ['b']]);
+    expect(plan.moved).toEqual({});
+    // Alone first: the first pod still exists for the others.
+    expect(podPlan(rf, {}, new Set(['a'])).pods).toEqual([['b', 'c', 'd'], ['a']]);
+  });
+
+  it('the text report names a port clash verify could not get around (network_mode: host) instead of an unhealthy verdict', () => {
+    const text = verifyText({
+      engine: { cli: 'docker', compose: 'docker-compose', composeVersion: '1.29.2', serverVersion: '20.10.24', where: 'DOCKER_HOST=unix:///x' },
+      knowledge: {},
+      projects: [{
+        file: 'compose.yaml', absPath: '/x/compose.yaml', rounds: 1, exercised: [], notes: [], knowledge: {},
+        services: [{
+          service: 'web', baseline: 'exited', hardened: 'exited', final: 'exited', ok: false, adjusted: [], backedOff: [],
+          portClash: 'bind() to 0.0.0.0:80 failed (98: Address already in use)',
+          notes: ['port clash in the baseline, not a hardening failure: it runs with network_mode: host, so it needs port 80 free on this machine, and something here holds it (bind() to 0.0.0.0:80 failed (98: Address already in use))'],
+        }],
+      }],
+    });
+    expect(text).toMatch(/web +exited +exited +exited +port clash \(address already in use\)\n/);
+    expect(text).toMatch(/note: port clash in the baseline, not a hardening failure: it runs with network_mode: host/);
   });
 
   it('reads compose durations', () => {

@@ -344,6 +344,59 @@ while True:
       expect(await leftovers()).toEqual([]);
     }, 1_200_000);
 
+    // Port 8000 is hard-coded in the app and declared nowhere (no ports, expose, PORT, --port or EXPOSE), so the first
+    // baseline puts both in one pod and whichever binds second logs `Address already in use`.
+    it('two servers on the python replica with a port declared nowhere: the one that could not bind is moved to a pod of its own and the baseline runs again; both healthy, reaching each other by name', async () => {
+      const service = (self: string, other: string) => `  ${self}:
+    image: python:3.11-slim
+    command: ["python3", "/app/serve.py", "/app/${self}.txt"]
+    volumes:
+      - ./app:/app:ro
+    healthcheck:
+      test: ["CMD-SHELL", "curl -fsS http://${other}:8000/ | grep -qx ${other}-ok"]
+      interval: 3s
+      timeout: 5s
+      retries: 5
+`;
+      const dir = await stack('hardcoded', {
+        'compose.yaml': `services:\n${service('left', 'right')}${service('right', 'left')}`,
+        // The replica has python3-minimal (no http.server): a plain socket server answering every request with one file.
+        'app/serve.py': `import socket, sys
+body = open(sys.argv[1], 'rb').read()
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.bind(('0.0.0.0', 8000))
+s.listen(16)
+print('listening on 8000', flush=True)
+while True:
+    c, _ = s.accept()
+    try:
+        c.recv(65536)
+        c.sendall(b'HTTP/1.0 200 OK\\r\\nContent-Length: %d\\r\\n\\r\\n' % len(body) + body)
+    finally:
+        c.close()
+`,
+        'app/left.txt': 'left-ok\n',
+        'app/right.txt': 'right-ok\n',
+      });
+      const lines: string[] = [];
+      const r = await verify({ paths: [dir], cwd: dir, unsafe: true, engine, stableSeconds: 8, resolver: { noCache: true }, log: (l) => (lines.push(l), log?.(l)) });
+      const text = verifyText(r);
+      const p = r.projects[0] as ProjectReport;
+      expect(p.error, text).toBeUndefined();
+      expect(lines.join('\n')).toMatch(/address already in use: (?:left|right) could not bind in the shared pod; the baseline runs again with it in a pod of its own/);
+      expect(lines.join('\n')).toMatch(/baseline \(project hv[0-9a-f]{8}b2\)/);
+      for (const name of ['left', 'right']) {
+        const s = svc(p, name);
+        expect(s.baseline, `${name}\n${text}`).toBe('healthy');
+        expect(s.ok, `${name}\n${text}`).toBe(true);
+        expect(s.final, `${name}\n${text}`).toBe('healthy');
+        expect(s.portClash, name).toBeUndefined();
+      }
+      const moved = p.services.filter((s) => s.notes.some((n) => /network namespace of its own \(hv[0-9a-f]{8}h1-pod2\): in the shared pod it could not bind its port \(OSError: \[Errno 98\] Address already in use\)/.test(n)));
+      expect(moved.map((s) => s.service), text).toHaveLength(1);
+      expect(await leftovers()).toEqual([]);
+    }, 1_200_000);
+
     it('removes everything it created when interrupted with SIGINT', async () => {
       const dir = await stack('sigint', { 'compose.yaml': 'services:\n  db:\n    image: postgres:15\n    environment:\n      POSTGRES_PASSWORD: example\n  cache:\n    image: redis:7.0\n' });
       let sent = false;
