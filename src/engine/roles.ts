@@ -33,7 +33,7 @@ const WORDS: Readonly<Record<string, Exclude<FileRole, 'production'>>> = {
   test: 'test', tests: 'test', testing: 'test', testdata: 'test', e2e: 'test', integration: 'test', cypress: 'test',
   playwright: 'test', fixture: 'test', fixtures: 'test', bench: 'test', benchmark: 'test', benchmarks: 'test',
   ci: 'ci', circleci: 'ci', github: 'ci', gitlab: 'ci', buildkite: 'ci',
-  dev: 'dev', devel: 'dev', development: 'dev', devcontainer: 'dev', devenv: 'dev',
+  dev: 'dev', devel: 'dev', development: 'dev', devcontainer: 'dev', devenv: 'dev', tools: 'dev', tooling: 'dev',
 };
 const EXAMPLES = new Set(['example', 'examples', 'sample', 'samples']);
 

@@ -35,6 +35,9 @@ describe('detectRole', () => {
     ['.devcontainer/Dockerfile', 'dev', 'path segment `.devcontainer/`'],
     ['dev/containers/docker-compose.yml', 'dev', 'path segment `dev/`'],
     ['docker/dev/Dockerfile', 'dev', 'path segment `dev/`'],
+    ['tools/seed-snapshot/docker-compose.yml', 'dev', 'path segment `tools/`'],
+    ['tooling/docker-compose.yml', 'dev', 'path segment `tooling/`'],
+    ['docker-compose.tools.yml', 'dev', 'file name `docker-compose.tools.yml`'],
   ])('%s is a %s file (%s)', (path, role, why) => {
     expect(detectRole(path)).toEqual({ role, why });
   });
