@@ -5,6 +5,7 @@ import { isMap, isScalar } from 'yaml';
 import { fix } from '../src/engine/edits.js';
 import { sharedNote, sharer } from '../src/compose/share.js';
 import { insertPair, lookupMerged, onceGuard, ownPair, rangeOf, resolveNode, scalarText, services, sharedWhere } from '../src/compose/index.js';
+import { partialOverrides } from '../src/compose/hardening.js';
 
 export const composeLogLimits = defineCodemod({
   id: 'compose-log-limits',
@@ -29,7 +30,10 @@ service's mapping:
 A service whose \`logging\` uses the \`json-file\` or \`local\` driver explicitly but sets no \`max-size\` gets
 \`max-size\`/\`max-file\` added to its \`options\` (creating \`options\` if needed). Logging with another driver, or
 with no \`driver\` (the daemon's default, which may not accept these options), is left alone. When \`logging\` comes
-from an anchor, the anchor is edited once and no second \`logging\` key is added.
+from an anchor, the anchor is edited once and no second \`logging\` key is added. In an override file
+(\`docker-compose.nginx.yml\`, \`compose.prod.yaml\`), a service with neither \`image\`, \`build\` nor \`extends\` only
+adjusts one defined elsewhere: it gets nothing, since the file defining the service gets the block (a second copy in
+every override would be read twice).
 
 When three or more services of one document get the block, it is written once, as a top-level extension before
 \`services:\`, and each service references it (src/compose/share.ts):
@@ -102,13 +106,15 @@ accepts top-level \`x-\` keys (fixtures pass \`docker-compose config -q\`).
     const once = onceGuard();
     const value = { driver: 'json-file', options: { 'max-size': maxSize, 'max-file': maxFile } };
     const all = [...services(file)];
+    // A partial definition in an override file gets nothing: the file defining the service does.
+    const skipped = partialOverrides(file);
     // Services that set no logging at all get the same block: shared as one `x-logging` extension when several do.
-    const bare = all.filter((svc) => lookupMerged(svc, 'logging').length === 0);
+    const bare = all.filter((svc) => lookupMerged(svc, 'logging').length === 0 && !skipped.has(svc.node));
     const share = sharer(file, { key: 'logging', value, extension: 'x-logging', anchor: 'default-logging' }, bare.map((svc) => ({ doc: svc.doc, map: svc.node })));
     for (const svc of all) {
       const found = lookupMerged(svc, 'logging');
       if (found.length === 0) {
-        if (!once(svc.node)) continue;
+        if (skipped.has(svc.node) || !once(svc.node)) continue;
         const shared = svc.alias ? ` Added to the anchor \`&${svc.alias.source}\` it is an alias of.` : '';
         const block = share(svc.doc, svc.node);
         ctx.report({

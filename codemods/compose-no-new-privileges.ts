@@ -7,7 +7,7 @@ import type { CodemodContext, ParsedCompose, Safety } from '../src/engine/types.
 import {
   appendItems, fillEmpty, insertPair, lookupMerged, onceGuard, rangeOf, sharedWhere, services, stringItems, type ComposeService,
 } from '../src/compose/index.js';
-import { guessReason, hardeningLookups, readImageConfig, serviceEvidence, serviceImage, serviceViews, type ServiceView } from '../src/compose/hardening.js';
+import { guessReason, hardeningLookups, partialOverrides, readImageConfig, serviceEvidence, serviceImage, serviceViews, type ServiceView } from '../src/compose/hardening.js';
 import { KNOWLEDGE_FILE, serviceKnowledge } from '../src/compose/knowledge.js';
 import { sharedNote, sharer } from '../src/compose/share.js';
 import { privilegeGainNeeds, type PrivilegeGainNeeds } from '../src/evidence/index.js';
@@ -36,6 +36,8 @@ For each service whose effective \`security_opt\` (own key, \`<<\` merge sources
 - as a new \`security_opt:\` block (\`- no-new-privileges:true\`) at the end of the service's mapping otherwise (flow
   style \`security_opt: [no-new-privileges:true]\` in a flow mapping).
 Entries written \`no-new-privileges\`, \`no-new-privileges:true\` or \`no-new-privileges=true\` count as set.
+In an override file (\`docker-compose.nginx.yml\`, \`compose.prod.yaml\`), a service with neither \`image\`, \`build\`
+nor \`extends\` only adjusts one defined elsewhere: it gets nothing, since the file defining the service gets the entry.
 \`no-new-privileges:false\` (or \`=false\`) is a deliberate choice: it is reported, never changed.
 
 When three or more services of one document have no \`security_opt\` at all, the list is written once as a
@@ -118,7 +120,9 @@ ${knowledgeBaseTable(['privilegeGain'])}
     }
     // Services with no security_opt at all get the same list: shared as one `x-security-opt` extension when several
     // whose fixes have the same safety do (see src/compose/share.ts).
-    const bare = all.filter((svc) => lookupMerged(svc, 'security_opt').length === 0);
+    // A partial definition in an override file gets nothing: the file defining the service does.
+    const skipped = partialOverrides(file);
+    const bare = all.filter((svc) => lookupMerged(svc, 'security_opt').length === 0 && !skipped.has(svc.node));
     const share = sharer(file, { key: 'security_opt', value: ['no-new-privileges:true'], extension: 'x-security-opt', anchor: 'no-new-privileges' }, bare.map((svc) => ({ doc: svc.doc, map: svc.node, safety: nodeSafety.get(svc.node) ?? safetyOf(svc) })));
     for (const svc of all) {
       const lists = lookupMerged(svc, 'security_opt');
@@ -136,6 +140,7 @@ ${knowledgeBaseTable(['privilegeGain'])}
         }
         continue;
       }
+      if (skipped.has(svc.node)) continue;
       const first = lists[0];
       const n = needs.get(svc) as PrivilegeGainNeeds;
       const base = `Service \`${svc.name}\` does not set no-new-privileges: setuid binaries in the container can escalate privileges.`;

@@ -303,12 +303,26 @@ export function serviceViews(ctx: CodemodContext<ParsedCompose>): ServiceView[] 
     if (override) {
       const base = bases.find((b) => services(b).some((s) => s.name === svc.name));
       if (base) v.skip = `it is defined in ${basename(base.path)}, which gets the settings`;
-      else if (!lookup(svc, 'image') && !lookup(svc, 'build') && !lookup(svc, 'extends')) {
+      else if (isPartialDefinition(svc)) {
         v.skip = 'this override file only adjusts it (no image or build here): the file that defines it gets the settings';
       }
     }
     return v;
   });
+}
+
+/** A service with neither `image:`, `build:` nor `extends:`: in an override file, a partial definition of one defined elsewhere. */
+export function isPartialDefinition(svc: ComposeService): boolean {
+  return !lookup(svc, 'image') && !lookup(svc, 'build') && !lookup(svc, 'extends');
+}
+
+/**
+ * The services of an override file that only adjust a service defined elsewhere (no image, build or extends): settings
+ * every service needs (logging, no-new-privileges) belong to the file that defines it, which gets them. A full
+ * definition in such a file (a standalone alternative stack such as `docker-compose.build.yml`) is not one.
+ */
+export function partialOverrides(file: ParsedCompose): Set<unknown> {
+  return new Set(isOverrideFile(file) ? services(file).filter(isPartialDefinition).map((s) => s.node) : []);
 }
 
 /** The plans, among `planned`, of the services `svc` extends (compose merges what those get into it). */
