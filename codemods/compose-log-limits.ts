@@ -30,7 +30,9 @@ service's mapping:
 A service whose \`logging\` uses the \`json-file\` or \`local\` driver explicitly but sets no \`max-size\` gets
 \`max-size\`/\`max-file\` added to its \`options\` (creating \`options\` if needed). Logging with another driver, or
 with no \`driver\` (the daemon's default, which may not accept these options), is left alone. When \`logging\` comes
-from an anchor, the anchor is edited once and no second \`logging\` key is added. In an override file
+from an anchor, the anchor is edited once and no second \`logging\` key is added. When the services of the file that
+choose a driver all use one other than \`json-file\`/\`local\` (Mailu's \`driver: journald\`), the services without
+\`logging\` get an info finding and no block: json-file for them would split the stack's logs. In an override file
 (\`docker-compose.nginx.yml\`, \`compose.prod.yaml\`), a service with neither \`image\`, \`build\` nor \`extends\` only
 adjusts one defined elsewhere: it gets nothing, since the file defining the service gets the block (a second copy in
 every override would be read twice).
@@ -108,13 +110,31 @@ accepts top-level \`x-\` keys (fixtures pass \`docker-compose config -q\`).
     const all = [...services(file)];
     // A partial definition in an override file gets nothing: the file defining the service does.
     const skipped = partialOverrides(file);
+    // The drivers the file's services choose explicitly: when they all ship logs elsewhere (journald, syslog, fluentd),
+    // json-file for the rest would split the stack's logs; those services are told so instead of changed.
+    const chosen = new Map<string, string[]>();
+    for (const svc of all) {
+      const l = lookupMerged(svc, 'logging')[0]?.value;
+      const d = isMap(l) ? scalarText(resolveNode(svc.doc, ownPair(l, 'driver')?.value)) : undefined;
+      if (d !== undefined && d !== 'none' && !d.includes('$')) chosen.set(d, [...(chosen.get(d) ?? []), svc.name]);
+    }
+    const elsewhere = chosen.size > 0 && !chosen.has('json-file') && !chosen.has('local') ? [...chosen] : undefined;
     // Services that set no logging at all get the same block: shared as one `x-logging` extension when several do.
-    const bare = all.filter((svc) => lookupMerged(svc, 'logging').length === 0 && !skipped.has(svc.node));
+    const bare = elsewhere ? [] : all.filter((svc) => lookupMerged(svc, 'logging').length === 0 && !skipped.has(svc.node));
     const share = sharer(file, { key: 'logging', value, extension: 'x-logging', anchor: 'default-logging' }, bare.map((svc) => ({ doc: svc.doc, map: svc.node })));
     for (const svc of all) {
       const found = lookupMerged(svc, 'logging');
       if (found.length === 0) {
         if (skipped.has(svc.node) || !once(svc.node)) continue;
+        if (elsewhere) {
+          const which = elsewhere.map(([d, names]) => `\`${d}\` (${names.join(', ')})`).join(', ');
+          ctx.report({
+            range: rangeOf(svc.keyNode),
+            severity: 'info',
+            message: `Service \`${svc.name}\` sets no logging, and the services of this file that choose a log driver use ${which}: json-file here would split the stack's logs between drivers, so none is added. Give it the same \`logging:\` as them by hand if its logs belong there too.`,
+          });
+          continue;
+        }
         const shared = svc.alias ? ` Added to the anchor \`&${svc.alias.source}\` it is an alias of.` : '';
         const block = share(svc.doc, svc.node);
         ctx.report({
