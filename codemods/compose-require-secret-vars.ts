@@ -8,6 +8,7 @@ import { fix } from '../src/engine/edits.js';
 import { SecretValue } from '../src/engine/redacted.js';
 import { documentedEnvKeys, documentedIn, notASecretValue } from '../src/compose/documented-env.js';
 import { afterPasswordFlag, looksSecret, parseInterpolation, rangeOf, scalarText, spliceScalar, valueOffsets, walkScalars } from '../src/compose/index.js';
+import { decodedPassword, maskedUrl, passwordIsLiteral, urlCredentials } from '../src/secrets/urls.js';
 
 /**
  * Whether a default ends in literal text somewhere: `admin`, `` (empty), `${OTHER:-admin}`; not `${OTHER}` alone
@@ -87,7 +88,10 @@ the env files the project documents next to the compose file (\`.env\`, \`.env.e
 \`.env.sample\`) gives the variable a value is named in the message (\`docker compose config\` with that env still
 accepts the file), but does not make the fix safe: a deployment's own \`.env\` need not have copied that line (a
 \`.env.example\` saying \`GRAFANA_ADMIN_PASSWORD=rc-admin\` documents the very default the fix removes). Only the
-interpolation's characters change, in the scalar's own quoting. \`\${VAR-default}\` (default only when unset) also
+interpolation's characters change, in the scalar's own quoting. A URL of the file whose literal password is the same
+default (\`DATABASE_URL: \${DATABASE_URL:-postgresql://app:apppass@db/app}\` beside \`\${POSTGRES_PASSWORD:-apppass}\`)
+is named in the message (masked) and left unchanged: a deployment that sets the variable to another value must change
+it too. \`\${VAR-default}\` (default only when unset) also
 becomes \`:?\`, which rejects an empty value too.
 
 Not touched, because they are not default secrets: empty defaults (\`\${AWS_SESSION_TOKEN:-}\`, an optional feature),
@@ -101,6 +105,18 @@ paths (\`\${REDIS_TLS_KEY:-/certs/redis.key}\`), URLs without credentials, boole
     const file = ctx.file;
     const opts = { patterns: list(ctx.options.patterns), ignore: list(ctx.options.ignore) };
     for (const doc of file.docs) {
+      // URLs with a literal password (also inside another variable's default): a default secret they repeat must
+      // change with the variable, which the message says (they are not changed).
+      const urls: { where: string; url: string; password: string }[] = [];
+      walkScalars(doc, ({ node, env, path }) => {
+        const text = scalarText(node);
+        if (text === undefined || !text.includes('://')) return;
+        for (const c of urlCredentials(text)) {
+          if (!passwordIsLiteral(c)) continue;
+          const svc = path[0] === 'services' && path[1] !== undefined ? ` of service ${String(path[1])}` : '';
+          urls.push({ where: `\`${env?.name ?? path.map(String).join('.')}\`${svc}`, url: maskedUrl(c), password: decodedPassword(c) });
+        }
+      });
       let previous: { path: readonly (string | number)[]; text: string | undefined } | undefined;
       walkScalars(doc, ({ node, env, path }) => {
         const value = scalarText(node);
@@ -126,9 +142,13 @@ paths (\`\${REDIS_TLS_KEY:-/certs/redis.key}\`), URLs without credentials, boole
           const where = env ? `\`${env.name}\` is set from` : 'This value uses';
           const edit = spliceScalar(file, node, ref.start, ref.end, required);
           const existing = `Existing deployments that never set ${ref.name} run with this default, and data they created (a database's stored password, signed sessions, encrypted values) was initialised with it: set ${ref.name} to the value they use before upgrading.`;
-          const why = documented
+          const same = [...new Map(urls.filter((u) => u.password === ref.arg).map((u) => [`${u.where} ${u.url}`, u])).values()];
+          const repeated = same.length
+            ? ` ${same.map((u) => `${u.where} (${u.url})`).join(', ')} ${same.length > 1 ? 'hold' : 'holds'} the same value inside a URL, unchanged: a deployment that sets ${ref.name} to another value must change ${same.length > 1 ? 'them' : 'it'} too.`
+            : '';
+          const why = (documented
             ? ` ${documented} defines it, so \`docker compose config\` with the project's documented env still works. ${existing}`
-            : ` ${existing}`;
+            : ` ${existing}`) + repeated;
           ctx.report({
             range,
             message: `${where} \`\${${ref.name}}\` with a default value, and ${looksSecret(ref.name, opts) || envSecret ? 'the name looks like a secret' : 'it is the argument of a password flag'}: a default secret ships with the file. Require the variable: \`${required}\`.${why}`,
