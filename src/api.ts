@@ -254,6 +254,12 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
     return found.role === 'production' ? undefined : found;
   }
   const roleNotes = new Map<string, string>();
+  // A configuration nearer the file than the run's that sets composeVersion is that file's target (a flag wins).
+  async function composeVersionOf(absPath: string | undefined): Promise<{ composeVersion?: string }> {
+    if (opts.composeVersion !== undefined || !absPath) return {};
+    const v = (await configFor(dirname(absPath))).config.composeVersion;
+    return v !== undefined && v !== global.composeVersion ? { composeVersion: v } : {};
+  }
 
   // 1. Find the files (their text is read batch by batch, see runProject).
   const problems: Problem[] = [];
@@ -269,7 +275,7 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
   } else {
     const found = await discover({ paths: opts.paths?.length ? opts.paths : ['.'], cwd, exclude: [...(opts.exclude ?? []), ...(cfg.exclude ?? [])], kind: opts.kind, followSymlinks: opts.followSymlinks ?? cfg.followSymlinks });
     problems.push(...found.problems);
-    for (const f of found.files) files.push({ path: f.path, absPath: f.absPath, kind: f.kind, role: await roleOf(f.absPath, f.path), load: () => readText(f.absPath) });
+    for (const f of found.files) files.push({ path: f.path, absPath: f.absPath, kind: f.kind, role: await roleOf(f.absPath, f.path), ...(await composeVersionOf(f.absPath)), load: () => readText(f.absPath) });
   }
 
   // 2. Per file: choose codemods (config, preset, --only/--skip); then parse, resolve and process in batches.

@@ -92,7 +92,7 @@ export function configSchema(codemods?: readonly Codemod[]): JsonSchema {
       allowReadOnly: { type: 'boolean', description: 'Like --allow-read-only: --write also replaces read-only files (refused by default). Read from the root configuration.' },
       preset: { enum: ['standard', 'strict'], description: 'Compose hardening preset (like --preset).' },
       aptSnapshot: { type: 'string', pattern: '^\\d{8}T\\d{6}Z$', description: 'Like --apt-snapshot: a snapshot.debian.org timestamp such as 20240115T000000Z.' },
-      composeVersion: { type: 'string', pattern: '^\\d+(?:\\.\\d+){0,2}$', description: 'Like --compose-version: the Compose version output must work with, such as "1.29.2" or "2.20" (quoted).' },
+      composeVersion: { type: 'string', pattern: '^\\d+(?:\\.\\d+){0,2}$', description: 'Like --compose-version: the Compose version output must work with, such as "1.29.2" or "2.20" (quoted). The nearest configuration that sets it applies to the files below it.' },
       registries: {
         type: 'object',
         description: 'Registry settings by host (docker.io, ghcr.io, …).',

@@ -29,7 +29,7 @@ import type { WorkerOptions } from './workers.js';
 const EARLY_CHARS = 2 * 1024 * 1024;
 
 /** What names a file of the run: enough to choose its codemods before it is parsed. */
-export type FileRef = Pick<ProjectFile, 'path' | 'absPath' | 'kind' | 'role'>;
+export type FileRef = Pick<ProjectFile, 'path' | 'absPath' | 'kind' | 'role' | 'composeVersion'>;
 
 /** A file to process; its text is read when its batch comes. */
 export interface ProjectFile {
@@ -38,6 +38,8 @@ export interface ProjectFile {
   kind: FileKind;
   /** Production, dev, CI or test (src/engine/roles.ts), decided at discovery; absent: production. */
   role?: RoleDecision;
+  /** The Compose version its output must work with, when its own configuration says (over `global.composeVersion`). */
+  composeVersion?: string;
   /** Its decoded text (BOM removed, `bom` says whether there was one), or why it cannot be read. */
   load(): Promise<{ text: string; bom: boolean } | { problem: string }>;
 }
@@ -214,7 +216,7 @@ export async function processBatch(loaded: readonly LoadedFile[], env: BatchEnv,
         {
           allowed: env.allowed,
           applyFixes: env.applyFixes,
-          global: env.global,
+          global: l.file.composeVersion ? { ...env.global, composeVersion: l.file.composeVersion } : env.global,
           answers: env.answers,
           knownIds: env.knownIds,
           backedOff: env.backedOff,

@@ -378,7 +378,7 @@ export async function runInWorkers(
         // Options the codemod's schema does not allow fail the run here, as in one thread (before any file of the batch).
         for (const e of enabled) checkOptions(e.codemod, e.options);
         const codemods = enabled.map((e) => ({ id: e.codemod.id, options: e.options, ...(e.severity ? { severity: e.severity } : {}) }));
-        files.push({ ref: { path: file.path, absPath: file.absPath, kind: file.kind, ...(file.role ? { role: file.role } : {}) }, text: t.text, bom: t.bom, index: files.length, codemods });
+        files.push({ ref: { path: file.path, absPath: file.absPath, kind: file.kind, ...(file.role ? { role: file.role } : {}), ...(file.composeVersion ? { composeVersion: file.composeVersion } : {}) }, text: t.text, bom: t.bom, index: files.length, codemods });
       }
       const b: BatchState = { seq, files, done: new Set(), careful: false, finished: false, buffer: [] };
       states.push(b);
