@@ -339,7 +339,9 @@ The file form depends on the image. Images whose entrypoints read \`*_FILE\` (sr
 postgis, timescaledb, mysql, percona, mariadb, mongo (\`MONGO_INITDB_ROOT_*\`), grafana (\`GF_*__FILE\`), minio,
 wordpress, nextcloud, bitnami/redis, bitnami/postgresql, bitnami/mysql, bitnami/mariadb. Services **built from this
 repository** (\`build:\`) get \`<NAME>_FILE\`, and \`source-read-secret-files\` rewrites their sources to read it.
-Other images (and redis, which takes its password only on the command line) get a finding and no change.
+Other images (and redis, which takes its password only on the command line) get a finding and no change. The
+repository decides: a variable tag (\`postgres:\${POSTGRES_TAG:-16}\`) is still postgres; a variable in the repository
+itself (\`\${REGISTRY}/postgres\`) can be any image.
 
 Secret-looking names (case-insensitive): ${SECRET_PATTERNS.map((p) => `\`${p}\``).join(', ')}; never names ending
 in \`_FILE\`, \`*_PUBLIC_KEY\` or the official images' switches (\`MYSQL_ALLOW_EMPTY_PASSWORD\`, …).

@@ -47,8 +47,10 @@ export function imageEntry(image: string): ImageEntry | undefined {
   return IMAGE_TABLE.find((e) => e.repos.includes(repo));
 }
 
-/** How `name` can be given as a file to this image, if the table knows. Images with `${…}` in their name are unknown. */
+/**
+ * How `name` can be given as a file to this image, if the table knows. The repository decides: a variable tag
+ * (`postgres:${TAG:-16}`) is still postgres; a variable in the repository itself (`${REGISTRY}/app`) matches no entry.
+ */
 export function fileFormFor(image: string, name: string): FileForm | undefined {
-  if (image.includes('$')) return undefined;
   return imageEntry(image)?.fileForm(name);
 }

@@ -2,10 +2,12 @@
  * Every output of the compose hardening codemods' fixtures passes `docker-compose config -q` (docker-compose v1, the
  * Debian package scripts/test.sh installs; no engine needed): the files the codemods write are files compose accepts,
  * not only files that match the JSON schema. Variables the files interpolate are set (to `x`) so `${VAR:?…}` passes;
- * an override file is validated together with its base file (`project.compose.yaml`), as compose reads them.
+ * an override file is validated together with its base file (`project.compose.yaml`), as compose reads them. Fixtures of
+ * any codemod whose options target Compose 1.x (`"global": {"composeVersion": "1.29.2"}`) are checked too: what harden
+ * writes for that target must be what docker-compose 1.x reads.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -25,11 +27,20 @@ interface Target {
   files: string[];
 }
 
-const targets: Target[] = IDS.flatMap((id) => {
+/** Whether a fixture case's options.json targets docker-compose 1.x. */
+function targetsCompose1(cdir: string): boolean {
+  const f = join(cdir, 'options.json');
+  if (!existsSync(f)) return false;
+  const o = JSON.parse(readFileSync(f, 'utf8')) as { global?: { composeVersion?: string } };
+  return /^1\./.test(o.global?.composeVersion ?? '');
+}
+
+const targets: Target[] = readdirSync(FIXTURES).sort().flatMap((id) => {
   const dir = join(FIXTURES, id);
-  if (!existsSync(dir)) return [];
+  if (!statSync(dir).isDirectory()) return [];
   return readdirSync(dir).sort().flatMap((c): Target[] => {
     const cdir = join(dir, c);
+    if (!statSync(cdir).isDirectory() || !(IDS.includes(id) || targetsCompose1(cdir))) return [];
     const out = readdirSync(cdir).find((f) => f.startsWith('output.') && /\.ya?ml$/.test(f));
     if (!out) return [];
     const base = readdirSync(cdir).filter((f) => /^project\..*compose\.ya?ml$/.test(f) && !f.includes('override'));

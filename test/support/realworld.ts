@@ -155,6 +155,12 @@ export function recordedResolver(
  */
 export const SUITE_EXCLUDE = ['ORIGIN', 'answers.json', 'expectations.json', 'README.md', 'known-wrong.txt', '**/*.sh', '**/*.md', '**/Makefile', '.github/**', '.gitlab-ci.yml'];
 
+/**
+ * The Compose the runs target: the written files are checked with docker-compose 1.29 (Debian's, see
+ * composeConfigChecks), so harden must write only what it reads (no `secrets: NAME: environment: VAR`).
+ */
+export const SUITE_COMPOSE_VERSION = '1.29.2';
+
 export interface ProjectRun {
   safe: HardenResult;
   unsafe: HardenResult;
@@ -163,7 +169,7 @@ export interface ProjectRun {
 
 export async function runProject(p: Project, onMiss?: (key: LookupKey) => Answer | undefined): Promise<ProjectRun & { resolver: ReturnType<typeof recordedResolver> }> {
   const resolver = recordedResolver(p.dir, p.answers, onMiss);
-  const opts = { paths: ['.'], cwd: p.dir, customResolver: resolver, exclude: SUITE_EXCLUDE };
+  const opts = { paths: ['.'], cwd: p.dir, customResolver: resolver, exclude: SUITE_EXCLUDE, composeVersion: SUITE_COMPOSE_VERSION };
   const safe = await fix({ ...opts, unsafe: false });
   const unsafe = await fix({ ...opts, unsafe: true });
   const safeHunks = hunksOf(safe, p.dir, 'safe');
