@@ -13,6 +13,7 @@ import { SCRATCH_DIRS, writesOutside, type Cited, type FileWrite } from '../src/
 import { loadShell } from '../src/shell/index.js';
 import { KNOWLEDGE_FILE, KNOWLEDGE_SOURCE, runEvidence, serviceKnowledge, TRIAL_NOTE } from '../src/compose/knowledge.js';
 import { knowledgeBaseTable } from '../src/compose/image-kb.js';
+import { copiedSecrets, readOnlyRootClaim } from '../src/secrets/compose.js';
 
 interface Plan {
   view: ServiceView;
@@ -103,6 +104,16 @@ function plan(ctx: CodemodContext, view: ServiceView): Plan | undefined {
     });
     return undefined;
   }
+  const copied = already ? [] : copiedSecrets(svc.doc, resolveNode(svc.doc, lookupView(view, 'secrets')?.value));
+  if (copied.length > 0) {
+    const names = copied.map((s) => `\`${s}\``).join(', ');
+    ctx.report({
+      range: rangeOf(svc.keyNode),
+      message: `Service \`${svc.name}\` is not made read-only: it uses secret${copied.length > 1 ? 's' : ''} ${names}, defined from a variable or inline, which Compose copies into the container's /run/secrets when it creates it; a read-only root filesystem refuses the copy (\`container rootfs is marked read-only\`), so the service would not start. Define ${copied.length > 1 ? 'them' : 'it'} with \`file:\` (Compose mounts a file secret, which works on a read-only root), then add \`read_only: true\`.`,
+      fix: { title: 'make the root filesystem read-only by hand, after giving its secrets a file', safety: 'manual', edits: [] },
+    });
+    return undefined;
+  }
   if (already && missing.length === 0) return undefined;
   const sources = describeSources([
     kbSource(img),
@@ -176,6 +187,11 @@ image must write, at the end of the service's mapping:
   and it gets exactly that; the finding says it was verified by a run. (\`harden verify\` proposes the change on its
   scratch copy to find out, and records it only when the service survived.)
 - A tag written as a variable does not hide the image: \`nginx:\${NGINX_IMAGE_TAG}\` is matched as nginx.
+- A service using a secret that Compose copies into the container when it creates it (defined with \`environment:\` or
+  \`content:\`) is not made read-only, with a \`manual\` finding: a read-only root refuses the copy (\`container rootfs
+  is marked read-only\`, docker/compose#12303). \`file:\` secrets are mounted and work on a read-only root. In one run
+  with \`compose-secrets\`, the read-only root is decided first, and \`compose-secrets\` then leaves a secret from a
+  variable of that service in the environment (the two fixes are never applied in the same pass).
 
 An existing \`tmpfs\` list gets the new entries appended. When \`tmpfs\` comes from an anchor (\`<<: *defaults\`), the
 anchor's list is extended only when every service using it needs the same paths; otherwise the service gets its own
@@ -267,7 +283,8 @@ that moves those paths still needs them mounted by hand.
       note += add.note;
       if (pairs.length) edits.push(insertPairs(file, svc, own, pairs));
       if (edits.length === 0) continue;
-      ctx.report({ range: rangeOf(svc.keyNode), message: p.message + note, fix: fix('Make the root filesystem read-only, with tmpfs for the paths it writes', 'unsafe', mergeInsertions(edits)) });
+      const f = fix('Make the root filesystem read-only, with tmpfs for the paths it writes', 'unsafe', mergeInsertions(edits));
+      ctx.report({ range: rangeOf(svc.keyNode), message: p.message + note, fix: p.addReadOnly ? { ...f, claims: [readOnlyRootClaim(svc.name)] } : f });
     }
   },
 });

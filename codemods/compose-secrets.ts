@@ -10,7 +10,7 @@ import { insertAt, replace } from '../src/engine/edits.js';
 import type { Edit, ParsedCompose, Report } from '../src/engine/types.js';
 import type { Fix, SideEffect } from '../src/engine/types.js';
 import {
-  childIndent, columnOf, composeDir, getPair, lineAfter, linesAt, listedSecrets, quoteLike, rangeOf, services,
+  childIndent, columnOf, composeDir, getPair, lineAfter, linesAt, listedSecrets, quoteLike, rangeOf, readOnlyRootClaim, services,
   topLevelSecrets, type EnvEntry, type ServiceInfo,
 } from '../src/secrets/compose.js';
 import { fileFormFor, repositoryOf } from '../src/secrets/images.js';
@@ -626,12 +626,16 @@ extension that services merge or alias are reported on each service (changing th
           ? ` Compose bind-mounts a file secret with the host file's owner and mode (uid/gid/mode are ignored outside swarm), so the file is world-readable for whichever user the container runs as${user ? ` (user: ${user})` : ''}; its directory keeps other host users out.`
           : '';
         const built = svc.hasBuild ? ' The code built here must read the _FILE variable (source-read-secret-files).' : '';
+        const fromVariables = planned.filter((p) => p.source === 'variable');
+        const copiedTo = fromVariables.length ? [svc.name, ...new Set(fromVariables.flatMap((p) => (p.heirs ?? []).map((h) => h.heir.name)))] : [];
         const fix: Fix = {
           title: `move ${planned.map((p) => p.entry.name).join(', ')} of ${svc.name} to compose secrets`,
           safety: 'unsafe',
           edits,
           ...(sideEffects.length ? { sideEffects } : {}),
           ...(redact.length ? { redact } : {}),
+          // A secret from a variable is copied into the containers, which a read-only root refuses (see readOnlyRoot).
+          ...(copiedTo.length ? { claims: copiedTo.map(readOnlyRootClaim) } : {}),
         };
         const finding: Report = {
           range: planned[0]?.entry.range ?? svc.keyRange,

@@ -71,7 +71,7 @@ export function companionOnly(f: Fix): boolean {
 
 /**
  * Apply as many fixes as possible in one pass, in the given order: a fix whose edits conflict with an
- * already accepted fix waits for the next pass. Returns the new text and the indexes of applied fixes.
+ * already accepted fix, or that shares one of its `claims`, waits for the next pass. Returns the new text and the indexes of applied fixes.
  *
  * Insertions of entries at the end of one mapping (several codemods adding their keys to one compose service,
  * marked by `adds`) are applied together, in the order of the fixes: the text of the earlier fix comes first, as it
@@ -102,9 +102,11 @@ export function applyFixes(text: string, fixes: readonly Fix[]): { output: strin
     for (; i >= 0 && (accepted[i] as Edit).start === e.start; i--) if (conflicts(accepted[i] as Edit, e)) return true;
     return false;
   };
+  const claimed = new Set<string>();
   fixes.forEach((f, i) => {
     if (!validFix(text, f)) return;
-    if (f.edits.some(clashes)) return;
+    if (f.edits.some(clashes) || f.claims?.some((c) => claimed.has(c))) return;
+    for (const c of f.claims ?? []) claimed.add(c);
     const own = new Set<Edit>();
     for (const e of [...f.edits].sort(byStartEnd)) {
       // After the edits of earlier fixes at the same place; before this fix's own equal edits: a fix's edits at the

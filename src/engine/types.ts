@@ -75,6 +75,12 @@ export interface Fix {
    * `write-secret-file` side effects are redacted too). Only a `--patch` file and the written file keep them.
    */
   redact?: readonly Redacted[];
+  /**
+   * What the fix decides beyond its own edits, when another codemod's fix would contradict it (`read-only root of
+   * service db`). Fixes sharing a claim are never applied in the same pass: the later one is reconsidered on the next
+   * pass's text, where its codemod sees the first one's change.
+   */
+  claims?: readonly string[];
 }
 
 /** Edits to a file other than the one processed. */

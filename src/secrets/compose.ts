@@ -208,6 +208,26 @@ export function listedSecrets(seq: unknown): string[] {
   });
 }
 
+/**
+ * Of the secrets a service's `secrets:` lists, those Compose copies into the container when it creates it (defined
+ * with `environment:` or `content:`): a read-only root filesystem refuses the copy (`container rootfs is marked
+ * read-only`, docker/compose#12303). A `file:` secret is bind-mounted and works on a read-only root.
+ */
+export function copiedSecrets(doc: Document.Parsed, list: unknown): string[] {
+  const top = isMap(doc.contents) ? getPair(doc.contents, 'secrets')?.value : undefined;
+  if (!isMap(top)) return [];
+  return listedSecrets(list).filter((name) => {
+    const def = getPair(top, name)?.value;
+    return isMap(def) && (getPair(def, 'environment') !== undefined || getPair(def, 'content') !== undefined);
+  });
+}
+
+/**
+ * The claim (Fix.claims) of a fix deciding whether a service's root filesystem can be read-only: compose-read-only's,
+ * and compose-secrets' when it writes a secret Compose copies in. Never both in one pass; each refuses after the other.
+ */
+export const readOnlyRootClaim = (service: string): string => `read-only root of service ${service}`;
+
 // ---- text helpers ----------------------------------------------------------------------------------------
 
 /** Column (0-based) of `offset` in its line. */

@@ -64,6 +64,17 @@ describe('applyFixes', () => {
     }
   });
 
+  it('applies one of the fixes sharing a claim per pass, whatever their edits', () => {
+    const fixes: Fix[] = [
+      { title: 'a', safety: 'unsafe', edits: [{ start: 1, end: 1, text: 'A' }], claims: ['read-only root of service db'] },
+      { title: 'b', safety: 'unsafe', edits: [{ start: 4, end: 4, text: 'B' }], claims: ['read-only root of service db'] },
+      { title: 'c', safety: 'unsafe', edits: [{ start: 5, end: 5, text: 'C' }], claims: ['read-only root of service web'] },
+    ];
+    const r = applyFixes('abcdef', fixes);
+    expect(r.applied).toEqual([0, 2]);
+    expect(r.output).toBe('aAbcdeCf');
+  });
+
   it('maps offsets of the new text back like walking every edit', () => {
     for (let seed = 1; seed <= 200; seed++) {
       const r = rng(seed);
