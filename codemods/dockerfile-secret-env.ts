@@ -17,8 +17,18 @@ import { SECRET_NAME_OPTIONS, nameOptions, SECRET_PATTERNS } from '../src/secret
 import { MANUAL } from '../src/secrets/report.js';
 import { topLevelEdit } from './compose-secrets.js';
 import { composeFilesBuilding } from '../src/compose/images.js';
+import { composeAtLeast } from '../src/compose/target.js';
 
 export const SYNTAX_LINE = '# syntax=docker/dockerfile:1';
+
+/** `build.secrets` with a secret from a variable (`secrets: NAME: environment: VAR`) is read by Compose 2.23 and later. */
+const BUILD_SECRETS_COMPOSE = '2.23';
+
+function composeTooOld(ctx: CodemodContext): string | undefined {
+  return composeAtLeast(ctx.global, BUILD_SECRETS_COMPOSE)
+    ? undefined
+    : `build.secrets from a variable need Compose ${BUILD_SECRETS_COMPOSE} or later, which Compose ${ctx.global.composeVersion ?? ''} (composeVersion) is not`;
+}
 
 function runDockerfile(ctx: CodemodContext, file: ParsedDockerfile): void {
   const plan = planDockerfile(file.ast, file.text, file.lineStarts, nameOptions(ctx.options));
@@ -37,6 +47,16 @@ function runDockerfile(ctx: CodemodContext, file: ParsedDockerfile): void {
   for (const a of plan.args) {
     if (a.manual) {
       ctx.report({ range: a.arg, message: `ARG ${a.name} passes a secret as a build argument (visible in the image history): ${a.manual}`, fix: MANUAL });
+      continue;
+    }
+    const tooOld = builtByCompose ? composeTooOld(ctx) : undefined;
+    if (tooOld) {
+      ctx.report({
+        range: a.arg,
+        message: `ARG ${a.name} passes a secret as a build argument (visible in the image history). A compose file of this run builds this Dockerfile, but ${tooOld}: a secret mount it cannot provide would break that build. Build with --secret id=${a.id},env=${a.name} (or target a newer Compose), then mount it in each RUN using it (RUN --mount=type=secret,id=${a.id},env=${a.name} …) and remove the ARG`,
+        data: { name: a.name, id: a.id },
+        fix: MANUAL,
+      });
       continue;
     }
     if (!builtByCompose) {
@@ -79,11 +99,17 @@ function runCompose(ctx: CodemodContext, file: ParsedCompose): void {
       if (text === undefined) continue;
       const plan = planDockerfile(DockerfileParser.parse(text), text, computeLineStarts(text), names);
       const needed = new Map(plan.mounted);
-      for (const a of plan.args) if (!a.manual) needed.set(a.id, a.name);
+      // Under an older Compose the Dockerfile's ARGs stay (see runDockerfile): only mounts it already has need a provider.
+      const tooOld = composeTooOld(ctx);
+      if (!tooOld) for (const a of plan.args) if (!a.manual) needed.set(a.id, a.name);
       const build = svc.build.node;
       const listed = new Set(isMap(build) ? listedSecrets(getPair(build, 'secrets')?.value) : []);
       const missing = [...needed].filter(([id]) => !listed.has(id));
       if (!missing.length) continue;
+      if (tooOld) {
+        ctx.report({ range: svc.keyRange, message: `service ${svc.name}: its Dockerfile mounts build secrets ${missing.map(([id]) => id).join(', ')}, but ${tooOld}: build it with docker build --secret, by hand`, fix: MANUAL });
+        continue;
+      }
       if (!isMap(build) || build.flow || getPair(build, 'secrets')) {
         ctx.report({ range: svc.keyRange, message: `service ${svc.name}: its Dockerfile mounts build secrets ${missing.map(([id]) => id).join(', ')}; add them to build.secrets by hand`, fix: MANUAL });
         continue;
@@ -141,6 +167,9 @@ In compose files: a service whose Dockerfile (one of this run's files, or read f
 secrets gets the matching \`build.secrets\` entry and a top-level \`secrets:\` entry taking the value from the
 environment variable of the same name (\`environment: TOKEN\`). Build with \`docker compose build\`, or
 \`docker build --secret id=token,env=TOKEN\`.
+\`build.secrets\` with a secret from a variable need Compose 2.23 or later: when the target Compose is older
+(\`composeVersion\`, e.g. docker-compose 1.29, which has no \`build.secrets\`), neither side is written and both are
+reported: a secret mount nothing provides would break the build.
 
 ## Why
 Build arguments are recorded in the image history (\`docker history\`), and \`ENV\` values in the image config.
