@@ -175,20 +175,28 @@ function serviceInfo(svc: ComposeService, dir: string | undefined): ServiceInfo 
   };
 }
 
-/** Top-level `secrets:` definitions: name → `environment` variable or `file` path (as written). */
-export function topLevelSecrets(doc: Document.Parsed): Map<string, { environment?: string; file?: string }> {
-  const out = new Map<string, { environment?: string; file?: string }>();
+/** A top-level secret's source: its `environment` variable or `file` path (as written), or inline `content`. */
+export interface TopLevelSecret {
+  environment?: string;
+  file?: string;
+  content?: true;
+}
+
+/** Top-level `secrets:` definitions: name → `environment` variable or `file` path (as written), or inline content. */
+export function topLevelSecrets(doc: Document.Parsed): Map<string, TopLevelSecret> {
+  const out = new Map<string, TopLevelSecret>();
   if (!isMap(doc.contents)) return out;
   const sp = getPair(doc.contents, 'secrets');
   if (!sp || !isMap(sp.value)) return out;
   for (const p of sp.value.items) {
     if (!isScalar(p.key)) continue;
-    const def: { environment?: string; file?: string } = {};
+    const def: TopLevelSecret = {};
     if (isMap(p.value)) {
       const e = getPair(p.value, 'environment');
       const f = getPair(p.value, 'file');
       if (e && isScalar(e.value)) def.environment = String(e.value.value);
       if (f && isScalar(f.value)) def.file = String(f.value.value);
+      if (getPair(p.value, 'content')) def.content = true;
     }
     out.set(String(p.key.value), def);
   }
@@ -214,11 +222,10 @@ export function listedSecrets(seq: unknown): string[] {
  * read-only`, docker/compose#12303). A `file:` secret is bind-mounted and works on a read-only root.
  */
 export function copiedSecrets(doc: Document.Parsed, list: unknown): string[] {
-  const top = isMap(doc.contents) ? getPair(doc.contents, 'secrets')?.value : undefined;
-  if (!isMap(top)) return [];
+  const defs = topLevelSecrets(doc);
   return listedSecrets(list).filter((name) => {
-    const def = getPair(top, name)?.value;
-    return isMap(def) && (getPair(def, 'environment') !== undefined || getPair(def, 'content') !== undefined);
+    const def = defs.get(name);
+    return def?.environment !== undefined || def?.content === true;
   });
 }
 
