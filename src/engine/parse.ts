@@ -3,6 +3,7 @@ import { DockerfileParser, Instruction } from 'dockerfile-ast';
 import { LineCounter, parseAllDocuments, isMap, isScalar } from 'yaml';
 import { computeLineStarts, detectEol } from './text.js';
 import { memoiseDockerfileArguments } from './derive.js';
+import { patchHeredocProbe } from './dockerfile-probe.js';
 import { HostYamlError, shellHost, shellSnippets } from './shell-hosts.js';
 import type { FileKind, ParsedCompose, ParsedDockerfile, ParsedFile, ParsedKubernetes, ParsedShell, ParsedSource } from './types.js';
 
@@ -23,6 +24,7 @@ const DOCKERFILE_INSTRUCTIONS = new Set([
 ]);
 
 memoiseDockerfileArguments(Instruction.prototype);
+patchHeredocProbe();
 
 export function parseDockerfile(path: string, absPath: string | undefined, text: string): ParsedDockerfile {
   const ast = DockerfileParser.parse(text);

@@ -1,0 +1,85 @@
+/**
+ * The cheaper heredoc probe (src/engine/dockerfile-probe.ts) parses every Dockerfile exactly as dockerfile-ast's own
+ * parser does: the same instructions, ranges and heredocs, for texts with and without `<<` (escaped, split by line
+ * continuations, in comments, inside ONBUILD).
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Parser } from 'dockerfile-ast/lib/parser.js';
+import type { Dockerfile } from 'dockerfile-ast';
+import { describe, expect, it } from 'vitest';
+import { CORPUS } from '../support/compose-schema.js';
+
+type Methods = Record<'createInstruction' | 'processHeredocs' | 'processArguments', unknown>;
+const proto = Parser.prototype as unknown as Methods;
+// Captured before the engine's parse module installs the probe.
+const original: Methods = { createInstruction: proto.createInstruction, processHeredocs: proto.processHeredocs, processArguments: proto.processArguments };
+await import('../../src/engine/parse.js');
+const { DockerfileParser } = await import('dockerfile-ast');
+
+function shape(d: Dockerfile): unknown {
+  return {
+    instructions: d.getInstructions().map((i) => ({
+      kw: i.getKeyword(),
+      range: i.getRange(),
+      args: i.getArguments().map((a) => [a.getValue(), a.getRange()]),
+      heredocs: (i as unknown as { getHeredocs?(): { getName(): string; getContentRange(): unknown }[] }).getHeredocs?.().map((h) => [h.getName(), h.getContentRange()]),
+    })),
+    comments: d.getComments().map((c) => c.getRange()),
+  };
+}
+
+/** The library's parser with its own probe (the original methods shadow the patched ones). */
+const unpatched = (text: string): Dockerfile => Object.assign(new Parser(), original).parse(text);
+const patched = (text: string): Dockerfile => DockerfileParser.parse(text);
+
+const CASES = [
+  'FROM alpine\nRUN echo hi\n',
+  'FROM alpine\nRUN <<EOF\necho hi\nEOF\nRUN echo after\n',
+  'FROM alpine\nRUN cat <<-EOT > /x\n\tline\n\tEOT\nCOPY <<A <<B /dst/\na\nA\nb\nB\nCMD ["sh"]\n',
+  'FROM alpine\nRUN \\<\\<EOF\necho hi\nEOF\nRUN echo after\n',
+  'FROM alpine\nRUN <\\\n<EOF\necho hi\nEOF\nRUN echo after\n',
+  'FROM alpine\nRUN echo a \\\n# <<EOF\n  && echo b\nEOF\nRUN echo c\n',
+  'FROM alpine\nONBUILD RUN <<EOF\necho hi\nEOF\nONBUILD COPY x y\n',
+  'FROM alpine\nRUN echo "a < b" < /dev/null\nRUN <<<"here string"\n',
+  '# escape=`\nFROM alpine\nRUN <`\n<EOF\necho hi\nEOF\nRUN echo x `\n  && echo y\n',
+  'FROM alpine\r\nRUN <<EOF\r\necho hi\r\nEOF\r\nENV A=1 B=<<x\r\nARG <<EOF\n',
+  'FROM alpine\nRUN <<EOF',
+  'FROM alpine\nRUN echo \\',
+];
+
+describe('dockerfile heredoc probe', () => {
+  it('is installed by the engine', () => {
+    expect(proto.createInstruction).not.toBe(original.createInstruction);
+  });
+
+  it('parses like the library on hand-written heredoc cases', () => {
+    for (const text of CASES) expect(shape(patched(text)), text).toEqual(shape(unpatched(text)));
+  });
+
+  it('parses like the library on every Dockerfile fixture', () => {
+    const roots = ['fixtures', 'examples'].map((d) => join(__dirname, '..', '..', d));
+    const files: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (/dockerfile/i.test(e.name)) files.push(p);
+      }
+    };
+    roots.forEach(walk);
+    expect(files.length).toBeGreaterThan(20);
+    for (const f of files) {
+      const text = readFileSync(f, 'utf8');
+      expect(shape(patched(text)), f).toEqual(shape(unpatched(text)));
+    }
+  });
+
+  it.skipIf(!existsSync(join(CORPUS, 'dockerfiles')))('parses like the library on every corpus Dockerfile (when ../shared/corpus is present)', () => {
+    const dir = join(CORPUS, 'dockerfiles');
+    for (const name of readdirSync(dir)) {
+      const text = readFileSync(join(dir, name), 'utf8');
+      expect(shape(patched(text)), name).toEqual(shape(unpatched(text)));
+    }
+  });
+});
