@@ -123,6 +123,10 @@ export const MAX_LOOKUP_ROUNDS = 5;
  * Resolve what these files' codemods need, round after round, until no codemod asks anything new.
  * All files' keys of one round go to the resolver in one batch. With `onFileError`, a file whose codemods throw
  * while declaring lookups is handed to it (and asks nothing more) instead of failing every file of the batch.
+ *
+ * A file's lookups are asked again on the next round only when, on this one, they read an answer that was not there
+ * yet: lookups are a function of the file, its options and the answers they read, so a file that found every answer
+ * it read would declare the same keys again (all of them answered once this round's are resolved).
  */
 export async function resolveLookups(
   parsedFiles: readonly ParsedFile[],
@@ -132,23 +136,34 @@ export async function resolveLookups(
   resolve: (keys: readonly LookupKey[]) => Promise<void>,
   onFileError?: (f: ParsedFile, error: FileError) => void,
 ): Promise<void> {
-  const failed = new Set<ParsedFile>();
-  const lookupsOf = (f: ParsedFile): LookupKey[] => {
-    if (failed.has(f)) return [];
-    if (!onFileError) return collectLookups(f, codemodsFor(f), global, answers);
-    try {
-      return collectLookups(f, codemodsFor(f), global, answers);
-    } catch (e) {
-      failed.add(f);
-      onFileError(f, crashError(e));
-      return [];
+  let asking: readonly ParsedFile[] = parsedFiles;
+  for (let round = 0; round < MAX_LOOKUP_ROUNDS && asking.length > 0; round++) {
+    const again: ParsedFile[] = [];
+    const keys: LookupKey[] = [];
+    for (const f of asking) {
+      let missed = false;
+      const reading: Answers = {
+        get: (k) => {
+          const a = answers.get(k);
+          if (a === undefined) missed = true;
+          return a;
+        },
+      };
+      let own: LookupKey[];
+      try {
+        own = collectLookups(f, codemodsFor(f), global, reading);
+      } catch (e) {
+        if (!onFileError) throw e;
+        onFileError(f, crashError(e));
+        continue;
+      }
+      for (const k of own) keys.push(k);
+      if (missed) again.push(f);
     }
-  };
-  for (let round = 0; round < MAX_LOOKUP_ROUNDS; round++) {
-    const keys = dedupeKeys(parsedFiles.flatMap(lookupsOf));
-    const missing = keys.filter((k) => answers.get(k) === undefined);
+    const missing = dedupeKeys(keys).filter((k) => answers.get(k) === undefined);
     if (missing.length === 0) return;
     await resolve(missing);
+    asking = again;
   }
 }
 

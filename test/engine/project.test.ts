@@ -68,8 +68,34 @@ describe('runProject', () => {
     const r = recorder();
     await go([file('/p/Dockerfile', 'dockerfile', 'FROM alpine\n')], r);
     const objs = new Set(r.seen.map((s) => s.parsed));
-    expect(r.seen.map((s) => s.phase)).toEqual(['lookups', 'lookups', 'run']);
+    // Its lookups read no answer, so once their keys are resolved they are not asked again.
+    expect(r.seen.map((s) => s.phase)).toEqual(['lookups', 'run']);
     expect(objs.size).toBe(1);
+  });
+
+  it('asks lookups again only of files whose lookups read an answer that was not there yet', async () => {
+    const asks: string[] = [];
+    const follower: Codemod = {
+      id: 'follower',
+      fileKinds: ['dockerfile'],
+      summary: 'asks for a second file once the first is answered',
+      safety: 'safe',
+      docs: '',
+      lookups(f, _options, _global, answers) {
+        asks.push(f.path);
+        const first = { kind: 'file', path: `${f.absPath}.first` } as LookupKey;
+        if (!f.path.includes('follows')) return [first];
+        return answers.get(first) === undefined ? [first] : [first, { kind: 'file', path: `${f.absPath}.second` } as LookupKey];
+      },
+      run() {},
+    };
+    const r = { seen: [], enabled: [{ codemod: follower, options: {} }] as EnabledCodemod[] };
+    const out = await go([file('/p/Dockerfile', 'dockerfile', 'FROM alpine\n'), file('/p/follows.Dockerfile', 'dockerfile', 'FROM alpine\n')], r);
+    expect(asks).toEqual(['p/Dockerfile', 'p/follows.Dockerfile', 'p/follows.Dockerfile']);
+    expect(out.asked.map((ks) => ks.map((k) => (k as { path: string }).path))).toEqual([
+      ['/p/Dockerfile.first', '/p/follows.Dockerfile.first'],
+      ['/p/follows.Dockerfile.second'],
+    ]);
   });
 
   it('processes in bounded batches, compose files first, files kept together never apart, resolving each batch in one request', async () => {
