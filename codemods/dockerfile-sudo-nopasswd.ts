@@ -10,6 +10,7 @@
  * Report only: removing them changes what the image can do, and the owner must decide.
  */
 import { defineCodemod } from '../src/engine/define.js';
+import { derived } from '../src/engine/derive.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { dirname, join, posix } from 'node:path';
 import picomatch from 'picomatch';
@@ -238,8 +239,11 @@ function copyOp(file: ParsedDockerfile, i: Ins, workdir: string | null): CopyOp 
   return sources.length ? { sources, dest, destIsDir: /\/\.?$|^\.$/.test(destRaw) || words.length > 2 } : null;
 }
 
-/** COPY/ADD instructions of the final image (the final stage and the stages it is built FROM), WORKDIR applied. */
-function finalCopies(file: ParsedDockerfile): CopyOp[] {
+/**
+ * COPY/ADD instructions of the final image (the final stage and the stages it is built FROM), WORKDIR applied: once per
+ * parse (every lookup round and the run ask), shared.
+ */
+const finalCopies = derived((file: ParsedDockerfile): readonly CopyOp[] => {
   const sf = staged(file);
   if (sf.stages.length === 0) return [];
   const out: CopyOp[] = [];
@@ -255,7 +259,7 @@ function finalCopies(file: ParsedDockerfile): CopyOp[] {
     }
   }
   return out;
-}
+});
 
 /**
  * The sudoers files the final image's COPY/ADD take from the build context (the Dockerfile's directory), and the

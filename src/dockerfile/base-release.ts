@@ -18,7 +18,7 @@ import type { KeyOf } from '../engine/lookups.js';
 import type { Answer, Answers, GlobalSettings, ImageFileAnswer, LookupError, LookupKey, ParsedDockerfile } from '../engine/types.js';
 import { splitRef } from '../images/reference.js';
 import { stageBaseImage } from './images.js';
-import { parseStages } from './stages.js';
+import { stagesOf } from './stages.js';
 
 export type Distro = 'alpine' | 'debian' | 'ubuntu';
 
@@ -57,7 +57,7 @@ const DEFAULT_PLATFORM = 'linux/amd64';
 export function stageTarget(file: ParsedDockerfile, stageIndex: number, global: GlobalSettings): StageTargetResult {
   const base = stageBaseImage(file, stageIndex);
   if (base.kind !== 'image') return base;
-  const stages = parseStages(file.ast, file.lineStarts, file.text.length);
+  const stages = stagesOf(file);
   const seen = new Set<number>();
   let s = stages[stageIndex];
   let platformRaw: string | undefined;

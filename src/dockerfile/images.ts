@@ -11,7 +11,7 @@
  */
 import type { Arg, Copy, Dockerfile, Flag, From, Instruction } from 'dockerfile-ast';
 import type { ParsedDockerfile, Range } from '../engine/types.js';
-import { findStage, parseStages, sameStageName, stageAt, toRange, type Stage } from './stages.js';
+import { findStage, sameStageName, stageAt, stagesOf, toRange, type Stage } from './stages.js';
 
 export type RefSite = 'from' | 'copy-from' | 'mount-from' | 'syntax';
 
@@ -132,8 +132,21 @@ export function parseWord(raw: string, base = 0): Segment[] | undefined {
 
 // ---- ARG declarations ---------------------------------------------------------------------------------------------
 
-/** Every ARG property with its stage (-1: before the first FROM). */
-export function argDecls(file: DockerfileLike, stages: readonly Stage[] = parseStages(file.ast, file.lineStarts, file.text.length)): ArgDecl[] {
+/**
+ * Every ARG property with its stage (-1: before the first FROM). Without `stages` (or with the file's own, stagesOf),
+ * the list is made once per parse and shared: read-only.
+ */
+export function argDecls(file: DockerfileLike, stages?: readonly Stage[]): ArgDecl[] {
+  const own = stagesOf(file);
+  if (stages !== undefined && stages !== own) return computeArgDecls(file, stages);
+  let decls = declCache.get(file.ast);
+  if (!decls) declCache.set(file.ast, (decls = computeArgDecls(file, own)));
+  return decls;
+}
+
+const declCache = new WeakMap<Dockerfile, ArgDecl[]>();
+
+function computeArgDecls(file: DockerfileLike, stages: readonly Stage[]): ArgDecl[] {
   const out: ArgDecl[] = [];
   for (const ins of file.ast.getInstructions()) {
     if (ins.getKeyword().toUpperCase() !== 'ARG') continue;
@@ -318,7 +331,7 @@ function copyAndMountRefs(
 
 /** All image references of a Dockerfile, in text order. */
 export function imageRefs(file: DockerfileLike, opts: ImageRefOptions = {}): DockerfileImageRef[] {
-  const stages = parseStages(file.ast, file.lineStarts, file.text.length);
+  const stages = stagesOf(file);
   const decls = argDecls(file, stages);
   const out: DockerfileImageRef[] = [];
   const syntax = file.ast.getDirectives().find((d) => d.getName().toLowerCase() === 'syntax');
@@ -362,12 +375,22 @@ export function imageRefs(file: DockerfileLike, opts: ImageRefOptions = {}): Doc
  * The image a stage starts from, following `FROM <stage>` chains, with ARGs expanded: for codemods asking
  * "which base image / distro does this stage have". 'scratch', or 'unknown' with the reason.
  */
-export function stageBaseImage(
-  file: DockerfileLike,
-  stageIndex: number,
-  opts: ImageRefOptions = {},
-): { kind: 'image'; ref: string; stage: number } | { kind: 'scratch' } | { kind: 'unknown'; reason: string } {
-  const stages = parseStages(file.ast, file.lineStarts, file.text.length);
+export function stageBaseImage(file: DockerfileLike, stageIndex: number, opts: ImageRefOptions = {}): StageBase {
+  // Without overrides the answer depends on the parse alone: kept per parse and stage (shared, read-only).
+  if (opts.buildArgs !== undefined) return computeStageBaseImage(file, stageIndex, opts);
+  let byStage = baseCache.get(file.ast);
+  if (!byStage) baseCache.set(file.ast, (byStage = new Map()));
+  let base = byStage.get(stageIndex);
+  if (!base) byStage.set(stageIndex, (base = computeStageBaseImage(file, stageIndex, opts)));
+  return base;
+}
+
+export type StageBase = { kind: 'image'; ref: string; stage: number } | { kind: 'scratch' } | { kind: 'unknown'; reason: string };
+
+const baseCache = new WeakMap<Dockerfile, Map<number, StageBase>>();
+
+function computeStageBaseImage(file: DockerfileLike, stageIndex: number, opts: ImageRefOptions): StageBase {
+  const stages = stagesOf(file);
   const decls = argDecls(file, stages);
   const seen = new Set<number>();
   let s = stages[stageIndex];

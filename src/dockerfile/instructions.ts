@@ -7,7 +7,8 @@ import type { ParsedDockerfile, Range } from '../engine/types.js';
 import { detectDistro } from './distro.js';
 import { stageBaseImage } from './images.js';
 import { stageChain } from './package-installs.js';
-import { parseStages, stageAt, toRange, type Stage } from './stages.js';
+import { stagesOf, toRange, type Stage } from './stages.js';
+import { derived } from '../engine/derive.js';
 
 export interface Ins {
   ins: Instruction;
@@ -32,20 +33,46 @@ export interface StagedFile {
   chainStages(stage: number): number[];
 }
 
-export function staged(file: ParsedDockerfile): StagedFile {
-  const stages = parseStages(file.ast, file.lineStarts, file.text.length);
-  const all: Ins[] = file.ast.getInstructions().map((ins) => {
+/**
+ * The staged view of a parsed Dockerfile, made once per parse and shared by every codemod (see src/engine/derive.ts):
+ * its arrays, including those `of()` and `chain()` return, are shared too (read-only).
+ */
+export const staged: (file: ParsedDockerfile) => StagedFile = derived(computeStaged);
+
+function computeStaged(file: ParsedDockerfile): StagedFile {
+  const stages = stagesOf(file);
+  const all: Ins[] = [];
+  // Instructions come in text order: the stage of each is the last FROM at or before it.
+  let stage = -1;
+  for (const ins of file.ast.getInstructions()) {
     const range = toRange(file.lineStarts, ins.getRange());
-    return { ins, kw: ins.getKeyword().toUpperCase(), range, stage: stageAt(stages, range.start) };
-  });
+    while (stage + 1 < stages.length && (stages[stage + 1] as Stage).from.start <= range.start) stage++;
+    all.push({ ins, kw: ins.getKeyword().toUpperCase(), range, stage });
+  }
+  const byStage = new Map<number, Ins[]>();
+  for (const i of all) {
+    let own = byStage.get(i.stage);
+    if (!own) byStage.set(i.stage, (own = []));
+    own.push(i);
+  }
+  const none: Ins[] = [];
+  const of = (s: number): Ins[] => byStage.get(s) ?? none;
   // stageChain walks from the stage to its root; the chain here reads root first.
-  const chainStages = (stage: number): number[] => stageChain(stages, stage).reverse();
+  const chains = new Map<number, { stages: number[]; ins: Ins[] }>();
+  const chainOf = (s: number) => {
+    let c = chains.get(s);
+    if (!c) {
+      const order = stageChain(stages, s).reverse();
+      chains.set(s, (c = { stages: order, ins: order.flatMap(of) }));
+    }
+    return c;
+  };
   return {
     stages,
     all,
-    of: (stage) => all.filter((i) => i.stage === stage),
-    chain: (stage) => chainStages(stage).flatMap((s) => all.filter((i) => i.stage === s)),
-    chainStages,
+    of,
+    chain: (s) => chainOf(s).ins,
+    chainStages: (s) => [...chainOf(s).stages],
   };
 }
 
@@ -102,6 +129,15 @@ const POSIX_SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'ksh', 'mksh', 'zsh',
  * shell is `cmd /S /C`). False for `SHELL ["powershell", …]` / `["cmd", …]`: shell codemods leave those RUNs alone.
  */
 export function posixShellAt(file: ParsedDockerfile, sf: StagedFile, ins: Ins): boolean {
+  // An Ins belongs to one staged view of one parse: the answer is kept per Ins.
+  let v = posixShells.get(ins);
+  if (v === undefined) posixShells.set(ins, (v = computePosixShellAt(file, sf, ins)));
+  return v;
+}
+
+const posixShells = new WeakMap<Ins, boolean>();
+
+function computePosixShellAt(file: ParsedDockerfile, sf: StagedFile, ins: Ins): boolean {
   let shell: string[] | null = null;
   for (const x of sf.chain(ins.stage)) {
     if (x.stage === ins.stage && x.range.start > ins.range.start) break;

@@ -13,7 +13,7 @@ import type { Answer, Answers, Edit, GlobalSettings, LookupError, LookupKey, Par
 import { shellLoaded, tryParseScript, type ShellScript, type SimpleCommand, type Word } from '../shell/index.js';
 import { releaseLookups, releaseOf, stageTarget, type BaseRelease, type ReleaseResult, type StageTarget } from './base-release.js';
 import { runScript, type RunScript } from './run-script.js';
-import { parseStages, stageAt, toRange, type Stage } from './stages.js';
+import { stageAt, stagesOf, toRange, type Stage } from './stages.js';
 
 export interface ParsedRun {
   ins: Instruction;
@@ -34,7 +34,7 @@ const cache = new WeakMap<ParsedDockerfile, DockerfileRuns>();
 export function dockerfileRuns(file: ParsedDockerfile): DockerfileRuns {
   const hit = cache.get(file);
   if (hit) return hit;
-  const stages = parseStages(file.ast, file.lineStarts, file.text.length);
+  const stages = stagesOf(file);
   const runs: ParsedRun[] = [];
   if (shellLoaded()) {
     for (const ins of file.ast.getInstructions()) {

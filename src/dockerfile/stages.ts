@@ -37,7 +37,26 @@ export const toRange = (lineStarts: readonly number[], r: { start: Pos; end: Pos
 /** Stage names compare case-insensitively. */
 export const sameStageName = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 
+/**
+ * The stages of a parsed file, made once per parse (its syntax tree) and shared: read-only. Equivalent to
+ * `parseStages(file.ast, file.lineStarts, file.text.length)`.
+ */
+export function stagesOf(file: { readonly ast: Dockerfile; readonly lineStarts: readonly number[]; readonly text: string }): Stage[] {
+  const hit = stageCache.get(file.ast);
+  if (hit && hit.lineStarts === file.lineStarts && hit.textLength === file.text.length) return hit.stages;
+  const stages = computeStages(file.ast, file.lineStarts, file.text.length);
+  stageCache.set(file.ast, { lineStarts: file.lineStarts, textLength: file.text.length, stages });
+  return stages;
+}
+
+const stageCache = new WeakMap<Dockerfile, { lineStarts: readonly number[]; textLength: number; stages: Stage[] }>();
+
+/** The stages of a Dockerfile (a fresh array; see stagesOf for the shared one of a parsed file). */
 export function parseStages(ast: Dockerfile, lineStarts: readonly number[], textLength?: number): Stage[] {
+  return computeStages(ast, lineStarts, textLength);
+}
+
+function computeStages(ast: Dockerfile, lineStarts: readonly number[], textLength?: number): Stage[] {
   const froms = ast.getInstructions().filter((i) => i.getKeyword().toUpperCase() === 'FROM') as From[];
   const stages: Stage[] = [];
   froms.forEach((f, index) => {

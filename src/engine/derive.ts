@@ -43,18 +43,35 @@ export function derivedBy<A extends object, K, R>(fn: (arg: A, key: K) => R): (a
  * dockerfile-ast recomputes an instruction's arguments from its text on every `getArguments()` (and on every call
  * that uses them: flags, ranges, `FROM`'s image, JSON forms…), dozens of times per instruction over a run. An
  * instruction's text never changes after parsing, so the scan is kept per instruction object; each call still gets
- * its own array (the library's own callers shift flags off it).
+ * its own array (the library's own callers shift flags off it). The keyword and the arguments' text (strings, so
+ * safe to share) are kept the same way: codemods ask for them about thirty times per instruction.
  */
 export function memoiseDockerfileArguments(proto: object): void {
-  const p = proto as { getRawArguments?: (this: object) => unknown[]; [MEMOISED]?: true };
-  if (p[MEMOISED] || typeof p.getRawArguments !== 'function') return;
+  const p = proto as {
+    getRawArguments?: (this: object) => unknown[];
+    getKeyword?: (this: object) => string;
+    getArgumentsContent?: (this: object) => string | null;
+    [MEMOISED]?: true;
+  };
+  if (p[MEMOISED] || typeof p.getRawArguments !== 'function' || typeof p.getKeyword !== 'function' || typeof p.getArgumentsContent !== 'function') return;
   const scan = p.getRawArguments;
-  // Kept on the instruction itself (a symbol-keyed property, read on every call: cheaper than a WeakMap lookup).
+  const keyword = p.getKeyword;
+  const content = p.getArgumentsContent;
+  // Kept on the instruction itself (symbol-keyed properties, read on every call: cheaper than a WeakMap lookup).
   p.getRawArguments = function (this: { [RAW_ARGS]?: unknown[] }): unknown[] {
     return (this[RAW_ARGS] ??= scan.call(this)).slice();
+  };
+  p.getKeyword = function (this: { [KEYWORD]?: string }): string {
+    return (this[KEYWORD] ??= keyword.call(this));
+  };
+  p.getArgumentsContent = function (this: { [CONTENT]?: string | null }): string | null {
+    if (this[CONTENT] === undefined) this[CONTENT] = content.call(this);
+    return this[CONTENT];
   };
   p[MEMOISED] = true;
 }
 
 const MEMOISED = Symbol('memoised');
 const RAW_ARGS = Symbol('raw arguments');
+const KEYWORD = Symbol('keyword');
+const CONTENT = Symbol('arguments content');
