@@ -245,12 +245,13 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
   if (!network) global.network = false;
 
   // A file's role (production, dev, CI, test): its config's `overrides:` role, else what its path says.
+  const repositoryRoots = new Map<string, string | null>();
   async function roleOf(absPath: string | undefined, path: string): Promise<RoleDecision | undefined> {
     const lc = absPath ? await configFor(dirname(absPath)) : rootConfig;
     if ((opts.fileRoles ?? lc.config.fileRoles) === false) return undefined;
     const set = absPath ? configuredRole(lc, absPath) : undefined;
     if (set) return { role: set.role, why: `\`role: ${set.role}\` for \`${set.glob}\` in ${relative(cwd, lc.file ?? cwd) || lc.file}` };
-    const found = detectRole(absPath ? rolePath(absPath, cwd) : path);
+    const found = detectRole(absPath ? rolePath(absPath, cwd, repositoryRoots) : path);
     return found.role === 'production' ? undefined : found;
   }
   const roleNotes = new Map<string, string>();

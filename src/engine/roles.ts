@@ -62,14 +62,25 @@ export function detectRole(path: string): RoleDecision {
   return PRODUCTION;
 }
 
-/** The path roles are read from: relative to `cwd` when inside it, else to the file's repository root, else its name. */
-export function rolePath(absPath: string, cwd: string): string {
+/**
+ * The path roles are read from: relative to `cwd` when inside it, else to the file's repository root, else its name.
+ * `roots` (one run's) remembers each directory's repository root, so the directories above a thousand files outside
+ * `cwd` are looked at once, not once per file.
+ */
+export function rolePath(absPath: string, cwd: string, roots?: Map<string, string | null>): string {
   const rel = relative(cwd, absPath);
   if (rel && !rel.startsWith('..') && !isAbsolute(rel)) return rel.split(sep).join('/');
-  for (let dir = dirname(absPath); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, '.git'))) return relative(dir, absPath).split(sep).join('/');
-    if (dirname(dir) === dir) return absPath.split(sep).pop() ?? absPath;
-  }
+  const root = repositoryRootOf(dirname(absPath), roots);
+  return root !== null ? relative(root, absPath).split(sep).join('/') : (absPath.split(sep).pop() ?? absPath);
+}
+
+/** The nearest directory from `dir` up holding `.git`, or null. */
+function repositoryRootOf(dir: string, roots: Map<string, string | null> | undefined): string | null {
+  const known = roots?.get(dir);
+  if (known !== undefined) return known;
+  const root = existsSync(join(dir, '.git')) ? dir : dirname(dir) === dir ? null : repositoryRootOf(dirname(dir), roots);
+  roots?.set(dir, root);
+  return root;
 }
 
 /** True for a production file (a file without a decided role is one). The predicate other modules should use. */

@@ -66,6 +66,17 @@ describe('detectRole', () => {
     expect(rolePath(`${root}/repo/test/compose.yaml`, `${root}/repo/test`)).toBe('compose.yaml');
     expect(rolePath(`${root}/repo/test/compose.yaml`, `${root}/elsewhere`)).toBe('test/compose.yaml');
   });
+
+  it('a run remembers the repository root of each directory above files outside the directory it runs in', () => {
+    const root = tmpTree({ 'repo/.git/HEAD': 'x', 'repo/test/a/compose.yaml': '', 'repo/test/b/compose.yaml': '', 'loose/ci/compose.yaml': '' });
+    const roots = new Map<string, string | null>();
+    expect(rolePath(`${root}/repo/test/a/compose.yaml`, `${root}/elsewhere`, roots)).toBe('test/a/compose.yaml');
+    expect(roots.get(`${root}/repo/test`)).toBe(`${root}/repo`);
+    expect(rolePath(`${root}/repo/test/b/compose.yaml`, `${root}/elsewhere`, roots)).toBe('test/b/compose.yaml');
+    // No repository above: the file's name, as without the map.
+    expect(rolePath(`${root}/loose/ci/compose.yaml`, `${root}/elsewhere`, roots)).toBe('compose.yaml');
+    expect(roots.get(`${root}/loose`)).toBe(null);
+  });
 });
 
 const STACK = [
