@@ -12,6 +12,7 @@ import { isAlias, isMap, isPair, isScalar, isSeq, type Alias, type Document, typ
 import type { ParsedCompose } from '../engine/types.js';
 import { scalarText } from './scalars.js';
 import { derived } from '../engine/derive.js';
+import { aliasTarget } from './anchors.js';
 
 export type Via = 'own' | 'merge' | 'extends';
 
@@ -58,20 +59,10 @@ export interface Lookup {
 export const isMergeKey = (k: unknown): boolean =>
   (isScalar(k) && (typeof k.value === 'symbol' || k.value === '<<')) || k === '<<';
 
-/**
- * Alias targets, memoised: yaml's `Alias.resolve(doc)` walks the whole document on every call, and codemods ask for
- * the same aliases again and again (parsed documents are never mutated, so the answer never changes).
- */
-const aliasTargets = new WeakMap<object, unknown>();
-
-/** The node an alias points to (or the node itself). */
+/** The node an alias points to (or the node itself). Aliases are resolved through the document's anchor view (one walk per parse). */
 export function resolveNode(doc: Document.Parsed, node: unknown): Node | null {
   let n = node;
-  for (let i = 0; i < 20 && isAlias(n); i++) {
-    const alias: object = n;
-    if (!aliasTargets.has(alias)) aliasTargets.set(alias, n.resolve(doc));
-    n = aliasTargets.get(alias);
-  }
+  for (let i = 0; i < 20 && isAlias(n); i++) n = aliasTarget(doc, n);
   return (n ?? null) as Node | null;
 }
 

@@ -31,11 +31,12 @@
  * reference it on the next pass: one block, whichever run applies it. An extension the file already has is referenced by
  * fixes of any safety (it is there whether or not a fix is applied).
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, visit, type Document, type Node, type YAMLMap } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, type Document, type Node, type YAMLMap } from 'yaml';
 import type { Edit, ParsedCompose, Safety } from '../engine/types.js';
 import { blockBody, columnOf, indentStyle, insertPairText, linesText, type NewValue } from './insert.js';
 import { rangeOf, scalarText } from './scalars.js';
 import { isMergeKey, ownPair, resolveNode } from './services.js';
+import { anchorView } from './anchors.js';
 
 /** From this many services of one document receiving the same block, a new `x-` extension is written. */
 export const SHARE_MIN_SERVICES = 3;
@@ -113,8 +114,8 @@ export function sharedNote(s: Shared | undefined, key: string): string {
 function planDoc(file: ParsedCompose, doc: Document.Parsed, spec: ShareSpec): DocPlan | undefined {
   const root = doc.contents;
   if (!isMap(root)) return undefined;
-  const anchors = anchorCounts(doc);
-  const existing = findSame(doc, spec.value, anchors);
+  const anchors = anchorView(doc).counts;
+  const existing = findSame(doc, spec.value);
   if (existing) {
     const ext = root.items.find((p) => isPair(p) && resolveNode(doc, p.value) === existing && isScalar(p.key) && String(p.key.value).startsWith('x-'));
     return {
@@ -175,30 +176,10 @@ export function extensionsAllowed(doc: Document.Parsed): boolean {
   return (major === 2 && minor >= 1) || (major === 3 && minor >= 4);
 }
 
-function anchorCounts(doc: Document.Parsed): Map<string, number> {
-  const out = new Map<string, number>();
-  visit(doc, {
-    Node(_, n) {
-      if (!isAlias(n) && n.anchor) out.set(n.anchor, (out.get(n.anchor) ?? 0) + 1);
-    },
-  });
-  return out;
-}
-
-/** An anchored node (its anchor defined once) holding exactly `value`. */
-function findSame(doc: Document.Parsed, value: NewValue, anchors: Map<string, number>): Node | undefined {
-  let found: Node | undefined;
-  visit(doc, {
-    Node(_, n) {
-      if (found || isAlias(n) || !n.anchor || anchors.get(n.anchor) !== 1) return undefined;
-      if (same(doc, n, value)) {
-        found = n;
-        return visit.BREAK;
-      }
-      return undefined;
-    },
-  });
-  return found;
+/** An anchored node (its anchor defined once) holding exactly `value`: the first in document order. */
+function findSame(doc: Document.Parsed, value: NewValue): Node | undefined {
+  const { anchored, counts } = anchorView(doc);
+  return anchored.find((n) => counts.get(n.anchor as string) === 1 && same(doc, n, value));
 }
 
 /** Whether a node holds exactly `v` (mapping key order aside; scalars compared as text). */
