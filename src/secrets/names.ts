@@ -26,15 +26,24 @@ export const NOT_SECRET_PATTERNS: readonly string[] = [
   '*_PUBLIC_KEY',
 ];
 
-const compiled = new Map<string, RegExp>();
+/**
+ * One expression per list of patterns (`^(?:A|.*_B|…)$`, case-insensitive): a name is tested once per list, not once
+ * per pattern. Kept per list: by the array itself (the built-in lists, a configuration's), and by its content.
+ */
+const byList = new WeakMap<readonly string[], RegExp | null>();
+const byContent = new Map<string, RegExp | null>();
 
-function globToRegExp(glob: string): RegExp {
-  let re = compiled.get(glob);
-  if (!re) {
-    const body = glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
-    re = new RegExp(`^${body}$`, 'i');
-    compiled.set(glob, re);
+function listRegExp(globs: readonly string[]): RegExp | null {
+  let re = byList.get(globs);
+  if (re !== undefined) return re;
+  const key = globs.join('\0');
+  re = byContent.get(key);
+  if (re === undefined) {
+    const body = globs.map((g) => g.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')).join('|');
+    re = globs.length === 0 ? null : new RegExp(`^(?:${body})$`, 'i');
+    byContent.set(key, re);
   }
+  byList.set(globs, re);
   return re;
 }
 
@@ -61,10 +70,27 @@ export function nameOptions(options: Readonly<Record<string, unknown>>): NameOpt
 }
 
 export function isSecretName(name: string, opts: NameOptions = {}): boolean {
+  if (!opts.ignoreNames?.length && !opts.secretNames?.length) {
+    // The built-in lists alone (the usual case): the same names come back in file after file.
+    let v = builtInVerdicts.get(name);
+    if (v === undefined) {
+      if (builtInVerdicts.size >= MAX_VERDICTS) builtInVerdicts.clear();
+      v = judge(name, {});
+      builtInVerdicts.set(name, v);
+    }
+    return v;
+  }
+  return judge(name, opts);
+}
+
+const builtInVerdicts = new Map<string, boolean>();
+const MAX_VERDICTS = 20_000;
+
+function judge(name: string, opts: NameOptions): boolean {
   if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(name)) return false;
-  const any = (pats: readonly string[]) => pats.some((p) => globToRegExp(p).test(name));
-  if (any(opts.ignoreNames ?? [])) return false;
-  if (any(opts.secretNames ?? [])) return true;
+  const any = (pats: readonly string[] | undefined) => pats !== undefined && listRegExp(pats)?.test(name) === true;
+  if (any(opts.ignoreNames)) return false;
+  if (any(opts.secretNames)) return true;
   if (any(NOT_SECRET_PATTERNS)) return false;
   return any(SECRET_PATTERNS);
 }
