@@ -509,6 +509,15 @@ const HUB_MIRRORS = ['public.ecr.aws/docker/library/', 'mirror.gcr.io/library/',
  * not a reference (variables, spaces).
  */
 export function imageRepository(ref: string): { repository: string; tag: string | undefined } | undefined {
+  let r = repositories.get(ref);
+  if (r === undefined) {
+    r = readRepository(ref) ?? null;
+    remember(repositories, ref, r);
+  }
+  return r === null ? undefined : { ...r };
+}
+
+function readRepository(ref: string): { repository: string; tag: string | undefined } | undefined {
   if (!splitRef(ref.trim())) return undefined;
   const short = shortRepository(ref);
   let repo = short.name;
@@ -521,11 +530,44 @@ export function imageRepository(ref: string): { repository: string; tag: string 
   return { repository: repo, tag: short.tag };
 }
 
+/**
+ * Answers kept per reference text (the same references come back in file after file); null for "none". Bounded: a
+ * map past `MAX_REMEMBERED` entries starts again. Callers get their own copy of an answer.
+ */
+const repositories = new Map<string, { repository: string; tag: string | undefined } | null>();
+const matches = new Map<string, KbMatch | null>();
+const MAX_REMEMBERED = 10_000;
+
+function remember<V>(m: Map<string, V>, k: string, v: V): void {
+  if (m.size >= MAX_REMEMBERED) m.clear();
+  m.set(k, v);
+}
+
+/** The first knowledge-base entry listing each repository (what a search of the list in order finds). */
+let entryByRepository: Map<string, KbEntry> | undefined;
+
+function entryFor(repository: string): KbEntry | undefined {
+  if (!entryByRepository) {
+    entryByRepository = new Map();
+    for (const e of KNOWLEDGE_BASE) for (const r of e.repositories) if (!entryByRepository.has(r)) entryByRepository.set(r, e);
+  }
+  return entryByRepository.get(repository);
+}
+
 /** The knowledge-base entry for an image reference, with the variant of its tag family applied. */
 export function matchImage(ref: string): KbMatch | undefined {
+  let m = matches.get(ref);
+  if (m === undefined) {
+    m = readMatch(ref) ?? null;
+    remember(matches, ref, m);
+  }
+  return m === null ? undefined : { ...m };
+}
+
+function readMatch(ref: string): KbMatch | undefined {
   const r = imageRepository(ref);
   if (!r) return undefined;
-  const entry = KNOWLEDGE_BASE.find((e) => e.repositories.includes(r.repository));
+  const entry = entryFor(r.repository);
   if (!entry) return undefined;
   const { id, repositories: _r, builtOn: _b, label: _l, variants, ...facts } = entry;
   const variant = r.tag !== undefined ? variants?.find((v) => v.tags.test(r.tag as string)) : undefined;

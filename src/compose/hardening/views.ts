@@ -12,6 +12,7 @@ import { imageRepository, KNOWLEDGE_BASE, matchBuilt, matchImage, type KbMatch }
 import { scalarText } from '../scalars.js';
 import { lookup, lookupMerged, ownPair, resolveNode, services, stringItems, type ComposeService } from '../services.js';
 import type { ConfigRead } from './lookups.js';
+import { derived } from '../../engine/derive.js';
 
 export interface ServiceImage {
   /** The image as written (`${IMAGE:-nginx:1.25}`), if any. */
@@ -41,15 +42,13 @@ export function repositoryOnly(raw: string): string | undefined {
 /**
  * The image of a service (through merge keys and extends). With `from` (the compose file and the answers), a service
  * that builds its image is matched through its Dockerfile's base image (see src/compose/build.ts).
+ * What the service's own text says is read once per service (`imageFacts`); each call gets its own object.
  */
 export function serviceImage(svc: ComposeService, from?: { file: ParsedFile; answers: Answers }): ServiceImage {
-  const built = lookup(svc, 'build') !== undefined;
-  const img = lookup(svc, 'image');
-  const raw = scalarText(img?.value);
-  const platformText = scalarText(lookup(svc, 'platform')?.value);
-  const out: ServiceImage = { built };
-  if (platformText !== undefined && !platformText.includes('$')) out.platform = platformText;
-  if (built && from?.file.kind === 'compose') {
+  const facts = imageFacts(svc);
+  const out: ServiceImage = { built: facts.built };
+  if (facts.platform !== undefined) out.platform = facts.platform;
+  if (facts.built && from?.file.kind === 'compose') {
     const b = readBuild(svc, from.file, from.answers);
     if (b) {
       out.build = b;
@@ -57,8 +56,21 @@ export function serviceImage(svc: ComposeService, from?: { file: ParsedFile; ans
       if (m) out.match = m;
     }
   }
+  if (facts.image) Object.assign(out, facts.image, facts.image.match ? { match: { ...facts.image.match } } : {});
+  return out;
+}
+
+/** What a service's text says of its image (the parts of `serviceImage` that need neither its build nor the answers). */
+const imageFacts = derived((svc: ComposeService): { built: boolean; platform?: string; image?: Pick<ServiceImage, 'raw' | 'ref' | 'match' | 'repositoryOnly'> } => {
+  const built = lookup(svc, 'build') !== undefined;
+  const raw = scalarText(lookup(svc, 'image')?.value);
+  const platformText = scalarText(lookup(svc, 'platform')?.value);
+  const out: { built: boolean; platform?: string; image?: Pick<ServiceImage, 'raw' | 'ref' | 'match' | 'repositoryOnly'> } = { built };
+  if (platformText !== undefined && !platformText.includes('$')) out.platform = platformText;
   if (raw === undefined) return out;
-  out.raw = raw;
+  // Key order as serviceImage returns them: raw, then ref and match, or match and repositoryOnly.
+  const image: Pick<ServiceImage, 'raw' | 'ref' | 'match' | 'repositoryOnly'> = { raw };
+  out.image = image;
   const r = resolveComposeValue(raw, { start: 0, end: raw.length });
   if (r.kind !== 'resolved') {
     // `nginx:${NGINX_IMAGE_TAG}`: the tag is a variable, the repository is not: it is still nginx (no config lookup).
@@ -66,19 +78,19 @@ export function serviceImage(svc: ComposeService, from?: { file: ParsedFile; ans
     if (repo && !built) {
       const m = matchImage(repo);
       if (m) {
-        out.match = m;
-        out.repositoryOnly = repo;
+        image.match = m;
+        image.repositoryOnly = repo;
       }
     }
     return out;
   }
-  out.ref = r.ref;
+  image.ref = r.ref;
   if (!built) {
     const m = matchImage(r.ref);
-    if (m) out.match = m;
+    if (m) image.match = m;
   }
   return out;
-}
+});
 
 /** What the Dockerfile of a built service says, when it was read. */
 export function builtImage(img: ServiceImage): BuiltImage | undefined {
