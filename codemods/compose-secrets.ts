@@ -3,6 +3,7 @@
  * giving the service `<NAME>_FILE` (or the image's own file form) instead of the value.
  */
 import { defineCodemod } from '../src/engine/define.js';
+import { derived } from '../src/engine/derive.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { join } from 'node:path';
 import { isMap, isScalar, isSeq, type Document, type YAMLMap } from 'yaml';
@@ -153,7 +154,8 @@ interface EffectiveEnv {
   via: 'own' | 'alias' | 'merge';
 }
 
-function effectiveEnv(cs: ComposeService): EffectiveEnv {
+/** Computed once per service of a parse (every entry of every service asks for the others'); read-only. */
+const effectiveEnv = derived((cs: ComposeService): EffectiveEnv => {
   const entries = new Map<string, unknown>();
   const nodes = new Set<unknown>();
   let via: EffectiveEnv['via'] = 'own';
@@ -181,7 +183,7 @@ function effectiveEnv(cs: ComposeService): EffectiveEnv {
     }
   });
   return { entries, nodes, via };
-}
+});
 
 /** Whether a mapping merged into the service's own environment also sets `name` (the own entry shadows it). */
 function shadows(eff: EffectiveEnv, svc: ServiceInfo, name: string): boolean {
@@ -269,6 +271,9 @@ function docScalars(doc: Document.Parsed): DocScalar[] {
   return out;
 }
 
+/** A scalar's words (each literal secret of the document is looked for in every scalar). */
+const tokensOf = derived((s: DocScalar): readonly string[] => s.text.split(/\s+/));
+
 /** `DATABASE_URL of service app`, or the key path outside services. */
 function whereOf(s: DocScalar): string {
   const { path } = s;
@@ -294,7 +299,7 @@ function sharedCopies(all: readonly DocScalar[], value: string, self: readonly u
     }
     for (const c of urlCredentials(s.text)) if (c.password === value || decodedPassword(c) === value) out.add(`${whereOf(s)} (inside a URL)`);
     if (s.env) return;
-    const tokens = s.text.split(/\s+/);
+    const tokens = tokensOf(s);
     const prev = all[i - 1];
     const last = s.path[s.path.length - 1];
     const prevItem = typeof last === 'number' && prev && prev.path.length === s.path.length && prev.path[prev.path.length - 1] === last - 1 ? prev.text : undefined;

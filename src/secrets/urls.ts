@@ -18,6 +18,8 @@ const URL_CRED = /\b([a-z][a-z0-9+.-]*):\/\/([^\s:@/?#'"]*):([^\s@/?#'"]+)@/gi;
 
 export function urlCredentials(text: string): UrlCredential[] {
   const out: UrlCredential[] = [];
+  // Most values hold no URL at all: the expression needs `://`.
+  if (!text.includes('://')) return out;
   for (const m of text.matchAll(URL_CRED)) {
     const [all, scheme = '', user = '', password = ''] = m;
     const end = (m.index ?? 0) + all.length - 1;
