@@ -11,7 +11,7 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, type Alias, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import type { ParsedCompose } from '../engine/types.js';
 import { scalarText } from './scalars.js';
-import { derived } from '../engine/derive.js';
+import { derived, derivedBy } from '../engine/derive.js';
 import { aliasTarget } from './anchors.js';
 
 export type Via = 'own' | 'merge' | 'extends';
@@ -207,15 +207,16 @@ function computeServices(file: ParsedCompose): ComposeService[] {
   return out;
 }
 
-/** The effective value of `key` for a service: the first source that sets it (own, merges, extends). */
-export function lookup(svc: ComposeService, key: string): Lookup | undefined {
-  return firstIn(svc.doc, svc.sources, key);
-}
+/*
+ * The lookups of a service are kept per service and key (a service's sources never change; every codemod asks for
+ * the same keys): callers share the answers and must not change them.
+ */
 
-/** Every source's value of `key`, in lookup order (for keys compose merges across `extends`). */
-export function lookupAll(svc: ComposeService, key: string): Lookup[] {
-  return allIn(svc.doc, svc.sources, key);
-}
+/** The effective value of `key` for a service: the first source that sets it (own, merges, extends). */
+export const lookup: (svc: ComposeService, key: string) => Lookup | undefined = derivedBy((svc: ComposeService, key: string) => firstIn(svc.doc, svc.sources, key));
+
+/** Every source's value of `key`, in lookup order (for keys compose merges across `extends`). Read-only. */
+export const lookupAll: (svc: ComposeService, key: string) => readonly Lookup[] = derivedBy((svc: ComposeService, key: string) => allIn(svc.doc, svc.sources, key));
 
 /** The services among `all` that get keys from `map` (their own mapping, an anchor they merge or alias, a service they extend). */
 export function servicesUsing(all: readonly ComposeService[], map: YAMLMap): ComposeService[] {
@@ -256,7 +257,9 @@ export function stringItems(doc: Document.Parsed, seq: unknown): { value: string
  * `environment`, `logging`): one value per service of the extends chain, the first of each service's own keys and
  * merge sources (YAML merge keys override, they do not merge).
  */
-export function lookupMerged(svc: ComposeService, key: string): Lookup[] {
+export const lookupMerged: (svc: ComposeService, key: string) => readonly Lookup[] = derivedBy(computeLookupMerged);
+
+function computeLookupMerged(svc: ComposeService, key: string): Lookup[] {
   const out: Lookup[] = [];
   const groups = new Map<string, ServiceSource[]>();
   for (const s of svc.sources) {
