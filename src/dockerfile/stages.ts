@@ -44,7 +44,7 @@ export const sameStageName = (a: string, b: string): boolean => a.toLowerCase() 
 export function stagesOf(file: { readonly ast: Dockerfile; readonly lineStarts: readonly number[]; readonly text: string }): Stage[] {
   const hit = stageCache.get(file.ast);
   if (hit && hit.lineStarts === file.lineStarts && hit.textLength === file.text.length) return hit.stages;
-  const stages = computeStages(file.ast, file.lineStarts, file.text.length);
+  const stages = parseStages(file.ast, file.lineStarts, file.text.length);
   stageCache.set(file.ast, { lineStarts: file.lineStarts, textLength: file.text.length, stages });
   return stages;
 }
@@ -53,10 +53,6 @@ const stageCache = new WeakMap<Dockerfile, { lineStarts: readonly number[]; text
 
 /** The stages of a Dockerfile (a fresh array; see stagesOf for the shared one of a parsed file). */
 export function parseStages(ast: Dockerfile, lineStarts: readonly number[], textLength?: number): Stage[] {
-  return computeStages(ast, lineStarts, textLength);
-}
-
-function computeStages(ast: Dockerfile, lineStarts: readonly number[], textLength?: number): Stage[] {
   const froms = ast.getInstructions().filter((i) => i.getKeyword().toUpperCase() === 'FROM') as From[];
   const stages: Stage[] = [];
   froms.forEach((f, index) => {
