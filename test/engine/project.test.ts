@@ -17,6 +17,7 @@ import { indentStyle } from '../../src/compose/insert.js';
 import { codemods as allCodemods } from '../../codemods/index.js';
 import { isMap, type Scalar } from 'yaml';
 import { scalarInFlow } from '../../src/compose/scalars.js';
+import { anchorView } from '../../src/compose/anchors.js';
 
 const file = (absPath: string, kind: FileKind, text: string): ProjectFile => ({
   path: absPath.slice(1),
@@ -262,15 +263,16 @@ describe('derived views', () => {
     const walks = counted(a);
     const doc = a.docs[0];
     if (!doc) throw new Error('no document');
-    // The services view walks it once; three whole-document views (every scalar, the indentation style, the scalars
-    // inside flow collections) pass through it once each. All four are kept per parse.
+    // The services view walks it once; four whole-document views (every scalar, the indentation style, the scalars
+    // inside flow collections, the anchors and aliases) pass through it once each. All five are kept per parse.
     services(a);
     expect(walks()).toBe(1);
     let first: Scalar | undefined;
     walkScalars(doc, (v) => (first ??= v.node));
     indentStyle(a.text, doc);
     if (first) scalarInFlow(a, first);
-    expect(walks()).toBe(4);
+    anchorView(doc);
+    expect(walks()).toBe(5);
     // Every compose codemod, lookups and fixes included, walks it no more: each reads those views.
     const compose = allCodemods.filter((c) => c.fileKinds.includes('compose'));
     expect(compose.length).toBeGreaterThan(10);
@@ -283,7 +285,7 @@ describe('derived views', () => {
       expect(r.error).toBeUndefined();
       expect(r.findings.length).toBeGreaterThan(5);
     }
-    expect(walks()).toBe(4);
+    expect(walks()).toBe(5);
     // A new parse (a later pass's) gets its own views.
     const b = parseCompose('compose.yaml', '/p/compose.yaml', text);
     const walksB = counted(b);
