@@ -42,9 +42,12 @@ const bin = () => join(prefix, 'bin', 'harden');
 const run = (args: string[], cwd: string) => spawnSync(bin(), args, { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', XDG_CACHE_HOME: join(cwd, '.cache') }, timeout: 120_000 });
 
 describe('the published package', () => {
-  it('ships the grammar .wasm but not tree-sitter-bash, no source maps, and the schema, docs and LICENSE', () => {
+  it('ships the grammar .wasm but not tree-sitter-bash, the bundled dependencies with their licenses, no source maps, and the schema, docs and LICENSE', () => {
     expect(files).toContain('dist/grammars/tree-sitter-bash.wasm');
     expect(files).toContain('dist/grammars/tree-sitter-bash.LICENSE');
+    expect(files).toContain('dist/vendor/yaml.js');
+    expect(files).toContain('dist/vendor/licenses/yaml.LICENSE');
+    expect(files).toContain('dist/vendor/licenses/dockerfile-ast.LICENSE');
     expect(files).toContain('schema/harden.schema.json');
     expect(files).toContain('LICENSE');
     expect(files).toContain('docs/codemods/pin-image-digest.md');
