@@ -7,14 +7,16 @@
  *   the heredoc redirect node; those are moved back into the statement.
  * - An escaped blank between two word parts (`a"b"\ c`) splits the word in two; such parts are merged again.
  * Any ERROR/MISSING node makes parseScript throw ShellParseError (no partial trees reach codemods).
- * The tree-sitter tree is read once, with a cursor, into plain objects (`SyntaxNode`): reading a web-tree-sitter node's
- * type, extent or children crosses into WASM on every access, and the builder looks at each node several times.
+ * The tree-sitter tree is read once, with a cursor, into plain objects (`SyntaxNode`, tree-read.ts): reading a
+ * web-tree-sitter node's type, extent or children crosses into WASM on every access, and the builder looks at each
+ * node several times. tree-read.ts explains how it reads (through web-tree-sitter's WASM exports, guarded).
  * The builder recurses once per level of nesting; a tree deeper than MAX_SHELL_TREE_DEPTH (measured while it is read,
  * without recursion) throws ShellLimitError instead, so `$($($(…)))` a thousand levels deep cannot overflow the stack.
  */
-import type { Node as TSNode, Tree, TreeCursor } from 'web-tree-sitter';
+import type { Node as TSNode } from 'web-tree-sitter';
 import { MAX_SHELL_SCRIPT_CHARS, MAX_SHELL_TREE_DEPTH } from '../engine/limits.js';
 import { getParser } from './load.js';
+import { readTree, type SyntaxNode } from './tree-read.js';
 import {
   ShellLimitError,
   ShellParseError,
@@ -48,33 +50,6 @@ type Item =
   | { t: 'op'; op: string; range: Range }
   | { t: 'neg'; range: Range }
   | { t: 'cmd'; node: SyntaxNode | null; redirects: SyntaxNode[]; at: number };
-
-/** A node of the tree-sitter tree, read once into JavaScript (the subset of web-tree-sitter's `Node` the builder uses). */
-class SyntaxNode {
-  readonly children: SyntaxNode[] = [];
-  private named: SyntaxNode[] | undefined;
-  constructor(
-    private readonly source: string,
-    readonly type: string,
-    readonly isNamed: boolean,
-    readonly startIndex: number,
-    readonly endIndex: number,
-    /** The field this node is in its parent (`name`, `body`, `value`…), if any. */
-    readonly field: string | undefined,
-  ) {}
-  get namedChildren(): SyntaxNode[] {
-    return (this.named ??= this.children.filter((c) => c.isNamed));
-  }
-  get text(): string {
-    return this.source.slice(this.startIndex, this.endIndex);
-  }
-  childForFieldName(name: string): SyntaxNode | null {
-    return this.children.find((c) => c.field === name) ?? null;
-  }
-  childrenForFieldName(name: string): SyntaxNode[] {
-    return this.children.filter((c) => c.field === name);
-  }
-}
 
 const rangeOf = (n: SyntaxNode): Range => ({ start: n.startIndex, end: n.endIndex });
 const isRedirect = (n: SyntaxNode) => n.type.endsWith('_redirect');
@@ -155,60 +130,6 @@ function tryParseText(text: string): ShellScript | null {
   if (recent.size > RECENT_MAX) recent.delete(recent.keys().next().value as string);
   return t;
 }
-
-/**
- * The tree as `SyntaxNode`s, read with one cursor walk (no recursion), or the offset of the first node deeper than the
- * limit. A `list`/`pipeline` inside another (tree-sitter nests `a && b && c` one level per operator) is the same chain,
- * flattened without recursion by the builder: it adds no depth, so a RUN of 20,000 `&&`-joined commands is not "deep".
- */
-function readTree(tree: Tree, text: string): SyntaxNode | number {
-  const c = tree.walk();
-  try {
-    const fields = tree.language.fields;
-    const read = (cursor: TreeCursor): SyntaxNode => {
-      const id = cursor.nodeTypeId;
-      let named = namedType.get(id);
-      if (named === undefined) namedType.set(id, (named = cursor.nodeIsNamed));
-      const field = cursor.currentFieldId;
-      return new SyntaxNode(text, tree.language.types[id] || 'ERROR', named, cursor.startIndex, cursor.endIndex, field ? (fields[field] ?? undefined) : undefined);
-    };
-    const root = read(c);
-    // The nodes from the root to the cursor, and whether each added depth.
-    const path: SyntaxNode[] = [root];
-    const counted: boolean[] = [true];
-    let depth = 0;
-    const enter = (): boolean => {
-      const n = read(c);
-      const parent = path[path.length - 1] as SyntaxNode;
-      parent.children.push(n);
-      const chain = CHAINS.has(n.type) && CHAINS.has(parent.type);
-      path.push(n);
-      counted.push(!chain);
-      return !chain && ++depth > MAX_SHELL_TREE_DEPTH;
-    };
-    for (;;) {
-      if (c.gotoFirstChild()) {
-        if (enter()) return (path[path.length - 1] as SyntaxNode).startIndex;
-        continue;
-      }
-      for (;;) {
-        path.pop();
-        if (path.length === 0) return root;
-        if (counted.pop()) depth--;
-        if (c.gotoNextSibling()) {
-          if (enter()) return (path[path.length - 1] as SyntaxNode).startIndex;
-          break;
-        }
-        c.gotoParent();
-      }
-    }
-  } finally {
-    c.delete();
-  }
-}
-
-/** Whether nodes of a type id are named (a property of the grammar's symbol: asked once per type). */
-const namedType = new Map<number, boolean>();
 
 const CHAINS = new Set(['list', 'pipeline']);
 
