@@ -16,7 +16,7 @@
 import type { Node as TSNode } from 'web-tree-sitter';
 import { MAX_SHELL_SCRIPT_CHARS, MAX_SHELL_TREE_DEPTH } from '../engine/limits.js';
 import { getParser } from './load.js';
-import { readTree, type SyntaxNode } from './tree-read.js';
+import { readTree, treeHasError, type SyntaxNode } from './tree-read.js';
 import {
   ShellLimitError,
   ShellParseError,
@@ -72,7 +72,7 @@ export function parseScript(text: string): ShellScript {
         read,
       );
     }
-    const bad = firstError(tree.rootNode);
+    const bad = treeHasError(tree) ? firstError(tree.rootNode) : null;
     if (bad) {
       const what = bad.isMissing ? `missing '${bad.type}'` : `unexpected '${text.slice(bad.startIndex, bad.startIndex + 20).split('\n')[0]}'`;
       throw new ShellParseError(`shell syntax error at offset ${bad.startIndex}: ${what}`, bad.startIndex);

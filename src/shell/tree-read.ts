@@ -41,8 +41,18 @@ export class SyntaxNode {
     /** The field this node is in its parent (`name`, `body`, `value`…), if any. */
     readonly field: string | undefined,
   ) {}
+  /** The named children (the children array itself when all are named: never mutate either). */
   get namedChildren(): SyntaxNode[] {
-    return (this.named ??= this.children.filter((c) => c.isNamed));
+    if (this.named) return this.named;
+    const kids = this.children;
+    let all = true;
+    for (const c of kids) {
+      if (!c.isNamed) {
+        all = false;
+        break;
+      }
+    }
+    return (this.named = all ? kids : kids.filter((c) => c.isNamed));
   }
   /** The node's text, sliced from the script only when asked for. */
   get text(): string {
@@ -107,6 +117,16 @@ export function readTree(tree: Tree, text: string): SyntaxNode | number {
     }
   }
   return readTreePublic(tree, text);
+}
+
+/**
+ * Whether the root node is an error, missing, or has an error below it (without building a `Node` where the fast reader
+ * is used): when not, the tree has no ERROR or MISSING node.
+ */
+export function treeHasError(tree: Tree): boolean {
+  if (fastReader) return fastReader.hasError(tree);
+  const root = tree.rootNode;
+  return root.isError || root.isMissing || root.hasError;
 }
 
 /** readTree through web-tree-sitter's public `TreeCursor` (the fallback; the reference the fast reader is tested against). */
@@ -204,6 +224,9 @@ interface ModuleInternals {
   HEAP32: Int32Array;
   _ts_init(): number;
   _ts_tree_root_node_wasm(tree: number): void;
+  _ts_node_has_error_wasm(tree: number): number;
+  _ts_node_is_error_wasm(tree: number): number;
+  _ts_node_is_missing_wasm(tree: number): number;
   _ts_tree_cursor_new_wasm(tree: number): void;
   _ts_tree_cursor_reset_wasm(tree: number): void;
   _ts_tree_cursor_goto_first_child_wasm(tree: number): number;
@@ -219,6 +242,9 @@ interface ModuleInternals {
 const FUNCTIONS = [
   '_ts_init',
   '_ts_tree_root_node_wasm',
+  '_ts_node_has_error_wasm',
+  '_ts_node_is_error_wasm',
+  '_ts_node_is_missing_wasm',
   '_ts_tree_cursor_new_wasm',
   '_ts_tree_cursor_reset_wasm',
   '_ts_tree_cursor_goto_first_child_wasm',
@@ -259,10 +285,17 @@ class FastReader {
     };
   }
 
+  /** treeHasError: the root node is written to the transfer buffer, where the node functions read it. */
+  hasError(tree: Tree): boolean {
+    const handle = handleOf(tree);
+    const m = this.m;
+    m._ts_tree_root_node_wasm(handle);
+    return m._ts_node_has_error_wasm(handle) === 1 || m._ts_node_is_error_wasm(handle) === 1 || m._ts_node_is_missing_wasm(handle) === 1;
+  }
+
   /** Put the cursor on the root of `tree` (in the transfer buffer, where every cursor function reads it). */
   open(tree: Tree): Cursor {
-    const handle = (tree as unknown as { 0: number })[0];
-    if (typeof handle !== 'number' || handle === 0) throw new Error('web-tree-sitter: a tree without a handle');
+    const handle = handleOf(tree);
     this.tree = handle;
     const m = this.m;
     m._ts_tree_root_node_wasm(handle);
@@ -285,6 +318,13 @@ class FastReader {
 }
 
 /** The reader parses use (null: the public API), and the one enableFastReader accepted. */
+/** The module's pointer to a tree (web-tree-sitter keeps it as `tree[0]`). */
+function handleOf(tree: Tree): number {
+  const handle = (tree as unknown as { 0: unknown })[0];
+  if (typeof handle !== 'number' || handle === 0) throw new Error('web-tree-sitter: a tree without a handle');
+  return handle;
+}
+
 let fastReader: FastReader | null = null;
 let accepted: FastReader | null = null;
 
@@ -329,7 +369,7 @@ export function enableFastReader(module: unknown, versions: { language: number; 
         } finally {
           candidate.close();
         }
-        const diff = sameTree(want, got);
+        const diff = sameTree(want, got) ?? (candidate.hasError(tree) === (tree.rootNode.isError || tree.rootNode.isMissing || tree.rootNode.hasError) ? null : 'hasError');
         if (diff) return `the fast reader differs from the public API on the sample: ${diff}`;
       } finally {
         tree.delete();

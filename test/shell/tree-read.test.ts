@@ -164,6 +164,9 @@ describe('fallback to the public API', () => {
     const liar: Record<string, unknown> = { HEAP32: heap, _ts_init: () => 16 };
     for (const f of [
       '_ts_tree_root_node_wasm',
+      '_ts_node_has_error_wasm',
+      '_ts_node_is_error_wasm',
+      '_ts_node_is_missing_wasm',
       '_ts_tree_cursor_new_wasm',
       '_ts_tree_cursor_reset_wasm',
       '_ts_tree_cursor_goto_first_child_wasm',
