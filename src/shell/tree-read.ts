@@ -2,23 +2,24 @@
  * Reading a tree-sitter tree into plain JavaScript objects (`SyntaxNode`), once per parse, for the builder in parse.ts.
  *
  * Two cursors walk the tree the same way (`readTree`, shared):
- * - `publicCursor`: web-tree-sitter's public `TreeCursor`. Every property read and every move goes through its JS
+ * - `readTreePublic`: web-tree-sitter's public `TreeCursor`. Every property read and every move goes through its JS
  *   wrapper, which copies the cursor's four words into the module's transfer buffer and back with the generic
  *   `getValue`/`setValue` helpers: most of the JS cost of a parse.
- * - `fastCursor` (used when `enableFastReader` accepted the loaded module): the same `ts_tree_cursor_*_wasm` functions
+ * - `FastReader` (used when `enableFastReader` accepted the loaded module): the same `ts_tree_cursor_*_wasm` functions
  *   of web-tree-sitter's own WASM module that `TreeCursor` calls, called directly. Their cursor lives in the transfer
  *   buffer between calls (each move reads it from there and writes the moved cursor back), so nothing is copied per
  *   call, and one cursor's memory is kept and reset for every tree instead of a `TreeCursor` allocated and freed per
  *   parse. Offsets are the same in both: the module converts tree-sitter's byte offsets of the UTF-16 text it was
  *   given into UTF-16 code units (`byte >> 1`), i.e. offsets into the JavaScript string, non-ASCII text included.
  *
- * These are internals of web-tree-sitter (0.25–0.27 at least: the exports of its Emscripten module, the layout of its
- * transfer buffer, the `[0]` handle of a `Tree`), not its API. They are guarded: `enableFastReader` takes the fast
- * cursor only when every function it needs is there, the transfer buffer holds the language versions the JS reports,
- * and a sample script (every construct the builder reads, non-ASCII text included) reads to the same tree both ways;
- * otherwise (or after any error) harden reads through the public API, only slower. Upgrading web-tree-sitter must
- * still rerun test/shell/tree-read.test.ts, which compares both readers over every RUN script of the corpus and forces
- * the fallback.
+ * These are internals of web-tree-sitter (as of 0.27: the exports of its Emscripten module, the layout of its transfer
+ * buffer, the `[0]` handle of a `Tree`), not its API: a release may change them without notice. They are guarded, once,
+ * when the parser is loaded: `enableFastReader` takes the fast cursor only when every function it needs is there, the
+ * transfer buffer holds the language versions the JS reports, and sample scripts (the constructs the builder reads,
+ * non-ASCII text, a syntax error) read to the same tree both ways without throwing; otherwise harden reads through the
+ * public API, only slower (`fastReaderFallbackReason()` in load.ts says why). Upgrading web-tree-sitter must still
+ * rerun test/shell/tree-read.test.ts, which compares both readers over every RUN script of the corpus and forces the
+ * fallback.
  *
  * Nodes nobody reads are not built (the walk still goes through them, so the depth limit counts them as before):
  * anonymous tokens inside strings and expansions (`"`, `$`, `${`, `}`, `:-`…: the builder only looks at the named
