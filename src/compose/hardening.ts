@@ -1,5 +1,5 @@
 /**
- * What the runtime-hardening codemods need to know about a service, beyond its own keys, in three parts:
+ * What the runtime-hardening codemods need to know about a service, beyond its own keys, in four parts:
  * - ./hardening/views.ts: the image a service runs and its knowledge-base entry, mounts, ports, override files;
  * - ./hardening/lookups.ts: the lookups they ask and typed reads of the answers (image config, base image config);
  * - ./hardening/edits.ts: how they write settings (list additions through anchors, merged insertions);

@@ -115,7 +115,7 @@ export function configSchema(codemods?: readonly Codemod[]): JsonSchema {
         additionalProperties: false,
         properties: {
           dir: { type: 'string', description: 'Cache directory (relative to this file).' },
-          ttl: { type: 'number', minimum: 0, description: 'Seconds a cached tag lookup stays fresh.' },
+          ttl: { type: 'number', minimum: 0, description: 'Seconds a cached answer stays fresh for tags (digests, tag lists), package indexes and download checksums; default: each lookup kind\'s own (an hour).' },
         },
       },
       indexes: {

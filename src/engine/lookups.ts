@@ -50,9 +50,9 @@ export type LookupLoader = 'local' | 'image' | 'apk' | 'apt' | 'pypi' | 'npm' | 
 export interface LookupSpec {
   loader: LookupLoader;
   /**
-   * How long a successful answer stays fresh in the disk cache (ms); `--cache-ttl` overrides it for image digests and
-   * tags, and for the package indexes. Package answers are kept as the indexes they come from (IndexFetcher), for this
-   * long. Absent: not cached on disk.
+   * How long a successful answer stays fresh in the disk cache (ms); the configuration's `cache.ttl` overrides it for
+   * image digests and tags, and for the package indexes and download checksums. Package answers are kept as the
+   * indexes they come from (IndexFetcher), for this long. Absent: not cached on disk.
    */
   ttlMs?: number;
 }

@@ -5,7 +5,7 @@
  * codemod's `defaultOptions` when it is declared.
  *
  * Covers the keywords option schemas use (type, enum, const, properties, additionalProperties, items, anyOf,
- * minimum, minLength, pattern); `test/engine/options.test.ts` checks every codemod's schema uses no other.
+ * minimum, minLength, pattern); `test/engine/define.test.ts` checks every codemod's schema uses no other.
  */
 import { didYouMean } from './did-you-mean.js';
 import type { Codemod, JsonSchema } from './types.js';

@@ -7,7 +7,7 @@
  *   (in-flight promises included, so concurrent lookups share one download), whatever the number of packages asked.
  * - On disk, the compact form is kept under the lookup cache keyed by `package-index <key>` (the key is the index
  *   URL, or for Debian the URL of the component/arch directory) with the TTL its lookup kind declares in
- *   LOOKUP_KINDS (src/engine/lookups.ts; settings.indexTtlMs, i.e. `--cache-ttl`, overrides it): entries are stored
+ *   LOOKUP_KINDS (src/engine/lookups.ts; settings.indexTtlMs, i.e. the configuration's `cache.ttl`, overrides it): entries are stored
  *   as never-expiring answers carrying `fetchedAt`, and the TTL is applied here, by settings.now. Offline, stale
  *   entries are used and a miss is 'offline-miss'.
  * - Requests in flight are bounded per host by the run's shared limiter (settings.limiter, else settings.concurrency);
