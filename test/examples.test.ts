@@ -48,7 +48,7 @@ describe.skipIf(!hasRegistry)('examples/ against a seeded local registry', () =>
     dir = mkdtempSync(join(tmpdir(), 'harden-examples-'));
     cpSync(EXAMPLES, join(dir, 'examples'), { recursive: true });
     writeFileSync(join(dir, '.harden.yaml'), `registries:\n  docker.io: { mirror: "${reg.url}" }\n`);
-  }, 120_000);
+  });
   afterAll(async () => {
     await reg?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -77,7 +77,7 @@ describe.skipIf(!hasRegistry)('examples/ against a seeded local registry', () =>
     const again = harden(['fix', '--exit-code', '--only', 'pin-image-digest', 'examples'], { cwd: dir });
     expect(again.stdout).toBe('');
     expect(again.code).toBe(0);
-  }, 120_000);
+  });
 
   it('every codemod (--unsafe) over examples/ through the registry and local indexes: no errors, valid output, and a second run has nothing left to apply', async () => {
     const work = mkdtempSync(join(tmpdir(), 'harden-examples-all-'));

@@ -61,7 +61,7 @@ describe.skipIf(!enabled)('progress with a slow registry', () => {
     for (const i of IMAGES) await seedImage(reg, `library/${i}`, ['1.0']);
     slow = await startFaultProxy(reg.url);
     slow.faults.push({ kind: 'delay', ms: 400, times: 10_000 });
-  }, 120_000);
+  });
   afterAll(async () => {
     await slow?.close();
     await reg?.stop();

@@ -47,7 +47,7 @@ describe('Kubernetes manifests through the CLI', () => {
     const again = await hardenInProcess(['fix', '--exit-code', '--offline', '--only', 'k8s-no-privilege-escalation', '.'], { cwd: root });
     expect(again.stdout).toBe('');
     expect(again.code).toBe(0);
-  }, 120_000);
+  });
 
   it('harden check --format sarif reports a hostPath docker.sock at its line', async () => {
     const root = tmpTree({ 'api.yaml': DEPLOY });
@@ -57,5 +57,5 @@ describe('Kubernetes manifests through the CLI', () => {
     expect(results.map((x) => [x.ruleId, x.locations[0]?.physicalLocation.artifactLocation.uri, x.locations[0]?.physicalLocation.region.startLine])).toEqual([
       ['k8s-dangerous-options', 'api.yaml', 19],
     ]);
-  }, 120_000);
+  });
 });

@@ -30,6 +30,12 @@ export function hardenAsync(args: string[], opts: { cwd: string; env?: Record<st
   });
 }
 
+/**
+ * A guard against a hung CLI, not a limit on a slow one: just under the test timeout (vitest.config.ts), since a
+ * synchronous spawn blocks the event loop and the test's own timeout cannot fire while it waits.
+ */
+const HANG_GUARD_MS = 170_000;
+
 export function harden(args: string[], opts: { cwd: string; input?: string; env?: Record<string, string | undefined> }): CliResult {
   const env = cliEnv(opts);
   const r = spawnSync(process.execPath, ['--import', TSX, BIN, ...args], {
@@ -37,9 +43,11 @@ export function harden(args: string[], opts: { cwd: string; input?: string; env?
     input: opts.input ?? '',
     encoding: 'utf8',
     env: env as NodeJS.ProcessEnv,
-    timeout: 60_000,
+    timeout: HANG_GUARD_MS,
   });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  // Killed (the guard) or not started: say so, rather than leave a test to compare an empty output.
+  const killed = r.status === null ? `\n[harden ${args.join(' ')} ${r.signal ? `was killed by ${r.signal} (the hang guard is ${HANG_GUARD_MS / 1000} s)` : `failed: ${r.error?.message}`}]` : '';
+  return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: (r.stderr ?? '') + killed };
 }
 
 let queue: Promise<unknown> = Promise.resolve();
