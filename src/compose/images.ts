@@ -14,7 +14,7 @@ import { derived } from '../engine/derive.js';
 import { parseWord, type Segment } from '../dockerfile/images.js';
 import { buildSpec } from './build.js';
 import { rangeOf, scalarSource } from './scalars.js';
-import { isMergeKey, lookup, services, type ComposeService } from './services.js';
+import { lookup, services } from './services.js';
 
 export type ComposeResolution =
   | { kind: 'resolved'; ref: string; region: { range: Range; prefix: string; text: string; kind: 'literal' | 'modifier-default' | 'digest' } }
@@ -75,9 +75,6 @@ export function resolveComposeValue(value: string, range: Range | undefined): Co
   };
 }
 
-/** The services of the file, without a `<<` merge key written under `services:` (it names no service). */
-const namedServices = (file: ParsedCompose): ComposeService[] => services(file).filter((s) => !isMergeKey(s.keyNode));
-
 /**
  * Image references of a compose file, one per distinct image scalar (an anchored scalar shared by aliases, merge keys
  * or `extends:` counts once), in text order. Computed once per parse and shared (read-only).
@@ -86,7 +83,7 @@ export const composeImageRefs: (file: ParsedCompose) => readonly ComposeImageRef
 
 function computeImageRefs(file: ParsedCompose): ComposeImageRef[] {
   const byNode = new Map<Node, ComposeImageRef>();
-  for (const svc of namedServices(file)) {
+  for (const svc of services(file)) {
     const node = lookup(svc, 'image')?.value;
     if (!isScalar(node) || node.value === null || node.value === undefined) continue;
     const hasBuild = lookup(svc, 'build') !== undefined;
@@ -124,7 +121,7 @@ export const composeBuilds: (file: ParsedCompose) => readonly ComposeBuild[] = d
 function computeBuilds(file: ParsedCompose): ComposeBuild[] {
   if (!file.absPath) return [];
   const out: ComposeBuild[] = [];
-  for (const svc of namedServices(file)) {
+  for (const svc of services(file)) {
     const s = buildSpec(svc, file);
     if (!s || !('spec' in s)) continue;
     out.push({ service: svc.name, context: s.spec.context, dockerfile: s.spec.dockerfile, args: s.spec.args });

@@ -26,6 +26,15 @@ describe('composeImageRefs', () => {
       ['b', '/p/a', '/p/a/Dockerfile'],
     ]);
   });
+  it('pins the services a `<<:` merge key under services: brings in (the merge key itself is no service)', () => {
+    const t = 'x-s: &s\n  cache:\n    image: redis:7\n  web:\n    image: nginx:1\nservices:\n  <<: *s\n  web:\n    image: nginx:2\n';
+    const refs = composeImageRefs(parseCompose('c.yaml', '/p/c.yaml', t));
+    // The file's own `web` wins over the merged one, as YAML reads it; the merged `cache` is a service.
+    expect(refs.map((r) => [r.raw, r.services])).toEqual([
+      ['redis:7', ['cache']],
+      ['nginx:2', ['web']],
+    ]);
+  });
   it('resolves ${VAR:-default} to the default word', () => {
     const v = '${IMG:-nginx:1.25}';
     const r = resolveComposeValue(v, { start: 0, end: v.length });
