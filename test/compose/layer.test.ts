@@ -140,6 +140,11 @@ describe('scalars', () => {
     expect(formatScalar('3')).toBe('"3"');
     expect(plainIsSafe('127.0.0.1:22:22')).toBe(true);
     expect(plainIsSafe('a, b', true)).toBe(false);
+    // Text that starts like an alias reads as one (an unknown anchor), not as the string: quoted, never a crash.
+    expect(plainIsSafe('*.example.com')).toBe(false);
+    expect(plainIsSafe('*x', true)).toBe(false);
+    expect(formatScalar('*.example.com')).toBe('"*.example.com"');
+    expect(replaceScalar(f, node('a'), '*x')?.text).toBe('"*x"');
     expect(spliceScalar(f, node('d'), 0, 0, '127.0.0.1:')).toEqual({ start: 36, end: 36, text: '127.0.0.1:' });
   });
   it('maps value offsets to source offsets', () => {
