@@ -13,7 +13,7 @@ import {
   commandName, commandRange, commandSites, dockerfileRuns, lookupFailedReport, quoteOffset, releaseNote, stageChain, stageRelease, versionLookups, type ParsedRun,
 } from '../src/dockerfile/package-installs.js';
 import { stageAt, toRange } from '../src/dockerfile/stages.js';
-import { splitRef } from '../src/images/reference.js';
+import { shortRepository, splitRef } from '../src/images/reference.js';
 import type { PypiVersionKey } from '../src/engine/lookups.js';
 import { loadShell, type SimpleCommand, type Word } from '../src/shell/index.js';
 
@@ -205,10 +205,15 @@ function textBefore(file: ParsedDockerfile, site: Site): string {
   return parts.join('\n');
 }
 
-/** The tag of `ref` ('' for none) when it names the official python image (`python`, `library/python`, a mirror). */
+/**
+ * The tag of `ref` ('' for none) when it names the official python image: Docker Hub's `python` however spelt
+ * (`python`, `docker.io/python`, `index.docker.io/library/python`: shortRepository), or a mirror's `…/library/python`.
+ */
 function officialPythonTag(ref: string): string | undefined {
   const parts = splitRef(ref);
-  if (!parts || !/(?:^|\/)library\/python$|^python$/.test(parts.name)) return undefined;
+  if (!parts) return undefined;
+  const name = shortRepository(ref).name;
+  if (name !== 'python' && !/\/library\/python$/.test(name)) return undefined;
   return parts.tag ?? '';
 }
 
