@@ -8,6 +8,7 @@
  * A new directive is therefore inserted as the first line of the file, which keeps every existing one a directive.
  */
 import type { Range } from '../engine/types.js';
+import { shortRepository, splitRef } from '../images/reference.js';
 
 export const KNOWN_DIRECTIVES = new Set(['syntax', 'escape', 'check']);
 
@@ -43,25 +44,37 @@ export function parserDirectives(text: string): Directive[] {
 
 export type FrontendSupport = { ok: true } | { ok: false; reason: string };
 
+/** Docker's own Dockerfile frontends, as shortRepository names them (any spelling of Docker Hub). */
+const DOCKER_FRONTENDS = new Set(['docker/dockerfile', 'docker/dockerfile-upstream']);
+
 /**
- * Whether the Dockerfile frontend named by a `# syntax=` value is docker/dockerfile 1.6 or later (what `ADD --checksum`
- * needs). Floating tags (`1`, `latest`, `labs`, `1-labs`, `master`) count as recent; an image by digest alone, a
- * version before 1.6 or another frontend do not.
+ * Whether the Dockerfile frontend named by a `# syntax=` value is docker/dockerfile `1.<minor>` or later, which
+ * `feature` needs. The value is read by the one reference parser (src/images/reference.ts), so every spelling of
+ * Docker Hub counts (`docker/dockerfile`, `docker.io/…`, `index.docker.io/…`). Floating tags (none, `1`, `latest`,
+ * `labs`, `1-labs`, `master`, `mainline`) count as recent; an image by digest alone, an earlier version, a tag that
+ * is not a version (`1.4-experimental`, `1.10.0-rc1`) or another frontend do not.
  */
-export function frontendAtLeast16(value: string): FrontendSupport {
+export function frontendAtLeast(value: string, minor: number, feature: string): FrontendSupport {
   const v = value.trim();
-  const m = /^(?:(?:docker\.io|index\.docker\.io|registry-1\.docker\.io)\/)?docker\/(dockerfile|dockerfile-upstream)(?::([^@\s]+))?(@sha256:[0-9a-f]{64})?$/i.exec(v);
-  if (!m) return { ok: false, reason: `the frontend ${v} is not docker/dockerfile, so harden cannot tell whether it supports ADD --checksum` };
-  const tag = m[2];
+  const parts = splitRef(v);
+  if (!parts || !DOCKER_FRONTENDS.has(shortRepository(v).name)) {
+    return { ok: false, reason: `the frontend ${v} is not docker/dockerfile, so harden cannot tell whether it supports ${feature}` };
+  }
+  const tag = parts.tag;
   if (tag === undefined) {
-    if (m[3]) return { ok: false, reason: `the frontend ${v} is pinned by digest alone, so harden cannot tell its version` };
+    if (parts.digest) return { ok: false, reason: `the frontend ${v} is pinned by digest alone, so harden cannot tell its version` };
     return { ok: true };
   }
   if (/^(latest|labs|master|mainline)$/i.test(tag)) return { ok: true };
   const n = /^(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-labs)?$/.exec(tag);
   if (!n) return { ok: false, reason: `the frontend tag ${tag} of ${v} is not a version harden knows` };
   const major = Number(n[1]);
-  if (major !== 1) return major > 1 ? { ok: true } : { ok: false, reason: `the frontend ${v} is older than docker/dockerfile:1.6` };
-  if (n[2] === undefined || Number(n[2]) >= 6) return { ok: true };
-  return { ok: false, reason: `the frontend ${v} is pinned before docker/dockerfile:1.6, which ADD --checksum needs` };
+  if (major !== 1) return major > 1 ? { ok: true } : { ok: false, reason: `the frontend ${v} is older than docker/dockerfile:1.${minor}` };
+  if (n[2] === undefined || Number(n[2]) >= minor) return { ok: true };
+  return { ok: false, reason: `the frontend ${v} is pinned before docker/dockerfile:1.${minor}, which ${feature} needs` };
+}
+
+/** Whether the frontend of a `# syntax=` value supports `ADD --checksum` (docker/dockerfile 1.6 or later). */
+export function frontendAtLeast16(value: string): FrontendSupport {
+  return frontendAtLeast(value, 6, 'ADD --checksum');
 }

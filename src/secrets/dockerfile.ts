@@ -4,6 +4,7 @@ import { offsetAt } from '../engine/text.js';
 import type { Range } from '../engine/types.js';
 import { isSecretName, secretNameFor, type NameOptions } from './names.js';
 import { notASecretValue } from '../compose/documented-env.js';
+import { frontendAtLeast } from '../dockerfile/directives.js';
 
 export interface ArgPlan {
   name: string;
@@ -31,16 +32,12 @@ const rangeOfIns = (lineStarts: readonly number[], ins: Instruction): Range => {
   return { start: offsetAt(lineStarts, r.start.line, r.start.character), end: offsetAt(lineStarts, r.end.line, r.end.character) };
 };
 
-/** `docker/dockerfile:1`, `:1-labs`, `:latest`, `:labs`, `:1.10`, `:1.10.0`… accept `env=` on secret mounts; older pins do not. */
+/**
+ * Whether a `# syntax=` value's frontend accepts `env=` on secret mounts (docker/dockerfile 1.10 or later: `:1`,
+ * `:1-labs`, `:latest`, `:labs`, `:1.10`, `:1.10.0`, no tag…; older pins do not). See frontendAtLeast.
+ */
 export function syntaxSupportsSecretEnv(value: string): boolean {
-  const m = /^(?:docker\.io\/)?docker\/dockerfile(?:-upstream)?:([^@\s]+)/.exec(value.trim());
-  if (!m?.[1]) return false;
-  const tag = m[1].replace(/-labs$/, '');
-  if (tag === 'latest' || tag === 'labs' || tag === '1') return true;
-  const v = /^(\d+)\.(\d+)/.exec(tag);
-  if (!v) return false;
-  const [maj, min] = [Number(v[1]), Number(v[2])];
-  return maj > 1 || (maj === 1 && min >= 10);
+  return frontendAtLeast(value, 10, 'RUN --mount=type=secret,env=').ok;
 }
 
 export function planDockerfile(ast: Dockerfile, text: string, lineStarts: readonly number[], names: NameOptions): DockerfilePlan {

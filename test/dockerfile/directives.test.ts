@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { frontendAtLeast16, parserDirectives } from '../../src/dockerfile/directives.js';
+import { syntaxSupportsSecretEnv } from '../../src/secrets/dockerfile.js';
 
 describe('parserDirectives', () => {
   it('reads known directives at the very top, with blanks and any case, CRLF too', () => {
@@ -35,7 +36,30 @@ describe('frontendAtLeast16', () => {
     ['docker/dockerfile:0.9', false],
     ['docker/dockerfile@sha256:' + 'a'.repeat(64), false],
     ['example.com/my/frontend:1', false],
+    ['index.docker.io/docker/dockerfile:1.6', true],
+    ['registry-1.docker.io/docker/dockerfile-upstream:1.7', true],
+    ['localhost:5000/docker/dockerfile:1', false],
+    ['docker/dockerfile:1.6.0-rc1', false],
   ])('%s → %s', (value, ok) => {
     expect(frontendAtLeast16(value).ok).toBe(ok);
+  });
+});
+
+describe('syntaxSupportsSecretEnv: the same frontend reading, for 1.10', () => {
+  it.each([
+    ['docker/dockerfile:1', true],
+    ['docker/dockerfile', true],
+    ['docker/dockerfile:1.10', true],
+    ['docker/dockerfile:1.10.0-labs', true],
+    ['docker.io/docker/dockerfile:1.11', true],
+    ['index.docker.io/docker/dockerfile:1-labs', true],
+    ['docker/dockerfile:master', true],
+    ['docker/dockerfile:2', true],
+    ['docker/dockerfile:1.9', false],
+    ['docker/dockerfile:1.4', false],
+    ['docker/dockerfile@sha256:' + 'a'.repeat(64), false],
+    ['example.com/frontend:1.10', false],
+  ])('%s → %s', (value, ok) => {
+    expect(syntaxSupportsSecretEnv(value)).toBe(ok);
   });
 });
