@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { version } from './version.js';
 import type { FileKind, Finding, Preset, Severity } from './engine/types.js';
 import type { HardenOptions, HardenResult } from './api.js';
+import type { FileResult } from './engine/run.js';
 
 const EXIT_OK = 0;
 const EXIT_FINDINGS = 1;
@@ -327,7 +328,14 @@ function stripFinding(f: Finding) {
 async function runCheck(paths: string[], flags: CommonFlags & { format?: string; failOn?: string; sarif?: string }): Promise<number> {
   const api = await import('./api.js');
   const opts = await toOptions(paths, flags);
-  const r = await withProgress(opts, flags.color, (o) => api.check(o));
+  // Each file's result is kept as the output needs it: without its text unless SARIF is written (its fingerprints
+  // read the findings' lines), so what stays in memory grows with the findings, not with the files' texts.
+  const keepText = flags.format === 'sarif' || flags.sarif !== undefined;
+  const kept: FileResult[] = [];
+  const keep = (f: FileResult): void => void kept.push({ ...f, before: '', after: '' });
+  const run = await withProgress(opts, flags.color, (o) => api.check(keepText ? o : { ...o, onFile: keep }));
+  // In the order of a collecting run (by path; onFile sees processing order).
+  const r = keepText ? run : { ...run, files: kept.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) };
   const findings = r.files.flatMap((f) => f.findings);
   const sarif = async () => {
     const { toSarif } = await import('./output/sarif.js');

@@ -118,6 +118,23 @@ describe('harden CLI basics', () => {
     expect(log.runs[0]?.results.map((x) => x.ruleId)).toEqual(['compose-bind-localhost']);
   });
 
+  it('check prints findings and JSON files in path order, whatever order the files were processed in', async () => {
+    // Compose files are processed first; the output is by path, as the API's collected results are.
+    const cwd = tmpTree({
+      '.git/HEAD': 'x',
+      'a/Dockerfile': 'FROM scratch\nADD app.txt /app/\n',
+      'b/compose.yaml': 'services:\n  db:\n    image: postgres:16\n    ports: ["5432:5432"]\n',
+      'c/Dockerfile': 'FROM scratch\nADD run.sh /run.sh\n',
+    });
+    const args = ['check', '--offline', '--only', 'compose-bind-localhost,dockerfile-add-to-copy'];
+    const text = await hardenInProcess(args, { cwd });
+    expect(text.code).toBe(1);
+    expect(text.stdout.trim().split('\n').map((l) => l.split(':')[0])).toEqual(['a/Dockerfile', 'b/compose.yaml', 'c/Dockerfile']);
+    const json = await hardenInProcess([...args, '--format', 'json'], { cwd });
+    const out = JSON.parse(json.stdout) as { files: { path: string; findings: unknown[] }[] };
+    expect(out.files.map((f) => [f.path, f.findings.length])).toEqual([['a/Dockerfile', 1], ['b/compose.yaml', 1], ['c/Dockerfile', 1]]);
+  });
+
   it('lists rules as JSON', async () => {
     const r = await hardenInProcess(['rules', '--format', 'json'], { cwd: tmpTree() });
     expect(r.code).toBe(0);
