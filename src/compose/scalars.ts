@@ -55,42 +55,64 @@ function styleOf(node: Scalar): ScalarStyle | 'BLOCK' {
 
 const cache = new Map<string, boolean>();
 
+/** Letters, digits and `_ . / -`, starting with a letter: plain in block and flow context, never an indicator. */
+const WORD = /^[A-Za-z][\w./-]*$/;
+/**
+ * Words of that shape left to the parse: booleans and null in some spelling, and `e1`, `E-5`… (the library's YAML 1.1
+ * float pattern takes an exponent without digits before it).
+ */
+const WORD_TO_PARSE = /^(?:y|n|yes|no|true|false|on|off|null)$|^[eE][-+\d]/i;
+/** Digits with one unit letter (`10m`, `512M`, `2G`): no YAML 1.1 or 1.2 number or timestamp has that shape. */
+const SIZE = /^\d+[A-Za-z]$/;
+/** Digits, or digits with one dot between digits: an integer or a float under both versions. */
+const NUMBER = /^\d+(?:\.\d+)?$/;
+
+/**
+ * plainIsSafe without parsing, for the shapes that settle it (most keys, sizes, numbers): undefined for any other
+ * value. test/compose/plain-scalars.test.ts checks it against plainIsSafeByParsing.
+ */
+export function plainIsSafeByShape(value: string): boolean | undefined {
+  if (WORD.test(value)) return WORD_TO_PARSE.test(value) ? undefined : true;
+  if (SIZE.test(value)) return true;
+  if (NUMBER.test(value)) return false;
+  return undefined;
+}
+
 /**
  * Whether `value` can be written as a plain scalar and still read back as exactly that string, in block or flow
  * context, under both YAML 1.2 (the `yaml` library, compose-go) and YAML 1.1 (PyYAML, docker-compose v1: `8080:80`
  * there is a base-60 number, `yes`/`on` are booleans).
  */
 export function plainIsSafe(value: string, flow = false): boolean {
+  const shaped = plainIsSafeByShape(value);
+  if (shaped !== undefined) return shaped;
   const k = `${flow ? 'f' : 'b'}${value}`;
   const hit = cache.get(k);
   if (hit !== undefined) return hit;
-  let ok = value !== '' && value === value.trim() && !/[\r\n\t]/.test(value) && !/^[-?:](\s|$)/.test(value);
-  if (ok) {
-    for (const version of ['1.2', '1.1'] as const) {
-      const src = flow ? `[${value}]` : `k: ${value}\n`;
-      const doc = parseDocument(src, { version, logLevel: 'silent' });
-      if (doc.errors.length > 0 || doc.warnings.length > 0) {
-        ok = false;
-        break;
-      }
-      // An alias of an anchor the probe lacks (`*.example.com`) throws when read: such text is no plain string.
-      let js: unknown;
-      try {
-        js = doc.toJS();
-      } catch {
-        ok = false;
-        break;
-      }
-      const got = flow ? (Array.isArray(js) && js.length === 1 ? js[0] : undefined) : (js as Record<string, unknown> | null)?.k;
-      if (got !== value) {
-        ok = false;
-        break;
-      }
-    }
-  }
+  const ok = plainIsSafeByParsing(value, flow);
   if (cache.size > 5000) cache.clear();
   cache.set(k, ok);
   return ok;
+}
+
+/** plainIsSafe by writing the value as plain YAML and reading it back with both versions (no cache, no shortcut). */
+export function plainIsSafeByParsing(value: string, flow = false): boolean {
+  if (value === '' || value !== value.trim() || /[\r\n\t]/.test(value) || /^[-?:](\s|$)/.test(value)) return false;
+  for (const version of ['1.2', '1.1'] as const) {
+    const src = flow ? `[${value}]` : `k: ${value}\n`;
+    const doc = parseDocument(src, { version, logLevel: 'silent' });
+    if (doc.errors.length > 0 || doc.warnings.length > 0) return false;
+    let js: unknown;
+    try {
+      js = doc.toJS();
+    } catch {
+      // An alias of an anchor the probe lacks (`*.example.com`) throws when read: such text is no plain string.
+      return false;
+    }
+    const got = flow ? (Array.isArray(js) && js.length === 1 ? js[0] : undefined) : (js as Record<string, unknown> | null)?.k;
+    if (got !== value) return false;
+  }
+  return true;
 }
 
 /** A YAML double-quoted scalar for `value` (escapes `\`, `"` and control characters). */
