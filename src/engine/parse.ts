@@ -5,6 +5,7 @@ import { computeLineStarts, detectEol } from './text.js';
 import { memoiseDockerfileArguments } from './derive.js';
 import { patchHeredocProbe } from './dockerfile-probe.js';
 import { HostYamlError, shellHost, shellSnippets } from './shell-hosts.js';
+import { patchYamlParser } from './yaml-parser.js';
 import type { FileKind, ParsedCompose, ParsedDockerfile, ParsedFile, ParsedKubernetes, ParsedShell, ParsedSource } from './types.js';
 
 export class ParseError extends Error {
@@ -25,6 +26,7 @@ const DOCKERFILE_INSTRUCTIONS = new Set([
 
 memoiseDockerfileArguments(Instruction.prototype);
 patchHeredocProbe();
+patchYamlParser();
 
 export function parseDockerfile(path: string, absPath: string | undefined, text: string): ParsedDockerfile {
   const ast = DockerfileParser.parse(text);
