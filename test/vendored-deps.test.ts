@@ -81,6 +81,21 @@ describe('dist/ and its bundled dependencies', () => {
     expect(r).toEqual({ patched: true, calls: 1, n: 2 });
   });
 
+  it("dist's yaml token step patches the bundled yaml's Parser, which parses as before", () => {
+    const r = node(`
+      import { Parser, parseAllDocuments } from './dist/vendor/yaml.js';
+      const original = Parser.prototype.next;
+      await import('./dist/src/engine/parse.js');
+      const patched = Parser.prototype.next !== original;
+      const text = 'a: &x {b: 1}\\nc: *x\\nd: |\\n  l\\ne: [1, "2"\\n';
+      const p = new Parser();
+      p.next = original;
+      const same = JSON.stringify([...new Parser().parse(text)]) === JSON.stringify([...p.parse(text)]);
+      console.log(JSON.stringify({ patched, same, errors: parseAllDocuments(text)[0].errors.length }));
+    `);
+    expect(r).toEqual({ patched: true, same: true, errors: 1 });
+  });
+
   it("a user's codemod using the real yaml's type guards and dockerfile-ast's getKeyword() works on dist's parses", () => {
     const dir = tmpTree({
       'compose.yaml': 'services:\n  web:\n    image: nginx:1.25.3\n    ports: ["8080:80"]\n',

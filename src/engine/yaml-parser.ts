@@ -7,8 +7,9 @@
  * tokens) that lookup is about 5% of what parsing costs. The replacement below is the library's own `next`, unchanged
  * but for that line; the switch is read once, when the patch is installed (set, the library's method is kept).
  *
- * It is installed only over the exact method it replaces: `EXPECTED` is the library's source of `next` (whitespace
- * aside), and a version of `yaml` whose `next` reads differently keeps its own method.
+ * It is installed only over the exact method it replaces: `EXPECTED` is the library's source of `next` (layout and
+ * quote marks aside, as in dist's bundled copy), and a version of `yaml` whose `next` reads differently keeps its own
+ * method.
  */
 import { CST, Parser } from 'yaml';
 
@@ -83,7 +84,8 @@ const EXPECTED = `*next(source) {
     }`;
 
 const { tokenType } = CST;
-const squash = (s: string): string => s.replace(/\s+/g, ' ').trim();
+/** Source text up to layout and quote marks: the bundle of dist/vendor/yaml.js reprints the library's code. */
+const squash = (s: string): string => s.replace(/'/g, '"').replace(/\s+/g, ' ').replace(/\s*([{}();,])\s*/g, '$1').trim();
 
 /** The library's `next` without the environment read. */
 function* next(this: Internals, source: string): Generator<unknown, void> {
