@@ -86,7 +86,7 @@ function frontendState(file: ParsedDockerfile, options: Readonly<Record<string, 
   }
   if (options.addSyntax === false) return { kind: 'blocked', reason: 'the file has no # syntax= directive (option addSyntax is off); --checksum needs docker/dockerfile:1.6 or later' };
   const frontend = typeof options.frontend === 'string' && options.frontend.trim() ? options.frontend.trim() : DEFAULT_FRONTEND;
-  return { kind: 'add', edit: insertAt(0, `# syntax=${frontend}${file.eol}`) };
+  return { kind: 'add', edit: { ...insertAt(0, `# syntax=${frontend}${file.eol}`), shared: true } };
 }
 
 function addReport(file: ParsedDockerfile, site: AddSite, front: FrontendState, answers: Answers): Report | undefined {

@@ -9,7 +9,7 @@ import {
 } from '../src/compose/index.js';
 import { guessReason, hardeningLookups, partialOverrides, readImageConfig, serviceEvidence, serviceImage, serviceViews, type ServiceView } from '../src/compose/hardening.js';
 import { KNOWLEDGE_FILE, serviceKnowledge } from '../src/compose/knowledge.js';
-import { sharedNote, sharer } from '../src/compose/share.js';
+import { inheritanceClaims, sharedNote, sharer } from '../src/compose/share.js';
 import { privilegeGainNeeds, type PrivilegeGainNeeds } from '../src/evidence/index.js';
 import { loadShell } from '../src/shell/index.js';
 import { knowledgeBaseTable } from '../src/compose/image-kb.js';
@@ -124,6 +124,7 @@ ${knowledgeBaseTable(['privilegeGain'])}
     const skipped = partialOverrides(file);
     const bare = all.filter((svc) => lookupMerged(svc, 'security_opt').length === 0 && !skipped.has(svc.node));
     const share = sharer(file, { key: 'security_opt', value: ['no-new-privileges:true'], extension: 'x-security-opt', anchor: 'no-new-privileges' }, bare.map((svc) => ({ doc: svc.doc, map: svc.node, safety: nodeSafety.get(svc.node) ?? safetyOf(svc) })));
+    const claimsOf = inheritanceClaims('security_opt', bare);
     for (const svc of all) {
       const lists = lookupMerged(svc, 'security_opt');
       const entries = lists.flatMap((l) => stringItems(svc.doc, l.value));
@@ -170,7 +171,7 @@ ${knowledgeBaseTable(['privilegeGain'])}
       ctx.report({
         range: rangeOf(svc.keyNode),
         message: (svc.alias ? `${base} Added to the anchor \`&${svc.alias.source}\` it is an alias of.` : base) + sharedNote(block, 'security_opt') + verdict(safety),
-        fix: fix('Add security_opt: [no-new-privileges:true]', safety, block?.edits ?? [insertPair(file, svc.doc, svc.node, 'security_opt', ['no-new-privileges:true'])]),
+        fix: { ...fix('Add security_opt: [no-new-privileges:true]', safety, block?.edits ?? [insertPair(file, svc.doc, svc.node, 'security_opt', ['no-new-privileges:true'])]), claims: claimsOf(svc) },
       });
     }
   },

@@ -64,7 +64,8 @@ export function topLevelEdit(file: ParsedCompose, doc: Document.Parsed, add: rea
   if (!top) {
     const rootInd = ' '.repeat(columnOf(text, rangeOf(root.items[0]?.key as never).start));
     const at = lineAfter(text, rangeOf(root).end);
-    return insertAt(at, linesAt(text, at, [`${rootInd}secrets:`, ...body(rootInd + unit)], eol));
+    // A new last key of the root: other codemods' entries ending there (the last service's) go first, in the same pass.
+    return { ...insertAt(at, linesAt(text, at, [`${rootInd}secrets:`, ...body(rootInd + unit)], eol)), adds: { to: rangeOf(root).start, keys: ['secrets'] } };
   }
   if (top.value === null || (isScalar(top.value) && top.value.value === null)) {
     const keyCol = columnOf(text, rangeOf(top.key as never).start);
@@ -73,6 +74,8 @@ export function topLevelEdit(file: ParsedCompose, doc: Document.Parsed, add: rea
   }
   if (isMap(top.value) && top.value.flow !== true && top.value.items.length > 0) {
     const at = lineAfter(text, rangeOf(top.value).end);
+    // No `adds`: another service's fix adding to this list was planned without this one's names (it may name the same
+    // variable's secret otherwise), so it waits for the next pass.
     return insertAt(at, linesAt(text, at, body(childIndent(text, top.value, unit)), eol));
   }
   return undefined;
@@ -90,7 +93,9 @@ function serviceListEdit(file: ParsedCompose, svc: ServiceInfo, names: readonly 
     if (!last || svc.node.flow) return undefined;
     const at = lineAfter(text, rangeOf((last.value ?? last.key) as never).end);
     const ind = ' '.repeat(svc.envPair ? keyCol : columnOf(text, rangeOf(svc.node.items[0]?.key as never).start));
-    return insertAt(at, linesAt(text, at, [`${ind}secrets:`, ...names.map((n) => `${ind}  - ${n}`)], eol));
+    // Right after `environment:` (entries other codemods add at the end of the service come after it), else at the end.
+    const adds = { to: rangeOf(svc.node).start, keys: ['secrets'], ...(svc.envPair ? { after: true as const } : {}) };
+    return { ...insertAt(at, linesAt(text, at, [`${ind}secrets:`, ...names.map((n) => `${ind}  - ${n}`)], eol)), adds };
   }
   if (sp.value === null || (isScalar(sp.value) && sp.value.value === null)) {
     const at = lineAfter(text, rangeOf(sp.key as never).end);
@@ -609,9 +614,12 @@ extension that services merge or alias are reported on each service (changing th
             continue;
           }
           const same = edits.find((x) => x.start === e.start && x.end === e.start && e.end === e.start);
-          if (same) {
+          if (same && !(same.adds && e.adds && !/^\r?\n/.test(e.text))) {
             // Both insertions at the end of the file: the service's list first, then the top-level secrets.
-            edits.splice(edits.indexOf(same), 1, { ...same, text: same.text + (same.text.endsWith('\n') ? e.text.replace(/^\r?\n/, '') : e.text) });
+            // Entries of two mappings as one edit, which others' entries there wait for: when one does not say where it
+            // adds, or the file has no final newline (the second would repeat the first line break). Else they stay
+            // apart: the engine puts the service's first, then other codemods' entries, then the root's.
+            edits.splice(edits.indexOf(same), 1, { start: same.start, end: same.end, text: same.text + (same.text.endsWith('\n') ? e.text.replace(/^\r?\n/, '') : e.text) });
           } else edits.push(e);
         }
         const parts = planned.map((p) => {

@@ -69,7 +69,7 @@ function runDockerfile(ctx: CodemodContext, file: ParsedDockerfile): void {
       continue;
     }
     const edits: Edit[] = [];
-    if (!plan.syntax.present) edits.push(insertAt(0, SYNTAX_LINE + file.eol));
+    if (!plan.syntax.present) edits.push({ ...insertAt(0, SYNTAX_LINE + file.eol), shared: true });
     const end = a.arg.end < file.text.length && file.text[a.arg.end] === '\r' ? a.arg.end + 2 : file.text[a.arg.end] === '\n' ? a.arg.end + 1 : a.arg.end;
     edits.push(remove({ start: a.arg.start, end }));
     for (const at of a.runs) edits.push(insertAt(at, `--mount=type=secret,id=${a.id},env=${a.name} `));

@@ -16,9 +16,10 @@
  * - Otherwise (fewer services, a flow-style root, an older format, a service defined before the extension would be),
  *   `share` answers undefined and the codemod writes the block in the service, as before.
  *
- * The engine applies one creating fix per pass (the extension's insertions of all services land on the same offset
- * and conflict); on the next pass the codemod sees the extension and the other services reference it. A service whose
- * value is an alias of the shared block has the key, so a second run changes nothing.
+ * Every service's fix carries the extension's insertion, the same edit at the same offset, marked `shared`: the engine
+ * makes it once and applies every service's fix in the same pass (one pass each used to be needed: the first fix wrote
+ * the extension, the others referenced it on the next pass). A service whose value is an alias of the shared block has
+ * the key, so a second run changes nothing.
  *
  * **Grouped by safety.** A codemod's fixes for the services of one file need not have the same safety
  * (compose-no-new-privileges is safe for an image the knowledge base knows, unsafe for one it does not). Every fix that
@@ -27,15 +28,15 @@
  * keeps no reference. The threshold is counted within each safety: a new extension is written only for
  * `SHARE_MIN_SERVICES` services whose fixes have the same safety, so a safe run never adds a block for one or two services
  * because unsafe fixes it does not apply would have shared it. Both classes write the same definition at the same offset
- * (same extension and anchor name), so when both reach the threshold the first fix applied writes it and the others
- * reference it on the next pass: one block, whichever run applies it. An extension the file already has is referenced by
+ * (same extension and anchor name, one shared edit), so when both reach the threshold the block is written once: one
+ * block, whichever run applies it. An extension the file already has is referenced by
  * fixes of any safety (it is there whether or not a fix is applied).
  */
 import { isMap, isPair, isScalar, isSeq, type Document, type Node, type YAMLMap } from 'yaml';
 import type { Edit, ParsedCompose, Safety } from '../engine/types.js';
 import { blockBody, columnOf, indentStyle, insertPairText, linesText, type NewValue } from './insert.js';
 import { rangeOf, scalarText } from './scalars.js';
-import { isMergeKey, ownPair, resolveNode } from './services.js';
+import { isMergeKey, ownPair, resolveNode, type ComposeService } from './services.js';
 import { anchorView } from './anchors.js';
 
 /** From this many services of one document receiving the same block, a new `x-` extension is written. */
@@ -57,7 +58,7 @@ export interface Shared {
   anchor: string;
   /** The extension's key when the block is (or will be) a top-level `x-` extension; undefined for another node. */
   extension?: string;
-  /** True when this fix writes the extension (the other services reference it on the next pass). */
+  /** True when this fix carries the extension's definition (a shared edit: the engine writes it once for every fix carrying it). */
   creates: boolean;
 }
 
@@ -139,7 +140,7 @@ function planDoc(file: ParsedCompose, doc: Document.Parsed, spec: ShareSpec): Do
   const lines = [`${pad}${extension}: &${anchor}`, ...blockBody(spec.value, col, indentStyle(text, doc)), ''];
   const prev = text.slice(text.lastIndexOf('\n', at - 2) + 1, Math.max(at - 1, 0)).replace(/\r$/, '');
   if (at > 0 && prev.trim() !== '' && !prev.startsWith('---')) lines.unshift('');
-  return { anchor, extension, existing: false, after: at, define: { start: at, end: at, text: linesText(text, at, lines, eol) } };
+  return { anchor, extension, existing: false, after: at, define: { start: at, end: at, text: linesText(text, at, lines, eol), shared: true } };
 }
 
 /**
@@ -199,4 +200,16 @@ export function same(doc: Document.Parsed, node: unknown, v: NewValue): boolean 
     const p = n.items.find((q) => isPair(q) && !isMergeKey(q.key) && isScalar(q.key) && String(q.key.value) === k);
     return p !== undefined && isPair(p) && same(doc, p.value, x);
   });
+}
+
+/**
+ * The `claims` of the fixes giving `what` (`logging`) to the services that have none (`bare`): each claims its own
+ * service's and those of the bare services it inherits from (`extends:`, or `<<:` of that service's anchor). A service
+ * inheriting from one whose fix is applied waits for the next pass, where it has the key through what it inherits and
+ * gets no fix, as when every service's fix waited for the shared block to be written; a second copy would be redundant.
+ */
+export function inheritanceClaims(what: string, bare: readonly ComposeService[]): (svc: ComposeService) => string[] {
+  const claimOf = new Map<YAMLMap, string>();
+  for (const svc of bare) if (!claimOf.has(svc.node)) claimOf.set(svc.node, `${what} of service ${svc.name}${svc.docIndex > 0 ? ` (document ${svc.docIndex + 1})` : ''}`);
+  return (svc) => [...new Set(svc.sources.map((s) => claimOf.get(s.map)).filter((c): c is string => c !== undefined))];
 }

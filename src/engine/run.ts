@@ -404,10 +404,15 @@ export async function processFile(input: FileInput, opts: ProcessOptions): Promi
     }
 
     const fixes = applicable.map((r) => effectiveFix(r) as Fix);
-    const { output, applied: idx, edits } = applyFixes(text, fixes);
+    const { output, applied: idx, edits, made } = applyFixes(text, fixes);
     if (idx.length === 0) return finish(parsed, kept);
     const appliedReports = idx.map((i) => applicable[i] as RawReport);
-    for (const r of appliedReports) applied.push({ ...toFinding(parsed, r, 'applied', origin), pass });
+    appliedReports.forEach((r, k) => {
+      const f = toFinding(parsed, r, 'applied', origin);
+      // An applied fix names the edits it made: a shared block another fix of the pass wrote is not its change.
+      const own = made[k];
+      applied.push({ ...f, ...(f.fix && own && own.length !== f.fix.edits.length ? { fix: { ...f.fix, edits: own } } : {}), pass });
+    });
     origin.passes.push(edits);
     lastAppliedIds = [...new Set(appliedReports.map((r) => r.enabled.codemod.id))];
     if (history.includes(output)) {

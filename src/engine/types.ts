@@ -50,11 +50,20 @@ export interface Range {
 export interface Edit extends Range {
   text: string;
   /**
-   * Set on an insertion adding `keys` as the last entries of the mapping that starts at offset `to` (what
-   * `insertPair` writes). Such insertions from different fixes at the end of one mapping go in one pass, in fix order,
-   * when they add different keys; any other edits that touch wait for the next pass.
+   * Set on an insertion adding entries (`keys`) to the block mapping that starts at offset `to`, at its end (what
+   * `insertPair` writes), or with `after`, right after the entry before the insertion (compose-secrets' `secrets:`
+   * after `environment:`). With `from`, the text first adds entries to a collection nested in that mapping, starting at
+   * `from` and ending at the same place (a merged insertion, deepest entries first). Insertions of different fixes at
+   * one offset that all say so go in one pass when an order of them keeps every entry in its collection (see
+   * `applyFixes`); any other edits that touch wait for the next pass.
    */
-  adds?: { to: number; keys: readonly string[] };
+  adds?: { to: number; keys: readonly string[]; from?: number; after?: true };
+  /**
+   * Set on an edit other fixes may carry too, for a change they all need (the shared `x-logging` block each service's
+   * fix writes, the `# syntax=` line): a later fix's identical edit (same range and text, also `shared`) is not
+   * applied again, and does not keep that fix from the pass.
+   */
+  shared?: true;
 }
 
 /** A set of edits applied whole or not at all. */

@@ -6,22 +6,26 @@ import { describe, expect, it } from 'vitest';
 import { applyFixes, offsetBefore } from '../../src/engine/edits.js';
 import type { Edit, Fix } from '../../src/engine/types.js';
 
-function reference(text: string, fixes: readonly Fix[]): { output: string; applied: number[]; edits: Edit[] } {
+function reference(text: string, fixes: readonly Fix[]): { output: string; applied: number[]; edits: Edit[]; made: Edit[][] } {
   const overlap = (a: Edit, b: Edit) => a.start <= b.end && b.start <= a.end;
   const accepted: Edit[] = [];
   const applied: number[] = [];
+  const made: Edit[][] = [];
   fixes.forEach((f, i) => {
     const sorted = [...f.edits].sort((x, y) => x.start - y.start || x.end - y.end);
     if (sorted.some((e, k) => e.start < 0 || e.end > text.length || e.start > e.end || (k > 0 && e.start < (sorted[k - 1] as Edit).end))) return;
     if (f.edits.length === 0) return;
-    if (f.edits.some((e) => accepted.some((a) => overlap(a, e)))) return;
-    accepted.push(...f.edits);
+    // A shared edit identical to a shared one of an earlier fix is that edit, made once.
+    const fresh = f.edits.filter((e) => !(e.shared && accepted.some((a) => a.shared && a.start === e.start && a.end === e.end && a.text === e.text)));
+    if (fresh.some((e) => accepted.some((a) => overlap(a, e)))) return;
+    accepted.push(...fresh);
     applied.push(i);
+    made.push(fresh);
   });
   accepted.sort((a, b) => b.start - a.start || b.end - a.end);
   let output = text;
   for (const e of accepted) output = output.slice(0, e.start) + e.text + output.slice(e.end);
-  return { output, applied, edits: accepted.reverse() };
+  return { output, applied, edits: accepted.reverse(), made };
 }
 
 function referenceOffsetBefore(edits: readonly Edit[], offset: number, bias: 'start' | 'end'): number {
@@ -45,7 +49,7 @@ function rng(seed: number): (n: number) => number {
 }
 
 describe('applyFixes', () => {
-  it('matches the one-by-one definition on random fixes (overlaps, touching edits, inserts at one place)', () => {
+  it('matches the one-by-one definition on random fixes (overlaps, touching edits, inserts at one place, shared edits)', () => {
     for (let seed = 1; seed <= 300; seed++) {
       const r = rng(seed);
       const text = 'abcdefghijklmnopqrstuvwxyz0123456789'.slice(0, 5 + r(30));
@@ -58,6 +62,8 @@ describe('applyFixes', () => {
           at = end + r(3);
         }
         if (r(10) === 0) edits.push({ start: text.length + 1, end: text.length + 2, text: 'bad' });
+        // The same shared edit in several fixes (a block each fix carries), sometimes not marked shared.
+        if (r(4) === 0) edits.push({ start: 3, end: 3, text: '<s>', ...(r(4) ? { shared: true as const } : {}) });
         return { title: `f${k}`, safety: 'safe', edits: r(2) ? edits : edits.reverse() };
       });
       expect(applyFixes(text, fixes), `seed ${seed}`).toEqual(reference(text, fixes));

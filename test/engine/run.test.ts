@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyFixes, offsetBefore } from '../../src/engine/edits.js';
+import { applyFixes, offsetBefore, order } from '../../src/engine/edits.js';
 import { processText, type EnabledCodemod } from '../../src/engine/run.js';
 import { AnswerStore } from '../../src/engine/lookups.js';
 import { isMap } from 'yaml';
@@ -15,6 +15,7 @@ import { composeLogLimits } from '../../codemods/compose-log-limits.js';
 import { composeNoNewPrivileges } from '../../codemods/compose-no-new-privileges.js';
 import { composeReadOnly } from '../../codemods/compose-read-only.js';
 import { composeResourceLimits } from '../../codemods/compose-resource-limits.js';
+import { loadCases, runCase } from '../support/fixtures.js';
 
 function run(kind: FileKind, text: string, codemods: Codemod[], opts: { unsafe?: boolean; check?: boolean } = {}) {
   const enabled: EnabledCodemod[] = codemods.map((codemod) => ({ codemod, options: {} }));
@@ -256,12 +257,18 @@ describe('entries added to one mapping by different codemods', () => {
     );
   });
 
-  it('the same key twice, or entries of a nested mapping ending at the same place, still wait for the next pass', async () => {
+  it('the same key twice still waits for the next pass', async () => {
     const same = await run('compose', compose, [adder('a-init', 'init', true), adder('b-init', 'init', false)]);
     expect(same.applied.map((a) => a.codemodId)).toEqual(['a-init', 'a-init']);
     expect(same.after).not.toContain('init: false');
+  });
+
+  it('entries of a nested mapping ending at the same place go first, in the same pass, whichever codemod comes first', async () => {
     const nested = await run('compose', compose, [adder('a-read-only', 'read_only', true), adder('b-resources', 'resources', 'x', true)]);
-    expect(passes(nested)).toBe(2);
+    expect(passes(nested)).toBe(1); // 2 passes when the nested mapping's entry waited
+    const reversed = await run('compose', compose, [adder('a-resources', 'resources', 'x', true), adder('b-read-only', 'read_only', true)]);
+    expect(passes(reversed)).toBe(1);
+    expect(reversed.after).toBe(nested.after);
     expect(nested.after).toBe(
       'services:\n  web:\n    image: nginx\n    read_only: true\n  db:\n    image: postgres\n    deploy:\n      replicas: 1\n      resources: x\n    read_only: true\n',
     );
@@ -273,8 +280,11 @@ describe('entries added to one mapping by different codemods', () => {
       { start: 9, end: 9, text: '    a: 1\n    b: 2\n', adds: { to: 3, keys: ['a', 'b'] } },
     ]);
     expect(mergeInsertions([at('    a: 1\n', { to: 3, keys: ['a'] })])[0]?.adds).toEqual({ to: 3, keys: ['a'] });
-    // Entries of another (nested) mapping, an insertion that is no entry, or the same key twice: no `adds`.
-    expect(mergeInsertions([at('    a: 1\n', { to: 3, keys: ['a'] }), at('      b: 2\n', { to: 5, keys: ['b'] })])[0]?.adds).toBeUndefined();
+    // Entries of a nested mapping ending there first: `from` names it, `keys` are the outer mapping's.
+    expect(mergeInsertions([at('    a: 1\n', { to: 3, keys: ['a'] }), at('      b: 2\n', { to: 5, keys: ['b'] })])[0]).toEqual({
+      start: 9, end: 9, text: '      b: 2\n    a: 1\n', adds: { to: 3, keys: ['a'], from: 5 },
+    });
+    // An insertion that is no entry, or the same key twice: no `adds`.
     expect(mergeInsertions([at('    a: 1\n', { to: 3, keys: ['a'] }), at('      - x\n')])[0]?.adds).toBeUndefined();
     expect(mergeInsertions([at('    a: 1\n', { to: 3, keys: ['a'] }), at('    a: 2\n', { to: 3, keys: ['a'] })])[0]?.adds).toBeUndefined();
   });
@@ -289,5 +299,75 @@ describe('entries added to one mapping by different codemods', () => {
     let oneByOne = text;
     for (const c of all) oneByOne = (await run('compose', oneByOne, [c], { unsafe: true })).after;
     expect(together.after).toBe(oneByOne);
+  });
+});
+
+describe('insertions at one place from different fixes', () => {
+  /** An insertion at offset 20 adding `keys` to the mapping starting at `to`. */
+  const entry = (to: number, keys: string[], more: { from?: number; after?: true } = {}, text = keys.join('')) => ({ start: 20, end: 20, text, adds: { to, keys, ...more } });
+
+  it('orders them deeper collection first, then entries after an entry, then entries at the end in fix order', () => {
+    // A mapping nested in another (starting later, ending at the same place): its entries first, whichever fix is first.
+    expect(order(entry(5, ['a']), entry(10, ['b']))).toBe(1);
+    expect(order(entry(10, ['b']), entry(5, ['a']))).toBe(-1);
+    // One mapping: fix order, unless the later one goes right after an entry (`secrets:` after `environment:`).
+    expect(order(entry(5, ['a']), entry(5, ['b']))).toBe(-1);
+    expect(order(entry(5, ['a']), entry(5, ['b'], { after: true }))).toBe(1);
+    expect(order(entry(5, ['b'], { after: true }), entry(5, ['a']))).toBe(-1);
+    // A merged insertion (entries of the nested mapping, then of the outer one) goes before an outer-only one of a
+    // later fix, not before one of an earlier fix (that would turn the outer mapping's fix order around).
+    expect(order(entry(5, ['b'], { from: 10 }), entry(5, ['a']))).toBe(-1);
+    expect(order(entry(5, ['a']), entry(5, ['b'], { from: 10 }))).toBe(0);
+    expect(order(entry(10, ['c']), entry(5, ['b'], { from: 10 }))).toBe(-1);
+  });
+
+  it('still sends truly conflicting ones to the next pass', () => {
+    expect(order(entry(5, ['a']), entry(5, ['a']))).toBe(0); // the same key twice
+    expect(order(entry(5, ['a'], { after: true }), entry(5, ['b'], { after: true }))).toBe(0); // both right after one entry
+    expect(order({ start: 20, end: 20, text: 'x' }, entry(5, ['a']))).toBe(0); // one does not say where it adds
+    expect(order(entry(5, ['a']), { ...entry(5, ['b']), end: 21 })).toBe(0); // a replacement
+    const r = applyFixes('0123456789012345678901234', [
+      { title: 'a', safety: 'safe', edits: [entry(5, ['a'], {}, 'A')] },
+      { title: 'b', safety: 'safe', edits: [entry(5, ['a'], {}, 'B')] }, // same key: waits
+      { title: 'c', safety: 'safe', edits: [{ start: 18, end: 20, text: 'C' }] }, // touches: waits
+      { title: 'd', safety: 'safe', edits: [entry(10, ['d'], {}, 'D')] }, // nested: first
+      { title: 'e', safety: 'safe', edits: [entry(5, ['e'], { after: true }, 'E')] }, // after an entry: before `a`
+    ]);
+    expect(r.applied).toEqual([0, 3, 4]);
+    expect(r.output).toBe('01234567890123456789DEA01234');
+  });
+
+  it('makes a shared edit once, and applies every fix carrying it in the same pass', () => {
+    const block = { start: 0, end: 0, text: 'X', shared: true as const };
+    const r = applyFixes('abcdef', [
+      { title: 'a', safety: 'safe', edits: [block, { start: 2, end: 2, text: '1' }] },
+      { title: 'b', safety: 'safe', edits: [{ ...block }, { start: 4, end: 4, text: '2' }] },
+      { title: 'c', safety: 'safe', edits: [{ start: 0, end: 0, text: 'X' }] }, // the same text, not shared: waits
+    ]);
+    expect(r.applied).toEqual([0, 1]);
+    expect(r.output).toBe('Xab1cd2ef');
+  });
+
+  const fixture = (codemod: string, name: string) => {
+    const c = loadCases().find((x) => x.codemodId === codemod && x.name === name);
+    if (!c) throw new Error(`no fixture ${codemod}/${name}`);
+    return c;
+  };
+  const lastPass = (r: { applied: { pass?: number }[] }) => Math.max(...r.applied.map((a) => a.pass ?? 0));
+
+  it('a shared x-logging block, each service\'s keys and a moved secret land in one pass (fixture compose-secrets/with-hardening-one-pass)', async () => {
+    const c = fixture('compose-secrets', 'with-hardening-one-pass');
+    const r = await runCase(c);
+    expect(r.after).toBe(c.output);
+    expect(new Set(r.applied.map((a) => a.codemodId))).toEqual(new Set(['compose-secrets', 'compose-log-limits', 'compose-resource-limits']));
+    expect(lastPass(r)).toBe(1); // more when every service but the first waited for the shared block to be written
+  });
+
+  it('a service extending one that gets the shared block gets nothing of its own (fixture compose-log-limits/shared-extends)', async () => {
+    const c = fixture('compose-log-limits', 'shared-extends');
+    const r = await runCase(c);
+    expect(r.after).toBe(c.output);
+    expect(r.applied.map((a) => a.message.match(/`(\w+)`/)?.[1])).toEqual(['base', 'cache']);
+    expect(lastPass(r)).toBe(1);
   });
 });

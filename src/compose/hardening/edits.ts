@@ -92,8 +92,8 @@ export function listAddition(
  * Insertions at the same offset merged into one edit (the engine's order for them is unspecified). Whole-line block
  * insertions are ordered deepest indentation first, so entries for a nested mapping stay inside it when its parent gets
  * entries at the same place; others keep the given order. When every merged insertion adds entries at the end of the
- * same mapping (`adds`, different keys), the merged edit says so with all their keys, so the engine still applies it in
- * the same pass as other fixes' entries at the end of that mapping.
+ * same mapping (`adds`, different keys), or of nested mappings ending there, deepest first, the merged edit says so
+ * (`sameMappingAdds`), so the engine still applies it in the same pass as other fixes' entries at that place.
  */
 export function mergeInsertions(edits: readonly Edit[]): Edit[] {
   const depth = (t: string): number => /^(?:\r?\n)?( *)/.exec(t)?.[1]?.length ?? 0;
@@ -118,10 +118,21 @@ export function mergeInsertions(edits: readonly Edit[]): Edit[] {
   return out;
 }
 
-/** The `adds` of insertions that all add different keys at the end of one mapping, in order; else undefined. */
+/**
+ * The `adds` of merged insertions that each add entries at the end of a mapping, in order (deepest first): the keys of
+ * the last (outermost) mapping, and `from`, the first mapping, when they differ (the engine then knows the merged text
+ * starts inside it). Undefined when one is no such insertion, the mappings are not nested deepest first, or a key
+ * repeats in one mapping.
+ */
 function sameMappingAdds(edits: readonly Edit[]): Edit['adds'] {
-  const to = edits[0]?.adds?.to;
-  if (to === undefined || !edits.every((e) => e.adds?.to === to)) return undefined;
-  const keys = edits.flatMap((e) => e.adds?.keys ?? []);
-  return new Set(keys).size === keys.length ? { to, keys } : undefined;
+  const adds = edits.map((e) => e.adds);
+  if (adds.length === 0 || adds.some((a) => a === undefined || a.after || a.from !== undefined)) return undefined;
+  const all = adds as NonNullable<Edit['adds']>[];
+  for (let i = 1; i < all.length; i++) if ((all[i] as NonNullable<Edit['adds']>).to > (all[i - 1] as NonNullable<Edit['adds']>).to) return undefined;
+  const to = (all[all.length - 1] as NonNullable<Edit['adds']>).to;
+  const from = (all[0] as NonNullable<Edit['adds']>).to;
+  const byMap = new Map<number, string[]>();
+  for (const a of all) byMap.set(a.to, [...(byMap.get(a.to) ?? []), ...a.keys]);
+  if ([...byMap.values()].some((keys) => new Set(keys).size !== keys.length)) return undefined;
+  return { to, keys: byMap.get(to) ?? [], ...(from !== to ? { from } : {}) };
 }
