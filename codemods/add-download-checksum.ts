@@ -13,7 +13,7 @@
  */
 import { defineCodemod } from '../src/engine/define.js';
 import type { Flag, Instruction } from 'dockerfile-ast';
-import { fix, insertAt, replace } from '../src/engine/edits.js';
+import { fix, insertAt, replace, withHint } from '../src/engine/edits.js';
 import type { Answers, Edit, LookupKey, ParsedDockerfile, Report } from '../src/engine/types.js';
 import { frontendAtLeast16, parserDirectives } from '../src/dockerfile/directives.js';
 import { commandSites, dockerfileRuns, isLookupFailure, outcome, type ParsedRun } from '../src/dockerfile/package-installs.js';
@@ -86,7 +86,7 @@ function frontendState(file: ParsedDockerfile, options: Readonly<Record<string, 
   }
   if (options.addSyntax === false) return { kind: 'blocked', reason: 'the file has no # syntax= directive (option addSyntax is off); --checksum needs docker/dockerfile:1.6 or later' };
   const frontend = typeof options.frontend === 'string' && options.frontend.trim() ? options.frontend.trim() : DEFAULT_FRONTEND;
-  return { kind: 'add', edit: { ...insertAt(0, `# syntax=${frontend}${file.eol}`), shared: true } };
+  return { kind: 'add', edit: withHint(insertAt(0, `# syntax=${frontend}${file.eol}`), 'shared', true) };
 }
 
 function addReport(file: ParsedDockerfile, site: AddSite, front: FrontendState, answers: Answers): Report | undefined {

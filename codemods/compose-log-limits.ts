@@ -2,7 +2,7 @@
 import { defineCodemod } from '../src/engine/define.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { isMap, isScalar } from 'yaml';
-import { fix } from '../src/engine/edits.js';
+import { fix, withHint } from '../src/engine/edits.js';
 import { inheritanceClaims, sharedNote, sharer } from '../src/compose/share.js';
 import { insertPair, lookupMerged, onceGuard, ownPair, rangeOf, resolveNode, scalarText, services, sharedWhere } from '../src/compose/index.js';
 import { partialOverrides } from '../src/compose/hardening.js';
@@ -141,7 +141,7 @@ accepts top-level \`x-\` keys (fixtures pass \`docker-compose config -q\`).
         ctx.report({
           range: rangeOf(svc.keyNode),
           message: `Service \`${svc.name}\` sets no logging: with Docker's default json-file driver its logs grow without limit. Rotate them (max-size ${maxSize}, max-file ${maxFile}).${shared}${sharedNote(block, 'logging')} Unsafe: \`driver: json-file\` overrides a log driver the Docker daemon may be configured with (journald, fluentd… in daemon.json); options without a driver fail on such a daemon (\`unknown log opt\`).`,
-          fix: { ...fix('Add bounded json-file logging', 'unsafe', block?.edits ?? [insertPair(file, svc.doc, svc.node, 'logging', value)]), claims: claimsOf(svc) },
+          fix: withHint(fix('Add bounded json-file logging', 'unsafe', block?.edits ?? [insertPair(file, svc.doc, svc.node, 'logging', value)]), 'claims', claimsOf(svc)),
         });
         continue;
       }

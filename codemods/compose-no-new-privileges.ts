@@ -2,7 +2,7 @@
 import { defineCodemod } from '../src/engine/define.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { isScalar, isSeq, type Node } from 'yaml';
-import { fix, minSafety } from '../src/engine/edits.js';
+import { fix, minSafety, withHint } from '../src/engine/edits.js';
 import type { CodemodContext, ParsedCompose, Safety } from '../src/engine/types.js';
 import {
   appendItems, fillEmpty, insertPair, lookupMerged, onceGuard, rangeOf, sharedWhere, services, stringItems, type ComposeService,
@@ -171,7 +171,7 @@ ${knowledgeBaseTable(['privilegeGain'])}
       ctx.report({
         range: rangeOf(svc.keyNode),
         message: (svc.alias ? `${base} Added to the anchor \`&${svc.alias.source}\` it is an alias of.` : base) + sharedNote(block, 'security_opt') + verdict(safety),
-        fix: { ...fix('Add security_opt: [no-new-privileges:true]', safety, block?.edits ?? [insertPair(file, svc.doc, svc.node, 'security_opt', ['no-new-privileges:true'])]), claims: claimsOf(svc) },
+        fix: withHint(fix('Add security_opt: [no-new-privileges:true]', safety, block?.edits ?? [insertPair(file, svc.doc, svc.node, 'security_opt', ['no-new-privileges:true'])]), 'claims', claimsOf(svc)),
       });
     }
   },

@@ -7,7 +7,7 @@ import { derived } from '../src/engine/derive.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { join } from 'node:path';
 import { isMap, isScalar, isSeq, type Document, type YAMLMap } from 'yaml';
-import { insertAt, replace } from '../src/engine/edits.js';
+import { insertAt, replace, withHint } from '../src/engine/edits.js';
 import type { Edit, ParsedCompose, Report } from '../src/engine/types.js';
 import type { Fix, SideEffect } from '../src/engine/types.js';
 import {
@@ -65,7 +65,7 @@ export function topLevelEdit(file: ParsedCompose, doc: Document.Parsed, add: rea
     const rootInd = ' '.repeat(columnOf(text, rangeOf(root.items[0]?.key as never).start));
     const at = lineAfter(text, rangeOf(root).end);
     // A new last key of the root: other codemods' entries ending there (the last service's) go first, in the same pass.
-    return { ...insertAt(at, linesAt(text, at, [`${rootInd}secrets:`, ...body(rootInd + unit)], eol)), adds: { to: rangeOf(root).start, keys: ['secrets'] } };
+    return withHint(insertAt(at, linesAt(text, at, [`${rootInd}secrets:`, ...body(rootInd + unit)], eol)), 'adds', { to: rangeOf(root).start, keys: ['secrets'] });
   }
   if (top.value === null || (isScalar(top.value) && top.value.value === null)) {
     const keyCol = columnOf(text, rangeOf(top.key as never).start);
@@ -95,7 +95,7 @@ function serviceListEdit(file: ParsedCompose, svc: ServiceInfo, names: readonly 
     const ind = ' '.repeat(svc.envPair ? keyCol : columnOf(text, rangeOf(svc.node.items[0]?.key as never).start));
     // Right after `environment:` (entries other codemods add at the end of the service come after it), else at the end.
     const adds = { to: rangeOf(svc.node).start, keys: ['secrets'], ...(svc.envPair ? { after: true as const } : {}) };
-    return { ...insertAt(at, linesAt(text, at, [`${ind}secrets:`, ...names.map((n) => `${ind}  - ${n}`)], eol)), adds };
+    return withHint(insertAt(at, linesAt(text, at, [`${ind}secrets:`, ...names.map((n) => `${ind}  - ${n}`)], eol)), 'adds', adds);
   }
   if (sp.value === null || (isScalar(sp.value) && sp.value.value === null)) {
     const at = lineAfter(text, rangeOf(sp.key as never).end);

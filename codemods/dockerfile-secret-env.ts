@@ -7,7 +7,7 @@ import { defineCodemod } from '../src/engine/define.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { DockerfileParser } from 'dockerfile-ast';
 import { isMap } from 'yaml';
-import { insertAt, remove } from '../src/engine/edits.js';
+import { insertAt, remove, withHint } from '../src/engine/edits.js';
 import { isOk } from '../src/engine/lookups.js';
 import { computeLineStarts } from '../src/engine/text.js';
 import type { CodemodContext, Edit, LookupKey, ParsedCompose, ParsedDockerfile } from '../src/engine/types.js';
@@ -69,7 +69,7 @@ function runDockerfile(ctx: CodemodContext, file: ParsedDockerfile): void {
       continue;
     }
     const edits: Edit[] = [];
-    if (!plan.syntax.present) edits.push({ ...insertAt(0, SYNTAX_LINE + file.eol), shared: true });
+    if (!plan.syntax.present) edits.push(withHint(insertAt(0, SYNTAX_LINE + file.eol), 'shared', true));
     const end = a.arg.end < file.text.length && file.text[a.arg.end] === '\r' ? a.arg.end + 2 : file.text[a.arg.end] === '\n' ? a.arg.end + 1 : a.arg.end;
     edits.push(remove({ start: a.arg.start, end }));
     for (const at of a.runs) edits.push(insertAt(at, `--mount=type=secret,id=${a.id},env=${a.name} `));

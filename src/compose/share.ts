@@ -34,6 +34,7 @@
  */
 import { isMap, isPair, isScalar, isSeq, type Document, type Node, type YAMLMap } from 'yaml';
 import type { Edit, ParsedCompose, Safety } from '../engine/types.js';
+import { withHint } from '../engine/edits.js';
 import { blockBody, columnOf, indentStyle, insertPairText, linesText, type NewValue } from './insert.js';
 import { rangeOf, scalarText } from './scalars.js';
 import { isMergeKey, ownPair, resolveNode, type ComposeService } from './services.js';
@@ -140,7 +141,7 @@ function planDoc(file: ParsedCompose, doc: Document.Parsed, spec: ShareSpec): Do
   const lines = [`${pad}${extension}: &${anchor}`, ...blockBody(spec.value, col, indentStyle(text, doc)), ''];
   const prev = text.slice(text.lastIndexOf('\n', at - 2) + 1, Math.max(at - 1, 0)).replace(/\r$/, '');
   if (at > 0 && prev.trim() !== '' && !prev.startsWith('---')) lines.unshift('');
-  return { anchor, extension, existing: false, after: at, define: { start: at, end: at, text: linesText(text, at, lines, eol), shared: true } };
+  return { anchor, extension, existing: false, after: at, define: withHint<Edit, 'shared'>({ start: at, end: at, text: linesText(text, at, lines, eol) }, 'shared', true) };
 }
 
 /**

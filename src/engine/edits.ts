@@ -9,6 +9,16 @@ export const insertAt = (offset: number, text: string): Edit => ({ start: offset
 export const remove = (range: Range): Edit => ({ start: range.start, end: range.end, text: '' });
 export const fix = (title: string, safety: Safety, edits: readonly Edit[]): Fix => ({ title, safety, edits });
 
+/**
+ * `o` with a hint for `applyFixes` (an edit's `shared`, or its `adds` where its fix printed none; a fix's `claims` that
+ * only order passes): the hint steers how the engine applies the fix and is no part of it as printed (JSON, SARIF), so
+ * it is not enumerable. A copy made by spreading an edit has no hint, and is placed as any touching edit (it waits).
+ */
+export function withHint<T extends Edit | Fix, K extends keyof T>(o: T, key: K, value: T[K]): T {
+  Object.defineProperty(o, key, { value, enumerable: false, configurable: true, writable: true });
+  return o;
+}
+
 const SAFETY_RANK: Record<Safety, number> = { manual: 0, unsafe: 1, safe: 2 };
 
 /** The less safe of two safety levels. */

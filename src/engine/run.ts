@@ -2,7 +2,7 @@
  * The engine loop for one file: parse → run codemods → apply non-overlapping fixes → re-parse, up to 10 passes.
  * A pass whose output no longer parses reverts the whole file and names the codemods; a cycle is an error.
  */
-import { applies, applyFixes, companionOnly, malformedEdits, minSafety, offsetBefore } from './edits.js';
+import { applies, applyFixes, companionOnly, malformedEdits, minSafety, offsetBefore, withHint } from './edits.js';
 import { ParseError, parseFile } from './parse.js';
 import { buildSuppressions, hadolintMap, ignoreNotes, type IgnoreNote } from './suppress.js';
 import { BOM, computeLineStarts, lineIndexAt, offsetAt, positionAt } from './text.js';
@@ -241,7 +241,9 @@ export function crashError(e: unknown): FileError {
 function effectiveFix(r: RawReport): Fix | undefined {
   const f = r.report.fix;
   if (!f) return undefined;
-  return { ...f, safety: minSafety(f.safety, r.enabled.codemod.safety) };
+  const out: Fix = { ...f, safety: minSafety(f.safety, r.enabled.codemod.safety) };
+  // Claims given as a hint (not printed) stay a hint.
+  return f.claims && !Object.prototype.propertyIsEnumerable.call(f, 'claims') ? withHint(out, 'claims', f.claims) : out;
 }
 
 /**

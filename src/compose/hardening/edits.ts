@@ -4,6 +4,7 @@
  */
 import { isScalar, isSeq, type YAMLMap } from 'yaml';
 import type { CodemodContext, Edit, ParsedCompose } from '../../engine/types.js';
+import { withHint } from '../../engine/edits.js';
 import { appendItems, fillEmpty, flowText, insertPair, type NewValue } from '../insert.js';
 import { rangeOf, scalarText } from '../scalars.js';
 import { resolveNode, servicesUsing, sharedWhere, stringItems, type ComposeService, type Lookup } from '../services.js';
@@ -113,7 +114,8 @@ export function mergeInsertions(edits: readonly Edit[]): Edit[] {
     const sorted = block ? [...g].sort((a, b) => depth(b.text) - depth(a.text)) : g;
     const merged: Edit = { start: at, end: at, text: sorted.map((e) => e.text).join('') };
     const adds = sameMappingAdds(sorted);
-    out.push(adds ? { ...merged, adds } : merged);
+    // Entries of nested mappings (`from`) are a hint only: such a merged edit printed no `adds` (see withHint).
+    out.push(adds ? (adds.from === undefined ? { ...merged, adds } : withHint(merged, 'adds', adds)) : merged);
   }
   return out;
 }
