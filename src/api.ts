@@ -6,7 +6,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { MAX_FILE_BYTES, tooLargeMessage } from './engine/limits.js';
 import { codemods as registeredCodemods } from '../codemods/index.js';
-import { ConfigError, ConfigFinder, codemodChoices, configuredRole, loadConfigFile, mentionedCodemodIds, type HardenConfig, type LoadedConfig } from './engine/config.js';
+import { ConfigError, ConfigFinder, codemodChoices, codemodOverridesKey, configuredRole, loadConfigFile, mentionedCodemodIds, type HardenConfig, type LoadedConfig } from './engine/config.js';
 import { actsOn, detectRole, roleNote, rolePath, type RoleDecision } from './engine/roles.js';
 import { discover, kindFromContent, kindFromName } from './engine/discover.js';
 import { runProject, type FileRef, type ProjectFile } from './engine/project.js';
@@ -280,10 +280,24 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
   }
 
   // 2. Per file: choose codemods (config, preset, --only/--skip); then parse, resolve and process in batches.
+  // The choice depends on the file's configuration, the overrides matching it, its kind and its role only: it is made
+  // once per distinct combination (a run has few), and files sharing one share its list and options objects (their
+  // options are checked once, src/engine/options.ts).
+  const chosen = new Map<LoadedConfig, Map<string, { enabled: EnabledCodemod[]; offByRole: number }>>();
+  const allIds = all.map((c) => c.id);
   const codemodsFor = async (parsed: FileRef): Promise<EnabledCodemod[]> => {
     const lc = parsed.absPath ? await configFor(dirname(parsed.absPath)) : rootConfig;
     checkConfig(lc);
-    const choices = codemodChoices(all.map((c) => c.id), lc, parsed.absPath, (id) => inPreset.has(id));
+    const key = `${parsed.kind}\0${parsed.role?.role ?? 'production'}\0${codemodOverridesKey(lc, parsed.absPath)}`;
+    let byKey = chosen.get(lc);
+    if (!byKey) chosen.set(lc, (byKey = new Map()));
+    let choice = byKey.get(key);
+    if (!choice) byKey.set(key, (choice = chooseCodemods(lc, parsed)));
+    if (choice.offByRole > 0 && parsed.role) roleNotes.set(parsed.path, roleNote(parsed.path, parsed.role, choice.offByRole));
+    return choice.enabled;
+  };
+  const chooseCodemods = (lc: LoadedConfig, parsed: FileRef): { enabled: EnabledCodemod[]; offByRole: number } => {
+    const choices = codemodChoices(allIds, lc, parsed.absPath, (id) => inPreset.has(id));
     const enabled: EnabledCodemod[] = [];
     let offByRole = 0;
     for (const c of all) {
@@ -306,8 +320,7 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
       }
       enabled.push({ codemod: c, options: { ...c.defaultOptions, ...ch.options }, severity: ch.severity });
     }
-    if (offByRole > 0 && parsed.role) roleNotes.set(parsed.path, roleNote(parsed.path, parsed.role, offByRole));
-    return enabled;
+    return { enabled, offByRole };
   };
   // Knowledge from verified runs, for the compose files of this run.
   const knowledge = knowledgeForFiles(files.filter((f) => f.kind === 'compose' && f.absPath).map((f) => f.absPath as string), opts.knowledge);

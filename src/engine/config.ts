@@ -384,10 +384,39 @@ export function codemodChoices(
   return out;
 }
 
+/** Compiled `overrides:` globs, by glob: a run asks them of every file (its role, then its codemods). */
+const globMatchers = new Map<string, (path: string) => boolean>();
+
+function globMatches(glob: string, rel: string): boolean {
+  let m = globMatchers.get(glob);
+  if (!m) {
+    m = picomatch(glob, { dot: true });
+    globMatchers.set(glob, m);
+  }
+  return m(rel);
+}
+
 /** The `overrides:` entries whose globs (relative to the config's directory) match a file, in order. */
 function matchingOverrides(loaded: LoadedConfig, absPath: string): NonNullable<HardenConfig['overrides']> {
+  const overrides = loaded.config.overrides;
+  if (!overrides?.length) return [];
   const rel = relative(loaded.dir, absPath).split(sep).join('/');
-  return (loaded.config.overrides ?? []).filter((o) => (typeof o.files === 'string' ? [o.files] : o.files).some((g) => picomatch(g, { dot: true })(rel)));
+  return overrides.filter((o) => (typeof o.files === 'string' ? [o.files] : o.files).some((g) => globMatches(g, rel)));
+}
+
+/**
+ * What of a file's path its codemod choices depend on: the `overrides:` entries setting codemods that match it (their
+ * indexes). Files of one configuration with the same key get the same `codemodChoices`.
+ */
+export function codemodOverridesKey(loaded: LoadedConfig, absPath: string | undefined): string {
+  const overrides = loaded.config.overrides;
+  if (!absPath || !overrides?.some((o) => o.codemods)) return '';
+  const matching = new Set(matchingOverrides(loaded, absPath));
+  let key = '';
+  overrides.forEach((o, i) => {
+    if (o.codemods && matching.has(o)) key += `${i},`;
+  });
+  return key;
 }
 
 /** The role the last matching `overrides:` entry with a `role:` gives a file, if any. */

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { check } from '../../src/api.js';
 import { ConfigError, ConfigFinder, codemodChoices, loadConfigFile } from '../../src/engine/config.js';
 import { codemods } from '../../codemods/index.js';
 import { tmpTree } from '../support/tmp.js';
@@ -52,6 +53,33 @@ describe('configuration', () => {
     ]);
     const legacy = codemodChoices(['a', 'b', 'c'], lc, join(root, 'legacy/x/Dockerfile'));
     expect([...legacy].map(([id, c]) => [id, c.enabled])).toEqual([['a', false], ['b', true], ['c', false]]);
+  });
+
+  it('a run chooses each file\'s codemods from its nearest configuration and the overrides matching it', async () => {
+    const add = 'FROM alpine\nADD x.txt /x\n';
+    const cwd = tmpTree({
+      '.git/HEAD': 'x',
+      '.harden.yaml': 'overrides:\n  - files: ["legacy/**"]\n    codemods: { dockerfile-add-to-copy: off }\n  - files: ["**/*.prod.Dockerfile"]\n    role: test\n',
+      Dockerfile: add,
+      'a.prod.Dockerfile': add,
+      'legacy/Dockerfile': add,
+      'legacy/old/Dockerfile': add,
+      'svc/.harden.yml': 'codemods:\n  dockerfile-add-to-copy: { severity: error }\n',
+      'svc/Dockerfile': add,
+      'svc/legacy/Dockerfile': add,
+    });
+    const r = await check({ cwd, only: ['dockerfile-add-to-copy'], resolver: { offline: true, cacheDir: join(cwd, '.c') } });
+    const seen = Object.fromEntries(r.files.map((f) => [f.path, f.findings.map((x) => `${x.codemodId}:${x.severity}`)]));
+    expect(seen).toEqual({
+      Dockerfile: ['dockerfile-add-to-copy:warning'],
+      'a.prod.Dockerfile': ['dockerfile-add-to-copy:warning'],
+      'legacy/Dockerfile': [],
+      'legacy/old/Dockerfile': [],
+      'svc/Dockerfile': ['dockerfile-add-to-copy:error'],
+      'svc/legacy/Dockerfile': ['dockerfile-add-to-copy:error'],
+    });
+    expect(r.files.find((f) => f.path === 'a.prod.Dockerfile')?.role?.role).toBe('test');
+    expect(r.files.find((f) => f.path === 'Dockerfile')?.role).toBeUndefined();
   });
 
   it('leaves codemods outside the preset off unless the config names them (offByPreset says --only may turn them on)', async () => {
