@@ -167,8 +167,16 @@ export async function resolveLookups(
   }
 }
 
-/** For Dockerfiles, suppression comments sit before the instruction that holds the finding. */
+/**
+ * For Dockerfiles, suppression comments sit before the instruction that holds the finding. Worked out on first use:
+ * only a file with a suppression comment needs it.
+ */
 function anchorFor(parsed: ParsedFile): (offset: number) => number {
+  let anchor: ((offset: number) => number) | undefined;
+  return (o) => (anchor ??= anchorOf(parsed))(o);
+}
+
+function anchorOf(parsed: ParsedFile): (offset: number) => number {
   if (parsed.kind === 'shell') {
     // A command continued over several lines (`\`): comments before its first line apply to all of it.
     const { text, lineStarts } = parsed;
@@ -299,6 +307,18 @@ function sortReports(reports: RawReport[]): RawReport[] {
   );
 }
 
+/** `hadolintMap` of a codemod list (files of a run share their lists: see `codemodsFor` in src/api.ts). */
+const hadolintMaps = new WeakMap<readonly EnabledCodemod[], Map<string, string[]>>();
+
+function hadolintOf(codemods: readonly EnabledCodemod[]): Map<string, string[]> {
+  let m = hadolintMaps.get(codemods);
+  if (!m) {
+    m = hadolintMap(codemods.map((e) => e.codemod));
+    hadolintMaps.set(codemods, m);
+  }
+  return m;
+}
+
 /** Line tables of results, by result: kept beside them (not in them, so JSON output and results stay as they are). */
 const lineTables = new WeakMap<FileResult, readonly number[]>();
 
@@ -363,7 +383,7 @@ export async function processFile(input: FileInput, opts: ProcessOptions): Promi
       if (e instanceof CodemodCrash) return failed(crashError(e));
       throw e;
     }
-    const suppressions = buildSuppressions(parsed, anchorFor(parsed), hadolintMap(opts.codemods.map((e) => e.codemod)));
+    const suppressions = buildSuppressions(parsed, anchorFor(parsed), () => hadolintOf(opts.codemods));
     const kept = reports.filter(
       (r) => !suppressions.isSuppressed(r.enabled.codemod.id, r.report.range.start) && !opts.backedOff?.(parsed, r.enabled.codemod.id, r.report.range.start),
     );
@@ -396,7 +416,9 @@ export async function processFile(input: FileInput, opts: ProcessOptions): Promi
         findings,
         heldBack: findings.filter((f) => f.fixStatus === 'held-back').length,
         suppressed,
-        ignoreNotes: ignoreNotes(suppressions.directives, opts.knownIds ?? opts.codemods.map((e) => e.codemod.id), new Set(opts.codemods.map((e) => e.codemod.id))),
+        ignoreNotes: suppressions.directives.length
+          ? ignoreNotes(suppressions.directives, opts.knownIds ?? opts.codemods.map((e) => e.codemod.id), new Set(opts.codemods.map((e) => e.codemod.id)))
+          : [],
       });
     };
 

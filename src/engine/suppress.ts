@@ -50,12 +50,29 @@ function split(list: string | undefined): string[] {
   return (list ?? 'all').split(',').map((s) => s.trim()).filter(Boolean);
 }
 
+/** The suppressions of a file without any directive. */
+const NONE: Suppressions = { directives: [], isSuppressed: () => false };
+
+/** Whether a text may hold a directive: every directive names `harden-ignore` or (in any case) `hadolint`. */
+const HAS_HADOLINT = /hadolint/i;
+
+/**
+ * The suppressions of a file. `hadolint` (or a function giving it, asked only when the file has a hadolint comment):
+ * which codemods each hadolint rule id stands for (`hadolintMap`).
+ */
 export function buildSuppressions(
   file: ParsedFile,
   anchorOffset: (offset: number) => number = (o) => o,
-  hadolint: ReadonlyMap<string, readonly string[]> = new Map(),
+  hadolintGiven: ReadonlyMap<string, readonly string[]> | (() => ReadonlyMap<string, readonly string[]>) = new Map(),
 ): Suppressions {
   const { text, lineStarts } = file;
+  // Most files have no directive: reading them line by line for one would cost more than everything else done here.
+  if (!text.includes('harden-ignore') && !HAS_HADOLINT.test(text)) return NONE;
+  let hadolintMap: ReadonlyMap<string, readonly string[]> | undefined;
+  const hadolintIds = (w: string): readonly string[] => {
+    hadolintMap ??= typeof hadolintGiven === 'function' ? hadolintGiven() : hadolintGiven;
+    return hadolintMap.get(w.toUpperCase()) ?? [];
+  };
   const directives: Directive[] = [];
   const lineDirs = new Map<number, Directive>(); // 0-based line -> a full-line directive on it
   const trailingDirs = new Map<number, Directive>(); // compose: trailing directive on that line
@@ -66,7 +83,7 @@ export function buildSuppressions(
     if (kind === 'file') fileDirs.push(d);
     else (kind === 'line' ? lineDirs : trailingDirs).set(d.line, d);
   };
-  const fromHadolint = (written: string[]) => new Set(written.flatMap((w) => hadolint.get(w.toUpperCase()) ?? []));
+  const fromHadolint = (written: string[]) => new Set(written.flatMap((w) => hadolintIds(w)));
   for (let l = 0; l < lineStarts.length; l++) {
     const start = lineStarts[l] ?? 0;
     const end = l + 1 < lineStarts.length ? (lineStarts[l + 1] ?? text.length) : text.length;

@@ -37,6 +37,23 @@ describe('ignore comments', () => {
     expect(r.files.flatMap((f) => f.ignoreNotes ?? [])).toEqual([]);
   });
 
+  it('reads hadolint comments in any case, and files of a run without any directive suppress nothing', async () => {
+    const cwd = tmpTree({
+      '.git/HEAD': 'x',
+      'a/Dockerfile': 'FROM node:20\n# HADOLINT ignore=dl3020\nADD x.txt /x\nADD y.txt /y\n',
+      'b/Dockerfile': 'FROM node:20\n# harden: nothing to ignore here\nADD x.txt /x\n',
+      'c/compose.yaml': 'services:\n  web:\n    image: nginx  # harden-ignore pin-image-digest\n',
+    });
+    const r = await check({ cwd, only: ['dockerfile-add-to-copy', 'pin-image-digest'], resolver: { offline: true, cacheDir: join(cwd, '.c') } });
+    const byPath = Object.fromEntries(r.files.map((f) => [f.path, f]));
+    expect(byPath['a/Dockerfile']?.findings.map((x) => `${x.codemodId}:${x.line}`)).toEqual(expect.arrayContaining(['dockerfile-add-to-copy:4']));
+    expect(byPath['a/Dockerfile']?.findings.filter((x) => x.codemodId === 'dockerfile-add-to-copy' && x.line === 3)).toEqual([]);
+    expect(byPath['b/Dockerfile']?.findings.filter((x) => x.codemodId === 'dockerfile-add-to-copy').map((x) => x.line)).toEqual([3]);
+    expect(byPath['b/Dockerfile']?.ignoreNotes).toEqual([]);
+    expect(byPath['c/compose.yaml']?.findings.filter((x) => x.codemodId === 'pin-image-digest')).toEqual([]);
+    expect(byPath['c/compose.yaml']?.suppressed).toBeGreaterThan(0);
+  });
+
   it('an unknown id in harden-ignore is a warning with a suggestion (a typo suppresses nothing)', async () => {
     const cwd = tmpTree({ '.git/HEAD': 'x', Dockerfile: 'FROM node:20\n# harden-ignore dockerfile-add-to-cpy\nADD x.txt /x\n' });
     const r = await hardenInProcess(['check', ...only, '.'], { cwd });
