@@ -2,7 +2,7 @@
  * The programmatic API: `fix()` and `check()`. The CLI is a thin layer over these; bots and CI use them directly.
  */
 import { basename, dirname, relative, resolve } from 'node:path';
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { MAX_FILE_BYTES, tooLargeMessage } from './engine/limits.js';
 import { codemods as registeredCodemods } from '../codemods/index.js';
@@ -188,15 +188,33 @@ export function checkCodemodIds(ids: readonly string[], known: readonly Codemod[
  */
 async function readText(absPath: string): Promise<{ text: string; bom: boolean } | { problem: string }> {
   let buf: Buffer;
+  let fd: number | undefined;
   try {
-    const { size } = statSync(absPath);
+    // Open, then size and read through the descriptor: the path is looked up once.
+    fd = openSync(absPath, 'r');
+    const { size } = fstatSync(fd);
     if (size > MAX_FILE_BYTES) return { problem: tooLargeMessage(size) };
-    buf = readFileSync(absPath);
+    buf = readAll(fd, size);
   } catch (e) {
     return { problem: `cannot read: ${(e as Error).message}` };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
   const dec = decodeText(buf);
   return 'error' in dec ? { problem: dec.error } : dec;
+}
+
+/** The bytes of an open file `size` bytes long (what `fstat` said; 0 for files without a size, read to their end). */
+function readAll(fd: number, size: number): Buffer {
+  if (size === 0) return readFileSync(fd);
+  const buf = Buffer.allocUnsafe(size);
+  let at = 0;
+  while (at < size) {
+    const n = readSync(fd, buf, at, size - at, null);
+    if (n === 0) break;
+    at += n;
+  }
+  return at < size ? buf.subarray(0, at) : buf;
 }
 
 async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult> {

@@ -68,13 +68,19 @@ export function indentOfLine(text: string, offset: number): string {
   return text.slice(start, i);
 }
 
+/**
+ * One decoder for every file: a call without `stream` starts afresh (a failed one included). `ignoreBOM` keeps the BOM
+ * in the text, so that `decodeText` sees and reports it.
+ */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /** Decode file bytes as UTF-8 text. Returns an error message for binary or non-UTF-8 content. */
 export function decodeText(buf: Uint8Array): { text: string; bom: boolean } | { error: string } {
-  const probe = buf.subarray(0, Math.min(buf.length, 8000));
+  const probe = buf.length > 8000 ? buf.subarray(0, 8000) : buf;
   if (probe.includes(0)) return { error: 'binary file (contains NUL bytes)' };
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buf);
+    text = UTF8.decode(buf);
   } catch {
     return { error: 'not valid UTF-8 text' };
   }
