@@ -27,6 +27,11 @@ import type { WorkerOptions } from './workers.js';
 
 /** At most this much text (characters) of files parsed before the first batch is kept for their batch. */
 const EARLY_CHARS = 2 * 1024 * 1024;
+/**
+ * At most this much text (characters) of files read before the first batch but not kept parsed is kept for their batch,
+ * which then does not read them again (a run index reads every compose file; few hold what it indexes).
+ */
+const EARLY_TEXT_CHARS = 8 * 1024 * 1024;
 
 /** What names a file of the run: enough to choose its codemods before it is parsed. */
 export type FileRef = Pick<ProjectFile, 'path' | 'absPath' | 'kind' | 'role' | 'composeVersion'>;
@@ -240,6 +245,8 @@ export interface PrePass {
   shared: ParsedFile[];
   /** Files parsed before their batch, whose parse their batch uses. */
   early: Map<ProjectFile, { text: string; bom: boolean; parsed: ParsedFile }>;
+  /** Files read before their batch and not in `early`, whose text their batch uses. */
+  texts: Map<ProjectFile, { text: string; bom: boolean }>;
 }
 
 /**
@@ -247,8 +254,20 @@ export interface PrePass {
  * is the one its batch uses while the parses kept so far are within `earlyChars` of text; past that, the file is parsed
  * again in its batch (memory stays bounded, the index still covers every file).
  */
-export async function prePass(files: readonly ProjectFile[], opts: Pick<RunProjectOptions, 'shared' | 'indexes' | 'context'>, earlyBudget = EARLY_CHARS): Promise<PrePass> {
+export async function prePass(
+  files: readonly ProjectFile[],
+  opts: Pick<RunProjectOptions, 'shared' | 'indexes' | 'context'>,
+  earlyBudget = EARLY_CHARS,
+  textBudget = EARLY_TEXT_CHARS,
+): Promise<PrePass> {
   const early = new Map<ProjectFile, { text: string; bom: boolean; parsed: ParsedFile }>();
+  const texts = new Map<ProjectFile, { text: string; bom: boolean }>();
+  let textChars = 0;
+  const keepText = (file: ProjectFile, t: { text: string; bom: boolean }) => {
+    if (textChars + t.text.length > textBudget) return;
+    texts.set(file, t);
+    textChars += t.text.length;
+  };
   const shared: ParsedFile[] = [];
   const indexes = [...new Set(opts.indexes ?? [])];
   const entries = new Map<RunIndex<unknown>, unknown[]>(indexes.map((ix) => [ix, []]));
@@ -261,12 +280,16 @@ export async function prePass(files: readonly ProjectFile[], opts: Pick<RunProje
     if ('problem' in t) continue;
     const forRun = share?.(t.text) === true;
     const hits = wanting.filter((ix) => ix.mayHave(t.text));
-    if (!forRun && hits.length === 0) continue;
+    if (!forRun && hits.length === 0) {
+      keepText(file, t);
+      continue;
+    }
     let parsed: ParsedFile;
     try {
       parsed = parseFile(file.kind, file.path, file.absPath, t.text);
       if (file.role) parsed.role = file.role;
     } catch {
+      keepText(file, t);
       continue; // its batch reports the error
     }
     for (const ix of hits) (entries.get(ix) as unknown[]).push(...ix.entries(parsed));
@@ -274,10 +297,18 @@ export async function prePass(files: readonly ProjectFile[], opts: Pick<RunProje
     if (forRun || earlyChars + t.text.length <= earlyBudget) {
       early.set(file, { text: t.text, bom: t.bom, parsed });
       if (!forRun) earlyChars += t.text.length;
-    }
+    } else keepText(file, t);
   }
   for (const p of opts.context ?? []) for (const ix of indexes) if (ix.kinds.includes(p.kind)) (entries.get(ix) as unknown[]).push(...ix.entries(p));
-  return { entries, shared, early };
+  return { entries, shared, early, texts };
+}
+
+/** The text of a file for its batch: the one read before the first batch when kept, else read now. */
+export function loadFor(pre: Pick<PrePass, 'texts'>, file: ProjectFile): Promise<{ text: string; bom: boolean } | { problem: string }> {
+  const t = pre.texts.get(file);
+  if (!t) return file.load();
+  pre.texts.delete(file);
+  return Promise.resolve(t);
 }
 
 export async function runProject(files: readonly ProjectFile[], opts: RunProjectOptions): Promise<ProjectOutcome> {
@@ -294,7 +325,8 @@ export async function runProject(files: readonly ProjectFile[], opts: RunProject
     await runInWorkers(order, pre, opts, opts.workers, emit, (f, message) => problems.set(f, { path: f.path, message }));
     return { results, problems: files.flatMap((f) => problems.get(f) ?? []) };
   }
-  const { entries, shared, early } = await prePass(files, opts);
+  const before = await prePass(files, opts);
+  const { entries, shared, early } = before;
   const isShared = new Set(shared);
   const indexed = <T>(ix: RunIndex<T>): readonly T[] => (entries.get(ix as RunIndex<unknown>) ?? []) as T[];
   /** Processed files kept visible to later batches (`opts.keep`). */
@@ -310,7 +342,7 @@ export async function runProject(files: readonly ProjectFile[], opts: RunProject
         loaded.push({ file, ...pre, codemods: await opts.codemodsFor(file) });
         continue;
       }
-      const t = await file.load();
+      const t = await loadFor(before, file);
       if ('problem' in t) {
         problems.set(file, { path: file.path, message: t.problem });
         continue;

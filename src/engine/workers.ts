@@ -20,7 +20,7 @@ import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
-import { failedResult, parseLoaded, processBatch, type FileRef, type LoadedFile, type PrePass, type ProjectFile, type RunProjectOptions } from './project.js';
+import { failedResult, loadFor, parseLoaded, processBatch, type FileRef, type LoadedFile, type PrePass, type ProjectFile, type RunProjectOptions } from './project.js';
 import { AnswerStore, dedupeKeys } from './lookups.js';
 import { SecretValue } from './redacted.js';
 import { BOM } from './text.js';
@@ -368,8 +368,7 @@ export async function runInWorkers(
       if (failure !== undefined) break;
       const files: WireFile[] = [];
       for (const file of batch) {
-        const pre = pre_(file);
-        const t = pre ?? (await file.load());
+        const t = pre_(file) ?? (await loadFor(pre, file));
         if ('problem' in t) {
           problem(file, t.problem);
           continue;

@@ -182,6 +182,29 @@ describe('runProject', () => {
     expect(seen['k/kustomization.yaml']?.files).toEqual(['k/kustomization.yaml']);
   });
 
+  it('reads each file once: a file read before the first batch (for a run index) is not read again in its batch', async () => {
+    const loads: string[] = [];
+    const counted = (absPath: string, text: string): ProjectFile => {
+      const f = file(absPath, 'compose', text);
+      return { ...f, load: () => (loads.push(f.path), f.load()) };
+    };
+    const names: RunIndex<string> = { id: 'names', kinds: ['compose'], mayHave: (text) => text.includes('image:'), entries: () => ['x'] };
+    const r = recorder();
+    const files = [
+      counted('/a/compose.yaml', 'services:\n  web:\n    image: nginx\n'),
+      counted('/b/compose.yaml', 'services:\n  partial:\n    read_only: true\n'),
+      counted('/c/compose.yaml', 'services: [\n'),
+    ];
+    const out = await go(files, r, { batchFiles: 1, indexes: [names as RunIndex<unknown>] });
+    expect(loads).toEqual(['a/compose.yaml', 'b/compose.yaml', 'c/compose.yaml']);
+    expect(out.results.map((x) => [x.path, x.error?.message.startsWith('invalid YAML') ?? false])).toEqual([
+      ['a/compose.yaml', false],
+      ['b/compose.yaml', false],
+      ['c/compose.yaml', true],
+    ]);
+    expect(r.seen.filter((s) => s.phase === 'run').map((s) => s.path)).toEqual(['a/compose.yaml', 'b/compose.yaml']);
+  });
+
   it('reports unreadable files as problems, in the order given, and parse errors as file errors', async () => {
     const r = recorder();
     const bad: ProjectFile = { path: 'x/Dockerfile', absPath: '/x/Dockerfile', kind: 'dockerfile', load: async () => ({ problem: 'not valid UTF-8 text' }) };
