@@ -105,15 +105,20 @@ export function collectLookups(
   answers: Answers = NO_ANSWERS,
 ): LookupKey[] {
   const keys: LookupKey[] = [];
+  declareLookups(parsed, codemods, global, answers, keys);
+  return dedupeKeys(keys);
+}
+
+/** The keys the codemods declare for a file, pushed onto `keys` as declared (duplicates included). */
+function declareLookups(parsed: ParsedFile, codemods: readonly EnabledCodemod[], global: GlobalSettings, answers: Answers, keys: LookupKey[]): void {
   for (const { codemod, options } of codemods) {
     if (!codemod.fileKinds.includes(parsed.kind) || !codemod.lookups) continue;
     try {
-      keys.push(...codemod.lookups(parsed, options, global, answers));
+      for (const k of codemod.lookups(parsed, options, global, answers)) keys.push(k);
     } catch (e) {
       throw new CodemodCrash(codemod.id, e);
     }
   }
-  return dedupeKeys(keys);
 }
 
 /** Max rounds of follow-up lookups (a codemod asking again after seeing answers). */
@@ -149,9 +154,10 @@ export async function resolveLookups(
           return a;
         },
       };
-      let own: LookupKey[];
+      // A file's keys join the round's as declared (the round's are de-duplicated once), unless its codemods throw.
+      const own: LookupKey[] = [];
       try {
-        own = collectLookups(f, codemodsFor(f), global, reading);
+        declareLookups(f, codemodsFor(f), global, reading, own);
       } catch (e) {
         if (!onFileError) throw e;
         onFileError(f, crashError(e));

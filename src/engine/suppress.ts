@@ -54,7 +54,7 @@ function split(list: string | undefined): string[] {
 const NONE: Suppressions = { directives: [], isSuppressed: () => false };
 
 /** Whether a text may hold a directive: every directive names `harden-ignore` or (in any case) `hadolint`. */
-const HAS_HADOLINT = /hadolint/i;
+const MAY_HAVE_DIRECTIVE = /harden-ignore|hadolint/i;
 
 /**
  * The suppressions of a file. `hadolint` (or a function giving it, asked only when the file has a hadolint comment):
@@ -67,7 +67,7 @@ export function buildSuppressions(
 ): Suppressions {
   const { text, lineStarts } = file;
   // Most files have no directive: reading them line by line for one would cost more than everything else done here.
-  if (!text.includes('harden-ignore') && !HAS_HADOLINT.test(text)) return NONE;
+  if (!MAY_HAVE_DIRECTIVE.test(text)) return NONE;
   let hadolintMap: ReadonlyMap<string, readonly string[]> | undefined;
   const hadolintIds = (w: string): readonly string[] => {
     hadolintMap ??= typeof hadolintGiven === 'function' ? hadolintGiven() : hadolintGiven;
