@@ -330,7 +330,9 @@ export const composeBindLocalhost = defineCodemod({
     const file = ctx.file;
     const address = typeof ctx.options.address === 'string' && ctx.options.address !== '' ? ctx.options.address : '127.0.0.1';
     const once = onceGuard();
-    const stack = stackFacts(ctx, file);
+    // What the stack says is read when a port on all interfaces needs a decision (most files publish none).
+    let facts: StackFacts | undefined;
+    const stack = (): StackFacts => (facts ??= stackFacts(ctx, file));
     for (const svc of services(file)) {
       const nm = lookup(svc, 'network_mode');
       if (nm && scalarText(nm.value) === 'host') continue;
@@ -352,14 +354,14 @@ export const composeBindLocalhost = defineCodemod({
 
 interface At {
   svc: ComposeService;
-  stack: StackFacts;
+  stack: () => StackFacts;
   address: string;
   where: string;
 }
 
 /** Reports a port on all interfaces: the fix when the evidence says it is internal, otherwise why it is left. */
 function reportPort(report: (r: Report) => void, range: Range, at: At, facts: PortFacts, what: string, hint: string, title: string, edit: () => Edit | undefined): void {
-  const d = decide(at.svc, facts, at.stack);
+  const d = decide(at.svc, facts, at.stack());
   if (d.fix) {
     const e = edit();
     report({ range, message: `${what}${at.where}; ${d.role.evidence}: bind it to ${at.address} (${hint}).`, ...(e ? { fix: fix(title, 'unsafe', [e]) } : {}) });
@@ -381,7 +383,7 @@ function checkShort(report: (r: Report) => void, file: ParsedCompose, node: Scal
     // Bound to loopback or a specific address by default (`${BIND_IP:-127.0.0.1}:5432:5432`): the project chose it.
     const binding = f ? bindingOf(f.ip, true) : 'variable';
     if (binding === 'loopback' || binding === 'specific') return;
-    const d = f ? decide(at.svc, f.facts, at.stack) : undefined;
+    const d = f ? decide(at.svc, f.facts, at.stack()) : undefined;
     if (f && d && !d.fix && d.severity === 'info') {
       const dflt = f.partial ? '' : ` with their defaults (\`${withDefaults(spec) ?? ''}\`),`;
       report({ range, severity: 'info', message: `Port \`${spec}\` uses variables${at.where};${dflt} ${d.why}: it stays as it is.` });

@@ -19,6 +19,8 @@ const HOST_MODES: Record<string, Risk> = {
   cgroup: { what: '`cgroup: host`', risk: "the container runs in the host's cgroup namespace and sees the host's cgroup hierarchy", instead: 'remove it (the default `private` is enough for almost every workload)' },
 };
 
+const HOST_MODE_ENTRIES = Object.entries(HOST_MODES);
+
 const SOCK = /(^|\/)(docker|podman|containerd)\.sock$/;
 
 export const composeDangerousOptions = defineCodemod({
@@ -78,7 +80,7 @@ Suppress a finding you have reviewed with \`# harden-ignore compose-dangerous-op
       if (priv && isScalar(priv.value) && (priv.value.value === true || priv.value.value === 'true')) {
         report(priv.value, priv, { what: '`privileged: true`', risk: 'it gets every capability, all host devices and no seccomp/AppArmor confinement; escaping to the host is trivial', instead: 'grant only the capabilities (`cap_add`) and devices (`devices:`) it needs' });
       }
-      for (const [key, risk] of Object.entries(HOST_MODES)) {
+      for (const [key, risk] of HOST_MODE_ENTRIES) {
         const l = lookup(svc, key);
         if (l && scalarText(l.value) === 'host') report(l.value, l, risk);
       }

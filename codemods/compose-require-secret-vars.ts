@@ -7,7 +7,7 @@ import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { fix } from '../src/engine/edits.js';
 import { SecretValue } from '../src/engine/redacted.js';
 import { documentedEnvKeys, documentedIn, notASecretValue } from '../src/compose/documented-env.js';
-import { afterPasswordFlag, looksSecret, parseInterpolation, rangeOf, scalarText, spliceScalar, valueOffsets, walkScalars } from '../src/compose/index.js';
+import { afterPasswordFlag, looksSecret, parseInterpolation, rangeOf, scalarText, spliceScalar, valueOffsets, walkScalars, type ScalarVisit } from '../src/compose/index.js';
 import { decodedPassword, maskedUrl, passwordIsLiteral, urlCredentials } from '../src/secrets/urls.js';
 
 /**
@@ -104,27 +104,39 @@ paths (\`\${REDIS_TLS_KEY:-/certs/redis.key}\`), URLs without credentials, boole
   run(ctx) {
     const file = ctx.file;
     const opts = { patterns: list(ctx.options.patterns), ignore: list(ctx.options.ignore) };
+    // Every default this codemod reports is a `${NAME:-…}` / `${NAME-…}` of a value. A value can only hold `${` when
+    // the text does, or through a double-quoted escape (`\x24`, an escaped line break…), which needs a backslash:
+    // a file with neither has nothing to report.
+    if (!file.text.includes('${') && !file.text.includes('\\')) return;
     for (const doc of file.docs) {
       // URLs with a literal password (also inside another variable's default): a default secret they repeat must
-      // change with the variable, which the message says (they are not changed).
-      const urls: { where: string; url: string; password: string }[] = [];
-      walkScalars(doc, ({ node, env, path }) => {
-        const text = scalarText(node);
-        if (text === undefined || !text.includes('://')) return;
-        for (const c of urlCredentials(text)) {
-          if (!passwordIsLiteral(c)) continue;
-          const svc = path[0] === 'services' && path[1] !== undefined ? ` of service ${String(path[1])}` : '';
-          urls.push({ where: `\`${env?.name ?? path.map(String).join('.')}\`${svc}`, url: maskedUrl(c), password: decodedPassword(c) });
-        }
-      });
-      let previous: { path: readonly (string | number)[]; text: string | undefined } | undefined;
-      walkScalars(doc, ({ node, env, path }) => {
+      // change with the variable, which the message says (they are not changed). Read when a default is reported.
+      let urlsRead: { where: string; url: string; password: string }[] | undefined;
+      const urls = (): { where: string; url: string; password: string }[] => {
+        if (urlsRead) return urlsRead;
+        const found: { where: string; url: string; password: string }[] = [];
+        walkScalars(doc, ({ node, env, path }) => {
+          const text = scalarText(node);
+          if (text === undefined || !text.includes('://')) return;
+          for (const c of urlCredentials(text)) {
+            if (!passwordIsLiteral(c)) continue;
+            const svc = path[0] === 'services' && path[1] !== undefined ? ` of service ${String(path[1])}` : '';
+            found.push({ where: `\`${env?.name ?? path.map(String).join('.')}\`${svc}`, url: maskedUrl(c), password: decodedPassword(c) });
+          }
+        });
+        return (urlsRead = found);
+      };
+      let previous: ScalarVisit | undefined;
+      walkScalars(doc, (visit) => {
+        const { node, env, path } = visit;
+        const before = previous;
+        previous = visit;
         const value = scalarText(node);
+        // Most values hold no variable: nothing to read, not even the list item before them.
+        if (value === undefined || !value.includes('$')) return;
         // The item before this one in the same list (`command: ["--requirepass", "${X:-…}"]`).
         const last = path[path.length - 1];
-        const prevItem = typeof last === 'number' && previous && previous.path.length === path.length && previous.path[path.length - 1] === last - 1 && previous.path.slice(0, -1).every((k, i) => k === path[i]) ? previous.text : undefined;
-        previous = { path, text: value };
-        if (value === undefined || !value.includes('$')) return;
+        const prevItem = typeof last === 'number' && before && before.path.length === path.length && before.path[path.length - 1] === last - 1 && before.path.slice(0, -1).every((k, i) => k === path[i]) ? scalarText(before.node) : undefined;
         const { refs } = parseInterpolation(value);
         for (const ref of refs) {
           if (ref.op !== ':-' && ref.op !== '-') continue;
@@ -142,7 +154,7 @@ paths (\`\${REDIS_TLS_KEY:-/certs/redis.key}\`), URLs without credentials, boole
           const where = env ? `\`${env.name}\` is set from` : 'This value uses';
           const edit = spliceScalar(file, node, ref.start, ref.end, required);
           const existing = `Existing deployments that never set ${ref.name} run with this default, and data they created (a database's stored password, signed sessions, encrypted values) was initialised with it: set ${ref.name} to the value they use before upgrading.`;
-          const same = [...new Map(urls.filter((u) => u.password === ref.arg).map((u) => [`${u.where} ${u.url}`, u])).values()];
+          const same = [...new Map(urls().filter((u) => u.password === ref.arg).map((u) => [`${u.where} ${u.url}`, u])).values()];
           const repeated = same.length
             ? ` ${same.map((u) => `${u.where} (${u.url})`).join(', ')} ${same.length > 1 ? 'hold' : 'holds'} the same value inside a URL, unchanged: a deployment that sets ${ref.name} to another value must change ${same.length > 1 ? 'them' : 'it'} too.`
             : '';

@@ -182,7 +182,8 @@ const effectiveEnv = derived((cs: ComposeService): EffectiveEnv => {
       for (const it of v.items) {
         const n = resolveNode(cs.doc, it);
         if (!isScalar(n) || typeof n.value !== 'string') continue;
-        const name = n.value.split('=')[0] ?? '';
+        const eq = n.value.indexOf('=');
+        const name = eq < 0 ? n.value : n.value.slice(0, eq);
         if (!entries.has(name)) entries.set(name, n);
       }
     }
@@ -280,7 +281,7 @@ function docScalars(doc: Document.Parsed): DocScalar[] {
 const tokensOf = derived((s: DocScalar): readonly string[] => s.text.split(/\s+/));
 
 /** `DATABASE_URL of service app`, or the key path outside services. */
-function whereOf(s: DocScalar): string {
+function whereOf(s: Pick<DocScalar, 'path' | 'env'>): string {
   const { path } = s;
   if (path[0] === 'services' && typeof path[1] === 'string') {
     const what = s.env?.name ?? path.slice(2).filter((k) => typeof k === 'string').join('.');
@@ -442,7 +443,9 @@ extension that services merge or alias are reported on each service (changing th
     for (const doc of file.docs) {
       const top = topLevelSecrets(doc);
       const taken = new Set(top.keys());
-      const scalars = docScalars(doc);
+      // The document's scalars with their texts, for the copies of a literal secret (read when one is moved).
+      let scalarsRead: DocScalar[] | undefined;
+      const scalars = (): DocScalar[] => (scalarsRead ??= docScalars(doc));
       // Variables whose value a compose secret now carries: a URL still holding one keeps it in an environment.
       const secretOfVar = new Map<string, string>();
       for (const [name, def] of top) if (def.environment) secretOfVar.set(def.environment, name);
@@ -455,7 +458,8 @@ extension that services merge or alias are reported on each service (changing th
         // Secret-looking entries this service inherits from a mapping that is not a service's own environment (an
         // `x-` anchor): changing the anchor would change every service using it.
         const ownEff = effectiveEnv(svc.service);
-        const foreign = [...ownEff.entries].filter(([k, node]) => isSecretName(k, names) && !ownedBySomeService.has(node)).map(([k]) => k);
+        const foreign: string[] = [];
+        for (const [k, node] of ownEff.entries) if (!ownedBySomeService.has(node) && isSecretName(k, names)) foreign.push(k);
         if (foreign.length) {
           const how = ownEff.via === 'alias' ? 'a YAML alias' : 'a YAML merge key';
           report({ range: svc.keyRange, message: `service ${svc.name} gets ${foreign.join(', ')} from ${how}; move ${foreign.length > 1 ? 'them' : 'it'} to secrets by hand (changing the anchor would change every service using it)` });
@@ -511,7 +515,7 @@ extension that services merge or alias are reported on each service (changing th
             continue;
           }
           if (v.kind === 'literal') {
-            const copies = sharedCopies(scalars, v.value, [entry.keyNode, entry.valueNode], names);
+            const copies = sharedCopies(scalars(), v.value, [entry.keyNode, entry.valueNode], names);
             if (copies.length) {
               report({
                 range: entry.range,
@@ -659,17 +663,23 @@ extension that services merge or alias are reported on each service (changing th
         report(finding);
         for (const p of planned) if (p.variable) secretOfVar.set(p.variable, p.secret);
       }
-      let previous: DocScalar | undefined;
-      for (const s of scalars) {
-        const prev = previous;
-        previous = s;
+      // Every scalar with a text, in order (the visits themselves: no object per scalar), and the one before it.
+      let prevPath: readonly (string | number)[] | undefined;
+      let prevText: string | undefined;
+      walkScalars(doc, (s) => {
+        const text = scalarText(s.node);
+        if (text === undefined) return;
+        const beforePath = prevPath;
+        const beforeText = prevText;
+        prevPath = s.path;
+        prevText = text;
         const key = s.path[2];
         if (s.path[0] === 'services' && (key === 'command' || key === 'entrypoint')) {
           const last = s.path[s.path.length - 1];
-          const prevItem = typeof last === 'number' && prev && prev.path.length === s.path.length && prev.path[s.path.length - 1] === last - 1 ? prev.text : undefined;
-          for (const m of s.text.matchAll(/[^\s=]+/g)) {
+          const prevItem = typeof last === 'number' && beforePath && beforePath.length === s.path.length && beforePath[s.path.length - 1] === last - 1 ? beforeText : undefined;
+          for (const m of text.matchAll(/[^\s=]+/g)) {
             const start = m.index ?? 0;
-            if (!afterPasswordFlag(s.text, start, prevItem)) continue;
+            if (!afterPasswordFlag(text, start, prevItem)) continue;
             const arg = m[0].replace(/^['"]+|['"]+$/g, '');
             // `$(cat /run/secrets/x)` already reads a file; `$$VAR` is the container's variable, `${VAR}` compose's.
             if (arg === '' || arg.startsWith('$(') || arg.startsWith('`')) continue;
@@ -684,7 +694,7 @@ extension that services merge or alias are reported on each service (changing th
             });
           }
         }
-        for (const c of urlCredentials(s.text)) {
+        for (const c of urlCredentials(text)) {
           const variable = passwordVariable(c);
           const secret = variable !== undefined ? secretOfVar.get(variable) : undefined;
           if (secret !== undefined) {
@@ -700,7 +710,7 @@ extension that services merge or alias are reported on each service (changing th
             });
           }
         }
-      }
+      });
     }
   },
 });

@@ -48,6 +48,16 @@ export const anchorView: (doc: Document.Parsed) => AnchorView = derived((doc: Do
   return { targets, anchored, counts };
 });
 
+const NO_ANCHORS: AnchorView = { targets: new Map(), anchored: [], counts: new Map() };
+
+/**
+ * The anchored nodes and counts of a document of `file` (`anchorView`), without walking it when the file's text has
+ * no `&`: an anchor is written `&name`, so no node of such a file carries one. (Not for alias targets: use aliasTarget.)
+ */
+export function anchorsOf(file: { readonly text: string }, doc: Document.Parsed): Pick<AnchorView, 'anchored' | 'counts'> {
+  return file.text.includes('&') ? anchorView(doc) : NO_ANCHORS;
+}
+
 /** The node `alias` resolves to in `doc` (yaml's own resolution for an alias that is not part of `doc`). */
 export function aliasTarget(doc: Document.Parsed, alias: Alias): Node | undefined {
   const { targets } = anchorView(doc);

@@ -66,10 +66,29 @@ export function resolveNode(doc: Document.Parsed, node: unknown): Node | null {
   return (n ?? null) as Node | null;
 }
 
-/** The pair of a plain (non-merge) key in one mapping, ignoring merges. */
+/**
+ * The pair of a plain (non-merge) key in one mapping, ignoring merges (the first one, as a search in order finds).
+ * A small mapping is searched; a larger one (a service's, `services:` itself) is indexed once per parse: every
+ * codemod asks it for its own keys.
+ */
 export function ownPair(map: YAMLMap, key: string): Pair | undefined {
-  return map.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key) as Pair | undefined;
+  const items = map.items;
+  if (items.length > SEARCHED_PAIRS) return pairIndex(map).get(key);
+  for (let i = 0; i < items.length; i++) {
+    const p = items[i];
+    if (isPair(p) && isScalar(p.key) && p.key.value === key) return p as Pair;
+  }
+  return undefined;
 }
+
+const SEARCHED_PAIRS = 8;
+
+/** A mapping's pairs by key value (the first pair of each; a string key only finds a string value, as `===` does). */
+const pairIndex = derived((map: YAMLMap): Map<unknown, Pair> => {
+  const m = new Map<unknown, Pair>();
+  for (const p of map.items) if (isPair(p) && isScalar(p.key) && !m.has(p.key.value)) m.set(p.key.value, p as Pair);
+  return m;
+});
 
 /** The maps a mapping merges in with `<<`, in precedence order, recursively (depth first), without duplicates. */
 export function mergeSources(doc: Document.Parsed, map: YAMLMap, seen: Set<YAMLMap> = new Set([map])): YAMLMap[] {
@@ -120,28 +139,34 @@ function serviceEntries(doc: Document.Parsed, sm: YAMLMap): { pair: Pair & { key
 
 /** First value of `key` among these sources. */
 function firstIn(doc: Document.Parsed, sources: readonly ServiceSource[], key: string): Lookup | undefined {
-  return allIn(doc, sources, key, true)[0];
+  for (const src of sources) {
+    const pair = ownPair(src.map, key);
+    if (pair) return lookupOf(doc, src, key, pair);
+  }
+  return undefined;
 }
 
-function allIn(doc: Document.Parsed, sources: readonly ServiceSource[], key: string, firstOnly = false): Lookup[] {
+function allIn(doc: Document.Parsed, sources: readonly ServiceSource[], key: string): Lookup[] {
   const out: Lookup[] = [];
   for (const src of sources) {
     const pair = ownPair(src.map, key);
-    if (!pair) continue;
-    const alias = isAlias(pair.value) ? pair.value : undefined;
-    out.push({
-      key,
-      pair,
-      keyNode: pair.key as Scalar,
-      value: resolveNode(doc, pair.value),
-      ...(alias ? { alias } : {}),
-      owner: src.map,
-      via: src.via,
-      shared: src.via !== 'own' || alias !== undefined,
-    });
-    if (firstOnly) break;
+    if (pair) out.push(lookupOf(doc, src, key, pair));
   }
   return out;
+}
+
+function lookupOf(doc: Document.Parsed, src: ServiceSource, key: string, pair: Pair): Lookup {
+  const alias = isAlias(pair.value) ? pair.value : undefined;
+  return {
+    key,
+    pair,
+    keyNode: pair.key as Scalar,
+    value: resolveNode(doc, pair.value),
+    ...(alias ? { alias } : {}),
+    owner: src.map,
+    via: src.via,
+    shared: src.via !== 'own' || alias !== undefined,
+  };
 }
 
 /**
@@ -261,17 +286,24 @@ export const lookupMerged: (svc: ComposeService, key: string) => readonly Lookup
 
 function computeLookupMerged(svc: ComposeService, key: string): Lookup[] {
   const out: Lookup[] = [];
-  const groups = new Map<string, ServiceSource[]>();
-  for (const s of svc.sources) {
-    const g = s.via === 'extends' ? `extends:${s.service ?? ''}` : 'own';
-    groups.set(g, [...(groups.get(g) ?? []), s]);
-  }
-  for (const g of groups.values()) {
+  for (const g of sourceGroups(svc)) {
     const l = firstIn(svc.doc, g, key);
     if (l) out.push(l);
   }
   return out;
 }
+
+/** A service's sources by service of its extends chain (its own map and merges first), in lookup order. */
+const sourceGroups = derived((svc: ComposeService): readonly (readonly ServiceSource[])[] => {
+  const groups = new Map<string, ServiceSource[]>();
+  for (const s of svc.sources) {
+    const g = s.via === 'extends' ? `extends:${s.service ?? ''}` : 'own';
+    const list = groups.get(g);
+    if (list) list.push(s);
+    else groups.set(g, [s]);
+  }
+  return [...groups.values()];
+});
 
 /**
  * Where a looked-up value physically lives when it is not the service's own text, for messages:

@@ -38,7 +38,7 @@ import { withHint } from '../engine/edits.js';
 import { blockBody, columnOf, indentStyle, insertPairText, linesText, type NewValue } from './insert.js';
 import { rangeOf, scalarText } from './scalars.js';
 import { isMergeKey, ownPair, resolveNode, type ComposeService } from './services.js';
-import { anchorView } from './anchors.js';
+import { anchorsOf } from './anchors.js';
 
 /** From this many services of one document receiving the same block, a new `x-` extension is written. */
 export const SHARE_MIN_SERVICES = 3;
@@ -92,7 +92,12 @@ export function sharer(file: ParsedCompose, spec: ShareSpec, targets: readonly S
   const count = (doc: Document.Parsed, safety: Safety) =>
     new Set(targets.filter((t) => t.doc === doc && (t.safety ?? 'safe') === safety).map((t) => t.map)).size;
   return (doc, map) => {
-    if (!plans.has(doc)) plans.set(doc, planDoc(file, doc, spec));
+    if (!plans.has(doc)) {
+      // Below the threshold only a node the document already anchors is shared: a file without `&` has none, so
+      // there is nothing to plan (the new extension's text is not written out for nothing).
+      if (!file.text.includes('&') && count(doc, safetyOf(doc, map)) < SHARE_MIN_SERVICES) return undefined;
+      plans.set(doc, planDoc(file, doc, spec));
+    }
     const plan = plans.get(doc);
     if (!plan || rangeOf(map).start < plan.after) return undefined;
     if (!plan.existing && count(doc, safetyOf(doc, map)) < SHARE_MIN_SERVICES) return undefined;
@@ -116,8 +121,8 @@ export function sharedNote(s: Shared | undefined, key: string): string {
 function planDoc(file: ParsedCompose, doc: Document.Parsed, spec: ShareSpec): DocPlan | undefined {
   const root = doc.contents;
   if (!isMap(root)) return undefined;
-  const anchors = anchorView(doc).counts;
-  const existing = findSame(doc, spec.value);
+  const anchors = anchorsOf(file, doc).counts;
+  const existing = findSame(file, doc, spec.value);
   if (existing) {
     const ext = root.items.find((p) => isPair(p) && resolveNode(doc, p.value) === existing && isScalar(p.key) && String(p.key.value).startsWith('x-'));
     return {
@@ -179,8 +184,8 @@ export function extensionsAllowed(doc: Document.Parsed): boolean {
 }
 
 /** An anchored node (its anchor defined once) holding exactly `value`: the first in document order. */
-function findSame(doc: Document.Parsed, value: NewValue): Node | undefined {
-  const { anchored, counts } = anchorView(doc);
+function findSame(file: ParsedCompose, doc: Document.Parsed, value: NewValue): Node | undefined {
+  const { anchored, counts } = anchorsOf(file, doc);
   return anchored.find((n) => counts.get(n.anchor as string) === 1 && same(doc, n, value));
 }
 

@@ -21,33 +21,48 @@ const ENV_KEYS = new Set(['environment', 'args']);
  * document is walked once per parse; later calls replay the same visits.
  */
 export function walkScalars(doc: Document.Parsed, cb: (v: ScalarVisit) => void): void {
-  for (const v of scalarVisits(doc)) cb(v);
+  const visits = scalarVisits(doc);
+  for (let i = 0; i < visits.length; i++) cb(visits[i] as ScalarVisit);
 }
 
 const scalarVisits = derived((doc: Document.Parsed): readonly ScalarVisit[] => {
   const out: ScalarVisit[] = [];
-  const walk = (n: unknown, path: (string | number)[]): void => {
+  // Each visit keeps its own path (a copy of the parent's plus one key): slice + push, no spread (iterator) per node.
+  const child = (path: readonly (string | number)[], k: string | number): (string | number)[] => {
+    const p = path.slice();
+    p.push(k);
+    return p;
+  };
+  const walk = (n: unknown, path: readonly (string | number)[]): void => {
     if (isScalar(n)) {
       const parent = path[path.length - 2];
-      const last = path[path.length - 1];
-      let env: ScalarVisit['env'];
       if (typeof parent === 'string' && ENV_KEYS.has(parent)) {
-        if (typeof last === 'string') env = { name: last, valueStart: 0 };
-        else if (typeof n.value === 'string') {
+        const last = path[path.length - 1];
+        if (typeof last === 'string') {
+          out.push({ node: n, path, env: { name: last, valueStart: 0 } });
+          return;
+        }
+        if (typeof n.value === 'string') {
           const eq = n.value.indexOf('=');
-          if (eq > 0) env = { name: n.value.slice(0, eq), valueStart: eq + 1 };
+          if (eq > 0) {
+            out.push({ node: n, path, env: { name: n.value.slice(0, eq), valueStart: eq + 1 } });
+            return;
+          }
         }
       }
-      out.push({ node: n, path, ...(env ? { env } : {}) });
+      out.push({ node: n, path });
       return;
     }
     if (isMap(n)) {
       for (const p of n.items) {
         if (!isPair(p) || isMergeKey(p.key)) continue;
         const k = isScalar(p.key) ? String(p.key.value) : '?';
-        walk(p.value, [...path, k]);
+        walk(p.value, child(path, k));
       }
-    } else if (isSeq(n)) n.items.forEach((it, i) => walk(it, [...path, i]));
+    } else if (isSeq(n)) {
+      const items = n.items;
+      for (let i = 0; i < items.length; i++) walk(items[i], child(path, i));
+    }
   };
   walk(doc.contents, []);
   return out;

@@ -8,7 +8,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, isPair, isScalar, isSeq, type Document, type Node, type Pair, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { ParsedCompose, Range } from '../engine/types.js';
 import { derived } from '../engine/derive.js';
-import { services as composeServices, type ComposeService } from '../compose/services.js';
+import { ownPair, services as composeServices, type ComposeService } from '../compose/services.js';
 
 export type EnvValue =
   | { kind: 'literal'; value: string }
@@ -108,7 +108,8 @@ function computeEnvEntries(node: unknown): EnvEntry[] {
 }
 
 export function getPair(map: YAMLMap, key: string): Pair | undefined {
-  return map.items.find((p) => isScalar(p.key) && p.key.value === key) as Pair | undefined;
+  // A parsed mapping's items are all pairs: the first pair with that key, as ownPair finds it (indexed when large).
+  return ownPair(map, key);
 }
 
 function hasMergeKey(map: YAMLMap): boolean {

@@ -13,13 +13,15 @@ export interface UrlCredential {
   end: number;
 }
 
+const NONE: readonly UrlCredential[] = Object.freeze([]);
+
 // scheme://[user]:password@ — the user and password stop at the characters that end a URL's userinfo.
 const URL_CRED = /\b([a-z][a-z0-9+.-]*):\/\/([^\s:@/?#'"]*):([^\s@/?#'"]+)@/gi;
 
-export function urlCredentials(text: string): UrlCredential[] {
+export function urlCredentials(text: string): readonly UrlCredential[] {
+  // Most values hold no URL at all: the expression needs `://` (and they get no array of their own).
+  if (!text.includes('://')) return NONE;
   const out: UrlCredential[] = [];
-  // Most values hold no URL at all: the expression needs `://`.
-  if (!text.includes('://')) return out;
   for (const m of text.matchAll(URL_CRED)) {
     const [all, scheme = '', user = '', password = ''] = m;
     const end = (m.index ?? 0) + all.length - 1;
