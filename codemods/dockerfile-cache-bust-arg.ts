@@ -17,6 +17,8 @@ const MANUAL = { title: 'pin the package version exactly', safety: 'manual' as c
 /** `$name` or `${name…}` in a text (one expression per ARG name, made once). */
 const references = new Map<string, RegExp>();
 function refersTo(text: string, name: string): boolean {
+  // Both forms spell the name: a text without it refers to nothing (most instructions, most words), no expression run.
+  if (!text.includes(name)) return false;
   let re = references.get(name);
   if (!re) {
     re = new RegExp(`\\$(?:\\{${name}(?:[^A-Za-z0-9_]|\\})|${name}(?![A-Za-z0-9_]))`);
@@ -161,22 +163,25 @@ Manual: choosing the version to pin needs a decision (and pinning it is what the
       const ins = sf.of(stage.index);
       ins.forEach((argIns, k) => {
         if (argIns.kw !== 'ARG') return;
+        const later = ins.slice(k + 1);
+        const laterRuns = later.filter((i) => i.kw === 'RUN');
+        // Only an install in the first RUN after the ARG is reported: when its text spells no installer, nothing is
+        // (and no RUN is parsed, unless one may be over a parser limit, which its parse reports). The same for every
+        // name the ARG declares, so asked once per ARG, before any name is looked for.
+        const first = laterRuns[0] ? runScript(file, laterRuns[0].ins) : null;
+        if (!first) return;
+        if (!mayMention(first.script, INSTALLERS) && !laterRuns.some((i) => mayHitLimit(runScript(file, i.ins)?.script ?? ''))) return;
         const props = (argIns.ins as unknown as { getProperties(): { getName(): string; getValue(): string | null }[] }).getProperties();
+        let parsedRuns: ReturnType<typeof parse>[] | undefined;
+        let installs: Install[] | undefined;
         for (const p of props) {
           const name = p.getName();
           const value = p.getValue();
-          const later = ins.slice(k + 1);
           // A real use outside RUN (ENV, LABEL, COPY, WORKDIR…), or a redeclaration: not a cache buster.
           if (later.some((i) => i.kw !== 'RUN' && (i.kw === 'ARG' ? i.ins.getArgumentsContent()?.split(/[\s=]/)[0] === name : refersTo(i.ins.getArgumentsContent() ?? '', name)))) continue;
-          const laterRuns = later.filter((i) => i.kw === 'RUN');
-          // Only an install in the first RUN after the ARG is reported: when its text spells no installer, nothing is
-          // (and no RUN is parsed, unless one may be over a parser limit, which its parse reports).
-          const first = laterRuns[0] ? runScript(file, laterRuns[0].ins) : null;
-          if (!first) continue;
-          if (!mayMention(first.script, INSTALLERS) && !laterRuns.some((i) => mayHitLimit(runScript(file, i.ins)?.script ?? ''))) continue;
-          const runs = laterRuns.map((i) => ({ i, p: parse(file, i) }));
-          if (runs.some((r) => !r.p)) continue;
-          const parsed = runs.map((r) => r.p as NonNullable<typeof r.p>);
+          parsedRuns ??= laterRuns.map((i) => parse(file, i));
+          if (parsedRuns.some((r) => !r)) continue;
+          const parsed = parsedRuns as NonNullable<ReturnType<typeof parse>>[];
           const refs: ShellNode[] = [];
           for (const r of parsed) {
             walk(r.script.root, (n) => {
@@ -189,7 +194,7 @@ Manual: choosing the version to pin needs a decision (and pinning it is what the
           }
           const firstRun = parsed[0];
           if (!firstRun) continue;
-          const installs = firstRun.script.commands.map(install).filter((x): x is Install => !!x);
+          installs ??= firstRun.script.commands.map(install).filter((x): x is Install => !!x);
           const unpinned = installs.flatMap((x) => x.unpinned.filter((u) => !refersTo(u, name)));
           if (unpinned.length === 0) continue;
           let kind: 'cache-buster' | 'optional-pin' | null = null;

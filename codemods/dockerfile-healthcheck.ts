@@ -124,7 +124,6 @@ Manual: the probe (endpoint, command available in the image, timings) depends on
     const fromIns = own[0];
     if (!fromIns) return;
     const base = stageBaseImage(file, final);
-    const baseName = base.kind === 'image' ? shortRepository(base.ref).name : '';
     const expose = chain.filter((i) => i.kw === 'EXPOSE').flatMap((i) => (i.ins.getArgumentsContent() ?? '').trim().split(/\s+/)).filter(Boolean);
     let entrypoint: string[] | null = null;
     let cmd: string[] | null = null;
@@ -140,7 +139,7 @@ Manual: the probe (endpoint, command available in the image, timings) depends on
     const service =
       expose.length > 0 ||
       (start.length > 0 && (isServerCommand(start) || isServerCommand(cmd ?? []) || (start[0] === 'sh' || start[0] === '/bin/sh' ? isServerCommand((start[2] ?? '').split(/\s+/)) : false))) ||
-      (entrypoint === null && cmd === null && SERVICE_IMAGES.has(baseName));
+      (entrypoint === null && cmd === null && SERVICE_IMAGES.has(base.kind === 'image' ? shortRepository(base.ref).name : ''));
     if (!service) return;
 
     // A compose service building this Dockerfile with a healthcheck settles it.

@@ -170,6 +170,21 @@ export interface ShortRepository {
  * splitRef first.
  */
 export function shortRepository(ref: string): ShortRepository {
+  // The same references come back in file after file (and from several codemods for one service): read each once.
+  let r = shortRepositories.get(ref);
+  if (r === undefined) {
+    if (shortRepositories.size >= MAX_SHORT_REPOSITORIES) shortRepositories.clear();
+    r = readShortRepository(ref);
+    shortRepositories.set(ref, r);
+  }
+  // Each caller gets its own object.
+  return r.tag !== undefined ? { name: r.name, tag: r.tag } : { name: r.name };
+}
+
+const shortRepositories = new Map<string, ShortRepository>();
+const MAX_SHORT_REPOSITORIES = 10_000;
+
+function readShortRepository(ref: string): ShortRepository {
   const text = ref.trim();
   const vars = variableSpans(text);
   const outside = (i: number): boolean => !vars.some(([a, b]) => i >= a && i < b);

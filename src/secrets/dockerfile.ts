@@ -2,7 +2,7 @@
 import type { Arg, Dockerfile, Env, Instruction } from 'dockerfile-ast';
 import { offsetAt } from '../engine/text.js';
 import type { Range } from '../engine/types.js';
-import { isSecretName, secretNameFor, type NameOptions } from './names.js';
+import { isSecretName, mayHoldSecretName, secretNameFor, type NameOptions } from './names.js';
 import { notASecretValue } from '../compose/documented-env.js';
 import { frontendAtLeast } from '../dockerfile/directives.js';
 
@@ -40,6 +40,19 @@ export function syntaxSupportsSecretEnv(value: string): boolean {
   return frontendAtLeast(value, 10, 'RUN --mount=type=secret,env=').ok;
 }
 
+/**
+ * Whether an ENV may declare a secret-looking name, so its properties are worth reading (dockerfile-ast splits them
+ * into Property objects; nothing else reads an ENV's). A one-line instruction without quotes or escape characters
+ * has its names verbatim in its text: when the text spells no secret pattern, none is a secret. Anything else is
+ * split and judged.
+ */
+function maySplitToSecret(i: Instruction, names: NameOptions): boolean {
+  const r = i.getRange();
+  if (r.start.line !== r.end.line) return true;
+  const content = i.getArgumentsContent() ?? '';
+  return /["'`\\]/.test(content) || mayHoldSecretName(content, names);
+}
+
 export function planDockerfile(ast: Dockerfile, text: string, lineStarts: readonly number[], names: NameOptions): DockerfilePlan {
   const dir = ast.getDirectives().find((d) => d.getName().toLowerCase() === 'syntax');
   const value = dir?.getValue() ?? undefined;
@@ -50,17 +63,19 @@ export function planDockerfile(ast: Dockerfile, text: string, lineStarts: readon
     syntax: { present: dir !== undefined, ok: value === undefined || syntaxSupportsSecretEnv(value), ...(value ? { value } : {}) },
   };
   const ins = ast.getInstructions();
+  const mountsSecrets = text.includes('type=secret');
   let inStage = false;
   ins.forEach((i, idx) => {
     const kw = i.getKeyword().toUpperCase();
     if (kw === 'FROM') inStage = true;
-    if (kw === 'RUN') {
+    // A mount of a secret spells `type=secret`: a file without it has none to read.
+    if (kw === 'RUN' && mountsSecrets) {
       for (const m of rangeText(text, lineStarts, i).matchAll(/--mount=([^\s]*type=secret[^\s]*)/g)) {
         const opts = Object.fromEntries((m[1] ?? '').split(',').map((kv) => kv.split('=') as [string, string]));
         if (opts.env) plan.mounted.set(opts.id ?? opts.env.toLowerCase(), opts.env);
       }
     }
-    if (kw === 'ENV') {
+    if (kw === 'ENV' && maySplitToSecret(i, names)) {
       for (const p of (i as Env).getProperties()) {
         const n = p.getName();
         if (isSecretName(n, names) && !notASecretValue(p.getValue() ?? '')) plan.valued.push({ kind: 'ENV', name: n, range: rangeOfIns(lineStarts, i) });

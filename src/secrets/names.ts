@@ -27,24 +27,39 @@ export const NOT_SECRET_PATTERNS: readonly string[] = [
 ];
 
 /**
- * One expression per list of patterns (`^(?:A|.*_B|…)$`, case-insensitive): a name is tested once per list, not once
- * per pattern. Kept per list: by the array itself (the built-in lists, a configuration's), and by its content.
+ * One test per list of patterns, kept per list: by the array itself (the built-in lists, a configuration's), and by
+ * its content. Judged names are ASCII (judge checks), so the plain patterns, a name (`PASSWORD`) or a suffix
+ * (`*_PASSWORD`) of ASCII name characters, compare as upper-case strings: what the case-insensitive expression
+ * `^(?:PASSWORD|.*_PASSWORD|…)$` would match, without its backtracking through every `.*` alternative for every name.
+ * Any other pattern (more than one `*`, other characters) is one expression, as before.
  */
-const byList = new WeakMap<readonly string[], RegExp | null>();
-const byContent = new Map<string, RegExp | null>();
+type ListTest = (name: string, upper: string) => boolean;
+const byList = new WeakMap<readonly string[], ListTest | null>();
+const byContent = new Map<string, ListTest | null>();
 
-function listRegExp(globs: readonly string[]): RegExp | null {
-  let re = byList.get(globs);
-  if (re !== undefined) return re;
+const PLAIN = /^\*?[A-Za-z0-9_.-]+$/;
+
+function listTest(globs: readonly string[]): ListTest | null {
+  let t = byList.get(globs);
+  if (t !== undefined) return t;
   const key = globs.join('\0');
-  re = byContent.get(key);
-  if (re === undefined) {
-    const body = globs.map((g) => g.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')).join('|');
-    re = globs.length === 0 ? null : new RegExp(`^(?:${body})$`, 'i');
-    byContent.set(key, re);
+  t = byContent.get(key);
+  if (t === undefined) {
+    const exact = new Set<string>();
+    const suffixes: string[] = [];
+    const rest: string[] = [];
+    for (const g of globs) {
+      if (!PLAIN.test(g)) rest.push(g);
+      else if (g.startsWith('*')) suffixes.push(g.slice(1).toUpperCase());
+      else exact.add(g.toUpperCase());
+    }
+    const body = rest.map((g) => g.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')).join('|');
+    const re = rest.length === 0 ? null : new RegExp(`^(?:${body})$`, 'i');
+    t = globs.length === 0 ? null : (name, upper) => exact.has(upper) || suffixes.some((x) => upper.endsWith(x)) || (re !== null && re.test(name));
+    byContent.set(key, t);
   }
-  byList.set(globs, re);
-  return re;
+  byList.set(globs, t);
+  return t;
 }
 
 export interface NameOptions {
@@ -88,12 +103,39 @@ const MAX_VERDICTS = 20_000;
 
 function judge(name: string, opts: NameOptions): boolean {
   if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(name)) return false;
-  const any = (pats: readonly string[] | undefined) => pats !== undefined && listRegExp(pats)?.test(name) === true;
+  const upper = name.toUpperCase();
+  const any = (pats: readonly string[] | undefined) => pats !== undefined && listTest(pats)?.(name, upper) === true;
   if (any(opts.ignoreNames)) return false;
   if (any(opts.secretNames)) return true;
   if (any(NOT_SECRET_PATTERNS)) return false;
   return any(SECRET_PATTERNS);
 }
+
+/**
+ * false when no name written verbatim in `text` can be a secret name: a name matching a plain pattern (`PASSWORD`,
+ * `*_PASSWORD`) contains its letters (any case), so a text holding none of the patterns' letters holds no such name.
+ * true ("maybe") whenever the patterns in force include another form (an extra `secretNames` glob with `*` inside).
+ * Lets a caller skip splitting an instruction into names (`ENV A=1 B=2`) that could not be reported.
+ */
+export function mayHoldSecretName(text: string, opts: NameOptions = {}): boolean {
+  const needles = secretNeedles(opts.secretNames);
+  return needles === undefined || needles.test(text);
+}
+
+/** Per list of extra patterns: one case-insensitive expression finding any plain pattern's letters, or undefined. */
+const needlesByList = new WeakMap<readonly string[], RegExp | undefined>();
+
+function secretNeedles(extra: readonly string[] | undefined): RegExp | undefined {
+  const list = extra?.length ? extra : NO_EXTRA;
+  if (needlesByList.has(list)) return needlesByList.get(list);
+  const all = [...SECRET_PATTERNS, ...list];
+  // Plain patterns are ASCII name characters: `i` compares them as judge does (names are ASCII).
+  const needles = all.every((g) => PLAIN.test(g)) ? new RegExp(all.map((g) => g.replace(/^\*/, '').replace(/[.]/g, '\\.')).join('|'), 'i') : undefined;
+  needlesByList.set(list, needles);
+  return needles;
+}
+
+const NO_EXTRA: readonly string[] = [];
 
 /** The compose secret name for a variable: lower case, only [a-z0-9_-]. */
 export function secretNameFor(varName: string): string {
