@@ -4,6 +4,7 @@ import { LineCounter, parseAllDocuments, isMap, isScalar } from 'yaml';
 import { computeLineStarts, detectEol } from './text.js';
 import { memoiseDockerfileArguments } from './derive.js';
 import { patchHeredocProbe } from './dockerfile-probe.js';
+import { patchArgumentScan, patchLineOffsets } from './dockerfile-arguments.js';
 import { HostYamlError, shellHost, shellSnippets } from './shell-hosts.js';
 import { patchYamlParser } from './yaml-parser.js';
 import type { FileKind, ParsedCompose, ParsedDockerfile, ParsedFile, ParsedKubernetes, ParsedShell, ParsedSource } from './types.js';
@@ -24,6 +25,8 @@ const DOCKERFILE_INSTRUCTIONS = new Set([
   'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR',
 ]);
 
+patchArgumentScan();
+patchLineOffsets();
 memoiseDockerfileArguments(Instruction.prototype);
 patchHeredocProbe();
 patchYamlParser();
