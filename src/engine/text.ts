@@ -4,7 +4,7 @@ export const BOM = '\uFEFF';
 
 export function computeLineStarts(text: string): number[] {
   const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
   return starts;
 }
 
@@ -35,13 +35,13 @@ export function offsetAt(lineStarts: readonly number[], line: number, character:
 
 /** The file's dominant line ending. */
 export function detectEol(text: string): '\n' | '\r\n' {
+  // Most texts hold no CR at all: every line ends in LF.
+  if (!text.includes('\r')) return '\n';
   let crlf = 0;
   let lf = 0;
-  for (let i = 0; i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      if (i > 0 && text.charCodeAt(i - 1) === 13) crlf++;
-      else lf++;
-    }
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
+    if (i > 0 && text.charCodeAt(i - 1) === 13) crlf++;
+    else lf++;
   }
   return crlf > lf ? '\r\n' : '\n';
 }
