@@ -12,7 +12,8 @@
  *   of the text (taken once), and only a jump (an escape or a line continuation dropped) starts a new slice;
  * - a range is `{ start, end }` of the two document positions, as `Range.create` returns for two valid positions
  *   (those of `positionAt` always are).
- * test/engine/dockerfile-arguments.test.ts compares it with the library's scan over the fixtures, the corpus and
+ * The text documents' line table (patchLineOffsets, below) is found with indexOf the same way.
+ * test/engine/dockerfile-arguments.test.ts compares both with the library over the fixtures, the corpus and
  * generated texts.
  */
 import { Argument, DockerfileParser, Instruction } from 'dockerfile-ast';
