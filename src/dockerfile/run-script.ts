@@ -98,7 +98,7 @@ function computeRunScript(file: ParsedDockerfile, ins: Instruction): RunScript |
     flags.push({
       name: eq < 0 ? f.slice(2) : f.slice(2, eq),
       value: eq < 0 ? '' : f.slice(eq + 1),
-      range: { start: offs[s] as number, end: (offs[i - 1] as number) + 1 },
+      range: { start: offs.at(s), end: offs.at(i - 1) + 1 },
     });
   }
   const cmdStart = i;
@@ -112,14 +112,18 @@ function computeRunScript(file: ParsedDockerfile, ins: Instruction): RunScript |
     }
   }
 
-  const heredocs = findHeredocs(command);
+  // No `<<`, no heredoc: most RUN lines are not scanned for one.
+  const heredocs = command.includes('<<') ? findHeredocs(command) : [];
   let script: string;
-  let map: number[];
+  // The file offset of each script character: map(j) for j < mapLength.
+  let map: (j: number) => number;
+  let mapLength: number;
   let form: RunScript['form'] = 'shell';
   let end = firstLineEnd;
   if (heredocs.length === 0) {
     script = command;
-    map = offs.slice(cmdStart);
+    mapLength = line.length - cmdStart;
+    map = (j) => (j >= 0 && j < mapLength ? offs.at(cmdStart + j) : Number.NaN);
   } else {
     // Heredoc lines follow the first line verbatim (CR before LF left out).
     const rest: string[] = [];
@@ -152,7 +156,9 @@ function computeRunScript(file: ParsedDockerfile, ins: Instruction): RunScript |
     if (only && bodies[0]) {
       form = 'heredoc';
       script = rest.slice(bodies[0].start, bodies[0].end).join('');
-      map = restMap.slice(bodies[0].start, bodies[0].end);
+      const m = restMap.slice(bodies[0].start, bodies[0].end);
+      map = (j) => m[j] as number;
+      mapLength = m.length;
       const shebang = /^#!\s*(\S+)(?:\s+(\S+))?/.exec(script);
       if (shebang) {
         const base = (s: string | undefined) => (s ?? '').split('/').pop() ?? '';
@@ -161,14 +167,16 @@ function computeRunScript(file: ParsedDockerfile, ins: Instruction): RunScript |
       }
     } else {
       script = `${command}\n${rest.join('')}`.replace(/\n$/, '');
-      map = [...offs.slice(cmdStart), firstLineEnd, ...restMap].slice(0, script.length);
+      const m = [...offs.array().slice(cmdStart), firstLineEnd, ...restMap].slice(0, script.length);
+      map = (j) => m[j] as number;
+      mapLength = m.length;
     }
   }
 
-  const lastEnd = map.length ? (map[map.length - 1] as number) + 1 : (offs[offs.length - 1] ?? start) + 1;
+  const lastEnd = mapLength ? map(mapLength - 1) + 1 : (offs.length ? offs.at(offs.length - 1) : start) + 1;
   const toFileOffset = (o: number, affinity: 'start' | 'end' = 'start'): number => {
-    if (affinity === 'end') return o <= 0 ? (map[0] ?? lastEnd) : (map[Math.min(o, map.length) - 1] as number) + 1;
-    return o >= map.length ? lastEnd : (map[Math.max(o, 0)] as number);
+    if (affinity === 'end') return o <= 0 ? (mapLength ? map(0) : lastEnd) : map(Math.min(o, mapLength) - 1) + 1;
+    return o >= mapLength ? lastEnd : map(Math.max(o, 0));
   };
   return {
     script,
@@ -182,19 +190,61 @@ function computeRunScript(file: ParsedDockerfile, ins: Instruction): RunScript |
 }
 
 /**
+ * Where each character of a logical line comes from: the line is slices of the file text laid end to end, kept as
+ * (line offset, file offset) pairs, so the offset of a character is found without an array as long as the line.
+ */
+class LineOffsets {
+  /** Line offset where each slice starts (ascending). */
+  private readonly at0: number[] = [];
+  /** File offset of each slice's first character. */
+  private readonly file0: number[] = [];
+  length = 0;
+
+  add(from: number, to: number): void {
+    this.at0.push(this.length);
+    this.file0.push(from);
+    this.length += to - from;
+  }
+
+  /** The file offset of line character `i` (0 <= i < length). */
+  at(i: number): number {
+    const at0 = this.at0;
+    let lo = 0;
+    let hi = at0.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((at0[mid] as number) <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return (this.file0[lo] as number) + i - (at0[lo] as number);
+  }
+
+  /** Every character's file offset. */
+  array(): number[] {
+    const out: number[] = [];
+    for (let k = 0; k < this.at0.length; k++) {
+      const from = this.file0[k] as number;
+      const n = (k + 1 < this.at0.length ? (this.at0[k + 1] as number) : this.length) - (this.at0[k] as number);
+      for (let j = 0; j < n; j++) out.push(from + j);
+    }
+    return out;
+  }
+}
+
+/**
  * The logical line starting at `start`: physical lines joined where one ends in the escape character (blanks after
  * it allowed), comment and blank lines after a continuation dropped. Each physical line's text is taken as one slice
  * up to its next escape character (not character by character: RUN lines are most of a Dockerfile's text).
  * `end` is where the logical line stops: at its `\r\n` or `\n`, or the end of the text (past it after a
  * continuation on the last line).
  */
-function firstLogicalLine(text: string, start: number, esc: string): { line: string; offs: number[]; end: number } {
+function firstLogicalLine(text: string, start: number, esc: string): { line: string; offs: LineOffsets; end: number } {
   const parts: string[] = [];
-  const offs: number[] = [];
+  const offs = new LineOffsets();
   const take = (from: number, to: number) => {
     if (to <= from) return;
     parts.push(text.slice(from, to));
-    for (let k = from; k < to; k++) offs.push(k);
+    offs.add(from, to);
   };
   let p = start;
   while (p < text.length) {
