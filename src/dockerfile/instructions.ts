@@ -5,7 +5,7 @@
 import type { Instruction } from 'dockerfile-ast';
 import type { ParsedDockerfile, Range } from '../engine/types.js';
 import { detectDistro } from './distro.js';
-import { stageBaseImage } from './images.js';
+import { stageBaseImage, type StageBase } from './images.js';
 import { stageChain } from './package-installs.js';
 import { stagesOf, toRange, type Stage } from './stages.js';
 import { derived } from '../engine/derive.js';
@@ -147,9 +147,20 @@ function computePosixShellAt(file: ParsedDockerfile, sf: StagedFile, ins: Ins): 
     const argv0 = (shell[0] ?? '').replace(/\\/g, '/').split('/').pop()?.toLowerCase().replace(/\.exe$/, '') ?? '';
     return POSIX_SHELLS.has(argv0);
   }
-  const base = stageBaseImage(file, ins.stage);
-  return !(base.kind === 'image' && detectDistro(base.ref).family === 'windows');
+  return !windowsBase(stageBaseImage(file, ins.stage));
 }
+
+/**
+ * Whether a stage's base is a Windows image. stageBaseImage keeps one object per parse and stage, so the answer is
+ * kept per object: the distribution is read once per stage, not once per RUN.
+ */
+function windowsBase(base: StageBase): boolean {
+  let v = windowsBases.get(base);
+  if (v === undefined) windowsBases.set(base, (v = base.kind === 'image' && detectDistro(base.ref).family === 'windows'));
+  return v;
+}
+
+const windowsBases = new WeakMap<StageBase, boolean>();
 
 /** The user of a `USER` instruction: name or uid before the optional `:group`. */
 export function userOf(ins: Instruction): string | null {
