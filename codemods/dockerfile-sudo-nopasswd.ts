@@ -307,10 +307,16 @@ function copiedSudoers(file: ParsedDockerfile, answers: Answers): { keys: Lookup
       if (hasGlob(posix.dirname(src.rel))) continue;
       if (hasGlob(base)) {
         const parent = posix.dirname(src.rel);
-        const match = picomatch(base, { dot: true });
+        // What a matching entry could add: a file lands at dest/name, a sudoers path only when dest is /etc (the name
+        // `sudoers`) or in /etc/sudoers.d (any name, entry names holding no `/`); a directory only as addDir allows.
+        // Entries that could add nothing are not matched against the pattern at all.
+        const fileMay = SUDOERS.test(posix.join(op.dest, 'sudoers')) || SUDOERS.test(posix.join(op.dest, 'x'));
+        const dirMay = (within(SUDOERS_FILE, op.dest) && op.dest !== SUDOERS_FILE) || within(SUDOERS_DIR, op.dest);
+        let match: ((name: string) => boolean) | undefined;
         for (const e of listDir(parent) ?? []) {
+          if (!(e.endsWith('/') ? dirMay : fileMay)) continue;
           const name = e.replace(/\/$/, '');
-          if (!match(name)) continue;
+          if (!(match ??= picomatch(base, { dot: true }))(name)) continue;
           if (e.endsWith('/')) addDir(src, posix.join(parent, name), op.dest);
           else addFile(src, posix.join(parent, name), posix.join(op.dest, name));
         }
