@@ -156,9 +156,12 @@ function computePosixShellAt(file: ParsedDockerfile, sf: StagedFile, ins: Ins): 
  */
 function windowsBase(base: StageBase): boolean {
   let v = windowsBases.get(base);
-  if (v === undefined) windowsBases.set(base, (v = base.kind === 'image' && detectDistro(base.ref).family === 'windows'));
+  if (v === undefined) windowsBases.set(base, (v = base.kind === 'image' && MAY_BE_WINDOWS.test(base.ref) && detectDistro(base.ref).family === 'windows'));
   return v;
 }
+
+/** What detectDistro needs to see in a reference to call it Windows (a name or tag word): other references are not read. */
+const MAY_BE_WINDOWS = /windows|servercore|nanoserver|ltsc/i;
 
 const windowsBases = new WeakMap<StageBase, boolean>();
 
