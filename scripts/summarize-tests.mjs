@@ -13,8 +13,11 @@ try {
 const passed = report.numPassedTests ?? 0;
 const failed = report.numFailedTests ?? 0;
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-// A test file that failed to load has no tests counted: count it as a failure.
-const brokenFiles = (report.testResults ?? []).filter((r) => r.status === 'failed' && (r.assertionResults ?? []).length === 0).length;
+// A test file that failed without a failed test (it did not load, or a beforeAll/afterAll hook failed or timed out)
+// has no failure counted by vitest: count it as one.
+const brokenFiles = (report.testResults ?? []).filter(
+  (r) => r.status === 'failed' && !(r.assertionResults ?? []).some((a) => a.status === 'failed'),
+).length;
 // Static checks (typecheck, lint, build) that failed before the tests ran count as failures too.
 const checks = (process.env.HARDEN_FAILED_CHECKS ?? '').split(/\s+/).filter(Boolean);
 if (checks.length) console.error(`static checks failed: ${checks.join(', ')}`);
