@@ -240,7 +240,8 @@ interface ModuleInternals {
   _ts_tree_cursor_end_index_wasm(tree: number): number;
 }
 
-const FUNCTIONS = [
+/** The module functions the fast reader calls (all must be present, or the public API is used). */
+export const FAST_READER_FUNCTIONS = [
   '_ts_init',
   '_ts_tree_root_node_wasm',
   '_ts_node_has_error_wasm',
@@ -347,7 +348,7 @@ export function enableFastReader(module: unknown, versions: { language: number; 
   fastReader = accepted = null;
   const m = module as Partial<ModuleInternals> | null;
   if (!m || typeof m !== 'object') return 'no module object';
-  for (const f of FUNCTIONS) if (typeof m[f] !== 'function') return `web-tree-sitter's module has no ${f}`;
+  for (const f of FAST_READER_FUNCTIONS) if (typeof m[f] !== 'function') return `web-tree-sitter's module has no ${f}`;
   if (!(m.HEAP32 instanceof Int32Array)) return "web-tree-sitter's module has no HEAP32";
   const internals = m as ModuleInternals;
   let candidate: FastReader;
