@@ -165,11 +165,30 @@ const STATED_SIZES: RunIndex<StatedEntry> = {
     const out: StatedEntry[] = [];
     for (const svc of services(file)) {
       const stated = sizesOf(file, svc);
-      if (stated) out.push({ name: svc.name, path: file.path, absPath: file.absPath, docIndex: svc.docIndex, stated });
+      if (stated && !defaultsBlock(stated)) out.push({ name: svc.name, path: file.path, absPath: file.absPath, docIndex: svc.docIndex, stated });
     }
     return out;
   },
 };
+
+/**
+ * Whether stated sizes are the block this codemod writes from a family's defaults (four or five of the values, each
+ * equal to that family's): on a second run they are harden's own guess read back, not what the repository states, and
+ * borrowing them would make that run add limits the first did not (a run must be idempotent).
+ */
+function defaultsBlock(st: Stated): boolean {
+  const values: [string | number | undefined, keyof ResourceProfile, 'cpus' | 'memory' | undefined][] = [
+    [st.limits.cpus, 'limits', 'cpus'],
+    [st.limits.memory, 'limits', 'memory'],
+    [st.reservations.cpus, 'reservations', 'cpus'],
+    [st.reservations.memory, 'reservations', 'memory'],
+    [st.pids, 'pids', undefined],
+  ];
+  if (values.filter(([v]) => v !== undefined).length < 4) return false;
+  return Object.values(FAMILY_RESOURCES).some((p) =>
+    values.every(([v, section, key]) => v === undefined || String(v) === String(key ? (p[section] as Record<string, string>)[key] : p.pids)),
+  );
+}
 
 /** The index's entries by service name, files in path order: made once per run, not per service asking. */
 const statedByName = derived((entries: readonly StatedEntry[]): Map<string, StatedEntry[]> => {

@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { check } from '../../src/api.js';
+import { check, fix } from '../../src/api.js';
 import { AnswerStore } from '../../src/engine/lookups.js';
 import { runProject, type ProjectFile, type RunProjectOptions } from '../../src/engine/project.js';
 import type { EnabledCodemod } from '../../src/engine/run.js';
@@ -229,6 +229,30 @@ describe('batches through the API', () => {
       expect(first?.findings.map((f) => f.message).join('\n')).toMatch(/stack69\.yml, where the repository states its sizes/);
       // The file stating them does not take them from itself.
       expect(r.files.find((f) => f.path.endsWith('stack69.yml'))?.findings.map((f) => f.message).join('\n') ?? '').not.toMatch(/stack69\.yml, where/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('compose-resource-limits over two runs', () => {
+  it('a second run does not read the defaults the first wrote as sizes the repository states', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'harden-stated-'));
+    try {
+      // a.yml: a known image, so the first run writes the monitoring defaults; b.yml: a built service of the same name,
+      // outside the knowledge base, which only takes sizes a repository states.
+      const a = join(dir, 'a.yml');
+      const b = join(dir, 'b.yml');
+      writeFileSync(a, 'services:\n  grafana:\n    image: grafana/grafana:10.4.2\n');
+      writeFileSync(b, 'services:\n  grafana:\n    build: ./grafana\n    image: example/dashboards:1\n');
+      const run = () => fix({ paths: [a, b], kind: 'compose', only: ['compose-resource-limits'], unsafe: true, write: true, resolver: { offline: true, noCache: true } });
+      const first = await run();
+      expect(readFileSync(a, 'utf8')).toMatch(/pids_limit: 256/);
+      expect(first.files.find((f) => f.path.endsWith('b.yml'))?.applied ?? []).toEqual([]);
+      const bAfterFirst = readFileSync(b, 'utf8');
+      const second = await run();
+      expect(second.files.flatMap((f) => f.applied)).toEqual([]);
+      expect(readFileSync(b, 'utf8')).toBe(bAfterFirst);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
