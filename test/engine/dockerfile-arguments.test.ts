@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Instruction, type Dockerfile } from 'dockerfile-ast';
 import { describe, expect, it } from 'vitest';
 import { CORPUS } from '../support/compose-schema.js';
+import { fixtureDockerfiles } from '../support/dockerfiles.js';
 
 type Scan = (this: Instruction) => unknown[];
 const proto = Instruction.prototype as unknown as { getRawArguments: Scan };
@@ -123,16 +124,7 @@ describe('dockerfile argument scan', () => {
   });
 
   it('scans like the library on every Dockerfile fixture', () => {
-    const roots = ['fixtures', 'examples'].map((d) => join(__dirname, '..', '..', d));
-    const files: string[] = [];
-    const walk = (dir: string): void => {
-      for (const e of readdirSync(dir, { withFileTypes: true })) {
-        const p = join(dir, e.name);
-        if (e.isDirectory()) walk(p);
-        else if (/dockerfile/i.test(e.name)) files.push(p);
-      }
-    };
-    roots.forEach(walk);
+    const files = fixtureDockerfiles();
     expect(files.length).toBeGreaterThan(20);
     for (const f of files) compare(readFileSync(f, 'utf8'), f);
   });

@@ -9,6 +9,7 @@ import { Parser } from 'dockerfile-ast/lib/parser.js';
 import type { Dockerfile } from 'dockerfile-ast';
 import { describe, expect, it } from 'vitest';
 import { CORPUS } from '../support/compose-schema.js';
+import { fixtureDockerfiles } from '../support/dockerfiles.js';
 
 type Methods = Record<'createInstruction' | 'processHeredocs' | 'processArguments', unknown>;
 const proto = Parser.prototype as unknown as Methods;
@@ -58,16 +59,7 @@ describe('dockerfile heredoc probe', () => {
   });
 
   it('parses like the library on every Dockerfile fixture', () => {
-    const roots = ['fixtures', 'examples'].map((d) => join(__dirname, '..', '..', d));
-    const files: string[] = [];
-    const walk = (dir: string): void => {
-      for (const e of readdirSync(dir, { withFileTypes: true })) {
-        const p = join(dir, e.name);
-        if (e.isDirectory()) walk(p);
-        else if (/dockerfile/i.test(e.name)) files.push(p);
-      }
-    };
-    roots.forEach(walk);
+    const files = fixtureDockerfiles();
     expect(files.length).toBeGreaterThan(20);
     for (const f of files) {
       const text = readFileSync(f, 'utf8');
