@@ -4,6 +4,7 @@ import { LineCounter, parseAllDocuments, isMap, isScalar } from 'yaml';
 import { computeLineStarts, detectEol } from './text.js';
 import { memoiseDockerfileArguments } from './derive.js';
 import { patchHeredocProbe } from './dockerfile-probe.js';
+import { patchParserScans } from './dockerfile-scan.js';
 import { patchArgumentScan, patchLineOffsets } from './dockerfile-arguments.js';
 import { HostYamlError, shellHost, shellSnippets } from './shell-hosts.js';
 import { patchYamlParser } from './yaml-parser.js';
@@ -28,6 +29,8 @@ const DOCKERFILE_INSTRUCTIONS = new Set([
 patchArgumentScan();
 patchLineOffsets();
 memoiseDockerfileArguments(Instruction.prototype);
+// Before the heredoc probe, which wraps processArguments.
+patchParserScans();
 patchHeredocProbe();
 patchYamlParser();
 
