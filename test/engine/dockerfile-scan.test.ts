@@ -12,7 +12,7 @@ import { Parser } from 'dockerfile-ast/lib/parser.js';
 import type { Dockerfile } from 'dockerfile-ast';
 import { describe, expect, it } from 'vitest';
 import { CORPUS } from '../support/compose-schema.js';
-import { fixtureDockerfiles } from '../support/dockerfiles.js';
+import { fixtureDockerfiles, generatedDockerfile, rng } from '../support/dockerfiles.js';
 
 type Methods = Record<'createInstruction' | 'processHeredocs' | 'processArguments' | 'processComment', (...a: unknown[]) => unknown>;
 const proto = Parser.prototype as unknown as Methods;
@@ -37,38 +37,6 @@ function compare(text: string, label: string): void {
   expect(a.getInstructions().length, label).toBe(b.getInstructions().length);
   expect(a.getComments().map((c) => c.getRange()), label).toEqual(b.getComments().map((c) => c.getRange()));
   expect(a, label).toEqual(b);
-}
-
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const PIECES = [
-  ' ', ' ', '\t', '\n', '\r\n', '\r', '\\', '\\\n', '\\\r\n', '\\\r', '\\ \n', '\\\t\r\n', '\\ x', '\\  \\', '\\ \t', '`', '`\n', '` \n', '` y',
-  '#', '# c\n', '\\\n# c\n', '\\\n  # c \\\n', '\\\n#', '$', '\\$', 'a', 'bc', '"', "'", '<<EOF\nx\nEOF\n', '<<-E\n\tx\n\tE\n', '<<', '[', ']', ',', '=', 'RUN',
-];
-const KEYWORDS = ['RUN', 'CMD', 'COPY', 'ENV', 'ARG', 'FROM', 'ONBUILD RUN', 'HEALTHCHECK CMD', 'SHELL', 'USER', 'R\\\nUN', 'RUN\\', '#', ''];
-
-function generated(seed: number): string {
-  const r = rng(seed);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
-  let text = r() < 0.2 ? pick(['# escape=`\n', '# escape=\\\n', '# syntax=x\n# escape=`\r\n', '\uFEFF']) : '';
-  const lines = 1 + Math.floor(r() * 6);
-  for (let l = 0; l < lines; l++) {
-    text += `${pick(KEYWORDS)}${pick([' ', '\t', '', '\n'])}`;
-    const len = Math.floor(r() * 25);
-    for (let k = 0; k < len; k++) text += pick(PIECES);
-    if (r() < 0.8) text += pick(['\n', '\r\n', '\r', '\n\n']);
-  }
-  return text;
 }
 
 const CASES = [
@@ -133,7 +101,7 @@ describe('dockerfile parser scans', () => {
 
   it('parse like the library on generated texts', () => {
     for (let seed = 1; seed <= 5000; seed++) {
-      const text = generated(seed);
+      const text = generatedDockerfile(seed);
       compare(text, JSON.stringify(text));
     }
   });
