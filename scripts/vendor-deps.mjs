@@ -17,6 +17,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import ts from 'typescript';
+import { plainStepsFor, YAML_PLAIN_STEPS } from './yaml-plain-steps.mjs';
 
 /**
  * The packages bundled. Import CPU of the API and the codemods saved by each (medians of 12 runs on 2 loaded cores, of
@@ -116,7 +117,7 @@ const result = await build({
   write: false,
   metafile: true,
   logLevel: 'warning',
-  plugins: [entryPlugin()],
+  plugins: [entryPlugin(), yamlPlainStepsPlugin()],
 });
 
 // The packages in the bundles (the vendored ones and what they pull in): their license files, and on each output file
@@ -176,6 +177,31 @@ for (const { file, text, specs: found } of files) {
   rewritten++;
 }
 process.stdout.write(`vendor-deps: ${specs.join(', ')} -> dist/vendor (${packages.size} packages), ${rewritten} modules rewritten\n`);
+
+/**
+ * yaml's lexer and CST parser with plain methods for generators (scripts/yaml-plain-steps.mjs), when the installed
+ * files are the ones that rewrite was checked against; otherwise they are bundled as they are, with a note.
+ */
+function yamlPlainStepsPlugin() {
+  let steps;
+  const files = Object.keys(YAML_PLAIN_STEPS);
+  return {
+    name: 'yaml-plain-steps',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]node_modules[\\/]yaml[\\/]dist[\\/]parse[\\/](lexer|parser)\.js$/ }, (a) => {
+        if (steps === undefined) {
+          const dir = packageDir(a.path);
+          const sources = Object.fromEntries(files.map((rel) => [rel, existsSync(join(dir, rel)) ? readFileSync(join(dir, rel), 'utf8') : undefined]));
+          steps = plainStepsFor(sources);
+          if (steps.reason) process.stdout.write(`vendor-deps: yaml's lexer and parser bundled as they are: ${steps.reason}\n`);
+        }
+        const rel = relative(packageDir(a.path), a.path).split(sep).join('/');
+        const contents = steps.sources?.[rel];
+        return contents === undefined ? undefined : { contents, loader: 'js' };
+      });
+    },
+  };
+}
 
 function entryPlugin() {
   return {

@@ -8,8 +8,9 @@
  * but for that line; the switch is read once, when the patch is installed (set, the library's method is kept).
  *
  * It is installed only over the exact method it replaces: `EXPECTED` is the library's source of `next` (layout and
- * quote marks aside, as in dist's bundled copy), and a version of `yaml` whose `next` reads differently keeps its own
- * method.
+ * quote marks aside), and a version of `yaml` whose `next` reads differently keeps its own method. That is the case in
+ * dist: the bundled copy's lexer and parser have plain methods instead of generators (scripts/yaml-plain-steps.mjs),
+ * which read the switch once, so this patch is for the library as installed (the sources run with tsx, the tests).
  */
 import { CST, Parser } from 'yaml';
 
