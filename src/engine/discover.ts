@@ -10,6 +10,7 @@ import picomatch from 'picomatch';
 import { hasShellShebang, shellHostFromName } from './shell-hosts.js';
 import type { FileKind } from './types.js';
 import { isKubernetesManifest, isKustomizationName, isValuesName, mayBeManifestName } from './kubernetes-kind.js';
+import { relativeWithin } from './paths.js';
 
 export interface DiscoveredFile {
   /** Path for display: relative to cwd when inside it, else absolute. Always with '/' separators. */
@@ -92,9 +93,9 @@ export function kindFromContent(text: string): FileKind | undefined {
 }
 
 export function displayPath(cwd: string, abs: string): string {
-  const rel = relative(cwd, abs);
-  const p = rel === '' ? '.' : rel.startsWith('..') ? abs : rel;
-  return p.split(sep).join('/');
+  const rel = relativeWithin(cwd, abs);
+  const p = rel === '' ? '.' : rel === undefined ? abs : rel;
+  return sep === '/' ? p : p.split(sep).join('/');
 }
 
 /** Whether a file starts with a sh/bash `#!` line (reads its first bytes only). */
@@ -152,8 +153,9 @@ async function loadIgnore(dir: string): Promise<IgnoreLayer | undefined> {
 
 function ignoredBy(layers: readonly IgnoreLayer[], abs: string, isDir: boolean): boolean {
   for (const { base, ig } of layers) {
-    const rel = relative(base, abs).split(sep).join('/');
-    if (!rel || rel.startsWith('..')) continue;
+    const within = relativeWithin(base, abs);
+    if (!within) continue;
+    const rel = sep === '/' ? within : within.split(sep).join('/');
     if (ig.ignores(isDir ? `${rel}/` : rel)) return true;
   }
   return false;
@@ -207,7 +209,8 @@ function knownRealFile(cache: DiscoverCache, abs: string): void {
  */
 async function linkEscape(abs: string, cwd: string, cwdRepo: string, cache: DiscoverCache): Promise<{ repo: string; target: string } | undefined> {
   const target = await realpathOnce(cache.realFiles, abs);
-  if (target === undefined) return undefined;
+  // A path that is its own real path has no link on the way (nor has any directory above it): no escape.
+  if (target === undefined || target === abs) return undefined;
   const lexicalRepo = inside(cwdRepo, abs) ? cwdRepo : ((await findGitRoot(dirname(abs), cache.gitRoots)) ?? dirname(abs));
   const repoReal = await realpathOnce(cache.realRepos, lexicalRepo);
   if (repoReal === undefined) return undefined;

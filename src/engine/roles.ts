@@ -10,6 +10,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { relativeWithin } from './paths.js';
 
 export type FileRole = 'production' | 'dev' | 'ci' | 'test';
 export const FILE_ROLES: readonly FileRole[] = ['production', 'dev', 'ci', 'test'];
@@ -27,17 +28,29 @@ const PRODUCTION: RoleDecision = { role: 'production', why: 'default' };
 
 /**
  * Words of a path segment or file name (split at `.`, `-`, `_`) that give a role. A directory `dev/` is a dev
- * directory, but an `examples/` directory below it holds what users copy to deploy (production).
+ * directory, but an `examples/` directory below it holds what users copy to deploy (production). A map, not an object:
+ * a word such as `constructor` or `tostring` names no role.
  */
-const WORDS: Readonly<Record<string, Exclude<FileRole, 'production'>>> = {
-  test: 'test', tests: 'test', testing: 'test', testdata: 'test', e2e: 'test', integration: 'test', cypress: 'test',
-  playwright: 'test', fixture: 'test', fixtures: 'test', bench: 'test', benchmark: 'test', benchmarks: 'test',
-  ci: 'ci', circleci: 'ci', github: 'ci', gitlab: 'ci', buildkite: 'ci',
-  dev: 'dev', devel: 'dev', development: 'dev', devcontainer: 'dev', devenv: 'dev', tools: 'dev', tooling: 'dev',
-};
+const WORDS: ReadonlyMap<string, Exclude<FileRole, 'production'>> = new Map(
+  Object.entries({
+    test: 'test', tests: 'test', testing: 'test', testdata: 'test', e2e: 'test', integration: 'test', cypress: 'test',
+    playwright: 'test', fixture: 'test', fixtures: 'test', bench: 'test', benchmark: 'test', benchmarks: 'test',
+    ci: 'ci', circleci: 'ci', github: 'ci', gitlab: 'ci', buildkite: 'ci',
+    dev: 'dev', devel: 'dev', development: 'dev', devcontainer: 'dev', devenv: 'dev', tools: 'dev', tooling: 'dev',
+  } as const),
+);
 const EXAMPLES = new Set(['example', 'examples', 'sample', 'samples']);
 
-const words = (segment: string): string[] => segment.toLowerCase().split(/[._-]+/).filter(Boolean);
+const WORD_SEPARATORS = /[._-]+/;
+
+/** The first word of a segment giving a role (a dev role is passed over when `notDev`), if any. */
+function roleOfWords(ws: readonly string[], notDev: boolean): Exclude<FileRole, 'production'> | undefined {
+  for (const w of ws) {
+    const r = WORDS.get(w);
+    if (r !== undefined && !(notDev && r === 'dev')) return r;
+  }
+  return undefined;
+}
 
 /**
  * The role a path implies (`/`-separated, relative to the project). The file name is read first (`compose.ci.yml`,
@@ -49,14 +62,16 @@ export function detectRole(path: string): RoleDecision {
   const segments = path.split('/').filter((s) => s !== '' && s !== '.' && s !== '..');
   const name = segments.pop();
   if (name !== undefined) {
-    const role = words(name).map((w) => WORDS[w]).find((r) => r !== undefined);
+    // Empty words (a name starting with a separator) name no role: only the map is asked.
+    const role = roleOfWords(name.toLowerCase().split(WORD_SEPARATORS), false);
     if (role) return { role, why: `file name \`${name}\`` };
   }
   let inExamples = false;
-  for (const seg of segments.reverse()) {
-    const ws = words(seg);
-    if (ws.some((w) => EXAMPLES.has(w))) inExamples = true;
-    const role = ws.map((w) => WORDS[w]).find((r) => r !== undefined && !(r === 'dev' && inExamples));
+  for (let i = segments.length - 1; i >= 0; i--) {
+    const seg = segments[i] as string;
+    const ws = seg.toLowerCase().split(WORD_SEPARATORS);
+    if (!inExamples && ws.some((w) => EXAMPLES.has(w))) inExamples = true;
+    const role = roleOfWords(ws, inExamples);
     if (role) return { role, why: `path segment \`${seg}/\`` };
   }
   return PRODUCTION;
@@ -68,8 +83,8 @@ export function detectRole(path: string): RoleDecision {
  * `cwd` are looked at once, not once per file.
  */
 export function rolePath(absPath: string, cwd: string, roots?: Map<string, string | null>): string {
-  const rel = relative(cwd, absPath);
-  if (rel && !rel.startsWith('..') && !isAbsolute(rel)) return rel.split(sep).join('/');
+  const rel = relativeWithin(cwd, absPath);
+  if (rel && !isAbsolute(rel)) return sep === '/' ? rel : rel.split(sep).join('/');
   const root = repositoryRootOf(dirname(absPath), roots);
   return root !== null ? relative(root, absPath).split(sep).join('/') : (absPath.split(sep).pop() ?? absPath);
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, symlinkSync } from 'node:fs';
+import { mkdirSync, realpathSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { tmpTree } from '../support/tmp.js';
@@ -37,8 +37,9 @@ describe('discovery of named files: path lookups per directory, not per file', (
     expect(r.files.map((f) => f.path)).toEqual(names.map((n) => `svc/${n}`));
     expect(r.problems).toEqual([]);
     expect(calls.lstat).toBe(40);
-    // The directory's real path and the repository's; `.git` is looked for from the current directory only.
-    expect(calls.realpath).toBe(2);
+    // The directory's real path; the files are their own real paths, so no repository's is asked (unless the
+    // temporary directory itself is reached through a link). `.git` is looked for from the current directory only.
+    expect(calls.realpath).toBe(realpathSync(root) === root ? 1 : 2);
     expect(calls.stat).toBe(1);
   });
 
@@ -53,5 +54,15 @@ describe('discovery of named files: path lookups per directory, not per file', (
     expect(r.problems).toEqual([{ path: 'b/Dockerfile', message: expect.stringContaining('leads outside the repository') }]);
     const followed = await discover({ paths: ['b/Dockerfile'], cwd: root, followSymlinks: true });
     expect(followed.files.map((f) => f.path)).toEqual(['b/Dockerfile']);
+  });
+
+  it('a file named through a linked directory is checked like a linked file: inside the repository processed, outside reported', async () => {
+    const outside = tmpTree({ 'Dockerfile': 'FROM z\n' });
+    const root = tmpTree({ '.git/HEAD': 'x', 'a/Dockerfile': 'FROM a\n' });
+    symlinkSync(join(root, 'a'), join(root, 'in'));
+    symlinkSync(outside, join(root, 'out'));
+    const r = await discover({ paths: ['in/Dockerfile', 'out/Dockerfile'], cwd: root });
+    expect(r.files.map((f) => f.path)).toEqual(['in/Dockerfile']);
+    expect(r.problems).toEqual([{ path: 'out/Dockerfile', message: expect.stringContaining('leads outside the repository') }]);
   });
 });
