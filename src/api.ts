@@ -264,8 +264,8 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
 
   // A file's role (production, dev, CI, test): its config's `overrides:` role, else what its path says.
   const repositoryRoots = new Map<string, string | null>();
-  async function roleOf(absPath: string | undefined, path: string): Promise<RoleDecision | undefined> {
-    const lc = absPath ? await configFor(dirname(absPath)) : rootConfig;
+  // `lc`: the configuration of the file's directory (the run's for standard input).
+  function roleOf(absPath: string | undefined, path: string, lc: LoadedConfig): RoleDecision | undefined {
     if ((opts.fileRoles ?? lc.config.fileRoles) === false) return undefined;
     const set = absPath ? configuredRole(lc, absPath) : undefined;
     if (set) return { role: set.role, why: `\`role: ${set.role}\` for \`${set.glob}\` in ${relative(cwd, lc.file ?? cwd) || lc.file}` };
@@ -274,11 +274,13 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
   }
   const roleNotes = new Map<string, string>();
   // A configuration nearer the file than the run's that sets composeVersion is that file's target (a flag wins).
-  async function composeVersionOf(absPath: string | undefined): Promise<{ composeVersion?: string }> {
-    if (opts.composeVersion !== undefined || !absPath) return {};
-    const v = (await configFor(dirname(absPath))).config.composeVersion;
+  function composeVersionOf(lc: LoadedConfig): { composeVersion?: string } {
+    if (opts.composeVersion !== undefined) return {};
+    const v = lc.config.composeVersion;
     return v !== undefined && v !== global.composeVersion ? { composeVersion: v } : {};
   }
+  /** Each discovered file's configuration (found once, at discovery: codemods are chosen with it too). */
+  const configOf = new WeakMap<FileRef, LoadedConfig>();
 
   // 1. Find the files (their text is read batch by batch, see runProject).
   const problems: Problem[] = [];
@@ -290,11 +292,16 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
     const text = opts.stdin.text.replace(/^\uFEFF/, '');
     const bom = text !== opts.stdin.text;
     const bytes = Buffer.byteLength(opts.stdin.text);
-    files.push({ path: name, absPath: undefined, kind, role: await roleOf(undefined, name), load: async () => (bytes > MAX_FILE_BYTES ? { problem: tooLargeMessage(bytes) } : { text, bom }) });
+    files.push({ path: name, absPath: undefined, kind, role: roleOf(undefined, name, rootConfig), load: async () => (bytes > MAX_FILE_BYTES ? { problem: tooLargeMessage(bytes) } : { text, bom }) });
   } else {
     const found = await discover({ paths: opts.paths?.length ? opts.paths : ['.'], cwd, exclude: [...(opts.exclude ?? []), ...(cfg.exclude ?? [])], kind: opts.kind, followSymlinks: opts.followSymlinks ?? cfg.followSymlinks });
     problems.push(...found.problems);
-    for (const f of found.files) files.push({ path: f.path, absPath: f.absPath, kind: f.kind, role: await roleOf(f.absPath, f.path), ...(await composeVersionOf(f.absPath)), load: () => readText(f.absPath) });
+    for (const f of found.files) {
+      const lc = await configFor(dirname(f.absPath));
+      const file: ProjectFile = { path: f.path, absPath: f.absPath, kind: f.kind, role: roleOf(f.absPath, f.path, lc), ...composeVersionOf(lc), load: () => readText(f.absPath) };
+      configOf.set(file, lc);
+      files.push(file);
+    }
   }
 
   // 2. Per file: choose codemods (config, preset, --only/--skip); then parse, resolve and process in batches.
@@ -303,8 +310,12 @@ async function run(opts: FixOptions, applyFixes: boolean): Promise<HardenResult>
   // options are checked once, src/engine/options.ts).
   const chosen = new Map<LoadedConfig, Map<string, { enabled: EnabledCodemod[]; offByRole: number }>>();
   const allIds = all.map((c) => c.id);
-  const codemodsFor = async (parsed: FileRef): Promise<EnabledCodemod[]> => {
-    const lc = parsed.absPath ? await configFor(dirname(parsed.absPath)) : rootConfig;
+  const codemodsFor = (parsed: FileRef): EnabledCodemod[] | Promise<EnabledCodemod[]> => {
+    const lc = parsed.absPath ? configOf.get(parsed) : rootConfig;
+    if (lc) return codemodsWith(lc, parsed);
+    return configFor(dirname(parsed.absPath as string)).then((found) => codemodsWith(found, parsed));
+  };
+  const codemodsWith = (lc: LoadedConfig, parsed: FileRef): EnabledCodemod[] => {
     checkConfig(lc);
     const key = `${parsed.kind}\0${parsed.role?.role ?? 'production'}\0${codemodOverridesKey(lc, parsed.absPath)}`;
     let byKey = chosen.get(lc);

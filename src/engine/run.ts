@@ -94,6 +94,8 @@ interface RawReport {
   enabled: EnabledCodemod;
   order: number;
   report: Report;
+  /** `effectiveFix` of it, once asked (null: no fix). */
+  effective?: Fix | null;
 }
 
 const NO_ANSWERS: Answers = { get: () => undefined };
@@ -251,8 +253,13 @@ export function crashError(e: unknown): FileError {
   return { message: `internal error while processing this file: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}; the file was left unchanged` };
 }
 
-/** The effective fix safety: never safer than the codemod declares. */
+/** The effective fix safety: never safer than the codemod declares. Worked out once per report (reports are never changed). */
 function effectiveFix(r: RawReport): Fix | undefined {
+  if (r.effective === undefined) r.effective = computeEffectiveFix(r) ?? null;
+  return r.effective ?? undefined;
+}
+
+function computeEffectiveFix(r: RawReport): Fix | undefined {
   const f = r.report.fix;
   if (!f) return undefined;
   const out: Fix = { ...f, safety: minSafety(f.safety, r.enabled.codemod.safety) };
