@@ -80,9 +80,8 @@ export function parseScript(text: string): ShellScript {
     const b = new Builder(text);
     const body = b.statements(read.children);
     const root: Script = node({ kind: 'script' as const, range: { start: 0, end: text.length }, body }, body);
-    linkParents(root, null);
     const commands: SimpleCommand[] = [];
-    collect(root, commands);
+    linkParents(root, commands);
     commands.sort((x, y) => x.range.start - y.range.start);
     return { text, root, statements: body, commands };
   } finally {
@@ -151,11 +150,13 @@ function node<T extends object>(fields: T, children: readonly (ShellNode | null 
   // every word of every RUN, so this is hot). `fields` is a fresh literal at every call: completed in place.
   const kids: ShellNode[] = [];
   let sorted = true;
-  for (const c of children) {
+  let prev: ShellNode | null = null;
+  for (let k = 0; k < children.length; k++) {
+    const c = children[k];
     if (!c) continue;
-    const prev = kids[kids.length - 1];
     if (prev && prev.range.start > c.range.start) sorted = false;
     kids.push(c);
+    prev = c;
   }
   if (!sorted) kids.sort((a, b) => a.range.start - b.range.start);
   const out = fields as T & { parent: ShellNode | null; children: ShellNode[] };
@@ -164,22 +165,17 @@ function node<T extends object>(fields: T, children: readonly (ShellNode | null 
   return out;
 }
 
-function linkParents(root: ShellNode, parent: ShellNode | null): void {
-  root.parent = parent;
+/** Set every node's parent (the root's stays null), and collect the simple commands (in walk order), in one walk. */
+function linkParents(root: ShellNode, commands: SimpleCommand[]): void {
   const stack: ShellNode[] = [root];
   for (let n = stack.pop(); n; n = stack.pop()) {
-    for (const c of n.children) {
+    if (n.kind === 'command') commands.push(n);
+    const kids = n.children;
+    for (let k = 0; k < kids.length; k++) {
+      const c = kids[k] as ShellNode;
       c.parent = n;
       stack.push(c);
     }
-  }
-}
-
-function collect(root: ShellNode, out: SimpleCommand[]): void {
-  const stack: ShellNode[] = [root];
-  for (let n = stack.pop(); n; n = stack.pop()) {
-    if (n.kind === 'command') out.push(n);
-    for (const c of n.children) stack.push(c);
   }
 }
 
@@ -331,6 +327,9 @@ class Builder {
 
   /** Re-associate: and-or lists of pipelines. */
   private assemble(items: Item[], fallback: Range): StatementBody {
+    // One command, no operator (most statements): what the general path below gives, without its groups.
+    const only = items.length === 1 ? (items[0] as Item) : null;
+    if (only?.t === 'cmd') return this.command(only.node, only.redirects, only.at);
     const groups: { items: Item[]; op?: Operator<'&&' | '||'> }[] = [{ items: [] }];
     for (const it of items) {
       if (it.t === 'op' && (it.op === '&&' || it.op === '||')) groups.push({ items: [], op: { op: it.op, range: it.range } });
@@ -368,14 +367,17 @@ class Builder {
   }
 
   private command(n: SyntaxNode | null, extraRedirects: SyntaxNode[], at: number): Command {
-    const redirects = extraRedirects.map((r) => this.redirect(r));
+    const redirects = extraRedirects.length === 0 ? [] : extraRedirects.map((r) => this.redirect(r));
     if (!n) return this.simple([], [], redirects, { start: at, end: at });
+    if (n.type === 'command') return this.simpleFromCommand(n, redirects);
+    return this.compoundCommand(n, redirects);
+  }
+
+  private compoundCommand(n: SyntaxNode, redirects: Redirect[]): Command {
     const raw = this.text.slice(n.startIndex, n.endIndex);
     const compound = <K extends string, F extends object>(kind: K, fields: F, kids: readonly (ShellNode | null)[]) =>
       node({ kind, range: rangeOf(n), redirects, ...fields }, [...kids, ...redirects]);
     switch (n.type) {
-      case 'command':
-        return this.simpleFromCommand(n, redirects);
       case 'declaration_command':
       case 'unset_command':
         return this.simpleFromBuiltin(n, redirects);
@@ -487,8 +489,9 @@ class Builder {
   }
 
   private simple(assigns: Assignment[], words: Word[], redirects: Redirect[], fallback: Range): SimpleCommand {
-    const [name = null, ...args] = words;
-    const parts = [...assigns, ...words, ...redirects];
+    const name = words.length > 0 ? (words[0] as Word) : null;
+    const args = words.slice(1);
+    const parts: ShellNode[] = assigns.length === 0 && redirects.length === 0 ? words : [...assigns, ...words, ...redirects];
     const cmd = node({ kind: 'command' as const, range: span(parts, fallback), name, args, assigns, redirects }, parts) as SimpleCommand;
     if (name?.value === 'set') Object.assign(cmd, setOptions(args));
     return cmd;
@@ -496,36 +499,51 @@ class Builder {
 
   /** Merge word parts the grammar split at an escaped blank (`a\ b` glued to neighbours). */
   private mergeWords(nodes: readonly SyntaxNode[]): Word[] {
-    const groups: SyntaxNode[][] = [];
-    for (const n of nodes) {
-      const last = groups[groups.length - 1];
-      const prev = last?.[last.length - 1];
-      if (last && prev && /^(?:\\[^\n])*$/.test(this.text.slice(prev.endIndex, n.startIndex)) && prev.endIndex < n.startIndex) last.push(n);
-      else groups.push([n]);
+    const out: Word[] = [];
+    let from = 0;
+    for (let k = 1; k <= nodes.length; k++) {
+      if (k < nodes.length && this.glued(nodes[k - 1] as SyntaxNode, nodes[k] as SyntaxNode)) continue;
+      out.push(this.wordOf(nodes, from, k));
+      from = k;
     }
-    return groups.map((g) => this.word(g));
+    return out;
+  }
+
+  /** Whether only escaped characters (`\ `, none of them a line continuation) stand between two word parts. */
+  private glued(prev: SyntaxNode, n: SyntaxNode): boolean {
+    // The gap must start with a backslash: most words are apart by a blank, and need no slice or regex.
+    return prev.endIndex < n.startIndex && this.text.charCodeAt(prev.endIndex) === 92 && /^(?:\\[^\n])*$/.test(this.text.slice(prev.endIndex, n.startIndex));
   }
 
   private word(parts: readonly SyntaxNode[]): Word {
-    const first = parts[0] as SyntaxNode;
-    const last = parts[parts.length - 1] as SyntaxNode;
+    return this.wordOf(parts, 0, parts.length);
+  }
+
+  /** The word made of parts[from, to) (from < to). */
+  private wordOf(parts: readonly SyntaxNode[], from: number, to: number): Word {
+    const first = parts[from] as SyntaxNode;
+    const last = parts[to - 1] as SyntaxNode;
     const range = { start: first.startIndex, end: last.endIndex };
     const raw = this.text.slice(range.start, range.end);
     const substitutions: Substitution[] = [];
     let expands = false;
-    const visit = (n: SyntaxNode) => {
-      if (n.type === 'command_substitution' || n.type === 'process_substitution') {
-        const body = this.statements(n.children);
-        substitutions.push(node({ kind: 'substitution' as const, range: rangeOf(n), body }, body));
-        expands = true;
-        return;
-      }
-      if (n.type === 'simple_expansion' || n.type === 'expansion' || n.type === 'arithmetic_expansion' || n.type === 'array') expands = true;
-      for (const c of n.namedChildren) if (c) visit(c);
-    };
-    parts.forEach(visit);
+    for (let k = from; k < to; k++) if (this.scanPart(parts[k] as SyntaxNode, substitutions)) expands = true;
     const u = unquote(raw);
     return node({ kind: 'word' as const, range, raw, value: expands ? null : u.value, quoted: u.quoted, substitutions }, substitutions);
+  }
+
+  /** Collect the substitutions in a word part (in source order); true when the part expands something. */
+  private scanPart(n: SyntaxNode, substitutions: Substitution[]): boolean {
+    const type = n.type;
+    if (type === 'command_substitution' || type === 'process_substitution') {
+      const body = this.statements(n.children);
+      substitutions.push(node({ kind: 'substitution' as const, range: rangeOf(n), body }, body));
+      return true;
+    }
+    let expands = type === 'simple_expansion' || type === 'expansion' || type === 'arithmetic_expansion' || type === 'array';
+    if (n.children.length === 0) return expands;
+    for (const c of n.namedChildren) if (this.scanPart(c, substitutions)) expands = true;
+    return expands;
   }
 
   private emptyWord(at: number): Word {

@@ -64,8 +64,21 @@ function ansiC(raw: string, i: number): { text: string; next: number } | null {
   return null;
 }
 
-/** Quote removal on a word's source text. */
+/** Characters the quote removal below acts on (besides a leading `~`). */
+const SPECIAL = /[\\'"$`]/;
+
+/**
+ * Quote removal on a word's source text. Most words of a RUN script (`apt-get`, `install`, `-y`, `curl`) hold none of
+ * `\ ' " $ \``: their value is their text (null after a leading `~`), without the character-by-character walk of
+ * `unquoteWord` (test/shell/words.test.ts compares both over every word of the corpus and generated words).
+ */
 export function unquote(raw: string): Unquoted {
+  if (!SPECIAL.test(raw)) return { value: raw.charCodeAt(0) === 126 ? null : raw, quoted: false };
+  return unquoteWord(raw);
+}
+
+/** Quote removal, character by character (the general path of `unquote`). */
+export function unquoteWord(raw: string): Unquoted {
   let out = '';
   let quoted = false;
   let expands = false;
