@@ -1,4 +1,5 @@
 /** compose-resource-limits: `deploy.resources` limits/reservations and `pids_limit`, with defaults per image family. */
+import { dirname } from 'node:path';
 import { defineCodemod } from '../src/engine/define.js';
 import { PRODUCTION_ONLY } from '../src/engine/roles.js';
 import { isMap, isScalar, type YAMLMap } from 'yaml';
@@ -10,6 +11,7 @@ import {
   aliasAnchorNote, buildLookups, extendedPlans, insertPairs, kbSource, lookupView, mergeInsertions, serviceImage, serviceOverrides, serviceViews, siblingFiles, type ServiceImage, type ServiceView,
 } from '../src/compose/hardening.js';
 import { FAMILY_RESOURCES, type Family, type ResourceProfile } from '../src/compose/image-kb.js';
+import { sameRepository, type RootCache } from '../src/compose/repository.js';
 
 const QUANTITY = { type: ['string', 'number'] } as const;
 const LIMITS = { type: 'object', additionalProperties: false, properties: { cpus: QUANTITY, memory: QUANTITY } } as const;
@@ -106,55 +108,122 @@ interface Plan {
   safety: 'safe' | 'unsafe';
 }
 
-/** Sizes the repository states for a service of the same name in another compose file of this run. */
+/** A size a service may have: `deploy.resources.<section>.<key>` where this codemod writes it, or `pids_limit`. */
+type SizeKey = 'limits.cpus' | 'limits.memory' | 'reservations.cpus' | 'reservations.memory' | 'pids';
+const SIZE_KEYS: readonly SizeKey[] = ['limits.cpus', 'limits.memory', 'reservations.cpus', 'reservations.memory', 'pids'];
+const SIZE_LABEL: Record<SizeKey, string> = {
+  'limits.cpus': 'limits cpus',
+  'limits.memory': 'limits memory',
+  'reservations.cpus': 'reservations cpus',
+  'reservations.memory': 'reservations memory',
+  pids: 'pids_limit',
+};
+
+/** One size a service states, and where. */
+interface Size {
+  value: string;
+  /** 1-based line of the value in its file. */
+  line: number;
+  /**
+   * Written where this codemod writes that size (`deploy.resources.{limits,reservations}.{cpus,memory}`, `pids_limit`);
+   * false for the forms only a maintainer writes (`mem_limit`, `cpus`, `mem_reservation`, `deploy.resources.limits.pids`).
+   */
+  asWritten: boolean;
+}
+
+/** What a service's own text says of its image, for the defaults this codemod would write for it (plain values). */
+interface ImageKey {
+  /** Built here (`build:`): its family comes from its Dockerfile, which the run index does not read. */
+  built: boolean;
+  /** The knowledge-base family of a pulled image, if it has an entry. */
+  family?: Family;
+  /** The entry runs whatever application it is given (node, python): no defaults unless the options give sizes. */
+  appDependent?: boolean;
+  /** The entry keeps its whole data set in memory (redis): no memory limit unless its command bounds the data. */
+  memoryBound?: true;
+  /** The key of the `images` option for it: the entry's repository, else the reference's repository. */
+  imageKey?: string;
+}
+
+/** Sizes the repository states for a service of the same name in other compose files of this run, and where. */
 interface Stated {
   limits: { cpus?: string; memory?: string };
   reservations: { cpus?: string; memory?: string };
   pids?: number;
-  where: string;
+  /** Where each size was taken from (the finding names the ones it adds). */
+  from: Map<SizeKey, { entry: StatedEntry; line: number }>;
 }
 
-/** Sizes a service states (`deploy.resources`, `mem_limit`, `cpus`, `pids_limit`…), if any. */
-function sizesOf(f: ParsedCompose, o: ComposeService): Stated | undefined {
-  const str = (n: unknown): string | undefined => {
+/**
+ * The sizes a service has (`deploy.resources`, `mem_limit`, `cpus`, `pids_limit`…), with their lines, and which sizes
+ * it sets at all (a variable, `${MEM:-1g}`, sets one but states no size), if any.
+ */
+function sizesOf(f: ParsedCompose, o: ComposeService): { sizes: Partial<Record<SizeKey, Size>>; set: SizeKey[] } | undefined {
+  const setKeys = new Set<SizeKey>();
+  let current: SizeKey = 'pids';
+  const read = (n: unknown, asWritten: boolean): Size | undefined => {
+    setKeys.add(current);
     const v = resolveNode(o.doc, n);
-    return isScalar(v) && (typeof v.value === 'string' || typeof v.value === 'number') && !String(v.value).includes('$') ? String(v.value) : undefined;
+    if (!isScalar(v) || !(typeof v.value === 'string' || typeof v.value === 'number') || String(v.value).includes('$')) return undefined;
+    return { value: String(v.value), line: f.lineCounter.linePos(v.range?.[0] ?? 0).line, asWritten };
   };
-  const at = (path: readonly string[]): string | undefined => {
-    const d = lookup(o, 'deploy');
-    let cur: unknown = d ? resolveNode(o.doc, d.value) : null;
+  const d = lookup(o, 'deploy');
+  const deploy: unknown = d ? resolveNode(o.doc, d.value) : null;
+  const at = (path: readonly string[], asWritten = true): Size | undefined => {
+    let cur = deploy;
     for (const k of path) {
       if (!isMap(cur)) return undefined;
       const p = ownPair(cur, k);
       if (!p) return undefined;
       cur = p.value;
     }
-    return str(cur);
+    return read(cur, asWritten);
   };
-  const top = (k: string): string | undefined => { const l = lookup(o, k); return l ? str(l.value) : undefined; };
-  const st: Stated = { limits: {}, reservations: {}, where: `service \`${o.name}\` of ${f.path}` };
-  const set = (obj: Record<string, string | undefined>, k: string, v: string | undefined) => { if (v !== undefined) obj[k] = v; };
-  set(st.limits, 'memory', at(['resources', 'limits', 'memory']) ?? top('mem_limit'));
-  set(st.limits, 'cpus', at(['resources', 'limits', 'cpus']) ?? top('cpus'));
-  set(st.reservations, 'memory', at(['resources', 'reservations', 'memory']) ?? top('mem_reservation'));
-  set(st.reservations, 'cpus', at(['resources', 'reservations', 'cpus']));
-  const pids = at(['resources', 'limits', 'pids']) ?? top('pids_limit');
-  if (pids !== undefined && /^\d+$/.test(pids)) st.pids = Number(pids);
-  return Object.keys(st.limits).length || Object.keys(st.reservations).length || st.pids !== undefined ? st : undefined;
+  const top = (k: string, asWritten = false): Size | undefined => { const l = lookup(o, k); return l ? read(l.value, asWritten) : undefined; };
+  const out: Partial<Record<SizeKey, Size>> = {};
+  const set = (k: SizeKey, s: () => Size | undefined) => {
+    current = k;
+    const v = s();
+    if (v !== undefined) out[k] = v;
+  };
+  set('limits.memory', () => at(['resources', 'limits', 'memory']) ?? top('mem_limit'));
+  set('limits.cpus', () => at(['resources', 'limits', 'cpus']) ?? top('cpus'));
+  set('reservations.memory', () => at(['resources', 'reservations', 'memory']) ?? top('mem_reservation'));
+  set('reservations.cpus', () => at(['resources', 'reservations', 'cpus']));
+  set('pids', () => at(['resources', 'limits', 'pids'], false) ?? top('pids_limit', true));
+  if (out.pids !== undefined && !/^\d+$/.test(out.pids.value)) delete out.pids;
+  return setKeys.size ? { sizes: out, set: SIZE_KEYS.filter((k) => setKeys.has(k)) } : undefined;
 }
 
-/** A service of the run's compose files that states sizes (an entry of `STATED_SIZES`). */
+/** A service of the run's compose files that has sizes (an entry of `STATED_SIZES`). */
 interface StatedEntry {
   name: string;
   path: string;
   absPath: string | undefined;
   docIndex: number;
-  stated: Stated;
+  sizes: Partial<Record<SizeKey, Size>>;
+  /** The sizes it sets, stated or not (a variable). */
+  set: readonly SizeKey[];
+  image: ImageKey;
+}
+
+/** What the index keeps of a service's image: enough to know which defaults this codemod would have written for it. */
+function imageKeyOf(svc: ComposeService): ImageKey {
+  const img = serviceImage(svc);
+  const m = img.built ? undefined : img.match;
+  const key = m ? m.repository : img.ref !== undefined ? img.ref.replace(/[:@].*$/, '') : undefined;
+  return {
+    built: img.built,
+    ...(m ? { family: m.family, ...(m.appDependent ? { appDependent: true } : {}), ...(m.memoryBound ? { memoryBound: true as const } : {}) } : {}),
+    ...(key !== undefined ? { imageKey: key } : {}),
+  };
 }
 
 /**
- * The services that state sizes, from every compose file of the run (whatever batch it is processed in). A file whose
- * text has none of the keys `sizesOf` reads states none, so it is not parsed for the index.
+ * The services that have sizes, from every compose file of the run (whatever batch it is processed in), each size
+ * with its line and whether it is written where this codemod writes sizes: whether it was stated by the maintainer or
+ * written by harden is decided when it is read (`originOf`, with the options). A file whose text has none of the keys
+ * `sizesOf` reads has none, so it is not parsed for the index.
  */
 const STATED_SIZES: RunIndex<StatedEntry> = {
   id: 'compose-resource-limits/stated-sizes',
@@ -164,30 +233,68 @@ const STATED_SIZES: RunIndex<StatedEntry> = {
     if (file.kind !== 'compose') return [];
     const out: StatedEntry[] = [];
     for (const svc of services(file)) {
-      const stated = sizesOf(file, svc);
-      if (stated && !defaultsBlock(stated)) out.push({ name: svc.name, path: file.path, absPath: file.absPath, docIndex: svc.docIndex, stated });
+      const had = sizesOf(file, svc);
+      if (had) out.push({ name: svc.name, path: file.path, absPath: file.absPath, docIndex: svc.docIndex, ...had, image: imageKeyOf(svc) });
     }
     return out;
   },
 };
 
+/** The profile this codemod starts from for a family and an image (`families` and `images` options over the defaults). */
+function profileOf(options: CodemodContext['options'], family: Family | 'default', imageKey: string | undefined) {
+  const famOpts = asRecord(options.families);
+  const byImage = imageKey !== undefined ? asRecord(options.images)[imageKey] : undefined;
+  const base = merge(FAMILY_RESOURCES[family], famOpts[family]);
+  const prof = byImage ? merge({ ...base, pids: base.pids === false ? 0 : base.pids } as ResourceProfile, byImage) : base;
+  return { prof, byImage, familyOption: famOpts[family] !== undefined };
+}
+
+const sizeIn = (p: ReturnType<typeof profileOf>['prof'], k: SizeKey): string | undefined => {
+  if (k === 'pids') return p.pids !== false && p.pids > 0 ? String(p.pids) : undefined;
+  const [section, key] = k.split('.') as ['limits' | 'reservations', 'cpus' | 'memory'];
+  return p[section][key];
+};
+
 /**
- * Whether stated sizes are the block this codemod writes from a family's defaults (four or five of the values, each
- * equal to that family's): on a second run they are harden's own guess read back, not what the repository states, and
- * borrowing them would make that run add limits the first did not (a run must be idempotent).
+ * The profiles this codemod may have written for a service from defaults, with no size stated elsewhere: a pulled
+ * image's family profile when the knowledge base knows it or the options give sizes, else none; a built image's family
+ * comes from its Dockerfile, which the index does not read: any family's.
  */
-function defaultsBlock(st: Stated): boolean {
-  const values: [string | number | undefined, keyof ResourceProfile, 'cpus' | 'memory' | undefined][] = [
-    [st.limits.cpus, 'limits', 'cpus'],
-    [st.limits.memory, 'limits', 'memory'],
-    [st.reservations.cpus, 'reservations', 'cpus'],
-    [st.reservations.memory, 'reservations', 'memory'],
-    [st.pids, 'pids', undefined],
-  ];
-  if (values.filter(([v]) => v !== undefined).length < 4) return false;
-  return Object.values(FAMILY_RESOURCES).some((p) =>
-    values.every(([v, section, key]) => v === undefined || String(v) === String(key ? (p[section] as Record<string, string>)[key] : p.pids)),
-  );
+function writtenProfiles(img: ImageKey, options: CodemodContext['options']): ReturnType<typeof profileOf>['prof'][] {
+  const out: ReturnType<typeof profileOf>['prof'][] = [];
+  const families: readonly (Family | 'default')[] = img.built ? FAMILIES : [img.family ?? 'default'];
+  for (const family of families) {
+    const { prof, byImage, familyOption } = profileOf(options, family, img.imageKey);
+    const known = img.built ? family !== 'default' : img.family !== undefined && !img.appDependent;
+    if (known || byImage !== undefined || familyOption) out.push(prof);
+  }
+  return out;
+}
+
+/**
+ * Whether a size was stated by the maintainer or written by harden. Harden writes a profile's values where it writes
+ * sizes (`deploy.resources…`, `pids_limit`), and every size the service lacked: a size there whose value is the
+ * profile's, in a service that sets every size (or lacks only what harden leaves out: a memory limit for a server
+ * holding its data in memory, a reservation beside a smaller limit, `pids_limit` when the options give none), is
+ * harden's own (a previous run's, or the same guess, which states nothing the defaults do not), and never lent. The
+ * sizes `others` (the service's definitions in other files of its directory: override files) set count as set: harden
+ * left them out. Every other size is the maintainer's. A size a previous run copied from another file is the value of
+ * the size it copied, so lending it lends what its origin lends.
+ */
+function originOf(e: StatedEntry, k: SizeKey, options: CodemodContext['options'], others: readonly StatedEntry[]): 'stated' | 'harden' | undefined {
+  const s = e.sizes[k];
+  if (!s) return undefined;
+  if (!s.asWritten) return 'stated';
+  const isSet = (j: SizeKey) => e.set.includes(j) || others.some((o) => o.set.includes(j));
+  const guessed = writtenProfiles(e.image, options).some((p) => {
+    if (sizeIn(p, k) !== s.value) return false;
+    return SIZE_KEYS.every((j) => isSet(j)
+      || (j === 'limits.memory' && (e.image.built || e.image.memoryBound === true))
+      || (j === 'reservations.memory' && isSet('limits.memory'))
+      || (j === 'reservations.cpus' && isSet('limits.cpus'))
+      || (j === 'pids' && sizeIn(p, 'pids') === undefined));
+  });
+  return guessed ? 'harden' : 'stated';
 }
 
 /** The index's entries by service name, files in path order: made once per run, not per service asking. */
@@ -201,21 +308,63 @@ const statedByName = derived((entries: readonly StatedEntry[]): Map<string, Stat
   return index;
 });
 
+/** The git roots found in one run (the index's entries are made once per run). */
+const runRoots = derived((_entries: readonly StatedEntry[]): RootCache => new Map());
+
 /**
- * Sizes the repository states for a service of the same name in another compose file of this run (not this file, nor
- * the override files whose definitions of the service merge into this one).
+ * Sizes the repository states for a service of the same name in other compose files of this run: each size from the
+ * first file (in path order) that states it, among the files of the same repository (src/compose/repository.ts) other
+ * than this one and the override files whose definitions of the service merge into this one.
  */
 function statedSizes(ctx: CodemodContext<ParsedCompose>, view: ServiceView): Stated | undefined {
   const self = ctx.file;
-  const candidates = statedByName(ctx.project.indexed(STATED_SIZES) as StatedEntry[]).get(view.svc.name);
-  if (!candidates) return undefined;
+  const entries = ctx.project.indexed(STATED_SIZES) as StatedEntry[];
+  const candidates = statedByName(entries).get(view.svc.name);
+  const selfPath = self.absPath;
+  if (!candidates || selfPath === undefined) return undefined;
   const skip = new Set<string>();
   if (view.overrides.length > 0) {
     for (const o of siblingFiles(ctx, self).overrides) {
       for (const svc of services(o)) if (view.overrides.includes(svc)) skip.add(`${o.absPath}\0${svc.docIndex}`);
     }
   }
-  return candidates.find((e) => e.absPath !== self.absPath && !skip.has(`${e.absPath}\0${e.docIndex}`))?.stated;
+  const roots = runRoots(entries);
+  const lenders = candidates.filter((e) => e.absPath !== undefined && e.absPath !== selfPath && !skip.has(`${e.absPath}\0${e.docIndex}`) && sameRepository(selfPath, e.absPath, roots));
+  const dirOf = (e: StatedEntry) => dirname(e.absPath ?? e.path);
+  const others = (e: StatedEntry) => candidates.filter((o) => o !== e && o.absPath !== e.absPath && dirOf(o) === dirOf(e));
+  const st: Stated = { limits: {}, reservations: {}, from: new Map() };
+  for (const k of SIZE_KEYS) {
+    const e = lenders.find((x) => originOf(x, k, ctx.options, others(x)) === 'stated');
+    const s = e?.sizes[k];
+    if (!e || !s) continue;
+    st.from.set(k, { entry: e, line: s.line });
+    if (k === 'pids') st.pids = Number(s.value);
+    else {
+      const [section, key] = k.split('.') as ['limits' | 'reservations', 'cpus' | 'memory'];
+      st[section][key] = s.value;
+    }
+  }
+  return st.from.size ? st : undefined;
+}
+
+/**
+ * Where the stated sizes a finding adds come from: "service `db` of ci/compose.yaml (lines 5, 9)", and with several
+ * files, which sizes each gave: "service `db` of a.yml (limits memory, line 5) and of b.yml (pids_limit, line 12)".
+ */
+function statedWhere(name: string, st: Stated, used: readonly SizeKey[]): string {
+  const byEntry = new Map<StatedEntry, { keys: SizeKey[]; lines: number[] }>();
+  for (const k of used) {
+    const f = st.from.get(k);
+    if (!f) continue;
+    const g = byEntry.get(f.entry) ?? { keys: [], lines: [] };
+    byEntry.set(f.entry, g);
+    g.keys.push(k);
+    if (!g.lines.includes(f.line)) g.lines.push(f.line);
+  }
+  const lines = (ls: number[]) => `line${ls.length > 1 ? 's' : ''} ${[...ls].sort((a, b) => a - b).join(', ')}`;
+  const groups = [...byEntry].map(([e, g]) => `${e.path} (${byEntry.size > 1 ? `${g.keys.map((k) => SIZE_LABEL[k]).join(', ')}, ` : ''}${lines(g.lines)})`);
+  const list = groups.length > 1 ? `${groups.slice(0, -1).join(', of ')} and of ${groups[groups.length - 1] ?? ''}` : groups[0] ?? '';
+  return `service \`${name}\` of ${list}`;
 }
 
 /** Which image outside the knowledge base a service runs, for the finding: ` (\`ghcr.io/acme/api:1\`)`. */
@@ -230,12 +379,9 @@ function plan(ctx: CodemodContext<ParsedCompose>, view: ServiceView): Plan | und
   const img = serviceImage(svc, ctx);
   const m = img.match;
   const family: Family | 'default' = m?.family ?? 'default';
-  const famOpts = asRecord(ctx.options.families);
-  const imgOpts = asRecord(ctx.options.images);
   // A built service is named by the image it builds (`image:`), not by its base image's entry.
-  const byImage = m && !img.built ? imgOpts[m.repository] : img.ref !== undefined ? imgOpts[img.ref.replace(/[:@].*$/, '')] : undefined;
-  const base = merge(FAMILY_RESOURCES[family], famOpts[family]);
-  const prof0 = byImage ? merge({ ...base, pids: base.pids === false ? 0 : base.pids } as ResourceProfile, byImage) : base;
+  const imageKey = m && !img.built ? m.repository : img.ref !== undefined ? img.ref.replace(/[:@].*$/, '') : undefined;
+  const { prof: prof0, byImage, familyOption } = profileOf(ctx.options, family, imageKey);
   // Sizes the repository states for the same service elsewhere win over the defaults: they are what it was run with.
   const stated = statedSizes(ctx, view);
   const prof = stated
@@ -246,7 +392,7 @@ function plan(ctx: CodemodContext<ParsedCompose>, view: ServiceView): Plan | und
       }
     : prof0;
   const known = m !== undefined && !m.appDependent;
-  const optioned = byImage !== undefined || famOpts[family] !== undefined;
+  const optioned = byImage !== undefined || familyOption;
 
   // What is already set: top-level keys (here or in override files) and deploy.resources anywhere in the chain.
   const has = (k: string) => lookupView(view, k) !== undefined;
@@ -297,9 +443,9 @@ function plan(ctx: CodemodContext<ParsedCompose>, view: ServiceView): Plan | und
     if (has('pids_limit')) kept.push('pids_limit');
     else if (!nested(['resources', 'limits', 'pids'])) wanted.pids = prof.pids;
   }
-  if (onlyStated && !stated?.limits.memory) {
-    // A memory limit it already has was chosen by the maintainer: nothing to add from guesses.
-    if (has('mem_limit') || nested(['resources', 'limits', 'memory'])) return undefined;
+  // Outside the knowledge base, with no memory limit stated elsewhere nor one of its own, none is guessed: by hand.
+  // One it has is the maintainer's: the other sizes the repository states are still added (nothing is guessed).
+  if (onlyStated && !stated?.limits.memory && !has('mem_limit') && !nested(['resources', 'limits', 'memory'])) {
     ctx.report({
       range: rangeOf(svc.keyNode),
       message: `Service \`${svc.name}\` has no resource limits, and harden does not know what it needs${m ? ` (${m.name} runs whatever application it is given)` : outside(img)}: a guessed memory limit gets a busy service killed. Measure it (\`docker stats\`), then set \`deploy.resources.limits\` (memory, cpus) and \`pids_limit\` with headroom, or give its sizes in this codemod's \`images\` option.`,
@@ -323,11 +469,18 @@ function plan(ctx: CodemodContext<ParsedCompose>, view: ServiceView): Plan | und
     if (e.length) parts.push(`${s} ${e.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }
   if (wanted.pids !== undefined) parts.push(`pids_limit ${wanted.pids}`);
-  const origin = stated
-    ? `${stated.where}, where the repository states its sizes${known || optioned ? `; the rest from the ${family} defaults` : ''}`
+  // The stated sizes this finding adds (a stated size the service already has is not named).
+  const used = SIZE_KEYS.filter((k) => {
+    if (!stated?.from.has(k)) return false;
+    if (k === 'pids') return wanted.pids !== undefined;
+    const [section, key] = k.split('.') as ['limits' | 'reservations', 'cpus' | 'memory'];
+    return wanted[section][key] !== undefined;
+  });
+  const origin = stated && used.length
+    ? `${statedWhere(svc.name, stated, used)}, where the repository states its sizes${known || optioned ? `; the rest from the ${family} defaults` : ''}`
     : byImage
     ? 'the `images` option of this codemod'
-    : famOpts[family]
+    : familyOption
       ? `the \`families.${family}\` option of this codemod`
       : m
         ? `the ${family} defaults of ${kbSource(img) ?? ''}`
@@ -426,11 +579,25 @@ ${FAMILIES.map((f) => {
 
 **Only for images the knowledge base knows.** The \`runtime\` family (node, python, golang: they run whatever application
 they are given) and images outside the knowledge base get no guessed sizes: a \`manual\` finding asks for measured ones
-(or the \`images\`/\`families\` options, which count as the maintainer's choice). When another compose file of the run
-(\`ci/docker-compose.yml\`, \`compose.prod.yaml\`) states sizes for a service of the same name (\`mem_limit\`, \`cpus\`,
-\`pids_limit\`, \`deploy.resources\`), those sizes win over the defaults; for an image outside the knowledge base only
-those stated sizes are added, as an unsafe fix naming the file. A reservation is never added above the service's
-limit (the engine rejects it).
+(or the \`images\`/\`families\` options, which count as the maintainer's choice). When another compose file of the same
+repository (\`ci/docker-compose.yml\`, \`compose.prod.yaml\`) states a size for a service of the same name (\`mem_limit\`,
+\`cpus\`, \`pids_limit\`, \`deploy.resources\`), that size wins over the default: each size comes from the first file, in
+path order, that states it, and the finding names the file and line of each. For an image outside the knowledge base
+only stated sizes are added, as an unsafe fix (a memory limit it has itself counts: the other stated sizes are still
+added). A reservation is never added above the service's limit (the engine rejects it).
+
+**Which sizes are evidence.** The repository is the file's git work tree (the nearest directory up holding \`.git\`);
+a file in none belongs to its directory tree (a file in a directory holding the other's). Files of another repository
+named in the same run never lend sizes. A size this codemod could have written itself is not evidence: one where it
+writes sizes (\`deploy.resources.{limits,reservations}.{cpus,memory}\`, \`pids_limit\`) whose value is the profile it
+writes for that service (its family's defaults with the options, any family's for a built image, whose Dockerfile the
+run's index does not read), in a service that sets every size (or lacks only what the codemod leaves out: a memory
+limit for a server holding its data in memory, a reservation beside a smaller limit), counting what override files in
+its directory set. That is harden's own block read back on a later run, or the same guess: it says nothing the
+defaults do not. Sizes in the forms only a maintainer writes (\`mem_limit\`, \`cpus\`, \`mem_reservation\`,
+\`deploy.resources.limits.pids\`) always are evidence, and so is a lone size equal to a default (harden would have
+written the others beside it). A size an earlier run copied from another file has the value of the size it copied,
+and lending it lends that value. So a second \`fix\` over the same files changes nothing.
 
 A service built here (\`build:\`) gets the family of its Dockerfile's base image (final stage, or \`build.target\`; see
 compose-read-only), and the finding names the Dockerfile and base image; its \`images\` option is keyed by its \`image:\`
@@ -478,9 +645,10 @@ command bounds the data with \`--maxmemory\` to at most half of it: redis bounds
 server, decides what it needs, and a queue or store with \`noeviction\` grows until a limit kills it; the finding says so),
 limits only take effect when a service exceeds them, and nothing that \`docker compose config\` accepted is rejected
 (no reservation above a limit, no key set twice). A service that really needs more memory than its limit is killed
-when it does; tune the values (options below) for heavy services. Unsafe for sizes copied from another compose file of
-the repository onto an image outside the knowledge base (that file may describe a smaller or larger setup); no fix at
-all without evidence. \`docker-compose\` v1 applies \`deploy.resources\` only with \`--compatibility\`; Compose v2
+when it does; tune the values (options below) for heavy services. Sizes taken from another compose file are the
+maintainer's (see "Which sizes are evidence": never harden's own guesses read back, never another repository's), and
+the finding names where each was stated. Unsafe for sizes copied from another compose file of the repository onto an
+image outside the knowledge base (that file may describe a smaller or larger setup); no fix at all without evidence. \`docker-compose\` v1 applies \`deploy.resources\` only with \`--compatibility\`; Compose v2
 applies them.
 
 ## Example configuration

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -226,7 +226,7 @@ describe('batches through the API', () => {
       }
       const r = await check({ paths, kind: 'compose', only: ['compose-resource-limits'], unsafe: true, resolver: { offline: true, noCache: true } });
       const first = r.files.find((f) => f.path.endsWith('stack00.yml'));
-      expect(first?.findings.map((f) => f.message).join('\n')).toMatch(/stack69\.yml, where the repository states its sizes/);
+      expect(first?.findings.map((f) => f.message).join('\n')).toMatch(/stack69\.yml \(line 4\), where the repository states its sizes/);
       // The file stating them does not take them from itself.
       expect(r.files.find((f) => f.path.endsWith('stack69.yml'))?.findings.map((f) => f.message).join('\n') ?? '').not.toMatch(/stack69\.yml, where/);
     } finally {
@@ -253,6 +253,88 @@ describe('compose-resource-limits over two runs', () => {
       const second = await run();
       expect(second.files.flatMap((f) => f.applied)).toEqual([]);
       expect(readFileSync(b, 'utf8')).toBe(bAfterFirst);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  const CORPUS_COMPOSE = join(__dirname, '..', '..', '..', 'shared', 'corpus', 'compose');
+  it.skipIf(!existsSync(CORPUS_COMPOSE))('a second run over the corpus compose files changes none (one directory: every size may be lent)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'harden-stated-corpus-'));
+    try {
+      const names = readdirSync(CORPUS_COMPOSE).filter((n) => /\.ya?ml$/.test(n));
+      for (const n of names) {
+        copyFileSync(join(CORPUS_COMPOSE, n), join(dir, n));
+        chmodSync(join(dir, n), 0o644);
+      }
+      const paths = names.map((n) => join(dir, n));
+      const run = () => fix({ paths, kind: 'compose', only: ['compose-resource-limits'], unsafe: true, write: true, resolver: { offline: true, noCache: true } });
+      const first = await run();
+      // The first run lends sizes across files (the corpus is one directory), mixing them with defaults.
+      expect(first.files.filter((f) => f.changed).length).toBeGreaterThan(150);
+      expect(first.files.flatMap((f) => f.applied.map((a) => a.message)).filter((m) => m.includes('where the repository states its sizes')).length).toBeGreaterThan(40);
+      const second = await run();
+      expect(second.files.filter((f) => f.changed).map((f) => f.path)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+describe('compose-resource-limits: sizes stay in their repository', () => {
+  const warehouse = 'services:\n  warehouse:\n    image: example/columnstore:24.3\n';
+  const stating = 'services:\n  warehouse:\n    image: example/columnstore:24.3\n    mem_limit: 6g\n';
+  const messages = (r: Awaited<ReturnType<typeof check>>, end: string) => r.files.find((f) => f.path.endsWith(end))?.findings.map((f) => f.message).join('\n') ?? '';
+
+  it('borrows sizes within one git work tree, never from another one run alongside it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'harden-repos-'));
+    try {
+      for (const repo of ['one', 'two']) mkdirSync(join(dir, repo, '.git'), { recursive: true });
+      mkdirSync(join(dir, 'one', 'ci'));
+      writeFileSync(join(dir, 'one', 'compose.yaml'), warehouse);
+      writeFileSync(join(dir, 'one', 'ci', 'compose.yaml'), stating);
+      writeFileSync(join(dir, 'two', 'compose.yaml'), warehouse);
+      const paths = [join(dir, 'one', 'compose.yaml'), join(dir, 'one', 'ci', 'compose.yaml'), join(dir, 'two', 'compose.yaml')];
+      const r = await check({ paths, kind: 'compose', only: ['compose-resource-limits'], unsafe: true, resolver: { offline: true, noCache: true } });
+      // Within `one`: the size its CI file states, named with its line.
+      expect(messages(r, join('one', 'compose.yaml'))).toMatch(/Added limits memory 6g \(from service `warehouse` of \S*one\/ci\/compose\.yaml \(line 4\), where the repository states its sizes\)/);
+      // `two` is another repository: nothing is lent, the service gets the finding of a service with no evidence.
+      expect(messages(r, join('two', 'compose.yaml'))).toMatch(/harden does not know what it needs/);
+      expect(messages(r, join('two', 'compose.yaml'))).not.toMatch(/states its sizes/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('outside any git work tree, borrows within one directory tree only', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'harden-trees-'));
+    try {
+      for (const d of ['app/ci', 'other']) mkdirSync(join(dir, d), { recursive: true });
+      writeFileSync(join(dir, 'app', 'compose.yaml'), warehouse);
+      writeFileSync(join(dir, 'app', 'ci', 'compose.yaml'), stating);
+      writeFileSync(join(dir, 'other', 'compose.yaml'), warehouse);
+      const paths = [join(dir, 'app', 'compose.yaml'), join(dir, 'app', 'ci', 'compose.yaml'), join(dir, 'other', 'compose.yaml')];
+      const r = await check({ paths, kind: 'compose', only: ['compose-resource-limits'], unsafe: true, resolver: { offline: true, noCache: true } });
+      expect(messages(r, join('app', 'compose.yaml'))).toMatch(/app\/ci\/compose\.yaml \(line 4\), where the repository states its sizes/);
+      expect(messages(r, join('other', 'compose.yaml'))).not.toMatch(/states its sizes/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('lends a maintainer\'s size equal to a default, but not a block harden wrote from defaults', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'harden-origin-'));
+    try {
+      // a.yml: the maintainer states one size, 1G (the queue and monitoring limit): harden would have written every
+      // size it lacked, so this one is the maintainer's. b.yml: the whole monitoring block harden writes.
+      writeFileSync(join(dir, 'a.yml'), 'services:\n  search:\n    build: ./search\n    deploy:\n      resources:\n        limits:\n          memory: 1G\n');
+      writeFileSync(join(dir, 'b.yml'), 'services:\n  grafana:\n    image: grafana/grafana:10.4.2\n    deploy:\n      resources:\n        limits:\n          cpus: "1"\n          memory: 1G\n        reservations:\n          cpus: "0.25"\n          memory: 128M\n    pids_limit: 256\n');
+      writeFileSync(join(dir, 'c.yml'), 'services:\n  search:\n    image: example/search:1\n  grafana:\n    image: example/dashboards:1\n');
+      const paths = ['a.yml', 'b.yml', 'c.yml'].map((n) => join(dir, n));
+      const r = await check({ paths, kind: 'compose', only: ['compose-resource-limits'], unsafe: true, resolver: { offline: true, noCache: true } });
+      const c = messages(r, 'c.yml');
+      expect(c).toMatch(/Service `search` has incomplete resource limits\. Added limits memory 1G \(from service `search` of \S*a\.yml \(line 7\)/);
+      expect(c).toMatch(/Service `grafana` has no resource limits, and harden does not know what it needs/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
