@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import ts from 'typescript';
 import { plainStepsFor, YAML_PLAIN_STEPS } from './yaml-plain-steps.mjs';
+import { uniqueKeysFor, YAML_UNIQUE_KEYS } from './yaml-unique-keys.mjs';
 
 /**
  * The packages bundled. Import CPU of the API and the codemods saved by each (medians of 12 runs on 2 loaded cores, of
@@ -117,7 +118,7 @@ const result = await build({
   write: false,
   metafile: true,
   logLevel: 'warning',
-  plugins: [entryPlugin(), yamlPlainStepsPlugin()],
+  plugins: [entryPlugin(), yamlRewritesPlugin()],
 });
 
 // The packages in the bundles (the vendored ones and what they pull in): their license files, and on each output file
@@ -179,23 +180,30 @@ for (const { file, text, specs: found } of files) {
 process.stdout.write(`vendor-deps: ${specs.join(', ')} -> dist/vendor (${packages.size} packages), ${rewritten} modules rewritten\n`);
 
 /**
- * yaml's lexer and CST parser with plain methods for generators (scripts/yaml-plain-steps.mjs), when the installed
- * files are the ones that rewrite was checked against; otherwise they are bundled as they are, with a note.
+ * yaml's lexer and CST parser with plain methods for generators (scripts/yaml-plain-steps.mjs) and a linear
+ * duplicate-key check (scripts/yaml-unique-keys.mjs), each when the installed files are the ones it was checked
+ * against; otherwise those files are bundled as they are, with a note.
  */
-function yamlPlainStepsPlugin() {
+function yamlRewritesPlugin() {
   let steps;
-  const files = Object.keys(YAML_PLAIN_STEPS);
+  let uniqueKeys;
+  const note = (what, reason) => process.stdout.write(`vendor-deps: yaml's ${what} bundled as it is: ${reason}\n`);
   return {
-    name: 'yaml-plain-steps',
+    name: 'yaml-rewrites',
     setup(b) {
-      b.onLoad({ filter: /[\\/]node_modules[\\/]yaml[\\/]dist[\\/]parse[\\/](lexer|parser)\.js$/ }, (a) => {
-        if (steps === undefined) {
-          const dir = packageDir(a.path);
-          const sources = Object.fromEntries(files.map((rel) => [rel, existsSync(join(dir, rel)) ? readFileSync(join(dir, rel), 'utf8') : undefined]));
-          steps = plainStepsFor(sources);
-          if (steps.reason) process.stdout.write(`vendor-deps: yaml's lexer and parser bundled as they are: ${steps.reason}\n`);
+      b.onLoad({ filter: /[\\/]node_modules[\\/]yaml[\\/]dist[\\/](parse[\\/](lexer|parser)|compose[\\/]util-map-includes)\.js$/ }, (a) => {
+        const dir = packageDir(a.path);
+        const read = (rel) => (existsSync(join(dir, rel)) ? readFileSync(join(dir, rel), 'utf8') : undefined);
+        const rel = relative(dir, a.path).split(sep).join('/');
+        if (rel === YAML_UNIQUE_KEYS.file) {
+          uniqueKeys ??= uniqueKeysFor(read(rel));
+          if (uniqueKeys.reason) note('duplicate-key check', uniqueKeys.reason);
+          return uniqueKeys.source === undefined ? undefined : { contents: uniqueKeys.source, loader: 'js' };
         }
-        const rel = relative(packageDir(a.path), a.path).split(sep).join('/');
+        if (steps === undefined) {
+          steps = plainStepsFor(Object.fromEntries(Object.keys(YAML_PLAIN_STEPS).map((f) => [f, read(f)])));
+          if (steps.reason) note('lexer and parser', steps.reason);
+        }
         const contents = steps.sources?.[rel];
         return contents === undefined ? undefined : { contents, loader: 'js' };
       });
