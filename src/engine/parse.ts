@@ -5,7 +5,7 @@ import { computeLineStarts, detectEol } from './text.js';
 import { memoiseDockerfileArguments } from './derive.js';
 import { patchHeredocProbe } from './dockerfile-probe.js';
 import { patchParserScans } from './dockerfile-scan.js';
-import { patchLazyRun } from './dockerfile-lazy.js';
+import { patchLazyJSON } from './dockerfile-lazy.js';
 import { patchArgumentScan, patchLineOffsets } from './dockerfile-arguments.js';
 import { HostYamlError, shellHost, shellSnippets } from './shell-hosts.js';
 import { patchYamlParser } from './yaml-parser.js';
@@ -33,7 +33,7 @@ memoiseDockerfileArguments(Instruction.prototype);
 // Before the heredoc probe, which wraps processArguments.
 patchParserScans();
 patchHeredocProbe();
-patchLazyRun();
+patchLazyJSON();
 patchYamlParser();
 
 export function parseDockerfile(path: string, absPath: string | undefined, text: string): ParsedDockerfile {

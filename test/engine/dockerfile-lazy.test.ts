@@ -1,5 +1,5 @@
 /**
- * RUN instructions built without their JSON form (src/engine/dockerfile-lazy.ts) are the library's instructions once
+ * RUN, CMD, ENTRYPOINT, SHELL and VOLUME built without their JSON form (src/engine/dockerfile-lazy.ts) are the library's instructions once
  * asked: after every getter is called on both, the syntax tree (ONBUILD triggers included) is deeply equal to the one
  * the library's own createInstruction builds, for the fixtures, the corpus and generated texts (exec and shell form,
  * flags, escapes, line continuations, heredocs).
@@ -15,11 +15,11 @@ import { CORPUS } from '../support/compose-schema.js';
 import { fixtureDockerfiles, generatedDockerfile } from '../support/dockerfiles.js';
 
 type Static = { createInstruction: (...a: unknown[]) => unknown };
-// Captured before the engine's parse module installs the lazy RUN.
+// Captured before the engine's parse module installs the lazy instructions.
 const libraryCreate = (Parser as unknown as Static).createInstruction;
 await import('../../src/engine/parse.js');
-const { DockerfileParser, JSONInstruction, Run } = await import('dockerfile-ast');
-const { patchLazyRun, fingerprint, constructorSource, JSON_CONSTRUCTOR, CREATE_INSTRUCTION } = await import('../../src/engine/dockerfile-lazy.js');
+const { DockerfileParser, JSONInstruction, Run, Volume } = await import('dockerfile-ast');
+const { patchLazyJSON, fingerprint, constructorSource, JSON_CONSTRUCTOR, CREATE_INSTRUCTION } = await import('../../src/engine/dockerfile-lazy.js');
 const { squash } = await import('../../src/engine/dockerfile-scan.js');
 
 type Any = Record<string, (() => unknown) | undefined>;
@@ -72,20 +72,25 @@ const CASES = [
   'FROM alpine\nRUN <<EOF\necho hi\nEOF\nRUN cat <<-A <<B\n\tx\n\tA\ny\nB\n',
   '# escape=`\nFROM alpine\nRUN ["a", `\n "b"]\nRUN echo `\n  x\n',
   'FROM alpine\nRUN\nRUN \\\n\nRUN x\\',
+  'FROM a\nCMD ["nginx", "-g", "daemon off;"]\nENTRYPOINT [ "a" ]\nSHELL ["pwsh", "-c"]\nVOLUME /a /b\nVOLUME ["/c"]\ncmd echo\nONBUILD CMD ["x"]\n',
 ];
 
-describe('RUN built without its JSON form', () => {
+describe('instructions built without their JSON form', () => {
   it('is installed by the engine', () => {
-    expect(patchLazyRun()).toBe(true);
+    expect(patchLazyJSON()).toBe(true);
     expect((Parser as unknown as Static).createInstruction).not.toBe(libraryCreate);
     expect(fingerprint(squash(libraryCreate.toString()))).toBe(CREATE_INSTRUCTION);
     expect(fingerprint(squash(constructorSource(JSONInstruction) ?? ''))).toBe(JSON_CONSTRUCTOR);
-    const run = DockerfileParser.parse('RUN ["a"]').getInstructions()[0] as unknown as Record<string, unknown>;
+    const [run, volume, copy] = DockerfileParser.parse('RUN ["a"]\nVOLUME ["/v"]\nCOPY ["x", "y"]').getInstructions() as unknown as Record<string, unknown>[];
     expect(run).toBeInstanceOf(Run);
     expect(run).toBeInstanceOf(JSONInstruction);
+    expect(volume).toBeInstanceOf(Volume);
     // Built lazily: nothing read yet, then the library's reading when asked.
-    expect(Object.hasOwn(run, 'jsonStrings')).toBe(false);
+    expect(Object.hasOwn(run as object, 'jsonStrings')).toBe(false);
+    expect(Object.hasOwn(volume as object, 'jsonStrings')).toBe(false);
     expect((run as unknown as { getJSONStrings(): { getValue(): string }[] }).getJSONStrings().map((s) => s.getValue())).toEqual(['"a"']);
+    // COPY is built by the library's constructor.
+    expect(Object.hasOwn(copy as object, 'jsonStrings')).toBe(true);
   });
 
   it('matches the source of the bundled copy in dist/ too (when built)', () => {
