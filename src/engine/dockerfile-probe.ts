@@ -18,9 +18,11 @@ interface Internals {
   processHeredocs(instruction: unknown, offset: number): number;
   processArguments(dockerfile: unknown, instruction: string, instructionEnd: number, start: number, offset: number): number;
   [PROBING]?: boolean;
+  [ANGLES]?: NextAngle;
 }
 
 const PROBING = Symbol('probing heredocs');
+const ANGLES = Symbol('next angle');
 const PATCHED = Symbol('heredoc probe patched');
 
 /** A probe not built yet: what createInstruction was given, to build it only if the text may open a heredoc. */
@@ -28,10 +30,29 @@ class PendingProbe {
   constructor(readonly args: [dockerfile: unknown, instruction: string, start: number, instructionEnd: number, end: number]) {}
 }
 
+/**
+ * The first `<` at or after a position of one text. Kept from one question to the next and searched again only when
+ * asked past it (or before where it was searched from): a parse asks in text order, so a text is searched about once,
+ * not once per instruction to its end.
+ */
+export class NextAngle {
+  private from = -1;
+  private at = -1;
+
+  constructor(readonly text: string) {}
+
+  next(from: number): number {
+    if (from < this.from || this.from < 0 || (this.at >= 0 && this.at < from)) this.at = this.text.indexOf('<', (this.from = from));
+    return this.at;
+  }
+}
+
 /** Whether text[from, to) holds at least two `<`. */
-function twoAngles(text: string, from: number, to: number): boolean {
-  const a = text.indexOf('<', from);
-  return a >= 0 && a < to && text.indexOf('<', a + 1) >= 0 && text.indexOf('<', a + 1) < to;
+export function twoAngles(angles: NextAngle, from: number, to: number): boolean {
+  const a = angles.next(from);
+  if (a < 0 || a >= to) return false;
+  const b = angles.next(a + 1);
+  return b >= 0 && b < to;
 }
 
 /** Install the cheaper probe on dockerfile-ast's Parser (idempotent). */
@@ -55,7 +76,9 @@ export function patchHeredocProbe(): void {
   proto.processHeredocs = function (this: Internals, instruction, offset) {
     if (!(instruction instanceof PendingProbe)) return processHeredocs.call(this, instruction, offset);
     const [, , start, , end] = instruction.args;
-    if (!twoAngles(this.buffer, start, end)) return offset;
+    let angles = this[ANGLES];
+    if (!angles || angles.text !== this.buffer) angles = this[ANGLES] = new NextAngle(this.buffer);
+    if (!twoAngles(angles, start, end)) return offset;
     this[PROBING] = false;
     try {
       return processHeredocs.call(this, createInstruction.apply(this, instruction.args), offset);

@@ -9,7 +9,7 @@ import { Parser } from 'dockerfile-ast/lib/parser.js';
 import type { Dockerfile } from 'dockerfile-ast';
 import { describe, expect, it } from 'vitest';
 import { CORPUS } from '../support/compose-schema.js';
-import { fixtureDockerfiles } from '../support/dockerfiles.js';
+import { fixtureDockerfiles, rng } from '../support/dockerfiles.js';
 
 type Methods = Record<'createInstruction' | 'processHeredocs' | 'processArguments', unknown>;
 const proto = Parser.prototype as unknown as Methods;
@@ -17,6 +17,7 @@ const proto = Parser.prototype as unknown as Methods;
 const original: Methods = { createInstruction: proto.createInstruction, processHeredocs: proto.processHeredocs, processArguments: proto.processArguments };
 await import('../../src/engine/parse.js');
 const { DockerfileParser } = await import('dockerfile-ast');
+const { NextAngle, twoAngles } = await import('../../src/engine/dockerfile-probe.js');
 
 function shape(d: Dockerfile): unknown {
   return {
@@ -52,6 +53,27 @@ const CASES = [
 describe('dockerfile heredoc probe', () => {
   it('is installed by the engine', () => {
     expect(proto.createInstruction).not.toBe(original.createInstruction);
+  });
+
+  it('counts two `<` in a range like a search of the range itself', () => {
+    const r = rng(11);
+    for (let k = 0; k < 300; k++) {
+      let t = '';
+      const len = Math.floor(r() * 40);
+      for (let j = 0; j < len; j++) t += ['a', '<', ' ', '\n'][Math.floor(r() * 4)];
+      const angles = new NextAngle(t);
+      // Ranges in text order (as a parse asks), then anywhere.
+      const ranges: [number, number][] = [];
+      for (let from = 0; from <= t.length; from += 1 + Math.floor(r() * 5)) ranges.push([from, from + Math.floor(r() * 10)]);
+      for (let q = 0; q < 20; q++) {
+        const from = Math.floor(r() * (t.length + 1));
+        ranges.push([from, from + Math.floor(r() * 10)]);
+      }
+      for (const [from, to] of ranges) {
+        const inside = [...t.slice(from, to)].filter((c) => c === '<').length;
+        expect(twoAngles(angles, from, to), `${JSON.stringify(t)} [${from}, ${to})`).toBe(inside >= 2);
+      }
+    }
   });
 
   it('parses like the library on hand-written heredoc cases', () => {
