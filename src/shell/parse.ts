@@ -40,7 +40,7 @@ import {
   type WhileCommand,
   type Word,
 } from './types.js';
-import { unquote } from './words.js';
+import { isQuoted, unquote } from './words.js';
 
 const CHAIN_OPS = new Set(['&&', '||', '|', '|&']);
 const TERMINATORS = new Set([';', '&', ';;', ';&', ';;&']);
@@ -144,21 +144,37 @@ function firstError(root: TSNode): TSNode | null {
   }
 }
 
+/**
+ * What node() sets, written at the end of the most common nodes' literals (words, commands, statements, redirects,
+ * assignments): the object is created with room for them, instead of growing when node() adds them. NONE is also the
+ * children of every node without any (most words): frozen, shared, like the whole tree never to be mutated.
+ */
+const NONE: ShellNode[] = [];
+Object.freeze(NONE);
+
 /** Attach parent/children: every constructor goes through here. */
 function node<T extends object>(fields: T, children: readonly (ShellNode | null | undefined)[]): T & { parent: ShellNode | null; children: ShellNode[] } {
-  // Children mostly come in source order already: copied, and sorted only when they are not (a node is built for
-  // every word of every RUN, so this is hot). `fields` is a fresh literal at every call: completed in place.
-  const kids: ShellNode[] = [];
+  // Children mostly come in source order already: copied (to an array of their exact number), and sorted only when
+  // they are not (a node is built for every word of every RUN, so this is hot). `fields` is a fresh literal at every
+  // call: completed in place.
   let sorted = true;
+  let holes = false;
   let prev: ShellNode | null = null;
   for (let k = 0; k < children.length; k++) {
     const c = children[k];
-    if (!c) continue;
+    if (!c) {
+      holes = true;
+      continue;
+    }
     if (prev && prev.range.start > c.range.start) sorted = false;
-    kids.push(c);
     prev = c;
   }
-  if (!sorted) kids.sort((a, b) => a.range.start - b.range.start);
+  let kids: ShellNode[];
+  if (prev === null) kids = NONE;
+  else {
+    kids = holes ? (children.filter((c) => !!c) as ShellNode[]) : (children.slice() as ShellNode[]);
+    if (!sorted) kids.sort((a, b) => a.range.start - b.range.start);
+  }
   const out = fields as T & { parent: ShellNode | null; children: ShellNode[] };
   out.parent = null;
   out.children = kids;
@@ -183,9 +199,10 @@ function span(nodes: readonly { range: Range }[], fallback: Range): Range {
   if (nodes.length === 0) return fallback;
   let start = Infinity;
   let end = -Infinity;
-  for (const n of nodes) {
-    if (n.range.start < start) start = n.range.start;
-    if (n.range.end > end) end = n.range.end;
+  for (let k = 0; k < nodes.length; k++) {
+    const r = (nodes[k] as { range: Range }).range;
+    if (r.start < start) start = r.start;
+    if (r.end > end) end = r.end;
   }
   return { start, end };
 }
@@ -206,7 +223,7 @@ class Builder {
         terminator = { op: next.type as Statement['terminator']['op'], range: rangeOf(next) };
         k++;
       }
-      out.push(node({ kind: 'statement' as const, range: body.range, body, terminator, background: terminator.op === '&' }, [body]));
+      out.push(node({ kind: 'statement' as const, range: body.range, body, terminator, background: terminator.op === '&', parent: null, children: NONE }, [body]));
     }
     return out;
   }
@@ -262,7 +279,9 @@ class Builder {
         const body = n.childForFieldName('body');
         const redirects: SyntaxNode[] = [];
         const tails: SyntaxNode[] = [];
-        for (const c of n.children) {
+        const kids = n.children;
+        for (let k = 0; k < kids.length; k++) {
+          const c = kids[k] as SyntaxNode;
           if (body && c.startIndex === body.startIndex && c.type === body.type) continue;
           if (isRedirect(c)) this.splitHeredoc(c, redirects, tails);
         }
@@ -279,16 +298,16 @@ class Builder {
           const tailsInside: SyntaxNode[] = [];
           if (body.type === 'command') this.commandTails(body, tailsInside);
           out.push({ t: 'cmd', node: body, redirects, at: body.startIndex });
-          for (const t of tailsInside) this.linearizeTail(t, out);
+          for (let k = 0; k < tailsInside.length; k++) this.linearizeTail(tailsInside[k] as SyntaxNode, out);
         }
-        for (const t of tails) this.linearizeTail(t, out);
+        for (let k = 0; k < tails.length; k++) this.linearizeTail(tails[k] as SyntaxNode, out);
         return;
       }
       case 'command': {
         const tails: SyntaxNode[] = [];
         this.commandTails(n, tails);
         out.push({ t: 'cmd', node: n, redirects: [], at: n.startIndex });
-        for (const t of tails) this.linearizeTail(t, out);
+        for (let k = 0; k < tails.length; k++) this.linearizeTail(tails[k] as SyntaxNode, out);
         return;
       }
       default:
@@ -298,7 +317,11 @@ class Builder {
 
   /** Tails nested in a command's own heredoc redirects (the redirects themselves are read by simpleFromCommand). */
   private commandTails(cmd: SyntaxNode, tails: SyntaxNode[]): void {
-    for (const c of cmd.children) if (c.type === 'heredoc_redirect') this.splitHeredoc(c, [], tails);
+    const kids = cmd.children;
+    for (let k = 0; k < kids.length; k++) {
+      const c = kids[k] as SyntaxNode;
+      if (c.type === 'heredoc_redirect') this.splitHeredoc(c, [], tails);
+    }
   }
 
   /**
@@ -309,7 +332,9 @@ class Builder {
     redirects.push(r);
     if (r.type !== 'heredoc_redirect') return;
     let inTail = false;
-    for (const c of r.children) {
+    const kids = r.children;
+    for (let k = 0; k < kids.length; k++) {
+      const c = kids[k] as SyntaxNode;
       if (HEREDOC_PARTS.has(c.type) || c.type === '<<' || c.type === '<<-') continue;
       if (!inTail && isRedirect(c)) redirects.push(c);
       else if (c.isNamed || CHAIN_OPS.has(c.type)) {
@@ -331,7 +356,8 @@ class Builder {
     const only = items.length === 1 ? (items[0] as Item) : null;
     if (only?.t === 'cmd') return this.command(only.node, only.redirects, only.at);
     const groups: { items: Item[]; op?: Operator<'&&' | '||'> }[] = [{ items: [] }];
-    for (const it of items) {
+    for (let k = 0; k < items.length; k++) {
+      const it = items[k] as Item;
       if (it.t === 'op' && (it.op === '&&' || it.op === '||')) groups.push({ items: [], op: { op: it.op, range: it.range } });
       else (groups[groups.length - 1] as { items: Item[] }).items.push(it);
     }
@@ -346,7 +372,8 @@ class Builder {
     let neg: Range | null = null;
     const commands: Command[] = [];
     const operators: Operator<'|' | '|&'>[] = [];
-    for (const it of items) {
+    for (let k = 0; k < items.length; k++) {
+      const it = items[k] as Item;
       if (it.t === 'neg') neg ??= it.range;
       else if (it.t === 'op') operators.push({ op: it.op as '|' | '|&', range: it.range });
       else commands.push(this.command(it.node, it.redirects, it.at));
@@ -466,7 +493,9 @@ class Builder {
     const assigns: Assignment[] = [];
     const wordNodes: SyntaxNode[] = [];
     const own: Redirect[] = [];
-    for (const c of n.children) {
+    const kids = n.children;
+    for (let k = 0; k < kids.length; k++) {
+      const c = kids[k] as SyntaxNode;
       if (c.type === 'variable_assignment' && wordNodes.length === 0) assigns.push(this.assignment(c));
       else if (isRedirect(c)) {
         const sink: SyntaxNode[] = [];
@@ -492,7 +521,7 @@ class Builder {
     const name = words.length > 0 ? (words[0] as Word) : null;
     const args = words.slice(1);
     const parts: ShellNode[] = assigns.length === 0 && redirects.length === 0 ? words : [...assigns, ...words, ...redirects];
-    const cmd = node({ kind: 'command' as const, range: span(parts, fallback), name, args, assigns, redirects }, parts) as SimpleCommand;
+    const cmd = node({ kind: 'command' as const, range: span(parts, fallback), name, args, assigns, redirects, parent: null, children: NONE }, parts) as SimpleCommand;
     if (name?.value === 'set') Object.assign(cmd, setOptions(args));
     return cmd;
   }
@@ -528,8 +557,9 @@ class Builder {
     const substitutions: Substitution[] = [];
     let expands = false;
     for (let k = from; k < to; k++) if (this.scanPart(parts[k] as SyntaxNode, substitutions)) expands = true;
-    const u = unquote(raw);
-    return node({ kind: 'word' as const, range, raw, value: expands ? null : u.value, quoted: u.quoted, substitutions }, substitutions);
+    // A word that expands has no value: only whether it is quoted is asked of its text.
+    const u = expands ? null : unquote(raw);
+    return node({ kind: 'word' as const, range, raw, value: u ? u.value : null, quoted: u ? u.quoted : isQuoted(raw), substitutions, parent: null, children: NONE }, substitutions);
   }
 
   /** Collect the substitutions in a word part (in source order); true when the part expands something. */
@@ -542,12 +572,13 @@ class Builder {
     }
     let expands = type === 'simple_expansion' || type === 'expansion' || type === 'arithmetic_expansion' || type === 'array';
     if (n.children.length === 0) return expands;
-    for (const c of n.namedChildren) if (this.scanPart(c, substitutions)) expands = true;
+    const kids = n.namedChildren;
+    for (let k = 0; k < kids.length; k++) if (this.scanPart(kids[k] as SyntaxNode, substitutions)) expands = true;
     return expands;
   }
 
   private emptyWord(at: number): Word {
-    return node({ kind: 'word' as const, range: { start: at, end: at }, raw: '', value: '', quoted: false, substitutions: [] }, []);
+    return node({ kind: 'word' as const, range: { start: at, end: at }, raw: '', value: '', quoted: false, substitutions: [], parent: null, children: NONE }, []);
   }
 
   private assignment(n: SyntaxNode): Assignment {
@@ -555,7 +586,7 @@ class Builder {
     const valueNode = n.childForFieldName('value');
     const value = valueNode ? this.word([valueNode]) : this.emptyWord(n.endIndex);
     const append = n.children.some((c) => !c.isNamed && c.type === '+=');
-    return node({ kind: 'assignment' as const, range: rangeOf(n), name: nameNode.text, nameRange: rangeOf(nameNode), append, value }, [value]);
+    return node({ kind: 'assignment' as const, range: rangeOf(n), name: nameNode.text, nameRange: rangeOf(nameNode), append, value, parent: null, children: NONE }, [value]);
   }
 
   private redirect(r: SyntaxNode): Redirect {
@@ -570,12 +601,12 @@ class Builder {
       const bodyStart = bodyNode?.startIndex ?? end?.startIndex ?? r.endIndex;
       const bodyEnd = bodyNode?.endIndex ?? bodyStart;
       const heredoc = { bodyRange: { start: bodyStart, end: bodyEnd }, body: this.text.slice(bodyStart, bodyEnd), expands: !target.quoted };
-      return node({ kind: 'redirect' as const, range: { start: r.startIndex, end: target.range.end }, op, fd, target, heredoc }, [target]);
+      return node({ kind: 'redirect' as const, range: { start: r.startIndex, end: target.range.end }, op, fd, target, heredoc, parent: null, children: NONE }, [target]);
     }
     const dest = r.childrenForFieldName('destination').filter((c): c is SyntaxNode => !!c);
     const targetNodes = dest.length ? dest : r.namedChildren.filter((c): c is SyntaxNode => !!c && c !== fdNode && c.type !== 'file_descriptor');
     const target = targetNodes.length ? this.word(targetNodes) : this.emptyWord(r.endIndex);
-    return node({ kind: 'redirect' as const, range: rangeOf(r), op, fd, target }, [target]);
+    return node({ kind: 'redirect' as const, range: rangeOf(r), op, fd, target, parent: null, children: NONE }, [target]);
   }
 }
 

@@ -30,7 +30,7 @@ import { MAX_SHELL_TREE_DEPTH } from '../engine/limits.js';
 
 /** A node of the tree-sitter tree, read once into JavaScript (the subset of web-tree-sitter's `Node` the builder uses). */
 export class SyntaxNode {
-  /** Child nodes (the shared empty array until the first one is added: most nodes are leaves). */
+  /** Child nodes (the shared empty array for a leaf: most nodes are). */
   children: SyntaxNode[] = NO_CHILDREN;
   private named: SyntaxNode[] | undefined;
   constructor(
@@ -47,8 +47,8 @@ export class SyntaxNode {
     if (this.named) return this.named;
     const kids = this.children;
     let all = true;
-    for (const c of kids) {
-      if (!c.isNamed) {
+    for (let k = 0; k < kids.length; k++) {
+      if (!(kids[k] as SyntaxNode).isNamed) {
         all = false;
         break;
       }
@@ -177,6 +177,18 @@ function walk(c: Cursor, language: Language, text: string, cache: FlagCache): Sy
   const path: (SyntaxNode | null)[] = [root];
   const pathFlags: number[] = [flagsFor(rootId)];
   const counted: boolean[] = [true];
+  // The built children of the nodes on the path, laid end to end: a node's are from its mark to the end, and become
+  // its children array (of their exact number) when the walk leaves it.
+  const pending: SyntaxNode[] = [];
+  const marks: number[] = [0];
+  const leave = (): void => {
+    const x = path.pop();
+    const mark = marks.pop() as number;
+    if (x && pending.length > mark) {
+      x.children = pending.slice(mark);
+      pending.length = mark;
+    }
+  };
   let depth = 0;
   /** Enter the cursor's node; true when it is deeper than the limit. */
   const enter = (): boolean => {
@@ -188,11 +200,11 @@ function walk(c: Cursor, language: Language, text: string, cache: FlagCache): Sy
     let n: SyntaxNode | null = null;
     if (parent && !(pf & F_OPAQUE) && !(pf & F_WORD_PART && !(f & F_NAMED))) {
       n = read(id, f);
-      if (parent.children === NO_CHILDREN) parent.children = [n];
-      else parent.children.push(n);
+      pending.push(n);
     }
     const chain = (f & F_CHAIN) !== 0 && (pf & F_CHAIN) !== 0;
     path.push(n);
+    marks.push(pending.length);
     pathFlags.push(f);
     counted.push(!chain);
     return !chain && ++depth > MAX_SHELL_TREE_DEPTH;
@@ -204,7 +216,7 @@ function walk(c: Cursor, language: Language, text: string, cache: FlagCache): Sy
       continue;
     }
     for (;;) {
-      path.pop();
+      leave();
       pathFlags.pop();
       if (path.length === 0) return root;
       if (counted.pop()) depth--;

@@ -150,3 +150,12 @@ export function unquoteWord(raw: string): Unquoted {
   }
   return { value: expands ? null : out, quoted };
 }
+
+/**
+ * Whether unquote(raw).quoted: the word holds a quote, or a backslash before anything but a line break. Quoted
+ * parts can only be entered through such a character, so the first one met decides (asked of words that expand,
+ * whose value is null anyway; test/shell/words.test.ts compares it with unquoteWord).
+ */
+export function isQuoted(raw: string): boolean {
+  return /['"]|\\[^\n]/.test(raw);
+}

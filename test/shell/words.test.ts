@@ -1,6 +1,6 @@
 /**
- * unquote's shortcut for words without quoting characters against the general character-by-character quote removal
- * (unquoteWord): the same answer for every word of every RUN script of the corpus, and for generated words.
+ * unquote's shortcut for words without quoting characters, and isQuoted, against the general character-by-character
+ * quote removal (unquoteWord): the same answer for every word of every RUN script of the corpus, and for generated words.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runScript } from '../../src/dockerfile/run-script.js';
 import { parseDockerfile } from '../../src/engine/parse.js';
 import { loadShell, tryParseScript, walk } from '../../src/shell/index.js';
-import { unquote, unquoteWord } from '../../src/shell/words.js';
+import { isQuoted, unquote, unquoteWord } from '../../src/shell/words.js';
 import { CORPUS } from '../support/compose-schema.js';
 
 const DOCKERFILES = join(CORPUS, 'dockerfiles');
@@ -61,7 +61,7 @@ function generatedWords(count: number): string[] {
 function same(w: string): boolean {
   const a = unquote(w);
   const b = unquoteWord(w);
-  return a.value === b.value && a.quoted === b.quoted;
+  return a.value === b.value && a.quoted === b.quoted && isQuoted(w) === b.quoted;
 }
 
 describe('unquote', () => {
