@@ -209,7 +209,7 @@ type HeirNeed = { heir: ServiceInfo; list: boolean } | { refuse: string };
  * read the same file variable and end up with the secret in its `secrets:` list, or the move is refused.
  */
 function heirsOf(
-  file: ParsedCompose, all: readonly ComposeService[], infos: ReadonlyMap<ComposeService, ServiceInfo>, owner: ServiceInfo, entry: EnvEntry, fileVar: string,
+  file: ParsedCompose, usersOf: () => ReadonlyMap<unknown, readonly ComposeService[]>, infos: ReadonlyMap<ComposeService, ServiceInfo>, owner: ServiceInfo, entry: EnvEntry, fileVar: string,
 ): HeirNeed[] {
   const own = owner.envPair?.value;
   if (!own) return [];
@@ -217,7 +217,8 @@ function heirsOf(
   const anchor = (own as { anchor?: string }).anchor;
   const via = anchor ? `the anchor &${anchor}` : `service ${owner.name}'s mapping`;
   const out: HeirNeed[] = [];
-  for (const cs of all) {
+  // The services whose environment includes the owner's mapping, in document order (not a scan of every service).
+  for (const cs of usersOf().get(own) ?? []) {
     if (cs.name === owner.name) continue;
     const eff = effectiveEnv(cs);
     if (!eff.nodes.has(own)) continue;
@@ -259,6 +260,19 @@ function heirsOf(
     out.push(inheritsOwner ? { heir, list: false } : { heir, list: true });
   }
   return out;
+}
+
+/** The services of a document by each environment node they get entries from (own, aliased or merged), in document order. */
+function envUsers(all: readonly ComposeService[]): Map<unknown, ComposeService[]> {
+  const users = new Map<unknown, ComposeService[]>();
+  for (const cs of all) {
+    for (const n of effectiveEnv(cs).nodes) {
+      const list = users.get(n);
+      if (list) list.push(cs);
+      else users.set(n, [cs]);
+    }
+  }
+  return users;
 }
 
 interface DocScalar {
@@ -454,6 +468,8 @@ extension that services merge or alias are reported on each service (changing th
       // Entry key nodes that sit in some service's own environment mapping: that service's plan moves them.
       const ownedBySomeService = new Set<unknown>(infos.flatMap((i) => i.env.map((e) => e.keyNode)));
       const infoOf = new Map(infos.map((i) => [i.service, i]));
+      let users: Map<unknown, ComposeService[]> | undefined;
+      const usersOf = (): Map<unknown, ComposeService[]> => (users ??= envUsers(all));
       for (const svc of infos) {
         // Secret-looking entries this service inherits from a mapping that is not a service's own environment (an
         // `x-` anchor): changing the anchor would change every service using it.
@@ -499,7 +515,7 @@ extension that services merge or alias are reported on each service (changing th
             });
             continue;
           }
-          const needs = heirsOf(file, all, infoOf, svc, entry, target.fileVar);
+          const needs = heirsOf(file, usersOf, infoOf, svc, entry, target.fileVar);
           const refusals = needs.flatMap((n) => ('refuse' in n ? [n.refuse] : []));
           if (refusals.length) {
             report({

@@ -161,6 +161,18 @@ Manual: choosing the version to pin needs a decision (and pinning it is what the
     const sf = staged(file);
     for (const stage of sf.stages) {
       const ins = sf.of(stage.index);
+      // Whether a RUN from index j on may be over a parser limit: asked for every ARG, read once per RUN (from the
+      // end of the stage, down to the first index asked).
+      const limitFrom: boolean[] = [];
+      let known = ins.length;
+      limitFrom[known] = false;
+      const mayHitLimitFrom = (j: number): boolean => {
+        for (; known > j; known--) {
+          const i = ins[known - 1] as Ins;
+          limitFrom[known - 1] = (limitFrom[known] as boolean) || (i.kw === 'RUN' && mayHitLimit(runScript(file, i.ins)?.script ?? ''));
+        }
+        return limitFrom[j] as boolean;
+      };
       ins.forEach((argIns, k) => {
         if (argIns.kw !== 'ARG') return;
         const later = ins.slice(k + 1);
@@ -170,7 +182,7 @@ Manual: choosing the version to pin needs a decision (and pinning it is what the
         // name the ARG declares, so asked once per ARG, before any name is looked for.
         const first = laterRuns[0] ? runScript(file, laterRuns[0].ins) : null;
         if (!first) return;
-        if (!mayMention(first.script, INSTALLERS) && !laterRuns.some((i) => mayHitLimit(runScript(file, i.ins)?.script ?? ''))) return;
+        if (!mayMention(first.script, INSTALLERS) && !mayHitLimitFrom(k + 1)) return;
         const props = (argIns.ins as unknown as { getProperties(): { getName(): string; getValue(): string | null }[] }).getProperties();
         let parsedRuns: ReturnType<typeof parse>[] | undefined;
         let installs: Install[] | undefined;

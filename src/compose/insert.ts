@@ -118,17 +118,17 @@ function computeIndentStyle(text: string, doc: Document.Parsed): { unit: number;
     }
     for (const p of n.items) {
       if (!isPair(p) || !isScalar(p.key)) continue;
-      const kc = columnOf(text, rangeOf(p.key).start);
       const v = p.value;
+      // Only a block collection under the key tells anything: the key's column is read for those alone.
       if (isMap(v) && !v.flow && v.items.length > 0 && unit === undefined) {
-        const d = keyColumn(text, v) - kc;
+        const d = keyColumn(text, v) - columnOf(text, rangeOf(p.key).start);
         if (d > 0 && text.lastIndexOf('\n', rangeOf(v).start) > rangeOf(p.key).start) unit = d;
       }
       if (isSeq(v) && !v.flow && v.items.length > 0 && seqIndent === undefined) {
-        const d = dashColumn(text, v) - kc;
+        const d = dashColumn(text, v) - columnOf(text, rangeOf(p.key).start);
         if (d >= 0 && text.lastIndexOf('\n', rangeOf(v).start) > rangeOf(p.key).start) seqIndent = d;
       }
-      visit(v, depth + 1);
+      if (isMap(v) || isSeq(v)) visit(v, depth + 1);
     }
   };
   visit(doc.contents, 0);

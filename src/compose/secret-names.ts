@@ -46,8 +46,27 @@ export interface SecretNameOptions {
 }
 
 export function looksSecret(name: string, opts: SecretNameOptions = {}): boolean {
+  if (!opts.ignore?.length && !opts.patterns?.length) {
+    // The built-in rules alone (the usual case): the same names come back in file after file.
+    let v = verdicts.get(name);
+    if (v === undefined) {
+      if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
+      v = byWords(name);
+      // A copy of the name as the key: a name sliced out of a larger text would keep that text alive.
+      verdicts.set(name.length > 12 ? (JSON.parse(JSON.stringify(name)) as string) : name, v);
+    }
+    return v;
+  }
   if ((opts.ignore ?? []).some((g) => globRe(g).test(name))) return false;
   if ((opts.patterns ?? []).some((g) => globRe(g).test(name))) return true;
+  return byWords(name);
+}
+
+const verdicts = new Map<string, boolean>();
+const MAX_VERDICTS = 20_000;
+
+/** The word rules of the module comment (no user patterns). */
+function byWords(name: string): boolean {
   const words = nameWords(name);
   const last = words[words.length - 1];
   if (last === undefined || NOT_SECRET_LAST.has(last) || words.some((w) => NOT_SECRET_WORDS.has(w))) return false;
@@ -68,8 +87,29 @@ export const PASSWORD_FLAG = /^-{1,2}(?:[a-z0-9]+-)*(?:requirepass|masterauth|pa
  * `--password=${X}` in the same string, or the whole item after a flag item of a list (`["--requirepass", "${X}"]`).
  */
 export function afterPasswordFlag(text: string, start: number, previousItem?: string): boolean {
+  if (start === 0) return previousItem !== undefined && PASSWORD_FLAG.test(previousItem.trim());
+  // A flag right before `start` is the run of flag characters just before the separator (the blanks, or one `=`),
+  // preceded by a blank or the start: only that tail is read (every word of a long command asks, so reading all
+  // the text before each word would cost the square of its length).
+  let i = start;
+  if (text[i - 1] === '=') i--;
+  else while (i > 0 && /\s/.test(text[i - 1] as string)) i--;
+  let j = i;
+  while (j > 0 && /[A-Za-z0-9-]/.test(text[j - 1] as string)) j--;
+  const m = FLAG_BEFORE.exec(text.slice(j > 0 ? j - 1 : 0, start));
+  return m ? PASSWORD_FLAG.test(m[1] ?? '') : false;
+}
+
+/** A flag and its separator at the end of a text (`… --requirepass `, `--password=`). */
+const FLAG_BEFORE = /(?:^|\s)(-{1,2}[A-Za-z0-9-]+)(?:\s+|=)$/;
+
+/**
+ * afterPasswordFlag as first written: the expression over all the text before `start`. The reference the bounded
+ * read is tested against.
+ */
+export function afterPasswordFlagByScan(text: string, start: number, previousItem?: string): boolean {
   const before = text.slice(0, start);
-  const m = /(?:^|\s)(-{1,2}[A-Za-z0-9-]+)(?:\s+|=)$/.exec(before);
+  const m = FLAG_BEFORE.exec(before);
   if (m) return PASSWORD_FLAG.test(m[1] ?? '');
   return before === '' && previousItem !== undefined && PASSWORD_FLAG.test(previousItem.trim());
 }

@@ -88,9 +88,28 @@ export interface ShareTarget {
  */
 export function sharer(file: ParsedCompose, spec: ShareSpec, targets: readonly ShareTarget[]): (doc: Document.Parsed, map: YAMLMap) => Shared | undefined {
   const plans = new Map<Document.Parsed, DocPlan | undefined>();
-  const safetyOf = (doc: Document.Parsed, map: YAMLMap): Safety => targets.find((t) => t.doc === doc && t.map === map)?.safety ?? 'safe';
-  const count = (doc: Document.Parsed, safety: Safety) =>
-    new Set(targets.filter((t) => t.doc === doc && (t.safety ?? 'safe') === safety).map((t) => t.map)).size;
+  // Every target asks for its safety and its class's count: both are read from one pass over the targets (made on
+  // the first ask), not from a scan of every target per target. The first target of a map gives its safety, as a
+  // search in order finds it; a count is the number of distinct maps of a document whose fixes have that safety.
+  let index: { safety: Map<Document.Parsed, Map<YAMLMap, Safety>>; maps: Map<Document.Parsed, Map<Safety, Set<YAMLMap>>> } | undefined;
+  const indexed = () => {
+    if (index) return index;
+    index = { safety: new Map(), maps: new Map() };
+    for (const t of targets) {
+      let bySafety = index.safety.get(t.doc);
+      if (!bySafety) index.safety.set(t.doc, (bySafety = new Map()));
+      if (!bySafety.has(t.map)) bySafety.set(t.map, t.safety ?? 'safe');
+      let classes = index.maps.get(t.doc);
+      if (!classes) index.maps.set(t.doc, (classes = new Map()));
+      const safety = t.safety ?? 'safe';
+      let maps = classes.get(safety);
+      if (!maps) classes.set(safety, (maps = new Set()));
+      maps.add(t.map);
+    }
+    return index;
+  };
+  const safetyOf = (doc: Document.Parsed, map: YAMLMap): Safety => indexed().safety.get(doc)?.get(map) ?? 'safe';
+  const count = (doc: Document.Parsed, safety: Safety): number => indexed().maps.get(doc)?.get(safety)?.size ?? 0;
   return (doc, map) => {
     if (!plans.has(doc)) {
       // Below the threshold only a node the document already anchors is shared: a file without `&` has none, so
