@@ -238,10 +238,11 @@ newer base image (pinned by digest) instead, or install the packages that need a
     for (const stage of sf.stages) {
       const own = sf.of(stage.index);
       own.forEach((i, k) => {
-        if (i.kw !== 'RUN' || !posixShellAt(file, sf, i)) return;
-        // Upgrades and update-only RUNs are apt commands: a script never spelling `apt` needs no parse.
+        if (i.kw !== 'RUN') return;
+        // Upgrades and update-only RUNs are apt commands: a script never spelling `apt` needs no parse (and no
+        // look at the shell it runs under, which reads the instructions before it).
         const rs = runScript(file, i.ins);
-        if (!rs || !mayMention(rs.script, ['apt'])) return;
+        if (!rs || !mayMention(rs.script, ['apt']) || !posixShellAt(file, sf, i)) return;
         const p = parseRun(file, i);
         if (!p) return;
         for (const c of p.script.commands) {

@@ -41,8 +41,8 @@ export function syntaxSupportsSecretEnv(value: string): boolean {
 }
 
 /**
- * Whether an ENV may declare a secret-looking name, so its properties are worth reading (dockerfile-ast splits them
- * into Property objects; nothing else reads an ENV's). A one-line instruction without quotes or escape characters
+ * Whether an ENV or ARG may declare a secret-looking name, so its properties are worth reading (dockerfile-ast splits
+ * them into Property objects anew on every call). A one-line instruction without quotes or escape characters
  * has its names verbatim in its text: when the text spells no secret pattern, none is a secret. Anything else is
  * split and judged.
  */
@@ -53,7 +53,11 @@ function maySplitToSecret(i: Instruction, names: NameOptions): boolean {
   return /["'`\\]/.test(content) || mayHoldSecretName(content, names);
 }
 
-export function planDockerfile(ast: Dockerfile, text: string, lineStarts: readonly number[], names: NameOptions): DockerfilePlan {
+/**
+ * The plan of a Dockerfile. `pretest` false splits every ENV and ARG into its names (no text test first): the
+ * general path the tests compare the default one with.
+ */
+export function planDockerfile(ast: Dockerfile, text: string, lineStarts: readonly number[], names: NameOptions, pretest = true): DockerfilePlan {
   const dir = ast.getDirectives().find((d) => d.getName().toLowerCase() === 'syntax');
   const value = dir?.getValue() ?? undefined;
   const plan: DockerfilePlan = {
@@ -75,13 +79,14 @@ export function planDockerfile(ast: Dockerfile, text: string, lineStarts: readon
         if (opts.env) plan.mounted.set(opts.id ?? opts.env.toLowerCase(), opts.env);
       }
     }
-    if (kw === 'ENV' && maySplitToSecret(i, names)) {
+    if (kw === 'ENV' && (!pretest || maySplitToSecret(i, names))) {
       for (const p of (i as Env).getProperties()) {
         const n = p.getName();
         if (isSecretName(n, names) && !notASecretValue(p.getValue() ?? '')) plan.valued.push({ kind: 'ENV', name: n, range: rangeOfIns(lineStarts, i) });
       }
     }
-    if (kw !== 'ARG') return;
+    // An ARG whose names cannot be secrets plans nothing (the same test as for ENV: its names are read only then).
+    if (kw !== 'ARG' || (pretest && !maySplitToSecret(i, names))) return;
     const props = (i as Arg).getProperties?.() ?? [];
     const secretProps = props.filter((p) => isSecretName(p.getName(), names));
     for (const p of secretProps) {
