@@ -15,6 +15,7 @@ import { detectDistro } from '../src/dockerfile/distro.js';
 import { stageBaseImage } from '../src/dockerfile/images.js';
 import { shortRepository } from '../src/images/reference.js';
 import { execForm, staged } from '../src/dockerfile/instructions.js';
+import { derived } from '../src/engine/derive.js';
 
 const MANUAL = { title: 'add a HEALTHCHECK by hand', safety: 'manual' as const, edits: [] };
 const COMPOSE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml'];
@@ -50,26 +51,24 @@ function isServerCommand(words: readonly string[]): boolean {
 function composeFiles(file: ParsedDockerfile, project: ProjectView, read: (abs: string) => string | undefined): ParsedCompose[] {
   if (!file.absPath) return [];
   const out: ParsedCompose[] = [...composeFilesBuilding(project.files, file.absPath)];
-  for (const dir of [dirname(file.absPath), dirname(dirname(file.absPath))]) {
-    for (const n of COMPOSE_NAMES) {
-      const abs = join(dir, n);
-      if (project.byAbsPath(abs) !== undefined) continue;
-      const text = read(abs);
-      if (text === undefined) continue;
-      try {
-        out.push(parseCompose(abs, abs, text));
-      } catch {
-        // not a usable compose file
-      }
+  for (const abs of candidatePaths(file)) {
+    if (project.byAbsPath(abs) !== undefined) continue;
+    const text = read(abs);
+    if (text === undefined) continue;
+    try {
+      out.push(parseCompose(abs, abs, text));
+    } catch {
+      // not a usable compose file
     }
   }
   return out;
 }
 
-function candidatePaths(file: ParsedDockerfile): string[] {
+/** The compose files next to the Dockerfile and one level up, in that order: once per parse (every lookup round and the run ask). */
+const candidatePaths = derived((file: ParsedDockerfile): readonly string[] => {
   if (!file.absPath) return [];
   return [dirname(file.absPath), dirname(dirname(file.absPath))].flatMap((d) => COMPOSE_NAMES.map((n) => join(d, n)));
-}
+});
 
 export const dockerfileHealthcheck = defineCodemod({
   id: 'dockerfile-healthcheck',

@@ -218,17 +218,21 @@ interface CopiedSudoers {
 }
 
 /** Local sources and the destination of a COPY/ADD; null for `--from`, `--parents`/`--exclude`, variables, heredocs. */
-function copyOp(file: ParsedDockerfile, i: Ins, workdir: string | null): CopyOp | null {
+function copyOp(file: ParsedDockerfile, i: Ins, workdir: string | null, keep: (dest: string) => boolean): CopyOp | null {
   const ins = i.ins as Ins['ins'] & { getFlags?(): { getName(): string }[]; getJSONStrings?(): { getJSONValue(): string; getRange(): Parameters<typeof toRange>[1] }[] };
-  if ((ins.getFlags?.() ?? []).some((f) => ['from', 'parents', 'exclude'].includes(f.getName().toLowerCase()))) return null;
+  // Every test only refuses: the destination (which most COPYs fail) is read first, flags and source ranges after.
   const json = ins.getJSONStrings?.() ?? [];
-  const words = json.length
-    ? json.map((j) => ({ value: j.getJSONValue(), range: toRange(file.lineStarts, j.getRange()) }))
-    : ins.getArguments().map((a) => ({ value: a.getValue(), range: toRange(file.lineStarts, a.getRange()) }));
-  if (words.length < 2 || words.some((w) => w.value.startsWith('<<'))) return null;
-  const destRaw = (words[words.length - 1] as { value: string }).value;
+  const args = json.length ? undefined : ins.getArguments();
+  const values = json.length ? json.map((j) => j.getJSONValue()) : (args ?? []).map((a) => a.getValue());
+  if (values.length < 2 || values.some((v) => v.startsWith('<<'))) return null;
+  const destRaw = values[values.length - 1] as string;
   if (destRaw.includes('$') || (workdir === null && !destRaw.startsWith('/'))) return null;
   const dest = posix.resolve(workdir ?? '/', destRaw);
+  if (!keep(dest)) return null;
+  if ((ins.getFlags?.() ?? []).some((f) => ['from', 'parents', 'exclude'].includes(f.getName().toLowerCase()))) return null;
+  const words = json.length
+    ? json.map((j) => ({ value: j.getJSONValue(), range: toRange(file.lineStarts, j.getRange()) }))
+    : (args ?? []).map((a) => ({ value: a.getValue(), range: toRange(file.lineStarts, a.getRange()) }));
   const sources: CopySource[] = [];
   for (const w of words.slice(0, -1)) {
     if (w.value.includes('$') || /^[a-z][a-z0-9+.-]*:\/\/|^git@/i.test(w.value) || (i.kw === 'ADD' && ARCHIVE.test(w.value))) continue;
@@ -254,8 +258,8 @@ const finalCopies = derived((file: ParsedDockerfile): readonly CopyOp[] => {
       const w = i.ins.getArgumentsContent()?.trim();
       workdir = w && !w.includes('$') && workdir !== null ? posix.resolve(workdir, w) : null;
     } else if (i.kw === 'COPY' || i.kw === 'ADD') {
-      const op = copyOp(file, i, workdir);
-      if (op && (within(SUDOERS_FILE, op.dest) || within(SUDOERS_DIR, op.dest) || within(op.dest, SUDOERS_DIR))) out.push(op);
+      const op = copyOp(file, i, workdir, (dest) => within(SUDOERS_FILE, dest) || within(SUDOERS_DIR, dest) || within(dest, SUDOERS_DIR));
+      if (op) out.push(op);
     }
   }
   return out;

@@ -60,8 +60,28 @@ interface Scan {
   digest?: string;
 }
 
-/** Read a reference by the grammar; a string says why it is not one. */
+/**
+ * Read a reference by the grammar; a string says why it is not one. The same references are read by several
+ * codemods and in file after file: each text is read once (the answers are shared: callers copy what they return).
+ */
 function scan(s: string): Scan | string {
+  let r = scans.get(s);
+  if (r === undefined) {
+    if (scans.size >= MAX_SCANS) scans.clear();
+    // Read from a copy of the text, kept as the key: a reference sliced out of a file's text (and the parts of it
+    // the answer holds) would keep that text alive.
+    const own = s.length > 12 ? (JSON.parse(JSON.stringify(s)) as string) : s;
+    r = readScan(own);
+    scans.set(own, r);
+  }
+  return r;
+}
+
+const scans = new Map<string, Scan | string>();
+const MAX_SCANS = 10_000;
+
+/** scan without the kept answers. */
+function readScan(s: string): Scan | string {
   if (s.length === 0) return 'empty';
   if (/\s/.test(s)) return 'contains whitespace';
   let rest = s;

@@ -121,3 +121,22 @@ describe('shortRepository (the one name tables match on)', () => {
     expect(detectDistro('registry-1.docker.io/library/alpine:3.20')).toMatchObject({ family: 'alpine', version: '3.20' });
   });
 });
+
+describe('references read once', () => {
+  it('give every caller the same answer in its own object, whatever an earlier caller did with its copy', () => {
+    const refs = ['node', 'node:20-alpine', `ghcr.io/owner/app:1.2.3@${D}`, 'localhost:5000/team/app', 'Bad Ref', '[::1]:5000/x:y', `x@sha256:${'A'.repeat(64)}`];
+    const first = refs.map((r) => [splitRef(r), normaliseRef(r)] as const);
+    for (const [s, n] of first) {
+      if (s) s.name = 'changed';
+      if ('ok' in n) n.ok.repository = 'changed';
+    }
+    // Read again (from what was kept): as on a first reading, unaffected by the changes above.
+    for (const [k, r] of refs.entries()) {
+      const again = [splitRef(r), normaliseRef(r)] as const;
+      expect(again[0]?.name).not.toBe('changed');
+      expect(again).toEqual([splitRef(`${r}`), normaliseRef(r)]);
+      expect(again[1]).toEqual(normaliseRef(r));
+      if (k === 1) expect(again[0]).toEqual({ name: 'node', tag: '20-alpine' });
+    }
+  });
+});
