@@ -63,11 +63,12 @@ export function blockInsertionPoint(text: string, node: YAMLMap | YAMLSeq, entry
     at = nl + 1;
   }
   // Comment lines indented deeper than the entries belong to the last entry.
+  // (A comment line: blanks, then `#`; read in place, no copy of the line.)
   for (;;) {
     const le = lineEnd(text, at);
-    const line = text.slice(at, le).replace(/\r$/, '');
-    const m = /^([ \t]*)#/.exec(line);
-    if (!m || (m[1] as string).length <= entryColumn) break;
+    let k = at;
+    while (k < le && (text[k] === ' ' || text[k] === '\t')) k++;
+    if (k >= le || text[k] !== '#' || k - at <= entryColumn) break;
     if (le >= text.length) return text.length;
     at = le + 1;
   }
