@@ -156,17 +156,15 @@ function allIn(doc: Document.Parsed, sources: readonly ServiceSource[], key: str
 }
 
 function lookupOf(doc: Document.Parsed, src: ServiceSource, key: string, pair: Pair): Lookup {
-  const alias = isAlias(pair.value) ? pair.value : undefined;
-  return {
-    key,
-    pair,
-    keyNode: pair.key as Scalar,
-    value: resolveNode(doc, pair.value),
-    ...(alias ? { alias } : {}),
-    owner: src.map,
-    via: src.via,
-    shared: src.via !== 'own' || alias !== undefined,
-  };
+  const keyNode = pair.key as Scalar;
+  const owner = src.map;
+  const via = src.via;
+  // Two literals rather than a spread of `{ alias }` (one object less per lookup); the same keys in the same order.
+  if (isAlias(pair.value)) {
+    const alias = pair.value;
+    return { key, pair, keyNode, value: resolveNode(doc, alias), alias, owner, via, shared: true };
+  }
+  return { key, pair, keyNode, value: resolveNode(doc, pair.value), owner, via, shared: via !== 'own' };
 }
 
 /**

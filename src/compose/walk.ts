@@ -53,15 +53,21 @@ const scalarVisits = derived((doc: Document.Parsed): readonly ScalarVisit[] => {
       out.push({ node: n, path });
       return;
     }
+    // A path is made only for a value the walk visits (a scalar or a collection: not an alias, not an empty value).
     if (isMap(n)) {
       for (const p of n.items) {
         if (!isPair(p) || isMergeKey(p.key)) continue;
+        const v = p.value;
+        if (!isScalar(v) && !isMap(v) && !isSeq(v)) continue;
         const k = isScalar(p.key) ? String(p.key.value) : '?';
-        walk(p.value, child(path, k));
+        walk(v, child(path, k));
       }
     } else if (isSeq(n)) {
       const items = n.items;
-      for (let i = 0; i < items.length; i++) walk(items[i], child(path, i));
+      for (let i = 0; i < items.length; i++) {
+        const v = items[i];
+        if (isScalar(v) || isMap(v) || isSeq(v)) walk(v, child(path, i));
+      }
     }
   };
   walk(doc.contents, []);
