@@ -93,8 +93,11 @@ function runCompose(ctx: CodemodContext, file: ParsedCompose): void {
   const names = nameOptions(ctx.options);
   for (const doc of file.docs) {
     const top = topLevelSecrets(doc);
+    // A `build:` several services get from one anchor or extended service is edited (and reported) once.
+    const done = new Set<unknown>();
     for (const svc of services(file, doc)) {
-      if (!svc.build) continue;
+      if (!svc.build?.dockerfile || done.has(svc.build.node)) continue;
+      done.add(svc.build.node);
       const text = dockerfileText(ctx, svc.build.dockerfile);
       if (text === undefined) continue;
       const plan = planDockerfile(DockerfileParser.parse(text), text, computeLineStarts(text), names);
@@ -126,9 +129,11 @@ function runCompose(ctx: CodemodContext, file: ParsedCompose): void {
       }
       const args = getPair(build, 'args');
       const argNote = args && missing.some(([, n]) => JSON.stringify(args.value).includes(n)) ? ' Remove the matching build.args entry.' : '';
+      const sharing = services(file, doc).filter((s) => s.build?.node === build).map((s) => s.name);
+      const sharedNote = sharing.length > 1 ? ` Services ${sharing.slice(0, -1).join(', ')} and ${sharing[sharing.length - 1] ?? ''} share this \`build:\` mapping: it gets them once, for all of them.` : '';
       ctx.report({
         range: svc.keyRange,
-        message: `service ${svc.name}: its Dockerfile mounts build secrets ${missing.map(([id, n]) => `${id} (from ${n})`).join(', ')}: provide them with build.secrets.${argNote}`,
+        message: `service ${svc.name}: its Dockerfile mounts build secrets ${missing.map(([id, n]) => `${id} (from ${n})`).join(', ')}: provide them with build.secrets.${argNote}${sharedNote}`,
         data: { service: svc.name, secrets: missing.map(([id]) => id) },
         fix: { title: `provide build secrets to ${svc.name}`, safety: 'unsafe', edits },
       });
@@ -195,7 +200,7 @@ build command harden cannot see would break).
 `,
   lookups(file) {
     if (file.kind !== 'compose') return [];
-    return file.docs.flatMap((doc) => services(file, doc).flatMap((s): LookupKey[] => (s.build ? [{ kind: 'file', path: s.build.dockerfile }] : [])));
+    return file.docs.flatMap((doc) => services(file, doc).flatMap((s): LookupKey[] => (s.build?.dockerfile ? [{ kind: 'file', path: s.build.dockerfile }] : [])));
   },
   run(ctx) {
     if (ctx.file.kind === 'dockerfile') runDockerfile(ctx, ctx.file);

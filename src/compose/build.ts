@@ -60,8 +60,14 @@ export type BuildRead = { built: BuiltImage } | { unknown: string };
 
 const str = (svc: ComposeService, n: unknown): string | undefined => scalarText(resolveNode(svc.doc, n));
 
-/** The Dockerfile a service builds from, or why it is not followed; undefined when the service has no `build:`. */
-export function buildSpec(svc: ComposeService, file: ParsedCompose): { spec: BuildSpec } | { unknown: string } | undefined {
+/** A build context that is not a local directory: a URL or a git repository. */
+const REMOTE = /^[a-z][a-z0-9+.-]*:\/\/|^git@|\.git(?:#|$)/i;
+
+/**
+ * The Dockerfile a service builds from, or why it is not followed, with the build context when that is a local
+ * directory all the same (a Dockerfile named by a variable, or inline); undefined when the service has no `build:`.
+ */
+export function buildSpec(svc: ComposeService, file: ParsedCompose): { spec: BuildSpec } | { unknown: string; context?: string } | undefined {
   const b = lookup(svc, 'build');
   if (!b) return undefined;
   const v = resolveNode(svc.doc, b.value);
@@ -69,10 +75,15 @@ export function buildSpec(svc: ComposeService, file: ParsedCompose): { spec: Bui
   let dockerfile = 'Dockerfile';
   let target: string | undefined;
   const args = new Map<string, string>();
+  // The context, when it is a plain local path (for a build whose Dockerfile is not followed).
+  const local = (): { context?: string } => {
+    if (context === undefined || context === '' || context.includes('$') || REMOTE.test(context) || !file.absPath) return {};
+    return { context: resolve(dirname(file.absPath), context) };
+  };
   if (isScalar(v)) context = scalarText(v);
   else if (isMap(v)) {
-    if (ownPair(v, 'dockerfile_inline')) return { unknown: 'its Dockerfile is inline (`dockerfile_inline`)' };
     context = ownPair(v, 'context') ? str(svc, ownPair(v, 'context')?.value) : '.';
+    if (ownPair(v, 'dockerfile_inline')) return { unknown: 'its Dockerfile is inline (`dockerfile_inline`)', ...local() };
     dockerfile = ownPair(v, 'dockerfile') ? (str(svc, ownPair(v, 'dockerfile')?.value) ?? '') : dockerfile;
     target = str(svc, ownPair(v, 'target')?.value);
     const a = resolveNode(svc.doc, ownPair(v, 'args')?.value);
@@ -90,9 +101,9 @@ export function buildSpec(svc: ComposeService, file: ParsedCompose): { spec: Bui
       }
     }
   }
-  if (context === undefined || context === '' || dockerfile === '') return { unknown: 'its build context is not a plain path' };
-  if (/^[a-z][a-z0-9+.-]*:\/\/|^git@|\.git(?:#|$)/i.test(context)) return { unknown: 'its build context is not a local directory' };
-  if (context.includes('$') || dockerfile.includes('$') || target?.includes('$')) return { unknown: 'its build settings use variables' };
+  if (context === undefined || context === '' || dockerfile === '') return { unknown: 'its build context is not a plain path', ...local() };
+  if (REMOTE.test(context)) return { unknown: 'its build context is not a local directory' };
+  if (context.includes('$') || dockerfile.includes('$') || target?.includes('$')) return { unknown: 'its build settings use variables', ...local() };
   if (!file.absPath) return { unknown: 'the compose file has no directory (stdin)' };
   const dir = dirname(file.absPath);
   const ctxDir = resolve(dir, context);

@@ -4,11 +4,13 @@
  * file's line ending. The services are src/compose's (`services`, computed once per parse): this module adds its
  * view of each, once per parse too, and walks no `services:` mapping of its own.
  */
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { isMap, isPair, isScalar, isSeq, type Document, type Node, type Pair, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { ParsedCompose, Range } from '../engine/types.js';
 import { derived } from '../engine/derive.js';
-import { ownPair, services as composeServices, type ComposeService } from '../compose/services.js';
+import { lookup, ownPair, services as composeServices, type ComposeService } from '../compose/services.js';
+import { buildSpec } from '../compose/build.js';
+import { scalarText } from '../compose/scalars.js';
 
 export type EnvValue =
   | { kind: 'literal'; value: string }
@@ -36,9 +38,15 @@ export interface ServiceInfo {
   name: string;
   keyRange: Range;
   node: YAMLMap;
+  /** Its image as written, through merge keys and `extends:` (the compose model's `lookup`). */
   image: string | undefined;
-  /** Absolute build context and Dockerfile, when the service is built from a local directory. */
-  build: { context: string; dockerfile: string; node: Node } | undefined;
+  /**
+   * Where it is built, when from a local directory (`buildSpec`): the absolute build context, the Dockerfile when
+   * src/compose can follow it (undefined for one named by a variable, or inline), and the node of the `build:` value
+   * that defines them: its own, or the anchor's or extended service's it gets it from.
+   */
+  build: { context: string; dockerfile: string | undefined; node: Node } | undefined;
+  /** It has a `build:`, its own or through merge keys and `extends:`. */
   hasBuild: boolean;
   envPair: Pair | undefined;
   env: EnvEntry[];
@@ -129,38 +137,29 @@ export function composeDir(file: ParsedCompose): string | undefined {
 export const services: (file: ParsedCompose, doc: Document.Parsed) => ServiceInfo[] = (file, doc) => servicesByDoc(file).get(doc) ?? [];
 
 const servicesByDoc = derived((file: ParsedCompose): Map<Document.Parsed, ServiceInfo[]> => {
-  const dir = composeDir(file);
   const out = new Map<Document.Parsed, ServiceInfo[]>();
   for (const svc of composeServices(file)) {
     if (svc.alias || svc.fromMerge) continue;
     const infos = out.get(svc.doc) ?? [];
     if (infos.length === 0) out.set(svc.doc, infos);
-    infos.push(serviceInfo(svc, dir));
+    infos.push(serviceInfo(svc, file));
   }
   return out;
 });
 
-function serviceInfo(svc: ComposeService, dir: string | undefined): ServiceInfo {
+/**
+ * A service's image and build as the compose model reads them (its own keys, then merge keys, then `extends:`): the
+ * image its text names, and where its Dockerfile is (`buildSpec`). The build's node is the mapping that defines it:
+ * the service's own `build:` when it has one, else the anchor or extended service it comes from (every service using
+ * that mapping builds the same Dockerfile).
+ */
+function serviceInfo(svc: ComposeService, file: ParsedCompose): ServiceInfo {
   const node = svc.node;
-  const img = getPair(node, 'image');
-  const image = img && isScalar(img.value) && typeof img.value.value === 'string' ? img.value.value : undefined;
-  const bp = getPair(node, 'build');
-  let build: ServiceInfo['build'];
-  if (bp && dir) {
-    let ctx: string | undefined;
-    let dockerfile = 'Dockerfile';
-    if (isScalar(bp.value) && typeof bp.value.value === 'string') ctx = bp.value.value;
-    else if (isMap(bp.value)) {
-      const c = getPair(bp.value, 'context');
-      ctx = c && isScalar(c.value) && typeof c.value.value === 'string' ? c.value.value : '.';
-      const d = getPair(bp.value, 'dockerfile');
-      if (d && isScalar(d.value) && typeof d.value.value === 'string') dockerfile = d.value.value;
-    }
-    if (ctx !== undefined && !/^[a-z]+:\/\/|^git@|\.git(#|$)|\$/.test(ctx)) {
-      const context = resolve(dir, ctx);
-      build = { context, dockerfile: isAbsolute(dockerfile) ? dockerfile : resolve(context, dockerfile), node: bp.value as Node };
-    }
-  }
+  const image = scalarText(lookup(svc, 'image')?.value);
+  const b = lookup(svc, 'build');
+  const spec = b ? buildSpec(svc, file) : undefined;
+  const place = spec && 'spec' in spec ? { context: spec.spec.context, dockerfile: spec.spec.dockerfile } : spec?.context !== undefined ? { context: spec.context, dockerfile: undefined } : undefined;
+  const build: ServiceInfo['build'] = b?.value && place ? { ...place, node: b.value } : undefined;
   const envPair = getPair(node, 'environment');
   return {
     service: svc,
@@ -169,7 +168,7 @@ function serviceInfo(svc: ComposeService, dir: string | undefined): ServiceInfo 
     node,
     image,
     build,
-    hasBuild: bp !== undefined,
+    hasBuild: b !== undefined,
     envPair,
     env: envPair ? envEntries(envPair.value) : [],
     envFromMerge: !envPair && hasMergeKey(node),
