@@ -11,10 +11,12 @@
 // plain method `$m(…)`; in it, `yield* this.g(…)` (g a generator method of the class) becomes `this.$g(…)`, and
 // `yield x;` becomes `this.$out.push(x);`. Each `m` stays as a generator with the library's signature that runs `$m`
 // into an array and yields its items, so callers (the Composer, users of `Parser#parse`/`Lexer#lex`) see the same
-// tokens in the same order; only the laziness within one call is gone. A call of a generator method that the library
-// does not iterate (the lexer's `this.pushNewline();` after a directive line) still reaches the generator, and still
-// does nothing. The parser's loop over `this.lexer.lex(…)` takes the lexer's array directly, and its per-token
-// `process.env.LOG_TOKENS` read is made once, when the module loads.
+// tokens in the same order; only the laziness within one call is gone (a stream of several documents has all their
+// CST tokens made before the first is composed). A call of a generator method that the library does not iterate (the
+// lexer's `this.pushNewline();` after a directive line) still reaches the generator, and still does nothing. The
+// parser's loop over `this.lexer.lex(…)` becomes a callback the lexer calls with each lexeme as it makes it, in the
+// library's order and with no array of a file's lexemes; the parser's per-token `process.env.LOG_TOKENS` read is made
+// once, when the module loads.
 //
 // It applies only to the exact files it was checked against (SHA-256 of yaml 2.9.1's dist/parse/lexer.js and
 // parser.js, both or neither): another version is bundled as it is, and test/engine/yaml-plain-steps.test.ts fails
@@ -80,8 +82,14 @@ export function plainSteps(text, file) {
           return;
         }
         if (ts.isForOfStatement(n) && ts.isCallExpression(n.expression) && n.expression.expression.getText(sf) === 'this.lexer.lex') {
-          const id = n.expression.expression.name;
-          edits.push({ start: id.getStart(sf), end: id.getEnd(), text: '$tokens' });
+          // for (const x of this.lexer.lex(a, b)) S;  →  this.lexer.$each((x) => { S; }, a, b);
+          // The lexer hands each lexeme to S as it makes it, as the library's loop over its generator did.
+          const decl = n.initializer;
+          const v = ts.isVariableDeclarationList(decl) && decl.declarations.length === 1 ? decl.declarations[0].name : undefined;
+          if (!v || !ts.isIdentifier(v) || !ts.isExpressionStatement(n.statement)) throw fail(n, 'a loop over the lexer the rewrite does not handle');
+          const args = n.expression.arguments.map((a) => a.getText(sf)).join(', ');
+          edits.push({ start: n.getStart(sf), end: n.statement.getStart(sf), text: `this.lexer.$each((${v.text}) => { ` });
+          edits.push({ start: n.statement.getEnd(), end: n.statement.getEnd(), text: ` }, ${args});` });
           lexLoops++;
         }
         if (ts.isPropertyAccessExpression(n) && n.getText(sf) === 'node_process.env.LOG_TOKENS') {
@@ -98,7 +106,12 @@ export function plainSteps(text, file) {
       '    $run(fn, args) {\n        const outer = this.$out;\n        const out = (this.$out = []);\n' +
         '        try {\n            return [out, fn.apply(this, args)];\n        }\n        finally {\n            this.$out = outer;\n        }\n    }',
     );
-    if (gens.has('lex')) wrappers.push('    $tokens(...args) {\n        return this.$run(this.$lex, args)[0];\n    }');
+    if (gens.has('lex')) {
+      wrappers.push(
+        '    $each(sink, ...args) {\n        const outer = this.$out;\n        this.$out = { push: sink };\n' +
+          '        try {\n            return this.$lex(...args);\n        }\n        finally {\n            this.$out = outer;\n        }\n    }',
+      );
+    }
     const close = cls.getEnd() - 1;
     edits.push({ start: close, end: close, text: `    // The library's generator API over the plain methods above (scripts/yaml-plain-steps.mjs).\n${wrappers.join('\n')}\n` });
   };
