@@ -29,9 +29,12 @@ import type { WorkerOptions } from './workers.js';
 const EARLY_CHARS = 2 * 1024 * 1024;
 /**
  * At most this much text (characters) of files read before the first batch but not kept parsed is kept for their batch,
- * which then does not read them again (a run index reads every compose file; few hold what it indexes).
+ * which then does not read them again (a run index reads every compose file; few hold what it indexes). Reading a file
+ * again costs far less than holding its text through the batches before its own: it is held from the pre-pass to its
+ * batch, so it is copied by scavenges and promoted, and it raises the heap the next limit is computed from (a text of
+ * non-Latin-1 characters takes two bytes a character).
  */
-const EARLY_TEXT_CHARS = 8 * 1024 * 1024;
+const EARLY_TEXT_CHARS = 2 * 1024 * 1024;
 
 /** What names a file of the run: enough to choose its codemods before it is parsed. */
 export type FileRef = Pick<ProjectFile, 'path' | 'absPath' | 'kind' | 'role' | 'composeVersion'>;
