@@ -493,6 +493,6 @@ export function check(opts: HardenOptions = {}): Promise<HardenResult> {
  * broke it, a write refused or failed. A failed lookup (registry or index unreachable, offline cache miss) is not
  * one: it is a finding at its reference (`data.lookupFailed`), and the file's other fixes apply.
  */
-export function hasProcessingErrors(r: HardenResult): boolean {
+export function hasProcessingErrors(r: Pick<HardenResult, 'problems' | 'companions'> & { files: readonly { error?: unknown }[] }): boolean {
   return r.problems.length > 0 || r.companions.errors.length > 0 || r.files.some((f) => f.error);
 }

@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { version } from './version.js';
-import type { FileKind, Finding, Preset, Severity } from './engine/types.js';
+import type { FileKind, Preset, Severity } from './engine/types.js';
 import type { HardenOptions, HardenResult } from './api.js';
 import type { FileResult } from './engine/run.js';
 
@@ -154,7 +154,7 @@ async function withProgress<T>(opts: HardenOptions, color: boolean | undefined, 
 }
 
 /** Ignore comments naming no codemod (always), and unused ones (with --report-unused-ignores); returns how many unused. */
-function printIgnoreNotes(r: HardenResult, reportUnused: boolean | undefined): number {
+function printIgnoreNotes(r: { files: readonly Pick<FileResult, 'path' | 'ignoreNotes'>[] }, reportUnused: boolean | undefined): number {
   let unused = 0;
   for (const f of r.files) {
     for (const n of f.ignoreNotes ?? []) {
@@ -166,7 +166,7 @@ function printIgnoreNotes(r: HardenResult, reportUnused: boolean | undefined): n
   return unused;
 }
 
-function printErrors(r: HardenResult): void {
+function printErrors(r: Pick<HardenResult, 'problems' | 'companions'> & { files: readonly Pick<FileResult, 'path' | 'error'>[] }): void {
   for (const p of r.problems) {
     const loc = p.line ? `${p.path}:${p.line}${p.column ? `:${p.column}` : ''}` : p.path;
     process.stderr.write(`${loc}: error: ${p.message}\n`);
@@ -188,8 +188,6 @@ function printRequests(r: HardenResult, verbose?: boolean): void {
   const parts = Object.entries(r.requests).map(([k, v]) => `${k} ${v}`);
   process.stderr.write(`requests: ${parts.length ? parts.join(', ') : 'none'}\n`);
 }
-
-const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
 
 function gitRoot(cwd: string): string | undefined {
   try {
@@ -245,6 +243,7 @@ async function runFix(paths: string[], flags: CommonFlags & VerifyCliFlags & { w
   const errColor = useColor(process.stderr, flags.color);
 
   if (flags.format === 'json') {
+    const { jsonResult } = await import('./output/check-output.js');
     process.stdout.write(`${JSON.stringify(jsonResult(r, (f) => displayDiff(f.path, f)), null, 2)}\n`);
   } else if (opts.stdin && flags.write) {
     process.stdout.write(r.files[0]?.after ?? opts.stdin.text);
@@ -296,78 +295,44 @@ async function runFix(paths: string[], flags: CommonFlags & VerifyCliFlags & { w
   return EXIT_OK;
 }
 
-function jsonResult(r: HardenResult, diff?: (f: HardenResult['files'][number]) => string) {
-  return {
-    version: 1,
-    harden: version(),
-    files: r.files.map((f) => ({
-      path: f.path,
-      kind: f.kind,
-      ...(f.role ? { role: f.role.role, roleWhy: f.role.why } : {}),
-      changed: f.changed,
-      error: f.error,
-      applied: f.applied.map(stripFinding),
-      findings: f.findings.map(stripFinding),
-      heldBack: f.heldBack,
-      suppressed: f.suppressed,
-      ignoreNotes: f.ignoreNotes ?? [],
-      ...(diff ? { diff: diff(f) } : {}),
-    })),
-    problems: r.problems,
-    companions: { files: r.companions.files.map((c) => ({ path: c.path, ...(diff ? { diff: c.diff } : {}) })), messages: r.companions.messages, errors: r.companions.errors },
-    requests: r.requests,
-    notes: r.notes ?? [],
-  };
-}
-
-function stripFinding(f: Finding) {
-  const { path, codemodId, severity, line, column, endLine, endColumn, message, fixStatus, fix, data } = f;
-  return { path, codemodId, severity, line, column, endLine, endColumn, message, fixStatus, fix, data };
-}
-
 async function runCheck(paths: string[], flags: CommonFlags & { format?: string; failOn?: string; sarif?: string }): Promise<number> {
   const api = await import('./api.js');
+  const { CheckOutput, SEVERITY_RANK } = await import('./output/check-output.js');
+  const { useColor } = await import('./output/text.js');
   const opts = await toOptions(paths, flags);
-  // Each file's result is kept as the output needs it: without its text unless SARIF is written (its fingerprints
-  // read the findings' lines), so what stays in memory grows with the findings, not with the files' texts.
-  const keepText = flags.format === 'sarif' || flags.sarif !== undefined;
-  const kept: FileResult[] = [];
-  const keep = (f: FileResult): void => void kept.push({ ...f, before: '', after: '' });
-  const run = await withProgress(opts, flags.color, (o) => api.check(keepText ? o : { ...o, onFile: keep }));
-  // In the order of a collecting run (by path; onFile sees processing order).
-  const r = keepText ? run : { ...run, files: kept.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) };
-  const findings = r.files.flatMap((f) => f.findings);
-  const sarif = async () => {
+  // What is printed of each file is kept as a compact record as its result arrives (src/output/check-output.ts);
+  // SARIF reads the files' texts (its fingerprints hash the findings' lines), so with SARIF the results are collected.
+  const out = new CheckOutput(flags.format === 'json' ? 'json' : 'text', useColor(process.stdout, flags.color));
+  const withSarif = flags.format === 'sarif' || flags.sarif !== undefined;
+  const run = await withProgress(opts, flags.color, (o) => api.check(withSarif ? o : { ...o, onFile: (f) => out.add(f) }));
+  if (withSarif) {
+    for (const f of run.files) out.add(f);
     const { toSarif } = await import('./output/sarif.js');
     const { codemods } = await import('../codemods/index.js');
-    return `${JSON.stringify(toSarif(r, opts.codemods ?? codemods, version(), { cwd: process.cwd() }), null, 2)}\n`;
-  };
-  // One run gives both: the findings on stdout and SARIF for code scanning in a file.
-  if (flags.sarif) await writeFile(flags.sarif, await sarif());
-  if (flags.format === 'json') {
-    process.stdout.write(`${JSON.stringify(jsonResult(r), null, 2)}\n`);
-  } else if (flags.format === 'sarif') {
-    process.stdout.write(await sarif());
-  } else {
-    const { findingLine, useColor } = await import('./output/text.js');
-    const on = useColor(process.stdout, flags.color);
-    for (const x of findings) process.stdout.write(`${findingLine(x, on)}\n`);
-    const heldBack = findings.filter((x) => x.fixStatus === 'held-back').length;
-    const fixable = findings.filter((x) => x.fixStatus === 'fixable').length;
+    const sarif = `${JSON.stringify(toSarif(run, opts.codemods ?? codemods, version(), { cwd: process.cwd() }), null, 2)}\n`;
+    // One run gives both: the findings on stdout and SARIF for code scanning in a file.
+    if (flags.sarif) await writeFile(flags.sarif, sarif);
+    if (flags.format === 'sarif') process.stdout.write(sarif);
+  }
+  const write = (s: string | Buffer) => void process.stdout.write(s);
+  if (flags.format === 'json') out.writeJson(run, write);
+  else if (flags.format !== 'sarif') {
+    out.writeText(write);
     process.stderr.write(
-      `${findings.length} finding${findings.length === 1 ? '' : 's'} in ${r.files.length} file${r.files.length === 1 ? '' : 's'}` +
-        ` (${fixable} fixable with \`harden fix\`${heldBack ? `, ${heldBack} more with --unsafe` : ''})\n`,
+      `${out.findings} finding${out.findings === 1 ? '' : 's'} in ${out.files} file${out.files === 1 ? '' : 's'}` +
+        ` (${out.fixable} fixable with \`harden fix\`${out.heldBack ? `, ${out.heldBack} more with --unsafe` : ''})\n`,
     );
   }
+  const r = { ...run, files: out.sorted() };
   const unusedIgnores = printIgnoreNotes(r, flags.reportUnusedIgnores);
   printErrors(r);
-  printNotes(r);
-  printRequests(r, flags.verbose);
+  printNotes(run);
+  printRequests(run, flags.verbose);
   if (api.hasProcessingErrors(r)) return EXIT_ERROR;
   const failOn = (flags.failOn ?? 'info') as Severity | 'never';
   if (failOn === 'never') return EXIT_OK;
   if (unusedIgnores > 0 && SEVERITY_RANK.warning >= SEVERITY_RANK[failOn]) return EXIT_FINDINGS;
-  return findings.some((x) => SEVERITY_RANK[x.severity] >= SEVERITY_RANK[failOn]) ? EXIT_FINDINGS : EXIT_OK;
+  return out.worst >= SEVERITY_RANK[failOn] ? EXIT_FINDINGS : EXIT_OK;
 }
 
 async function runRules(flags: { format?: string }): Promise<number> {
