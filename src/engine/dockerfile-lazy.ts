@@ -24,7 +24,9 @@
  */
 import { Cmd, Entrypoint, Instruction, JSONInstruction, Line, ModifiableInstruction, Run, Shell, Volume } from 'dockerfile-ast';
 import { Parser } from 'dockerfile-ast/lib/parser.js';
-import { squash } from './dockerfile-scan.js';
+import { fingerprint, squash } from './dockerfile-scan.js';
+
+export { fingerprint };
 
 type Construct = (document: unknown, dockerfile: unknown, escapeChar: string, lineRange: unknown, instruction: string, instructionRange: unknown) => unknown;
 
@@ -42,13 +44,6 @@ interface JSONFields {
 
 const FIELDS = ['openingBracket', 'closingBracket', 'jsonStrings'] as const;
 const GETTERS = { getOpeningBracket: 'openingBracket', getClosingBracket: 'closingBracket', getJSONStrings: 'jsonStrings' } as const;
-
-/** FNV-1a of a text (a fingerprint of library source, not a security measure). */
-export function fingerprint(s: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return (h >>> 0).toString(16).padStart(8, '0');
-}
 
 /** The constructor of a class's source text (`constructor(…) {…}`), or null. */
 export function constructorSource(cls: { toString(): string }): string | null {

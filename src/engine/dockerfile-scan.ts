@@ -17,7 +17,7 @@
  * test/engine/dockerfile-scan.test.ts compares the parse with the library's over the fixtures, the corpus and
  * generated texts.
  */
-import { Comment } from 'dockerfile-ast';
+import { Comment, Property } from 'dockerfile-ast';
 import { Parser } from 'dockerfile-ast/lib/parser.js';
 
 interface Position {
@@ -247,5 +247,50 @@ export function patchParserScans(): boolean {
   proto.processArguments = processArguments;
   proto.processComment = processComment;
   proto[PATCHED] = true;
+  return true;
+}
+
+/**
+ * `Property.getValue` (the value of an ENV, ARG or LABEL property, escapes and continuations removed) for a plain value,
+ * without the library's character loop: a value that starts with neither a blank nor the escape character and holds
+ * no escape character and no line end comes out of that loop as it went in, but for the quotes that enclose all of it
+ * (`'…'`, or `"…"` of two or more characters). Any other value is the library's to read.
+ */
+export function plainPropertyValue(value: string, escapeChar: string): string | undefined {
+  if (value.length === 0 || typeof escapeChar !== 'string' || escapeChar.length !== 1) return undefined;
+  const first = value.charCodeAt(0);
+  if (first === SPACE || first === TAB || value.includes(escapeChar) || value.includes('\n') || value.includes('\r')) return undefined;
+  const last = value.charCodeAt(value.length - 1);
+  const inSingle = first === SINGLE && last === SINGLE;
+  const inDouble = first === DOUBLE && value.length > 1 && last === DOUBLE;
+  return inSingle || inDouble ? value.substring(1, value.length - 1) : value;
+}
+
+const SINGLE = 39;
+const DOUBLE = 34;
+
+/** dockerfile-ast 0.7.x: a fingerprint of `Property.getValue`'s source (squashed, without parentheses), the method plainPropertyValue reads like. */
+export const PROPERTY_GET_VALUE = 'f807f4d9';
+
+/** FNV-1a of a text (a fingerprint of library source, not a security measure). */
+export function fingerprint(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+const VALUE_PATCHED = Symbol('property value patched');
+
+/** Install plainPropertyValue in front of dockerfile-ast's Property.getValue (idempotent). Returns whether it is. */
+export function patchPropertyValue(): boolean {
+  const P = Property as unknown as { getValue?: (value: string, escapeChar: string) => string; [VALUE_PATCHED]?: true };
+  if (P[VALUE_PATCHED]) return true;
+  const original = P.getValue;
+  // Parentheses aside too, and `'\''` read as the bundle prints it (`"'"`): the bundle drops redundant parentheses.
+  if (typeof original !== 'function' || fingerprint(squash(original.toString().replace(/'\\''/g, `"'"`)).replace(/[()]/g, '')) !== PROPERTY_GET_VALUE) return false;
+  P.getValue = function (this: unknown, value: string, escapeChar: string): string {
+    return plainPropertyValue(value, escapeChar) ?? original.call(this, value, escapeChar);
+  };
+  P[VALUE_PATCHED] = true;
   return true;
 }

@@ -4,7 +4,7 @@ import { LineCounter, parseAllDocuments, isMap, isScalar } from 'yaml';
 import { computeLineStarts, detectEol } from './text.js';
 import { memoiseDockerfileArguments } from './derive.js';
 import { patchHeredocProbe } from './dockerfile-probe.js';
-import { patchParserScans } from './dockerfile-scan.js';
+import { patchParserScans, patchPropertyValue } from './dockerfile-scan.js';
 import { patchLazyJSON } from './dockerfile-lazy.js';
 import { patchArgumentScan, patchLineOffsets } from './dockerfile-arguments.js';
 import { HostYamlError, shellHost, shellSnippets } from './shell-hosts.js';
@@ -32,6 +32,7 @@ patchLineOffsets();
 memoiseDockerfileArguments(Instruction.prototype);
 // Before the heredoc probe, which wraps processArguments.
 patchParserScans();
+patchPropertyValue();
 patchHeredocProbe();
 patchLazyJSON();
 patchYamlParser();
