@@ -53,8 +53,20 @@ function split(list: string | undefined): string[] {
 /** The suppressions of a file without any directive. */
 const NONE: Suppressions = { directives: [], isSuppressed: () => false };
 
-/** Whether a text may hold a directive: every directive names `harden-ignore` or (in any case) `hadolint`. */
-const MAY_HAVE_DIRECTIVE = /harden-ignore|hadolint/i;
+/** At a `#`: what every directive has after it (`harden-ignore`, or `hadolint` in any case, after any spaces). */
+const DIRECTIVE_AFTER_HASH = /\s*(?:harden-ignore|hadolint)/iy;
+
+/**
+ * Whether a text may hold a directive: every directive is a `#` followed by `harden-ignore` or `hadolint`. Only the
+ * `#`s are looked at (found by indexOf), not every character as a case-insensitive search of the whole text would.
+ */
+export function mayHaveDirective(text: string): boolean {
+  for (let i = text.indexOf('#'); i >= 0; i = text.indexOf('#', i + 1)) {
+    DIRECTIVE_AFTER_HASH.lastIndex = i + 1;
+    if (DIRECTIVE_AFTER_HASH.test(text)) return true;
+  }
+  return false;
+}
 
 /**
  * The suppressions of a file. `hadolint` (or a function giving it, asked only when the file has a hadolint comment):
@@ -67,7 +79,7 @@ export function buildSuppressions(
 ): Suppressions {
   const { text, lineStarts } = file;
   // Most files have no directive: reading them line by line for one would cost more than everything else done here.
-  if (!MAY_HAVE_DIRECTIVE.test(text)) return NONE;
+  if (!mayHaveDirective(text)) return NONE;
   let hadolintMap: ReadonlyMap<string, readonly string[]> | undefined;
   const hadolintIds = (w: string): readonly string[] => {
     hadolintMap ??= typeof hadolintGiven === 'function' ? hadolintGiven() : hadolintGiven;
