@@ -31,6 +31,8 @@ const fillerCompose = (i: number) => `services:\n  s${i}:\n    image: redis:7\n 
 /** Files reading each other: compose building Dockerfiles, a kustomization and its patch, sizes stated in another compose file. */
 function crossFileTree(): Record<string, string> {
   const tree: Record<string, string> = {
+    // One repository (sizes are lent between files of one repository only; sizes/ and svc/ are siblings).
+    '.git/HEAD': 'ref: refs/heads/main\n',
     'sizes/compose.yaml': 'services:\n  api:\n    image: example/api:1\n    mem_limit: 384m\n    cpus: "0.75"\n',
     'svc/compose.yaml': 'services:\n  api:\n    image: example/api:1\n',
     'k8s/deployment.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n',
