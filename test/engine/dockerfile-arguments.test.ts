@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Instruction, type Dockerfile } from 'dockerfile-ast';
 import { describe, expect, it } from 'vitest';
 import { CORPUS } from '../support/compose-schema.js';
-import { fixtureDockerfiles } from '../support/dockerfiles.js';
+import { fixtureDockerfiles, rng } from '../support/dockerfiles.js';
 
 type Scan = (this: Instruction) => unknown[];
 const proto = Instruction.prototype as unknown as { getRawArguments: Scan };
@@ -47,17 +47,6 @@ function compare(text: string, label: string): number {
   return n;
 }
 
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PIECES = [' ', ' ', '\t', '\n', '\r\n', '\r', '\\', '\\\n', '\\ \n', '\\\t\r\n', '\\ x', '`', '`\n', '#', '# c\n', '$', '\\$', 'a', 'bc', '"', "'", '<<EOF\nx\nEOF\n', '[', ']', ',', '--mount=type=cache', '='];
 const KEYWORDS = ['RUN', 'CMD', 'COPY', 'ENV', 'ARG', 'LABEL', 'FROM', 'ONBUILD RUN', 'HEALTHCHECK CMD', 'SHELL', 'VOLUME', 'USER', 'EXPOSE'];

@@ -5,12 +5,13 @@
  * toString), on every compose fixture and corpus file, on thousands of damaged copies of them and when fed in chunks.
  * The rewritten modules are evaluated here from node_modules' sources, as the build rewrites them.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { plainSteps, plainStepsFor, YAML_PLAIN_STEPS } from '../../scripts/yaml-plain-steps.mjs';
-import { CORPUS } from '../support/compose-schema.js';
+import { yamlFiles } from '../support/yaml-files.js';
+import { rng as random } from '../support/dockerfiles.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const requireHere = createRequire(import.meta.url);
@@ -102,20 +103,6 @@ const same = (text: string, label: string, full = true): void => {
   if (d) expect.fail(`${label}: differs at ${d}`);
 };
 
-function yamlFiles(): string[] {
-  const files: string[] = [];
-  const walk = (dir: string): void => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/\.ya?ml$/i.test(e.name)) files.push(p);
-    }
-  };
-  ['fixtures', 'examples', 'test/fixtures-data'].map((d) => join(ROOT, d)).filter(existsSync).forEach(walk);
-  const corpus = join(CORPUS, 'compose');
-  if (existsSync(corpus)) files.push(...readdirSync(corpus).map((n) => join(corpus, n)));
-  return files;
-}
 
 const CASES = [
   'services:\n  web:\n    image: nginx\n    ports: ["8080:80", 443]\n',
@@ -139,17 +126,6 @@ const CASES = [
   '',
 ];
 
-/** A deterministic pseudo-random sequence (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const BITS = [' ', '\t', ':', ': ', '- ', '-', '"', "'", '[', ']', '{', '}', ',', '#', '\n', '\r\n', '---\n', '...', '|', '>-', '&a ', '*a', '!!str ', '? ', '%YAML 1.2\n', '\\', '@', '`', '\ufeff', '  '];
 
 /** A copy of text with a few damaged spots: characters deleted, YAML punctuation and layout inserted, the end cut. */

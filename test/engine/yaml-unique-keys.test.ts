@@ -4,13 +4,14 @@
  * strings, NaN, ±0, null, booleans, merge keys, collections as keys, one node twice), with `uniqueKeys` true, false and
  * a function; and, after `npm run build`, dist's yaml reports the same duplicate-key errors as the installed one.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isMap, parseAllDocuments, Scalar, visit, YAMLMap, type YAMLError } from 'yaml';
 import { SCAN_BELOW, UNIQUE_KEYS_SOURCE, uniqueKeysFor, YAML_UNIQUE_KEYS } from '../../scripts/yaml-unique-keys.mjs';
-import { CORPUS } from '../support/compose-schema.js';
+import { yamlFiles } from '../support/yaml-files.js';
+import { rng as random } from '../support/dockerfiles.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const YAML_DIR = dirname(createRequire(import.meta.url).resolve('yaml/package.json'));
@@ -49,32 +50,7 @@ function replay(keys: readonly unknown[], label: string): number {
   return dups;
 }
 
-function yamlFiles(): string[] {
-  const files: string[] = [];
-  const walk = (dir: string): void => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/\.ya?ml$/i.test(e.name)) files.push(p);
-    }
-  };
-  ['fixtures', 'examples', 'test/fixtures-data'].map((d) => join(ROOT, d)).filter(existsSync).forEach(walk);
-  const corpus = join(CORPUS, 'compose');
-  if (existsSync(corpus)) files.push(...readdirSync(corpus).map((n) => join(corpus, n)));
-  return files;
-}
 
-/** A deterministic pseudo-random sequence (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('linear duplicate-key check (the bundle)', () => {
   it('replaces the installed yaml file (a new version needs its util-map-includes.js reviewed, and its hash entered)', () => {
